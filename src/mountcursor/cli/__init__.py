@@ -1,0 +1,14 @@
+"""The ``mountcursor`` command line: a thin layer that parses arguments and prints.
+
+Each subcommand lives in its own module and registers itself on :data:`main`.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mountcursor")
+def main() -> None:
+    """Read the Linux mount table correctly while it changes."""
