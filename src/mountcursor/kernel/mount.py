@@ -1,0 +1,225 @@
+"""``struct mount`` / ``struct vfsmount`` / ``struct super_block``, the mount id IDA and a slab.
+
+Kernel: ``fs/mount.h`` (struct mount), ``include/linux/mount.h`` (struct
+vfsmount and the ``MNT_*`` flags, values as in 3.10 through 6.7; ``MNT_CURSOR``
+0x10000000 comes from the cursor patch), ``fs/namespace.c``
+(``mnt_alloc_id``/``mnt_free_id``: the IDA hands out the *lowest free* id;
+``mnt_id_unique``, a 64-bit id that only grows, starting above ``1 << 31``,
+since 6.8), ``fs/super.c`` (``get_anon_bdev``: anonymous devices ``0:N``,
+lowest free N).
+
+The struct vfsmount fields are flattened into :class:`Mount` (``mnt_root``,
+``mnt_sb``, ``mnt_flags``).  Dentries are modelled as byte paths inside their
+superblock (``b"/"`` is the fs root), which is all d_path and the walkers need.
+
+:class:`MountCache` is the model's ``mnt_cache`` slab: a freed ``struct mount``
+goes on a LIFO free list and the next allocation returns *the same object*.
+So a stale pointer kept by a reader (the seed's ``last_mntpos``) compares
+equal to a brand-new mount, which is the "pointer reuse" of the review.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .list import ListHead
+
+# include/linux/mount.h
+MNT_NOSUID = 0x01
+MNT_NODEV = 0x02
+MNT_NOEXEC = 0x04
+MNT_NOATIME = 0x08
+MNT_NODIRATIME = 0x10
+MNT_RELATIME = 0x20
+MNT_READONLY = 0x40
+MNT_NOSYMFOLLOW = 0x80  # 5.10+
+MNT_SHRINKABLE = 0x100
+MNT_WRITE_HOLD = 0x200
+MNT_SHARED = 0x1000
+MNT_UNBINDABLE = 0x2000
+MNT_INTERNAL = 0x4000
+MNT_LOCKED = 0x800000
+MNT_DOOMED = 0x1000000
+MNT_SYNC_UMOUNT = 0x2000000
+MNT_MARKED = 0x4000000
+MNT_UMOUNT = 0x8000000
+MNT_CURSOR = 0x10000000  # the cursor patch
+MNT_INTERNAL_FLAGS = (
+    MNT_SHARED | MNT_WRITE_HOLD | MNT_INTERNAL | MNT_DOOMED | MNT_SYNC_UMOUNT | MNT_MARKED | MNT_CURSOR
+)
+
+# include/linux/fs.h: superblock flags shown by show_sb_opts()
+SB_RDONLY = 1
+SB_SYNCHRONOUS = 16
+SB_MANDLOCK = 64
+SB_DIRSYNC = 128
+SB_LAZYTIME = 1 << 25
+
+#: mnt_id_unique starts above this (fs/namespace.c, 6.8+): "don't allow confusion with old 32bit mount ID"
+MNT_UNIQUE_ID_OFFSET = 1 << 31
+
+
+class Ida:
+    """An IDA that always hands out the lowest free id >= ``start`` (``ida_alloc_min``)."""
+
+    def __init__(self, start: int = 0) -> None:
+        self._next = start
+        self._free: list[int] = []
+
+    def alloc(self) -> int:
+        if self._free:
+            return heapq.heappop(self._free)
+        n = self._next
+        self._next += 1
+        return n
+
+    def free(self, n: int) -> None:
+        heapq.heappush(self._free, n)
+
+    def in_use(self, n: int) -> bool:
+        return n < self._next and n not in self._free
+
+
+@dataclass(eq=False)
+class FileSystemType:
+    """``struct file_system_type``: its name, and whether it has a device (``FS_REQUIRES_DEV``)."""
+
+    name: bytes
+    requires_dev: bool = False
+
+
+@dataclass(eq=False)
+class SuperBlock:
+    """``struct super_block``: what the proc files print about a filesystem.
+
+    ``options`` is what ``sb->s_op->show_options`` appends (``b",size=1024k"``),
+    already escaped by the filesystem, as the kernel prints it.
+    ``stats`` is what ``show_stats`` prints in mountstats (NFS), or None.
+    """
+
+    s_type: FileSystemType
+    s_dev: tuple[int, int]
+    s_flags: int = 0
+    s_subtype: bytes = b""
+    options: bytes = b""
+    stats: Optional[bytes] = None
+
+    @property
+    def major(self) -> int:
+        return self.s_dev[0]
+
+    @property
+    def minor(self) -> int:
+        return self.s_dev[1]
+
+
+class Mount:
+    """``struct mount`` with its ``struct vfsmount`` (``mnt_root``, ``mnt_sb``, ``mnt_flags``).
+
+    Objects come from :class:`MountCache` and are *reused* after free; ``generation``
+    counts how many lives this object has had (for traces only, never for logic).
+    A cursor (``MNT_CURSOR``) is a ``Mount`` embedded in ``struct proc_mounts`` with
+    ``mnt_sb`` None, exactly as kzalloc leaves it in the kernel.
+    """
+
+    __slots__ = (
+        "mnt_list", "mnt_parent", "mnt_mountpoint", "mnt_root", "mnt_sb", "mnt_flags",
+        "mnt_id", "mnt_id_unique", "mnt_group_id", "mnt_master", "mnt_devname", "mnt_ns",
+        "mnt_children", "slot", "generation", "freed",
+    )
+
+    def __init__(self, slot: int) -> None:
+        self.slot = slot  # the "address" of this object in the slab
+        self.generation = 0
+        self.mnt_list = ListHead(self, f"m@{slot}")
+        self.freed = True
+        self._clear()
+
+    def _clear(self) -> None:
+        self.mnt_parent: Mount = self
+        self.mnt_mountpoint: bytes = b"/"
+        self.mnt_root: bytes = b"/"
+        self.mnt_sb: Optional[SuperBlock] = None
+        self.mnt_flags = 0
+        self.mnt_id = 0
+        self.mnt_id_unique = 0
+        self.mnt_group_id = 0
+        self.mnt_master: Optional[Mount] = None
+        self.mnt_devname: Optional[bytes] = None
+        self.mnt_ns: object = None
+        self.mnt_children: list[Mount] = []
+
+    def __repr__(self) -> str:
+        if self.mnt_flags & MNT_CURSOR:
+            return f"<cursor {self.mnt_list.name}>"
+        return f"<mount {self.mnt_id} @{self.slot}.{self.generation}>"
+
+    @property
+    def trace_name(self) -> str:
+        """Short name for call logs and traces: ``mnt<id>``, or the cursor's name."""
+        if self.mnt_flags & MNT_CURSOR:
+            return self.mnt_list.name
+        return f"mnt{self.mnt_id}"
+
+    @property
+    def is_cursor(self) -> bool:
+        return bool(self.mnt_flags & MNT_CURSOR)
+
+
+def mnt_is_cursor(mnt: Mount) -> bool:
+    """``mnt_is_cursor()`` (the cursor patch)."""
+    return bool(mnt.mnt_flags & MNT_CURSOR)
+
+
+def make_cursor(name: str) -> Mount:
+    """The ``struct mount cursor`` embedded in ``struct proc_mounts`` (``mounts_open_common``):
+    ``INIT_LIST_HEAD(&p->cursor.mnt_list); p->cursor.mnt.mnt_flags = MNT_CURSOR;``"""
+    c = Mount(-1)
+    c.freed = False
+    c.mnt_list.name = name
+    c.mnt_flags = MNT_CURSOR
+    return c
+
+
+@dataclass
+class MountCache:
+    """The ``mnt_cache`` slab, plus ``mnt_alloc_id``/``mnt_free_id`` and the unique-id counter.
+
+    ``reuse=True`` (the default, like a real slab) returns the most recently freed
+    object first (LIFO); ``reuse=False`` never reuses an object.
+    """
+
+    reuse: bool = True
+    ida: Ida = field(default_factory=lambda: Ida(start=1))
+    last_unique: int = MNT_UNIQUE_ID_OFFSET
+    _free: list[Mount] = field(default_factory=list)
+    _slots: int = 0
+    allocated: int = 0
+
+    def alloc_vfsmnt(self, devname: Optional[bytes]) -> Mount:
+        """``alloc_vfsmnt()``: an object from the slab, a fresh mnt_id and mnt_id_unique."""
+        if self.reuse and self._free:
+            mnt = self._free.pop()
+        else:
+            mnt = Mount(self._slots)
+            self._slots += 1
+        mnt._clear()
+        mnt.freed = False
+        mnt.generation += 1
+        mnt.mnt_id = self.ida.alloc()
+        self.last_unique += 1
+        mnt.mnt_id_unique = self.last_unique
+        mnt.mnt_devname = devname
+        self.allocated += 1
+        return mnt
+
+    def free_vfsmnt(self, mnt: Mount) -> None:
+        """``free_vfsmnt()``: give the id back and the object to the slab."""
+        assert not mnt.freed, f"double free of {mnt!r}"
+        self.ida.free(mnt.mnt_id)
+        mnt.freed = True
+        self.allocated -= 1
+        if self.reuse:
+            self._free.append(mnt)

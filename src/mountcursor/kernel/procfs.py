@@ -1,0 +1,222 @@
+"""``fs/proc_namespace.c``: ``/proc/<pid>/{mounts,mountinfo,mountstats}`` over the model.
+
+``open_proc(ns, kind, strategy=..., semantics=..., era=...)`` returns a
+:class:`ProcFile` with ``read``, ``pread``, ``lseek``, ``poll`` and ``close``
+(``mounts_open_common``, ``mounts_poll``, ``mounts_release``).  The show
+functions (``show_vfsmnt``, ``show_mountinfo``, ``show_vfsstat``) build a
+record from the mount and render it with :mod:`mountcursor.format`, byte for
+byte as the kernel of the chosen *era* prints it; a mount outside the
+reader's root gives ``SEQ_SKIP`` (``seq_path_root``).
+
+Era differences modelled: ``old`` (3.10-era) mangles device names and fs
+types with ``" \\t\\n\\\\"`` and knows no ``nosymfollow``; ``current`` (this
+machine's 6.x) also escapes ``#`` and prints ``nosymfollow``.
+"""
+
+from __future__ import annotations
+
+import errno
+from typing import Literal, Optional
+
+from .. import format as fmt
+from . import hooks
+from .iterators import MountsOp, ProcMounts, strategy as make_strategy
+from .mount import (
+    MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_NOSYMFOLLOW, MNT_READONLY,
+    MNT_RELATIME, MNT_SHARED, MNT_UNBINDABLE, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY,
+    SB_SYNCHRONOUS, Mount,
+)
+from .namespace import MountNamespace, Path
+from .seqfile import PAGE_SIZE, SEEK_SET, SEQ_SKIP, Pos, Semantics, SeqFile
+
+Kind = Literal["mounts", "mountinfo", "mountstats"]
+KINDS: tuple[Kind, ...] = ("mounts", "mountinfo", "mountstats")
+
+POLLIN = 0x001
+POLLPRI = 0x002
+POLLOUT = 0x004
+POLLERR = 0x008
+POLLRDNORM = 0x040
+POLLWRNORM = 0x100
+DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM
+
+_MNT_OPTS = (
+    (MNT_NOSUID, b",nosuid"), (MNT_NODEV, b",nodev"), (MNT_NOEXEC, b",noexec"),
+    (MNT_NOATIME, b",noatime"), (MNT_NODIRATIME, b",nodiratime"), (MNT_RELATIME, b",relatime"),
+    (MNT_NOSYMFOLLOW, b",nosymfollow"),
+)
+_SB_OPTS = ((SB_SYNCHRONOUS, b",sync"), (SB_DIRSYNC, b",dirsync"), (SB_MANDLOCK, b",mand"),
+            (SB_LAZYTIME, b",lazytime"))
+
+
+def show_mnt_opts(flags: int, era: fmt.Era) -> bytes:
+    """``show_mnt_opts()`` / ``show_vfsmnt_opts()``: per-mount flags after ro/rw."""
+    return b"".join(s for f, s in _MNT_OPTS if flags & f and (era == "current" or f != MNT_NOSYMFOLLOW))
+
+
+def show_sb_opts(s_flags: int) -> bytes:
+    """``show_sb_opts()``: superblock flags after ro/rw."""
+    return b"".join(s for f, s in _SB_OPTS if s_flags & f)
+
+
+def _fstype(mnt: Mount) -> bytes:
+    sb = mnt.mnt_sb
+    assert sb is not None
+    return sb.s_type.name + (b"." + sb.s_subtype if sb.s_subtype else b"")
+
+
+def _devname(mnt: Mount) -> bytes:
+    return mnt.mnt_devname if mnt.mnt_devname is not None else b"none"
+
+
+def mountinfo_record(ns: MountNamespace, mnt: Mount, root: Path,
+                     era: fmt.Era = "current") -> Optional[fmt.MountInfoRecord]:
+    """The fields ``show_mountinfo()`` prints for ``mnt``, or None (SEQ_SKIP: outside ``root``)."""
+    sb = mnt.mnt_sb
+    assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
+    mp = ns.path_of(mnt, root)
+    if mp is None:
+        return None
+    return fmt.MountInfoRecord(
+        mnt_id=mnt.mnt_id,
+        parent_id=mnt.mnt_parent.mnt_id,
+        major=sb.major,
+        minor=sb.minor,
+        root=mnt.mnt_root,
+        mount_point=mp,
+        mnt_opts=(b"ro" if mnt.mnt_flags & MNT_READONLY else b"rw") + show_mnt_opts(mnt.mnt_flags, era),
+        fstype=_fstype(mnt),
+        source=_devname(mnt),
+        super_opts=(b"ro" if sb.s_flags & SB_RDONLY else b"rw") + show_sb_opts(sb.s_flags) + sb.options,
+        shared=mnt.mnt_group_id if mnt.mnt_flags & MNT_SHARED else None,
+        master=mnt.mnt_master.mnt_group_id if mnt.mnt_master is not None else None,
+        unbindable=bool(mnt.mnt_flags & MNT_UNBINDABLE),
+    )
+
+
+def show_mountinfo(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
+    """``show_mountinfo()``."""
+    era: fmt.Era = m.era  # type: ignore[attr-defined]
+    rec = mountinfo_record(p.ns, mnt, p.root, era)
+    if rec is None:
+        return SEQ_SKIP
+    m.seq_put_record(fmt.render_mountinfo(rec, era))
+    return 0
+
+
+def show_vfsmnt(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
+    """``show_vfsmnt()``: ``/proc/<pid>/mounts``."""
+    sb = mnt.mnt_sb
+    assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
+    mp = p.ns.path_of(mnt, p.root)
+    if mp is None:
+        return SEQ_SKIP
+    era: fmt.Era = m.era  # type: ignore[attr-defined]
+    ro = mnt.mnt_flags & MNT_READONLY or sb.s_flags & SB_RDONLY
+    opts = (b"ro" if ro else b"rw") + show_sb_opts(sb.s_flags) + show_mnt_opts(mnt.mnt_flags, era) + sb.options
+    m.seq_put_record(fmt.render_mounts(fmt.MountsRecord(_devname(mnt), mp, _fstype(mnt), opts), era))
+    return 0
+
+
+def show_vfsstat(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
+    """``show_vfsstat()``: ``/proc/<pid>/mountstats``."""
+    sb = mnt.mnt_sb
+    assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
+    mp = p.ns.path_of(mnt, p.root)
+    if mp is None:
+        return SEQ_SKIP
+    era: fmt.Era = m.era  # type: ignore[attr-defined]
+    rec = fmt.MountStatsRecord(source=_devname(mnt), mount_point=mp, fstype=_fstype(mnt), stats=sb.stats)
+    m.seq_put_record(fmt.render_mountstats(rec, era))
+    return 0
+
+
+_SHOW = {"mounts": show_vfsmnt, "mountinfo": show_mountinfo, "mountstats": show_vfsstat}
+
+
+class ProcFile:
+    """An open ``/proc/<pid>/{mounts,mountinfo,mountstats}`` of the model."""
+
+    def __init__(self, ns: MountNamespace, kind: Kind, op: MountsOp, semantics: Semantics,
+                 era: fmt.Era, root: Optional[Path], page_size: int, log_calls: bool) -> None:
+        if kind not in _SHOW:
+            raise ValueError(f"unknown proc file {kind!r} (one of {', '.join(KINDS)})")
+        self.ns = ns
+        self.kind = kind
+        self.op = op
+        self.p = ProcMounts(ns=ns, root=root or ns.root, show=_SHOW[kind])
+        self.m = SeqFile(op, semantics, private=self.p, page_size=page_size, log_calls=log_calls)
+        self.m.era = era  # type: ignore[attr-defined]
+        self.m.poll_event = ns.event  # mounts_open_common: m->poll_event = ns->event
+        self.closed = False
+
+    @property
+    def cursor(self) -> Mount:
+        return self.p.cursor
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise OSError(errno.EBADF, "file is closed")
+
+    def read(self, count: int) -> bytes:
+        """``read(fd, buf, count)``."""
+        self._check_open()
+        hooks.step("syscall", f"read({self.kind}, {count})")
+        return self.m.read(count)
+
+    def pread(self, count: int, offset: int) -> bytes:
+        """``pread(fd, buf, count, offset)``: the file position is left alone."""
+        self._check_open()
+        if offset < 0:
+            raise OSError(errno.EINVAL, "pread: negative offset")
+        hooks.step("syscall", f"pread({self.kind}, {count}, {offset})")
+        return self.m.read(count, Pos(offset))
+
+    def lseek(self, offset: int, whence: int = SEEK_SET) -> int:
+        """``lseek(fd, offset, whence)`` (``seq_lseek``)."""
+        self._check_open()
+        hooks.step("syscall", f"lseek({self.kind}, {offset}, {whence})")
+        return self.m.lseek(offset, whence)
+
+    def poll(self) -> int:
+        """``poll()`` mask: ``mounts_poll`` reports ``POLLERR|POLLPRI`` once per change of
+        ``ns->event``; mountstats has no ``.poll`` (``DEFAULT_POLLMASK``)."""
+        self._check_open()
+        hooks.step("syscall", f"poll({self.kind})")
+        if self.kind == "mountstats":
+            return DEFAULT_POLLMASK
+        res = POLLIN | POLLRDNORM
+        event = self.ns.event
+        if self.m.poll_event != event:
+            self.m.poll_event = event
+            res |= POLLERR | POLLPRI
+        return res
+
+    def close(self) -> None:
+        """``close(fd)`` → ``mounts_release`` (takes the cursor out of the list)."""
+        if self.closed:
+            return
+        hooks.step("syscall", f"close({self.kind})")
+        self.op.release(self.p)
+        self.closed = True
+
+    def read_all(self, count: int = 1024) -> bytes:
+        """Read to EOF with reads of ``count`` bytes."""
+        out = bytearray()
+        while chunk := self.read(count):
+            out += chunk
+        return bytes(out)
+
+    def __enter__(self) -> "ProcFile":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_proc(ns: MountNamespace, kind: Kind = "mountinfo", strategy: str = "idtree",
+              semantics: Semantics = "modern", era: fmt.Era = "current", root: Optional[Path] = None,
+              page_size: int = PAGE_SIZE, log_calls: bool = False) -> ProcFile:
+    """Open a proc mount file of ``ns`` read through ``strategy`` on ``semantics``."""
+    hooks.step("syscall", f"open({kind})")
+    return ProcFile(ns, kind, make_strategy(strategy), semantics, era, root, page_size, log_calls)
