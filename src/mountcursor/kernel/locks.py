@@ -52,6 +52,10 @@ class LockChecker:
 
     def acquiring(self, name: str, sleeps: bool) -> None:
         stack = self.held.setdefault(hooks.current_thread(), [])
+        if sleeps:
+            spins = [s for s in stack if s.endswith("ns_lock")]
+            if spins:
+                self._report(f"sleeping lock {name} taken while holding spinlock {spins[-1]}")
         for outer in stack:
             if outer == name:
                 self._report(f"recursive acquire of {name}")
@@ -59,10 +63,6 @@ class LockChecker:
                 self._report(f"lock order inversion: {outer} -> {name}, but {name} -> {outer} seen before")
             else:
                 self.order.add((outer, name))
-        if sleeps:
-            spins = [s for s in stack if s.endswith("ns_lock")]
-            if spins:
-                self._report(f"sleeping lock {name} taken while holding spinlock {spins[-1]}")
 
     def acquired(self, name: str) -> None:
         self.held.setdefault(hooks.current_thread(), []).append(name)
