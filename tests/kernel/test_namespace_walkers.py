@@ -133,7 +133,7 @@ def test_cursor_leaves_the_list_at_eof_and_on_close(strategy: str) -> None:
     assert ns.cursors() == [g.cursor]
     g.close()
     assert ns.cursors() == []
-    assert list_check(ns.list) == 42
+    assert list_check(ns.list) == 41
 
 
 def test_root_outside_gives_seq_skip_rootfs_hidden() -> None:

@@ -15,3 +15,4 @@ def main() -> None:
 
 
 from . import race  # noqa: E402,F401
+from . import check  # noqa: E402,F401

@@ -1,0 +1,209 @@
+"""Exploring schedules: exhaustive DFS with state hashing, a preemption bound, and seeded random.
+
+Exhaustive mode is stateless model checking (re-execution): a *path* is the
+list of thread ids chosen at each step, printable, saveable and replayable.
+A run follows a prefix of choices, then keeps choosing the first enabled
+thread, and pushes every untried sibling choice as a new prefix to explore.
+
+Reduction (``syscall`` granularity): at each step the model's full state is
+hashed (:meth:`World.key` — list and tree, allocators, every seq_file and
+proc_mounts field, what each reader has read, each thread's position).  A
+state seen before has had its whole future explored already (depth-first
+order finishes a subtree before leaving it, and runs are finite), so the run
+stops there.  That keeps the search exhaustive: two schedules reaching the
+same state have the same futures and the same verdicts.  In ``fine``
+granularity a thread's Python locals between two pointer writes are not part
+of the key, so hashing is off and a preemption bound (CHESS-style: at most
+``preemptions`` switches away from a thread that could have continued) keeps
+the search finite instead; every schedule within the bound is explored.
+
+Random mode draws ``runs`` schedules from a seed (each step picks uniformly
+among enabled threads, a simple PCT-like sampler).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from .scenarios import Scenario
+from .scheduler import Scheduler
+from .world import Violation, World
+
+
+class _Prune(Exception):
+    pass
+
+
+@dataclass
+class Result:
+    """What an exploration found for one scenario × strategy × semantics."""
+
+    scenario: Scenario
+    strategy: str
+    semantics: str
+    granularity: str
+    ns_lock: bool
+    schedules: int = 0  # runs that reached the end of the scenario
+    pruned: int = 0  # runs cut at an already explored state
+    states: int = 0  # distinct states seen (syscall granularity)
+    elapsed: float = 0.0
+    violations: list[Violation] = field(default_factory=list)
+    path: Optional[list[int]] = None  # the schedule of the first violation
+    exhausted: bool = True
+
+    @property
+    def holds(self) -> bool:
+        return not self.violations
+
+    @property
+    def violated(self) -> list[str]:
+        return sorted({v.prop for v in self.violations})
+
+
+@dataclass
+class Explorer:
+    """Explore one scenario for one strategy/semantics; see the module docstring."""
+
+    strategy: str
+    semantics: str
+    granularity: str = "syscall"
+    ns_lock: bool = True
+    slab_reuse: bool = True
+    preemptions: Optional[int] = None  # None: unbounded (syscall) / 2 (fine)
+    max_runs: int = 200_000
+    stop_at_first: bool = True
+    hashing: Optional[bool] = None  # None: on in syscall granularity, off in fine
+
+    def world(self, sc: Scenario) -> World:
+        return World(sc, self.strategy, self.semantics, self.granularity, self.ns_lock, self.slab_reuse)
+
+    def replay(self, sc: Scenario, path: list[int]) -> tuple[World, list[Violation]]:
+        """Run ``path`` exactly (then the first enabled thread if it is short)."""
+        w = self.world(sc)
+        it = iter(path)
+
+        def choose(en: list[int], s: Scheduler) -> int:
+            nxt = next(it, None)
+            if nxt is None or nxt not in en:
+                return en[0] if nxt is None else _bad_path(nxt, en)
+            return nxt
+
+        return w, w.run(choose)
+
+    def explore(self, sc: Scenario) -> Result:
+        res = Result(sc, self.strategy, self.semantics, self.granularity, self.ns_lock)
+        t0 = time.perf_counter()
+        hashing = self.hashing if self.hashing is not None else self.granularity == "syscall"
+        if hashing and self.preemptions is not None:
+            raise ValueError("a preemption bound needs hashing off (the same state can be reached with "
+                             "different budgets left)")
+        bound = self.preemptions if self.preemptions is not None else (None if hashing else 2)
+        visited: set[int] = set()
+        todo: list[list[int]] = [[]]
+        runs = 0
+        while todo:
+            if runs >= self.max_runs:
+                res.exhausted = False
+                break
+            prefix = todo.pop()
+            runs += 1
+            path: list[int] = []
+            pre = [0]  # preemptions so far
+
+            def choose(en: list[int], s: Scheduler, prefix: list[int] = prefix, path: list[int] = path,
+                       pre: list[int] = pre) -> int:
+                depth = len(path)
+                if hashing and depth >= len(prefix):
+                    k = hash(w.key())
+                    if k in visited:
+                        raise _Prune
+                    visited.add(k)
+                prev = path[-1] if path else None
+                if depth < len(prefix):
+                    tid = prefix[depth]
+                else:
+                    tid = prev if prev in en else en[0]
+                    for alt in en:
+                        if alt == tid:
+                            continue
+                        cost = 1 if (prev in en and alt != prev) else 0
+                        if bound is None or pre[0] + cost <= bound:
+                            todo.append(path + [alt])
+                if prev is not None and prev in en and tid != prev:
+                    pre[0] += 1
+                path.append(tid)
+                return tid
+
+            w = self.world(sc)
+            try:
+                found = w.run(choose)
+            except _Prune:
+                res.pruned += 1
+                continue
+            res.schedules += 1
+            if found:
+                if res.path is None:
+                    res.path = list(path)
+                    res.violations = found
+                else:
+                    res.violations += [v for v in found if v.prop not in {x.prop for x in res.violations}]
+                if self.stop_at_first:
+                    res.exhausted = False
+                    break
+        res.states = len(visited)
+        res.elapsed = time.perf_counter() - t0
+        return res
+
+    def random(self, sc: Scenario, runs: int, seed: int) -> Result:
+        res = Result(sc, self.strategy, self.semantics, self.granularity, self.ns_lock, exhausted=False)
+        t0 = time.perf_counter()
+        rng = random.Random(seed)
+        for _ in range(runs):
+            path: list[int] = []
+
+            def choose(en: list[int], s: Scheduler, path: list[int] = path) -> int:
+                tid = en[rng.randrange(len(en))]
+                path.append(tid)
+                return tid
+
+            w = self.world(sc)
+            found = w.run(choose)
+            res.schedules += 1
+            if found and res.path is None:
+                res.path, res.violations = list(path), found
+                if self.stop_at_first:
+                    break
+        res.elapsed = time.perf_counter() - t0
+        return res
+
+
+def _bad_path(tid: int, en: list[int]) -> int:
+    raise ValueError(f"schedule does not replay: thread {tid} is not runnable here (runnable: {en})")
+
+
+def shrink(ex: Explorer, sc: Scenario, res: Result) -> tuple[Scenario, Result]:
+    """Make a failing case smaller while the same property still fails: drop churn
+    operations one at a time, then look for the schedule with the fewest preemptions
+    (iterative deepening, hashing off, bound 0, 1, 2, 3)."""
+    want = set(res.violated)
+    best_sc, best = sc, res
+    changed = True
+    while changed and best_sc.churn:
+        changed = False
+        for i in range(len(best_sc.churn)):
+            cand = best_sc.with_churn(best_sc.churn[:i] + best_sc.churn[i + 1:])
+            r = ex.explore(cand)
+            if want & set(r.violated):
+                best_sc, best, changed = cand, r, True
+                break
+    for bound in range(0, 4):
+        b = Explorer(ex.strategy, ex.semantics, ex.granularity, ex.ns_lock, ex.slab_reuse,
+                     preemptions=bound, max_runs=20_000, hashing=False)
+        r = b.explore(best_sc)
+        if want & set(r.violated):
+            r.schedules += best.schedules
+            return best_sc, r
+    return best_sc, best

@@ -1,0 +1,368 @@
+"""A scenario made concrete: a model kernel, its threads, the state key, the property checks.
+
+The properties (DESIGN.md, "The property"), each with the name the verdicts use:
+
+``missed``        a mount present from the reader's open to its EOF is not shown
+``twice``         a mount is shown more than once
+``malformed``     a line is torn or not well formed, or a cursor is shown
+``order``         lines of mounts present throughout are not in list (= unique id) order
+``list-corrupt``  the list is not well formed (``prev``/``next`` disagree, a poisoned link)
+``cursor-left``   a cursor is still in the list after every file is closed
+``livelock``      a reader never reaches EOF (within a generous bound), or a walker spins
+``deadlock``      no thread can run
+``lock-order``    lock order inversion, or a sleeping lock taken under ``ns_lock``
+``walker``        a list walker returned a wrong answer about a mount present throughout
+``crash``         any other exception in the model
+
+Mounts are identified by their 64-bit unique id, which is never reused, so a
+line is attributed to the right mount even when mnt_id and the slab object
+are reused.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..format import FormatError, parse_mountinfo_line
+from ..kernel import hooks
+from ..kernel import Kernel, MNT_DETACH, MountNamespace, ProcFile, open_proc
+from ..kernel.list import ListCorruption, list_check, list_for_each
+from ..kernel.locks import LockChecker, install_checker
+from ..kernel.mount import Mount
+from ..kernel.walkers import Livelock, is_local_mountpoint, mnt_already_visible, sync_collect_filesystems
+from .scenarios import PAGE_RECORD, Op, Scenario
+from .scheduler import Deadlock, Scheduler, StepLimit
+
+PROPERTIES = ("missed", "twice", "malformed", "order", "list-corrupt", "cursor-left", "livelock",
+              "deadlock", "lock-order", "walker", "crash")
+
+
+@dataclass
+class ReaderState:
+    kind: str
+    size: int
+    f: Optional[ProcFile] = None
+    out: bytearray = field(default_factory=bytearray)
+    reads: int = 0
+    results: list[bytes] = field(default_factory=list)
+    eof: bool = False
+    closed: bool = False
+    open_alive: frozenset[int] = frozenset()
+    open_removed: int = 0
+    eof_removed: int = -1
+
+
+@dataclass
+class Violation:
+    prop: str
+    message: str
+
+
+def _pad_options(line_len: int, target: int) -> bytes:
+    """An overlay-style ``lowerdir=`` option that makes a line about ``target`` bytes long."""
+    need = max(0, target - line_len - len(",lowerdir="))
+    layers = []
+    n = 0
+    i = 0
+    while n < need:
+        layer = f"/var/lib/overlay/l/L{i:05d}"
+        layers.append(layer)
+        n += len(layer) + 1
+        i += 1
+    return (",lowerdir=" + ":".join(layers)).encode() if layers else b""
+
+
+_SIZES: dict[Scenario, tuple[int, int]] = {}
+
+
+class World:
+    """One run's model and threads.  Build a fresh one for every run."""
+
+    def __init__(self, sc: Scenario, strategy: str, semantics: str, granularity: str = "syscall",
+                 ns_lock: bool = True, slab_reuse: bool = True, max_steps: int = 200_000) -> None:
+        self.sc = sc
+        self.strategy = strategy
+        self.semantics = semantics
+        self.kernel = Kernel(slab_reuse=slab_reuse, ns_lock=ns_lock)
+        self.ns: MountNamespace = self.kernel.create_namespace()
+        self.path_uid: dict[bytes, int] = {b"/": self.ns.root.mnt.mnt_id_unique}
+        self.removed: list[int] = []
+        self.checker = LockChecker()
+        self.walk_results: list[tuple[Op, object]] = []
+        self.churn_pc = 0
+        self.walker_pc = 0
+        self.log: list[str] = []  # what each syscall did, for traces
+        ref_size = max((n for _, n in sc.readers), default=1024)
+        for spec in sc.mounts:
+            m = self._mount(spec.path)
+            if spec.length != "short":
+                target = PAGE_RECORD if spec.length == "page" else max(int(ref_size * 1.5), 120)
+                m.mnt_sb.options += _pad_options(self._line_len(m), target)  # type: ignore[union-attr]
+        table_len, ten = _SIZES.get(sc) or _SIZES.setdefault(sc, (len(self._table_bytes()), self._ten_records()))
+        self.readers = [ReaderState(k, n if n else ten) for k, n in sc.readers]
+        # a reader that got three times the table (plus what churn can add) is repeating itself
+        self.max_bytes = 3 * table_len + 3 * 200 * len(sc.churn) + 8192
+        self.max_reads = sc.max_reads or (self.max_bytes + 16)
+        self.sched = Scheduler(granularity=granularity, max_steps=max_steps)
+        for i, r in enumerate(self.readers):
+            self.sched.spawn(f"reader{i + 1}" if len(self.readers) > 1 else "reader", self._reader(r))
+        if sc.churn:
+            self.sched.spawn("churn", self._churn)
+        if sc.walker:
+            self.sched.spawn("walker", self._walker)
+
+    # --- setup helpers -------------------------------------------------------------------
+
+    def _mount(self, path: bytes) -> Mount:
+        m = self.ns.mount(path, b"tmpfs", b"tmpfs", options=b",inode64")
+        self.path_uid[path] = m.mnt_id_unique
+        return m
+
+    def _line_len(self, m: Mount) -> int:
+        from ..kernel.procfs import mountinfo_record
+        from ..format import render_mountinfo
+
+        rec = mountinfo_record(self.ns, m, self.ns.root)
+        return len(render_mountinfo(rec)) if rec is not None else 0
+
+    def _table_bytes(self) -> bytes:
+        return b"".join(self._render(m) for m in self.ns.mounts_in_list_order())
+
+    def _render(self, m: Mount) -> bytes:
+        from ..kernel.procfs import mountinfo_record
+        from ..format import render_mountinfo
+
+        rec = mountinfo_record(self.ns, m, self.ns.root)
+        return render_mountinfo(rec) if rec is not None else b""
+
+    def _ten_records(self) -> int:
+        lines = [self._render(m) for m in self.ns.mounts_in_list_order()]
+        return sum(len(x) for x in [ln for ln in lines if ln][:10])
+
+    def alive(self) -> frozenset[int]:
+        """The mounts a reader can see (rootfs and others outside its root excluded)."""
+        return frozenset(m.mnt_id_unique for m in self.ns.mounts_by_id() if self.ns.path_of(m) is not None)
+
+    # --- threads -------------------------------------------------------------------------
+
+    def _reader(self, r: ReaderState):  # noqa: ANN202
+        def run() -> None:
+            r.f = open_proc(self.ns, r.kind, strategy=self.strategy, semantics=self.semantics)  # type: ignore[arg-type]
+            r.f.cursor.mnt_list.name = f"cursor{self.readers.index(r) + 1}"  # stable across runs
+            r.open_alive = self.alive()
+            r.open_removed = len(self.removed)
+            while r.reads < self.max_reads and len(r.out) <= self.max_bytes:
+                b = r.f.read(r.size)
+                r.reads += 1
+                r.results.append(b)
+                if not b:
+                    r.eof = True
+                    r.eof_removed = len(self.removed)
+                    break
+                r.out += b
+            if not r.eof:
+                r.eof_removed = len(self.removed)
+            r.f.close()
+            r.closed = True
+
+        return run
+
+    def _churn(self) -> None:
+        for op in self.sc.churn:
+            self._do(op)
+            self.churn_pc += 1
+
+    def _do(self, op: Op) -> None:
+        ns = self.ns
+        try:
+            if op.kind == "umount":
+                gone = ns.umount(op.path)
+            elif op.kind == "umount-lazy":
+                gone = ns.umount(op.path, flags=MNT_DETACH)
+            elif op.kind == "mount":
+                self._mount(op.path)
+                gone = []
+            elif op.kind == "move":
+                m = ns.move(op.path, op.to)
+                self.path_uid[op.to] = m.mnt_id_unique
+                gone = []
+            else:
+                raise ValueError(f"unknown churn op {op.kind!r}")
+        except OSError as e:
+            self.log.append(f"{op}: {e}")
+            return
+        self.removed.extend(m.mnt_id_unique for m in gone)
+
+    def _walker(self) -> None:
+        for op in self.sc.walker:
+            hooks.step("syscall", str(op))
+            root_sb = self.ns.root.mnt.mnt_sb
+            res: object
+            if op.kind == "walk-local":
+                res = is_local_mountpoint(self.ns, root_sb, op.path)  # type: ignore[arg-type]
+            elif op.kind == "walk-visible":
+                res = mnt_already_visible(self.ns, op.path)
+            elif op.kind == "walk-sync":
+                res = [id(sb) for sb in sync_collect_filesystems(self.ns, budget=10_000)]
+            else:
+                raise ValueError(f"unknown walker op {op.kind!r}")
+            self.walk_results.append((op, res))
+            self.walker_pc += 1
+
+    # --- state key (syscall granularity) ---------------------------------------------------
+
+    def key(self) -> tuple[object, ...]:
+        """Everything the rest of the run and its verdict depend on, at a syscall boundary."""
+        ns, k = self.ns, self.kernel
+        lst = []
+        for lh in list_for_each(ns.list):
+            m: Mount = lh.owner  # type: ignore[assignment]
+            lst.append(m.mnt_list.name if m.is_cursor else (m.mnt_id_unique, m.slot, m.mnt_id))
+        tree = tuple((m.mnt_id_unique, m.mnt_parent.mnt_id_unique, m.mnt_mountpoint, m.mnt_flags)
+                     for m in ns.mounts_by_id())
+        readers = []
+        for r in self.readers:
+            if r.f is None:
+                readers.append(("unopened",))
+                continue
+            mm, p = r.f.m, r.f.p
+            pend = bytes(mm.buf[mm.from_:mm.from_ + mm.count]) if mm.buf is not None and mm.count < mm.size else b""
+            readers.append((
+                r.reads, r.eof, r.closed, bytes(r.out), r.open_alive, r.open_removed, r.eof_removed,
+                mm.index, mm.count, mm.from_, mm.read_pos, mm.f_pos, mm.size, pend, mm.poll_event,
+                p.last_pos, _ident(p.last_mntpos), p.last_mnt_id, _ident(p.cached_mount), p.cached_event,
+                p.cached_index,
+            ))
+        return (
+            tuple(lst), tree, k.event, ns.event, k.mnt_cache.ida._next, tuple(sorted(k.mnt_cache.ida._free)),
+            tuple(m.slot for m in k.mnt_cache._free), k.mnt_cache.last_unique, tuple(readers),
+            self.churn_pc, self.walker_pc, tuple(self.removed), repr(self.walk_results),
+            tuple((t.done, t.pending) for t in self.sched.threads),
+        )
+
+    # --- checks --------------------------------------------------------------------------
+
+    def check_list(self) -> Optional[Violation]:
+        try:
+            list_check(self.ns.list, limit=10_000)
+        except ListCorruption as e:
+            return Violation("list-corrupt", str(e))
+        return None
+
+    def quiescent(self) -> bool:
+        """No thread is between two pointer writes (so the list must be well formed)."""
+        return all(t.done or t.pending[0] != "write" for t in self.sched.threads)
+
+    def run(self, choose) -> list[Violation]:  # noqa: ANN001
+        """Run to the end under ``choose``; return the violations found."""
+        install_checker(self.checker)
+        out: list[Violation] = []
+        if self.sched.granularity == "fine":
+            def on_step(s: Scheduler, st: object) -> None:
+                if not out and self.quiescent():
+                    v = self.check_list()
+                    if v is not None:
+                        out.append(Violation(v.prop, f"after step {len(s.steps) - 1}: {v.message}"))
+
+            self.sched.on_step = on_step
+        try:
+            self.sched.run(choose)
+        except Deadlock as e:
+            out.append(Violation("deadlock", str(e)))
+        except StepLimit as e:
+            out.append(Violation("livelock", str(e)))
+        finally:
+            install_checker(None)
+        found = self.verdict()
+        if out and any(v.prop == "list-corrupt" for v in found):
+            found = [v for v in found if v.prop != "list-corrupt"]
+        return out + found
+
+    def verdict(self) -> list[Violation]:
+        out: list[Violation] = []
+        for t in self.sched.threads:
+            e = t.error
+            if e is None:
+                continue
+            if isinstance(e, ListCorruption):
+                out.append(Violation("list-corrupt", f"{t.name}: {e}"))
+            elif isinstance(e, Livelock):
+                out.append(Violation("livelock", f"{t.name}: {e}"))
+            elif isinstance(e, AssertionError) and "without a superblock" in str(e):
+                out.append(Violation("malformed", f"{t.name}: a cursor was shown ({e})"))
+            else:
+                out.append(Violation("crash", f"{t.name}: {type(e).__name__}: {e}"))
+        for v in self.checker.violations:
+            out.append(Violation("lock-order", v))
+        if any(isinstance(t.error, ListCorruption) for t in self.sched.threads):
+            return out
+        lv = self.check_list()
+        if lv is not None:
+            out.append(lv)
+            return out
+        for i, r in enumerate(self.readers):
+            out += self._check_reader(i, r)
+        if all(r.closed for r in self.readers) and self.ns.cursors():
+            out.append(Violation("cursor-left", f"{len(self.ns.cursors())} cursor(s) left in the list"))
+        out += self._check_walkers()
+        return out
+
+    def _check_reader(self, i: int, r: ReaderState) -> list[Violation]:
+        who = f"reader{i + 1}" if len(self.readers) > 1 else "reader"
+        out: list[Violation] = []
+        if r.f is None:
+            return out
+        if not r.eof:
+            out.append(Violation("livelock", f"{who}: no EOF after {r.reads} reads of {r.size} bytes"))
+        lines = bytes(r.out).split(b"\n")
+        tail = lines.pop()
+        if tail and r.eof:
+            out.append(Violation("malformed", f"{who}: output ends inside a line: {tail[-40:]!r}"))
+        seen: list[int] = []
+        for n, line in enumerate(lines, 1):
+            try:
+                rec = parse_mountinfo_line(line, n)
+            except FormatError as e:
+                out.append(Violation("malformed", f"{who}: {e}"))
+                continue
+            uid = self.path_uid.get(rec.mount_point)
+            if uid is None:
+                out.append(Violation("malformed", f"{who}: line {n} names no known mount: {rec.mount_point!r}"))
+                continue
+            seen.append(uid)
+        removed = set(self.removed[r.open_removed:r.eof_removed])
+        present = r.open_alive - removed
+        counts = Counter(seen)
+        names = {u: p for p, u in self.path_uid.items()}
+        missed = sorted(present - set(counts))
+        if missed and r.eof:  # a reader cut off for livelock has not missed anything yet
+            out.append(Violation("missed", f"{who}: " + ", ".join(_n(names, u) for u in missed) + " never shown"))
+        twice = sorted(u for u, c in counts.items() if c > 1)
+        if twice:
+            out.append(Violation("twice", f"{who}: " + ", ".join(f"{_n(names, u)} x{counts[u]}" for u in twice)))
+        order = [u for u in seen if u in present]
+        if any(a >= b for a, b in zip(order, order[1:])) and not twice:
+            out.append(Violation("order", f"{who}: out of order: " + " ".join(_n(names, u) for u in order)))
+        return out
+
+    def _check_walkers(self) -> list[Violation]:
+        out: list[Violation] = []
+        for op, res in self.walk_results:
+            if op.kind == "walk-local" and op.path in self.path_uid and self.path_uid[op.path] not in self.removed:
+                if res is not True:
+                    out.append(Violation("walker", f"is_local_mountpoint({op.path!r}) = {res}, it is mounted"))
+            if op.kind == "walk-sync":
+                ids = res  # type: ignore[assignment]
+                if len(ids) != len(set(ids)):  # type: ignore[arg-type]
+                    out.append(Violation("walker", "sync_collect_filesystems returned a superblock twice"))
+        return out
+
+
+def _ident(m: Optional[Mount]) -> object:
+    return None if m is None else (m.slot, m.mnt_id_unique, m.freed)
+
+
+def _n(names: dict[int, bytes], uid: int) -> str:
+    return names.get(uid, str(uid).encode()).decode(errors="replace")
