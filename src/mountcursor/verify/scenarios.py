@@ -142,6 +142,13 @@ def default_scope() -> list[Scenario]:
                                 description=f"lengths {shape}"))
             out += [umount_one(t, n, shape, size) for t in (1, 2, 3)]
             out.append(umount_one(2, n, shape, size, remount=True))
+    # stdio reads of a table whose 20th line is a 4300-byte overlay line, and reads of
+    # 100 bytes over short, short, page: a page-sized record right after a split one
+    out.append(Scenario("overlay-line", _mounts(20, "s" * 19 + "p"), (("mountinfo", 1024),),
+                        description="19 short lines, then a 4300-byte overlay line"))
+    out.append(umount_one(18, 20, "s" * 19 + "p", 1024))
+    out.append(Scenario("no-churn", _mounts(3, "ssp"), (("mountinfo", 100),), description="lengths ssp"))
+    out.append(umount_one(2, 3, "ssp", 100))
     out.append(churn_both(20, "s", 1024, readers=2))
     out.append(walkers(100))
     out.append(lazy_subtree(100))
