@@ -14,7 +14,7 @@ from rich.table import Table
 
 from ..kernel.iterators import STRATEGIES
 from ..kernel.seqfile import SEMANTICS
-from ..verify.check import Cell, check_cell
+from ..verify.check import Cell, check_cells
 from ..verify.explain import explain
 from ..verify.scenarios import default_scope, ns_lock_scope
 from ..verify.scheduler import GRANULARITIES
@@ -52,6 +52,8 @@ def _matrix(cells: list[Cell], strategies: list[str], semantics: list[str], titl
               help="atomic steps: whole syscalls, or also every lock operation and list pointer write")
 @click.option("--no-ns-lock", is_flag=True, help="run the model with the ns_lock spinlock removed")
 @click.option("--no-slab-reuse", is_flag=True, help="never hand a freed struct mount out again")
+@click.option("--faithful-sync", is_flag=True,
+              help="use the seed's sync_collect_filesystems with its never-advancing `continue`")
 @click.option("--random", "random_runs", type=click.IntRange(0, 10_000_000), default=0,
               help="seeded random schedules per scenario instead of exhaustive search")
 @click.option("--seed", type=int, default=1, show_default=True, help="seed for --random")
@@ -60,10 +62,12 @@ def _matrix(cells: list[Cell], strategies: list[str], semantics: list[str], titl
 @click.option("--show-traces", is_flag=True, help="print each counterexample step by step")
 @click.option("--replay", "replay", type=click.Path(dir_okay=False), default=None,
               help="re-run a saved trace file and print it step by step")
+@click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="all cores",
+              help="cells checked in parallel (processes)")
 @click.option("--json", "as_json", is_flag=True, help="print the matrix as JSON")
 def check(strategies: tuple[str, ...], semantics: tuple[str, ...], granularity: str, no_ns_lock: bool,
-          no_slab_reuse: bool, random_runs: int, seed: int, save_dir: str | None, show_traces: bool,
-          replay: str | None, as_json: bool) -> None:
+          no_slab_reuse: bool, faithful_sync: bool, random_runs: int, seed: int, save_dir: str | None, show_traces: bool,
+          replay: str | None, jobs: int, as_json: bool) -> None:
     """Prove or refute "no mount present throughout a read is missed or shown twice"."""
     if replay:
         try:
@@ -76,21 +80,16 @@ def check(strategies: tuple[str, ...], semantics: tuple[str, ...], granularity: 
     sems = list(semantics or SEMANTICS)
     fine = granularity == "fine"
     scope = ns_lock_scope() if fine else default_scope()
-    cells: list[Cell] = []
     t0 = time.perf_counter()
     err = Console(stderr=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+    pairs = [(s, sem) for s in strats for sem in sems]
+    opts = dict(granularity=granularity, ns_lock=not no_ns_lock, slab_reuse=not no_slab_reuse,
+                random_runs=random_runs, seed=seed, faithful_sync=faithful_sync)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} cells"),
                   TimeElapsedColumn(), console=err, transient=True,
                   disable=as_json or not err.is_terminal) as bar:
-        task = bar.add_task("checking", total=len(strats) * len(sems) * len(scope))
-        for s in strats:
-            for sem in sems:
-                def progress(sc, s=s, sem=sem):  # noqa: ANN001,ANN202
-                    bar.update(task, description=f"{s} / {sem}: {sc.label()}")
-                    bar.advance(task)
-
-                cells.append(check_cell(s, sem, scope, granularity, not no_ns_lock, not no_slab_reuse,
-                                        random_runs=random_runs, seed=seed, progress=progress))
+        task = bar.add_task(f"checking {len(scope)} scenarios per cell", total=len(pairs))
+        cells = check_cells(pairs, scope, jobs=jobs, on_done=lambda c: bar.advance(task), **opts)
     elapsed = time.perf_counter() - t0
     if save_dir:
         os.makedirs(save_dir, exist_ok=True)

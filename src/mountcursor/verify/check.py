@@ -49,10 +49,11 @@ class Cell:
 
 def check_cell(strategy: str, semantics: str, scope: list[Scenario], granularity: str = "syscall",
                ns_lock: bool = True, slab_reuse: bool = True, shrink_traces: bool = True,
-               random_runs: int = 0, seed: int = 1,
+               random_runs: int = 0, seed: int = 1, faithful_sync: bool = False,
                progress: Optional[Callable[[Scenario], None]] = None) -> Cell:
     """Explore every scenario of ``scope`` for one strategy on one semantics."""
-    ex = Explorer(strategy, semantics, granularity, ns_lock, slab_reuse)
+    ex = Explorer(strategy, semantics, granularity, ns_lock, slab_reuse,
+                  preemptions=2 if granularity == "fine" else None, faithful_sync=faithful_sync)
     cell = Cell(strategy, semantics)
     t0 = time.perf_counter()
     shortest: dict[str, tuple[Scenario, Result]] = {}  # property -> failing run with the shortest path
@@ -74,6 +75,37 @@ def check_cell(strategy: str, semantics: str, scope: list[Scenario], granularity
         if p not in r2.violated:
             sc2, r2 = sc, r
         assert r2.path is not None
-        cell.failures[p] = Trace(sc2, strategy, semantics, granularity, ns_lock, slab_reuse, r2.path, r2.violations)
+        cell.failures[p] = Trace(sc2, strategy, semantics, granularity, ns_lock, slab_reuse, r2.path,
+                                 r2.violations, faithful_sync)
     cell.elapsed = time.perf_counter() - t0
     return cell
+
+
+def _cell_job(args: tuple[str, str, list[Scenario], dict[str, object]]) -> Cell:
+    s, sem, scope, opts = args
+    return check_cell(s, sem, scope, **opts)  # type: ignore[arg-type]
+
+
+def check_cells(pairs: list[tuple[str, str]], scope: list[Scenario], jobs: int = 1,
+                on_done: Optional[Callable[[Cell], None]] = None, **opts: object) -> list[Cell]:
+    """:func:`check_cell` for every (strategy, semantics) pair, in ``jobs`` processes; the
+    cells come back in the order of ``pairs``."""
+    work = [(s, sem, scope, opts) for s, sem in pairs]
+    if jobs <= 1 or len(work) <= 1:
+        out = []
+        for w in work:
+            out.append(_cell_job(w))
+            if on_done is not None:
+                on_done(out[-1])
+        return out
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results: dict[int, Cell] = {}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        futs = {pool.submit(_cell_job, w): i for i, w in enumerate(work)}
+        for f in as_completed(futs):
+            results[futs[f]] = f.result()
+            if on_done is not None:
+                on_done(results[futs[f]])
+    return [results[i] for i in range(len(work))]

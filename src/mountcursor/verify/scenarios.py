@@ -98,9 +98,10 @@ def churn_both(n: int, lengths: str, read_size: int, readers: int = 1) -> Scenar
 
 
 def walkers(read_size: int) -> Scenario:
-    """A reader parks its cursor mid-list while the other walkers run and a mount goes."""
-    return Scenario("walkers", _mounts(6) + (MountSpec(b"/b01"),), (("mountinfo", read_size),),
-                    (Op("umount", b"/m03"),),
+    """A reader parks its cursor mid-list while the other walkers run, a mount goes and a
+    bind mount (a second mount of m01's superblock) comes."""
+    return Scenario("walkers", _mounts(6), (("mountinfo", read_size),),
+                    (Op("umount", b"/m03"), Op("bind", b"/m01", b"/b01")),
                     walker=(Op("walk-local", b"/m02"), Op("walk-visible", b"tmpfs"), Op("walk-sync")),
                     description="is_local_mountpoint, mnt_already_visible, sync_collect_filesystems")
 
@@ -149,7 +150,7 @@ def default_scope() -> list[Scenario]:
     out.append(umount_one(18, 20, "s" * 19 + "p", 1024))
     out.append(Scenario("no-churn", _mounts(3, "ssp"), (("mountinfo", 100),), description="lengths ssp"))
     out.append(umount_one(2, 3, "ssp", 100))
-    out.append(churn_both(20, "s", 1024, readers=2))
+    out.append(churn_both(30, "s", 1024, readers=2))
     out.append(walkers(100))
     out.append(lazy_subtree(100))
     out.append(move(100))

@@ -43,6 +43,7 @@ class Trace:
     slab_reuse: bool
     path: list[int]
     violations: list[Violation]
+    faithful_sync: bool = False
 
 
 def _list_names(w: World, limit: int = 64) -> list[str]:
@@ -65,7 +66,7 @@ def _list_names(w: World, limit: int = 64) -> list[str]:
 
 def replay_steps(t: Trace) -> tuple[list[TraceStep], list[Violation]]:
     """Re-run the trace's path, recording every step."""
-    ex = Explorer(t.strategy, t.semantics, t.granularity, t.ns_lock, t.slab_reuse)
+    ex = Explorer(t.strategy, t.semantics, t.granularity, t.ns_lock, t.slab_reuse, faithful_sync=t.faithful_sync)
     w = ex.world(t.scenario)
     steps: list[TraceStep] = []
     seen = [len(r.results) for r in w.readers]
@@ -140,7 +141,7 @@ def trace_to_json(t: Trace) -> dict[str, Any]:
             "walker": [{"kind": o.kind, "path": _enc(o.path), "to": _enc(o.to)} for o in sc.walker],
         },
         "strategy": t.strategy, "semantics": t.semantics, "granularity": t.granularity,
-        "ns_lock": t.ns_lock, "slab_reuse": t.slab_reuse, "path": t.path,
+        "ns_lock": t.ns_lock, "slab_reuse": t.slab_reuse, "faithful_sync": t.faithful_sync, "path": t.path,
         "violations": [asdict(v) for v in t.violations],
     }
 
@@ -163,7 +164,8 @@ def trace_from_json(d: dict[str, Any], where: str = "trace") -> Trace:
         )
         return Trace(sc, str(d["strategy"]), str(d["semantics"]), str(d["granularity"]), bool(d["ns_lock"]),
                      bool(d.get("slab_reuse", True)), [int(x) for x in d["path"]],
-                     [Violation(v["prop"], v["message"]) for v in d.get("violations", [])])
+                     [Violation(v["prop"], v["message"]) for v in d.get("violations", [])],
+                     bool(d.get("faithful_sync", False)))
     except TraceFileError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as e:

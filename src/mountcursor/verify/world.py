@@ -28,7 +28,7 @@ from typing import Optional
 from ..format import FormatError, parse_mountinfo_line
 from ..kernel import hooks
 from ..kernel import Kernel, MNT_DETACH, MountNamespace, ProcFile, open_proc
-from ..kernel.list import ListCorruption, list_check, list_for_each
+from ..kernel.list import ListCorruption, list_check, list_empty, list_for_each
 from ..kernel.locks import LockChecker, install_checker
 from ..kernel.mount import Mount
 from ..kernel.walkers import Livelock, is_local_mountpoint, mnt_already_visible, sync_collect_filesystems
@@ -52,6 +52,7 @@ class ReaderState:
     open_alive: frozenset[int] = frozenset()
     open_removed: int = 0
     eof_removed: int = -1
+    cursor_after_eof: bool = False
 
 
 @dataclass
@@ -81,8 +82,10 @@ class World:
     """One run's model and threads.  Build a fresh one for every run."""
 
     def __init__(self, sc: Scenario, strategy: str, semantics: str, granularity: str = "syscall",
-                 ns_lock: bool = True, slab_reuse: bool = True, max_steps: int = 200_000) -> None:
+                 ns_lock: bool = True, slab_reuse: bool = True, max_steps: int = 200_000,
+                 faithful_sync: bool = False) -> None:
         self.sc = sc
+        self.faithful_sync = faithful_sync
         self.strategy = strategy
         self.semantics = semantics
         self.kernel = Kernel(slab_reuse=slab_reuse, ns_lock=ns_lock)
@@ -160,6 +163,7 @@ class World:
                 if not b:
                     r.eof = True
                     r.eof_removed = len(self.removed)
+                    r.cursor_after_eof = not list_empty(r.f.cursor.mnt_list)
                     break
                 r.out += b
             if not r.eof:
@@ -184,6 +188,10 @@ class World:
             elif op.kind == "mount":
                 self._mount(op.path)
                 gone = []
+            elif op.kind == "bind":
+                m = ns.bind(op.path, op.to)
+                self.path_uid[op.to] = m.mnt_id_unique
+                gone = []
             elif op.kind == "move":
                 m = ns.move(op.path, op.to)
                 self.path_uid[op.to] = m.mnt_id_unique
@@ -205,7 +213,7 @@ class World:
             elif op.kind == "walk-visible":
                 res = mnt_already_visible(self.ns, op.path)
             elif op.kind == "walk-sync":
-                res = [id(sb) for sb in sync_collect_filesystems(self.ns, budget=10_000)]
+                res = [id(sb) for sb in sync_collect_filesystems(self.ns, faithful=self.faithful_sync, budget=10_000)]
             else:
                 raise ValueError(f"unknown walker op {op.kind!r}")
             self.walk_results.append((op, res))
@@ -316,6 +324,8 @@ class World:
             return out
         if not r.eof:
             out.append(Violation("livelock", f"{who}: no EOF after {r.reads} reads of {r.size} bytes"))
+        if r.cursor_after_eof:
+            out.append(Violation("cursor-left", f"{who}: its cursor is still in the list after EOF"))
         lines = bytes(r.out).split(b"\n")
         tail = lines.pop()
         if tail and r.eof:
