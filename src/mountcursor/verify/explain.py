@@ -70,6 +70,8 @@ _TEXT: dict[tuple[str, str, str], str] = {
     ("cursor", "legacy", "livelock"): _CURSOR_LEGACY,
     ("cursor-vz", "legacy", "twice"): _VZ_LEGACY,
     ("cursor-vz", "legacy", "livelock"): _VZ_LEGACY,
+    ("cursor-vz", "legacy", "missed"): _VZ_LEGACY,
+    ("cursor-vz-id", "legacy", "missed"): _VZ_LEGACY,
     ("cursor-vz-id", "legacy", "twice"): _VZ_LEGACY,
     ("cursor-vz-id", "legacy", "livelock"): _VZ_LEGACY,
     ("idtree-6.8", "legacy", "twice"): _IDTREE_68,
