@@ -73,4 +73,7 @@ def race(mounts: int, read_size: int, seed: int, strategies: tuple[str, ...], se
     if as_json:
         click.echo(json.dumps([r.as_json() for r in rows], indent=1))
     else:
-        Console().print(_table(rows, cfg, elapsed))
+        out = Console()
+        if not out.is_terminal:
+            out = Console(width=150)
+        out.print(_table(rows, cfg, elapsed))

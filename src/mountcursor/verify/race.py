@@ -3,9 +3,10 @@
 The seed's scenario made concrete: a namespace of ``mounts`` tmpfs mounts; one
 reader opens ``mountinfo`` and reads it to EOF with ``read_size``-byte reads
 (1024 by default: what glibc stdio asks of a /proc file, whose st_blksize is
-1024); between two reads a churn step unmounts mounts the reader has already
-passed, unmounts one ahead of it now and then, and mounts new ones — all
-chosen by a seeded RNG, so a row is reproducible.  With ``long_every=K`` every
+1024); between two reads, while the reader is still inside the initial table, a
+churn step unmounts mounts the reader has already passed, unmounts one ahead
+of it now and then, and mounts new ones — all chosen by a seeded RNG, so a
+row is reproducible.  With ``long_every=K`` every
 K-th mount carries an overlay-style option string longer than one read.
 
 A row counts what the reader got: lines, the mounts present for the whole read
@@ -92,6 +93,7 @@ def run_race(strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
     mounted: set[bytes] = set(names) | {b"/"}
     removed: set[bytes] = set()
     at_open = set(mounted)
+    initial_ahead = list(names)
     new_i = 0
 
     f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics, page_size=cfg.page_size)
@@ -111,6 +113,9 @@ def run_race(strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
             break
         out += chunk
         scanned = _note_lines(out, scanned, seen)
+        if not any(n in mounted and n not in seen for n in initial_ahead):
+            continue  # the reader is past the initial table: the race is over, let it finish
+        initial_ahead = [n for n in initial_ahead if n in mounted and n not in seen]
         gaps += 1
         # churn between reads
         behind = [n for n in seen if n in mounted and n != b"/"]
