@@ -305,6 +305,9 @@ class MountNamespace:
             where = self.lookup(target)
             top = self._attach_new(where, src.dentry, src.mnt.mnt_sb, src.mnt.mnt_devname,  # type: ignore[arg-type]
                                    src.mnt.mnt_flags & ~MNT_INTERNAL_FLAGS)
+            if src.mnt.mnt_flags & MNT_SHARED:  # clone_mnt: a bind of a shared mount is its peer
+                top.mnt_flags |= MNT_SHARED
+                top.mnt_group_id = src.mnt.mnt_group_id
             if recursive:
                 todo = [(src.mnt, top)]
                 while todo:
