@@ -3,7 +3,7 @@
 Follows fs/proc_namespace.c ``show_mountinfo()`` (same shape from v2.6.26 to v6.18)::
 
     36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
-    (1)(2)(3)   (4)   (5)      (6)      (7)   (8) (9)   (10)         (11)
+    mnt_id parent_id major:minor root mount_point mnt_opts [tags...] - fstype source super_opts
 
 ``seq_printf("%i %i %u:%u ", mnt_id, parent_id, MAJOR, MINOR)``; the root (``seq_dentry``
 or ``->show_path``) and the mount point (``seq_path_root``), both escaped with
