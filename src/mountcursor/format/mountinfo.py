@@ -13,9 +13,11 @@ tags ``shared:N``, ``master:N``, ``propagate_from:N``, ``unbindable`` in that or
 ``mangle()``; then ``ro``/``rw`` of the super block, ``show_sb_opts()`` and the fs's own
 ``->show_options()``, which escapes its own values and is kept verbatim here.
 
-A mount without a device name prints ``none`` (v6.18: ``alloc_vfsmnt()`` stores "none";
-older kernels substituted it in ``show_mountinfo()``); an empty device name prints
-nothing, leaving two spaces before the super options.
+A mount without a device name prints ``none``: ``show_mountinfo()`` used to substitute it
+for a NULL ``mnt_devname``, which cannot happen since 8f2918898eb5 (2018, the fs_context
+mount API: ``vfs_create_mount()`` passes "none"; ``alloc_vfsmnt()`` does since 6.16).  An
+empty device name (``mount("", ...)``) prints nothing, leaving two spaces before the
+super options.  Both seen on 6.18.
 """
 
 from __future__ import annotations
