@@ -156,7 +156,7 @@ MOUNTSTATS_CASES = [
     ),
     pytest.param(
         MountStatsRecord(None, b"/old", b"proc"),
-        {"current": b"no device mounted on /old with fstype proc\n"},  # kernels before alloc_vfsmnt() said "none"
+        {"current": b"no device mounted on /old with fstype proc\n"},  # a NULL device name, before 8f2918898eb5
         id="no-device",
     ),
     pytest.param(

@@ -91,10 +91,12 @@ def parse_escaped(raw: bytes, field: str, lineno: int | None, *, allow_empty: bo
     nothing), a raw tab or NUL (the kernel escapes tabs, and its strings end at NUL),
     and a backslash that does not start ``\\000``-``\\377`` (the kernel escapes every
     backslash).  A raw ``#`` is accepted in both eras: filesystems with their own
-    ``show_devname`` (NFS, AFS) print it unescaped even on current kernels.
+    ``->show_devname`` (NFS, btrfs, AFS) print it unescaped even on current kernels.
     """
     if not raw and not allow_empty:
         raise FormatError(lineno, field, "must not be empty")
+    if b"\\" not in raw and b"\t" not in raw and b"\0" not in raw:
+        return raw  # the common case: nothing escaped, nothing to refuse
     for raw_byte, name in ((b"\t", "raw tab (the kernel writes \\011)"), (b"\0", "NUL byte")):
         if raw_byte in raw:
             raise FormatError(lineno, field, f"{name} at byte {raw.index(raw_byte)}: {show(raw)}")

@@ -11,9 +11,12 @@ passes unchanged.
 * ``mangle_path()`` (fs/seq_file.c), used by ``seq_path_root()`` and ``seq_dentry()``
   for mount points and mount roots, always with ``esc = " \\t\\n\\\\"``.
 
-``mangle()``'s set gained ``#`` in "proc: Escape more characters in /proc/mounts output"
-(Siddhesh Poyarekar, Dec 2020, ~v5.12); paths never escape ``#``.  The :data:`Era`
-picks the set.
+``mangle()``'s set gained ``#`` in ed5fce76b5ea "vfs: escape hash as well" (posted by
+Siddhesh Poyarekar as "proc: Escape more characters in /proc/mounts output", Dec 2020,
+~v5.12); paths never escape ``#``.  The :data:`Era` picks the set.  Filesystems that
+print their own device name do not follow it: NFS and btrfs escape ``" \t\n\\"`` only
+and AFS writes a raw ``#`` (Al Viro on linux-fsdevel, Aug 2025), so the parsers accept
+a raw ``#`` in either era.
 """
 
 from __future__ import annotations

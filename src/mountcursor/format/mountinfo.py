@@ -3,7 +3,7 @@
 Follows fs/proc_namespace.c ``show_mountinfo()`` (same shape from v2.6.26 to v6.18)::
 
     36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
-    (1)(2)(3)   (4)   (5)      (6)      (7)   (8) (9)   (10)         (11)
+    mnt_id parent_id major:minor root mount_point mnt_opts [tags...] - fstype source super_opts
 
 ``seq_printf("%i %i %u:%u ", mnt_id, parent_id, MAJOR, MINOR)``; the root (``seq_dentry``
 or ``->show_path``) and the mount point (``seq_path_root``), both escaped with
@@ -13,9 +13,11 @@ tags ``shared:N``, ``master:N``, ``propagate_from:N``, ``unbindable`` in that or
 ``mangle()``; then ``ro``/``rw`` of the super block, ``show_sb_opts()`` and the fs's own
 ``->show_options()``, which escapes its own values and is kept verbatim here.
 
-A mount without a device name prints ``none`` (v6.18: ``alloc_vfsmnt()`` stores "none";
-older kernels substituted it in ``show_mountinfo()``); an empty device name prints
-nothing, leaving two spaces before the super options.
+A mount without a device name prints ``none``: ``show_mountinfo()`` used to substitute it
+for a NULL ``mnt_devname``, which cannot happen since 8f2918898eb5 (2018, the fs_context
+mount API: ``vfs_create_mount()`` passes "none"; ``alloc_vfsmnt()`` does since 6.16).  An
+empty device name (``mount("", ...)``) prints nothing, leaving two spaces before the
+super options.  Both seen on 6.18.
 """
 
 from __future__ import annotations

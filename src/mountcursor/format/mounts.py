@@ -8,7 +8,8 @@ The device name and fs type go through ``mangle()`` (era-dependent ``#``), the m
 point through ``seq_path_root(..., " \\t\\n\\\\")``.  ``ro`` here means the mount *or* its
 super block is read-only (``__mnt_is_readonly()``).  The options come from
 ``show_sb_opts()``, ``show_vfsmnt_opts()`` and the fs's ``->show_options()``, and are
-kept verbatim.  A missing device name prints ``none``, an empty one nothing.
+kept verbatim.  A missing device name prints ``none``, an empty one nothing (see
+:mod:`mountcursor.format.mountinfo`).
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ each further line starts with a tab, and the last one is empty (``rpc_clnt_show_
 ends its lines with ``\\n`` and ``show_vfsstat()`` adds one more).  A record is therefore
 its first line plus those continuation lines, and ``stats`` holds them joined by ``\\n``.
 
-Kernels before v6.x printed ``no device`` for a mount without a device name (``source``
-``None`` here); v6.18 stores "none" in ``alloc_vfsmnt()`` and prints ``device none``.
-Both forms render and parse in either era.
+``show_vfsstat()`` printed ``no device`` for a NULL ``mnt_devname`` (``source`` ``None``
+here); since 8f2918898eb5 (2018, the fs_context mount API) a mount without a device name
+gets "none", so current kernels print ``device none`` (seen on 6.18), and 6.16 dropped
+the dead branch.  Both forms render and parse in either era.
 """
 
 from __future__ import annotations
