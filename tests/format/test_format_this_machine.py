@@ -18,12 +18,8 @@ from mountcursor.format import (
     render_mountstats,
 )
 
-# shared/ sits beside the repository (CI clones it so); /work/shared on the project's machines.
-FIXTURES = next(
-    (path for path in (Path(__file__).resolve().parents[3] / "shared" / "fixtures", Path("/work/shared/fixtures"))
-     if path.is_dir()),
-    Path("/work/shared/fixtures"),
-)
+# public util-linux test tables, copied into the repository (licence: tests/fixtures/README.md)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"the shared fixtures ({FIXTURES}) are not here")
 LINE_FORMATS = {
     "mountinfo": (parse_mountinfo, parse_mountinfo_line, render_mountinfo),
