@@ -47,6 +47,7 @@ class ProcMounts:
     ns: MountNamespace
     root: Path
     show: ShowFn
+    era: str = "current"  # the proc format era (mountcursor.format.Era)
     cursor: Mount = field(default_factory=lambda: make_cursor(f"cursor{next(_cursor_names)}"))
     # the seed (cursor-vz*)
     last_mntpos: Optional[Mount] = None

@@ -24,7 +24,7 @@ from .iterators import MountsOp, ProcMounts, strategy as make_strategy
 from .mount import (
     MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_NOSYMFOLLOW, MNT_READONLY,
     MNT_RELATIME, MNT_SHARED, MNT_UNBINDABLE, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY,
-    SB_SYNCHRONOUS, Mount,
+    SB_SYNCHRONOUS, Mount, SuperBlock,
 )
 from .namespace import MountNamespace, Path
 from .seqfile import PAGE_SIZE, SEEK_SET, SEQ_SKIP, Pos, Semantics, SeqFile
@@ -96,22 +96,27 @@ def mountinfo_record(ns: MountNamespace, mnt: Mount, root: Path,
 
 def show_mountinfo(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
     """``show_mountinfo()``."""
-    era: fmt.Era = m.era  # type: ignore[attr-defined]
-    rec = mountinfo_record(p.ns, mnt, p.root, era)
+    rec = mountinfo_record(p.ns, mnt, p.root, p.era)
     if rec is None:
         return SEQ_SKIP
-    m.seq_put_record(fmt.render_mountinfo(rec, era))
+    m.seq_put_record(fmt.render_mountinfo(rec, p.era))
     return 0
+
+
+def _sb_and_path(p: ProcMounts, mnt: Mount) -> tuple[SuperBlock, Optional[bytes]]:
+    """The superblock (a cursor has none: showing one is a bug) and the mount point as
+    ``seq_path_root`` prints it relative to the reader's root (None: SEQ_SKIP)."""
+    sb = mnt.mnt_sb
+    assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
+    return sb, p.ns.path_of(mnt, p.root)
 
 
 def show_vfsmnt(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
     """``show_vfsmnt()``: ``/proc/<pid>/mounts``."""
-    sb = mnt.mnt_sb
-    assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
-    mp = p.ns.path_of(mnt, p.root)
+    sb, mp = _sb_and_path(p, mnt)
     if mp is None:
         return SEQ_SKIP
-    era: fmt.Era = m.era  # type: ignore[attr-defined]
+    era = p.era
     ro = mnt.mnt_flags & MNT_READONLY or sb.s_flags & SB_RDONLY
     opts = (b"ro" if ro else b"rw") + show_sb_opts(sb.s_flags) + show_mnt_opts(mnt.mnt_flags, era) + sb.options
     m.seq_put_record(fmt.render_mounts(fmt.MountsRecord(_devname(mnt), mp, _fstype(mnt), opts), era))
@@ -120,14 +125,11 @@ def show_vfsmnt(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
 
 def show_vfsstat(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
     """``show_vfsstat()``: ``/proc/<pid>/mountstats``."""
-    sb = mnt.mnt_sb
-    assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
-    mp = p.ns.path_of(mnt, p.root)
+    sb, mp = _sb_and_path(p, mnt)
     if mp is None:
         return SEQ_SKIP
-    era: fmt.Era = m.era  # type: ignore[attr-defined]
     rec = fmt.MountStatsRecord(source=_devname(mnt), mount_point=mp, fstype=_fstype(mnt), stats=sb.stats)
-    m.seq_put_record(fmt.render_mountstats(rec, era))
+    m.seq_put_record(fmt.render_mountstats(rec, p.era))
     return 0
 
 
@@ -144,9 +146,8 @@ class ProcFile:
         self.ns = ns
         self.kind = kind
         self.op = op
-        self.p = ProcMounts(ns=ns, root=root or ns.root, show=_SHOW[kind])
+        self.p = ProcMounts(ns=ns, root=root or ns.root, show=_SHOW[kind], era=era)
         self.m = SeqFile(op, semantics, private=self.p, page_size=page_size, log_calls=log_calls)
-        self.m.era = era  # type: ignore[attr-defined]
         self.m.poll_event = ns.event  # mounts_open_common: m->poll_event = ns->event
         self.closed = False
 

@@ -16,7 +16,7 @@ Record length classes (what decides which strategies break, see DESIGN.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 PAGE_RECORD = 4300
 
@@ -163,4 +163,4 @@ def ns_lock_scope() -> list[Scenario]:
                      description="two readers moving their cursors, no churn")]
 
 
-__all__ = ["MountSpec", "Op", "Scenario", "default_scope", "ns_lock_scope", "seed_example", "field"]
+__all__ = ["MountSpec", "Op", "Scenario", "default_scope", "ns_lock_scope", "seed_example"]

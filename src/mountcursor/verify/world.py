@@ -25,12 +25,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..format import FormatError, parse_mountinfo_line
+from ..format import FormatError, parse_mountinfo_line, render_mountinfo
 from ..kernel import hooks
 from ..kernel import Kernel, MNT_DETACH, MountNamespace, ProcFile, open_proc
 from ..kernel.list import ListCorruption, list_check, list_empty, list_for_each
 from ..kernel.locks import LockChecker, install_checker
 from ..kernel.mount import Mount
+from ..kernel.procfs import mountinfo_record
 from ..kernel.walkers import Livelock, is_local_mountpoint, mnt_already_visible, sync_collect_filesystems
 from .scenarios import PAGE_RECORD, Op, Scenario
 from .scheduler import Deadlock, Scheduler, StepLimit
@@ -124,19 +125,12 @@ class World:
         return m
 
     def _line_len(self, m: Mount) -> int:
-        from ..kernel.procfs import mountinfo_record
-        from ..format import render_mountinfo
-
-        rec = mountinfo_record(self.ns, m, self.ns.root)
-        return len(render_mountinfo(rec)) if rec is not None else 0
+        return len(self._render(m))
 
     def _table_bytes(self) -> bytes:
         return b"".join(self._render(m) for m in self.ns.mounts_in_list_order())
 
     def _render(self, m: Mount) -> bytes:
-        from ..kernel.procfs import mountinfo_record
-        from ..format import render_mountinfo
-
         rec = mountinfo_record(self.ns, m, self.ns.root)
         return render_mountinfo(rec) if rec is not None else b""
 
