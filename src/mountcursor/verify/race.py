@@ -3,8 +3,8 @@
 The seed's scenario made concrete: a namespace of ``mounts`` tmpfs mounts; one
 reader opens ``mountinfo`` and reads it to EOF with ``read_size``-byte reads
 (1024 by default: what glibc stdio asks of a /proc file, whose st_blksize is
-1024); between two reads, while the reader is still inside the initial table, a
-churn step unmounts mounts the reader has already passed, unmounts one ahead
+1024); between two reads that completed a line, while the reader is still inside
+the initial table, a churn step unmounts mounts the reader has already passed, unmounts one ahead
 of it now and then, and mounts new ones — all chosen by a seeded RNG, so a
 row is reproducible.  With ``long_every=K`` every
 K-th mount carries an overlay-style option string longer than one read.
@@ -13,7 +13,8 @@ A row counts what the reader got: lines, the mounts present for the whole read
 (mounted at open, never unmounted before EOF), how many of those are missing
 from the output, lines shown more than once, torn or malformed lines, and
 cursors left in the list after close.  A read loop that makes no progress
-(more than ``max_reads`` reads) is cut off and reported as not reaching EOF.
+(more than three times the table's bytes) is cut off and reported as not
+reaching EOF.
 """
 
 from __future__ import annotations
@@ -93,44 +94,59 @@ def run_race(strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
     mounted: set[bytes] = set(names) | {b"/"}
     removed: set[bytes] = set()
     at_open = set(mounted)
-    initial_ahead = list(names)
+    remaining = set(names)  # initial mounts still ahead of the reader: the race lasts while any is
+    ahead_pool = list(names)
+    behind_pool: list[bytes] = []
     new_i = 0
+    with open_proc(ns, "mountinfo", strategy="idtree") as probe:
+        table_len = len(probe.read_all(1 << 16))
+    # a reader that got three times the table (plus what churn adds) is repeating itself
+    max_bytes = 3 * table_len + 65536
+    max_reads = cfg.max_reads or (max_bytes + 16)
+
+    def umount(victim: bytes) -> None:
+        ns.umount(victim)
+        mounted.discard(victim)
+        removed.add(victim)
+        remaining.discard(victim)
+
+    def pick(pool: list[bytes], ok: Callable[[bytes], bool]) -> Optional[bytes]:
+        while pool:
+            i = rng.randrange(len(pool))
+            pool[i], pool[-1] = pool[-1], pool[i]
+            name = pool.pop()
+            if ok(name):
+                return name
+        return None
 
     f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics, page_size=cfg.page_size)
     out = bytearray()
     seen: set[bytes] = set()
     reads = 0
     eof = False
-    expected_lines = cfg.mounts + 1
-    max_reads = cfg.max_reads or (4 * (expected_lines * 200 // max(1, cfg.read_size) + expected_lines) + 100)
     gaps = 0
     scanned = 0
-    while reads < max_reads:
+    while reads < max_reads and len(out) <= max_bytes:
         chunk = f.read(cfg.read_size)
         reads += 1
         if not chunk:
             eof = True
             break
         out += chunk
-        scanned = _note_lines(out, scanned, seen)
-        if not any(n in mounted and n not in seen for n in initial_ahead):
-            continue  # the reader is past the initial table: the race is over, let it finish
-        initial_ahead = [n for n in initial_ahead if n in mounted and n not in seen]
+        scanned, new = _note_lines(out, scanned, seen)
+        behind_pool += [n for n in new if n in remaining or n in mounted and n != b"/"]
+        remaining.difference_update(new)
+        if not new or not remaining:
+            continue  # churn between lines, and only while the reader is inside the initial table
         gaps += 1
-        # churn between reads
-        behind = [n for n in seen if n in mounted and n != b"/"]
-        for _ in range(min(cfg.churn, len(behind))):
-            victim = behind.pop(rng.randrange(len(behind)))
-            ns.umount(victim)
-            mounted.discard(victim)
-            removed.add(victim)
+        for _ in range(cfg.churn):
+            victim = pick(behind_pool, lambda n: n in mounted)
+            if victim is not None:
+                umount(victim)
         if cfg.ahead_every and gaps % cfg.ahead_every == 0:
-            ahead = sorted(n for n in mounted if n not in seen and n != b"/")
-            if ahead:
-                victim = ahead[rng.randrange(len(ahead))]
-                ns.umount(victim)
-                mounted.discard(victim)
-                removed.add(victim)
+            victim = pick(ahead_pool, lambda n: n in remaining)
+            if victim is not None:
+                umount(victim)
         for _ in range(cfg.new_per_gap):
             name = b"/mnt/n%05d" % new_i
             new_i += 1
@@ -168,17 +184,22 @@ def run_race(strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
     )
 
 
-def _note_lines(out: bytearray, scanned: int, seen: set[bytes]) -> int:
-    """Add the mount points of the whole lines after offset ``scanned``; return the new offset."""
+def _note_lines(out: bytearray, scanned: int, seen: set[bytes]) -> tuple[int, list[bytes]]:
+    """Add the mount points of the whole lines after offset ``scanned`` to ``seen``; return
+    the new offset and the mount points seen for the first time."""
     end = out.rfind(b"\n")
     if end < scanned:
-        return scanned
+        return scanned, []
+    new = []
     for line in bytes(out[scanned:end]).split(b"\n"):
         try:
-            seen.add(parse_mountinfo_line(line).mount_point)
+            mp = parse_mountinfo_line(line).mount_point
         except FormatError:
-            pass
-    return end + 1
+            continue
+        if mp not in seen:
+            seen.add(mp)
+            new.append(mp)
+    return end + 1, new
 
 
 def run_matrix(strategies: tuple[str, ...] = DEFAULT_STRATEGIES, semantics: tuple[str, ...] = SEMANTICS,
