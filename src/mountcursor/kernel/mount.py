@@ -75,6 +75,19 @@ class Ida:
         self._next += 1
         return n
 
+    def take(self, n: int) -> int:
+        """Mark ``n`` in use (a model mirroring ids another kernel handed out)."""
+        if n >= self._next:
+            self._free.extend(range(self._next, n))
+            heapq.heapify(self._free)
+            self._next = n + 1
+        elif n in self._free:
+            self._free.remove(n)
+            heapq.heapify(self._free)
+        else:
+            raise ValueError(f"id {n} is already in use")
+        return n
+
     def free(self, n: int) -> None:
         heapq.heappush(self._free, n)
 
@@ -198,8 +211,9 @@ class MountCache:
     _slots: int = 0
     allocated: int = 0
 
-    def alloc_vfsmnt(self, devname: Optional[bytes]) -> Mount:
-        """``alloc_vfsmnt()``: an object from the slab, a fresh mnt_id and mnt_id_unique."""
+    def alloc_vfsmnt(self, devname: Optional[bytes], ids: Optional[tuple[int, int]] = None) -> Mount:
+        """``alloc_vfsmnt()``: an object from the slab, a fresh mnt_id and mnt_id_unique.
+        ``ids`` = (mnt_id, mnt_id_unique) imposes the ids a real kernel gave."""
         if self.reuse and self._free:
             mnt = self._free.pop()
         else:
@@ -208,9 +222,14 @@ class MountCache:
         mnt._clear()
         mnt.freed = False
         mnt.generation += 1
-        mnt.mnt_id = self.ida.alloc()
-        self.last_unique += 1
-        mnt.mnt_id_unique = self.last_unique
+        if ids is None:
+            mnt.mnt_id = self.ida.alloc()
+            self.last_unique += 1
+            mnt.mnt_id_unique = self.last_unique
+        else:
+            mnt.mnt_id = self.ida.take(ids[0])
+            mnt.mnt_id_unique = ids[1]
+            self.last_unique = max(self.last_unique, ids[1])
         mnt.mnt_devname = devname
         self.allocated += 1
         return mnt

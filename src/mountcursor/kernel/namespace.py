@@ -221,8 +221,9 @@ class MountNamespace:
     # --- attach / detach (namespace_sem held for write) ------------------------------
 
     def _attach_new(self, where: Optional[Path], root: bytes, sb: SuperBlock,
-                    devname: Optional[bytes], flags: int = 0) -> Mount:
-        mnt = self.kernel.mnt_cache.alloc_vfsmnt(devname)
+                    devname: Optional[bytes], flags: int = 0,
+                    ids: Optional[tuple[int, int]] = None) -> Mount:
+        mnt = self.kernel.mnt_cache.alloc_vfsmnt(devname, ids)
         mnt.mnt_sb = sb
         mnt.mnt_root = root
         mnt.mnt_flags = flags
@@ -278,16 +279,24 @@ class MountNamespace:
 
     def mount(self, target: bytes, fstype: bytes = b"tmpfs", source: Optional[bytes] = b"tmpfs",
               flags: int = 0, options: bytes = b"", sb_flags: int = 0,
-              subtype: bytes = b"", stats: Optional[bytes] = None) -> Mount:
-        """``mount(source, target, fstype, ...)`` of a new filesystem (``do_new_mount``)."""
+              subtype: bytes = b"", stats: Optional[bytes] = None,
+              ids: Optional[tuple[int, int]] = None, dev: Optional[tuple[int, int]] = None,
+              root: bytes = b"/", sb: Optional[SuperBlock] = None) -> Mount:
+        """``mount(source, target, fstype, ...)`` of a new filesystem (``do_new_mount``).
+
+        ``ids`` (mnt_id, mnt_id_unique), ``dev``, ``root`` and ``sb`` let a model mirror a
+        mount a real kernel made (the ids and device it gave, a bind's root, a shared
+        superblock); by default the model allocates them itself."""
         self._syscall(f"mount({target!r})")
         sem = self.kernel.namespace_sem
         sem.down_write()
         try:
             where = self.lookup(target)
-            dev = (0, self.kernel.anon_dev.alloc())
-            sb = SuperBlock(FileSystemType(fstype), dev, sb_flags, subtype, options, stats)
-            mnt = self._attach_new(where, b"/", sb, source, flags & ~MNT_INTERNAL_FLAGS)
+            if sb is None:
+                if dev is None:
+                    dev = (0, self.kernel.anon_dev.alloc())
+                sb = SuperBlock(FileSystemType(fstype), dev, sb_flags, subtype, options, stats)
+            mnt = self._attach_new(where, root, sb, source, flags & ~MNT_INTERNAL_FLAGS, ids)
             self.touch_mnt_namespace()
             return mnt
         finally:
