@@ -12,3 +12,4 @@ import click
 @click.version_option(package_name="mountcursor")
 def main() -> None:
     """Read the Linux mount table correctly while it changes."""
+from . import live_cmds  # noqa: E402,F401

@@ -36,6 +36,7 @@ class MountFacts:
     unique_id: int | None
     major: int
     minor: int
+    mount_root: bool | None = None
 
 
 def send(fd: int, obj: object) -> None:
@@ -87,7 +88,7 @@ class Worker:
 
     def _facts(self, path: bytes) -> MountFacts:
         st = syscalls.statx_mount(path)
-        return MountFacts(path, st.mnt_id, st.unique_id, st.dev_major, st.dev_minor)
+        return MountFacts(path, st.mnt_id, st.unique_id, st.dev_major, st.dev_minor, st.mount_root)
 
     def _target(self, target: str | bytes, mkdir: bool) -> bytes:
         path = self._path(target)
