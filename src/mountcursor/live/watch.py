@@ -208,14 +208,20 @@ async def awatch(pid: int | str = "self", **kwargs) -> AsyncIterator[WatchBatch]
     stop = threading.Event()
     done = object()
 
+    def post(item: object) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: nobody is listening any more
+            stop.set()
+
     def pump() -> None:
         try:
             for batch in watch(pid, stop=stop, **kwargs):
-                loop.call_soon_threadsafe(queue.put_nowait, batch)
+                post(batch)
         except BaseException as err:  # noqa: BLE001 -- handed to the consumer
-            loop.call_soon_threadsafe(queue.put_nowait, err)
+            post(err)
         finally:
-            loop.call_soon_threadsafe(queue.put_nowait, done)
+            post(done)
 
     thread = threading.Thread(target=pump, name="mountcursor-awatch", daemon=True)
     thread.start()
@@ -229,3 +235,4 @@ async def awatch(pid: int | str = "self", **kwargs) -> AsyncIterator[WatchBatch]
             yield item
     finally:
         stop.set()
+        thread.join(2 * _TICK + 1)
