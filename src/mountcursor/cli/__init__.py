@@ -14,5 +14,6 @@ def main() -> None:
     """Read the Linux mount table correctly while it changes."""
 
 
-from . import race  # noqa: E402,F401
 from . import check  # noqa: E402,F401
+from . import live_cmds  # noqa: E402,F401
+from . import race  # noqa: E402,F401

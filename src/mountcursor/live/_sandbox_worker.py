@@ -1,0 +1,354 @@
+"""The sandbox's worker process (private; see :mod:`mountcursor.live.sandbox`).
+
+Run as ``python -m mountcursor.live._sandbox_worker RFD WFD PARENT_PID N ROOT``.  It is a
+fresh single-threaded interpreter, so ``unshare(CLONE_NEWNS)`` moves the whole process.
+Order matters: die with the parent, unshare, make ``/`` recursively private, and only
+then mount anything.  Its namespace ends with it, so nothing it mounts reaches the host.
+
+Frames on both pipes: a 4-byte little-endian length, then a pickle.  Requests are
+``(op, args, kwargs)``; replies ``("ok", value)`` or ``("err", errno, type, message)``.
+The first frame the worker sends is the reply to its own start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import struct
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+from . import syscalls
+from .syscalls import MNT_DETACH, MS_BIND, MS_MOVE, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE
+
+_LEN = struct.Struct("<I")
+
+
+@dataclass(frozen=True)
+class MountFacts:
+    """What the kernel gave a mount, read back with statx(2) at its mount point."""
+
+    path: bytes
+    mnt_id: int | None
+    unique_id: int | None
+    major: int
+    minor: int
+    mount_root: bool | None = None
+
+
+def send(fd: int, obj: object) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_LEN.pack(len(data)) + data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def recv(fd: int) -> object:
+    head = _read_exact(fd, _LEN.size)
+    return pickle.loads(_read_exact(fd, _LEN.unpack(head)[0]))
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    parts = []
+    while n:
+        chunk = os.read(fd, n)
+        if not chunk:
+            raise EOFError("the other side closed the pipe")
+        parts.append(chunk)
+        n -= len(chunk)
+    return b"".join(parts)
+
+
+_MAKE_FLAGS = {"shared": MS_SHARED, "slave": MS_SLAVE, "private": MS_PRIVATE, "unbindable": MS_UNBINDABLE}
+_PROC_FILES = ("mountinfo", "mounts", "mountstats")
+
+
+class Worker:
+    """The command handlers; each public method is one ``op``."""
+
+    def __init__(self, root: bytes) -> None:
+        self.root = root
+        self.fds: set[int] = set()
+        self.base: list[MountFacts] = []
+        self._churn: threading.Thread | None = None
+        self._churn_stop = threading.Event()
+        self._churn_stats: dict[str, int] = {}
+        self._watch: threading.Thread | None = None
+        self._watch_stop = threading.Event()
+        self._batches: list = []
+
+    # ---- helpers --------------------------------------------------------------------
+    def _path(self, path: str | bytes) -> bytes:
+        raw = os.fsencode(path)
+        return raw if raw.startswith(b"/") else os.path.join(self.root, raw)
+
+    def _facts(self, path: bytes) -> MountFacts:
+        st = syscalls.statx_mount(path)
+        return MountFacts(path, st.mnt_id, st.unique_id, st.dev_major, st.dev_minor, st.mount_root)
+
+    def _target(self, target: str | bytes, mkdir: bool) -> bytes:
+        path = self._path(target)
+        if mkdir:
+            os.makedirs(path, exist_ok=True)
+        return path
+
+    # ---- mounts ---------------------------------------------------------------------
+    def setup(self, n: int) -> dict:
+        syscalls.mount(b"mountcursor-sandbox", self.root, b"tmpfs", 0, b"mode=0755")
+        for i in range(n):
+            self.base.append(self.mount_tmpfs(b"m%05d" % i, source=b"sandbox"))
+        return self.info()
+
+    def info(self) -> dict:
+        return {"pid": os.getpid(), "root": self.root, "base": list(self.base), "root_mount": self._facts(self.root)}
+
+    def mount(self, source: bytes | None, target: bytes, fstype: bytes | None, flags: int = 0,
+              data: bytes | None = None, mkdir: bool = True) -> MountFacts:
+        path = self._target(target, mkdir)
+        syscalls.mount(source, path, fstype, flags, data)
+        return self._facts(path)
+
+    def mount_tmpfs(self, target: bytes, source: bytes = b"tmpfs", data: bytes | None = None,
+                    flags: int = 0, mkdir: bool = True) -> MountFacts:
+        return self.mount(source, target, b"tmpfs", flags, data, mkdir)
+
+    def mount_fs(self, fstype: bytes, target: bytes, options: list = (), source: bytes | None = None,
+                 mkdir: bool = True) -> MountFacts:
+        path = self._target(target, mkdir)
+        syscalls.mount_fs(fstype, path, list(options), source)
+        return self._facts(path)
+
+    def bind(self, source: bytes, target: bytes, recursive: bool = False, mkdir: bool = True) -> MountFacts:
+        src = self._path(source)
+        path = self._path(target)
+        if mkdir and not os.path.lexists(path):
+            if os.path.isdir(src):
+                os.makedirs(path)
+            else:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                open(path, "wb").close()
+        syscalls.mount(src, path, None, MS_BIND | (MS_REC if recursive else 0))
+        return self._facts(path)
+
+    def umount(self, target: bytes, lazy: bool = False, recursive: bool = False) -> None:
+        path = self._path(target)
+        if recursive and not lazy:
+            from .snapshot import snapshot
+
+            table = snapshot(consistency="best-effort").table
+            top = table.top(path)
+            if top is not None:
+                for e in reversed(table.descendants(top)):
+                    syscalls.umount2(e.target)
+        syscalls.umount2(path, MNT_DETACH if lazy else 0)
+
+    def move(self, source: bytes, target: bytes, mkdir: bool = True) -> MountFacts:
+        path = self._target(target, mkdir)
+        syscalls.mount(self._path(source), path, None, MS_MOVE)
+        return self._facts(path)
+
+    def make(self, target: bytes, kind: str, recursive: bool = False) -> None:
+        if kind not in _MAKE_FLAGS:
+            raise ValueError(f"propagation must be one of {sorted(_MAKE_FLAGS)}, got {kind!r}")
+        syscalls.mount(None, self._path(target), None, _MAKE_FLAGS[kind] | (MS_REC if recursive else 0))
+
+    def stat(self, path: bytes) -> MountFacts:
+        return self._facts(self._path(path))
+
+    def mkdir(self, path: bytes) -> bytes:
+        full = self._path(path)
+        os.makedirs(full, exist_ok=True)
+        return full
+
+    # ---- proc files -----------------------------------------------------------------
+    def open_proc(self, name: str = "mountinfo", pid: str = "self") -> int:
+        if name not in _PROC_FILES:
+            raise ValueError(f"proc file must be one of {_PROC_FILES}, got {name!r}")
+        fd = os.open(f"/proc/{pid}/{name}", os.O_RDONLY | os.O_CLOEXEC)
+        self.fds.add(fd)
+        return fd
+
+    def _fd(self, handle: int) -> int:
+        if handle not in self.fds:
+            raise ValueError(f"no open proc file with handle {handle}")
+        return handle
+
+    def read(self, handle: int, size: int) -> bytes:
+        return os.read(self._fd(handle), size)
+
+    def lseek(self, handle: int, offset: int, whence: int = os.SEEK_SET) -> int:
+        return os.lseek(self._fd(handle), offset, whence)
+
+    def poll(self, handle: int, events: int = syscalls.POLLPRI, timeout_ms: int = 0) -> int:
+        return syscalls.poll_fd(self._fd(handle), events, timeout_ms)
+
+    def close(self, handle: int) -> None:
+        os.close(self._fd(handle))
+        self.fds.discard(handle)
+
+    def read_proc(self, name: str = "mountinfo", size: int = 1 << 20) -> bytes:
+        handle = self.open_proc(name)
+        try:
+            parts = []
+            while chunk := os.read(handle, size):
+                parts.append(chunk)
+            return b"".join(parts)
+        finally:
+            self.close(handle)
+
+    def snapshot(self, **kwargs):
+        from .snapshot import snapshot
+
+        return snapshot(**kwargs)
+
+    # ---- churn ----------------------------------------------------------------------
+    def churn_start(self, where: bytes = b"churn", live: int = 4, depth: int = 2, pause: float = 0.0) -> None:
+        """Mount and lazily unmount small trees of tmpfs under ``where`` until stopped.
+
+        Keeps about ``live`` trees of ``depth`` nested mounts; each step mounts a new
+        tree and detaches the oldest.
+        """
+        if self._churn is not None:
+            raise RuntimeError("churn is already running")
+        base = self.mkdir(where)
+        self._churn_stop.clear()
+        self._churn_stats = {"mounts": 0, "umounts": 0}
+
+        def run() -> None:
+            trees: list[bytes] = []
+            i = 0
+            while not self._churn_stop.is_set():
+                top = os.path.join(base, b"t%d" % i)
+                path = top
+                for level in range(depth):
+                    os.makedirs(path, exist_ok=True)
+                    syscalls.mount(b"churn", path, b"tmpfs", 0, None)
+                    self._churn_stats["mounts"] += 1
+                    path = os.path.join(path, b"d%d" % level)
+                trees.append(top)
+                i += 1
+                if len(trees) > live:
+                    syscalls.umount2(trees.pop(0), MNT_DETACH)
+                    self._churn_stats["umounts"] += depth
+                if pause:
+                    time.sleep(pause)
+            for top in trees:
+                syscalls.umount2(top, MNT_DETACH)
+                self._churn_stats["umounts"] += depth
+
+        self._churn = threading.Thread(target=run, name="churn", daemon=True)
+        self._churn.start()
+
+    def churn_stop(self) -> dict[str, int]:
+        if self._churn is None:
+            raise RuntimeError("churn is not running")
+        self._churn_stop.set()
+        self._churn.join()
+        self._churn = None
+        return dict(self._churn_stats)
+
+    # ---- watching from inside -------------------------------------------------------
+    def watch_start(self, source: str = "auto", min_interval: float = 0.0) -> None:
+        """Run :func:`~mountcursor.live.watch.watch` on this namespace in a thread."""
+        from .watch import watch
+
+        if self._watch is not None:
+            raise RuntimeError("a watch is already running")
+        self._watch_stop.clear()
+        self._batches = []
+        started = threading.Event()
+
+        def run() -> None:
+            gen = watch(source=source, min_interval=min_interval, stop=self._watch_stop)
+            started.set()
+            for batch in gen:
+                self._batches.append(batch)
+
+        self._watch = threading.Thread(target=run, name="watch", daemon=True)
+        self._watch.start()
+        started.wait(5)
+        time.sleep(0.3)  # let the generator open its fds and take the first table
+
+    def watch_stop(self, settle: float = 0.3) -> list:
+        """Stop the watch (after ``settle`` seconds) and return its batches."""
+        if self._watch is None:
+            raise RuntimeError("no watch is running")
+        time.sleep(settle)
+        self._watch_stop.set()
+        self._watch.join()
+        self._watch = None
+        return self._batches
+
+    # ---- exit -----------------------------------------------------------------------
+    def cleanup(self) -> None:
+        self._watch_stop.set()
+        if self._churn is not None:
+            self._churn_stop.set()
+            self._churn.join(5)
+        for fd in list(self.fds):
+            os.close(fd)
+        self.fds.clear()
+        try:
+            syscalls.umount2(self.root, MNT_DETACH)
+        except OSError:
+            pass
+
+
+def _serve(rfd: int, wfd: int, worker: Worker) -> None:
+    while True:
+        try:
+            op, args, kwargs = recv(rfd)  # type: ignore[misc]
+        except EOFError:
+            return
+        if op == "exit":
+            worker.cleanup()
+            send(wfd, ("ok", None))
+            return
+        handler = getattr(worker, op, None) if not op.startswith("_") else None
+        try:
+            if handler is None or op in ("setup", "cleanup"):
+                raise ValueError(f"unknown sandbox command {op!r}")
+            send(wfd, ("ok", handler(*args, **kwargs)))
+        except Exception as err:  # noqa: BLE001 -- every failure goes back to the caller
+            send(wfd, _error(err))
+
+
+def _error(err: BaseException) -> tuple:
+    if isinstance(err, OSError) and err.errno is not None:
+        return ("err", err.errno, type(err).__name__, err.strerror or str(err))
+    return ("err", None, type(err).__name__, str(err))
+
+
+def main(argv: list[str]) -> int:
+    rfd, wfd, parent, n = (int(a) for a in argv[1:5])
+    root = os.fsencode(argv[5])
+    syscalls.prctl_set_pdeathsig(signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        return 1
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    worker = Worker(root)
+    try:
+        syscalls.unshare(syscalls.CLONE_NEWNS)
+        # Before anything is mounted: nothing may propagate back to the host.
+        syscalls.mount(None, b"/", None, MS_REC | MS_PRIVATE)
+        info = worker.setup(n)
+    except Exception as err:  # noqa: BLE001
+        send(wfd, _error(err))
+        return 1
+    send(wfd, ("ok", info))
+    try:
+        _serve(rfd, wfd, worker)
+    finally:
+        worker.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    # Run the module under its package name, so pickled classes (MountFacts) resolve.
+    from mountcursor.live import _sandbox_worker
+
+    sys.exit(_sandbox_worker.main(sys.argv))

@@ -1,0 +1,93 @@
+"""What changed between two mount tables: :func:`diff` -> list of :class:`MountEvent`.
+
+Actions, as findmnt ``--poll`` names them, plus one:
+
+* ``mount``   -- a mount only in the new table;
+* ``umount``  -- a mount only in the old table;
+* ``move``    -- the same mount at another mount point (or under another parent);
+* ``remount`` -- the same mount with other per-mount or super-block options;
+* ``propagation`` -- the same mount with other ``shared``/``master``/``unbindable``.
+
+A mount is "the same" by :meth:`MountEntry.identity`: the 64-bit unique id when both
+tables carry it for every mount (listmount/statmount snapshots), else ``(mnt_id, major,
+minor, root, source)``.  The 32-bit ``mnt_id`` alone is not enough: the kernel hands a
+freed id to the next mount at once, so "umount A, mount B" would look like a remount.
+(libmount's ``mnt_diff_tables`` keys by source and target instead, and so calls a bind
+mount moved when another bind of the same source appears elsewhere.)
+
+Events come umounts first (children before parents), then moves, remounts and
+propagation changes, then mounts (in new-table order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .entry import MountEntry
+from .table import MountTable
+
+__all__ = ["Action", "MountEvent", "diff"]
+
+Action = Literal["mount", "umount", "move", "remount", "propagation"]
+
+
+@dataclass(frozen=True)
+class MountEvent:
+    """One change: ``old`` is ``None`` for a mount, ``new`` is ``None`` for an umount."""
+
+    action: Action
+    old: MountEntry | None
+    new: MountEntry | None
+
+    @property
+    def entry(self) -> MountEntry:
+        """The mount as it is now (as it was, for an umount)."""
+        return self.new if self.new is not None else self.old  # type: ignore[return-value]
+
+    def __str__(self) -> str:
+        e = self.entry
+        text = f"{self.action:<11} {e.target_str} ({e.fstype_str} {e.source_str!r}, id {e.mnt_id})"
+        if self.action == "move" and self.old is not None:
+            text += f" from {self.old.target_str}"
+        if self.action == "remount" and self.old is not None:
+            text += f" options {self.old.options.decode(errors='replace')} -> {e.options.decode(errors='replace')}"
+        return text
+
+
+def _key_function(old: MountTable, new: MountTable):
+    everyone_unique = all(e.unique_id is not None for t in (old, new) for e in t.entries)
+    if everyone_unique:
+        return lambda e: e.unique_id
+    return lambda e: (e.mnt_id, e.major, e.minor, e.root, e.source)
+
+
+def _propagation(e: MountEntry) -> tuple:
+    return (e.shared, e.master, e.propagate_from, e.unbindable)
+
+
+def diff(old: MountTable, new: MountTable) -> list[MountEvent]:
+    """The events that turn ``old`` into ``new`` (see the module docstring)."""
+    key = _key_function(old, new)
+    old_by_key = {key(e): e for e in old.entries}
+    new_keys = set()
+    umounts: list[MountEvent] = []
+    changes: list[MountEvent] = []
+    mounts: list[MountEvent] = []
+    for e in new.entries:
+        k = key(e)
+        new_keys.add(k)
+        before = old_by_key.get(k)
+        if before is None:
+            mounts.append(MountEvent("mount", None, e))
+            continue
+        if before.target != e.target or before.parent_id != e.parent_id:
+            changes.append(MountEvent("move", before, e))
+        if before.vfs_options != e.vfs_options or before.fs_options != e.fs_options:
+            changes.append(MountEvent("remount", before, e))
+        if _propagation(before) != _propagation(e):
+            changes.append(MountEvent("propagation", before, e))
+    for e in reversed(old.entries):
+        if key(e) not in new_keys:
+            umounts.append(MountEvent("umount", e, None))
+    return umounts + changes + mounts

@@ -1,0 +1,214 @@
+"""One mount as the kernel reports it: :class:`MountEntry`, and its options.
+
+All path-like fields are raw ``bytes`` exactly as the kernel knows them (unescaped);
+the ``*_str`` properties give ``os.fsdecode`` views (surrogateescape), so non-UTF-8
+names survive a round trip through ``os.fsencode``.
+
+Options are kept twice: the raw text the kernel printed (``vfs_options``, escaped,
+as in field 6 of mountinfo; ``fs_options``, field 11) and split into
+:class:`Option` items by :func:`split_options` (split on ``,`` first, then each name
+and value unescaped, so an escaped ``\\054`` comma or ``=`` inside a value stays
+inside it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ..format import unescape
+
+__all__ = ["MountEntry", "Option", "split_options", "merge_options", "DELETED_SUFFIX"]
+
+DELETED_SUFFIX = b" (deleted)"
+"""What ``d_path`` appends to the mount point of a mount whose dentry was deleted."""
+
+
+class Option(NamedTuple):
+    """One mount option: ``name`` and ``value`` (``None`` for a flag), unescaped bytes."""
+
+    name: bytes
+    value: bytes | None
+
+    def __str__(self) -> str:
+        text = os.fsdecode(self.name)
+        return text if self.value is None else f"{text}={os.fsdecode(self.value)}"
+
+
+def split_options(raw: bytes) -> tuple[Option, ...]:
+    """Split a kernel option string into :class:`Option` items.
+
+    ``b"rw,size=4k,mode=755"`` -> ``(rw, size=4k, mode=755)``.  The string is cut on
+    ``,`` before unescaping and each item on its first raw ``=`` (the kernel escapes
+    ``,`` in values and ``,``/``=`` in names, see ``seq_show_option``).  Empty items are
+    dropped.
+    """
+    out: list[Option] = []
+    for item in raw.split(b","):
+        if not item:
+            continue
+        name, eq, value = item.partition(b"=")
+        out.append(Option(unescape(name), unescape(value) if eq else None))
+    return tuple(out)
+
+
+def merge_options(vfs: bytes, fs: bytes) -> bytes:
+    """findmnt's OPTIONS: per-mount then super-block options, one leading ``ro``/``rw``.
+
+    ``ro`` if either side is read-only (libmount ``merge_optstr``): the leading
+    ``ro``/``rw`` of each side is dropped and one is put in front.
+    """
+    if vfs == fs:
+        return vfs
+    vfs_items = vfs.split(b",") if vfs else []
+    fs_items = fs.split(b",") if fs else []
+    ro = False
+    rest: list[bytes] = []
+    for items in (vfs_items, fs_items):
+        if items and items[0] in (b"ro", b"rw"):
+            ro = ro or items[0] == b"ro"
+            items = items[1:]
+        rest.extend(items)
+    return b",".join([b"ro" if ro else b"rw", *rest])
+
+
+@dataclass(frozen=True)
+class MountEntry:
+    """A mount: one line of mountinfo, or one statmount(2) record.
+
+    ``mnt_id``/``parent_id`` are the kernel's reused 32-bit ids (mountinfo fields 1-2);
+    ``unique_id``/``parent_unique_id`` the 64-bit ids of Linux 6.8+ when the source had
+    them (listmount, statx), else ``None``.  ``target`` is the mount point relative to
+    the reader's root, ``root`` the path inside the filesystem that is mounted there.
+    ``vfs_options`` are the per-mount options, ``fs_options`` the super-block ones,
+    both as printed (escaped; ``fs_options`` is everything after the source, so it may
+    hold spaces on old kernels).  ``extra_tags`` keeps optional fields this library
+    does not know.  ``lineno`` is the 1-based line in the parsed data (0 if none; not
+    part of equality).
+    """
+
+    mnt_id: int
+    parent_id: int
+    major: int
+    minor: int
+    root: bytes
+    target: bytes
+    vfs_options: bytes
+    fstype: bytes
+    source: bytes
+    fs_options: bytes
+    shared: int | None = None
+    master: int | None = None
+    propagate_from: int | None = None
+    unbindable: bool = False
+    extra_tags: tuple[bytes, ...] = ()
+    unique_id: int | None = None
+    parent_unique_id: int | None = None
+    lineno: int = field(default=0, compare=False)
+
+    # ---- derived views -------------------------------------------------------------
+    @property
+    def dev(self) -> int:
+        """``st_dev`` of the filesystem (``os.makedev(major, minor)``)."""
+        return os.makedev(self.major, self.minor)
+
+    @property
+    def devno(self) -> str:
+        """``"major:minor"``."""
+        return f"{self.major}:{self.minor}"
+
+    @property
+    def target_str(self) -> str:
+        return os.fsdecode(self.target)
+
+    @property
+    def root_str(self) -> str:
+        return os.fsdecode(self.root)
+
+    @property
+    def source_str(self) -> str:
+        return os.fsdecode(self.source)
+
+    @property
+    def fstype_str(self) -> str:
+        return os.fsdecode(self.fstype)
+
+    @property
+    def fs_main_type(self) -> bytes:
+        """The type without its ``.subtype`` (``b"fuse"`` for ``b"fuse.sshfs"``)."""
+        return self.fstype.partition(b".")[0]
+
+    @property
+    def fs_subtype(self) -> bytes | None:
+        main, dot, sub = self.fstype.partition(b".")
+        return sub if dot else None
+
+    @property
+    def vfs_opts(self) -> tuple[Option, ...]:
+        """Per-mount options, split and unescaped."""
+        return split_options(self.vfs_options)
+
+    @property
+    def fs_opts(self) -> tuple[Option, ...]:
+        """Super-block and filesystem options, split and unescaped."""
+        return split_options(self.fs_options)
+
+    @property
+    def options(self) -> bytes:
+        """All options merged the way findmnt's OPTIONS column shows them."""
+        return merge_options(self.vfs_options, self.fs_options)
+
+    def option(self, name: bytes | str) -> bytes | None | bool:
+        """The value of option ``name`` (per-mount first, then super-block options).
+
+        ``None`` for a flag that is set, ``False`` if the option is absent.
+        """
+        key = os.fsencode(name)
+        for opt in self.vfs_opts + self.fs_opts:
+            if opt.name == key:
+                return opt.value
+        return False
+
+    @property
+    def readonly(self) -> bool:
+        """Read-only through this mount: the mount or its super block is ``ro``."""
+        return self.vfs_options.startswith(b"ro") or self.fs_options.startswith(b"ro")
+
+    @property
+    def propagation(self) -> str:
+        """findmnt's PROPAGATION: ``shared``/``private``, then ``,slave``, ``,unbindable``."""
+        text = "shared" if self.shared is not None else "private"
+        if self.master is not None:
+            text += ",slave"
+        if self.unbindable:
+            text += ",unbindable"
+        return text
+
+    @property
+    def opt_fields(self) -> bytes:
+        """The optional fields as mountinfo prints them (findmnt's OPT-FIELDS)."""
+        tags = []
+        if self.shared is not None:
+            tags.append(b"shared:%d" % self.shared)
+        if self.master is not None:
+            tags.append(b"master:%d" % self.master)
+        if self.propagate_from is not None:
+            tags.append(b"propagate_from:%d" % self.propagate_from)
+        if self.unbindable:
+            tags.append(b"unbindable")
+        return b" ".join(tags + list(self.extra_tags))
+
+    @property
+    def target_deleted(self) -> bool:
+        """The mount point was deleted (the kernel appended ``" (deleted)"``)."""
+        return self.target.endswith(DELETED_SUFFIX)
+
+    @property
+    def root_deleted(self) -> bool:
+        """The mounted dentry was deleted (``//deleted`` after the root path)."""
+        return self.root.endswith(b"//deleted")
+
+    @property
+    def is_self_parent(self) -> bool:
+        return self.parent_id == self.mnt_id and self.parent_id != 0

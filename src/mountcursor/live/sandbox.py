@@ -1,0 +1,247 @@
+"""A private mount namespace to experiment in, run by a worker process: :class:`Sandbox`.
+
+    with Sandbox(n=100) as sb:              # 100 tmpfs mounts under sb.root
+        facts = sb.mount_tmpfs("a b\\tc")   # -> MountFacts(path, mnt_id, unique_id, major, minor)
+        h = sb.open_proc("mountinfo")       # one open fd, kept in the worker
+        sb.read(h, 1024); sb.lseek(h, 0); sb.poll(h); sb.close(h)
+        sb.umount("a b\\tc", lazy=True)
+        table = sb.snapshot().table         # snapshot() run inside the namespace
+    sandbox_unavailable()                   # None, or why a sandbox cannot start here
+
+The worker is a fresh, single-threaded Python process (``unshare`` in a threaded process
+would move only the calling thread).  It dies with its parent (``PR_SET_PDEATHSIG`` and
+EOF on its command pipe), calls ``unshare(CLONE_NEWNS)``, makes ``/`` recursively
+private *before* mounting anything, mounts a tmpfs on ``root`` (default ``/tmp``: inside
+the namespace only, so nothing is ever created on the host), and then ``n`` tmpfs
+mounts ``root/m00000`` ... with source ``sandbox``.  When the worker exits its namespace
+and every mount in it go away.  Needs CAP_SYS_ADMIN.
+
+Commands (one method each; paths are ``str`` or ``bytes``, any byte but NUL, relative
+ones are taken under ``root``; every mount command returns the :class:`MountFacts` the
+kernel gave, read back with statx):
+
+* ``mount_tmpfs(target, source=b"tmpfs", data=None, flags=0)``, ``bind(source, target,
+  recursive=False)``, ``mount(source, target, fstype, flags=0, data=None)``,
+  ``mount_fs(fstype, target, options=[(key, value)], source=None)`` (new mount API:
+  option values may hold commas), ``move(source, target)``;
+* ``umount(target, lazy=False, recursive=False)``, ``make(target, "shared"|"slave"|
+  "private"|"unbindable", recursive=False)``, ``mkdir(path)``, ``stat(path)``;
+* ``open_proc("mountinfo"|"mounts"|"mountstats")`` -> handle; ``read(h, n)``,
+  ``lseek(h, offset, whence=0)``, ``poll(h, events=POLLPRI, timeout_ms=0)`` -> revents,
+  ``close(h)``; ``read_proc(name)`` -> the whole file;
+* ``snapshot(**kwargs)`` -> :class:`~mountcursor.live.snapshot.Snapshot` taken inside;
+* ``churn_start(where=b"churn", live=4, depth=2, pause=0.0)``, ``churn_stop()`` -> counts:
+  a thread in the worker mounting and detaching nested tmpfs trees;
+* ``watch_start(source="auto", min_interval=0.0)``, ``watch_stop()`` -> the
+  :class:`~mountcursor.live.watch.WatchBatch` list of a watch run inside;
+* ``call(op, *args, **kwargs)``: any of the above by name.
+
+Errors in the worker come back as :class:`OSError` (with the errno) or
+:class:`SandboxError`; a worker that stops answering within ``timeout`` seconds is
+killed.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import functools
+import os
+import select
+import subprocess
+import sys
+from typing import Any
+
+from ._sandbox_worker import MountFacts, recv, send
+
+__all__ = ["Sandbox", "SandboxError", "MountFacts", "sandbox_unavailable"]
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not start, stopped answering, or a command failed (not an
+    OSError)."""
+
+
+def _package_path() -> str:
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Sandbox:
+    """A worker process in its own private mount namespace (see the module docstring)."""
+
+    def __init__(self, n: int = 0, *, root: str | bytes = "/tmp", timeout: float = 30.0) -> None:
+        self.timeout = timeout
+        self._proc: subprocess.Popen | None = None
+        c_read, p_write = os.pipe()
+        p_read, c_write = os.pipe()
+        self._rfd, self._wfd = p_read, p_write
+        env = dict(os.environ)
+        env["PYTHONPATH"] = _package_path() + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "mountcursor.live._sandbox_worker",
+                 str(c_read), str(c_write), str(os.getpid()), str(int(n)), os.fsdecode(root)],
+                pass_fds=(c_read, c_write), env=env, stdin=subprocess.DEVNULL, close_fds=True,
+            )
+        finally:
+            os.close(c_read)
+            os.close(c_write)
+        try:
+            info = self._reply(self.timeout + n / 1000)
+        except BaseException:
+            self._kill()
+            raise
+        self.pid: int = info["pid"]
+        self.root: bytes = info["root"]
+        self.base: list[MountFacts] = info["base"]
+        self.root_mount: MountFacts = info["root_mount"]
+
+    # ---- plumbing -------------------------------------------------------------------
+    def _reply(self, timeout: float) -> Any:
+        ready, _, _ = select.select([self._rfd], [], [], timeout)
+        if not ready:
+            self._kill()
+            raise SandboxError(f"the sandbox worker did not answer within {timeout:.0f} s and was killed")
+        try:
+            reply = recv(self._rfd)
+        except EOFError:
+            code = self._proc.wait(5) if self._proc else None
+            raise SandboxError(f"the sandbox worker exited (status {code})") from None
+        if reply[0] == "ok":
+            return reply[1]
+        _, code, kind, message = reply
+        if code is not None:
+            raise OSError(code, message)
+        raise SandboxError(f"{kind}: {message}")
+
+    def call(self, op: str, *args: Any, **kwargs: Any) -> Any:
+        """Run one command in the worker and return its result."""
+        if self._proc is None:
+            raise SandboxError("the sandbox is closed")
+        try:
+            send(self._wfd, (op, args, kwargs))
+        except BrokenPipeError:
+            raise SandboxError("the sandbox worker is gone") from None
+        return self._reply(self.timeout)
+
+    def _kill(self) -> None:
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
+            self._proc = None
+        for fd in (self._rfd, self._wfd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._rfd = self._wfd = -1
+
+    def close(self) -> None:
+        """Ask the worker to detach everything and exit; kill it if it does not."""
+        if self._proc is None:
+            return
+        try:
+            send(self._wfd, ("exit", (), {}))
+            self._reply(5)
+            self._proc.wait(5)
+        except (OSError, SandboxError, subprocess.TimeoutExpired):
+            pass
+        self._kill()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_proc", None) is not None:
+            self._kill()
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def path(self, name: str | bytes) -> bytes:
+        """``name`` under the sandbox root, as bytes."""
+        raw = os.fsencode(name)
+        return raw if raw.startswith(b"/") else os.path.join(self.root, raw)
+
+    # ---- commands -------------------------------------------------------------------
+    def mount_tmpfs(self, target, source=b"tmpfs", data=None, flags: int = 0, mkdir: bool = True) -> MountFacts:
+        return self.call("mount_tmpfs", os.fsencode(target), os.fsencode(source),
+                         None if data is None else os.fsencode(data), flags, mkdir)
+
+    def mount(self, source, target, fstype, flags: int = 0, data=None, mkdir: bool = True) -> MountFacts:
+        enc = (lambda v: None if v is None else os.fsencode(v))
+        return self.call("mount", enc(source), os.fsencode(target), enc(fstype), flags, enc(data), mkdir)
+
+    def mount_fs(self, fstype, target, options=(), source=None, mkdir: bool = True) -> MountFacts:
+        return self.call("mount_fs", os.fsencode(fstype), os.fsencode(target), list(options), source, mkdir)
+
+    def bind(self, source, target, recursive: bool = False, mkdir: bool = True) -> MountFacts:
+        return self.call("bind", os.fsencode(source), os.fsencode(target), recursive, mkdir)
+
+    def move(self, source, target, mkdir: bool = True) -> MountFacts:
+        return self.call("move", os.fsencode(source), os.fsencode(target), mkdir)
+
+    def umount(self, target, lazy: bool = False, recursive: bool = False) -> None:
+        self.call("umount", os.fsencode(target), lazy, recursive)
+
+    def make(self, target, kind: str, recursive: bool = False) -> None:
+        self.call("make", os.fsencode(target), kind, recursive)
+
+    def mkdir(self, path) -> bytes:
+        return self.call("mkdir", os.fsencode(path))
+
+    def stat(self, path) -> MountFacts:
+        return self.call("stat", os.fsencode(path))
+
+    def open_proc(self, name: str = "mountinfo") -> int:
+        return self.call("open_proc", name)
+
+    def read(self, handle: int, size: int) -> bytes:
+        return self.call("read", handle, size)
+
+    def lseek(self, handle: int, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self.call("lseek", handle, offset, whence)
+
+    def poll(self, handle: int, events: int = select.POLLPRI, timeout_ms: int = 0) -> int:
+        return self.call("poll", handle, events, timeout_ms)
+
+    def close_proc(self, handle: int) -> None:
+        self.call("close", handle)
+
+    def read_proc(self, name: str = "mountinfo", size: int = 1 << 20) -> bytes:
+        return self.call("read_proc", name, size)
+
+    def snapshot(self, **kwargs: Any):
+        return self.call("snapshot", **kwargs)
+
+    def churn_start(self, where=b"churn", live: int = 4, depth: int = 2, pause: float = 0.0) -> None:
+        self.call("churn_start", os.fsencode(where), live, depth, pause)
+
+    def churn_stop(self) -> dict[str, int]:
+        return self.call("churn_stop")
+
+    def watch_start(self, source: str = "auto", min_interval: float = 0.0) -> None:
+        self.call("watch_start", source, min_interval)
+
+    def watch_stop(self, settle: float = 0.3) -> list:
+        return self.call("watch_stop", settle)
+
+
+@functools.cache
+def sandbox_unavailable() -> str | None:
+    """``None`` if a sandbox starts here, else the reason (for ``pytest.skip``)."""
+    if not sys.platform.startswith("linux"):
+        return "mount namespaces need Linux"
+    try:
+        with Sandbox(0, timeout=20):
+            return None
+    except OSError as err:
+        if err.errno in (_errno.EPERM, _errno.EACCES):
+            return f"unshare(CLONE_NEWNS)/mount need CAP_SYS_ADMIN: {err.strerror}"
+        return f"cannot start a sandbox: {err}"
+    except SandboxError as err:
+        return f"cannot start a sandbox: {err}"

@@ -1,0 +1,349 @@
+"""A point-in-time mount table of a live process: :func:`snapshot`.
+
+    snap = snapshot()                       # this thread, mountinfo, strict
+    snap.table, snap.consistent, snap.attempts, snap.method, snap.elapsed
+    snapshot(pid=1234, consistency="best-effort")
+    snapshot(method="listmount")            # listmount(2) + statmount(2), Linux 6.8+
+
+Why: one ``read()`` of ``/proc/<pid>/mountinfo`` returns at most about one page, so any
+real table takes many reads, and mounts can come and go between them.  The kernel
+bumps a per-namespace event counter on every mount, umount, move and remount, and a
+``poll()`` on the open file reports ``POLLPRI`` once when the counter moved since
+``open()`` (or since the last poll that reported it).  So a pass that read to EOF with
+no such report saw one unchanged table.  The ``mountinfo`` method reads in
+``chunk_size`` pieces, polls with a zero timeout after each, and on a change seeks to 0
+and starts again (libmount 2.35's protocol, suggested by Al Viro); the ``listmount``
+method lists the unique ids, statmounts each (a mount gone in between is a change) and
+checks the same poll at the end.  Never gated on the kernel version string.
+
+Consistency modes:
+
+* ``"strict"``: retry until a pass sees no change; after ``max_attempts`` (or
+  ``deadline`` seconds) raise :class:`InconsistentSnapshotError` (it carries the last
+  pass);
+* ``"best-effort"``: the same retries, then return the last pass with
+  ``consistent=False``;
+* ``"single-pass"``: one pass, no retries; ``consistent`` still says whether a change
+  was seen (one ``poll`` at the end).
+
+``consistent`` is about time only.  Tree oddities of a consistent table (a parent
+outside the reader's root, an orphan in an edited file) are in ``problems``.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from . import syscalls
+from .entry import MountEntry
+from .table import MountTable
+
+__all__ = [
+    "Method", "Consistency", "Snapshot", "InconsistentSnapshotError", "snapshot",
+    "mountinfo_path", "open_mountinfo", "entry_from_statmount", "statmount_entry",
+]
+
+Method = Literal["auto", "mountinfo", "listmount"]
+Consistency = Literal["strict", "best-effort", "single-pass"]
+_CONSISTENCIES = ("strict", "best-effort", "single-pass")
+_METHODS = ("auto", "mountinfo", "listmount")
+
+_MASK_BASE = (
+    syscalls.STATMOUNT_SB_BASIC | syscalls.STATMOUNT_MNT_BASIC | syscalls.STATMOUNT_PROPAGATE_FROM
+    | syscalls.STATMOUNT_MNT_ROOT | syscalls.STATMOUNT_MNT_POINT | syscalls.STATMOUNT_FS_TYPE
+)
+_MASK_FULL = _MASK_BASE | syscalls.STATMOUNT_MNT_OPTS | syscalls.STATMOUNT_FS_SUBTYPE | syscalls.STATMOUNT_SB_SOURCE
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One table and how it was obtained.
+
+    ``consistent``: no namespace change was seen during the pass returned.
+    ``attempts``: passes made (1 = first pass was clean).  ``reads``: ``read()`` calls
+    (mountinfo) or syscalls (listmount) in the last pass.  ``data``: the raw mountinfo
+    bytes of the last pass (``None`` for listmount).  ``problems``: what
+    :meth:`MountTable.problems` found.
+    """
+
+    table: MountTable
+    consistent: bool
+    attempts: int
+    method: str
+    elapsed: float
+    path: str
+    reads: int
+    data: bytes | None
+    problems: tuple[str, ...]
+
+
+class InconsistentSnapshotError(RuntimeError):
+    """``consistency="strict"`` gave up: the table kept changing.  ``.snapshot`` is the
+    last (inconsistent) pass."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        super().__init__(
+            f"the mount table of {snapshot.path} changed during each of {snapshot.attempts} passes "
+            f"({snapshot.elapsed:.3f} s); use consistency='best-effort' to take the last one anyway"
+        )
+
+
+def mountinfo_path(pid: int | str = "self") -> str:
+    """``/proc/thread-self/mountinfo`` for ``"self"`` (the calling thread's namespace,
+    right in threaded programs), else ``/proc/<pid>/mountinfo``."""
+    if pid in ("self", "thread-self"):
+        if os.path.exists("/proc/thread-self/mountinfo"):
+            return "/proc/thread-self/mountinfo"
+        return "/proc/self/mountinfo"
+    if isinstance(pid, bool) or not isinstance(pid, int) and not str(pid).isdigit():
+        raise ValueError(f"pid must be a process id or 'self', got {pid!r}")
+    return f"/proc/{int(pid)}/mountinfo"
+
+
+def open_mountinfo(pid: int | str = "self") -> tuple[int, str]:
+    """Open the mountinfo file of ``pid``; ``(fd, path)``.  Clear errors for a process
+    that is gone or that we may not inspect."""
+    path = mountinfo_path(pid)
+    try:
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC), path
+    except FileNotFoundError:
+        if pid in ("self", "thread-self"):
+            raise FileNotFoundError(errno.ENOENT, f"{path} does not exist: is /proc mounted?") from None
+        raise ProcessLookupError(errno.ESRCH, f"process {pid} does not exist (or has exited)") from None
+    except PermissionError:
+        raise PermissionError(
+            errno.EACCES,
+            f"cannot read the mount table of process {pid}: permission denied "
+            "(it needs ptrace access: the same user, or CAP_SYS_PTRACE)",
+        ) from None
+
+
+def _check_args(method: str, consistency: str, max_attempts: int) -> None:
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if consistency not in _CONSISTENCIES:
+        raise ValueError(f"consistency must be one of {_CONSISTENCIES}, got {consistency!r}")
+    if max_attempts < 1:
+        raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
+
+
+def _changed(fd: int) -> bool:
+    return bool(syscalls.poll_fd(fd, syscalls.POLLPRI, 0) & syscalls.POLLPRI)
+
+
+def _backoff(attempt: int) -> None:
+    """No wait for the first three retries, then 1, 2, 4 ... ms, at most 50 ms."""
+    if attempt > 3:
+        time.sleep(min(0.001 * 2 ** (attempt - 4), 0.05))
+
+
+def snapshot(
+    pid: int | str = "self",
+    method: Method = "auto",
+    consistency: Consistency = "strict",
+    *,
+    max_attempts: int = 100,
+    deadline: float | None = None,
+    chunk_size: int = 65536,
+    strict_parse: bool = False,
+    statmount_mask: int | None = None,
+) -> Snapshot:
+    """Read the mount table of ``pid`` (``"self"``: the calling thread) consistently.
+
+    ``method``: ``"mountinfo"``, ``"listmount"`` (this thread's namespace only), or
+    ``"auto"`` (mountinfo, which is cheaper in ordinary namespaces; listmount if
+    mountinfo cannot be opened).  ``chunk_size``: bytes asked per ``read()`` (the
+    kernel returns at most about a page anyway).  ``deadline``: seconds after which
+    retries stop.  ``strict_parse``: reject lines the kernel would not print.
+    ``statmount_mask``: the statmount fields to ask (default: all this module uses).
+    Raises :class:`OSError` subclasses with clear messages (``ProcessLookupError``,
+    ``PermissionError``; ``ENOSYS``/``EPERM`` when listmount is unavailable).
+    """
+    _check_args(method, consistency, max_attempts)
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be positive, got {chunk_size}")
+    if method == "listmount" and pid not in ("self", "thread-self"):
+        raise ValueError("method='listmount' reads only the calling thread's namespace; use method='mountinfo'")
+    start = time.perf_counter()
+    try:
+        fd, path = open_mountinfo(pid)
+    except FileNotFoundError:
+        if method == "auto" and pid in ("self", "thread-self") and syscalls.has_listmount():
+            return _listmount_loop(None, "listmount(2)", consistency, max_attempts, deadline, start, statmount_mask)
+        raise
+    try:
+        if method == "listmount":
+            return _listmount_loop(fd, path, consistency, max_attempts, deadline, start, statmount_mask)
+        return _mountinfo_loop(fd, path, consistency, max_attempts, deadline, start, chunk_size, strict_parse)
+    finally:
+        os.close(fd)
+
+
+def _give_up(consistency: str, attempts: int, max_attempts: int, deadline: float | None, start: float) -> bool:
+    if consistency == "single-pass" or attempts >= max_attempts:
+        return True
+    return deadline is not None and time.perf_counter() - start >= deadline
+
+
+def _finish(snap: Snapshot, consistency: str) -> Snapshot:
+    if not snap.consistent and consistency == "strict":
+        raise InconsistentSnapshotError(snap)
+    return snap
+
+
+def _read_pass(fd: int, chunk_size: int, poll_each: bool) -> tuple[bytes, int, bool]:
+    """One pass from offset 0 to EOF: ``(data, reads, changed)``; stops at a change."""
+    chunks: list[bytes] = []
+    reads = 0
+    while True:
+        try:
+            chunk = os.read(fd, chunk_size)
+        except ProcessLookupError:
+            raise ProcessLookupError(errno.ESRCH, "the process exited while its mount table was read") from None
+        reads += 1
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if poll_each and _changed(fd):
+            return b"".join(chunks), reads, True
+    return b"".join(chunks), reads, _changed(fd)
+
+
+def _mountinfo_loop(fd: int, path: str, consistency: str, max_attempts: int, deadline: float | None,
+                    start: float, chunk_size: int, strict_parse: bool) -> Snapshot:
+    attempts = 0
+    while True:
+        attempts += 1
+        data, reads, changed = _read_pass(fd, chunk_size, poll_each=consistency != "single-pass")
+        if not changed or _give_up(consistency, attempts, max_attempts, deadline, start):
+            break
+        os.lseek(fd, 0, os.SEEK_SET)
+        _backoff(attempts)
+    table = MountTable.from_bytes(data, strict=strict_parse)
+    snap = Snapshot(table, not changed, attempts, "mountinfo", time.perf_counter() - start, path, reads, data,
+                    tuple(table.problems()))
+    return _finish(snap, consistency)
+
+
+_supported_mask: list[int] = []
+
+
+def _statmount_mask(requested: int | None, probe_id: int) -> int:
+    """The default mask, minus the string fields an older kernel refuses (EINVAL)."""
+    if requested is not None:
+        return requested
+    if not _supported_mask:
+        try:
+            syscalls.statmount(probe_id, _MASK_FULL)
+            _supported_mask.append(_MASK_FULL)
+        except OSError as err:
+            if err.errno != errno.EINVAL:
+                raise
+            _supported_mask.append(_MASK_BASE)
+    return _supported_mask[0]
+
+
+def statmount_entry(unique_id: int) -> MountEntry:
+    """One mount by its unique id, via statmount(2) with the default fields.
+    ``ENOENT`` if it is gone."""
+    return entry_from_statmount(syscalls.statmount(unique_id, _statmount_mask(None, unique_id)))
+
+
+def _listmount_pass(mask: int | None) -> tuple[list[MountEntry], int, bool]:
+    ids: list[int] = []
+    calls = 0
+    while True:
+        page = syscalls.listmount(last=ids[-1] if ids else 0, count=512)
+        calls += 1
+        ids.extend(page)
+        if len(page) < 512:
+            break
+    entries: list[MountEntry] = []
+    gone = False
+    if not ids:
+        return entries, calls, gone
+    mask = _statmount_mask(mask, ids[0])
+    for unique in ids:
+        calls += 1
+        try:
+            sm = syscalls.statmount(unique, mask)
+        except OSError as err:
+            if err.errno == errno.ENOENT:  # unmounted since listmount
+                gone = True
+                continue
+            raise
+        entries.append(entry_from_statmount(sm, len(entries) + 1))
+    return entries, calls, gone
+
+
+def _listmount_loop(fd: int | None, path: str, consistency: str, max_attempts: int, deadline: float | None,
+                    start: float, mask: int | None) -> Snapshot:
+    attempts = 0
+    while True:
+        attempts += 1
+        entries, calls, gone = _listmount_pass(mask)
+        # Without a proc file to poll only a vanished mount shows a change.
+        changed = gone or (fd is not None and _changed(fd))
+        if not changed or _give_up(consistency, attempts, max_attempts, deadline, start):
+            break
+        _backoff(attempts)
+    table = MountTable(entries)
+    snap = Snapshot(table, not changed, attempts, "listmount", time.perf_counter() - start, path, calls, None,
+                    tuple(table.problems()))
+    return _finish(snap, consistency)
+
+
+_VFS_FLAG_NAMES = (
+    (syscalls.MOUNT_ATTR_NOSUID, b"nosuid"),
+    (syscalls.MOUNT_ATTR_NODEV, b"nodev"),
+    (syscalls.MOUNT_ATTR_NOEXEC, b"noexec"),
+)
+_SB_FLAG_NAMES = ((16, b"sync"), (128, b"dirsync"), (1 << 25, b"lazytime"))  # SB_SYNCHRONOUS, SB_DIRSYNC, SB_LAZYTIME
+
+
+def _vfs_options(attr: int) -> bytes:
+    """The per-mount option string ``show_vfsmnt_opts()`` prints for ``mnt_attr``."""
+    out = [b"ro" if attr & syscalls.MOUNT_ATTR_RDONLY else b"rw"]
+    out += [name for bit, name in _VFS_FLAG_NAMES if attr & bit]
+    atime = attr & syscalls.MOUNT_ATTR__ATIME
+    if atime == syscalls.MOUNT_ATTR_NOATIME:
+        out.append(b"noatime")
+    if attr & syscalls.MOUNT_ATTR_NODIRATIME:
+        out.append(b"nodiratime")
+    if atime == 0:  # MOUNT_ATTR_RELATIME
+        out.append(b"relatime")
+    if attr & syscalls.MOUNT_ATTR_NOSYMFOLLOW:
+        out.append(b"nosymfollow")
+    if attr & syscalls.MOUNT_ATTR_IDMAP:
+        out.append(b"idmapped")
+    return b",".join(out)
+
+
+def entry_from_statmount(sm: syscalls.StatMount, lineno: int = 0) -> MountEntry:
+    """A :class:`MountEntry` from statmount(2), shaped like its mountinfo line.
+
+    Differences a caller may see: without ``STATMOUNT_SB_SOURCE`` (before ~6.13) the
+    source is empty; security options (``seclabel``) are not in ``STATMOUNT_MNT_OPTS``.
+    """
+    fs_opts = [b"ro" if sm.sb_flags & 1 else b"rw"] + [n for bit, n in _SB_FLAG_NAMES if sm.sb_flags & bit]
+    if sm.mnt_opts:
+        fs_opts.append(sm.mnt_opts)
+    fstype = sm.fs_type or b""
+    if sm.fs_subtype:
+        fstype += b"." + sm.fs_subtype
+    shared = sm.mnt_peer_group if sm.mnt_propagation & syscalls.MS_SHARED else None
+    master = sm.mnt_master if sm.mnt_propagation & syscalls.MS_SLAVE else None
+    prop_from = sm.propagate_from if master is not None and sm.propagate_from not in (0, master) else None
+    return MountEntry(
+        mnt_id=sm.mnt_id_old, parent_id=sm.mnt_parent_id_old, major=sm.sb_dev_major, minor=sm.sb_dev_minor,
+        root=sm.mnt_root or b"", target=sm.mnt_point or b"", vfs_options=_vfs_options(sm.mnt_attr),
+        fstype=fstype, source=sm.sb_source if sm.sb_source is not None else b"", fs_options=b",".join(fs_opts),
+        shared=shared, master=master, propagate_from=prop_from,
+        unbindable=bool(sm.mnt_propagation & syscalls.MS_UNBINDABLE),
+        unique_id=sm.mnt_id, parent_unique_id=sm.mnt_parent_id, lineno=lineno,
+    )

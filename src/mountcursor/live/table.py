@@ -1,0 +1,347 @@
+"""A mount table as a tree: :class:`MountTable`.
+
+    table = MountTable.from_bytes(open("/proc/self/mountinfo", "rb").read())
+    table.roots, table.children(e), table.parent(e), table.ancestors(e), table.walk()
+    table.orphans, table.outside_root, table.duplicates, table.problems()
+    table.is_shadowed(e), table.top(target), table.stack(target), table.is_visible(e)
+    table.find_target(p), table.find_source(s), table.find_fstype(t), table.find_options(o)
+    table.by_id(n), table.by_unique_id(n), table.mount_of(path), table.is_mountpoint(path)
+
+Built once in O(n): a dict by id and a list of children per id, in table order (the
+kernel's order).  Nothing here touches the running system except :func:`is_mountpoint`
+(module level), which asks statx(2) and falls back to the live table.
+
+Missing parents are normal, not errors.  A mount whose parent id is absent is either
+*outside the root* (no mount in the table covers a directory above its mount point:
+the reader's root mount, a chroot's or container's top mounts, tables with no ``/``)
+or an *orphan* (some mount covers a directory above it, so its parent should have been
+listed: a table read while mounts changed, or an edited file).  A consistent snapshot
+of a live namespace has no orphans.
+
+Stacked mounts: a mount made on top of mount P at the same mount point has P as its
+parent and P's target; P is then *shadowed*.  The visible mounts are those not
+shadowed whose ancestors are all visible; :meth:`MountTable.mount_of` answers with
+them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+
+from ..format import FormatError
+from .entry import MountEntry, split_options
+from .parse import parse_mountinfo
+
+__all__ = ["MountTable", "normalize_target", "match_fstype", "match_options", "is_mountpoint"]
+
+_DEVNO = re.compile(rb"^(\d+):(\d+)$")
+
+
+def normalize_target(path: str | bytes | os.PathLike) -> bytes:
+    """An absolute path as bytes, ``.``/``..``/``//`` folded lexically (no symlinks)."""
+    raw = os.fsencode(path)
+    if not raw.startswith(b"/"):
+        raise ValueError(f"expected an absolute path, got {os.fsdecode(raw)!r}")
+    norm = os.path.normpath(raw)
+    return b"/" + norm.lstrip(b"/")
+
+
+def _parent_paths(path: bytes) -> Iterator[bytes]:
+    """``path`` and each directory above it, ending with ``/``."""
+    while True:
+        yield path
+        if path == b"/":
+            return
+        path = path.rsplit(b"/", 1)[0] or b"/"
+
+
+class MountTable:
+    """An immutable mount table with the tree, stacks and lookups built in O(n).
+
+    ``entries`` keeps the order of the source.  ``errors`` holds the lines a tolerant
+    parse skipped.  Entries with a duplicate ``mnt_id`` (only in damaged tables) are
+    listed in :attr:`duplicates`; lookups by id see the first one.
+    """
+
+    def __init__(self, entries: Iterable[MountEntry], *, errors: Iterable[FormatError] = ()) -> None:
+        self.entries: tuple[MountEntry, ...] = tuple(entries)
+        self.errors: tuple[FormatError, ...] = tuple(errors)
+        self._by_id: dict[int, MountEntry] = {}
+        self._by_unique: dict[int, MountEntry] = {}
+        self.duplicates: list[MountEntry] = []
+        for e in self.entries:
+            if e.mnt_id in self._by_id:
+                self.duplicates.append(e)
+            else:
+                self._by_id[e.mnt_id] = e
+            if e.unique_id is not None:
+                self._by_unique.setdefault(e.unique_id, e)
+        self._children: dict[int, list[MountEntry]] = {}
+        self.roots: list[MountEntry] = []
+        for e in self.entries:
+            if e.parent_id in self._by_id and e.parent_id != e.mnt_id:
+                self._children.setdefault(e.parent_id, []).append(e)
+            else:
+                self.roots.append(e)
+        self._shadowed: set[int] = set()
+        for e in self.entries:
+            parent = self._by_id.get(e.parent_id)
+            if parent is not None and parent is not e and parent.target == e.target:
+                self._shadowed.add(id(parent))
+        self._visible_by_target = self._visible_targets()
+        targets_covered = {e.target for e in self.entries}
+        self.orphans: list[MountEntry] = []
+        self.outside_root: list[MountEntry] = []
+        for e in self.roots:
+            if e.is_self_parent:
+                self.outside_root.append(e)
+                continue
+            above = _parent_paths(e.target)
+            next(above)
+            if any(p in targets_covered for p in above):
+                self.orphans.append(e)
+            else:
+                self.outside_root.append(e)
+
+    # ---- construction ----------------------------------------------------------------
+    @classmethod
+    def from_bytes(cls, data: bytes, *, strict: bool = False) -> MountTable:
+        """Parse mountinfo bytes (see :func:`~mountcursor.live.parse.parse_mountinfo`)."""
+        result = parse_mountinfo(data, strict=strict)
+        return cls(result.entries, errors=result.errors)
+
+    @classmethod
+    def from_file(cls, path: str | bytes | os.PathLike, *, strict: bool = False) -> MountTable:
+        """Read a saved mountinfo file in one go (no consistency check: use snapshot)."""
+        with open(path, "rb") as f:
+            return cls.from_bytes(f.read(), strict=strict)
+
+    # ---- container protocol -------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[MountEntry]:
+        return iter(self.entries)
+
+    def __reduce__(self):  # the caches key on object identity: rebuild them
+        return (_rebuild, (self.entries, self.errors))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MountTable) and self.entries == other.entries
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<MountTable {len(self.entries)} mounts, {len(self.roots)} roots, {len(self.orphans)} orphans>"
+
+    # ---- ids and tree -------------------------------------------------------------
+    def by_id(self, mnt_id: int) -> MountEntry | None:
+        return self._by_id.get(mnt_id)
+
+    def by_unique_id(self, unique_id: int) -> MountEntry | None:
+        return self._by_unique.get(unique_id)
+
+    def parent(self, entry: MountEntry) -> MountEntry | None:
+        """The parent mount, or ``None`` if it is not in the table (or is ``entry``)."""
+        p = self._by_id.get(entry.parent_id)
+        return None if p is None or p is entry else p
+
+    def children(self, entry: MountEntry) -> list[MountEntry]:
+        """The mounts whose parent is ``entry``, in table order."""
+        if self._by_id.get(entry.mnt_id) is not entry:
+            return []
+        return list(self._children.get(entry.mnt_id, ()))
+
+    def ancestors(self, entry: MountEntry) -> list[MountEntry]:
+        """Parent, grandparent, ... up to a root (stops on a cycle)."""
+        out: list[MountEntry] = []
+        seen = {id(entry)}
+        p = self.parent(entry)
+        while p is not None and id(p) not in seen:
+            out.append(p)
+            seen.add(id(p))
+            p = self.parent(p)
+        return out
+
+    def walk(self, *, by_id: bool = False) -> Iterator[tuple[int, MountEntry]]:
+        """``(depth, entry)`` in tree pre-order from each root (children in table order,
+        or by ascending id).  Mounts on a parent cycle (no root) are not reached."""
+        for root in self.roots:
+            stack = [(0, root)]
+            while stack:
+                depth, e = stack.pop()
+                yield depth, e
+                kids = self._children.get(e.mnt_id, ()) if self._by_id.get(e.mnt_id) is e else ()
+                if by_id:
+                    kids = sorted(kids, key=lambda k: k.mnt_id)
+                stack.extend((depth + 1, k) for k in reversed(kids))
+
+    def descendants(self, entry: MountEntry) -> list[MountEntry]:
+        """All mounts below ``entry``, pre-order."""
+        out: list[MountEntry] = []
+        stack = list(reversed(self.children(entry)))
+        while stack:
+            e = stack.pop()
+            out.append(e)
+            stack.extend(reversed(self._children.get(e.mnt_id, ())))
+        return out
+
+    def problems(self) -> list[str]:
+        """What makes this table not a well-formed tree: orphans, duplicate ids, cycles."""
+        out = [f"line {e.lineno}: mount {e.mnt_id} at {e.target_str!r}: parent {e.parent_id} missing"
+               for e in self.orphans]
+        out += [f"line {e.lineno}: mount id {e.mnt_id} repeated" for e in self.duplicates]
+        reached = sum(1 for _ in self.walk())
+        if reached + len(self.duplicates) < len(self.entries):
+            out.append(f"{len(self.entries) - reached - len(self.duplicates)} mounts are on a parent cycle")
+        return out
+
+    # ---- stacks and visibility -----------------------------------------------------
+    def is_shadowed(self, entry: MountEntry) -> bool:
+        """Another mount sits on top of ``entry`` at the same mount point."""
+        return id(entry) in self._shadowed
+
+    @property
+    def shadowed(self) -> list[MountEntry]:
+        return [e for e in self.entries if id(e) in self._shadowed]
+
+    def stack(self, target: str | bytes | os.PathLike) -> list[MountEntry]:
+        """The mounts at ``target``, bottom first, following the parent links."""
+        path = normalize_target(target)
+        here = [e for e in self.entries if e.target == path]
+        members = {id(e) for e in here}
+        bottoms = [e for e in here if id(self.parent(e)) not in members or self.parent(e) is None]
+        out: list[MountEntry] = []
+        for e in bottoms:
+            cur: MountEntry | None = e
+            while cur is not None and cur not in out:
+                out.append(cur)
+                cur = next((c for c in self._children.get(cur.mnt_id, ()) if c.target == path), None)
+        return out
+
+    def top(self, target: str | bytes | os.PathLike) -> MountEntry | None:
+        """The mount at ``target`` that nothing is stacked on (the last one if several)."""
+        path = normalize_target(target)
+        tops = [e for e in self.entries if e.target == path and id(e) not in self._shadowed]
+        return tops[-1] if tops else None
+
+    def is_visible(self, entry: MountEntry) -> bool:
+        """Reachable by path: not shadowed, and no ancestor shadowed."""
+        return id(entry) in self._visible
+
+    def _visible_targets(self) -> dict[bytes, MountEntry]:
+        self._visible: set[int] = set()
+        by_target: dict[bytes, MountEntry] = {}
+        # A shadowed mount hides its children except the ones stacked on it.
+        stack = list(reversed(self.roots))
+        while stack:
+            e = stack.pop()
+            kids = self._children.get(e.mnt_id, ()) if self._by_id.get(e.mnt_id) is e else ()
+            if id(e) in self._shadowed:
+                stack.extend(k for k in reversed(kids) if k.target == e.target)
+                continue
+            self._visible.add(id(e))
+            by_target[e.target] = e
+            stack.extend(reversed(kids))
+        return by_target
+
+    # ---- lookups ------------------------------------------------------------------
+    def mount_of(self, path: str | bytes | os.PathLike) -> MountEntry | None:
+        """The visible mount holding ``path`` (lexical: the deepest visible mount point
+        that is ``path`` or a directory above it), or ``None``."""
+        for p in _parent_paths(normalize_target(path)):
+            e = self._visible_by_target.get(p)
+            if e is not None:
+                return e
+        return None
+
+    def is_mountpoint(self, path: str | bytes | os.PathLike) -> bool:
+        """``path`` is the mount point of a visible mount, according to this table."""
+        return normalize_target(path) in self._visible_by_target
+
+    def find_target(self, path: str | bytes | os.PathLike) -> list[MountEntry]:
+        """All mounts at exactly ``path`` (stacked ones included), table order."""
+        p = normalize_target(path)
+        return [e for e in self.entries if e.target == p]
+
+    def find_source(self, source: str | bytes) -> list[MountEntry]:
+        """Mounts whose source is ``source``; ``"major:minor"`` matches the device."""
+        raw = os.fsencode(source)
+        m = _DEVNO.match(raw)
+        if m:
+            major, minor = int(m[1]), int(m[2])
+            return [e for e in self.entries if (e.major, e.minor) == (major, minor)]
+        return [e for e in self.entries if e.source == raw]
+
+    def find_fstype(self, pattern: str | bytes) -> list[MountEntry]:
+        """Mounts matching a findmnt ``-t`` list (``"tmpfs,proc"``, ``"nonfs,cifs"``)."""
+        return [e for e in self.entries if match_fstype(e.fstype, pattern)]
+
+    def find_options(self, pattern: str | bytes) -> list[MountEntry]:
+        """Mounts matching a findmnt ``-O`` list (``"ro,nosuid"``, ``"noexec"`` = not
+        exec... see :func:`match_options`)."""
+        return [e for e in self.entries if match_options(e.options, pattern)]
+
+    def find_devno(self, major: int, minor: int) -> list[MountEntry]:
+        return [e for e in self.entries if (e.major, e.minor) == (major, minor)]
+
+
+def _rebuild(entries: tuple[MountEntry, ...], errors: tuple[FormatError, ...]) -> MountTable:
+    return MountTable(entries, errors=errors)
+
+
+def match_fstype(fstype: bytes, pattern: str | bytes) -> bool:
+    """libmount's ``mnt_match_fstype``: a comma list, case-insensitive; a leading
+    ``no`` negates the whole list; an item ``noX`` always excludes ``X``."""
+    pat = os.fsencode(pattern).lower()
+    t = fstype.lower()
+    negate = pat.startswith(b"no")
+    items = pat.split(b",")
+    if negate:
+        items[0] = items[0][2:]
+    for item in items:
+        if item == b"no" + t:
+            return False
+        if item == t:
+            return not negate
+    return negate
+
+
+def match_options(options: bytes, pattern: str | bytes) -> bool:
+    """libmount's ``mnt_match_options``: every item must hold.  ``name`` or
+    ``name=value`` must be present; ``noname`` must be absent; ``+noname`` is the literal
+    option ``noname``."""
+    have = {opt.name: opt.value for opt in split_options(options)}
+    for item in split_options(os.fsencode(pattern)):
+        name = item.name
+        negated = False
+        if name.startswith(b"+"):
+            name = name[1:]
+        elif name.startswith(b"no"):
+            name, negated = name[2:], True
+        found = name in have and (item.value is None or have[name] == item.value)
+        if found == negated:
+            return False
+    return True
+
+
+def is_mountpoint(path: str | bytes | os.PathLike) -> bool:
+    """Whether ``path`` is a mount point, right for bind mounts.
+
+    Asks statx(2) for ``STATX_ATTR_MOUNT_ROOT`` (Linux 5.8+, does not follow a final
+    symlink, never triggers an automount); where the kernel does not give it, looks the
+    canonical path up in this thread's mount table.  Raises :class:`OSError` if
+    ``path`` does not exist.
+    """
+    from . import syscalls  # local: keep table importable without ctypes side effects
+
+    info = syscalls.statx_mount(path)
+    if info.mount_root is not None:
+        return info.mount_root
+    from .snapshot import snapshot
+
+    real = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(os.fsencode(path)))),
+                        os.path.basename(os.fsencode(path)))
+    return snapshot(consistency="best-effort").table.is_mountpoint(real)

@@ -1,0 +1,151 @@
+"""The real-world parser: tolerant by default, strict on request, bytes exact."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mountcursor.format import FormatError, MountInfoRecord, render_mountinfo
+from mountcursor.live import MountEntry, Option, parse_mountinfo, parse_mountinfo_line, split_options
+from mountcursor.live.entry import merge_options
+
+
+def test_fields_and_tags():
+    e = parse_mountinfo_line(b"36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 propagate_from:2 - ext3 /dev/root rw,errors=continue")
+    assert (e.mnt_id, e.parent_id, e.major, e.minor) == (36, 35, 98, 0)
+    assert (e.root, e.target, e.fstype, e.source) == (b"/mnt1", b"/mnt2", b"ext3", b"/dev/root")
+    assert (e.shared, e.master, e.propagate_from, e.unbindable) == (None, 1, 2, False)
+    assert e.vfs_options == b"rw,noatime" and e.fs_options == b"rw,errors=continue"
+    assert e.options == b"rw,noatime,errors=continue"
+    assert e.propagation == "private,slave"
+
+
+def test_empty_source_two_spaces():
+    e = parse_mountinfo_line(b"21 20 0:53 / /mnt/test rw,relatime shared:212 - tmpfs  rw")
+    assert e.source == b"" and e.fs_options == b"rw" and e.shared == 212
+
+
+def test_unknown_tags_kept_and_doubled_spaces_tolerated():
+    e = parse_mountinfo_line(b"1 0 0:1 / / rw  shared:1 foo:bar  unbindable - x y rw")
+    assert e.extra_tags == (b"foo:bar",) and e.shared == 1 and e.unbindable
+
+
+def test_every_escape_decoded_and_cr_kept_raw():
+    line = b"5 1 0:2 /a\\040b /x\\011y\\012z\\134w\rv\\303\\251 rw - t\\043p s\\040\\043rc rw\n"
+    e = parse_mountinfo_line(line)
+    assert e.root == b"/a b"
+    assert e.target == b"/x\ty\nz\\w\rv\xc3\xa9"
+    assert e.target_str == "/x\ty\nz\\w\rv\u00e9"
+    assert (e.fstype, e.source) == (b"t#p", b"s #rc")
+
+
+def test_split_on_newline_only():
+    data = b"1 0 0:1 / /a\rb rw - t s rw\n2 1 0:2 / /a\x0bc\x0cd rw - t s rw\n"
+    entries = parse_mountinfo(data).entries
+    assert [e.target for e in entries] == [b"/a\rb", b"/a\x0bc\x0cd"]
+
+
+def test_non_utf8_bytes_survive():
+    e = parse_mountinfo_line(b"3 1 0:3 / /bad\xff\xfe rw - tmpfs src\xe9 rw")
+    assert e.target == b"/bad\xff\xfe" and e.source == b"src\xe9"
+    import os
+
+    assert os.fsencode(e.target_str) == e.target
+
+
+def test_spaces_inside_super_options_tolerated():
+    e = parse_mountinfo_line(b"47 20 0:38 / /mnt rw - cifs //h/s rw,unc=\\\\h\\s x,user=me")
+    assert e.fs_options == b"rw,unc=\\\\h\\s x,user=me"
+
+
+def test_very_long_line():
+    target = b"/" + b"d" * 70000
+    e = parse_mountinfo_line(b"9 1 0:9 / " + target + b" rw - overlay o rw,lowerdir=" + b"l" * 50000)
+    assert e.target == target and len(e.fs_options) > 50000
+
+
+def test_tolerant_reports_bad_lines_with_line_and_field():
+    data = b"1 0 0:1 / / rw - t s rw\nnot a mountinfo line at all\nx 0 0:1 / / rw - t s rw\n2 1 0:2 / /m rw shared:1 t s rw\n"
+    result = parse_mountinfo(data)
+    assert [e.mnt_id for e in result.entries] == [1]
+    assert [(err.lineno, err.field) for err in result.errors] == [(2, ""), (3, "mnt_id"), (4, "separator")]
+    assert str(result.errors[1]).startswith("line 3, field 'mnt_id'")
+
+
+def test_missing_final_newline_tolerated_not_strict():
+    data = b"1 0 0:1 / / rw - t s rw"
+    assert len(parse_mountinfo(data).entries) == 1
+    with pytest.raises(FormatError) as info:
+        parse_mountinfo(data, strict=True)
+    assert info.value.lineno == 1 and "newline" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "line, field",
+    [
+        (b"1 0 0:1 / / rw  - t s rw\n", "extra_tags"),           # empty optional field
+        (b"01 0 0:1 / / rw - t s rw\n", "mnt_id"),               # leading zero
+        (b"1 0 0:1 / /a\\9b rw - t s rw\n", "mount_point"),      # not an octal escape
+        (b"1 0 0:1 / / rw - t s xx\n", "super_opts"),            # options must start ro/rw
+        (b"1 0 0:1 / / rw unbindable shared:1 - t s rw\n", "shared"),  # tag order
+    ],
+)
+def test_strict_names_line_and_field(line, field):
+    parse_mountinfo(line)  # tolerant mode reads it
+    with pytest.raises(FormatError) as info:
+        parse_mountinfo(b"1 0 0:1 / / rw - t s rw\n" + line, strict=True)
+    assert info.value.lineno == 2 and info.value.field == field
+
+
+def test_option_split_before_unescape():
+    opts = split_options(b"rw,upperdir=/a\\054b=c\\040d,x\\075y=1,flag")
+    assert opts == (Option(b"rw", None), Option(b"upperdir", b"/a,b=c d"), Option(b"x=y", b"1"), Option(b"flag", None))
+
+
+@pytest.mark.parametrize(
+    "vfs, fs, merged",
+    [
+        (b"rw,noatime", b"rw,errors=continue", b"rw,noatime,errors=continue"),
+        (b"ro,nosuid", b"ro,mode=755", b"ro,nosuid,mode=755"),
+        (b"ro,nosuid", b"rw,perf_event", b"ro,nosuid,perf_event"),
+        (b"rw,relatime", b"ro", b"ro,relatime"),
+        (b"rw", b"rw", b"rw"),
+    ],
+)
+def test_merge_options_like_libmount(vfs, fs, merged):
+    assert merge_options(vfs, fs) == merged
+
+
+_path = st.binary(min_size=1, max_size=20).filter(lambda b: b"\0" not in b).map(lambda b: b"/" + b)
+_records = st.builds(
+    MountInfoRecord,
+    mnt_id=st.integers(1, 2**31 - 1), parent_id=st.integers(0, 2**31 - 1),
+    major=st.integers(0, 4095), minor=st.integers(0, 2**20 - 1),
+    root=_path, mount_point=_path,
+    mnt_opts=st.sampled_from([b"rw", b"ro,nosuid", b"rw,relatime"]),
+    fstype=st.binary(min_size=1, max_size=8).filter(lambda b: b"\0" not in b),
+    source=st.binary(max_size=12).filter(lambda b: b"\0" not in b),
+    super_opts=st.sampled_from([b"rw", b"ro,size=4k", b"rw,mode=755"]),
+    shared=st.none() | st.integers(1, 1000), master=st.none() | st.integers(1, 1000),
+    unbindable=st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_records, min_size=1, max_size=5), st.sampled_from(["old", "current"]))
+def test_tolerant_equals_strict_on_kernel_output(records, era):
+    data = b"".join(render_mountinfo(r, era) for r in records)
+    tolerant = parse_mountinfo(data)
+    strict = parse_mountinfo(data, strict=True, era=era)
+    assert tolerant.errors == []
+    assert tolerant.entries == strict.entries
+    for rec, e in zip(records, tolerant.entries):
+        assert (e.root, e.target, e.fstype, e.source, e.shared, e.master) == (
+            rec.root, rec.mount_point, rec.fstype, rec.source, rec.shared, rec.master)
+
+
+def test_entry_is_hashable_and_lineno_not_part_of_identity():
+    a = parse_mountinfo_line(b"1 0 0:1 / / rw - t s rw", lineno=1)
+    b = parse_mountinfo_line(b"1 0 0:1 / / rw - t s rw", lineno=7)
+    assert a == b and hash(a) == hash(b) and isinstance(a, MountEntry)

@@ -1,0 +1,122 @@
+"""watch (poll and fanotify, in the sandbox), awatch, and the CLI's error handling."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from mountcursor.cli import main
+from mountcursor.live import awatch
+
+from .conftest import FIXTURE_FILES
+
+
+def _ops(sb) -> None:
+    for op in (lambda: sb.mount_tmpfs(b"w1"), lambda: sb.mount_tmpfs(b"w1/sub"), lambda: sb.move(b"w1", b"w2"),
+               lambda: sb.call("mount", None, sb.path(b"w2"), None, 32 | 1, None, False),  # remount ro
+               lambda: sb.umount(b"w2/sub"), lambda: sb.umount(b"w2")):
+        op()
+        time.sleep(0.15)
+
+
+EXPECTED = [
+    ("mount", b"w1"), ("mount", b"w1/sub"), ("move", b"w2"), ("move", b"w2/sub"), ("remount", b"w2"),
+    ("umount", b"w2/sub"), ("umount", b"w2"),
+]
+
+
+@pytest.mark.parametrize("source", ["poll", "fanotify"])
+def test_watch_events_in_order(sandbox, source):
+    sandbox.watch_start(source, 0.0)
+    _ops(sandbox)
+    batches = sandbox.watch_stop()
+    got = [(ev.action, ev.entry.target) for b in batches for ev in b.events]
+    want = [(a, sandbox.path(t)) for a, t in EXPECTED]
+    if source == "fanotify":
+        if batches and batches[0].source == "poll":
+            pytest.skip(batches[0].note)
+        want = [w for w in want if w[0] != "remount"]  # fanotify has no remount events
+        assert all(b.source == "fanotify" for b in batches)
+        assert all(ev.entry.unique_id for b in batches for ev in b.events)
+    assert got == want
+
+
+def test_watch_coalesces_a_storm(sandbox):
+    sandbox.watch_start("poll", 0.5)
+    for i in range(40):
+        sandbox.mount_tmpfs(b"s%d" % i)
+    batches = sandbox.watch_stop(settle=1.2)
+    assert sum(len(b.events) for b in batches) == 40
+    assert len(batches) <= 3  # one re-read per wake-up, at most one per 0.5 s
+
+
+def test_awatch_from_outside(sandbox):
+    async def collect():
+        out = []
+        async for batch in awatch(sandbox.pid, timeout=3, min_interval=0.0):
+            out += [(ev.action, ev.entry.target) for ev in batch.events]
+            if len(out) >= 2:
+                break
+        return out
+
+    timer = threading.Timer(0.4, lambda: (sandbox.mount_tmpfs(b"a1"), sandbox.umount(b"a1")))
+    timer.start()
+    try:
+        got = asyncio.run(collect())
+    finally:
+        timer.join()
+    assert [a for a, _ in got][:1] == ["mount"] and got[0][1] == sandbox.path(b"a1")
+
+
+def test_cli_watch_json_lines(sandbox):
+    timer = threading.Timer(0.6, lambda: sandbox.mount_tmpfs(b"cli"))
+    timer.start()
+    result = CliRunner().invoke(main, ["watch", "-N", str(sandbox.pid), "--json", "--count", "1", "--timeout", "5"])
+    timer.join()
+    assert result.exit_code == 0, result.output
+    event = json.loads(result.stdout)
+    assert event["action"] == "mount" and event["target"] == "/tmp/cli" and event["fstype"] == "tmpfs"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["list", "-F", "/nonexistent"], "mountcursor: /nonexistent: No such file or directory"),
+        (["list", "-N", "999999999"], "mountcursor: process 999999999 does not exist (or has exited)"),
+        (["list", "-N", "abc"], "mountcursor: -N/--pid expects a process id, got 'abc'"),
+        (["tree", "-o", "BOGUS"], "mountcursor: unknown column: BOGUS"),
+        (["list", "--json", "--raw"], "mountcursor: --json and --raw cannot be used together"),
+        (["watch", "-N", "999999999", "--timeout", "1"], "mountcursor: process 999999999 does not exist"),
+    ],
+)
+def test_errors_are_one_line_exit_2(args, message):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output
+
+
+def test_strict_file_error_names_line_and_field(tmp_path):
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"1 0 0:1 / / rw - t s rw\n2 x 0:1 / /a rw - t s rw\n")
+    result = CliRunner().invoke(main, ["list", "-F", str(bad), "--strict"])
+    assert result.exit_code == 2
+    assert result.stderr == "mountcursor: line 2, field 'parent_id': expected a decimal integer, got b'x'\n"
+    tolerant = CliRunner().invoke(main, ["list", "-F", str(bad), "-r"])
+    assert tolerant.exit_code == 0 and "line 2" in tolerant.stderr and "-- ignored" in tolerant.stderr
+
+
+def test_raw_and_tree_text():
+    path = str(FIXTURE_FILES[0].parent / "util-linux-libmount-mountinfo")
+    raw = CliRunner().invoke(main, ["list", "-F", path, "-r", "-o", "TARGET,OPTIONS"]).stdout
+    assert "/mnt/test/foo\\x0dbar rw,relatime\n" in raw
+    assert "unc=\\x5c\\x5cfoo.home\\x5cbar" in raw
+    text = CliRunner().invoke(main, ["tree", "-F", path, "-o", "TARGET,ID"]).stdout.splitlines()
+    assert text[0].split() == ["TARGET", "ID"] and text[1].split() == ["/", "20"]
+    assert text[-1].startswith("└─/mnt/test/foo\\x0dbar")
+    assert "│ │ └─/proc/sys/fs/binfmt_misc" in text[4]
