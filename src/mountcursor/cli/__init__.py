@@ -15,5 +15,6 @@ def main() -> None:
 
 
 from . import check  # noqa: E402,F401
+from . import diff_kernel  # noqa: E402,F401
 from . import live_cmds  # noqa: E402,F401
 from . import race  # noqa: E402,F401

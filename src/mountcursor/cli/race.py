@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 import click
@@ -12,7 +13,7 @@ from rich.table import Table
 
 from ..kernel.iterators import STRATEGIES
 from ..kernel.seqfile import SEMANTICS
-from ..verify.race import DEFAULT_STRATEGIES, RaceConfig, RaceRow, run_race
+from ..verify.race import DEFAULT_STRATEGIES, RaceConfig, RaceRow, run_race, run_race_live
 from . import main
 
 
@@ -50,10 +51,19 @@ def _red(n: int) -> str:
               help="mounts unmounted behind the reader between two reads")
 @click.option("--long-every", type=click.IntRange(0, 1_000_000), default=0, show_default=True,
               help="every K-th mount gets a line longer than one read (0: none)")
+@click.option("--live", is_flag=True,
+              help="add a row for the running kernel (a private mount namespace; needs root)")
 @click.option("--json", "as_json", is_flag=True, help="print the rows as a JSON list")
 def race(mounts: int, read_size: int, seed: int, strategies: tuple[str, ...], semantics: tuple[str, ...],
-         churn: int, long_every: int, as_json: bool) -> None:
+         churn: int, long_every: int, live: bool, as_json: bool) -> None:
     """One reader reads mountinfo to EOF while mounts come and go, for every strategy."""
+    if live:
+        from ..live.sandbox import sandbox_unavailable
+
+        why = sandbox_unavailable()
+        if why is not None:
+            click.echo(f"mountcursor race --live: cannot run the kernel row here: {why}", err=True)
+            sys.exit(2)
     cfg = RaceConfig(mounts=mounts, read_size=read_size, seed=seed, churn=churn, long_every=long_every)
     strats = strategies or DEFAULT_STRATEGIES
     sems = semantics or SEMANTICS
@@ -69,6 +79,9 @@ def race(mounts: int, read_size: int, seed: int, strategies: tuple[str, ...], se
             bar.update(task, description=f"{s} / {sem}")
             rows.append(run_race(s, sem, cfg))
             bar.advance(task)
+        if live:
+            bar.update(task, description="the running kernel (sandbox)")
+            rows.append(run_race_live(cfg))
     elapsed = time.perf_counter() - t0
     if as_json:
         click.echo(json.dumps([r.as_json() for r in rows], indent=1))

@@ -19,13 +19,14 @@ reaching EOF.
 
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
-from ..format import FormatError, parse_mountinfo_line
-from ..kernel import Kernel, open_proc
+from ..format import FormatError, parse_mountinfo, parse_mountinfo_line
+from ..kernel import Kernel, ProcFile, open_proc
 from ..kernel.list import ListCorruption, list_check
 from ..kernel.seqfile import SEMANTICS
 
@@ -78,36 +79,124 @@ def _long_options(i: int, read_size: int) -> bytes:
     return (",lowerdir=" + ":".join(parts)).encode()
 
 
+class _ModelBackend:
+    """The race's namespace in the model."""
+
+    def __init__(self, strategy: str, semantics: str, cfg: RaceConfig) -> None:
+        self.strategy, self.semantics, self.cfg = strategy, semantics, cfg
+        self.ns = Kernel().create_namespace()
+        self.names: list[bytes] = []
+        for i in range(cfg.mounts):
+            name = b"/mnt/m%05d" % i
+            opts = b",inode64"
+            if cfg.long_every and i % cfg.long_every == cfg.long_every - 1:
+                opts += _long_options(i, cfg.read_size)
+            self.ns.mount(name, b"tmpfs", b"tmpfs", options=opts)
+            self.names.append(name)
+        self.f: Optional[ProcFile] = None
+
+    def table(self) -> bytes:
+        with open_proc(self.ns, "mountinfo", strategy="idtree") as probe:
+            return probe.read_all(1 << 16)
+
+    def new_name(self, i: int) -> bytes:
+        return b"/mnt/n%05d" % i
+
+    def open(self) -> None:
+        self.f = open_proc(self.ns, "mountinfo", strategy=self.strategy, semantics=self.semantics,  # type: ignore[arg-type]
+                           page_size=self.cfg.page_size)
+
+    def read(self, n: int) -> bytes:
+        assert self.f is not None
+        return self.f.read(n)
+
+    def mount(self, name: bytes) -> None:
+        self.ns.mount(name, b"tmpfs", b"tmpfs", options=b",inode64")
+
+    def umount(self, name: bytes) -> None:
+        self.ns.umount(name)
+
+    def close(self) -> int:
+        """Close the file; the number of cursors left in the list (-1: the list is corrupt)."""
+        assert self.f is not None
+        self.f.close()
+        try:
+            list_check(self.ns.list)
+            return len(self.ns.cursors())
+        except ListCorruption:
+            return -1
+
+
+class _SandboxBackend:
+    """The race's namespace in the running kernel: a sandbox's private mount namespace."""
+
+    def __init__(self, sb: Any, n: int) -> None:
+        self.sb = sb
+        self.names = [sb.path(b"m%05d" % i) for i in range(n)]
+        self.h: Optional[int] = None
+
+    def table(self) -> bytes:
+        return bytes(self.sb.read_proc("mountinfo"))
+
+    def new_name(self, i: int) -> bytes:
+        return bytes(self.sb.path(b"n%05d" % i))
+
+    def open(self) -> None:
+        self.h = self.sb.open_proc("mountinfo")
+
+    def read(self, n: int) -> bytes:
+        return bytes(self.sb.read(self.h, n))
+
+    def mount(self, name: bytes) -> None:
+        self.sb.mount_tmpfs(name)
+
+    def umount(self, name: bytes) -> None:
+        self.sb.umount(name)
+
+    def close(self) -> int:
+        self.sb.close_proc(self.h)
+        return 0  # 6.8+ kernels have no cursors to leave behind
+
+
+def run_race_live(cfg: RaceConfig) -> RaceRow:
+    """The race against the running kernel, in a sandbox (a private mount namespace of a
+    worker process: nothing reaches the host's table).  Raises ``SandboxError``/``OSError``
+    when a sandbox cannot start here."""
+    from ..live.sandbox import Sandbox
+
+    with Sandbox(n=cfg.mounts) as sb:
+        return race_on(_SandboxBackend(sb, cfg.mounts), "kernel", os.uname().release, cfg)
+
+
 def run_race(strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
-    """Run the race for one strategy on one seq_file semantics."""
+    """Run the race for one strategy on one seq_file semantics of the model."""
+    return race_on(_ModelBackend(strategy, semantics, cfg), strategy, semantics, cfg)
+
+
+def race_on(be: Any, strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
+    """The race against a backend (the model, or the running kernel in a sandbox)."""
     rng = random.Random(cfg.seed)
-    k = Kernel()
-    ns = k.create_namespace()
-    names: list[bytes] = []
-    for i in range(cfg.mounts):
-        name = b"/mnt/m%05d" % i
-        opts = b",inode64"
-        if cfg.long_every and i % cfg.long_every == cfg.long_every - 1:
-            opts += _long_options(i, cfg.read_size)
-        ns.mount(name, b"tmpfs", b"tmpfs", options=opts)
-        names.append(name)
-    mounted: set[bytes] = set(names) | {b"/"}
-    removed: set[bytes] = set()
-    at_open = set(mounted)
+    names = list(be.names)
+    table = be.table()
+    # a line is a mount: (mount point, mnt_id) tells stacked mounts apart (/dev/shm twice);
+    # new mounts get fresh mount points, so a reused mnt_id cannot make two lines alike
+    keys = {r.mount_point: (r.mount_point, r.mnt_id) for r in parse_mountinfo(table)}
+    at_open = set(keys.values())
+    mounted: set[bytes] = set(keys)
+    removed: set[tuple[bytes, int]] = set()
     remaining = set(names)  # initial mounts still ahead of the reader: the race lasts while any is
     ahead_pool = list(names)
     behind_pool: list[bytes] = []
     new_i = 0
-    with open_proc(ns, "mountinfo", strategy="idtree") as probe:
-        table_len = len(probe.read_all(1 << 16))
     # a reader that got three times the table (plus what churn adds) is repeating itself
-    max_bytes = 3 * table_len + 65536
+    max_bytes = 3 * len(table) + 65536
     max_reads = cfg.max_reads or (max_bytes + 16)
 
     def umount(victim: bytes) -> None:
-        ns.umount(victim)
+        be.umount(victim)
         mounted.discard(victim)
-        removed.add(victim)
+        if victim in keys:
+            removed.add(keys[victim])
         remaining.discard(victim)
 
     def pick(pool: list[bytes], ok: Callable[[bytes], bool]) -> Optional[bytes]:
@@ -119,7 +208,7 @@ def run_race(strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
                 return name
         return None
 
-    f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics, page_size=cfg.page_size)
+    be.open()
     out = bytearray()
     seen: set[bytes] = set()
     reads = 0
@@ -127,14 +216,14 @@ def run_race(strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
     gaps = 0
     scanned = 0
     while reads < max_reads and len(out) <= max_bytes:
-        chunk = f.read(cfg.read_size)
+        chunk = be.read(cfg.read_size)
         reads += 1
         if not chunk:
             eof = True
             break
         out += chunk
         scanned, new = _note_lines(out, scanned, seen)
-        behind_pool += [n for n in new if n in remaining or n in mounted and n != b"/"]
+        behind_pool += [n for n in new if n in remaining]
         remaining.difference_update(new)
         if not new or not remaining:
             continue  # churn between lines, and only while the reader is inside the initial table
@@ -148,39 +237,34 @@ def run_race(strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
             if victim is not None:
                 umount(victim)
         for _ in range(cfg.new_per_gap):
-            name = b"/mnt/n%05d" % new_i
+            name = be.new_name(new_i)
             new_i += 1
-            ns.mount(name, b"tmpfs", b"tmpfs", options=b",inode64")
+            be.mount(name)
             mounted.add(name)
-    f.close()
+    cursors_left = be.close()
 
     lines = out.split(b"\n")
     tail = lines.pop()  # b"" when the output ends with a newline
     malformed = 1 if tail else 0
-    counts: Counter[bytes] = Counter()
+    counts: Counter[tuple[bytes, int]] = Counter()
     for i, line in enumerate(lines, 1):
         try:
             rec = parse_mountinfo_line(line, i)
         except FormatError:
             malformed += 1
             continue
-        counts[rec.mount_point] += 1
+        counts[rec.mount_point, rec.mnt_id] += 1
     present = at_open - removed
     missed = sorted(present - set(counts))
     dups = sorted(n for n, c in counts.items() if c > 1)
     duplicated = sum(c - 1 for c in counts.values() if c > 1)
-    try:
-        list_check(ns.list)
-        cursors_left = len(ns.cursors())
-    except ListCorruption:
-        cursors_left = -1
     ok = eof and not missed and not duplicated and not malformed and cursors_left == 0
     return RaceRow(
         strategy=strategy, semantics=semantics, reads=reads, lines=len(lines),
         present_throughout=len(present), missed=len(missed), duplicated=duplicated,
         malformed=malformed, cursors_left=cursors_left, eof=eof, ok=ok,
-        missed_examples=[n.decode(errors="replace") for n in missed[:5]],
-        duplicated_examples=[n.decode(errors="replace") for n in dups[:5]],
+        missed_examples=[n.decode(errors="replace") for n, _ in missed[:5]],
+        duplicated_examples=[n.decode(errors="replace") for n, _ in dups[:5]],
     )
 
 

@@ -1,0 +1,115 @@
+"""Build a model namespace that prints the same table as a real kernel.
+
+Given the records of a real ``/proc/<pid>/mountinfo`` (parsed by
+:mod:`mountcursor.format`) and the 64-bit unique id of each mount (from
+``listmount``/``statmount`` or ``statx``), :func:`namespace_from_table` makes a
+model namespace whose mounts take the kernel's mnt_ids, unique ids, devices,
+roots, mount points, flags and options, attached in unique-id order (creation
+order, which is also the list order).  The mount the table's ``/`` hangs from
+is outside the reader's root (usually rootfs, hidden); it becomes a hidden
+model mount with that id, so the ``/`` line shows the same parent id.
+
+:func:`mount_like` adds one more mount that mirrors a line the kernel printed.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..format import MountInfoRecord
+from .mount import (
+    MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_NOSYMFOLLOW, MNT_READONLY,
+    MNT_RELATIME, MNT_SHARED, MNT_UNBINDABLE, SB_RDONLY, FileSystemType, Mount, SuperBlock,
+)
+from .namespace import Kernel, MountNamespace, Path, _join
+
+_FLAGS = {b"ro": MNT_READONLY, b"nosuid": MNT_NOSUID, b"nodev": MNT_NODEV, b"noexec": MNT_NOEXEC,
+          b"noatime": MNT_NOATIME, b"nodiratime": MNT_NODIRATIME, b"relatime": MNT_RELATIME,
+          b"nosymfollow": MNT_NOSYMFOLLOW}
+
+
+class MirrorError(ValueError):
+    """The table cannot be mirrored (a parent missing, an option the model cannot print)."""
+
+
+def mnt_flags_of(rec: MountInfoRecord) -> int:
+    flags = 0
+    for opt in rec.mnt_opts.split(b","):
+        if opt in _FLAGS:
+            flags |= _FLAGS[opt]
+        elif opt != b"rw":
+            raise MirrorError(f"mount {rec.mnt_id}: per-mount option {opt!r} is not modelled")
+    return flags
+
+
+def _superblock(rec: MountInfoRecord, sbs: dict[tuple[int, int], SuperBlock]) -> SuperBlock:
+    key = (rec.major, rec.minor)
+    sb = sbs.get(key)
+    if sb is None:
+        ro = rec.super_opts.startswith(b"ro")
+        sb = SuperBlock(FileSystemType(rec.fstype), key, SB_RDONLY if ro else 0, options=rec.super_opts[2:])
+        sbs[key] = sb
+    return sb
+
+
+def _dentry(parent: Mount, parent_mp: bytes, mp: bytes) -> bytes:
+    """The dentry (in the parent's filesystem) a mount at ``mp`` sits on."""
+    rel = mp if parent_mp == b"/" else mp[len(parent_mp):]
+    if parent_mp != b"/" and not mp.startswith(parent_mp):
+        raise MirrorError(f"{mp!r} is not under its parent's mount point {parent_mp!r}")
+    return parent.mnt_root if rel in (b"", b"/") else _join(parent.mnt_root, rel.lstrip(b"/"))
+
+
+def namespace_from_table(records: list[MountInfoRecord], unique_ids: dict[int, int],
+                         kernel: Optional[Kernel] = None) -> MountNamespace:
+    """A model namespace printing ``records`` (see the module docstring)."""
+    k = kernel or Kernel()
+    ns = MountNamespace(k)
+    k.namespaces.append(ns)
+    by_id = {r.mnt_id: r for r in records}
+    missing = [r.mnt_id for r in records if r.mnt_id not in unique_ids]
+    if missing:
+        raise MirrorError(f"no unique id for mounts {missing[:5]}")
+    roots = [r for r in records if r.parent_id not in by_id]
+    if len(roots) != 1:
+        raise MirrorError(f"expected one mount whose parent is outside the table, found {len(roots)}")
+    top = roots[0]
+    hidden = ns._attach_new(None, b"/", SuperBlock(FileSystemType(b"rootfs"), (0, 1)), b"rootfs",
+                            ids=(top.parent_id, min(unique_ids.values()) - 1))
+    made: dict[int, Mount] = {top.parent_id: hidden}
+    mps: dict[int, bytes] = {top.parent_id: b"/"}
+    sbs: dict[tuple[int, int], SuperBlock] = {}
+    for rec in sorted(records, key=lambda r: unique_ids[r.mnt_id]):
+        parent = made.get(rec.parent_id)
+        if parent is None:
+            raise MirrorError(f"mount {rec.mnt_id}: parent {rec.parent_id} comes later in unique-id order")
+        where = Path(parent, b"/" if parent is hidden else _dentry(parent, mps[rec.parent_id], rec.mount_point))
+        mnt = ns._attach_new(where, rec.root, _superblock(rec, sbs), rec.source, mnt_flags_of(rec),
+                             ids=(rec.mnt_id, unique_ids[rec.mnt_id]))
+        _propagation(k, mnt, rec)
+        made[rec.mnt_id] = mnt
+        mps[rec.mnt_id] = rec.mount_point
+        if rec is top:
+            ns.root = Path(mnt, rec.root if rec.root == b"/" else mnt.mnt_root)
+    return ns
+
+
+def _propagation(k: Kernel, mnt: Mount, rec: MountInfoRecord) -> None:
+    if rec.shared is not None:
+        mnt.mnt_flags |= MNT_SHARED
+        mnt.mnt_group_id = rec.shared
+    if rec.master is not None:
+        master = Mount(-2)
+        master.freed = False
+        master.mnt_group_id = rec.master
+        mnt.mnt_master = master
+    if rec.unbindable:
+        mnt.mnt_flags |= MNT_UNBINDABLE
+
+
+def mount_like(ns: MountNamespace, rec: MountInfoRecord, unique_id: int) -> Mount:
+    """``ns.mount`` of a new filesystem mirroring a line the kernel printed for it."""
+    ro = rec.super_opts.startswith(b"ro")
+    return ns.mount(rec.mount_point, rec.fstype, rec.source, flags=mnt_flags_of(rec),
+                    options=rec.super_opts[2:], sb_flags=SB_RDONLY if ro else 0,
+                    ids=(rec.mnt_id, unique_id), dev=(rec.major, rec.minor), root=rec.root)
