@@ -1,6 +1,8 @@
 """The verdict matrix over the default scope, found by exploration (never written down).
 
-One exploration of the whole default scope (~30 s on two cores), shared by the tests.
+One exploration of the whole default scope (~40 s on two cores), shared by the tests.
+It is the suite's one long exploration: marked ``slow`` (``-m "not slow"`` leaves it
+out), and bounded by the default scope itself.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from mountcursor.verify.check import Cell, check_cells
 from mountcursor.verify.explain import explain
 from mountcursor.verify.scenarios import default_scope
 from mountcursor.verify.trace import format_trace
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
