@@ -76,3 +76,14 @@ def test_diff_kernel_cli_json() -> None:
     assert res.exit_code == 0, res.output
     assert json.loads(res.output) == {"scripts": 3, "agreed": 3, "reads": json.loads(res.output)["reads"],
                                       "first_mismatch": None}
+
+
+def test_diff_kernel_replay_and_bad_script(tmp_path) -> None:  # noqa: ANN001
+    good = tmp_path / "s.json"
+    good.write_text('[["read", 7], ["mount", "x y"], ["poll"], ["read", 65536], ["umount", "x y"], ["poll"]]')
+    res = CliRunner().invoke(main, ["diff-kernel", "--replay", str(good)])
+    assert res.exit_code == 0 and res.output.rstrip().endswith("agreed"), res.output
+    bad = tmp_path / "b.json"
+    bad.write_text('[["rd", 7]]')
+    res = CliRunner().invoke(main, ["diff-kernel", "--replay", str(bad)])
+    assert res.exit_code == 1 and "operation 0: expected one of" in res.output and "Traceback" not in res.output

@@ -10,6 +10,14 @@ import click
 from . import main
 
 
+def load_script_from(res: dict) -> list:  # noqa: ANN001
+    """The first mismatch's script, as operations."""
+    import os
+
+    return [tuple([op[0]] + ([os.fsencode(op[1])] if op[0] in ("mount", "umount", "lazy") else op[1:]))
+            for op in res["first_mismatch"]["script"]]
+
+
 @main.command("diff-kernel")
 @click.option("--scripts", type=click.IntRange(1, 1_000_000), default=100, show_default=True,
               help="random scripts to play on both")
@@ -18,18 +26,34 @@ from . import main
               help="operations per script")
 @click.option("--mounts", type=click.IntRange(0, 10_000), default=8, show_default=True,
               help="tmpfs mounts the sandbox starts with")
+@click.option("--save", "save", type=click.Path(dir_okay=False), default=None,
+              help="write the first mismatching (shrunk) script here")
+@click.option("--replay", "replay", type=click.Path(dir_okay=False), default=None,
+              help="play one saved script, printing every step")
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
-def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, as_json: bool) -> None:
+def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str | None,
+                    replay: str | None, as_json: bool) -> None:
     """Play random scripts on a private mount namespace and on the model (idtree, modern);
     compare every read(), poll() and lseek().  Exit 1 on a mismatch, 2 if no sandbox."""
     from ..live.sandbox import sandbox_unavailable
-    from ..verify.kernel_diff import diff_kernel
+    from ..verify.kernel_diff import ScriptFileError, diff_kernel, load_script, run_script, save_script
 
     why = sandbox_unavailable()
     if why is not None:
         click.echo(f"mountcursor diff-kernel: cannot run against the kernel here: {why}", err=True)
         sys.exit(2)
+    if replay:
+        try:
+            script = load_script(replay)
+        except ScriptFileError as e:
+            raise click.ClickException(str(e)) from None
+        r = run_script(script, mounts, log=True)
+        click.echo("\n".join(r.log))
+        click.echo("agreed" if r.mismatch is None else f"MISMATCH at step {r.mismatch.step}")
+        sys.exit(0 if r.mismatch is None else 1)
     res = diff_kernel(scripts, seed, length, mounts)
+    if save and res["first_mismatch"] is not None:
+        save_script(load_script_from(res), save)
     if as_json:
         click.echo(json.dumps(res, indent=1))
     else:

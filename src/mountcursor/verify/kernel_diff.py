@@ -62,6 +62,11 @@ def _val(v: Any) -> Any:
     return v
 
 
+def _short(v: Any) -> str:
+    r = repr(v)
+    return r if len(r) <= 100 else f"{r[:45]}…{r[-45:]} ({len(v) if isinstance(v, bytes) else '?'} B)"
+
+
 def _op_json(op: Op) -> list[Any]:
     return [_val(x) for x in op]
 
@@ -145,7 +150,7 @@ def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy:
             else:
                 raise ValueError(f"unknown script operation {op!r}")
             if log:
-                res.log.append(f"{i:3d} {_op_json(op)}: kernel {k!r} model {m!r}")
+                res.log.append(f"{i:3d} {_op_json(op)}: kernel {_short(k)} model {_short(m)}")
             res.steps = i + 1
             if k != m:
                 res.mismatch = Mismatch(i, op, k, m)
@@ -196,5 +201,39 @@ def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8) ->
 
 
 def save_script(script: list[Op], path: str) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
+    """Write a script as JSON (names as file-system strings), atomically."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
         json.dump([_op_json(o) for o in script], fh)
+    os.replace(tmp, path)
+
+
+class ScriptFileError(ValueError):
+    """A script file that cannot be read back."""
+
+
+def load_script(path: str) -> list[Op]:
+    """Read a script saved by :func:`save_script` (or the ``script`` of ``--json`` output)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = json.load(fh)
+    except OSError as e:
+        raise ScriptFileError(f"{path}: {e.strerror}") from None
+    except json.JSONDecodeError as e:
+        raise ScriptFileError(f"{path}: line {e.lineno}, column {e.colno}: not JSON ({e.msg})") from None
+    if isinstance(raw, dict):
+        raw = (raw.get("first_mismatch") or {}).get("script", raw.get("script"))
+    if not isinstance(raw, list):
+        raise ScriptFileError(f"{path}: not a script (a JSON list of operations)")
+    out: list[Op] = []
+    for i, op in enumerate(raw):
+        if not isinstance(op, list) or not op or op[0] not in _ARITY or len(op) != _ARITY[op[0]]:
+            raise ScriptFileError(f"{path}: operation {i}: expected one of {sorted(_ARITY)} with its "
+                                  f"arguments, got {op!r}")
+        kind = op[0]
+        arg = op[1:] if kind in ("read", "lseek", "poll", "reopen") else [os.fsencode(op[1])]
+        out.append((kind, *arg))
+    return out
+
+
+_ARITY = {"read": 2, "mount": 2, "umount": 2, "lazy": 2, "lseek": 2, "poll": 1, "reopen": 1}
