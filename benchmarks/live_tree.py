@@ -92,6 +92,14 @@ def saved_tables(sizes: list[int], repeat: int, findmnt_timeout: float) -> None:
                       flush=True)
 
 
+def _mount_max() -> int | None:
+    try:
+        with open("/proc/sys/fs/mount-max") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return None
+
+
 def live_namespace(n: int, repeat: int, findmnt_timeout: float) -> None:
     from mountcursor.live.sandbox import Sandbox, sandbox_unavailable
 
@@ -99,6 +107,10 @@ def live_namespace(n: int, repeat: int, findmnt_timeout: float) -> None:
     if reason:
         print(f"## live namespace: skipped ({reason})")
         return
+    limit = _mount_max()
+    if limit is not None and n > limit - 100:
+        print(f"(fs.mount-max is {limit} mounts per namespace: using {limit - 100} instead of {n})")
+        n = limit - 100
     print(f"## live private namespace with {n} tmpfs mounts")
     t = time.perf_counter()
     with Sandbox(n=n, timeout=600) as sb:
@@ -127,12 +139,13 @@ def live_namespace(n: int, repeat: int, findmnt_timeout: float) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10000,20000,50000,100000")
+    ap.add_argument("--sizes", default="10000,20000,50000,100000", help="saved-table sizes ('' to skip)")
     ap.add_argument("--live", type=int, default=100000, help="mounts in the live namespace (0: skip)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--findmnt-timeout", type=float, default=600)
     args = ap.parse_args()
-    saved_tables([int(s) for s in args.sizes.split(",")], args.repeat, args.findmnt_timeout)
+    if args.sizes:
+        saved_tables([int(s) for s in args.sizes.split(",")], args.repeat, args.findmnt_timeout)
     if args.live:
         live_namespace(args.live, args.repeat, args.findmnt_timeout)
 
