@@ -29,6 +29,7 @@ from ..kernel import MNT_DETACH, open_proc
 from ..kernel.mirror import mount_like, namespace_from_table
 from ..kernel.procfs import POLLERR, POLLHUP, POLLPRI
 from ..live.sandbox import Sandbox
+from .trace import read_json
 
 READ_SIZES = (1, 7, 50, 100, 1000, 1024, 4096, 8192, 65536)
 HOSTILE = (b"sp ace", b"t\tab", b"new\nline", b"back\\slash", b"c\rr", b"#hash", b"\xff\xfe", b"a,b=c")
@@ -214,13 +215,7 @@ class ScriptFileError(ValueError):
 
 def load_script(path: str) -> list[Op]:
     """Read a script saved by :func:`save_script` (or the ``script`` of ``--json`` output)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            raw = json.load(fh)
-    except OSError as e:
-        raise ScriptFileError(f"{path}: {e.strerror}") from None
-    except json.JSONDecodeError as e:
-        raise ScriptFileError(f"{path}: line {e.lineno}, column {e.colno}: not JSON ({e.msg})") from None
+    raw = read_json(path, ScriptFileError)
     if isinstance(raw, dict):
         raw = (raw.get("first_mismatch") or {}).get("script", raw.get("script"))
     if not isinstance(raw, list):

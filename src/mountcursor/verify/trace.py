@@ -181,14 +181,19 @@ def save_trace(t: Trace, path: str) -> None:
     os.replace(tmp, path)
 
 
-def load_trace(path: str) -> Trace:
+def read_json(path: str, error: type[ValueError]) -> Any:
+    """A JSON file's contents; unreadable or malformed files raise ``error`` with one clear line."""
     try:
         with open(path, encoding="utf-8") as f:
-            d = json.load(f)
+            return json.load(f)
     except OSError as e:
-        raise TraceFileError(f"{path}: {e.strerror}") from None
+        raise error(f"{path}: {e.strerror}") from None
     except json.JSONDecodeError as e:
-        raise TraceFileError(f"{path}: line {e.lineno}, column {e.colno}: not JSON ({e.msg})") from None
+        raise error(f"{path}: line {e.lineno}, column {e.colno}: not JSON ({e.msg})") from None
+
+
+def load_trace(path: str) -> Trace:
+    d = read_json(path, TraceFileError)
     if not isinstance(d, dict):
         raise TraceFileError(f"{path}: not a mountcursor trace (top level is not an object)")
     return trace_from_json(d, path)
