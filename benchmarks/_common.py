@@ -164,13 +164,14 @@ def layout_paths(n: int) -> list[bytes]:
     return out
 
 
-def build_table(n: int, prefix: bytes = b"") -> Table:
+def build_table(n: int, prefix: bytes = b"", of: Optional[int] = None) -> Table:
     """Mount ``n`` tmpfs (``rw,relatime``, as ``mount -t tmpfs`` gives) through
-    ``MountNamespace.mount``, buckets and their leaves interleaved in list order."""
+    ``MountNamespace.mount``, buckets and their leaves interleaved in list order;
+    with ``of``, the first ``n`` mounts of the layout for ``of``."""
     k = Kernel()
     ns = k.create_namespace()
     t = Table(k, ns, prefix, [], [], {})
-    for rel in layout_paths(n):
+    for rel in layout_paths(of or n)[:n]:
         path = prefix + b"/" + rel
         mnt = ns.mount(path, b"tmpfs", b"tmpfs", flags=MNT_RELATIME)
         if b"/" in rel:
