@@ -8,7 +8,6 @@ from math import factorial
 import pytest
 
 from mountcursor.kernel import iterators, namespace
-from mountcursor.kernel.list import list_del_init
 from mountcursor.verify.check import check_cell
 from mountcursor.verify.explorer import Explorer
 from mountcursor.verify.scenarios import Op, Scenario, _mounts, churn_both, ns_lock_scope, umount_one, walkers
