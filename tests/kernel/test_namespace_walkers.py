@@ -142,3 +142,18 @@ def test_root_outside_gives_seq_skip_rootfs_hidden() -> None:
     assert out == b"/...\nm01.\nm02.\n"  # rootfs (mnt_id 1) is outside the reader's root
     assert ns.mounts_in_list_order()[0].mnt_id == 1
     assert Kernel().create_namespace().mounts_in_list_order()[0].mnt_sb.s_type.name == b"rootfs"
+
+
+def test_lookup_after_a_subtree_is_freed_and_its_objects_reused() -> None:
+    """umount_tree unhashes every victim: the slab hands a freed parent to a new mount, which
+    must not inherit the old children in the mount hash."""
+    ns = make_ns(1)
+    a = ns.mount(b"/m01/a")
+    ns.mount(b"/m01/a/b")
+    ns.umount(b"/m01", flags=MNT_DETACH)  # frees m01, a, b in that order
+    again = ns.mount(b"/m01")
+    assert again is not a and ns.mount(b"/m01/x") is a  # LIFO: b's object, then a's
+    ns.umount(b"/m01/x")
+    assert ns.lookup(b"/m01/a").mnt is again
+    assert [ns.path_of(m) for m in ns.mounts_in_list_order()] == [b"/", b"/m01"]
+    assert ns._hash == {(ns.root.mnt, b"/m01"): [again]}

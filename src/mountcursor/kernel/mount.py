@@ -162,7 +162,7 @@ class Mount:
         self.mnt_master: Optional[Mount] = None
         self.mnt_devname: Optional[bytes] = None
         self.mnt_ns: object = None
-        self.mnt_children: list[Mount] = []
+        self.mnt_children: dict[Mount, None] = {}  # an ordered set (the kernel's mnt_mounts list)
 
     def __repr__(self) -> str:
         if self.mnt_flags & MNT_CURSOR:

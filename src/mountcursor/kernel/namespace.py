@@ -113,6 +113,8 @@ class MountNamespace:
         self.root: Path = None  # type: ignore[assignment]  # set by Kernel.create_namespace
         self._ids: list[int] = []  # sorted mnt_id_unique (the 6.8+ rbtree)
         self._by_id: dict[int, Mount] = {}
+        # mount_hashtable: (parent mount, mount point dentry) -> mounts there, last = on top
+        self._hash: dict[tuple[Mount, bytes], list[Mount]] = {}
         self.hops = 0  # list hops / tree steps taken by iterators (for benchmarks)
 
     # --- the list and the id index -------------------------------------------------
@@ -164,11 +166,21 @@ class MountNamespace:
 
     def _child_on(self, mnt: Mount, dentry: bytes) -> Optional[Mount]:
         """``__lookup_mnt``: the mount attached at (mnt, dentry), the last one if stacked."""
-        found = None
-        for c in mnt.mnt_children:
-            if c.mnt_mountpoint == dentry:
-                found = c
-        return found
+        there = self._hash.get((mnt, dentry))
+        return there[-1] if there else None
+
+    def _hash_add(self, mnt: Mount) -> None:
+        mnt.mnt_parent.mnt_children[mnt] = None
+        self._hash.setdefault((mnt.mnt_parent, mnt.mnt_mountpoint), []).append(mnt)
+
+    def _hash_del(self, mnt: Mount) -> None:
+        """Detach ``mnt`` from its parent (``umount_mnt``/``unhash_mnt``)."""
+        del mnt.mnt_parent.mnt_children[mnt]
+        key = (mnt.mnt_parent, mnt.mnt_mountpoint)
+        there = self._hash[key]
+        there.remove(mnt)
+        if not there:
+            del self._hash[key]
 
     def _follow(self, mnt: Mount, dentry: bytes) -> Path:
         while True:
@@ -238,7 +250,7 @@ class MountNamespace:
         else:
             mnt.mnt_parent = where.mnt
             mnt.mnt_mountpoint = where.dentry
-            where.mnt.mnt_children.append(mnt)
+            self._hash_add(mnt)
         mnt.mnt_ns = self
         list_add_tail(mnt.mnt_list, self.list)
         bisect.insort(self._ids, mnt.mnt_id_unique)
@@ -255,8 +267,9 @@ class MountNamespace:
     def umount_tree(self, mnt: Mount) -> list[Mount]:
         """``umount_tree()``: take ``mnt`` and everything under it out of the namespace and free them."""
         victims = self._subtree(mnt)
-        if mnt.mnt_parent is not mnt:
-            mnt.mnt_parent.mnt_children.remove(mnt)
+        for p in victims:  # unhash all of them: a freed object comes back from the slab
+            if p.mnt_parent is not p:
+                self._hash_del(p)
         for p in victims:
             list_del_init(p.mnt_list)
             i = bisect.bisect_left(self._ids, p.mnt_id_unique)
@@ -344,10 +357,10 @@ class MountNamespace:
             where = self.lookup(target)
             if any(where.mnt is m for m in self._subtree(mnt)):
                 raise OSError(errno.ELOOP, f"cannot move {source!r} under itself")
-            mnt.mnt_parent.mnt_children.remove(mnt)
+            self._hash_del(mnt)
             mnt.mnt_parent = where.mnt
             mnt.mnt_mountpoint = where.dentry
-            where.mnt.mnt_children.append(mnt)
+            self._hash_add(mnt)
             self.touch_mnt_namespace()
             return mnt
         finally:
