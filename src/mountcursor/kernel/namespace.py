@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
@@ -287,8 +288,17 @@ class MountNamespace:
 
     # --- syscalls --------------------------------------------------------------------
 
-    def _syscall(self, what: str) -> None:
+    @contextmanager
+    def _namespace_lock(self, what: str) -> Iterator[None]:
+        """One mount-changing syscall: a scheduler step, then ``namespace_lock()``
+        (``namespace_sem`` for write) around the body, released on every path."""
         hooks.step("syscall", what)
+        sem = self.kernel.namespace_sem
+        sem.down_write()
+        try:
+            yield
+        finally:
+            sem.up_write()
 
     def mount(self, target: bytes, fstype: bytes = b"tmpfs", source: Optional[bytes] = b"tmpfs",
               flags: int = 0, options: bytes = b"", sb_flags: int = 0,
@@ -300,10 +310,7 @@ class MountNamespace:
         ``ids`` (mnt_id, mnt_id_unique), ``dev``, ``root`` and ``sb`` let a model mirror a
         mount a real kernel made (the ids and device it gave, a bind's root, a shared
         superblock); by default the model allocates them itself."""
-        self._syscall(f"mount({target!r})")
-        sem = self.kernel.namespace_sem
-        sem.down_write()
-        try:
+        with self._namespace_lock(f"mount({target!r})"):
             where = self.lookup(target)
             if sb is None:
                 if dev is None:
@@ -312,15 +319,10 @@ class MountNamespace:
             mnt = self._attach_new(where, root, sb, source, flags & ~MNT_INTERNAL_FLAGS, ids)
             self.touch_mnt_namespace()
             return mnt
-        finally:
-            sem.up_write()
 
     def bind(self, source: bytes, target: bytes, recursive: bool = False) -> Mount:
         """``mount --bind`` / ``--rbind`` (``do_loopback``: ``clone_mnt`` / ``copy_tree``)."""
-        self._syscall(f"bind({source!r}, {target!r})")
-        sem = self.kernel.namespace_sem
-        sem.down_write()
-        try:
+        with self._namespace_lock(f"bind({source!r}, {target!r})"):
             src = self.lookup(source)
             if src.mnt.mnt_flags & MNT_UNBINDABLE:
                 raise OSError(errno.EINVAL, f"{source!r} is unbindable")
@@ -342,15 +344,10 @@ class MountNamespace:
                         todo.append((c, cc))
             self.touch_mnt_namespace()
             return top
-        finally:
-            sem.up_write()
 
     def move(self, source: bytes, target: bytes) -> Mount:
         """``mount --move`` (``do_move_mount``): reparent; list position and ids unchanged."""
-        self._syscall(f"move({source!r}, {target!r})")
-        sem = self.kernel.namespace_sem
-        sem.down_write()
-        try:
+        with self._namespace_lock(f"move({source!r}, {target!r})"):
             mnt = self.find(source)
             if mnt is self.root.mnt:
                 raise OSError(errno.EINVAL, "cannot move the root mount")
@@ -363,18 +360,13 @@ class MountNamespace:
             self._hash_add(mnt)
             self.touch_mnt_namespace()
             return mnt
-        finally:
-            sem.up_write()
 
     def umount(self, target: bytes | Mount, flags: int = 0, recursive: bool = False) -> list[Mount]:
         """``umount2(target, flags)`` (``do_umount``).  ``MNT_DETACH`` takes the whole subtree
         (lazy); without it a mount with children is ``EBUSY``.  ``recursive`` is
         ``umount -R``: the subtree, deepest first, as one step here."""
         name = target if isinstance(target, bytes) else repr(target)
-        self._syscall(f"umount({name!r})")
-        sem = self.kernel.namespace_sem
-        sem.down_write()
-        try:
+        with self._namespace_lock(f"umount({name!r})"):
             mnt = self.find(target) if isinstance(target, bytes) else target
             if mnt.freed or mnt.mnt_ns is not self:
                 raise OSError(errno.EINVAL, f"{name} is not mounted in this namespace")
@@ -384,29 +376,19 @@ class MountNamespace:
                 raise OSError(errno.EBUSY, f"{name!r} has mounts under it")
             self.kernel.event += 1  # do_umount: event++
             return self.umount_tree(mnt)
-        finally:
-            sem.up_write()
 
     def remount(self, target: bytes, flags: int) -> Mount:
         """``mount -o remount,bind`` (``do_reconfigure_mnt``): new per-mount flags; bumps the event."""
-        self._syscall(f"remount({target!r})")
-        sem = self.kernel.namespace_sem
-        sem.down_write()
-        try:
+        with self._namespace_lock(f"remount({target!r})"):
             mnt = self.find(target)
             keep = mnt.mnt_flags & MNT_INTERNAL_FLAGS
             mnt.mnt_flags = keep | (flags & ~MNT_INTERNAL_FLAGS)
             self.touch_mnt_namespace()
             return mnt
-        finally:
-            sem.up_write()
 
     def change_type(self, target: bytes, kind: str) -> Mount:
         """``mount --make-{shared,slave,private,unbindable}`` (``do_change_type``); no event bump."""
-        self._syscall(f"make-{kind}({target!r})")
-        sem = self.kernel.namespace_sem
-        sem.down_write()
-        try:
+        with self._namespace_lock(f"make-{kind}({target!r})"):
             mnt = self.find(target)
             if kind == "shared":
                 if not mnt.mnt_flags & MNT_SHARED:
@@ -433,8 +415,6 @@ class MountNamespace:
             else:
                 raise OSError(errno.EINVAL, f"unknown propagation type {kind!r}")
             return mnt
-        finally:
-            sem.up_write()
 
     # --- readers ---------------------------------------------------------------------
 
