@@ -36,7 +36,7 @@ from typing import Literal
 
 from . import syscalls
 from .diff import MountEvent, diff
-from .snapshot import Consistency, open_mountinfo, snapshot, statmount_entry
+from .reader import Consistency, open_mountinfo, snapshot, statmount_entry
 from .table import MountTable
 
 __all__ = ["WatchBatch", "watch", "awatch"]
