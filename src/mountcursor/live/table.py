@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 
 from ..format import FormatError
 from .entry import MountEntry, split_options
@@ -71,39 +72,73 @@ class MountTable:
         self._by_id: dict[int, MountEntry] = {}
         self._by_unique: dict[int, MountEntry] = {}
         self.duplicates: list[MountEntry] = []
+        by_id = self._by_id
         for e in self.entries:
-            if e.mnt_id in self._by_id:
+            if e.mnt_id in by_id:
                 self.duplicates.append(e)
             else:
-                self._by_id[e.mnt_id] = e
+                by_id[e.mnt_id] = e
             if e.unique_id is not None:
                 self._by_unique.setdefault(e.unique_id, e)
-        self._children: dict[int, list[MountEntry]] = {}
-        self.roots: list[MountEntry] = []
+        # The rest (children, roots, stacks, visibility, orphans) is built on first use.
+
+    @cached_property
+    def _children(self) -> dict[int, list[MountEntry]]:
+        children: dict[int, list[MountEntry]] = {}
+        self.__dict__["roots"] = roots = []
+        by_id = self._by_id
         for e in self.entries:
-            if e.parent_id in self._by_id and e.parent_id != e.mnt_id:
-                self._children.setdefault(e.parent_id, []).append(e)
+            if e.parent_id in by_id and e.parent_id != e.mnt_id:
+                kids = children.get(e.parent_id)
+                if kids is None:
+                    children[e.parent_id] = [e]
+                else:
+                    kids.append(e)
             else:
-                self.roots.append(e)
-        self._shadowed: set[int] = set()
+                roots.append(e)
+        return children
+
+    @cached_property
+    def roots(self) -> list[MountEntry]:
+        """The mounts whose parent is not in the table (or is themselves), table order."""
+        self._children  # noqa: B018 -- builds both
+        return self.__dict__["roots"]
+
+    @cached_property
+    def _shadowed(self) -> set[int]:
+        shadowed: set[int] = set()
         for e in self.entries:
             parent = self._by_id.get(e.parent_id)
             if parent is not None and parent is not e and parent.target == e.target:
-                self._shadowed.add(id(parent))
-        self._visible_by_target = self._visible_targets()
+                shadowed.add(id(parent))
+        return shadowed
+
+    @cached_property
+    def orphans(self) -> list[MountEntry]:
+        """Roots that some mount covers from above: their parent should have been listed."""
+        return self._split_roots()[0]
+
+    @cached_property
+    def outside_root(self) -> list[MountEntry]:
+        """Roots no mount in the table covers: the reader's root mount, a container's top."""
+        return self._split_roots()[1]
+
+    def _split_roots(self) -> tuple[list[MountEntry], list[MountEntry]]:
         targets_covered = {e.target for e in self.entries}
-        self.orphans: list[MountEntry] = []
-        self.outside_root: list[MountEntry] = []
+        orphans: list[MountEntry] = []
+        outside: list[MountEntry] = []
         for e in self.roots:
             if e.is_self_parent:
-                self.outside_root.append(e)
+                outside.append(e)
                 continue
             above = _parent_paths(e.target)
             next(above)
             if any(p in targets_covered for p in above):
-                self.orphans.append(e)
+                orphans.append(e)
             else:
-                self.outside_root.append(e)
+                outside.append(e)
+        self.__dict__["orphans"], self.__dict__["outside_root"] = orphans, outside
+        return orphans, outside
 
     # ---- construction ----------------------------------------------------------------
     @classmethod
@@ -231,8 +266,14 @@ class MountTable:
         """Reachable by path: not shadowed, and no ancestor shadowed."""
         return id(entry) in self._visible
 
-    def _visible_targets(self) -> dict[bytes, MountEntry]:
-        self._visible: set[int] = set()
+    @cached_property
+    def _visible(self) -> set[int]:
+        self._visible_by_target  # noqa: B018 -- builds both
+        return self.__dict__["_visible"]
+
+    @cached_property
+    def _visible_by_target(self) -> dict[bytes, MountEntry]:
+        visible: set[int] = set()
         by_target: dict[bytes, MountEntry] = {}
         # A shadowed mount hides its children except the ones stacked on it.
         stack = list(reversed(self.roots))
@@ -242,9 +283,10 @@ class MountTable:
             if id(e) in self._shadowed:
                 stack.extend(k for k in reversed(kids) if k.target == e.target)
                 continue
-            self._visible.add(id(e))
+            visible.add(id(e))
             by_target[e.target] = e
             stack.extend(reversed(kids))
+        self.__dict__["_visible"] = visible
         return by_target
 
     # ---- lookups ------------------------------------------------------------------
