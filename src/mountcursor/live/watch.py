@@ -47,7 +47,6 @@ process exits (a pidfd is polled beside the table).
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import math
 import os
@@ -57,7 +56,10 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import asyncio
 
 from . import syscalls
 from .diff import MountEvent, diff
@@ -407,6 +409,8 @@ def awatch(
 
 
 async def _pump(w: Watch) -> AsyncIterator[WatchBatch]:
+    import asyncio  # here: a synchronous caller (the CLI) need not load it
+
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[object] = asyncio.Queue()
     done = object()
