@@ -24,7 +24,7 @@ import click
 from ..format import FormatError
 from ..live.entry import MountEntry
 from ..live.findmnt import COLUMNS, Node, column_value, parse_columns, to_json, tree
-from ..live.snapshot import InconsistentSnapshotError, snapshot
+from ..live.reader import InconsistentSnapshotError, snapshot
 from ..live.table import MountTable, match_fstype, match_options, normalize_target
 from . import main
 

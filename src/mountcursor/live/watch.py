@@ -21,7 +21,7 @@ Sources:
   kernel reports a change once per wake-up however many mounts changed
   (``mounts_poll`` in fs/proc_namespace.c compares the namespace's ``event`` counter),
   so events are coalesced: after a wake-up the table is re-read once (a
-  :func:`~mountcursor.live.snapshot.snapshot`, at most once per ``min_interval``
+  :func:`~mountcursor.live.reader.snapshot`, at most once per ``min_interval``
   seconds: a mount storm costs at most one read per interval, as systemd's rate limit)
   and diffed against the previous one.  The counter moves on mount, umount, move and
   remount (``touch_mnt_namespace``), **not on propagation changes**
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 from . import syscalls
 from .diff import MountEvent, diff
 from .entry import MountEntry
-from .snapshot import Consistency, open_mountinfo, snapshot, statmount_entry
+from .reader import Consistency, open_mountinfo, snapshot, statmount_entry
 from .table import MountTable
 
 __all__ = ["WatchBatch", "Watch", "watch", "awatch"]
