@@ -86,4 +86,4 @@ def test_diff_kernel_replay_and_bad_script(tmp_path) -> None:  # noqa: ANN001
     bad = tmp_path / "b.json"
     bad.write_text('[["rd", 7]]')
     res = CliRunner().invoke(main, ["diff-kernel", "--replay", str(bad)])
-    assert res.exit_code == 1 and "operation 0: expected one of" in res.output and "Traceback" not in res.output
+    assert res.exit_code == 2 and "operation 0: expected one of" in res.output and "Traceback" not in res.output
