@@ -21,8 +21,8 @@ columns and tree in :mod:`mountcursor.live.findmnt`.
 from .diff import MountEvent, diff
 from .entry import MountEntry, Option, merge_options, split_options
 from .parse import ParseResult, parse_mountinfo, parse_mountinfo_line
-from .snapshot import InconsistentSnapshotError, Snapshot, snapshot
-from .table import MountTable, is_mountpoint
+from .reader import InconsistentSnapshotError, Snapshot, is_mountpoint, snapshot
+from .table import MountTable
 from .watch import WatchBatch, awatch, watch
 
 __all__ = [

@@ -137,7 +137,7 @@ class Worker:
     def umount(self, target: bytes, lazy: bool = False, recursive: bool = False) -> None:
         path = self._path(target)
         if recursive and not lazy:
-            from .snapshot import snapshot
+            from .reader import snapshot
 
             table = snapshot(consistency="best-effort").table
             top = table.top(path)
@@ -201,7 +201,7 @@ class Worker:
             self.close(handle)
 
     def snapshot(self, **kwargs):
-        from .snapshot import snapshot
+        from .reader import snapshot
 
         return snapshot(**kwargs)
 

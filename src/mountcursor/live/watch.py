@@ -25,7 +25,6 @@ No events are lost between batches: a change after the re-read wakes the next on
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import os
 import select
@@ -37,7 +36,7 @@ from typing import Literal
 
 from . import syscalls
 from .diff import MountEvent, diff
-from .snapshot import Consistency, open_mountinfo, snapshot, statmount_entry
+from .reader import Consistency, open_mountinfo, snapshot, statmount_entry
 from .table import MountTable
 
 __all__ = ["WatchBatch", "watch", "awatch"]
@@ -203,6 +202,8 @@ class _FanotifyWatch:
 async def awatch(pid: int | str = "self", **kwargs) -> AsyncIterator[WatchBatch]:
     """:func:`watch` as an async iterator (the blocking poll runs in a thread; leaving
     the ``async for`` stops it within a quarter of a second)."""
+    import asyncio  # here: a synchronous caller (the CLI) need not load it
+
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
     stop = threading.Event()
