@@ -74,3 +74,10 @@ def test_traces_are_saved_and_a_late_save_error_keeps_the_matrix(tmp_path, monke
     assert late.exit_code == 3
     assert json.loads(late.stdout)["cells"][0]["violated"] == ["missed"]  # the result was printed first
     assert late.stderr.endswith("the traces were not saved: No space left on device\n")
+
+
+def test_the_group_help_carries_the_same_exit_status_text() -> None:
+    from mountcursor.cli import _EXIT_STATUS_HELP
+    from mountcursor.cli.errors import EXIT_STATUS_HELP
+
+    assert _EXIT_STATUS_HELP == EXIT_STATUS_HELP
