@@ -13,7 +13,6 @@ could be taken (one line on stderr, never a traceback; see :mod:`.errors`).
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
