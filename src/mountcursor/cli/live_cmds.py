@@ -146,7 +146,7 @@ def _matcher(table: MountTable, types, options, source, target, live: bool) -> C
         checks.append(lambda e: id(e) in ids)
     if target:
         path = os.path.realpath(target) if live else target
-        holder = table.mount_of(normalize_target(path))
+        holder = table.mount_of(normalize_target(path), lexical=True)  # resolved above if live
         where = holder.target if holder is not None else None
         checks.append(lambda e: e.target == where)
     if not checks:
