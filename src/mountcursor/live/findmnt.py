@@ -157,16 +157,22 @@ def _row(entry: MountEntry, columns: Iterable[str]) -> dict[str, str | int | Non
 
 def to_json(items: Iterable[MountEntry] | Iterable[Node], columns: Iterable[str]) -> dict:
     """``{"filesystems": [...]}`` like ``findmnt --json``; nodes get ``"children"``
-    when they have any.  Numbers stay numbers, missing values are ``null``."""
+    when they have any.  Numbers stay numbers, missing values are ``null``.  Built with an
+    explicit stack: any depth (print it with :func:`mountcursor.live.jsonout.dumps`)."""
     cols = list(columns)
-
-    def node_json(node: Node) -> dict:
-        row = _row(node.entry, cols)
-        if node.children:
-            row["children"] = [node_json(c) for c in node.children]
-        return row
-
-    out = []
+    out: list[dict] = []
+    stack: list[tuple[Node, list[dict]]] = []
     for item in items:
-        out.append(node_json(item) if isinstance(item, Node) else _row(item, cols))
+        if not isinstance(item, Node):
+            out.append(_row(item, cols))
+            continue
+        stack.append((item, out))
+        while stack:
+            node, into = stack.pop()
+            row = _row(node.entry, cols)
+            into.append(row)
+            if node.children:
+                kids: list[dict] = []
+                row["children"] = kids
+                stack.extend((c, kids) for c in reversed(node.children))
     return {"filesystems": out}

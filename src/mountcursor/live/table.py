@@ -35,9 +35,53 @@ from ..format import FormatError
 from .entry import MountEntry, split_options
 from .parse import parse_mountinfo
 
-__all__ = ["MountTable", "normalize_target", "match_fstype", "match_options"]
+__all__ = ["MountTable", "read_table_file", "TableLimitError", "MAX_LINES", "normalize_target", "match_fstype", "match_options"]
 
 _DEVNO = re.compile(rb"^(\d+):(\d+)$")
+
+MAX_LINE_BYTES = 1 << 20
+"""The longest line :func:`read_table_file` accepts (1 MiB).  The kernel's longest mountinfo
+lines are a few pages (two escaped PATH_MAX paths and the options)."""
+MAX_LINES = 1_000_000
+"""The most lines :func:`read_table_file` reads by default: ten times ``fs.mount-max``."""
+MAX_TABLE_BYTES = 1 << 30
+"""The most bytes :func:`read_table_file` reads (1 GiB), whatever ``max_lines`` says."""
+
+
+class TableLimitError(FormatError):
+    """A saved table over one of the limits of :func:`read_table_file`."""
+
+
+def read_table_file(path: str | bytes | os.PathLike, *, max_lines: int = MAX_LINES) -> bytes:
+    """The bytes of a saved mountinfo table, read in chunks and refused as soon as it cannot
+    be one: a NUL byte (the kernel never prints one), a line longer than
+    :data:`MAX_LINE_BYTES`, more than ``max_lines`` lines or :data:`MAX_TABLE_BYTES` bytes.
+    So ``/dev/zero`` and ``/dev/urandom`` stop at once instead of filling memory."""
+    chunks: list[bytes] = []
+    total = lines = 0
+    pending = 0  # bytes of the line not finished yet
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            nul = chunk.find(b"\0")
+            if nul >= 0:
+                raise TableLimitError(lines + chunk.count(b"\n", 0, nul) + 1, "",
+                                      "a NUL byte: the kernel never prints one, this is not a mountinfo table")
+            parts = chunk.split(b"\n")
+            lengths = [pending + len(parts[0])] + [len(x) for x in parts[1:]]
+            for i, n in enumerate(lengths):
+                if n > MAX_LINE_BYTES:
+                    raise TableLimitError(lines + i + 1, "", f"longer than {MAX_LINE_BYTES >> 20} MiB: the kernel "
+                                          "prints a few KiB at most, this is not a mountinfo table")
+            pending = lengths[-1]
+            lines += len(parts) - 1
+            total += len(chunk)
+            if lines > max_lines:
+                raise TableLimitError(None, "", f"more than {max_lines:,} lines: stopped reading "
+                                      "(raise the limit with --max-lines)")
+            if total > MAX_TABLE_BYTES:
+                raise TableLimitError(None, "", f"larger than {MAX_TABLE_BYTES >> 30} GiB: stopped reading")
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def normalize_target(path: str | bytes | os.PathLike) -> bytes:
@@ -148,10 +192,11 @@ class MountTable:
         return cls(result.entries, errors=result.errors)
 
     @classmethod
-    def from_file(cls, path: str | bytes | os.PathLike, *, strict: bool = False) -> MountTable:
-        """Read a saved mountinfo file in one go (no consistency check: use snapshot)."""
-        with open(path, "rb") as f:
-            return cls.from_bytes(f.read(), strict=strict)
+    def from_file(cls, path: str | bytes | os.PathLike, *, strict: bool = False,
+                  max_lines: int = MAX_LINES) -> MountTable:
+        """Read a saved mountinfo file (no consistency check: use snapshot), within the
+        limits of :func:`read_table_file`."""
+        return cls.from_bytes(read_table_file(path, max_lines=max_lines), strict=strict)
 
     # ---- container protocol -------------------------------------------------------
     def __len__(self) -> int:
@@ -246,13 +291,19 @@ class MountTable:
         return out
 
     def problems(self) -> list[str]:
-        """What makes this table not a well-formed tree: orphans, duplicate ids, cycles."""
+        """What makes this table not a well-formed tree: orphans, duplicate ids, cycles, and
+        a mount that is its own parent anywhere but at ``/`` (only a namespace's root mount
+        is, in what the kernel prints)."""
         out = [f"line {e.lineno}: mount {e.mnt_id} at {e.target_str!r}: parent {e.parent_id} missing"
                for e in self.orphans]
         out += [f"line {e.lineno}: mount id {e.mnt_id} repeated" for e in self.duplicates]
-        reached = sum(1 for _ in self.walk())
-        if reached + len(self.duplicates) < len(self.entries):
-            out.append(f"{len(self.entries) - reached - len(self.duplicates)} mounts are on a parent cycle")
+        out += [f"line {e.lineno}: mount {e.mnt_id} at {e.target_str!r} is its own parent"
+                for e in self.entries if e.is_self_parent and e.target != b"/"]
+        reached = {id(e) for _, e in self.walk()}
+        cycle = [e for e in self.entries if id(e) not in reached]
+        if cycle:
+            out.append(f"{len(cycle)} mounts are on a parent cycle (no way up to a root): ids "
+                       + ", ".join(str(e.mnt_id) for e in cycle[:10]) + (", ..." if len(cycle) > 10 else ""))
         return out
 
     # ---- stacks and visibility -----------------------------------------------------
