@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 
@@ -21,7 +22,7 @@ import click
 
 from ..format import FormatError
 from ..live.entry import MountEntry
-from ..live.findmnt import COLUMNS, Node, column_value, parse_columns, to_json, tree
+from ..live.findmnt import COLUMNS, Node, parse_columns, to_json, tree
 from ..live.reader import InconsistentSnapshotError, snapshot
 from ..live.jsonout import dumps
 from ..live.table import MAX_LINES, MountTable, match_fstype, match_options, normalize_target, read_table_file
@@ -60,9 +61,15 @@ def _one_line_errors(fn: Callable) -> Callable:
 # ---- text encoding (like libsmartcols) ----------------------------------------------
 
 
+_UNSAFE = re.compile("[\x00-\x1f\x7f\udc80-\udcff]")
+_UNSAFE_RAW = re.compile("[\x00-\x1f\x7f \\\\\udc80-\udcff]")
+
+
 def _safe(text: str, raw: bool) -> str:
     r"""Escape what would break a line: control bytes and undecodable bytes as ``\xHH``;
     in ``--raw`` also space and backslash, so fields split on spaces."""
+    if (_UNSAFE_RAW if raw else _UNSAFE).search(text) is None:
+        return text  # nearly every cell
     out = []
     for ch in text:
         code = ord(ch)
@@ -75,9 +82,14 @@ def _safe(text: str, raw: bool) -> str:
     return "".join(out)
 
 
-def _cell(entry: MountEntry, name: str, raw: bool) -> str:
-    value = column_value(entry, name)
-    return "" if value is None else _safe(str(value), raw)
+def _row_maker(columns: list[str], raw: bool) -> Callable[[MountEntry], list[str]]:
+    """``entry -> its cells``: each column's value as text, :func:`_safe`, ``""`` for none."""
+    getters = [COLUMNS[name].get for name in columns]
+
+    def row(entry: MountEntry) -> list[str]:
+        return ["" if (v := get(entry)) is None else _safe(str(v), raw) for get in getters]
+
+    return row
 
 
 def _write(text: str) -> None:
@@ -165,22 +177,29 @@ def _print_columns(rows: list[list[str]], header: list[str] | None, raw: bool) -
     """Rows under an optional header: single spaces in ``--raw``, else aligned."""
     lines = ([header] if header else []) + rows
     if raw:
-        _write("".join(" ".join(r) + "\n" for r in lines))
+        for start in range(0, len(lines), _BATCH):
+            _write("".join(" ".join(r) + "\n" for r in lines[start:start + _BATCH]))
         return
     widths = [max(len(r[i]) for r in lines) for i in range(len(lines[0]))]
-    out = []
-    for r in lines:
-        cells = [c.ljust(widths[i]) if i < len(r) - 1 else c for i, c in enumerate(r)]
-        out.append(" ".join(cells).rstrip() + "\n")
-    _write("".join(out))
+    for start in range(0, len(lines), _BATCH):
+        out = []
+        for r in lines[start:start + _BATCH]:
+            cells = [c.ljust(widths[i]) if i < len(r) - 1 else c for i, c in enumerate(r)]
+            out.append(" ".join(cells).rstrip() + "\n")
+        _write("".join(out))
+
+
+_BATCH = 4096
+"""Lines written at a time: the whole text of 100,000 rows is never held twice."""
 
 
 def _tree_rows(nodes: list[Node], columns: list[str], raw: bool) -> list[list[str]]:
     rows: list[list[str]] = []
+    row = _row_maker(columns, raw)
     stack: list[tuple[Node, str, str]] = [(n, "", "") for n in reversed(nodes)]
     while stack:
         node, lead, child_lead = stack.pop()
-        cells = [_cell(node.entry, c, raw) for c in columns]
+        cells = row(node.entry)
         if not raw and columns and columns[0] == "TARGET":
             cells[0] = lead + cells[0]
         rows.append(cells)
@@ -239,7 +258,8 @@ def _run_table(tree_mode: bool, output, types, opts, source, target, tab_file, p
         if as_json:
             _print_json(to_json(entries, columns))
             return
-        rows = [[_cell(e, c, raw) for c in columns] for e in entries]
+        row = _row_maker(columns, raw)
+        rows = [row(e) for e in entries]
     _print_columns(rows, None if noheadings else columns, raw)
 
 
