@@ -63,7 +63,7 @@ def _matrix(cells: list[Cell], strategies: list[str], semantics: list[str], titl
 @click.option("--replay", "replay", type=click.Path(dir_okay=False), default=None,
               help="re-run a saved trace file and print it step by step")
 @click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="all cores",
-              help="cells checked in parallel (processes)")
+              help="processes exploring (scenario, cell) units in parallel, longest first")
 @click.option("--json", "as_json", is_flag=True, help="print the matrix as JSON")
 def check(strategies: tuple[str, ...], semantics: tuple[str, ...], granularity: str, no_ns_lock: bool,
           no_slab_reuse: bool, faithful_sync: bool, random_runs: int, seed: int, save_dir: str | None, show_traces: bool,
@@ -85,11 +85,13 @@ def check(strategies: tuple[str, ...], semantics: tuple[str, ...], granularity: 
     pairs = [(s, sem) for s in strats for sem in sems]
     opts = dict(granularity=granularity, ns_lock=not no_ns_lock, slab_reuse=not no_slab_reuse,
                 random_runs=random_runs, seed=seed, faithful_sync=faithful_sync)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} cells"),
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} scenario × cell"),
                   TimeElapsedColumn(), console=err, transient=True,
                   disable=as_json or not err.is_terminal) as bar:
-        task = bar.add_task(f"checking {len(scope)} scenarios per cell", total=len(pairs))
-        cells = check_cells(pairs, scope, jobs=jobs, on_done=lambda c: bar.advance(task), **opts)
+        task = bar.add_task(f"checking {len(pairs)} cells", total=len(pairs) * len(scope))
+        cells = check_cells(pairs, scope, jobs=jobs, on_progress=lambda done, total: bar.update(task, completed=done),
+                            **opts)
     elapsed = time.perf_counter() - t0
     if save_dir:
         os.makedirs(save_dir, exist_ok=True)
