@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
+# race exits 1 when a row is BROKEN, which is the point of the demonstration
 race: $(STAMP)
-	$(VENV)/bin/mountcursor race
+	$(VENV)/bin/mountcursor race || test $$? -eq 1
 
 # The default suite: everything but the `slow` tests, each of which has a bounded run in it.
 test: $(STAMP)
