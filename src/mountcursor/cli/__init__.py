@@ -9,7 +9,7 @@ import click
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="mountcursor")
+@click.version_option(None, "-V", "--version", package_name="mountcursor")
 def main() -> None:
     """Read the Linux mount table correctly while it changes."""
 
