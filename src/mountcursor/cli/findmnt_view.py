@@ -142,7 +142,7 @@ def _fail(message: str | None, status: int = 1) -> None:
 
 def _load(tab_file: str | None, fstab: bool, pid: str | None, method: str, consistency: str,
           strict: bool) -> tuple[MountTable, str]:
-    from ..live.snapshot import snapshot
+    from ..live.reader import snapshot
 
     if tab_file is not None or fstab:
         if pid is not None:

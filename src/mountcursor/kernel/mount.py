@@ -6,7 +6,10 @@ vfsmount and the ``MNT_*`` flags, values as in 3.10 through 6.7; ``MNT_CURSOR``
 (``mnt_alloc_id``/``mnt_free_id``: the IDA hands out the *lowest free* id;
 ``mnt_id_unique``, a 64-bit id that only grows, starting above ``1 << 31``,
 since 6.8), ``fs/super.c`` (``get_anon_bdev``: anonymous devices ``0:N``,
-lowest free N).
+lowest free N from an IDA limited to ``(1 << MINORBITS) - 1``, ``EMFILE`` beyond;
+``free_anon_bdev`` from ``kill_anon_super``), ``include/linux/kdev_t.h`` (``MKDEV``,
+``MAJOR``/``MINOR`` of a 20-bit minor, which the proc files print; ``new_encode_dev``,
+the ``st_dev`` user space sees, where minors above 255 move to bits 20-31).
 
 The struct vfsmount fields are flattened into :class:`Mount` (``mnt_root``,
 ``mnt_sb``, ``mnt_flags``).  Dentries are modelled as byte paths inside their
@@ -20,7 +23,9 @@ equal to a brand-new mount, which is the "pointer reuse" of the review.
 
 from __future__ import annotations
 
+import errno
 import heapq
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -40,6 +45,11 @@ MNT_WRITE_HOLD = 0x200
 MNT_SHARED = 0x1000
 MNT_UNBINDABLE = 0x2000
 MNT_INTERNAL = 0x4000
+MNT_LOCK_ATIME = 0x040000
+MNT_LOCK_NOEXEC = 0x080000
+MNT_LOCK_NOSUID = 0x100000
+MNT_LOCK_NODEV = 0x200000
+MNT_LOCK_READONLY = 0x400000
 MNT_LOCKED = 0x800000
 MNT_DOOMED = 0x1000000
 MNT_SYNC_UMOUNT = 0x2000000
@@ -49,6 +59,13 @@ MNT_CURSOR = 0x10000000  # the cursor patch
 MNT_INTERNAL_FLAGS = (
     MNT_SHARED | MNT_WRITE_HOLD | MNT_INTERNAL | MNT_DOOMED | MNT_SYNC_UMOUNT | MNT_MARKED | MNT_CURSOR
 )
+MNT_ATIME_MASK = MNT_NOATIME | MNT_NODIRATIME | MNT_RELATIME
+
+# fs/mount.h (6.18): mnt_t_flags, changed only under namespace_sem.  The model keeps
+# T_SHARED / T_UNBINDABLE as MNT_SHARED / MNT_UNBINDABLE in mnt_flags (where 3.10-6.17
+# kept them, and what show_mountinfo reads); T_MARKED and T_UMOUNT_CANDIDATE live here.
+T_MARKED = 4
+T_UMOUNT_CANDIDATE = 8
 
 # include/linux/fs.h: superblock flags shown by show_sb_opts()
 SB_RDONLY = 1
@@ -61,17 +78,57 @@ SB_LAZYTIME = 1 << 25
 MNT_UNIQUE_ID_OFFSET = 1 << 31
 
 
-class Ida:
-    """An IDA that always hands out the lowest free id >= ``start`` (``ida_alloc_min``)."""
+#: ``include/linux/kdev_t.h``: a ``dev_t`` inside the kernel is 12 bits of major over 20 of minor.
+MINORBITS = 20
+MINORMASK = (1 << MINORBITS) - 1
 
-    def __init__(self, start: int = 0) -> None:
+
+def MKDEV(major: int, minor: int) -> int:  # noqa: N802 - the kernel's name
+    return (major << MINORBITS) | minor
+
+
+def MAJOR(dev: int) -> int:  # noqa: N802
+    return dev >> MINORBITS
+
+
+def MINOR(dev: int) -> int:  # noqa: N802
+    return dev & MINORMASK
+
+
+def new_encode_dev(dev: int) -> int:
+    """The 32-bit ``dev_t`` user space sees (``stat``'s ``st_dev``): minor bits 0-7 low,
+    the major in bits 8-19, the rest of the minor above (``include/linux/kdev_t.h``)."""
+    major, minor = MAJOR(dev), MINOR(dev)
+    return (minor & 0xFF) | (major << 8) | ((minor & ~0xFF) << 12)
+
+
+def new_decode_dev(dev: int) -> int:
+    major = (dev & 0xFFF00) >> 8
+    minor = (dev & 0xFF) | ((dev >> 12) & 0xFFF00)
+    return MKDEV(major, minor)
+
+
+class Ida:
+    """An IDA that always hands out the lowest free id in ``[start, end]``
+    (``ida_alloc_range``; ``ida_alloc_min`` when ``end`` is None).  When every id of
+    the range is taken, :meth:`alloc` raises ``OSError(ENOSPC)`` as the IDA does."""
+
+    def __init__(self, start: int = 0, end: Optional[int] = None) -> None:
         self._next = start
+        self.end = end
         self._free: list[int] = []
+        #: ids another kernel handed out, to be given in this order by the next alloc()
+        #: calls (a model mirroring a real kernel whose IDA is shared with other namespaces)
+        self.imposed: deque[int] = deque()
 
     def alloc(self) -> int:
+        if self.imposed:
+            return self.take(self.imposed.popleft())
         if self._free:
             return heapq.heappop(self._free)
         n = self._next
+        if self.end is not None and n > self.end:
+            raise OSError(errno.ENOSPC, f"no free id left in the IDA (the last is {self.end})")
         self._next += 1
         return n
 
@@ -110,6 +167,9 @@ class SuperBlock:
     ``options`` is what ``sb->s_op->show_options`` appends (``b",size=1024k"``),
     already escaped by the filesystem, as the kernel prints it.
     ``stats`` is what ``show_stats`` prints in mountstats (NFS), or None.
+    ``empty_dirs`` are the directories that are permanently empty
+    (``is_empty_dir_inode``: ``make_empty_dir_inode`` mount points such as sysfs's
+    ``/fs/cgroup`` or proc's ``/sys/fs/binfmt_misc``).
     """
 
     s_type: FileSystemType
@@ -118,6 +178,9 @@ class SuperBlock:
     s_subtype: bytes = b""
     options: bytes = b""
     stats: Optional[bytes] = None
+    s_mounts: int = 0  # how many struct mounts use it (the kernel's sb->s_mounts list)
+    s_anon: bool = False  # s_dev came from get_anon_bdev(): freed when the last mount goes
+    empty_dirs: frozenset[bytes] = frozenset()
 
     @property
     def major(self) -> int:
@@ -140,7 +203,8 @@ class Mount:
     __slots__ = (
         "mnt_list", "mnt_parent", "mnt_mountpoint", "mnt_root", "mnt_sb", "mnt_flags",
         "mnt_id", "mnt_id_unique", "mnt_group_id", "mnt_master", "mnt_devname", "mnt_ns",
-        "mnt_children", "slot", "generation", "freed",
+        "mnt_children", "mnt_share", "mnt_slave_list", "mnt_slave", "mnt_t_flags", "overmount",
+        "slot", "generation", "freed",
     )
 
     def __init__(self, slot: int) -> None:
@@ -163,6 +227,13 @@ class Mount:
         self.mnt_devname: Optional[bytes] = None
         self.mnt_ns: object = None
         self.mnt_children: dict[Mount, None] = {}  # an ordered set (the kernel's mnt_mounts list)
+        # propagation (fs/mount.h, 6.18): the peer ring, the slaves (an hlist: first = head),
+        # and which mount's mnt_slave_list holds this one (None: hlist_unhashed(&mnt_slave))
+        self.mnt_share = ListHead(self, "mnt_share")
+        self.mnt_slave_list: list[Mount] = []
+        self.mnt_slave: Optional[Mount] = None
+        self.mnt_t_flags = 0
+        self.overmount: Optional[Mount] = None  # the child mounted on mnt_root (6.17+)
 
     def __repr__(self) -> str:
         if self.mnt_flags & MNT_CURSOR:
@@ -210,6 +281,8 @@ class MountCache:
     _free: list[Mount] = field(default_factory=list)
     _slots: int = 0
     allocated: int = 0
+    #: (mnt_id, mnt_id_unique) pairs a real kernel gave, taken in order by the next allocations
+    imposed: deque[tuple[int, int]] = field(default_factory=deque)
 
     def alloc_vfsmnt(self, devname: Optional[bytes], ids: Optional[tuple[int, int]] = None) -> Mount:
         """``alloc_vfsmnt()``: an object from the slab, a fresh mnt_id and mnt_id_unique.
@@ -222,6 +295,8 @@ class MountCache:
         mnt._clear()
         mnt.freed = False
         mnt.generation += 1
+        if ids is None and self.imposed:
+            ids = self.imposed.popleft()
         if ids is None:
             mnt.mnt_id = self.ida.alloc()
             self.last_unique += 1
