@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from .devices import canonicalize, parse_tag, resolve_spec
 from .entry import MountEntry
 from .table import MountTable
 
@@ -70,8 +71,6 @@ def _kernel(e: MountEntry) -> bool:
 
 
 def _source(e: MountEntry, ctx: ColumnContext = _PLAIN) -> str | None:
-    from .query import canonicalize, parse_tag, resolve_spec
-
     spec: bytes | None = e.source if e.source and parse_tag(e.source) is None else None
     if spec is not None and ctx.canonicalize:
         spec = canonicalize(spec)
@@ -147,8 +146,6 @@ def _tag(tag: str) -> Callable[[MountEntry, ColumnContext], str | None]:
     """LABEL, UUID, PARTUUID, PARTLABEL: the source's own tag, else the udev link in
     ``/dev/disk/by-*`` that points at the source device (no probing of the device)."""
     def get(e: MountEntry, ctx: ColumnContext) -> str | None:
-        from .query import canonicalize, parse_tag, resolve_spec
-
         own = parse_tag(e.source) if e.source else None
         if own is not None and own[0] == tag:
             return _s(own[1])
