@@ -21,10 +21,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
                        "Exit 1 when a property fails in any cell checked (or in the --replay trace)."),
     "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
                                    "modern); compare every read(), poll() and lseek().  Exit 1 on a mismatch."),
-    "list": ("live_cmds", "The mount table as a list, in kernel order (``findmnt -l``, with its options)."),
+    "list": ("live_cmds", "The mount table as a list, in kernel order (``findmnt -l``)."),
     "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
                      "when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."),
-    "tree": ("live_cmds", "The mount table as findmnt's tree (``findmnt``, with its options)."),
+    "tree": ("live_cmds", "The mount table as findmnt's tree (``findmnt``): children by id, unreachable mounts "
+                          "at the top."),
     "watch": ("watch_cmd", "Print mount, umount, remount and move events as they happen (like ``findmnt "
                            "--poll``)."),
 }

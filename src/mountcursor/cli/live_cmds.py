@@ -95,6 +95,8 @@ def list_cmd(**kwargs) -> None:
 @_one_line_errors
 def tree_cmd(**kwargs) -> None:
     """The mount table as findmnt's tree (``findmnt``): children by id, unreachable
-    mounts at the top.  A source, target, --first-only or a non-tree table (fstab,
-    /proc/mounts) gives a list, as findmnt does."""
+    mounts at the top.
+
+    A source, target, --first-only or a non-tree table (fstab, /proc/mounts) gives a
+    list, as findmnt does."""
     run(True, **kwargs)
