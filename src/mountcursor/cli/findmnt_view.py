@@ -25,8 +25,9 @@ import click
 
 from ..live.findmnt import COLUMNS, DEFAULT_COLUMNS, DF_COLUMNS, ColumnContext, Node, column_value, parse_columns
 from ..live.query import Query, select, uniq
-from ..live.table import MountTable
-from ..live.tabfile import read_tab_file
+from ..format import FormatError
+from ..live.table import MAX_LINES, MountTable, read_table_file
+from ..live.tabfile import parse_tab
 from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Layout, Row, render
 
 __all__ = ["findmnt_options", "run", "COLUMN_LAYOUT", "locale_is_utf8", "terminal_width"]
@@ -128,6 +129,8 @@ def findmnt_options(fn: Callable) -> Callable:
         click.option("--consistency", type=click.Choice(["strict", "best-effort", "single-pass"]),
                      default="strict", show_default=True, help="Retry until a pass saw no change?"),
         click.option("--strict", "strict_parse", is_flag=True, help="Reject lines the kernel would not print."),
+        click.option("--max-lines", type=click.IntRange(1), default=MAX_LINES, show_default=True, metavar="N",
+                     help="Stop reading an -F file after this many lines."),
     ]
     for deco in reversed(decorators):
         fn = deco(fn)
@@ -141,17 +144,13 @@ def _fail(message: str | None, status: int = 1) -> None:
 
 
 def _load(tab_file: str | None, fstab: bool, pid: str | None, method: str, consistency: str,
-          strict: bool) -> tuple[MountTable, str]:
+          strict: bool, max_lines: int) -> tuple[MountTable, str]:
     from ..live.reader import snapshot
 
     if tab_file is not None or fstab:
         if pid is not None:
-            raise ValueError("-F/--tab-file and -N/--task cannot be used together")
-        path = tab_file if tab_file is not None else "/etc/fstab"
-        tab = read_tab_file(path, strict=strict)
-        for err in tab.errors:
-            click.echo(f"mountcursor: {path}: {err} -- ignored", err=True)
-        return MountTable(tab.entries, errors=tab.errors), tab.kind
+            raise ValueError("-F/--tab-file and -N/--pid cannot be used together")
+        return _load_file(tab_file if tab_file is not None else "/etc/fstab", strict, max_lines)
     target: int | str = "self"
     if pid is not None:
         if not pid.isdigit():
@@ -159,6 +158,42 @@ def _load(tab_file: str | None, fstab: bool, pid: str | None, method: str, consi
         target = int(pid)
     snap = snapshot(target, method=method, consistency=consistency, strict_parse=strict)  # type: ignore[arg-type]
     return snap.table, "mountinfo"
+
+
+def _load_file(tab_file: str, strict: bool, max_lines: int) -> tuple[MountTable, str]:
+    """A saved table in any of findmnt's formats, with a warning on stderr for each
+    line skipped and for what :meth:`MountTable.problems` finds in a mountinfo table
+    (as findmnt warns about parse errors)."""
+    try:
+        data = read_table_file(tab_file, max_lines=max_lines)
+        tab = parse_tab(data, strict=strict)
+        table = MountTable(tab.entries, errors=tab.errors)
+    except OSError as err:
+        if err.filename:
+            raise
+        raise ValueError(f"{tab_file}: {err.strerror or err}") from None
+    except FormatError as err:
+        raise ValueError(f"{tab_file}: {err}") from None
+    warn = (lambda text: click.echo(f"mountcursor: {tab_file}: {text}", err=True))
+    for err in table.errors[:_MAX_WARNINGS]:
+        warn(f"{err} -- ignored")
+    if not data.strip():
+        warn("empty: no mounts")
+    crlf = data.count(b"\r\n")
+    if crlf:
+        first = data[:data.find(b"\r\n")].count(b"\n") + 1
+        warn(f"line {first}: ends with \\r\\n (a DOS line end?), {crlf} lines in all: "
+             "the \\r is kept in the last field, as the kernel never prints it")
+    problems = table.problems() if tab.kind == "mountinfo" else []
+    for text in problems[:_MAX_WARNINGS]:
+        warn(text)
+    hidden = len(table.errors[_MAX_WARNINGS:]) + len(problems[_MAX_WARNINGS:])
+    if hidden:
+        warn(f"{hidden} more warnings not shown")
+    return table, tab.kind
+
+
+_MAX_WARNINGS = 20
 
 
 def _exclusive(pairs: dict[str, bool]) -> None:
@@ -170,7 +205,7 @@ def _exclusive(pairs: dict[str, bool]) -> None:
 def run(tree_mode: bool, positional: tuple[str, ...], output, output_all, types, opts, source, target, mountpoint,
         ids, uniq_ids, first_only, submounts, shadowed, uniq, real, pseudo, df, all_, in_bytes, invert, direction,
         evaluate, canonicalize, nofsroot, tab_file, fstab, kernel, pid, as_json, raw, pairs, shell, noheadings,
-        notruncate, ascii, method, consistency, strict_parse) -> None:
+        notruncate, ascii, method, consistency, strict_parse, max_lines) -> None:
     _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw})
     _exclusive({"--mountpoint": mountpoint is not None, "--target": target is not None})
     _exclusive({"--real": real, "--pseudo": pseudo})
@@ -191,7 +226,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], output, output_all, types,
         q.source, q.positional_source = positional[0], True
         if len(positional) > 1:
             q.target = positional[1]
-    table, kind = _load(tab_file, fstab, pid, method, consistency, strict_parse)
+    table, kind = _load(tab_file, fstab, pid, method, consistency, strict_parse, max_lines)
     if uniq:
         table = uniq_table(table, kind)
     fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"

@@ -5,8 +5,11 @@
     mountcursor tree  [findmnt's options] [SOURCE] [TARGET]      (findmnt)
 
 The options, the selection and the output are in :mod:`mountcursor.cli.findmnt_view`.
-Exit status: 0 when something was printed, 1 when nothing matched or a bad ``-o`` (as
-findmnt), 2 on an error (one line on stderr, never a traceback).
+
+Exit status: 0 when something was printed, 1 when nothing matched or for a bad ``-o``
+(as findmnt),
+2 on a usage error (bad option, bad or over-limit -F file), 3 when no consistent snapshot
+could be taken (one line on stderr, never a traceback; see :mod:`.errors`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ..live.entry import MountEntry
 from ..live.findmnt import column_value
 from ..live.reader import InconsistentSnapshotError
 from . import main
+from .errors import EXIT_RUNTIME, EXIT_STATUS_HELP, EXIT_USAGE
 from .findmnt_view import findmnt_options, run
 
 # ---- errors -------------------------------------------------------------------------
@@ -42,9 +46,12 @@ def _one_line_errors(fn: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (OSError, ValueError, FormatError, InconsistentSnapshotError) as err:
+        except InconsistentSnapshotError as err:  # the table kept changing: a runtime error
             click.echo(f"mountcursor: {_message(err)}", err=True)
-            sys.exit(2)
+            sys.exit(EXIT_RUNTIME)
+        except (OSError, ValueError, FormatError) as err:
+            click.echo(f"mountcursor: {_message(err)}", err=True)
+            sys.exit(EXIT_USAGE)
         except KeyboardInterrupt:
             sys.exit(130)
 
@@ -79,7 +86,7 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
-@main.command("list")
+@main.command("list", epilog=EXIT_STATUS_HELP)
 @findmnt_options
 @_one_line_errors
 def list_cmd(**kwargs) -> None:
@@ -90,7 +97,7 @@ def list_cmd(**kwargs) -> None:
     run(False, **kwargs)
 
 
-@main.command("tree")
+@main.command("tree", epilog=EXIT_STATUS_HELP)
 @findmnt_options
 @_one_line_errors
 def tree_cmd(**kwargs) -> None:
