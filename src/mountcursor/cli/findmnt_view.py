@@ -234,7 +234,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], output, output_all, types,
     sel = select(table, q, kind, want_tree, kernel_tab=not fstab)
     if not sel.found:
         sys.exit(1)
-    ctx = ColumnContext(bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
+    ctx = ColumnContext(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
                         pad_majmin=fmt == "human", tid=int(pid) if pid is not None else None)
     cols = []
     for name in columns:

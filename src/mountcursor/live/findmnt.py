@@ -43,7 +43,7 @@ class ColumnContext:
     (tags as devices), ``-c`` (canonical source paths), ``-v`` (no ``[root]``), padded
     ``MAJ:MIN`` (the human table), the ``-N`` task id, where the udev links are."""
 
-    bytes: bool = False
+    in_bytes: bool = False
     evaluate: bool = False
     canonicalize: bool = False
     nofsroot: bool = False
@@ -137,7 +137,7 @@ def _vfs(which: str) -> Callable[[MountEntry, ColumnContext], str | None]:
         value = {"SIZE": st.f_blocks, "AVAIL": st.f_bavail, "USED": st.f_blocks - st.f_bfree}[which] * st.f_frsize
         if not value:
             return "0"
-        return str(value) if ctx.bytes else size_to_human(value)
+        return str(value) if ctx.in_bytes else size_to_human(value)
     return get
 
 
@@ -290,17 +290,20 @@ def tree(table: MountTable, keep: Callable[[MountEntry], bool] | None = None) ->
     return top
 
 
-def _row(entry: MountEntry, columns: Iterable[str]) -> dict[str, str | int | None]:
+JsonRow = dict[str, "str | int | None | list[JsonRow]"]
+
+
+def _row(entry: MountEntry, columns: Iterable[str]) -> JsonRow:
     return {name.lower(): column_value(entry, name) for name in columns}
 
 
-def to_json(items: Iterable[MountEntry] | Iterable[Node], columns: Iterable[str]) -> dict:
+def to_json(items: Iterable[MountEntry] | Iterable[Node], columns: Iterable[str]) -> dict[str, list[JsonRow]]:
     """``{"filesystems": [...]}`` like ``findmnt --json``; nodes get ``"children"``
     when they have any.  Numbers stay numbers, missing values are ``null``.  Built with an
     explicit stack: any depth (print it with :func:`mountcursor.live.jsonout.dumps`)."""
     cols = list(columns)
-    out: list[dict] = []
-    stack: list[tuple[Node, list[dict]]] = []
+    out: list[JsonRow] = []
+    stack: list[tuple[Node, list[JsonRow]]] = []
     for item in items:
         if not isinstance(item, Node):
             out.append(_row(item, cols))
@@ -311,7 +314,7 @@ def to_json(items: Iterable[MountEntry] | Iterable[Node], columns: Iterable[str]
             row = _row(node.entry, cols)
             into.append(row)
             if node.children:
-                kids: list[dict] = []
+                kids: list[JsonRow] = []
                 row["children"] = kids
                 stack.extend((c, kids) for c in reversed(node.children))
     return {"filesystems": out}

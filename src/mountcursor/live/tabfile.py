@@ -46,7 +46,7 @@ _USER_OPTS = frozenset(
     b"verity.oncorruption".split())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class TabEntry(MountEntry):
     """An fstab-format line: no mount id, parent, device or root (all 0 / empty)."""
 
