@@ -122,6 +122,8 @@ def _hex(ch: str) -> str:
 
 def safe_encode(text: str, utf8: bool) -> tuple[str, int]:
     """The text as a terminal cell shows it and its width in columns."""
+    if text.isascii() and text.isprintable() and "\\x" not in text:
+        return text, len(text)
     out: list[str] = []
     width = 0
     n = len(text)
@@ -208,29 +210,38 @@ class _Printer:
         self.branch, self.vertical, self.right = _symbols(layout)
         self.order = list(walk(rows))
         self.out: list[str] = []
+        # the tree art of each row's own ancestry (``tree_ascii_art_to_buffer(ln)``),
+        # built parent first so that a deep tree costs one string per row
+        self.art: dict[int, str] = {}
+        if self.tree:
+            for row in self.order:
+                if row.parent is None:
+                    self.art[id(row)] = ""
+                else:
+                    self.art[id(row)] = self.art[id(row.parent)] + ("  " if _is_last_child(row) else self.vertical)
+        self._encoded: dict[tuple[int, int], tuple[str, int, int]] = {}
 
-    # a cell's text before encoding, and where its tree art ends
+    # a cell's text before encoding, and how much of it is tree art
     def cell_text(self, row: Row, index: int) -> tuple[str, int]:
         data = row.cells[index] or ""
         col = self.cols[index]
         if not (self.tree and col.flags & TREE) or row.parent is None:
             return data, 0
-        art = self.ancestors_art(row.parent) + (self.right if _is_last_child(row) else self.branch)
+        art = self.art[id(row.parent)] + (self.right if _is_last_child(row) else self.branch)
         return art + data, len(art)
 
     def ancestors_art(self, row: Row) -> str:
-        parts: list[str] = []
-        cur: Row | None = row
-        while cur is not None and cur.parent is not None:
-            parts.append("  " if _is_last_child(cur) else self.vertical)
-            cur = cur.parent
-        return "".join(reversed(parts))
+        return self.art.get(id(row), "")
 
     def encoded(self, row: Row, index: int) -> tuple[str, int, int]:
-        text, art_len = self.cell_text(row, index)
-        enc, width = safe_encode(text, self.layout.utf8)
-        art_width = safe_width(text[:art_len], self.layout.utf8) if art_len else 0
-        return enc, width, art_width
+        key = (id(row), index)
+        hit = self._encoded.get(key)
+        if hit is None:
+            text, art_len = self.cell_text(row, index)
+            # tree art is printable, one column a character: encode only the data
+            enc, width = safe_encode(text[art_len:], self.layout.utf8)
+            hit = self._encoded[key] = (text[:art_len] + enc, art_len + width, art_len)
+        return hit
 
     # ---- calculate.c ------------------------------------------------------------------
     def count_column_width(self, index: int) -> None:
@@ -324,7 +335,8 @@ class _Printer:
         col = self.cols[index]
         used = 0
         if row is not None and col.flags & TREE and self.tree and row.parent is not None:
-            art, used = safe_encode(self.ancestors_art(row), self.layout.utf8)
+            art = self.ancestors_art(row)
+            used = len(art)
             self.out.append(art)
         if index == len(self.cols) - 1:
             return
@@ -431,38 +443,46 @@ def _json_string(text: str) -> str:
 
 def render_json(cols: list[Col], rows: list[Row], layout: Layout) -> str:
     """``{"filesystems": [...]}`` as ``ul_jsonwrt`` prints it; empty cells are ``null``,
-    number columns unquoted, ``children`` only in a tree with children."""
+    number columns unquoted, ``children`` only in a tree with children.  Iterative: any
+    depth."""
     out: list[str] = ["{\n", "   ", _json_string(layout.json_name), ": [\n"]
     if not layout.tree:
         rows = [Row(r.cells) for r in walk(rows)]
+    keys = [_json_string(col.name.lower()) for col in cols]
 
-    def obj(row: Row, depth: int) -> None:
-        pad = "   " * depth
-        fields = []
-        for col, value in zip(cols, row.cells):
-            key = _json_string(col.name.lower())
-            if not value:
-                text = "null"
-            elif col.json_number:
-                text = value
-            else:
-                text = _json_string(value)
-            fields.append(f"{pad}   {key}: {text}")
-        out.append("{\n" + ",\n".join(fields))
-        if layout.tree and row.children:
-            out.append(f",\n{pad}   \"children\": [\n{pad}      ")
-            for i, child in enumerate(row.children):
-                if i:
-                    out.append(",")
-                obj(child, depth + 2)
-            out.append(f"\n{pad}   ]")
-        out.append(f"\n{pad}}}")
+    def fields(row: Row, pad: str) -> str:
+        parts = []
+        for col, key, value in zip(cols, keys, row.cells):
+            text = "null" if not value else value if col.json_number else _json_string(value)
+            parts.append(f"{pad}   {key}: {text}")
+        return "{\n" + ",\n".join(parts)
 
+    # a stack of (row, depth) to open, and ("close", pad) markers
+    stack: list[tuple[Row | None, int, str]] = []
+    for row in reversed(rows):
+        stack.append((row, 2, ""))
+    first_at_depth: dict[int, bool] = {}
     if rows:
         out.append("      ")
-    for i, row in enumerate(rows):
-        if i:
+    first = True
+    while stack:
+        row, depth, closing = stack.pop()
+        pad = "   " * depth
+        if row is None:
+            out.append(closing)
+            continue
+        if not first_at_depth.get(depth, True) or (depth == 2 and not first):
             out.append(",")
-        obj(row, 2)
+        first = False
+        first_at_depth[depth] = False
+        out.append(fields(row, pad))
+        if layout.tree and row.children:
+            out.append(f",\n{pad}   \"children\": [\n{pad}      ")
+            stack.append((None, depth, f"\n{pad}   ]\n{pad}}}"))
+            first_at_depth[depth + 2] = True
+            for child in reversed(row.children):
+                stack.append((child, depth + 2, ""))
+        else:
+            out.append(f"\n{pad}}}")
     out.append("\n   ]\n}\n")
     return "".join(out)
