@@ -90,23 +90,10 @@ def test_unknown_command_is_refused_as_before() -> None:
     assert "Error: No such command 'nosuch'." in result.output
 
 
-def _safe_by_char(text: str, raw: bool) -> str:
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xDC80 <= code <= 0xDCFF:
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif code < 0x20 or code == 0x7F or (raw and ch in " \\"):
-            out.append(f"\\x{code:02x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=st.sampled_from(["a", " ", "\\", "\t", "\x7f", "\x1f", "é", "│", "\udc80", "\udcff",
                                          "\udc7f", "\ud800", "x"])), st.booleans())
 def test_cell_escaping_equals_the_char_by_char_rule(text, raw):
-    from mountcursor.cli.live_cmds import _safe
+    from mountcursor.cli.live_cmds import _escape_each, _safe
 
-    assert _safe(text, raw) == _safe_by_char(text, raw)
+    assert _safe(text, raw) == _escape_each(text, raw)
