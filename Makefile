@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: race test bench venv clean
+.PHONY: race test bench venv clean diff-kernel-propagation
 
 venv: $(STAMP)
 
@@ -20,6 +20,11 @@ race: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The full differential run of propagation scripts against the running kernel (needs
+# root and unshare; a bounded share of it is in the test suite): about 8 minutes here
+diff-kernel-propagation: $(STAMP)
+	$(VENV)/bin/mountcursor diff-kernel --propagation --scripts 1500 --length 60 --seed 1
 
 # Benchmarks (not part of the tests): report and plots in docs/benchmarks/
 bench: $(STAMP)
