@@ -96,7 +96,7 @@ def _load(tab_file: str | None, pid: str | None, method: str, consistency: str, 
         return _load_file(tab_file, strict, max_lines)
     target: int | str = "self"
     if pid is not None:
-        if not pid.isdigit():
+        if not (pid.isascii() and pid.isdigit()):
             raise ValueError(f"-N/--pid expects a process id, got {pid!r}")
         target = int(pid)
     return snapshot(target, method=method, consistency=consistency, strict_parse=strict).table  # type: ignore[arg-type]
@@ -136,15 +136,17 @@ _MAX_WARNINGS = 20
 
 def _matcher(table: MountTable, types, options, source, target, live: bool) -> Callable[[MountEntry], bool] | None:
     checks: list[Callable[[MountEntry], bool]] = []
-    if types:
+    if types is not None:  # -t '' matches nothing, as findmnt
         checks.append(lambda e: match_fstype(e.fstype, types))
     if options:
         checks.append(lambda e: match_options(e.options, options))
-    if source:
+    if source is not None:  # -S '' matches nothing, as findmnt
         wanted = table.find_source(source)
         ids = {id(e) for e in wanted}
         checks.append(lambda e: id(e) in ids)
-    if target:
+    if target is not None:
+        if not target:
+            raise ValueError("-T/--target: an empty path")
         path = os.path.realpath(target) if live else target
         holder = table.mount_of(normalize_target(path), lexical=True)  # resolved above if live
         where = holder.target if holder is not None else None

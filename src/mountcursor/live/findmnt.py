@@ -77,10 +77,14 @@ DEFAULT_COLUMNS = ("TARGET", "SOURCE", "FSTYPE", "OPTIONS")
 
 def parse_columns(spec: str | None) -> list[str]:
     """``-o`` syntax: ``"TARGET,ID"``; a leading ``+`` extends the default list."""
-    if not spec:
+    if spec is None:
         return list(DEFAULT_COLUMNS)
     extend = spec.startswith("+")
-    names = [n.strip().upper() for n in spec.lstrip("+").split(",") if n.strip()]
+    names = [n.strip().upper() for n in spec.lstrip("+").split(",")]
+    if not extend and names == [""]:
+        raise ValueError("-o/--output: no columns given")
+    if "" in names:
+        raise ValueError(f"unknown column: '' (an empty name in {spec!r})")
     unknown = [n for n in names if n not in COLUMNS]
     if unknown:
         raise ValueError(f"unknown column: {unknown[0]} (known: {', '.join(COLUMNS)})")
