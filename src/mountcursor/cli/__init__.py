@@ -31,6 +31,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 """Command name -> (module in this package, first paragraph of its help)."""
 
 
+VERIFY_EXTRA = ("greenlet", "rich")
+"""What ``pip install 'mountcursor[verify]'`` adds: the verifier's and its commands'
+dependencies.  ``mountcursor.live`` and ``list``/``tree``/``watch`` need only click."""
+
+
 class LazyGroup(click.Group):
     """A click group that imports a command's module on first use (click's lazy
     loading pattern: ``list_commands``/``get_command`` overridden)."""
@@ -40,7 +45,16 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
-            importlib.import_module(f".{COMMANDS[cmd_name][0]}", __name__)  # registers on main
+            try:
+                importlib.import_module(f".{COMMANDS[cmd_name][0]}", __name__)  # registers on main
+            except ModuleNotFoundError as err:
+                missing = (err.name or "").split(".")[0]
+                if missing not in VERIFY_EXTRA:
+                    raise
+                from .errors import RunError
+
+                raise RunError(f"{cmd_name} needs the verifier's dependencies ({missing} is not installed): "
+                               "pip install 'mountcursor[verify]'") from None
         return self.commands.get(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
