@@ -30,6 +30,8 @@ result is ``str`` in the same convention, to be written with ``surrogateescape``
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -152,6 +154,8 @@ def safe_width(text: str, utf8: bool) -> int:
 def _byte_escape(text: str, extra: str) -> str:
     """Every byte that is not printable ASCII, and those in ``extra``, as ``\\xHH``
     (``fputs_nonblank`` / ``fputs_quoted``: byte-wise ``isprint``)."""
+    if _needs_escape(extra).search(text) is None:
+        return text  # nearly every cell: one regex scan instead of a loop per character
     out = []
     for ch in text:
         code = ord(ch)
@@ -163,6 +167,12 @@ def _byte_escape(text: str, extra: str) -> str:
 
 
 _QUOTED = '"`$\\'
+
+
+@functools.lru_cache(maxsize=8)
+def _needs_escape(extra: str) -> re.Pattern[str]:
+    """What :func:`_byte_escape` changes: a character outside printable ASCII, or in ``extra``."""
+    return re.compile("[^\\x20-\\x7e]" + ("|[" + re.escape(extra) + "]" if extra else ""))
 
 
 def _truncate(encoded: str, width: int) -> tuple[str, int]:
