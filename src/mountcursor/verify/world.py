@@ -233,7 +233,7 @@ class World:
             pend = bytes(mm.buf[mm.from_:mm.from_ + mm.count]) if mm.buf is not None and mm.count < mm.size else b""
             readers.append((
                 r.reads, r.eof, r.closed, bytes(r.out), r.open_alive, r.open_removed, r.eof_removed,
-                mm.index, mm.count, mm.from_, mm.read_pos, mm.f_pos, mm.size, pend, mm.poll_event,
+                mm.index, mm.count, mm.from_, mm.read_pos, mm.f_pos, mm.size, pend, mm.poll_event, mm.in_call,
                 p.last_pos, _ident(p.last_mntpos), p.last_mnt_id, _ident(p.cached_mount), p.cached_event,
                 p.cached_index,
             ))
