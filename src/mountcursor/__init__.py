@@ -10,3 +10,4 @@ Layers (imports go downward only)::
 """
 
 __version__ = "0.1.0"
+"""The one version number: pyproject.toml reads it from here."""

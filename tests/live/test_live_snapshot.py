@@ -45,7 +45,7 @@ def test_denied_process_is_a_clear_error(monkeypatch):
     # hidepid) refuses the open with EACCES: simulate that refusal.
     import importlib
 
-    snapshot_module = importlib.import_module("mountcursor.live.snapshot")  # the attribute is the function
+    snapshot_module = importlib.import_module("mountcursor.live.reader")
 
     real_open = os.open
 

@@ -1,20 +1,64 @@
 """The ``mountcursor`` command line: a thin layer that parses arguments and prints.
 
-Each subcommand lives in its own module and registers itself on :data:`main`.
+Each subcommand lives in its own module and registers itself on :data:`main`.  The
+modules are imported only when their command runs (or its ``--help`` is asked), so
+``mountcursor list`` never loads the verifier, rich or greenlet, and ``mountcursor
+--help`` loads nothing but click: :data:`COMMANDS` names each command's module and
+the first paragraph of its help, which ``--help`` lists (a test checks that they match
+the commands themselves).
 """
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
+from .. import __version__
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="mountcursor")
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("check", 'Prove or refute "no mount present throughout a read is missed or shown twice".'),
+    "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
+                                   "modern); compare every read(), poll() and lseek().  Exit 1 on a mismatch, 2 if "
+                                   "no sandbox."),
+    "list": ("live_cmds", "The mount table as a list, in kernel order (like ``findmnt -l``)."),
+    "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy."),
+    "tree": ("live_cmds", "The mount table as findmnt's tree (children by id; unreachable mounts at top)."),
+    "watch": ("live_cmds", "Print mount, umount, move, remount and propagation events as they happen (like "
+                           "``findmnt --poll``; the raw-escaped fields are ACTION TARGET SOURCE FSTYPE OPTIONS, "
+                           "then old-target= or old-options=)."),
+}
+"""Command name -> (module in this package, first paragraph of its help)."""
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module on first use (click's lazy
+    loading pattern: ``list_commands``/``get_command`` overridden)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f".{COMMANDS[cmd_name][0]}", __name__)  # registers on main
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help``, as click prints it, without importing a command."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            # a command not loaded yet is shortened from its summary by a stand-in
+            cmd = self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])
+            rows.append((name, cmd.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, package_name="mountcursor")  # no metadata lookup: fast
 def main() -> None:
     """Read the Linux mount table correctly while it changes."""
-
-
-from . import check  # noqa: E402,F401
-from . import diff_kernel  # noqa: E402,F401
-from . import live_cmds  # noqa: E402,F401
-from . import race  # noqa: E402,F401

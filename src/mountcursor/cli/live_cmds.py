@@ -17,17 +17,19 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
 from ..format import FormatError
-from ..live.diff import MountEvent
 from ..live.entry import MountEntry
 from ..live.findmnt import COLUMNS, Node, column_value, parse_columns, to_json, tree
-from ..live.snapshot import InconsistentSnapshotError, snapshot
+from ..live.reader import InconsistentSnapshotError, snapshot
 from ..live.table import MountTable, match_fstype, match_options, normalize_target
-from ..live.watch import watch
 from . import main
+
+if TYPE_CHECKING:
+    from ..live.diff import MountEvent
 
 # ---- errors -------------------------------------------------------------------------
 
@@ -264,6 +266,8 @@ def watch_cmd(pid, source, as_json, timeout, first_only, count, interval) -> Non
     """Print mount, umount, move, remount and propagation events as they happen
     (like ``findmnt --poll``; the raw-escaped fields are ACTION TARGET SOURCE FSTYPE
     OPTIONS, then old-target= or old-options=)."""
+    from ..live.watch import watch  # here: list and tree need not load it
+
     target: int | str = "self"
     if pid is not None:
         if not pid.isdigit():

@@ -9,8 +9,8 @@ The table:
     :class:`MountTable` (tree, roots, orphans, stacks, lookups, :meth:`~MountTable.mount_of`),
     :class:`MountEntry`, :class:`Option`, :func:`is_mountpoint` (statx, bind mounts right).
 Changes:
-    :func:`diff` -> [:class:`MountEvent`]; :func:`watch` (generator), :func:`awatch`
-    (async iterator).
+    :func:`diff` -> [:class:`MountEvent`]; :func:`watch` -> :class:`Watch` (iterator,
+    context manager, ``fileno()``), :func:`awatch` (async iterator).
 Experiments in a private mount namespace (root only):
     :class:`~mountcursor.live.sandbox.Sandbox` (import from ``mountcursor.live.sandbox``).
 
@@ -21,13 +21,13 @@ columns and tree in :mod:`mountcursor.live.findmnt`.
 from .diff import MountEvent, diff
 from .entry import MountEntry, Option, merge_options, split_options
 from .parse import ParseResult, parse_mountinfo, parse_mountinfo_line
-from .snapshot import InconsistentSnapshotError, Snapshot, snapshot
-from .table import MountTable, is_mountpoint
-from .watch import WatchBatch, awatch, watch
+from .reader import InconsistentSnapshotError, Snapshot, is_mountpoint, snapshot
+from .table import MountTable
+from .watch import Watch, WatchBatch, awatch, watch
 
 __all__ = [
     "snapshot", "Snapshot", "InconsistentSnapshotError",
     "parse_mountinfo", "parse_mountinfo_line", "ParseResult",
     "MountTable", "MountEntry", "Option", "split_options", "merge_options", "is_mountpoint",
-    "diff", "MountEvent", "watch", "awatch", "WatchBatch",
+    "diff", "MountEvent", "watch", "Watch", "awatch", "WatchBatch",
 ]

@@ -137,7 +137,7 @@ class Worker:
     def umount(self, target: bytes, lazy: bool = False, recursive: bool = False) -> None:
         path = self._path(target)
         if recursive and not lazy:
-            from .snapshot import snapshot
+            from .reader import snapshot
 
             table = snapshot(consistency="best-effort").table
             top = table.top(path)
@@ -201,7 +201,7 @@ class Worker:
             self.close(handle)
 
     def snapshot(self, **kwargs):
-        from .snapshot import snapshot
+        from .reader import snapshot
 
         return snapshot(**kwargs)
 
@@ -260,18 +260,15 @@ class Worker:
             raise RuntimeError("a watch is already running")
         self._watch_stop.clear()
         self._batches = []
-        started = threading.Event()
+        w = watch(source=source, min_interval=min_interval, stop=self._watch_stop)  # reads the first table
 
         def run() -> None:
-            gen = watch(source=source, min_interval=min_interval, stop=self._watch_stop)
-            started.set()
-            for batch in gen:
-                self._batches.append(batch)
+            with w:
+                for batch in w:
+                    self._batches.append(batch)
 
         self._watch = threading.Thread(target=run, name="watch", daemon=True)
         self._watch.start()
-        started.wait(5)
-        time.sleep(0.3)  # let the generator open its fds and take the first table
 
     def watch_stop(self, settle: float = 0.3) -> list:
         """Stop the watch (after ``settle`` seconds) and return its batches."""

@@ -29,7 +29,7 @@ kernel gave, read back with statx):
 * ``open_proc("mountinfo"|"mounts"|"mountstats")`` -> handle; ``read(h, n)``,
   ``lseek(h, offset, whence=0)``, ``poll(h, events=POLLPRI, timeout_ms=0)`` -> revents,
   ``close(h)``; ``read_proc(name)`` -> the whole file;
-* ``snapshot(**kwargs)`` -> :class:`~mountcursor.live.snapshot.Snapshot` taken inside;
+* ``snapshot(**kwargs)`` -> :class:`~mountcursor.live.reader.Snapshot` taken inside;
 * ``churn_start(where=b"churn", live=4, depth=2, pause=0.0)``, ``churn_stop()`` -> counts:
   a thread in the worker mounting and detaching nested tmpfs trees;
 * ``watch_start(source="auto", min_interval=0.0)``, ``watch_stop()`` -> the

@@ -8,8 +8,8 @@
     table.by_id(n), table.by_unique_id(n), table.mount_of(path), table.is_mountpoint(path)
 
 Built once in O(n): a dict by id and a list of children per id, in table order (the
-kernel's order).  Nothing here touches the running system except :func:`is_mountpoint`
-(module level), which asks statx(2) and falls back to the live table.
+kernel's order).  Nothing here touches the running system (the module-level
+:func:`~mountcursor.live.reader.is_mountpoint` does).
 
 Missing parents are normal, not errors.  A mount whose parent id is absent is either
 *outside the root* (no mount in the table covers a directory above its mount point:
@@ -34,7 +34,7 @@ from ..format import FormatError
 from .entry import MountEntry, split_options
 from .parse import parse_mountinfo
 
-__all__ = ["MountTable", "normalize_target", "match_fstype", "match_options", "is_mountpoint"]
+__all__ = ["MountTable", "normalize_target", "match_fstype", "match_options"]
 
 _DEVNO = re.compile(rb"^(\d+):(\d+)$")
 
@@ -325,23 +325,3 @@ def match_options(options: bytes, pattern: str | bytes) -> bool:
         if found == negated:
             return False
     return True
-
-
-def is_mountpoint(path: str | bytes | os.PathLike) -> bool:
-    """Whether ``path`` is a mount point, right for bind mounts.
-
-    Asks statx(2) for ``STATX_ATTR_MOUNT_ROOT`` (Linux 5.8+, does not follow a final
-    symlink, never triggers an automount); where the kernel does not give it, looks the
-    canonical path up in this thread's mount table.  Raises :class:`OSError` if
-    ``path`` does not exist.
-    """
-    from . import syscalls  # local: keep table importable without ctypes side effects
-
-    info = syscalls.statx_mount(path)
-    if info.mount_root is not None:
-        return info.mount_root
-    from .snapshot import snapshot
-
-    real = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(os.fsencode(path)))),
-                        os.path.basename(os.fsencode(path)))
-    return snapshot(consistency="best-effort").table.is_mountpoint(real)

@@ -1,46 +1,73 @@
-"""Watch a mount table change: :func:`watch` (generator) and :func:`awatch` (async).
+"""Watch a mount table change: :func:`watch` -> :class:`Watch`, and :func:`awatch` (async).
 
-    for batch in watch(timeout=10):         # WatchBatch(events, table, source, ...)
-        for event in batch.events:          # MountEvent(action, old, new)
-            print(event)
+    with watch(timeout=10) as w:            # the first table is read here, before watch() returns
+        for batch in w:                     # WatchBatch(events, table, source, time, note)
+            for event in batch.events:      # MountEvent(action, old, new)
+                print(event)
     async for batch in awatch(): ...
+
+    w = watch()                             # with your own event loop:
+    poller.register(w.fileno(), w.poll_events)
+    ...                                     # when poll reports it:
+    batch = w.read()                        # a WatchBatch, or None if nothing changed
+
+Nothing is lost: :func:`watch` opens the file it polls and reads the first table before
+it returns, so a change made at any time after ``watch()`` returns is reported, and a
+change that lands during a re-read wakes the next one.
 
 Sources:
 
 * ``"poll"`` (the default): ``poll(POLLPRI)`` on an open ``/proc/<pid>/mountinfo``.  The
-  kernel reports a change once per wake-up however many mounts changed, so events are
-  coalesced: after a wake-up the table is re-read once (a :func:`snapshot`, at most
-  once per ``min_interval`` seconds: a mount storm costs at most one read per
-  interval, as systemd's rate limit) and diffed against the previous one.  Sees
-  mounts, umounts, moves, remounts and propagation changes.
-* ``"fanotify"``: fanotify mount events (``FAN_MNT_ATTACH``/``FAN_MNT_DETACH`` on the
-  mount namespace, Linux 6.15+, CAP_SYS_ADMIN, the calling thread's namespace only):
-  per-mount events carrying the 64-bit unique id, no re-reading of the table
-  (statmount per attached mount; a cache answers for detached ones, which can no
-  longer be asked).  Does not see remounts or propagation changes.  Where it is not
-  available the watch falls back to ``"poll"`` and says why in ``batch.note``.
+  kernel reports a change once per wake-up however many mounts changed
+  (``mounts_poll`` in fs/proc_namespace.c compares the namespace's ``event`` counter),
+  so events are coalesced: after a wake-up the table is re-read once (a
+  :func:`~mountcursor.live.reader.snapshot`, at most once per ``min_interval``
+  seconds: a mount storm costs at most one read per interval, as systemd's rate limit)
+  and diffed against the previous one.  The counter moves on mount, umount, move and
+  remount (``touch_mnt_namespace``), **not on propagation changes**
+  (``mount --make-shared`` ..., ``do_change_type`` does not touch it): those do not
+  wake the watch, and are reported (action ``"propagation"``) only when another change
+  wakes it later.
+* ``"fanotify"``: fanotify mount events (Linux 6.15+, CAP_SYS_ADMIN, the calling
+  thread's namespace only), reported as the kernel reports them: ``FAN_MNT_ATTACH`` is
+  a ``"mount"``, ``FAN_MNT_DETACH`` an ``"umount"``, and one mount both detached and
+  attached (``move_mount``: one event with both bits) a ``"move"``.  Each event
+  carries the mount's 64-bit unique id; the new state is read with statmount(2) and a
+  cache answers for detached mounts, which can no longer be asked.  The kernel sends
+  nothing for remounts, propagation changes, or the submounts a move takes along (no
+  event is made up for them; their paths are refreshed in ``batch.table``).  A mount
+  umounted by propagation is reported, since the kernel reports it.  After a queue
+  overflow (``FAN_Q_OVERFLOW``) the table is re-read with listmount(2) and diffed, so
+  nothing is lost.  Where fanotify is not available the watch uses ``"poll"`` and says
+  why in ``note``.
 
-No events are lost between batches: a change after the re-read wakes the next one.
+For ``pid`` another process, the watch ends with :class:`ProcessLookupError` when that
+process exits (a pidfd is polled beside the table).
 """
 
 from __future__ import annotations
 
-import asyncio
 import errno
+import math
 import os
 import select
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import asyncio
 
 from . import syscalls
 from .diff import MountEvent, diff
-from .snapshot import Consistency, open_mountinfo, snapshot, statmount_entry
+from .entry import MountEntry
+from .reader import Consistency, open_mountinfo, snapshot, statmount_entry
 from .table import MountTable
 
-__all__ = ["WatchBatch", "watch", "awatch"]
+__all__ = ["WatchBatch", "Watch", "watch", "awatch"]
 
 Source = Literal["poll", "fanotify"]
 _TICK = 0.25  # seconds: how often a blocked watch looks at its stop event
@@ -58,6 +85,291 @@ class WatchBatch:
     note: str = ""
 
 
+def _check_seconds(name: str, value: float | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+
+
+def _is_self(pid: int | str) -> bool:
+    return pid in ("self", "thread-self") or pid == os.getpid()
+
+
+class _PollSource:
+    """``poll(POLLPRI)`` on mountinfo, re-read and diff on each wake-up."""
+
+    name: Source = "poll"
+    events = select.POLLPRI
+
+    def __init__(self, pid: int | str, consistency: Consistency) -> None:
+        self.pid = pid
+        self.consistency: Consistency = consistency
+        self.fd, _path = open_mountinfo(pid)  # first: a change after this wakes the poll
+        try:
+            self.table = snapshot(pid, consistency=consistency).table
+        except BaseException:
+            os.close(self.fd)
+            raise
+
+    def collect(self) -> list[MountEvent]:
+        syscalls.poll_fd(self.fd, select.POLLPRI, 0)  # take the report: the read below covers it
+        table = snapshot(self.pid, consistency=self.consistency).table
+        events = diff(self.table, table)
+        self.table = table
+        return events
+
+    def current(self) -> MountTable:
+        return self.table
+
+
+class _FanotifySource:
+    """fanotify mount events of the calling thread's namespace (see the module docstring)."""
+
+    name: Source = "fanotify"
+    events = select.POLLIN
+
+    def __init__(self, pid: int | str) -> None:
+        if not _is_self(pid):
+            raise OSError(errno.EINVAL, "fanotify mount events are used for the calling thread only")
+        ns_fd = os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            self.fd = syscalls.fanotify_init()
+            try:
+                syscalls.fanotify_mark(self.fd, ns_fd)  # first: a change after this is queued
+                self.known = self._read_all()
+            except BaseException:
+                os.close(self.fd)
+                raise
+        finally:
+            os.close(ns_fd)
+
+    @staticmethod
+    def _read_all() -> dict[int, MountEntry]:
+        table = snapshot(method="listmount", consistency="best-effort").table
+        return {e.unique_id: e for e in table.entries if e.unique_id is not None}
+
+    def current(self) -> MountTable:
+        return MountTable(self.known.values())
+
+    def collect(self) -> list[MountEvent]:
+        raw = b""
+        while syscalls.poll_fd(self.fd, select.POLLIN, 0):
+            raw += os.read(self.fd, 65536)
+        return self._events(syscalls.parse_fanotify_events(raw))
+
+    def _events(self, raw_events: list[syscalls.FanotifyEvent]) -> list[MountEvent]:
+        if any(ev.mask & syscalls.FAN_Q_OVERFLOW for ev in raw_events):
+            before = self.current()
+            self.known = self._read_all()
+            return diff(before, self.current())
+        detached: dict[int, MountEntry] = {}
+        out: list[MountEvent] = []
+        for ev in raw_events:
+            uid = ev.unique_id
+            if uid is None:
+                continue
+            if ev.mask & syscalls.FAN_MNT_DETACH:
+                old = self.known.pop(uid, None)
+                if old is not None:  # else: made and gone before the first table was read
+                    detached[uid] = old
+                    out.append(MountEvent("umount", old, None))
+            if ev.mask & syscalls.FAN_MNT_ATTACH:
+                try:
+                    new = statmount_entry(uid)
+                except OSError:
+                    continue  # attached and gone again before we asked: the detach follows
+                known = self.known.get(uid)
+                self.known[uid] = new
+                moved_from = detached.pop(uid, None)
+                if moved_from is not None:  # detach + attach of one mount: a move
+                    out = [e for e in out if not (e.action == "umount" and e.old is moved_from)]
+                    out.append(MountEvent("move", moved_from, new))
+                    self._refresh_below(moved_from.target)
+                elif known is None:  # else: already in the first table
+                    out.append(MountEvent("mount", None, new))
+        return out
+
+    def _refresh_below(self, old_target: bytes) -> None:
+        """A move takes its submounts along, and the kernel names only the moved mount:
+        read their new paths, without making up events for them."""
+        prefix = old_target.rstrip(b"/") + b"/"
+        for uid, old in list(self.known.items()):
+            if old.target.startswith(prefix):
+                try:
+                    self.known[uid] = statmount_entry(uid)
+                except OSError:
+                    pass  # gone: its detach event follows
+
+
+class Watch:
+    """A running watch: an iterator of :class:`WatchBatch`, a context manager, and a file
+    descriptor for callers with their own event loop (see the module docstring).
+
+    The first table is read in the constructor.  Iteration blocks until a change,
+    ``timeout`` (then it ends), ``stop`` being set, or :meth:`cancel`; it closes the
+    watch when it ends.  ``source`` is the source in use (``"poll"`` after a fallback,
+    with the reason in ``note``).
+    """
+
+    def __init__(
+        self,
+        pid: int | str = "self",
+        *,
+        source: Literal["auto", "poll", "fanotify"] = "auto",
+        min_interval: float = 0.1,
+        timeout: float | None = None,
+        consistency: Consistency = "best-effort",
+        stop: threading.Event | None = None,
+    ) -> None:
+        if source not in ("auto", "poll", "fanotify"):
+            raise ValueError(f"source must be 'auto', 'poll' or 'fanotify', got {source!r}")
+        _check_seconds("timeout", timeout)
+        _check_seconds("min_interval", min_interval)
+        self.pid = pid
+        self.min_interval = min_interval
+        self.note = ""
+        self._stop = stop
+        self._cancel = threading.Event()
+        self._end = None if timeout is None else time.monotonic() + timeout
+        self._last = 0.0
+        self._closed = False
+        self._impl: _PollSource | _FanotifySource | None = None
+        self._pidfd: int | None = None
+        if source == "fanotify":
+            try:
+                self._impl = _FanotifySource(pid)
+            except OSError as err:
+                self.note = f"fanotify mount events unavailable ({err.strerror or err}); watching with poll"
+        if self._impl is None:
+            self._impl = _PollSource(pid, consistency)
+        if not _is_self(pid):
+            try:
+                self._pidfd = os.pidfd_open(int(pid))
+            except ProcessLookupError:
+                self.close()
+                raise ProcessLookupError(errno.ESRCH, f"process {pid} does not exist (or has exited)") from None
+
+    # ---- state ----------------------------------------------------------------------
+    @property
+    def source(self) -> Source:
+        return self._source().name
+
+    @property
+    def poll_events(self) -> int:
+        """What to wait for on :meth:`fileno`: ``POLLPRI`` for mountinfo (which is always
+        readable, so not ``POLLIN``), ``POLLIN`` for fanotify."""
+        return self._source().events
+
+    @property
+    def table(self) -> MountTable:
+        """The table as of the last batch (the first table before any)."""
+        return self._source().current()
+
+    def fileno(self) -> int:
+        """The descriptor to poll for :attr:`poll_events`; then call :meth:`read`."""
+        return self._source().fd
+
+    def _source(self) -> _PollSource | _FanotifySource:
+        if self._impl is None or self._closed:
+            raise ValueError("the watch is closed")
+        return self._impl
+
+    # ---- reading --------------------------------------------------------------------
+    def read(self) -> WatchBatch | None:
+        """Take in the changes now, without waiting (for a caller whose poll reported
+        :attr:`poll_events` on :meth:`fileno`): a batch, or ``None`` if nothing
+        changed.  With the poll source this re-reads the table."""
+        impl = self._source()
+        events = impl.collect()
+        if not events:
+            return None
+        return WatchBatch(tuple(events), impl.current(), impl.name, time.time(), self.note)
+
+    def __iter__(self) -> Watch:
+        return self
+
+    def __next__(self) -> WatchBatch:
+        while not self._closed and not self._cancel.is_set() and not (self._stop is not None and self._stop.is_set()):
+            left = _TICK if self._end is None else min(_TICK, self._end - time.monotonic())
+            if left <= 0:
+                break
+            ready, exited = self._wait(left)
+            if exited:
+                batch = self._final_batch(ready)
+                if batch is not None:
+                    return batch
+                raise ProcessLookupError(errno.ESRCH, f"process {self.pid} exited: its mount table is no longer watched")
+            if not ready:
+                continue
+            wait = self._last + self.min_interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last = time.monotonic()
+            batch = self.read()
+            if batch is not None:
+                return batch
+        self.close()
+        raise StopIteration
+
+    def _wait(self, seconds: float) -> tuple[bool, bool]:
+        impl = self._source()
+        poller = select.poll()
+        poller.register(impl.fd, impl.events)
+        if self._pidfd is not None:
+            poller.register(self._pidfd, select.POLLIN)
+        ready = exited = False
+        for fd, _revents in poller.poll(int(seconds * 1000) + 1):
+            if fd == self._pidfd:
+                exited = True
+            else:
+                ready = True
+        return ready, exited
+
+    def _final_batch(self, ready: bool) -> WatchBatch | None:
+        """The process is gone: report a last change if its table can still be read."""
+        self._pidfd_close()
+        if not ready:
+            return None
+        try:
+            return self.read()
+        except OSError:
+            return None
+
+    # ---- ending ---------------------------------------------------------------------
+    def cancel(self) -> None:
+        """End the iteration from another thread (within a quarter of a second)."""
+        self._cancel.set()
+
+    def _pidfd_close(self) -> None:
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+
+    def close(self) -> None:
+        """Close the descriptors (idempotent).  Do not call it while another thread
+        iterates: use :meth:`cancel` there."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pidfd_close()
+        if self._impl is not None:
+            os.close(self._impl.fd)
+
+    def __enter__(self) -> Watch:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_closed", True) is False:
+            self.close()
+
+
 def watch(
     pid: int | str = "self",
     *,
@@ -66,164 +378,59 @@ def watch(
     timeout: float | None = None,
     consistency: Consistency = "best-effort",
     stop: threading.Event | None = None,
-) -> Iterator[WatchBatch]:
-    """Yield a :class:`WatchBatch` for each wake-up that changed something.
+) -> Watch:
+    """Start watching the mount table of ``pid`` and return the :class:`Watch`.
 
-    ``timeout``: stop after that many seconds (``None``: never).  ``stop``: an event
-    that ends the watch from another thread.  ``auto`` is ``poll``.
+    The first table is read before this returns.  Iterating yields a
+    :class:`WatchBatch` for each wake-up that changed something.  ``timeout``: seconds
+    after which iteration ends (``None``: never).  ``stop``: an event that ends it from
+    another thread.  ``min_interval``: at most one re-read per that many seconds.
+    ``auto`` is ``poll``.  Propagation changes do not wake a watch (see the module
+    docstring).  Raises :class:`ValueError` for a negative or non-finite ``timeout`` or
+    ``min_interval``, :class:`ProcessLookupError` if ``pid`` does not exist or (while
+    iterating) exits.
     """
-    if source not in ("auto", "poll", "fanotify"):
-        raise ValueError(f"source must be 'auto', 'poll' or 'fanotify', got {source!r}")
-    end = None if timeout is None else time.monotonic() + timeout
-    note = ""
-    if source == "fanotify":
-        try:
-            fan = _FanotifyWatch(pid)
-        except OSError as err:
-            note = f"fanotify mount events unavailable ({err.strerror or err}); watching with poll"
-        else:
-            yield from fan.run(end, min_interval, stop)
-            return
-    yield from _poll_watch(pid, end, min_interval, consistency, stop, note)
+    return Watch(pid, source=source, min_interval=min_interval, timeout=timeout, consistency=consistency, stop=stop)
 
 
-def _remaining(end: float | None) -> float:
-    return _TICK if end is None else min(_TICK, end - time.monotonic())
+def awatch(
+    pid: int | str = "self",
+    *,
+    source: Literal["auto", "poll", "fanotify"] = "auto",
+    min_interval: float = 0.1,
+    timeout: float | None = None,
+    consistency: Consistency = "best-effort",
+) -> AsyncIterator[WatchBatch]:
+    """:func:`watch` as an async iterator.  The first table is read before this returns
+    (so no change after the call is lost); the blocking poll then runs in a thread, and
+    leaving the ``async for`` stops it within a quarter of a second."""
+    w = Watch(pid, source=source, min_interval=min_interval, timeout=timeout, consistency=consistency)
+    return _pump(w)
 
 
-def _poll_watch(pid, end, min_interval, consistency, stop, note) -> Iterator[WatchBatch]:
-    fd, _path = open_mountinfo(pid)
-    try:
-        poller = select.poll()
-        poller.register(fd, select.POLLPRI)
-        previous = snapshot(pid, consistency=consistency).table
-        last = 0.0
-        while not (stop is not None and stop.is_set()):
-            left = _remaining(end)
-            if left <= 0:
-                return
-            if not poller.poll(int(left * 1000) + 1):
-                continue
-            wait = last + min_interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            poller.poll(0)  # coalesce: whatever arrived while we waited is in the read below
-            last = time.monotonic()
-            table = snapshot(pid, consistency=consistency).table
-            events = diff(previous, table)
-            previous = table
-            if events:
-                yield WatchBatch(tuple(events), table, "poll", time.time(), note)
-    finally:
-        os.close(fd)
+async def _pump(w: Watch) -> AsyncIterator[WatchBatch]:
+    import asyncio  # here: a synchronous caller (the CLI) need not load it
 
-
-class _FanotifyWatch:
-    def __init__(self, pid: int | str) -> None:
-        if pid not in ("self", "thread-self"):
-            raise OSError(errno.EINVAL, "fanotify mount events are used for the calling thread only")
-        ns_fd = os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            self.fd = syscalls.fanotify_init()
-            try:
-                syscalls.fanotify_mark(self.fd, ns_fd)
-            except OSError:
-                os.close(self.fd)
-                raise
-        finally:
-            os.close(ns_fd)
-        snap = snapshot(method="listmount", consistency="best-effort")
-        self.known = {e.unique_id: e for e in snap.table.entries}
-
-    def run(self, end: float | None, min_interval: float, stop: threading.Event | None) -> Iterator[WatchBatch]:
-        try:
-            last = 0.0
-            while not (stop is not None and stop.is_set()):
-                left = _remaining(end)
-                if left <= 0:
-                    return
-                if not syscalls.poll_fd(self.fd, select.POLLIN, int(left * 1000) + 1):
-                    continue
-                wait = last + min_interval - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
-                last = time.monotonic()
-                raw = b""
-                while syscalls.poll_fd(self.fd, select.POLLIN, 0):
-                    raw += os.read(self.fd, 65536)
-                events = self._events(syscalls.parse_fanotify_events(raw))
-                if events:
-                    table = MountTable(self.known.values())
-                    yield WatchBatch(tuple(events), table, "fanotify", time.time())
-        finally:
-            os.close(self.fd)
-
-    def _events(self, raw_events: list[syscalls.FanotifyEvent]) -> list[MountEvent]:
-        detached: dict[int, object] = {}
-        out: list[MountEvent] = []
-        for ev in raw_events:
-            uid = ev.unique_id
-            if uid is None:
-                continue
-            if ev.mask & syscalls.FAN_MNT_DETACH:
-                old = self.known.pop(uid, None)
-                detached[uid] = old
-                if old is not None:
-                    out.append(MountEvent("umount", old, None))
-            if ev.mask & syscalls.FAN_MNT_ATTACH:
-                try:
-                    new = statmount_entry(uid)
-                except OSError:
-                    continue  # attached and gone again before we asked
-                self.known[uid] = new
-                old = detached.get(uid)
-                if old is not None:  # detach + attach of one mount: a move
-                    out = [e for e in out if not (e.action == "umount" and e.old is old)]
-                    out.append(MountEvent("move", old, new))  # type: ignore[arg-type]
-                    out += self._moved_below(old.target)  # type: ignore[attr-defined]
-                else:
-                    out.append(MountEvent("mount", None, new))
-        return out
-
-    def _moved_below(self, old_target: bytes) -> list[MountEvent]:
-        """A move takes the submounts along, and fanotify names only the moved mount."""
-        prefix = old_target.rstrip(b"/") + b"/"
-        out = []
-        for uid, old in list(self.known.items()):
-            if old.target.startswith(prefix):
-                try:
-                    new = statmount_entry(uid)
-                except OSError:
-                    continue
-                self.known[uid] = new
-                out.append(MountEvent("move", old, new))
-        return out
-
-
-async def awatch(pid: int | str = "self", **kwargs) -> AsyncIterator[WatchBatch]:
-    """:func:`watch` as an async iterator (the blocking poll runs in a thread; leaving
-    the ``async for`` stops it within a quarter of a second)."""
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue = asyncio.Queue()
-    stop = threading.Event()
+    queue: asyncio.Queue[object] = asyncio.Queue()
     done = object()
 
     def post(item: object) -> None:
         try:
             loop.call_soon_threadsafe(queue.put_nowait, item)
         except RuntimeError:  # the loop is closed: nobody is listening any more
-            stop.set()
+            w.cancel()
 
-    def pump() -> None:
+    def run() -> None:
         try:
-            for batch in watch(pid, stop=stop, **kwargs):
+            for batch in w:
                 post(batch)
         except BaseException as err:  # noqa: BLE001 -- handed to the consumer
             post(err)
         finally:
             post(done)
 
-    thread = threading.Thread(target=pump, name="mountcursor-awatch", daemon=True)
+    thread = threading.Thread(target=run, name="mountcursor-awatch", daemon=True)
     thread.start()
     try:
         while True:
@@ -232,7 +439,10 @@ async def awatch(pid: int | str = "self", **kwargs) -> AsyncIterator[WatchBatch]
                 return
             if isinstance(item, BaseException):
                 raise item
+            assert isinstance(item, WatchBatch)
             yield item
     finally:
-        stop.set()
+        w.cancel()
         thread.join(2 * _TICK + 1)
+        if not thread.is_alive():
+            w.close()

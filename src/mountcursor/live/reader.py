@@ -1,4 +1,5 @@
-"""A point-in-time mount table of a live process: :func:`snapshot`.
+"""Reading a live process's mount table: :func:`snapshot` (a point-in-time table) and
+:func:`is_mountpoint`.
 
     snap = snapshot()                       # this thread, mountinfo, strict
     snap.table, snap.consistent, snap.attempts, snap.method, snap.elapsed
@@ -43,7 +44,7 @@ from .entry import MountEntry
 from .table import MountTable
 
 __all__ = [
-    "Method", "Consistency", "Snapshot", "InconsistentSnapshotError", "snapshot",
+    "Method", "Consistency", "Snapshot", "InconsistentSnapshotError", "snapshot", "is_mountpoint",
     "mountinfo_path", "open_mountinfo", "entry_from_statmount", "statmount_entry",
 ]
 
@@ -347,3 +348,19 @@ def entry_from_statmount(sm: syscalls.StatMount, lineno: int = 0) -> MountEntry:
         unbindable=bool(sm.mnt_propagation & syscalls.MS_UNBINDABLE),
         unique_id=sm.mnt_id, parent_unique_id=sm.mnt_parent_id, lineno=lineno,
     )
+
+
+def is_mountpoint(path: str | bytes | os.PathLike) -> bool:
+    """Whether ``path`` is a mount point, right for bind mounts.
+
+    Asks statx(2) for ``STATX_ATTR_MOUNT_ROOT`` (Linux 5.8+, does not follow a final
+    symlink, never triggers an automount); where the kernel does not give it, looks the
+    canonical path up in this thread's mount table.  Raises :class:`OSError` if
+    ``path`` does not exist.
+    """
+    info = syscalls.statx_mount(path)
+    if info.mount_root is not None:
+        return info.mount_root
+    real = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(os.fsencode(path)))),
+                        os.path.basename(os.fsencode(path)))
+    return snapshot(consistency="best-effort").table.is_mountpoint(real)

@@ -1,0 +1,86 @@
+"""The watch as a library object: eager first table, context manager, fileno, arguments,
+a watched process that exits."""
+
+from __future__ import annotations
+
+import math
+import select
+
+import pytest
+
+from mountcursor.live import Watch, watch
+from mountcursor.live.sandbox import Sandbox
+
+from .conftest import needs_sandbox
+
+
+def _seen(batch) -> list[tuple[str, bytes]]:
+    return [(ev.action, ev.entry.target) for ev in batch.events]
+
+
+def test_a_mount_right_after_watch_returns_is_reported(sandbox):
+    """The first table is read inside watch(): a lazy one (read at the first next())
+    would already hold the mount and report nothing."""
+    with watch(sandbox.pid, timeout=5, min_interval=0) as w:
+        assert isinstance(w, Watch) and w.source == "poll"
+        sandbox.mount_tmpfs(b"eager")
+        batch = next(w)
+    assert _seen(batch) == [("mount", sandbox.path(b"eager"))]
+    assert batch.table.top(sandbox.path(b"eager")) is not None
+
+
+def test_fileno_for_a_callers_own_loop(sandbox):
+    with watch(sandbox.pid) as w:
+        assert w.poll_events == select.POLLPRI
+        poller = select.poll()
+        poller.register(w.fileno(), w.poll_events)
+        assert poller.poll(0) == []
+        sandbox.mount_tmpfs(b"fd")
+        assert poller.poll(5000)
+        assert _seen(w.read()) == [("mount", sandbox.path(b"fd"))]
+        assert w.read() is None  # nothing changed since
+        sandbox.umount(b"fd")
+        assert poller.poll(5000)
+        assert _seen(w.read()) == [("umount", sandbox.path(b"fd"))]
+    with pytest.raises(ValueError, match="closed"):
+        w.fileno()
+
+
+def test_timeout_ends_the_iteration_and_closes(sandbox):
+    w = watch(sandbox.pid, timeout=0.2)
+    assert list(w) == []
+    with pytest.raises(ValueError, match="closed"):
+        w.fileno()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"timeout": -5}, "timeout must be a finite number of seconds >= 0, got -5"),
+        ({"timeout": math.nan}, "timeout must be a finite number of seconds >= 0, got nan"),
+        ({"min_interval": math.inf}, "min_interval must be a finite number of seconds >= 0, got inf"),
+        ({"source": "inotify"}, "source must be 'auto', 'poll' or 'fanotify', got 'inotify'"),
+    ],
+)
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError) as info:
+        watch(**kwargs)
+    assert str(info.value) == message
+
+
+def test_a_watched_process_that_exits_ends_the_watch():
+    needs_sandbox()
+    sb = Sandbox(n=0)
+    try:
+        w = watch(sb.pid, min_interval=0, timeout=10)
+    finally:
+        sb.close()  # the worker exits
+    with pytest.raises(ProcessLookupError, match=f"process {sb.pid} exited"):
+        for _batch in w:  # its last umounts may come first
+            pass
+    w.close()
+
+
+def test_watch_of_a_missing_process():
+    with pytest.raises(ProcessLookupError, match="process 999999999 does not exist"):
+        watch(999999999)
