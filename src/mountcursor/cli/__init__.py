@@ -19,7 +19,7 @@ from .. import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", 'Prove or refute "no mount present throughout a read is missed or shown twice".'),
     "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
-                                   "modern); compare every read(), poll() and lseek().  Exit 1 on a mismatch, 2 if "
+                                   "5.10+); compare every read(), poll() and lseek().  Exit 1 on a mismatch, 2 if "
                                    "no sandbox."),
     "list": ("live_cmds", "The mount table as a list, in kernel order (like ``findmnt -l``)."),
     "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy."),
