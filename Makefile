@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
+# race exits 1 when a row is BROKEN, which is the point of the demonstration
 race: $(STAMP)
-	$(VENV)/bin/mountcursor race
+	$(VENV)/bin/mountcursor race || test $$? -eq 1
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -21,14 +21,14 @@ from mountcursor.kernel.seqfile import Pos, SeqFile
 READ_SIZES = [1, 7, 50, 1000, 1024, 4096, 8192, 100_000]
 
 _SCRIPT = r"""
-import ctypes, json, os, sys, tempfile
+import ctypes, json, os, sys
 libc = ctypes.CDLL(None, use_errno=True)
 def mount(src, dst, fstype, flags=0):
     if libc.mount(src, dst, fstype, ctypes.c_ulong(flags), None) != 0:
         e = ctypes.get_errno(); raise OSError(e, os.strerror(e), dst)
 MS_REC, MS_PRIVATE, MS_BIND = 0x4000, 1 << 18, 4096
 mount(b"none", b"/", None, MS_REC | MS_PRIVATE)
-top = tempfile.mkdtemp().encode()
+top = b"/tmp"  # a tmpfs over /tmp in this namespace only: nothing is left on the host's disk
 mount(b"tmpfs", top, b"tmpfs")
 for i in range(60):
     d = top + b"/m%02d" % i; os.mkdir(d); mount(b"tmpfs", d, b"tmpfs")

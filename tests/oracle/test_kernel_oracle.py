@@ -63,8 +63,8 @@ def test_random_script_shapes() -> None:
 def test_race_live_kernel_row() -> None:
     res = CliRunner().invoke(main, ["race", "--live", "--json", "--mounts", "500",
                                     "--strategy", "index", "--semantics", "modern"])
-    assert res.exit_code == 0, res.output
-    rows = json.loads(res.output)
+    assert res.exit_code == 1, res.output  # the index row is BROKEN
+    rows = json.loads(res.stdout)
     index, kernel = rows
     assert index["missed"] > 0
     assert kernel["strategy"] == "kernel" and kernel["eof"]
@@ -74,7 +74,7 @@ def test_race_live_kernel_row() -> None:
 def test_diff_kernel_cli_json() -> None:
     res = CliRunner().invoke(main, ["diff-kernel", "--scripts", "3", "--seed", "2", "--json"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.output) == {"scripts": 3, "agreed": 3, "reads": json.loads(res.output)["reads"],
+    assert json.loads(res.stdout) == {"scripts": 3, "agreed": 3, "reads": json.loads(res.stdout)["reads"],
                                       "first_mismatch": None}
 
 
@@ -86,4 +86,4 @@ def test_diff_kernel_replay_and_bad_script(tmp_path) -> None:  # noqa: ANN001
     bad = tmp_path / "b.json"
     bad.write_text('[["rd", 7]]')
     res = CliRunner().invoke(main, ["diff-kernel", "--replay", str(bad)])
-    assert res.exit_code == 1 and "operation 0: expected one of" in res.output and "Traceback" not in res.output
+    assert res.exit_code == 2 and "operation 0: expected one of" in res.output and "Traceback" not in res.output

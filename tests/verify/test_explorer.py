@@ -96,7 +96,7 @@ def test_trace_round_trip_and_replay(tmp_path) -> None:  # noqa: ANN001
     assert "strategy cursor-vz on legacy seq_file" in text
     assert "missed: reader: /m03 never shown" in text
     assert "read(mountinfo, 100)" in text and "[cursor1]" in text
-    with pytest.raises(ValueError, match="not a mountcursor trace"):
+    with pytest.raises(ValueError, match="x.json: scenario: missing field 'name'"):
         trace_from_json({"version": 1, "scenario": {}}, "x.json")
 
 

@@ -17,12 +17,13 @@ import click
 from .. import __version__
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("check", 'Prove or refute "no mount present throughout a read is missed or shown twice".'),
+    "check": ("check", 'Prove or refute "no mount present throughout a read is missed or shown twice". '
+                       "Exit 1 when a property fails in any cell checked (or in the --replay trace)."),
     "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
-                                   "5.10+); compare every read(), poll() and lseek().  Exit 1 on a mismatch, 2 if "
-                                   "no sandbox."),
+                                   "5.10+); compare every read(), poll() and lseek().  Exit 1 on a mismatch."),
     "list": ("live_cmds", "The mount table as a list, in kernel order (like ``findmnt -l``)."),
-    "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy."),
+    "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
+                     "when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."),
     "tree": ("live_cmds", "The mount table as findmnt's tree (children by id; unreachable mounts at top)."),
     "watch": ("live_cmds", "Print mount, umount, move, remount and propagation events as they happen (like "
                            "``findmnt --poll``; the raw-escaped fields are ACTION TARGET SOURCE FSTYPE OPTIONS, "
@@ -58,7 +59,15 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+# the text of .errors.EXIT_STATUS_HELP (not imported here: --help loads nothing but click)
+_EXIT_STATUS_HELP = (
+    "Exit status: 0 success; 1 a property failed, a mismatch was found or nothing matched; "
+    "2 usage error (bad option, argument or input file); 3 runtime error (no sandbox or root, "
+    "no consistent snapshot, namespace gone, results not saved)."
+)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=_EXIT_STATUS_HELP)
 @click.version_option(__version__, package_name="mountcursor")  # no metadata lookup: fast
 def main() -> None:
     """Read the Linux mount table correctly while it changes."""

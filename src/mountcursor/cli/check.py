@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import time
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..kernel.iterators import STRATEGIES
@@ -18,8 +18,10 @@ from ..verify.check import Cell, check_cells
 from ..verify.explain import explain
 from ..verify.scenarios import default_scope, ns_lock_scope
 from ..verify.scheduler import GRANULARITIES
-from ..verify.trace import TraceFileError, format_trace, load_trace, save_trace
+from ..verify.trace import TraceFileError, format_trace, load_trace, replay_steps, save_trace
 from . import main
+from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, InputError, RunError
+from .progress import PhaseProgress
 
 
 def _matrix(cells: list[Cell], strategies: list[str], semantics: list[str], title: str) -> Table:
@@ -43,7 +45,7 @@ def _matrix(cells: list[Cell], strategies: list[str], semantics: list[str], titl
     return t
 
 
-@main.command()
+@main.command(epilog=EXIT_STATUS_HELP)
 @click.option("--strategy", "strategies", multiple=True, type=click.Choice(list(STRATEGIES)),
               help="strategy to check (repeatable; default: all)")
 @click.option("--semantics", "semantics", multiple=True, type=click.Choice(list(SEMANTICS_NAMES)),
@@ -69,39 +71,44 @@ def _matrix(cells: list[Cell], strategies: list[str], semantics: list[str], titl
 def check(strategies: tuple[str, ...], semantics: tuple[str, ...], granularity: str, no_ns_lock: bool,
           no_slab_reuse: bool, faithful_sync: bool, random_runs: int, seed: int, save_dir: str | None, show_traces: bool,
           replay: str | None, jobs: int, as_json: bool) -> None:
-    """Prove or refute "no mount present throughout a read is missed or shown twice"."""
+    """Prove or refute "no mount present throughout a read is missed or shown twice".
+    Exit 1 when a property fails in any cell checked (or in the --replay trace)."""
     if replay:
-        try:
-            t = load_trace(replay)
-            click.echo(format_trace(t, explain(t.strategy, t.semantics, [v.prop for v in t.violations])))
-        except TraceFileError as e:
-            raise click.ClickException(str(e)) from None
+        _replay(replay)
         return
+    if save_dir:
+        _check_writable_dir(save_dir)
     strats = list(strategies or STRATEGIES)
     sems = list(dict.fromkeys(semantics_of(s) for s in semantics)) if semantics else list(SEMANTICS)
     fine = granularity == "fine"
     scope = ns_lock_scope() if fine else default_scope()
     t0 = time.perf_counter()
-    err = Console(stderr=True)
     pairs = [(s, sem) for s in strats for sem in sems]
     opts = dict(granularity=granularity, ns_lock=not no_ns_lock, slab_reuse=not no_slab_reuse,
                 random_runs=random_runs, seed=seed, faithful_sync=faithful_sync)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} cells"),
-                  TimeElapsedColumn(), console=err, transient=True,
-                  disable=as_json or not err.is_terminal) as bar:
-        task = bar.add_task(f"checking {len(scope)} scenarios per cell", total=len(pairs))
-        cells = check_cells(pairs, scope, jobs=jobs, on_done=lambda c: bar.advance(task), **opts)
+    with PhaseProgress("check", total=len(pairs)) as bar:
+        bar.phase(f"checking {len(scope)} scenarios in each of {len(pairs)} cells")
+
+        def done(c: Cell) -> None:
+            bar.advance()
+            bar.phase(f"{c.strategy} / {c.semantics}: {'holds' if c.holds else 'fails'}")
+
+        cells = check_cells(pairs, scope, jobs=jobs, on_done=done, **opts)
     elapsed = time.perf_counter() - t0
-    if save_dir:
-        os.makedirs(save_dir, exist_ok=True)
-        for c in cells:
-            for prop, t in c.failures.items():
-                save_trace(t, os.path.join(save_dir, f"{c.strategy}.{c.semantics}.{prop}.json"))
+    status = EXIT_OK if all(c.holds for c in cells) else EXIT_FOUND
     if as_json:
         click.echo(json.dumps({"cells": [c.as_json() for c in cells], "elapsed_s": round(elapsed, 3),
                                "granularity": granularity, "ns_lock": not no_ns_lock,
                                "scenarios": len(scope)}, indent=1))
-        return
+    else:
+        _print_matrix(cells, strats, sems, scope, granularity, no_ns_lock, elapsed, show_traces)
+    if save_dir:
+        _save_traces(cells, save_dir)  # after the result is out: a failed save loses nothing
+    sys.exit(status)
+
+
+def _print_matrix(cells: list[Cell], strats: list[str], sems: list[str], scope: list, granularity: str,
+                  no_ns_lock: bool, elapsed: float, show_traces: bool) -> None:
     out = Console()
     title = (f"mountcursor check — {len(scope)} scenarios, {granularity} granularity"
              + (", ns_lock removed" if no_ns_lock else "") + f", {elapsed:.1f} s")
@@ -112,3 +119,37 @@ def check(strategies: tuple[str, ...], semantics: tuple[str, ...], granularity: 
                 out.rule(f"{c.strategy} / {c.semantics}: {prop}")
                 click.echo(format_trace(t, explain(c.strategy, c.semantics, [prop])))
     sys.stdout.flush()
+
+
+def _replay(path: str) -> None:
+    """``--replay``: a trace file, checked against its schema, re-run step by step."""
+    try:
+        t = load_trace(path)
+        text = format_trace(t, explain(t.strategy, t.semantics, [v.prop for v in t.violations]))
+        _, found = replay_steps(t)
+    except TraceFileError as e:
+        raise InputError(str(e)) from None
+    except (OSError, ValueError) as e:  # a scenario the model refuses, a path that does not replay
+        raise InputError(f"{path}: the trace does not replay: {e}") from None
+    click.echo(text)
+    sys.exit(EXIT_FOUND if found else EXIT_OK)
+
+
+def _check_writable_dir(path: str) -> None:
+    """Before exploring: ``path`` is (or can be made) a directory we can write files in."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".mountcursor-probe", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise InputError(f"--save-traces {path}: cannot write there: {e.strerror or e}") from None
+
+
+def _save_traces(cells: list[Cell], save_dir: str) -> None:
+    try:
+        for c in cells:
+            for prop, t in c.failures.items():
+                save_trace(t, os.path.join(save_dir, f"{c.strategy}.{c.semantics}.{prop}.json"))
+    except OSError as e:
+        raise RunError(f"--save-traces {save_dir}: the traces were not saved: {e.strerror or e}") from None

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 
 import click
 
 from . import main
+from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, InputError, RunError
+from .progress import PhaseProgress
 
 
 def load_script_from(res: dict) -> list:  # noqa: ANN001
     """The first mismatch's script, as operations."""
-    import os
-
     return [tuple([op[0]] + ([os.fsencode(op[1])] if op[0] in ("mount", "umount", "lazy") else op[1:]))
             for op in res["first_mismatch"]["script"]]
 
 
-@main.command("diff-kernel")
+@main.command("diff-kernel", epilog=EXIT_STATUS_HELP)
 @click.option("--scripts", type=click.IntRange(1, 1_000_000), default=100, show_default=True,
               help="random scripts to play on both")
 @click.option("--seed", type=int, default=1, show_default=True, help="seed of the scripts")
@@ -29,31 +31,41 @@ def load_script_from(res: dict) -> list:  # noqa: ANN001
 @click.option("--save", "save", type=click.Path(dir_okay=False), default=None,
               help="write the first mismatching (shrunk) script here")
 @click.option("--replay", "replay", type=click.Path(dir_okay=False), default=None,
-              help="play one saved script, printing every step")
+              help="play one saved script, printing every step (checked against the script schema first)")
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str | None,
                     replay: str | None, as_json: bool) -> None:
     """Play random scripts on a private mount namespace and on the model (idtree, 5.10+);
-    compare every read(), poll() and lseek().  Exit 1 on a mismatch, 2 if no sandbox."""
-    from ..live.sandbox import sandbox_unavailable
+    compare every read(), poll() and lseek().  Exit 1 on a mismatch."""
+    from ..live.sandbox import SandboxError, sandbox_unavailable
     from ..verify.kernel_diff import ScriptFileError, diff_kernel, load_script, run_script, save_script
 
-    why = sandbox_unavailable()
-    if why is not None:
-        click.echo(f"mountcursor diff-kernel: cannot run against the kernel here: {why}", err=True)
-        sys.exit(2)
+    script = None
     if replay:
         try:
             script = load_script(replay)
         except ScriptFileError as e:
-            raise click.ClickException(str(e)) from None
-        r = run_script(script, mounts, log=True)
-        click.echo("\n".join(r.log))
-        click.echo("agreed" if r.mismatch is None else f"MISMATCH at step {r.mismatch.step}")
-        sys.exit(0 if r.mismatch is None else 1)
-    res = diff_kernel(scripts, seed, length, mounts)
-    if save and res["first_mismatch"] is not None:
-        save_script(load_script_from(res), save)
+            raise InputError(str(e)) from None
+    if save:
+        _check_writable_file(save)
+    why = sandbox_unavailable()
+    if why is not None:
+        raise RunError(f"diff-kernel: cannot run against the kernel here: {why}")
+    try:
+        if script is not None:
+            r = run_script(script, mounts, log=True)
+            click.echo("\n".join(r.log))
+            click.echo("agreed" if r.mismatch is None else f"MISMATCH at step {r.mismatch.step}")
+            sys.exit(EXIT_OK if r.mismatch is None else EXIT_FOUND)
+        with PhaseProgress("diff-kernel", total=scripts) as bar:
+            def step(n: int, agreed: int) -> None:
+                if n:
+                    bar.advance()
+                bar.phase(f"script {n + 1} of {scripts} ({agreed} agreed so far)")
+
+            res = diff_kernel(scripts, seed, length, mounts, on_script=step)
+    except SandboxError as e:
+        raise RunError(f"diff-kernel: the sandbox failed: {e}") from None
     if as_json:
         click.echo(json.dumps(res, indent=1))
     else:
@@ -65,4 +77,22 @@ def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str
                 click.echo(f"  {i:3d} {op}")
             d = mm["first_difference"]
             click.echo(f"at step {d['step']} {d['op']}:\n  kernel: {d['kernel']!r}\n  model:  {d['model']!r}")
-    sys.exit(0 if res["first_mismatch"] is None else 1)
+    if save and res["first_mismatch"] is not None:
+        try:
+            save_script(load_script_from(res), save)
+        except OSError as e:
+            raise RunError(f"--save {save}: the script was not saved: {e.strerror or e}") from None
+    sys.exit(EXIT_OK if res["first_mismatch"] is None else EXIT_FOUND)
+
+
+def _check_writable_file(path: str) -> None:
+    """Before running: the directory of ``path`` exists and takes a new file."""
+    where = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise InputError(f"--save {path}: is a directory")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".mountcursor-probe", dir=where)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise InputError(f"--save {path}: cannot write there: {e.strerror or e}") from None

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 import time
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..kernel.iterators import STRATEGIES
 from ..kernel.seqfile import SEMANTICS, SEMANTICS_NAMES, semantics_of
 from ..verify.race import DEFAULT_STRATEGIES, RaceConfig, RaceRow, run_race, run_race_live
 from . import main
+from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, RunError
+from .progress import PhaseProgress
 
 
 def _table(rows: list[RaceRow], cfg: RaceConfig, elapsed: float) -> Table:
@@ -37,9 +39,25 @@ def _red(n: int) -> str:
     return f"[bold red]{n}[/]" if n else "0"
 
 
-@main.command()
-@click.option("--mounts", type=click.IntRange(1, 1_000_000), default=2000, show_default=True,
-              help="tmpfs mounts in the namespace")
+MAX_RACE_MOUNTS = 100_000
+"""``fs.mount-max`` (fs/namespace.c ``sysctl_mount_max``): a namespace of more mounts cannot
+exist on a default kernel, and the model takes about 7 s per row at this size."""
+
+
+def _live_row(cfg: RaceConfig) -> RaceRow:
+    from ..live.sandbox import SandboxError
+
+    try:
+        return run_race_live(cfg)
+    except (OSError, SandboxError) as e:
+        hint = " (fs.mount-max limits a namespace's mounts)" if getattr(e, "errno", None) == errno.ENOSPC else ""
+        raise RunError(f"race --live: the kernel row failed: {e}{hint}") from None
+
+
+@main.command(epilog=EXIT_STATUS_HELP)
+@click.option("--mounts", type=click.IntRange(1, MAX_RACE_MOUNTS), default=2000, show_default=True,
+              help=f"tmpfs mounts in the namespace (at most {MAX_RACE_MOUNTS:,}: fs.mount-max, "
+                   "the most a Linux mount namespace holds by default)")
 @click.option("--read-size", type=click.IntRange(1, 1 << 24), default=1024, show_default=True,
               help="bytes per read(2) (1024 is what stdio asks of /proc files)")
 @click.option("--seed", type=int, default=1, show_default=True, help="seed of the churn")
@@ -57,32 +75,29 @@ def _red(n: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help="print the rows as a JSON list")
 def race(mounts: int, read_size: int, seed: int, strategies: tuple[str, ...], semantics: tuple[str, ...],
          churn: int, long_every: int, live: bool, as_json: bool) -> None:
-    """One reader reads mountinfo to EOF while mounts come and go, for every strategy."""
+    """One reader reads mountinfo to EOF while mounts come and go, for every strategy.
+    Exit 1 when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."""
     if live:
         from ..live.sandbox import sandbox_unavailable
 
         why = sandbox_unavailable()
         if why is not None:
-            click.echo(f"mountcursor race --live: cannot run the kernel row here: {why}", err=True)
-            sys.exit(2)
+            raise RunError(f"race --live: cannot run the kernel row here: {why}")
     cfg = RaceConfig(mounts=mounts, read_size=read_size, seed=seed, churn=churn, long_every=long_every)
     strats = strategies or DEFAULT_STRATEGIES
     sems = tuple(dict.fromkeys(semantics_of(s) for s in semantics)) if semantics else SEMANTICS
     cells = [(s, sem) for s in strats for sem in sems]
     rows: list[RaceRow] = []
     t0 = time.perf_counter()
-    err = Console(stderr=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=err, transient=True,
-                  disable=as_json or not err.is_terminal) as bar:
-        task = bar.add_task("racing", total=len(cells))
+    with PhaseProgress("race", total=len(cells) + live) as bar:
         for s, sem in cells:
-            bar.update(task, description=f"{s} / {sem}")
-            rows.append(run_race(s, sem, cfg))
-            bar.advance(task)
+            bar.phase(f"{s} / {sem}")
+            rows.append(run_race(s, sem, cfg, on_phase=lambda what, s=s, sem=sem: bar.phase(f"{s} / {sem}: {what}")))
+            bar.advance()
         if live:
-            bar.update(task, description="the running kernel (sandbox)")
-            rows.append(run_race_live(cfg))
+            bar.phase("the running kernel (sandbox)")
+            rows.append(_live_row(cfg))
+            bar.advance()
     elapsed = time.perf_counter() - t0
     if as_json:
         click.echo(json.dumps([r.as_json() for r in rows], indent=1))
@@ -91,3 +106,4 @@ def race(mounts: int, read_size: int, seed: int, strategies: tuple[str, ...], se
         if not out.is_terminal:
             out = Console(width=150)
         out.print(_table(rows, cfg, elapsed))
+    sys.exit(EXIT_OK if all(r.ok for r in rows) else EXIT_FOUND)

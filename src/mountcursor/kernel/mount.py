@@ -6,7 +6,10 @@ vfsmount and the ``MNT_*`` flags, values as in 3.10 through 6.7; ``MNT_CURSOR``
 (``mnt_alloc_id``/``mnt_free_id``: the IDA hands out the *lowest free* id;
 ``mnt_id_unique``, a 64-bit id that only grows, starting above ``1 << 31``,
 since 6.8), ``fs/super.c`` (``get_anon_bdev``: anonymous devices ``0:N``,
-lowest free N).
+lowest free N from an IDA limited to ``(1 << MINORBITS) - 1``, ``EMFILE`` beyond;
+``free_anon_bdev`` from ``kill_anon_super``), ``include/linux/kdev_t.h`` (``MKDEV``,
+``MAJOR``/``MINOR`` of a 20-bit minor, which the proc files print; ``new_encode_dev``,
+the ``st_dev`` user space sees, where minors above 255 move to bits 20-31).
 
 The struct vfsmount fields are flattened into :class:`Mount` (``mnt_root``,
 ``mnt_sb``, ``mnt_flags``).  Dentries are modelled as byte paths inside their
@@ -20,6 +23,7 @@ equal to a brand-new mount, which is the "pointer reuse" of the review.
 
 from __future__ import annotations
 
+import errno
 import heapq
 from dataclasses import dataclass, field
 from typing import Optional
@@ -61,17 +65,52 @@ SB_LAZYTIME = 1 << 25
 MNT_UNIQUE_ID_OFFSET = 1 << 31
 
 
-class Ida:
-    """An IDA that always hands out the lowest free id >= ``start`` (``ida_alloc_min``)."""
+#: ``include/linux/kdev_t.h``: a ``dev_t`` inside the kernel is 12 bits of major over 20 of minor.
+MINORBITS = 20
+MINORMASK = (1 << MINORBITS) - 1
 
-    def __init__(self, start: int = 0) -> None:
+
+def MKDEV(major: int, minor: int) -> int:  # noqa: N802 - the kernel's name
+    return (major << MINORBITS) | minor
+
+
+def MAJOR(dev: int) -> int:  # noqa: N802
+    return dev >> MINORBITS
+
+
+def MINOR(dev: int) -> int:  # noqa: N802
+    return dev & MINORMASK
+
+
+def new_encode_dev(dev: int) -> int:
+    """The 32-bit ``dev_t`` user space sees (``stat``'s ``st_dev``): minor bits 0-7 low,
+    the major in bits 8-19, the rest of the minor above (``include/linux/kdev_t.h``)."""
+    major, minor = MAJOR(dev), MINOR(dev)
+    return (minor & 0xFF) | (major << 8) | ((minor & ~0xFF) << 12)
+
+
+def new_decode_dev(dev: int) -> int:
+    major = (dev & 0xFFF00) >> 8
+    minor = (dev & 0xFF) | ((dev >> 12) & 0xFFF00)
+    return MKDEV(major, minor)
+
+
+class Ida:
+    """An IDA that always hands out the lowest free id in ``[start, end]``
+    (``ida_alloc_range``; ``ida_alloc_min`` when ``end`` is None).  When every id of
+    the range is taken, :meth:`alloc` raises ``OSError(ENOSPC)`` as the IDA does."""
+
+    def __init__(self, start: int = 0, end: Optional[int] = None) -> None:
         self._next = start
+        self.end = end
         self._free: list[int] = []
 
     def alloc(self) -> int:
         if self._free:
             return heapq.heappop(self._free)
         n = self._next
+        if self.end is not None and n > self.end:
+            raise OSError(errno.ENOSPC, f"no free id left in the IDA (the last is {self.end})")
         self._next += 1
         return n
 
@@ -118,6 +157,8 @@ class SuperBlock:
     s_subtype: bytes = b""
     options: bytes = b""
     stats: Optional[bytes] = None
+    s_mounts: int = 0  # how many struct mounts use it (the kernel's sb->s_mounts list)
+    s_anon: bool = False  # s_dev came from get_anon_bdev(): freed when the last mount goes
 
     @property
     def major(self) -> int:

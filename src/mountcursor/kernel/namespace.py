@@ -31,7 +31,7 @@ from . import hooks
 from .list import ListHead, list_add_tail, list_del_init, list_for_each, list_for_each_continue
 from .locks import RwSemaphore, SpinLock
 from .mount import (
-    MNT_INTERNAL_FLAGS, MNT_SHARED, MNT_UNBINDABLE, FileSystemType, Ida, Mount, MountCache,
+    MINORMASK, MNT_INTERNAL_FLAGS, MNT_SHARED, MNT_UNBINDABLE, FileSystemType, Ida, Mount, MountCache,
     SuperBlock, mnt_is_cursor,
 )
 
@@ -76,10 +76,23 @@ class Kernel:
         self.namespace_sem = RwSemaphore("namespace_sem")
         self.event = 0
         self.mnt_cache = MountCache(reuse=slab_reuse)
-        self.anon_dev = Ida(start=20)  # get_anon_bdev(): 0:N, lowest free N
+        # get_anon_bdev(): 0:N, lowest free N up to MINORMASK (a booted system has used the first 19)
+        self.anon_dev = Ida(start=20, end=MINORMASK)
         self.group_ida = Ida(start=1)  # mnt_alloc_group_id()
         self.ns_lock_enabled = ns_lock
         self.namespaces: list[MountNamespace] = []
+
+    def get_anon_bdev(self) -> tuple[int, int]:
+        """``get_anon_bdev()`` (fs/super.c, 6.18): ``ida_alloc_range(&unnamed_dev_ida, 1,
+        (1 << MINORBITS) - 1)``; when the IDA is full, ``-ENOSPC`` becomes ``-EMFILE``."""
+        try:
+            return (0, self.anon_dev.alloc())
+        except OSError:
+            raise OSError(errno.EMFILE, "no anonymous device number left (get_anon_bdev)") from None
+
+    def free_anon_bdev(self, dev: tuple[int, int]) -> None:
+        """``free_anon_bdev()``, called by ``kill_anon_super`` when the superblock dies."""
+        self.anon_dev.free(dev[1])
 
     def create_namespace(self, with_rootfs: bool = True, root_fs: bytes = b"ext4",
                          root_source: bytes = b"/dev/vda", root_dev: tuple[int, int] = (254, 0),
@@ -237,6 +250,7 @@ class MountNamespace:
                     devname: Optional[bytes], flags: int = 0,
                     ids: Optional[tuple[int, int]] = None) -> Mount:
         mnt = self.kernel.mnt_cache.alloc_vfsmnt(devname, ids)
+        sb.s_mounts += 1
         mnt.mnt_sb = sb
         mnt.mnt_root = root
         mnt.mnt_flags = flags
@@ -283,6 +297,11 @@ class MountNamespace:
                 q.mnt_group_id == p.mnt_group_id for q in self._by_id.values()
             ):
                 self.kernel.group_ida.free(p.mnt_group_id)
+            sb = p.mnt_sb
+            if sb is not None:
+                sb.s_mounts -= 1
+                if sb.s_mounts == 0 and sb.s_anon:  # deactivate_super -> kill_anon_super
+                    self.kernel.free_anon_bdev(sb.s_dev)
             self.kernel.mnt_cache.free_vfsmnt(p)
         return victims
 
@@ -313,9 +332,10 @@ class MountNamespace:
         with self._namespace_lock(f"mount({target!r})"):
             where = self.lookup(target)
             if sb is None:
+                anon = dev is None
                 if dev is None:
-                    dev = (0, self.kernel.anon_dev.alloc())
-                sb = SuperBlock(FileSystemType(fstype), dev, sb_flags, subtype, options, stats)
+                    dev = self.kernel.get_anon_bdev()
+                sb = SuperBlock(FileSystemType(fstype), dev, sb_flags, subtype, options, stats, s_anon=anon)
             mnt = self._attach_new(where, root, sb, source, flags & ~MNT_INTERNAL_FLAGS, ids)
             self.touch_mnt_namespace()
             return mnt

@@ -22,13 +22,14 @@ import json
 import os
 import random
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ..format import parse_mountinfo
 from ..kernel import MNT_DETACH, open_proc
 from ..kernel.mirror import mount_like, namespace_from_table
 from ..kernel.procfs import POLLERR, POLLHUP, POLLPRI
 from ..live.sandbox import Sandbox
+from . import schema
 from .trace import read_json
 
 READ_SIZES = (1, 7, 50, 100, 1000, 1024, 4096, 8192, 65536)
@@ -115,6 +116,7 @@ def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy:
     """Play ``script`` on a fresh sandbox and its mirror (``strategy`` on ``semantics``: what
     this kernel runs, unless a test asks otherwise); stop at the first difference."""
     res = ScriptResult(script)
+    script = check_script([_op_json(op) for op in script])  # nothing outside the sandbox's directory
     with Sandbox(n=n_mounts) as sb:
         snap = sb.snapshot(method="listmount")
         uids = {e.mnt_id: e.unique_id for e in snap.table.entries}
@@ -179,13 +181,17 @@ def shrink_script(script: list[Op], n_mounts: int, budget: int = 80) -> list[Op]
     return best
 
 
-def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8) -> dict[str, Any]:
-    """Run ``scripts`` random scripts; the JSON shape of ``mountcursor diff-kernel --json``."""
+def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8,
+                on_script: Optional[Callable[[int, int], None]] = None) -> dict[str, Any]:
+    """Run ``scripts`` random scripts; the JSON shape of ``mountcursor diff-kernel --json``.
+    ``on_script(n, agreed)`` is called before script ``n`` (for progress)."""
     rng = random.Random(seed)
     agreed = 0
     first: Optional[dict[str, Any]] = None
     reads = 0
     for n in range(scripts):
+        if on_script is not None:
+            on_script(n, agreed)
         script = random_script(rng, length, n_mounts)
         r = run_script(script, n_mounts)
         reads += r.reads
@@ -210,25 +216,53 @@ def save_script(script: list[Op], path: str) -> None:
 
 
 class ScriptFileError(ValueError):
-    """A script file that cannot be read back."""
+    """A script file that cannot be read back, or does not fit the script schema."""
+
+
+MAX_SCRIPT_OPS = 100_000
+MAX_READ = 1 << 20
+MAX_LSEEK = 1 << 24
+
+#: Each operation and the checkers of its arguments.  Mount names are single file names,
+#: created in the sandbox's own directory (its private tmpfs): a script can name nothing
+#: outside it, so it can never create or unmount anything on the host.
+SCRIPT_OPS: dict[str, tuple[schema.Checker, ...]] = {
+    "read": (schema.integer(0, MAX_READ),),
+    "mount": (schema.name_in_dir,),
+    "umount": (schema.name_in_dir,),
+    "lazy": (schema.name_in_dir,),
+    "lseek": (schema.integer(0, MAX_LSEEK),),
+    "poll": (),
+    "reopen": (),
+}
+
+
+def check_op(raw: Any, where: str) -> Op:
+    """One operation of a script, checked against :data:`SCRIPT_OPS`."""
+    if not isinstance(raw, list) or not raw or raw[0] not in SCRIPT_OPS:
+        raise schema.SchemaError(f"{where}: expected one of {sorted(SCRIPT_OPS)} with its arguments, got {_short(raw)}")
+    args = SCRIPT_OPS[raw[0]]
+    if len(raw) != len(args) + 1:
+        raise schema.SchemaError(f"{where}: {raw[0]!r} takes {len(args)} argument(s), got {len(raw) - 1}")
+    return (raw[0], *(check(v, f"{where}[{i + 1}]") for i, (check, v) in enumerate(zip(args, raw[1:]))))
+
+
+def check_script(raw: Any) -> list[Op]:
+    """A whole script (a JSON list of operations), every operation checked before any runs."""
+    if not isinstance(raw, list):
+        raise schema.SchemaError("not a script (a JSON list of operations)")
+    if len(raw) > MAX_SCRIPT_OPS:
+        raise schema.SchemaError(f"{len(raw)} operations, more than the {MAX_SCRIPT_OPS} allowed")
+    return [check_op(op, f"operation {i}") for i, op in enumerate(raw)]
 
 
 def load_script(path: str) -> list[Op]:
     """Read a script saved by :func:`save_script` (or the ``script`` of ``--json`` output)."""
     raw = read_json(path, ScriptFileError)
     if isinstance(raw, dict):
-        raw = (raw.get("first_mismatch") or {}).get("script", raw.get("script"))
-    if not isinstance(raw, list):
-        raise ScriptFileError(f"{path}: not a script (a JSON list of operations)")
-    out: list[Op] = []
-    for i, op in enumerate(raw):
-        if not isinstance(op, list) or not op or op[0] not in _ARITY or len(op) != _ARITY[op[0]]:
-            raise ScriptFileError(f"{path}: operation {i}: expected one of {sorted(_ARITY)} with its "
-                                  f"arguments, got {op!r}")
-        kind = op[0]
-        arg = op[1:] if kind in ("read", "lseek", "poll", "reopen") else [os.fsencode(op[1])]
-        out.append((kind, *arg))
-    return out
-
-
-_ARITY = {"read": 2, "mount": 2, "umount": 2, "lazy": 2, "lseek": 2, "poll": 1, "reopen": 1}
+        mm = raw.get("first_mismatch")
+        raw = mm.get("script") if isinstance(mm, dict) else raw.get("script")
+    try:
+        return check_script(raw)
+    except schema.SchemaError as e:
+        raise ScriptFileError(f"{path}: {e}") from None

@@ -82,11 +82,15 @@ def _long_options(i: int, read_size: int) -> bytes:
 class _ModelBackend:
     """The race's namespace in the model."""
 
-    def __init__(self, strategy: str, semantics: str, cfg: RaceConfig) -> None:
+    def __init__(self, strategy: str, semantics: str, cfg: RaceConfig,
+                 on_phase: Optional[Callable[[str], None]] = None) -> None:
         self.strategy, self.semantics, self.cfg = strategy, semantics, cfg
         self.ns = Kernel().create_namespace()
         self.names: list[bytes] = []
+        tenth = max(cfg.mounts // 10, 10_000)
         for i in range(cfg.mounts):
+            if on_phase is not None and i % tenth == 0 and i:
+                on_phase(f"mounted {i} of {cfg.mounts}")
             name = b"/mnt/m%05d" % i
             opts = b",inode64"
             if cfg.long_every and i % cfg.long_every == cfg.long_every - 1:
@@ -168,12 +172,15 @@ def run_race_live(cfg: RaceConfig) -> RaceRow:
         return race_on(_SandboxBackend(sb, cfg.mounts), "kernel", os.uname().release, cfg)
 
 
-def run_race(strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
-    """Run the race for one strategy on one seq_file semantics of the model."""
-    return race_on(_ModelBackend(strategy, semantics, cfg), strategy, semantics, cfg)
+def run_race(strategy: str, semantics: str, cfg: RaceConfig,
+             on_phase: Optional[Callable[[str], None]] = None) -> RaceRow:
+    """Run the race for one strategy on one seq_file semantics of the model.
+    ``on_phase(text)`` hears of the steps of a long row (building, each tenth read)."""
+    return race_on(_ModelBackend(strategy, semantics, cfg, on_phase), strategy, semantics, cfg, on_phase)
 
 
-def race_on(be: Any, strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
+def race_on(be: Any, strategy: str, semantics: str, cfg: RaceConfig,
+            on_phase: Optional[Callable[[str], None]] = None) -> RaceRow:
     """The race against a backend (the model, or the running kernel in a sandbox)."""
     rng = random.Random(cfg.seed)
     names = list(be.names)
@@ -209,6 +216,8 @@ def race_on(be: Any, strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
         return None
 
     be.open()
+    tenth = max(len(table) // 10, 1 << 20)
+    mark = tenth
     out = bytearray()
     seen: set[bytes] = set()
     reads = 0
@@ -222,6 +231,9 @@ def race_on(be: Any, strategy: str, semantics: str, cfg: RaceConfig) -> RaceRow:
             eof = True
             break
         out += chunk
+        if on_phase is not None and len(out) >= mark:
+            on_phase(f"read {len(out) >> 10} KiB of about {len(table) >> 10} KiB")
+            mark += tenth
         scanned, new = _note_lines(out, scanned, seen)
         behind_pool += [n for n in new if n in remaining]
         remaining.difference_update(new)

@@ -14,12 +14,18 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..kernel.mount import Mount
+from ..kernel.iterators import STRATEGIES
+from ..kernel.seqfile import SEMANTICS
+from . import schema
 from .explorer import Explorer
 from .scenarios import MountSpec, Op, Scenario
-from .scheduler import Scheduler, Step
+from .scheduler import GRANULARITIES, Scheduler, Step
 from .world import Violation, World
 
 TRACE_VERSION = 1
+PROC_KINDS = ("mountinfo", "mounts", "mountstats")
+CHURN_KINDS = ("umount", "umount-lazy", "mount", "bind", "move")
+WALKER_KINDS = ("walk-local", "walk-visible", "walk-sync")
 
 
 @dataclass
@@ -150,26 +156,57 @@ class TraceFileError(ValueError):
     """A trace file that cannot be read back."""
 
 
-def trace_from_json(d: dict[str, Any], where: str = "trace") -> Trace:
+MAX_TRACE_MOUNTS = 1000
+MAX_TRACE_OPS = 1000
+MAX_TRACE_STEPS = 1_000_000
+
+
+def _op_path(v: Any, where: str) -> bytes:
+    return b"" if v == "" else schema.abs_path(v, where)
+
+
+_OP = schema.obj({"kind": schema.text(choices=CHURN_KINDS + WALKER_KINDS), "path": _op_path},
+                 optional={"to": _op_path})
+_TRACE = schema.obj(
+    {
+        "version": schema.integer(TRACE_VERSION, TRACE_VERSION),
+        "scenario": schema.obj(
+            {"name": schema.text(200),
+             "mounts": schema.array(schema.obj({"path": schema.abs_path,
+                                                "length": schema.text(choices=("short", "long", "page"))}),
+                                    MAX_TRACE_MOUNTS),
+             "readers": schema.array(schema.fixed(schema.text(choices=PROC_KINDS), schema.integer(0, 1 << 20)), 8, 1),
+             "churn": schema.array(_OP, MAX_TRACE_OPS)},
+            optional={"description": schema.text(), "max_reads": schema.integer(0, 1_000_000),
+                      "walker": schema.array(_OP, MAX_TRACE_OPS)}),
+        "strategy": schema.text(choices=tuple(STRATEGIES)),
+        "semantics": schema.text(choices=tuple(SEMANTICS)),
+        "granularity": schema.text(choices=GRANULARITIES),
+        "ns_lock": schema.boolean,
+        "path": schema.array(schema.integer(0, 15), MAX_TRACE_STEPS),
+    },
+    optional={"slab_reuse": schema.boolean, "faithful_sync": schema.boolean,
+              "violations": schema.array(schema.obj({"prop": schema.text(200), "message": schema.text()}), 100)},
+)
+def trace_from_json(d: Any, where: str = "trace") -> Trace:
+    """A :class:`Trace` from its JSON form, checked field by field first (:data:`_TRACE`)."""
+    if isinstance(d, dict) and "version" in d and d["version"] != TRACE_VERSION:
+        raise TraceFileError(f"{where}: unsupported trace version {d['version']!r} (want {TRACE_VERSION})")
     try:
-        if d.get("version") != TRACE_VERSION:
-            raise TraceFileError(f"{where}: unsupported trace version {d.get('version')!r} (want {TRACE_VERSION})")
-        s = d["scenario"]
-        sc = Scenario(
-            name=s["name"], description=s.get("description", ""), max_reads=int(s.get("max_reads", 0)),
-            mounts=tuple(MountSpec(os.fsencode(m["path"]), m["length"]) for m in s["mounts"]),
-            readers=tuple((str(k), int(n)) for k, n in s["readers"]),
-            churn=tuple(Op(o["kind"], os.fsencode(o["path"]), os.fsencode(o["to"])) for o in s["churn"]),
-            walker=tuple(Op(o["kind"], os.fsencode(o["path"]), os.fsencode(o["to"])) for o in s.get("walker", [])),
-        )
-        return Trace(sc, str(d["strategy"]), str(d["semantics"]), str(d["granularity"]), bool(d["ns_lock"]),
-                     bool(d.get("slab_reuse", True)), [int(x) for x in d["path"]],
-                     [Violation(v["prop"], v["message"]) for v in d.get("violations", [])],
-                     bool(d.get("faithful_sync", False)))
-    except TraceFileError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise TraceFileError(f"{where}: not a mountcursor trace ({type(e).__name__}: {e})") from None
+        v = _TRACE(d, "")
+    except schema.SchemaError as e:
+        raise TraceFileError(f"{where}: {e}") from None
+    s = v["scenario"]
+    op = (lambda o: Op(o["kind"], o["path"], o.get("to", b"")))
+    sc = Scenario(
+        name=s["name"], description=s.get("description", ""), max_reads=s.get("max_reads", 0),
+        mounts=tuple(MountSpec(m["path"], m["length"]) for m in s["mounts"]),
+        readers=tuple(s["readers"]), churn=tuple(op(o) for o in s["churn"]),
+        walker=tuple(op(o) for o in s.get("walker", [])),
+    )
+    return Trace(sc, v["strategy"], v["semantics"], v["granularity"], v["ns_lock"], v.get("slab_reuse", True),
+                 v["path"], [Violation(x["prop"], x["message"]) for x in v.get("violations", [])],
+                 v.get("faithful_sync", False))
 
 
 def save_trace(t: Trace, path: str) -> None:
@@ -181,15 +218,32 @@ def save_trace(t: Trace, path: str) -> None:
     os.replace(tmp, path)
 
 
+MAX_JSON_BYTES = 64 << 20
+"""The largest trace or script file read back (64 MiB): a replay file is data, not a stream."""
+
+
 def read_json(path: str, error: type[ValueError]) -> Any:
-    """A JSON file's contents; unreadable or malformed files raise ``error`` with one clear line."""
+    """A JSON file's contents; unreadable, oversized or malformed files raise ``error``
+    with one clear line naming the file (and the line and column, for bad JSON)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
+        with open(path, "rb") as f:
+            data = f.read(MAX_JSON_BYTES + 1)
     except OSError as e:
         raise error(f"{path}: {e.strerror}") from None
+    if len(data) > MAX_JSON_BYTES:
+        raise error(f"{path}: larger than {MAX_JSON_BYTES >> 20} MiB, too large for a mountcursor file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise error(f"{path}: byte {e.start}: not UTF-8 text, so not JSON") from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as e:
         raise error(f"{path}: line {e.lineno}, column {e.colno}: not JSON ({e.msg})") from None
+    except RecursionError:
+        raise error(f"{path}: nested too deeply for a mountcursor file") from None
+    except ValueError as e:  # e.g. an integer of more than 4300 digits
+        raise error(f"{path}: not a mountcursor file ({e})") from None
 
 
 def load_trace(path: str) -> Trace:
