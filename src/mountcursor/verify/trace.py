@@ -15,7 +15,7 @@ from typing import Any
 
 from ..kernel.mount import Mount
 from ..kernel.iterators import STRATEGIES
-from ..kernel.seqfile import SEMANTICS
+from ..kernel.seqfile import SEMANTICS_NAMES, semantics_of
 from . import schema
 from .explorer import Explorer
 from .scenarios import MountSpec, Op, Scenario
@@ -180,7 +180,7 @@ _TRACE = schema.obj(
             optional={"description": schema.text(), "max_reads": schema.integer(0, 1_000_000),
                       "walker": schema.array(_OP, MAX_TRACE_OPS)}),
         "strategy": schema.text(choices=tuple(STRATEGIES)),
-        "semantics": schema.text(choices=tuple(SEMANTICS)),
+        "semantics": schema.text(choices=SEMANTICS_NAMES),  # an alias (legacy/modern) too
         "granularity": schema.text(choices=GRANULARITIES),
         "ns_lock": schema.boolean,
         "path": schema.array(schema.integer(0, 15), MAX_TRACE_STEPS),
@@ -204,7 +204,7 @@ def trace_from_json(d: Any, where: str = "trace") -> Trace:
         readers=tuple(s["readers"]), churn=tuple(op(o) for o in s["churn"]),
         walker=tuple(op(o) for o in s.get("walker", [])),
     )
-    return Trace(sc, v["strategy"], v["semantics"], v["granularity"], v["ns_lock"], v.get("slab_reuse", True),
+    return Trace(sc, v["strategy"], semantics_of(v["semantics"]), v["granularity"], v["ns_lock"], v.get("slab_reuse", True),
                  v["path"], [Violation(x["prop"], x["message"]) for x in v.get("violations", [])],
                  v.get("faithful_sync", False))
 
