@@ -40,6 +40,29 @@ def test_drain_leftover_then_umount_next_58_omits_it() -> None:
     assert got["5.10+"] == b"m01.\nm02.\nm03.\n"
 
 
+def test_the_hand_checked_5_8_trace() -> None:
+    """docs/cursor-on-5.8.md: the issue's example on 4.19-5.9, call for call (the log that
+    was checked by hand against the 5.8 seq_read and m_start/m_next/m_stop)."""
+    ns = make_ns(3)
+    m = open_seq(ns, "cursor", "4.19-5.9")
+    log: list[object] = []
+    for n in (1, 4, None, 100, 100):
+        if n is None:
+            ns.umount(b"/m01")
+            log.append("umount /m01")
+            continue
+        k = len(m.calls)
+        log.append((n, m.read(n), m.calls[k:]))
+    assert log == [
+        (1, b"/", ["start(0) -> mnt1", "show(mnt1) 5B", "next(mnt1, 0) -> mnt2 pos=1", "stop(mnt2)"]),
+        (4, b"...\n", []),
+        "umount /m01",
+        (100, b"m02.\nm03.\n", ["start(1) -> mnt3", "show(mnt3) 5B", "next(mnt3, 1) -> mnt4 pos=2",
+                                "show(mnt4) 5B", "next(mnt4, 2) -> NULL pos=3", "stop(NULL)"]),
+        (100, b"", ["start(3) -> NULL", "stop(NULL)"]),
+    ]
+
+
 def test_zero_size_read_runs_the_iterator_on_4_19_only() -> None:
     """read(fd, buf, 0) at a record boundary: 4.19-5.9's seq_read runs start/show/next/stop
     and keeps m01 buffered (so m01 is still printed after its umount); 5.10+ returns at
