@@ -73,8 +73,8 @@ def test_hostile_option_values(sandbox):
     except OSError as err:
         pytest.skip(f"overlayfs on tmpfs unavailable here: {err}")
     entry = sandbox.snapshot().table.by_id(facts.mnt_id)
-    assert entry.option("upperdir") == sandbox.path(upper)
-    assert entry.option("lowerdir") == sandbox.path(b"lower")
+    assert entry.option("upperdir").value == sandbox.path(upper)
+    assert entry.option("lowerdir").value == sandbox.path(b"lower")
     assert entry.source == b"ov,er=lay"
     assert b"upperdir=" + sandbox.path(b"up\\054per=x\\040y\\011z#") in entry.fs_options
 

@@ -80,7 +80,7 @@ def test_awatch_from_outside(sandbox):
 def test_cli_watch_json_lines(sandbox):
     timer = threading.Timer(0.6, lambda: sandbox.mount_tmpfs(b"cli"))
     timer.start()
-    result = CliRunner().invoke(main, ["watch", "-N", str(sandbox.pid), "--json", "--count", "1", "--timeout", "5"])
+    result = CliRunner().invoke(main, ["watch", "-N", str(sandbox.pid), "--json", "--count", "1", "--timeout", "5000"])
     timer.join()
     assert result.exit_code == 0, result.output
     event = json.loads(result.stdout)
@@ -95,7 +95,7 @@ def test_cli_watch_json_lines(sandbox):
         (["list", "-N", "abc"], "mountcursor: -N/--pid expects a process id, got 'abc'"),
         (["tree", "-o", "BOGUS"], "mountcursor: unknown column: BOGUS"),
         (["list", "--json", "--raw"], "mountcursor: --json and --raw cannot be used together"),
-        (["watch", "-N", "999999999", "--timeout", "1"], "mountcursor: process 999999999 does not exist"),
+        (["watch", "-N", "999999999", "--timeout", "1000"], "mountcursor: process 999999999 does not exist"),
     ],
 )
 def test_errors_are_one_line_exit_2(args, message):

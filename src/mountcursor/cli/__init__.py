@@ -25,9 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
                      "when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."),
     "tree": ("live_cmds", "The mount table as findmnt's tree (children by id; unreachable mounts at top)."),
-    "watch": ("live_cmds", "Print mount, umount, move, remount and propagation events as they happen (like "
-                           "``findmnt --poll``; the raw-escaped fields are ACTION TARGET SOURCE FSTYPE OPTIONS, "
-                           "then old-target= or old-options=)."),
+    "watch": ("watch_cmd", "Print mount, umount, remount and move events as they happen (like ``findmnt "
+                           "--poll``)."),
 }
 """Command name -> (module in this package, first paragraph of its help)."""
 

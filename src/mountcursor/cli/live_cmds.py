@@ -1,10 +1,9 @@
-"""``mountcursor list``, ``tree`` and ``watch``: the live mount table, findmnt-style.
+"""``mountcursor list`` and ``tree``: the live mount table, findmnt-style (``watch`` is in
+:mod:`mountcursor.cli.watch_cmd`).
 
     mountcursor list  [-o COLS] [-t TYPES] [-O OPTS] [-S SOURCE] [-T PATH]
                       [-F FILE | -N PID] [--json | --raw] [--method M] [--consistency C]
     mountcursor tree  (the same options; findmnt's tree, ``children`` in JSON)
-    mountcursor watch [-N PID] [--source auto|poll|fanotify] [--json] [--timeout S]
-                      [--first-only] [--count N] [--interval S]
 
 Exit status: 0 when something was printed, 1 when nothing matched (as findmnt),
 2 on an error (one line on stderr, never a traceback).
@@ -17,7 +16,6 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import click
 
@@ -27,9 +25,6 @@ from ..live.findmnt import COLUMNS, Node, column_value, parse_columns, to_json, 
 from ..live.reader import InconsistentSnapshotError, snapshot
 from ..live.table import MountTable, match_fstype, match_options, normalize_target
 from . import main
-
-if TYPE_CHECKING:
-    from ..live.diff import MountEvent
 
 # ---- errors -------------------------------------------------------------------------
 
@@ -116,7 +111,7 @@ def _matcher(table: MountTable, types, options, source, target, live: bool) -> C
         checks.append(lambda e: id(e) in ids)
     if target:
         path = os.path.realpath(target) if live else target
-        holder = table.mount_of(normalize_target(path))
+        holder = table.mount_of(normalize_target(path), lexical=True)  # resolved above if live
         where = holder.target if holder is not None else None
         checks.append(lambda e: e.target == where)
     if not checks:
@@ -225,66 +220,3 @@ def list_cmd(**kwargs) -> None:
 def tree_cmd(**kwargs) -> None:
     """The mount table as findmnt's tree (children by id; unreachable mounts at top)."""
     _run_table(True, **kwargs)
-
-
-# ---- watch --------------------------------------------------------------------------
-
-_WATCH_COLUMNS = ("TARGET", "SOURCE", "FSTYPE", "OPTIONS")
-
-
-def _event_json(ev: MountEvent) -> dict:
-    e = ev.entry
-    row: dict = {"action": ev.action}
-    row.update({name.lower(): column_value(e, name) for name in (*_WATCH_COLUMNS, "ID", "UNIQ-ID")})
-    row["old-target"] = os.fsdecode(ev.old.target) if ev.action in ("move", "umount") and ev.old else None
-    row["old-options"] = os.fsdecode(ev.old.options) if ev.action in ("remount", "umount") and ev.old else None
-    return row
-
-
-def _event_line(ev: MountEvent) -> str:
-    e = ev.entry
-    cells = [ev.action] + [_cell(e, c, True) for c in _WATCH_COLUMNS]
-    if ev.action == "move" and ev.old is not None:
-        cells.append("old-target=" + _safe(os.fsdecode(ev.old.target), True))
-    if ev.action == "remount" and ev.old is not None:
-        cells.append("old-options=" + _safe(os.fsdecode(ev.old.options), True))
-    return " ".join(cells)
-
-
-@main.command("watch")
-@click.option("-N", "--pid", metavar="PID", help="Watch the mount table of process PID.")
-@click.option("--source", "source", type=click.Choice(["auto", "poll", "fanotify"]), default="auto",
-              show_default=True, help="poll(POLLPRI) on mountinfo, or fanotify mount events (6.15+, root).")
-@click.option("-J", "--json", "as_json", is_flag=True, help="One JSON object per event.")
-@click.option("-w", "--timeout", type=float, metavar="SECONDS", help="Stop after this long.")
-@click.option("-f", "--first-only", is_flag=True, help="Stop after the first batch of events.")
-@click.option("--count", type=int, metavar="N", help="Stop after N events.")
-@click.option("--interval", type=float, default=0.1, show_default=True, metavar="SECONDS",
-              help="Re-read the table at most this often.")
-@_one_line_errors
-def watch_cmd(pid, source, as_json, timeout, first_only, count, interval) -> None:
-    """Print mount, umount, move, remount and propagation events as they happen
-    (like ``findmnt --poll``; the raw-escaped fields are ACTION TARGET SOURCE FSTYPE
-    OPTIONS, then old-target= or old-options=)."""
-    from ..live.watch import watch  # here: list and tree need not load it
-
-    target: int | str = "self"
-    if pid is not None:
-        if not pid.isdigit():
-            raise ValueError(f"-N/--pid expects a process id, got {pid!r}")
-        target = int(pid)
-    seen = 0
-    noted = False
-    for batch in watch(target, source=source, timeout=timeout, min_interval=interval):  # type: ignore[arg-type]
-        if batch.note and not noted:
-            click.echo(f"mountcursor: {batch.note}", err=True)
-            noted = True
-        for ev in batch.events:
-            _write((json.dumps(_event_json(ev), ensure_ascii=False) if as_json else _event_line(ev)) + "\n")
-            seen += 1
-            if count is not None and seen >= count:
-                return
-        if first_only:
-            return
-    if not seen:
-        sys.exit(1)

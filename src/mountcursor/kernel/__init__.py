@@ -9,6 +9,8 @@ module                 kernel file / functions it follows
                        ``MNT_*`` flags, ``mnt_alloc_id``, the ``mnt_cache`` slab
 :mod:`.namespace`      ``fs/namespace.c``: mount/bind/move/umount, ``event``,
                        ``mnt_list_next``, the 6.8+ id-ordered tree
+:mod:`.pnode`          ``fs/pnode.c`` (6.18): peer groups, slaves,
+                       ``propagate_mnt``, ``propagate_umount``
 :mod:`.seqfile`        ``fs/seq_file.c``: ``seq_read`` (3.10 and 4.19+/5.10+),
                        ``traverse``, ``seq_lseek``
 :mod:`.iterators`      ``mounts_op`` (``m_start``/``m_next``/``m_stop``) per version

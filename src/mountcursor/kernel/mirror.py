@@ -21,6 +21,7 @@ from .mount import (
     MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_NOSYMFOLLOW, MNT_READONLY,
     MNT_RELATIME, MNT_SHARED, MNT_UNBINDABLE, SB_RDONLY, FileSystemType, Mount, SuperBlock,
 )
+from . import pnode
 from .namespace import Kernel, MountNamespace, Path, _join
 
 _FLAGS = {b"ro": MNT_READONLY, b"nosuid": MNT_NOSUID, b"nodev": MNT_NODEV, b"noexec": MNT_NOEXEC,
@@ -79,6 +80,7 @@ def namespace_from_table(records: list[MountInfoRecord], unique_ids: dict[int, i
     made: dict[int, Mount] = {top.parent_id: hidden}
     mps: dict[int, bytes] = {top.parent_id: b"/"}
     sbs: dict[tuple[int, int], SuperBlock] = {}
+    linked: list[tuple[Mount, MountInfoRecord]] = []
     for rec in sorted(records, key=lambda r: unique_ids[r.mnt_id]):
         parent = made.get(rec.parent_id)
         if parent is None:
@@ -86,25 +88,48 @@ def namespace_from_table(records: list[MountInfoRecord], unique_ids: dict[int, i
         where = Path(parent, b"/" if parent is hidden else _dentry(parent, mps[rec.parent_id], rec.mount_point))
         mnt = ns._attach_new(where, rec.root, _superblock(rec, sbs), rec.source, mnt_flags_of(rec),
                              ids=(rec.mnt_id, unique_ids[rec.mnt_id]))
-        _propagation(k, mnt, rec)
         made[rec.mnt_id] = mnt
+        linked.append((mnt, rec))
         mps[rec.mnt_id] = rec.mount_point
         if rec is top:
             ns.root = Path(mnt, rec.root if rec.root == b"/" else mnt.mnt_root)
+    _propagation(k, linked)
     return ns
 
 
-def _propagation(k: Kernel, mnt: Mount, rec: MountInfoRecord) -> None:
-    if rec.shared is not None:
+def _propagation(k: Kernel, made: list[tuple[Mount, MountInfoRecord]]) -> None:
+    """The peer groups and masters the table prints, as ``fs/pnode.c`` structures.
+
+    Mounts printing ``shared:N`` form one ring of peers (in unique-id order: the real
+    ring order is history the table does not show) and take N from the group IDA.
+    ``master:N`` makes the mount a slave of the first mount of group N in the table,
+    or of a stand-in mount outside every namespace when group N has none here."""
+    groups: dict[int, Mount] = {}
+    for mnt, rec in made:
+        if rec.unbindable:
+            mnt.mnt_flags |= MNT_UNBINDABLE
+        if rec.shared is None:
+            continue
         mnt.mnt_flags |= MNT_SHARED
         mnt.mnt_group_id = rec.shared
-    if rec.master is not None:
-        master = Mount(-2)
-        master.freed = False
-        master.mnt_group_id = rec.master
+        first = groups.setdefault(rec.shared, mnt)
+        if first is mnt:
+            k.group_ida.take(rec.shared)
+        else:
+            pnode._list_add(mnt.mnt_share, first.mnt_share.prev)
+    for mnt, rec in made:
+        if rec.master is None:
+            continue
+        master = groups.get(rec.master)
+        if master is None:
+            master = Mount(-2)  # stands for the peer group outside the table
+            master.freed = False
+            master.mnt_group_id = rec.master
+            master.mnt_flags |= MNT_SHARED
+            groups[rec.master] = master
+            k.group_ida.take(rec.master)
         mnt.mnt_master = master
-    if rec.unbindable:
-        mnt.mnt_flags |= MNT_UNBINDABLE
+        pnode.hlist_add_head(mnt, master)
 
 
 def mount_like(ns: MountNamespace, rec: MountInfoRecord, unique_id: int) -> Mount:

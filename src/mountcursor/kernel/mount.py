@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import errno
 import heapq
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -44,6 +45,11 @@ MNT_WRITE_HOLD = 0x200
 MNT_SHARED = 0x1000
 MNT_UNBINDABLE = 0x2000
 MNT_INTERNAL = 0x4000
+MNT_LOCK_ATIME = 0x040000
+MNT_LOCK_NOEXEC = 0x080000
+MNT_LOCK_NOSUID = 0x100000
+MNT_LOCK_NODEV = 0x200000
+MNT_LOCK_READONLY = 0x400000
 MNT_LOCKED = 0x800000
 MNT_DOOMED = 0x1000000
 MNT_SYNC_UMOUNT = 0x2000000
@@ -53,6 +59,13 @@ MNT_CURSOR = 0x10000000  # the cursor patch
 MNT_INTERNAL_FLAGS = (
     MNT_SHARED | MNT_WRITE_HOLD | MNT_INTERNAL | MNT_DOOMED | MNT_SYNC_UMOUNT | MNT_MARKED | MNT_CURSOR
 )
+MNT_ATIME_MASK = MNT_NOATIME | MNT_NODIRATIME | MNT_RELATIME
+
+# fs/mount.h (6.18): mnt_t_flags, changed only under namespace_sem.  The model keeps
+# T_SHARED / T_UNBINDABLE as MNT_SHARED / MNT_UNBINDABLE in mnt_flags (where 3.10-6.17
+# kept them, and what show_mountinfo reads); T_MARKED and T_UMOUNT_CANDIDATE live here.
+T_MARKED = 4
+T_UMOUNT_CANDIDATE = 8
 
 # include/linux/fs.h: superblock flags shown by show_sb_opts()
 SB_RDONLY = 1
@@ -104,8 +117,13 @@ class Ida:
         self._next = start
         self.end = end
         self._free: list[int] = []
+        #: ids another kernel handed out, to be given in this order by the next alloc()
+        #: calls (a model mirroring a real kernel whose IDA is shared with other namespaces)
+        self.imposed: deque[int] = deque()
 
     def alloc(self) -> int:
+        if self.imposed:
+            return self.take(self.imposed.popleft())
         if self._free:
             return heapq.heappop(self._free)
         n = self._next
@@ -149,6 +167,9 @@ class SuperBlock:
     ``options`` is what ``sb->s_op->show_options`` appends (``b",size=1024k"``),
     already escaped by the filesystem, as the kernel prints it.
     ``stats`` is what ``show_stats`` prints in mountstats (NFS), or None.
+    ``empty_dirs`` are the directories that are permanently empty
+    (``is_empty_dir_inode``: ``make_empty_dir_inode`` mount points such as sysfs's
+    ``/fs/cgroup`` or proc's ``/sys/fs/binfmt_misc``).
     """
 
     s_type: FileSystemType
@@ -159,6 +180,7 @@ class SuperBlock:
     stats: Optional[bytes] = None
     s_mounts: int = 0  # how many struct mounts use it (the kernel's sb->s_mounts list)
     s_anon: bool = False  # s_dev came from get_anon_bdev(): freed when the last mount goes
+    empty_dirs: frozenset[bytes] = frozenset()
 
     @property
     def major(self) -> int:
@@ -181,7 +203,8 @@ class Mount:
     __slots__ = (
         "mnt_list", "mnt_parent", "mnt_mountpoint", "mnt_root", "mnt_sb", "mnt_flags",
         "mnt_id", "mnt_id_unique", "mnt_group_id", "mnt_master", "mnt_devname", "mnt_ns",
-        "mnt_children", "slot", "generation", "freed",
+        "mnt_children", "mnt_share", "mnt_slave_list", "mnt_slave", "mnt_t_flags", "overmount",
+        "slot", "generation", "freed",
     )
 
     def __init__(self, slot: int) -> None:
@@ -204,6 +227,13 @@ class Mount:
         self.mnt_devname: Optional[bytes] = None
         self.mnt_ns: object = None
         self.mnt_children: dict[Mount, None] = {}  # an ordered set (the kernel's mnt_mounts list)
+        # propagation (fs/mount.h, 6.18): the peer ring, the slaves (an hlist: first = head),
+        # and which mount's mnt_slave_list holds this one (None: hlist_unhashed(&mnt_slave))
+        self.mnt_share = ListHead(self, "mnt_share")
+        self.mnt_slave_list: list[Mount] = []
+        self.mnt_slave: Optional[Mount] = None
+        self.mnt_t_flags = 0
+        self.overmount: Optional[Mount] = None  # the child mounted on mnt_root (6.17+)
 
     def __repr__(self) -> str:
         if self.mnt_flags & MNT_CURSOR:
@@ -251,6 +281,8 @@ class MountCache:
     _free: list[Mount] = field(default_factory=list)
     _slots: int = 0
     allocated: int = 0
+    #: (mnt_id, mnt_id_unique) pairs a real kernel gave, taken in order by the next allocations
+    imposed: deque[tuple[int, int]] = field(default_factory=deque)
 
     def alloc_vfsmnt(self, devname: Optional[bytes], ids: Optional[tuple[int, int]] = None) -> Mount:
         """``alloc_vfsmnt()``: an object from the slab, a fresh mnt_id and mnt_id_unique.
@@ -263,6 +295,8 @@ class MountCache:
         mnt._clear()
         mnt.freed = False
         mnt.generation += 1
+        if ids is None and self.imposed:
+            ids = self.imposed.popleft()
         if ids is None:
             mnt.mnt_id = self.ida.alloc()
             self.last_unique += 1

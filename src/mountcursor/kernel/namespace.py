@@ -1,9 +1,10 @@
 """The kernel and its mount namespaces: mount, bind, move, umount, propagation flags, events.
 
 Kernel: ``fs/namespace.c`` (``namespace_sem``, ``event``, ``touch_mnt_namespace``,
-``__touch_mnt_namespace``, ``commit_tree``/``mnt_add_to_ns``, ``umount_tree``,
-``do_umount``, ``do_move_mount``, ``do_change_type``, ``do_remount``,
-``mnt_list_next``), ``fs/pnode.c`` (peer groups: ``mnt_group_id``, ``mnt_master``).
+``__touch_mnt_namespace``, ``clone_mnt``, ``copy_tree``, ``commit_tree``/``mnt_add_to_ns``,
+``attach_recursive_mnt``, ``invent_group_ids``, ``umount_tree``, ``do_umount``,
+``do_loopback``, ``do_move_mount``, ``do_change_type``, ``do_remount``, ``mnt_list_next``),
+``fs/pnode.c`` through :mod:`.pnode`.
 
 One model namespace keeps *both* structures the kernel has had over time:
 ``ns.list`` (the ``list_head`` of 3.10 to 6.7, which the cursors live in) and
@@ -12,11 +13,13 @@ One model namespace keeps *both* structures the kernel has had over time:
 in-order successor).  Writers update both under ``namespace_sem`` held for
 write, so one namespace serves every iteration strategy.
 
-Simplifications (stated, not hidden): propagation is modelled as the state the
-proc files print (shared/master/unbindable flags and group ids); a mount made
-under a shared mount is *not* copied to its peers.  Unmounted mounts are freed
-at once (no open files or RCU delay keep them), which is what lets the slab
-hand the same object to the next mount.
+Mounts, binds, moves and unmounts propagate as in Linux 6.18
+(``attach_recursive_mnt``, ``clone_mnt``, ``copy_tree``, ``umount_tree``; the
+propagation graph itself is :mod:`.pnode`).  Simplifications (stated, not hidden):
+unmounted mounts are freed at once (no open files or RCU delay keep them), which
+is what lets the slab hand the same object to the next mount; there are no
+reference counts (a mount is busy only with children), no user namespaces
+(nothing locks mounts unless a test sets ``MNT_LOCKED``) and no ``fs.mount-max``.
 """
 
 from __future__ import annotations
@@ -27,12 +30,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from . import hooks
+from . import hooks, pnode
 from .list import ListHead, list_add_tail, list_del_init, list_for_each, list_for_each_continue
 from .locks import RwSemaphore, SpinLock
 from .mount import (
-    MINORMASK, MNT_INTERNAL_FLAGS, MNT_SHARED, MNT_UNBINDABLE, FileSystemType, Ida, Mount, MountCache,
-    SuperBlock, mnt_is_cursor,
+    MINORMASK, MNT_INTERNAL_FLAGS, MNT_LOCKED, MNT_UMOUNT, MNT_UNBINDABLE, FileSystemType, Ida,
+    Mount, MountCache, SuperBlock, mnt_is_cursor,
 )
 
 # include/uapi/linux/mount.h: umount2() flags
@@ -59,6 +62,42 @@ def _dirname(dentry: bytes) -> tuple[bytes, bytes]:
 
 def _is_under(dentry: bytes, root: bytes) -> bool:
     return root == b"/" or dentry == root or dentry.startswith(root.rstrip(b"/") + b"/")
+
+
+class next_mnt:
+    """The ``next_mnt(p, root)`` walk of a mount tree: ``root`` and everything below it,
+    depth first in ``mnt_mounts`` order.  ``skip_mnt_tree()`` skips what lies below the
+    mount last returned (``copy_tree``'s unbindable subtrees)."""
+
+    def __init__(self, root: Mount) -> None:
+        self._stack = [root]
+        self._last: Optional[Mount] = None
+        self._skip = False
+
+    def __iter__(self) -> "next_mnt":
+        return self
+
+    def __next__(self) -> Mount:
+        if self._last is not None and not self._skip:
+            self._stack.extend(reversed(self._last.mnt_children))
+        self._skip = False
+        if not self._stack:
+            raise StopIteration
+        self._last = self._stack.pop()
+        return self._last
+
+    def skip_mnt_tree(self) -> None:
+        self._skip = True
+
+
+def _tree_attach(mnt: Mount, parent: Mount, mp: bytes) -> None:
+    """``attach_mnt`` inside a tree that is not in a namespace yet (``copy_tree``): parent,
+    mount point, ``mnt_mounts`` and ``overmount``; the hash entry comes with ``commit_tree``."""
+    mnt.mnt_parent = parent
+    mnt.mnt_mountpoint = mp
+    if mp == parent.mnt_root:
+        parent.overmount = mnt
+    parent.mnt_children[mnt] = None
 
 
 @dataclass(frozen=True)
@@ -184,17 +223,35 @@ class MountNamespace:
         return there[-1] if there else None
 
     def _hash_add(self, mnt: Mount) -> None:
-        mnt.mnt_parent.mnt_children[mnt] = None
-        self._hash.setdefault((mnt.mnt_parent, mnt.mnt_mountpoint), []).append(mnt)
+        """``make_visible``: into the parent's ``mnt_mounts`` (tail) and the hash; a mount on
+        the parent's root becomes its ``overmount``."""
+        parent = mnt.mnt_parent
+        if mnt.mnt_mountpoint == parent.mnt_root:
+            parent.overmount = mnt
+        parent.mnt_children[mnt] = None
+        self._hash.setdefault((parent, mnt.mnt_mountpoint), []).append(mnt)
 
-    def _hash_del(self, mnt: Mount) -> None:
-        """Detach ``mnt`` from its parent (``umount_mnt``/``unhash_mnt``)."""
-        del mnt.mnt_parent.mnt_children[mnt]
-        key = (mnt.mnt_parent, mnt.mnt_mountpoint)
+    def _unhash(self, mnt: Mount) -> None:
+        parent = mnt.mnt_parent
+        parent.mnt_children.pop(mnt, None)
+        key = (parent, mnt.mnt_mountpoint)
         there = self._hash[key]
         there.remove(mnt)
         if not there:
             del self._hash[key]
+
+    def _hash_del(self, mnt: Mount) -> None:
+        """Detach ``mnt`` from its parent (``__umount_mnt``/``unhash_mnt``)."""
+        if mnt.mnt_parent.overmount is mnt:
+            mnt.mnt_parent.overmount = None
+        self._unhash(mnt)
+
+    def mnt_change_mountpoint(self, parent: Mount, mp: bytes, mnt: Mount) -> None:
+        """``mnt_change_mountpoint``: move ``mnt`` onto ``mp`` of ``parent``."""
+        self._unhash(mnt)
+        mnt.mnt_parent = parent
+        mnt.mnt_mountpoint = mp
+        self._hash_add(mnt)
 
     def _follow(self, mnt: Mount, dentry: bytes) -> Path:
         while True:
@@ -258,7 +315,8 @@ class MountNamespace:
         return mnt
 
     def _attach(self, mnt: Mount, where: Optional[Path]) -> None:
-        """``attach_mnt`` + ``commit_tree`` / ``mnt_add_to_ns``: tail of the list, into the id tree."""
+        """``attach_mnt`` + ``commit_tree`` / ``mnt_add_to_ns`` without propagation (the
+        namespace's first mounts, a mirrored table): tail of the list, into the id tree."""
         if where is None:
             mnt.mnt_parent = mnt
             mnt.mnt_mountpoint = mnt.mnt_root
@@ -266,37 +324,153 @@ class MountNamespace:
             mnt.mnt_parent = where.mnt
             mnt.mnt_mountpoint = where.dentry
             self._hash_add(mnt)
+        self._add_to_ns(mnt)
+
+    def move_from_ns(self, mnt: Mount) -> None:
+        """``move_from_ns``: out of the list and the id tree (``mnt_ns`` stays until later)."""
+        list_del_init(mnt.mnt_list)
+        i = bisect.bisect_left(self._ids, mnt.mnt_id_unique)
+        del self._ids[i]
+        del self._by_id[mnt.mnt_id_unique]
+
+    def clone_mnt(self, old: Mount, root: bytes, flag: int) -> Mount:
+        """``clone_mnt`` (6.18): a new mount of ``old``'s superblock at ``root``.  Unless
+        ``CL_SLAVE``/``CL_PRIVATE`` it keeps ``old``'s peer group (and joins its ring); with
+        ``CL_SLAVE`` it becomes a slave of ``old`` (if ``old`` has a group), otherwise a
+        slave of ``old``'s master, right behind ``old``; ``CL_MAKE_SHARED`` without a group
+        allocates one.  ``T_SHARED``/``T_UNBINDABLE`` are not copied."""
+        mnt = self.kernel.mnt_cache.alloc_vfsmnt(old.mnt_devname)
+        mnt.mnt_flags = old.mnt_flags & ~(MNT_INTERNAL_FLAGS | MNT_UNBINDABLE)
+        mnt.mnt_group_id = 0 if flag & (pnode.CL_SLAVE | pnode.CL_PRIVATE) else old.mnt_group_id
+        if flag & pnode.CL_MAKE_SHARED and not mnt.mnt_group_id:
+            pnode.mnt_alloc_group_id(self.kernel, mnt)
+        if mnt.mnt_group_id:
+            pnode.set_mnt_shared(mnt)
+        mnt.mnt_sb = old.mnt_sb
+        if old.mnt_sb is not None:
+            old.mnt_sb.s_mounts += 1
+        mnt.mnt_root = root
+        mnt.mnt_mountpoint = root
+        mnt.mnt_parent = mnt
+        if flag & pnode.CL_PRIVATE:
+            return mnt
+        if pnode.peers(mnt, old):
+            pnode._list_add(mnt.mnt_share, old.mnt_share)
+        if flag & pnode.CL_SLAVE and old.mnt_group_id:
+            pnode.hlist_add_head(mnt, old)
+            mnt.mnt_master = old
+        elif old.mnt_master is not None:
+            pnode.hlist_add_behind(mnt, old)
+            mnt.mnt_master = old.mnt_master
+        return mnt
+
+    def copy_tree(self, src_root: Mount, dentry: bytes, flag: int) -> Mount:
+        """``copy_tree``: clone ``src_root`` at ``dentry`` and, depth first in ``mnt_mounts``
+        order, every mount below it whose top-level ancestor sits under ``dentry``;
+        unbindable subtrees are skipped (the root itself: ``EINVAL``)."""
+        if not flag & pnode.CL_COPY_UNBINDABLE and src_root.mnt_flags & MNT_UNBINDABLE:
+            raise OSError(errno.EINVAL, "copy_tree of an unbindable mount")
+        res = self.clone_mnt(src_root, dentry, flag)
+        copies = {src_root: res}
+        for child in list(src_root.mnt_children):
+            if not _is_under(child.mnt_mountpoint, dentry):
+                continue
+            walk = next_mnt(child)
+            for src in walk:
+                if not flag & pnode.CL_COPY_UNBINDABLE and src.mnt_flags & MNT_UNBINDABLE:
+                    walk.skip_mnt_tree()
+                    continue
+                dst = self.clone_mnt(src, src.mnt_root, flag)
+                if src.mnt_flags & MNT_LOCKED:
+                    dst.mnt_flags |= MNT_LOCKED
+                copies[src] = dst
+                _tree_attach(dst, copies[src.mnt_parent], src.mnt_mountpoint)
+        return res
+
+    def commit_tree(self, mnt: Mount) -> None:
+        """``commit_tree`` (6.18): every mount of the tree not yet in a namespace goes into
+        this one (list tail and id tree, depth first), ``mnt`` becomes visible under its
+        parent, and ``touch_mnt_namespace``."""
+        if mnt.mnt_ns is None:
+            walk = next_mnt(mnt)
+            for m in walk:
+                if m.mnt_ns is not None:
+                    walk.skip_mnt_tree()
+                    continue
+                self._add_to_ns(m)
+                if m is not mnt:
+                    self._hash.setdefault((m.mnt_parent, m.mnt_mountpoint), []).append(m)
+        self._hash_add(mnt)
+        self.touch_mnt_namespace()
+
+    def _add_to_ns(self, mnt: Mount) -> None:
+        """``mnt_add_to_ns`` (and, for the 3.10-6.7 list, the tail of ``ns->list``)."""
         mnt.mnt_ns = self
         list_add_tail(mnt.mnt_list, self.list)
         bisect.insort(self._ids, mnt.mnt_id_unique)
         self._by_id[mnt.mnt_id_unique] = mnt
 
-    def _subtree(self, mnt: Mount) -> list[Mount]:
-        out = [mnt]
-        i = 0
-        while i < len(out):
-            out.extend(out[i].mnt_children)
-            i += 1
-        return out
+    def attach_recursive_mnt(self, source_mnt: Mount, dest_mnt: Mount, dest_mp: bytes) -> None:
+        """``attach_recursive_mnt`` (6.18).  Under a shared ``dest_mnt`` every mount of the
+        source tree gets a peer group (``invent_group_ids``), ``propagate_mnt`` makes a copy
+        for each mount receiving propagation, and the source tree becomes shared.  The
+        source is committed first, then the copies newest first; a copy landing where a
+        mount already sits slides under it (``mnt_change_mountpoint``)."""
+        moving = source_mnt.mnt_parent is not source_mnt
+        top = source_mnt
+        while top.overmount is not None:
+            top = top.overmount
+        root_mp = top.mnt_root
+        tree_list: list[Mount] = []
+        if pnode.IS_MNT_SHARED(dest_mnt):
+            self.invent_group_ids(source_mnt, True)
+            pnode.propagate_mnt(self, dest_mnt, dest_mp, source_mnt, tree_list)
+            for p in next_mnt(source_mnt):
+                pnode.set_mnt_shared(p)
+        if moving:
+            self._hash_del(source_mnt)
+            source_mnt.mnt_parent = source_mnt
+        pnode.mnt_set_mountpoint(dest_mnt, dest_mp, source_mnt)
+        for child in [source_mnt] + tree_list[::-1]:
+            q = self._child_on(child.mnt_parent, child.mnt_mountpoint)
+            if q is not None:
+                r = child
+                while r.overmount is not None:
+                    r = r.overmount
+                self.mnt_change_mountpoint(r, root_mp, q)
+            child.mnt_parent.mnt_ns.commit_tree(child)  # type: ignore[union-attr]
 
-    def umount_tree(self, mnt: Mount) -> list[Mount]:
-        """``umount_tree()``: take ``mnt`` and everything under it out of the namespace and free them."""
-        victims = self._subtree(mnt)
-        for p in victims:  # unhash all of them: a freed object comes back from the slab
+    def invent_group_ids(self, mnt: Mount, recurse: bool) -> None:
+        """``invent_group_ids``: a fresh peer group for every mount (of the tree) without one."""
+        for p in (next_mnt(mnt) if recurse else iter((mnt,))):
+            if not p.mnt_group_id:
+                pnode.mnt_alloc_group_id(self.kernel, p)
+
+    def umount_tree(self, mnt: Mount, propagate: bool = True) -> list[Mount]:
+        """``umount_tree()`` (6.18): ``mnt`` and its subtree (depth first), plus with
+        ``UMOUNT_PROPAGATE`` what ``propagate_umount`` adds, leave their namespaces
+        (``__touch_mnt_namespace`` for each), leave the propagation graph at once
+        (``bulk_make_private``), are detached and freed."""
+        victims = list(next_mnt(mnt))
+        for p in victims:
+            p.mnt_flags |= MNT_UMOUNT
+            if p.mnt_ns is not None:
+                p.mnt_ns.move_from_ns(p)
+        for p in victims:  # hide the mounts from mnt_mounts
             if p.mnt_parent is not p:
-                self._hash_del(p)
+                p.mnt_parent.mnt_children.pop(p, None)
+        if propagate:
+            pnode.propagate_umount(victims)
+        pnode.bulk_make_private(self.kernel, victims)
         for p in victims:
-            list_del_init(p.mnt_list)
-            i = bisect.bisect_left(self._ids, p.mnt_id_unique)
-            del self._ids[i]
-            del self._by_id[p.mnt_id_unique]
+            ns = p.mnt_ns
+            if ns is not None:
+                ns._touch_mnt_namespace()
+            if p.mnt_parent is not p:
+                (ns or self)._hash_del(p)
+                p.mnt_parent = p
             p.mnt_ns = None
-            self._touch_mnt_namespace()
         for p in victims:
-            if p.mnt_group_id and not any(
-                q.mnt_group_id == p.mnt_group_id for q in self._by_id.values()
-            ):
-                self.kernel.group_ida.free(p.mnt_group_id)
             sb = p.mnt_sb
             if sb is not None:
                 sb.s_mounts -= 1
@@ -324,7 +498,9 @@ class MountNamespace:
               subtype: bytes = b"", stats: Optional[bytes] = None,
               ids: Optional[tuple[int, int]] = None, dev: Optional[tuple[int, int]] = None,
               root: bytes = b"/", sb: Optional[SuperBlock] = None) -> Mount:
-        """``mount(source, target, fstype, ...)`` of a new filesystem (``do_new_mount``).
+        """``mount(source, target, fstype, ...)`` of a new filesystem (``do_new_mount`` ->
+        ``do_add_mount`` -> ``graft_tree`` -> ``attach_recursive_mnt``: under a shared
+        mount it gets a peer group and propagates).
 
         ``ids`` (mnt_id, mnt_id_unique), ``dev``, ``root`` and ``sb`` let a model mirror a
         mount a real kernel made (the ids and device it gave, a bind's root, a shared
@@ -336,63 +512,60 @@ class MountNamespace:
                 if dev is None:
                     dev = self.kernel.get_anon_bdev()
                 sb = SuperBlock(FileSystemType(fstype), dev, sb_flags, subtype, options, stats, s_anon=anon)
-            mnt = self._attach_new(where, root, sb, source, flags & ~MNT_INTERNAL_FLAGS, ids)
-            self.touch_mnt_namespace()
+            mnt = self.kernel.mnt_cache.alloc_vfsmnt(source, ids)
+            sb.s_mounts += 1
+            mnt.mnt_sb = sb
+            mnt.mnt_root = mnt.mnt_mountpoint = root
+            mnt.mnt_flags = flags & ~(MNT_INTERNAL_FLAGS | MNT_UNBINDABLE)
+            self.attach_recursive_mnt(mnt, where.mnt, where.dentry)
             return mnt
 
     def bind(self, source: bytes, target: bytes, recursive: bool = False) -> Mount:
-        """``mount --bind`` / ``--rbind`` (``do_loopback``: ``clone_mnt`` / ``copy_tree``)."""
+        """``mount --bind`` / ``--rbind`` (``do_loopback``: ``clone_mnt(old, dentry, 0)`` or
+        ``copy_tree(old, dentry, CL_COPY_MNT_NS_FILE)``, then ``graft_tree``)."""
         with self._namespace_lock(f"bind({source!r}, {target!r})"):
             src = self.lookup(source)
+            where = self.lookup(target)
             if src.mnt.mnt_flags & MNT_UNBINDABLE:
                 raise OSError(errno.EINVAL, f"{source!r} is unbindable")
-            where = self.lookup(target)
-            top = self._attach_new(where, src.dentry, src.mnt.mnt_sb, src.mnt.mnt_devname,  # type: ignore[arg-type]
-                                   src.mnt.mnt_flags & ~MNT_INTERNAL_FLAGS)
-            if src.mnt.mnt_flags & MNT_SHARED:  # clone_mnt: a bind of a shared mount is its peer
-                top.mnt_flags |= MNT_SHARED
-                top.mnt_group_id = src.mnt.mnt_group_id
             if recursive:
-                todo = [(src.mnt, top)]
-                while todo:
-                    old, new = todo.pop(0)
-                    for c in list(old.mnt_children):
-                        if not _is_under(c.mnt_mountpoint, new.mnt_root) or c.mnt_flags & MNT_UNBINDABLE:
-                            continue
-                        cc = self._attach_new(Path(new, c.mnt_mountpoint), c.mnt_root, c.mnt_sb,  # type: ignore[arg-type]
-                                              c.mnt_devname, c.mnt_flags & ~MNT_INTERNAL_FLAGS)
-                        todo.append((c, cc))
-            self.touch_mnt_namespace()
+                top = self.copy_tree(src.mnt, src.dentry, pnode.CL_COPY_MNT_NS_FILE)
+            else:
+                top = self.clone_mnt(src.mnt, src.dentry, 0)
+            self.attach_recursive_mnt(top, where.mnt, where.dentry)
             return top
 
     def move(self, source: bytes, target: bytes) -> Mount:
-        """``mount --move`` (``do_move_mount``): reparent; list position and ids unchanged."""
+        """``mount --move`` (``do_move_mount`` -> ``attach_recursive_mnt``): the tree keeps its
+        list position and ids; under a shared target it propagates.  A mount whose parent
+        is shared cannot move (``EINVAL``)."""
         with self._namespace_lock(f"move({source!r}, {target!r})"):
             mnt = self.find(source)
             if mnt is self.root.mnt:
                 raise OSError(errno.EINVAL, "cannot move the root mount")
+            if pnode.IS_MNT_SHARED(mnt.mnt_parent):
+                raise OSError(errno.EINVAL, f"{source!r} sits on a shared mount")
             where = self.lookup(target)
-            if any(where.mnt is m for m in self._subtree(mnt)):
+            if any(where.mnt is m for m in next_mnt(mnt)):
                 raise OSError(errno.ELOOP, f"cannot move {source!r} under itself")
-            self._hash_del(mnt)
-            mnt.mnt_parent = where.mnt
-            mnt.mnt_mountpoint = where.dentry
-            self._hash_add(mnt)
-            self.touch_mnt_namespace()
+            if pnode.IS_MNT_SHARED(where.mnt) and any(m.mnt_flags & MNT_UNBINDABLE for m in next_mnt(mnt)):
+                raise OSError(errno.EINVAL, f"{source!r} holds an unbindable mount")
+            self.attach_recursive_mnt(mnt, where.mnt, where.dentry)
             return mnt
 
     def umount(self, target: bytes | Mount, flags: int = 0, recursive: bool = False) -> list[Mount]:
-        """``umount2(target, flags)`` (``do_umount``).  ``MNT_DETACH`` takes the whole subtree
-        (lazy); without it a mount with children is ``EBUSY``.  ``recursive`` is
-        ``umount -R``: the subtree, deepest first, as one step here."""
+        """``umount2(target, flags)`` (``do_umount``): ``event++`` then ``umount_tree`` with
+        ``UMOUNT_PROPAGATE``.  ``MNT_DETACH`` takes the whole subtree (lazy); without it a
+        mount with children is ``EBUSY`` (``propagate_mount_busy``).  ``recursive`` is
+        ``umount -R`` as one step here."""
         name = target if isinstance(target, bytes) else repr(target)
         with self._namespace_lock(f"umount({name!r})"):
             mnt = self.find(target) if isinstance(target, bytes) else target
             if mnt.freed or mnt.mnt_ns is not self:
                 raise OSError(errno.EINVAL, f"{name} is not mounted in this namespace")
-            if mnt is self.root.mnt:
+            if mnt is self.root.mnt or mnt.mnt_parent is mnt:
                 raise OSError(errno.EBUSY, "cannot unmount the root mount")
-            if mnt.mnt_children and not (flags & MNT_DETACH or recursive):
+            if not (flags & MNT_DETACH or recursive) and pnode.propagate_mount_busy(mnt):
                 raise OSError(errno.EBUSY, f"{name!r} has mounts under it")
             self.kernel.event += 1  # do_umount: event++
             return self.umount_tree(mnt)
@@ -401,39 +574,24 @@ class MountNamespace:
         """``mount -o remount,bind`` (``do_reconfigure_mnt``): new per-mount flags; bumps the event."""
         with self._namespace_lock(f"remount({target!r})"):
             mnt = self.find(target)
-            keep = mnt.mnt_flags & MNT_INTERNAL_FLAGS
-            mnt.mnt_flags = keep | (flags & ~MNT_INTERNAL_FLAGS)
+            keep = mnt.mnt_flags & (MNT_INTERNAL_FLAGS | MNT_UNBINDABLE)
+            mnt.mnt_flags = keep | (flags & ~(MNT_INTERNAL_FLAGS | MNT_UNBINDABLE))
             self.touch_mnt_namespace()
             return mnt
 
-    def change_type(self, target: bytes, kind: str) -> Mount:
-        """``mount --make-{shared,slave,private,unbindable}`` (``do_change_type``); no event bump."""
+    def change_type(self, target: bytes, kind: str, recursive: bool = False) -> Mount:
+        """``mount --make-[r]{shared,slave,private,unbindable}`` (``do_change_type``:
+        ``invent_group_ids`` for shared, then ``change_mnt_propagation`` on the mount or,
+        with ``MS_REC``, on its subtree depth first); no event bump."""
         with self._namespace_lock(f"make-{kind}({target!r})"):
             mnt = self.find(target)
-            if kind == "shared":
-                if not mnt.mnt_flags & MNT_SHARED:
-                    mnt.mnt_group_id = self.kernel.group_ida.alloc()
-                    mnt.mnt_flags |= MNT_SHARED
-                mnt.mnt_flags &= ~MNT_UNBINDABLE
-            elif kind == "slave":
-                if mnt.mnt_flags & MNT_SHARED:
-                    master = Mount(-2)  # stands for the peer group left behind
-                    master.freed = False
-                    master.mnt_group_id = mnt.mnt_group_id
-                    mnt.mnt_master = master
-                    mnt.mnt_flags &= ~MNT_SHARED
-                    mnt.mnt_group_id = 0
-                mnt.mnt_flags &= ~MNT_UNBINDABLE
-            elif kind == "private":
-                mnt.mnt_flags &= ~(MNT_SHARED | MNT_UNBINDABLE)
-                mnt.mnt_master = None
-                mnt.mnt_group_id = 0
-            elif kind == "unbindable":
-                mnt.mnt_flags = (mnt.mnt_flags & ~MNT_SHARED) | MNT_UNBINDABLE
-                mnt.mnt_master = None
-                mnt.mnt_group_id = 0
-            else:
+            if kind not in pnode.MS_TYPES:
                 raise OSError(errno.EINVAL, f"unknown propagation type {kind!r}")
+            type_ = pnode.MS_TYPES[kind]
+            if type_ == pnode.MS_SHARED:
+                self.invent_group_ids(mnt, recursive)
+            for m in (list(next_mnt(mnt)) if recursive else [mnt]):
+                pnode.change_mnt_propagation(self.kernel, m, type_)
             return mnt
 
     # --- readers ---------------------------------------------------------------------

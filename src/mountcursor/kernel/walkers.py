@@ -28,7 +28,10 @@ from __future__ import annotations
 from typing import Optional
 
 from .list import list_for_each
-from .mount import Mount, SuperBlock, mnt_is_cursor
+from .mount import (
+    MNT_ATIME_MASK, MNT_LOCK_ATIME, MNT_LOCK_READONLY, MNT_LOCKED, MNT_READONLY, SB_RDONLY, Mount,
+    SuperBlock, mnt_is_cursor,
+)
 from .namespace import MountNamespace
 
 
@@ -63,9 +66,17 @@ def is_local_mountpoint(ns: MountNamespace, sb: SuperBlock, dentry: bytes) -> bo
     return covered
 
 
-def mnt_already_visible(ns: MountNamespace, fstype: bytes) -> bool:
-    """``mnt_already_visible()`` (reduced to its walk): is a filesystem of type ``fstype``
-    already mounted at its root, fully visible, in ``ns``?  (proc/sysfs remount checks)."""
+def mnt_already_visible(ns: MountNamespace, fstype: bytes, new_mnt_flags: int = 0) -> bool:
+    """``mnt_already_visible()`` (``fs/namespace.c``; the walk as the cursor patch has it):
+    is a filesystem of type ``fstype`` already mounted, fully visible, in ``ns``, so that
+    a user namespace may mount another one (proc, sysfs)?
+
+    A mount counts when its root is the filesystem's root; when its flags are at least as
+    permissive as ``new_mnt_flags`` (``MNT_LOCK_READONLY``, or a read-only superblock,
+    needs ``MNT_READONLY``; ``MNT_LOCK_ATIME`` needs the same atime flags); and when no
+    ``MNT_LOCKED`` child covers anything but a permanently empty directory.  Unlocked
+    children, and locked ones on empty directories, hide nothing.  (The kernel also
+    copies the lock flags into ``*new_mnt_flags``; the model returns only the verdict.)"""
     sem = ns.kernel.namespace_sem
     sem.down_read()
     ns.lock_ns_list()
@@ -75,13 +86,22 @@ def mnt_already_visible(ns: MountNamespace, fstype: bytes) -> bool:
             mnt: Mount = lh.owner  # type: ignore[assignment]
             if mnt_is_cursor(mnt):
                 continue
-            assert mnt.mnt_sb is not None
-            if mnt.mnt_sb.s_type.name != fstype:
+            sb = mnt.mnt_sb
+            assert sb is not None
+            if sb.s_type.name != fstype:
                 continue
-            if mnt.mnt_root != b"/":  # a bind of a subdirectory does not count
+            if mnt.mnt_root != b"/":  # not the root of its filesystem: not fully visible
                 continue
-            if any(c.mnt_mountpoint != b"/" for c in mnt.mnt_children):
-                continue  # something is mounted over part of it: not fully visible
+            mnt_flags = mnt.mnt_flags
+            if sb.s_flags & SB_RDONLY:  # don't miss readonly hidden in the superblock flags
+                mnt_flags |= MNT_LOCK_READONLY
+            if mnt_flags & MNT_LOCK_READONLY and not new_mnt_flags & MNT_READONLY:
+                continue
+            if mnt_flags & MNT_LOCK_ATIME and (mnt_flags & MNT_ATIME_MASK) != (new_mnt_flags & MNT_ATIME_MASK):
+                continue
+            if any(c.mnt_flags & MNT_LOCKED and c.mnt_mountpoint not in sb.empty_dirs
+                   for c in mnt.mnt_children):
+                continue  # a locked mount covers something: not fully visible
             visible = True
             break
     finally:

@@ -36,20 +36,48 @@ class Option(NamedTuple):
         return text if self.value is None else f"{text}={os.fsdecode(self.value)}"
 
 
+def _cut(raw: bytes) -> list[bytes]:
+    """Cut an option string on the commas outside double quotes (libmount's
+    ``ul_optstr_next``: a ``"`` not after a backslash opens or closes a quote)."""
+    if b'"' not in raw:
+        return raw.split(b",")
+    items: list[bytes] = []
+    start = 0
+    quoted = False
+    for i, c in enumerate(raw):
+        if c == 0x22 and (i == 0 or raw[i - 1] != 0x5C):
+            quoted = not quoted
+        elif c == 0x2C and not quoted:
+            items.append(raw[start:i])
+            start = i + 1
+    items.append(raw[start:])
+    return items
+
+
 def split_options(raw: bytes) -> tuple[Option, ...]:
     """Split a kernel option string into :class:`Option` items.
 
-    ``b"rw,size=4k,mode=755"`` -> ``(rw, size=4k, mode=755)``.  The string is cut on
-    ``,`` before unescaping and each item on its first raw ``=`` (the kernel escapes
-    ``,`` in values and ``,``/``=`` in names, see ``seq_show_option``).  Empty items are
-    dropped.
+    >>> [str(o) for o in split_options(b"rw,size=4k,mode=755")]
+    ['rw', 'size=4k', 'mode=755']
+    >>> split_options(b'rw,context="system_u:object_r:container_file_t:s0:c314,c894"')[1].value
+    b'"system_u:object_r:container_file_t:s0:c314,c894"'
+
+    The string is cut on ``,`` before unescaping and each item on its first raw ``=``
+    (the kernel escapes ``,`` in values and ``,``/``=`` in names, see
+    ``seq_show_option``), except inside double quotes: SELinux prints a context that
+    holds commas in quotes (``selinux_sb_show_options``), and libmount keeps such a
+    value whole, quotes included, as kept here.  Empty items are dropped.
     """
     out: list[Option] = []
-    for item in raw.split(b","):
+    for item in _cut(raw):
         if not item:
             continue
-        name, eq, value = item.partition(b"=")
-        out.append(Option(unescape(name), unescape(value) if eq else None))
+        eq = item.find(b"=")
+        quote = item.find(b'"')
+        if eq < 0 or 0 <= quote < eq:
+            out.append(Option(unescape(item), None))
+        else:
+            out.append(Option(unescape(item[:eq]), unescape(item[eq + 1:])))
     return tuple(out)
 
 
@@ -159,16 +187,19 @@ class MountEntry:
         """All options merged the way findmnt's OPTIONS column shows them."""
         return merge_options(self.vfs_options, self.fs_options)
 
-    def option(self, name: bytes | str) -> bytes | None | bool:
-        """The value of option ``name`` (per-mount first, then super-block options).
+    def option(self, name: bytes | str) -> Option | None:
+        """Option ``name`` (per-mount options first, then super-block ones), or
+        ``None`` if absent.  A flag has ``value`` ``None``; ``size=`` has ``b""``.
 
-        ``None`` for a flag that is set, ``False`` if the option is absent.
+        >>> e = MountEntry(1, 0, 0, 1, b"/", b"/", b"rw,nosuid", b"tmpfs", b"tmpfs", b"rw,size=4k")
+        >>> e.option("nosuid"), e.option("size").value, e.option("noexec")
+        (Option(name=b'nosuid', value=None), b'4k', None)
         """
         key = os.fsencode(name)
         for opt in self.vfs_opts + self.fs_opts:
             if opt.name == key:
-                return opt.value
-        return False
+                return opt
+        return None
 
     @property
     def readonly(self) -> bool:

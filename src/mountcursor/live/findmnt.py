@@ -96,21 +96,6 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
 
-def _root_fs(table: MountTable) -> MountEntry | None:
-    root: MountEntry | None = None
-    for e in table.entries:
-        if root is None or e.parent_id < root.parent_id:
-            root = e
-    seen: set[int] = set()
-    while root is not None and id(root) not in seen:
-        seen.add(id(root))
-        parent = table.by_id(root.parent_id)
-        if parent is None or parent is root:
-            break
-        root = parent
-    return root
-
-
 def tree(table: MountTable, keep: Callable[[MountEntry], bool] | None = None) -> list[Node]:
     """findmnt's tree of ``table`` (see the module docstring).
 
@@ -141,7 +126,7 @@ def tree(table: MountTable, keep: Callable[[MountEntry], bool] | None = None) ->
             kids = children.get(e.mnt_id, ()) if table.by_id(e.mnt_id) is e else ()
             stack.extend((k, into) for k in reversed(kids))
 
-    root = _root_fs(table)
+    root = table.root_fs
     if root is not None:
         add_subtree(root)
     for e in table.entries:

@@ -140,6 +140,28 @@ class MountTable:
     def by_id(self, mnt_id: int) -> MountEntry | None:
         return self._by_id.get(mnt_id)
 
+    @property
+    def root_fs(self) -> MountEntry | None:
+        """The root of the tree as libmount's ``mnt_table_get_root_fs`` finds it (what
+        findmnt's tree starts from): the entry with the smallest parent id, then up
+        while its parent is in the table (stops on a cycle).  ``None`` if empty.
+
+        >>> MountTable.from_bytes(b"21 20 0:1 / /a rw - t s rw\n20 1 0:2 / / rw - t s rw\n").root_fs.mnt_id
+        20
+        """
+        root: MountEntry | None = None
+        for e in self.entries:
+            if root is None or e.parent_id < root.parent_id:
+                root = e
+        seen: set[int] = set()
+        while root is not None and id(root) not in seen:
+            seen.add(id(root))
+            parent = self._by_id.get(root.parent_id)
+            if parent is None or parent is root:
+                break
+            root = parent
+        return root
+
     def by_unique_id(self, unique_id: int) -> MountEntry | None:
         return self._by_unique.get(unique_id)
 
@@ -248,10 +270,18 @@ class MountTable:
         return by_target
 
     # ---- lookups ------------------------------------------------------------------
-    def mount_of(self, path: str | bytes | os.PathLike) -> MountEntry | None:
-        """The visible mount holding ``path`` (lexical: the deepest visible mount point
-        that is ``path`` or a directory above it), or ``None``."""
-        for p in _parent_paths(normalize_target(path)):
+    def mount_of(self, path: str | bytes | os.PathLike[str] | os.PathLike[bytes], *,
+                 lexical: bool = False) -> MountEntry | None:
+        """The visible mount holding ``path``: the deepest visible mount point that is
+        ``path`` or a directory above it, or ``None``.
+
+        Symlinks in ``path`` are resolved first (``os.path.realpath``, in the calling
+        process's view), so ``/tmp/link/x`` with ``link -> /mnt/disk`` answers the mount
+        on ``/mnt/disk``.  ``lexical=True`` folds ``.``/``..`` only, for tables of
+        another namespace or a saved file, where this process's symlinks mean nothing.
+        """
+        where = normalize_target(path)  # refuses a relative path
+        for p in _parent_paths(where if lexical else normalize_target(os.path.realpath(where))):
             e = self._visible_by_target.get(p)
             if e is not None:
                 return e
@@ -310,10 +340,21 @@ def match_fstype(fstype: bytes, pattern: str | bytes) -> bool:
 
 
 def match_options(options: bytes, pattern: str | bytes) -> bool:
-    """libmount's ``mnt_match_options``: every item must hold.  ``name`` or
-    ``name=value`` must be present; ``noname`` must be absent; ``+noname`` is the literal
-    option ``noname``."""
-    have = {opt.name: opt.value for opt in split_options(options)}
+    """libmount's ``mnt_match_options`` (util-linux 2.39+, libmount/src/optstr.c):
+    every item of ``pattern`` must hold.
+
+    ``name`` or ``name=value`` must be present (the first ``name``; a value compared
+    as written, quotes included); ``noname`` must be absent; ``+noname`` is the
+    literal option ``noname``; an empty item or a lone ``+`` matches anything; a lone
+    ``no`` is an error and matches nothing.  Quoted values with commas are one item
+    (see :func:`~mountcursor.live.entry.split_options`).
+
+    >>> match_options(b"rw,nosuid", "+"), match_options(b"rw", "nosuid"), match_options(b"rw", "no")
+    (True, True, False)
+    """
+    have: dict[bytes, bytes | None] = {}
+    for opt in split_options(options):
+        have.setdefault(opt.name, opt.value)
     for item in split_options(os.fsencode(pattern)):
         name = item.name
         negated = False
@@ -321,7 +362,11 @@ def match_options(options: bytes, pattern: str | bytes) -> bool:
             name = name[1:]
         elif name.startswith(b"no"):
             name, negated = name[2:], True
-        found = name in have and (item.value is None or have[name] == item.value)
+            if not name:
+                return False  # a lone "no" is an error
+        if not name:
+            continue  # an empty pattern matches
+        found = name in have and (not item.value or have[name] == item.value)
         if found == negated:
             return False
     return True

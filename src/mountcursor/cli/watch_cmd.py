@@ -1,0 +1,258 @@
+"""``mountcursor watch``: mount table changes as they happen, like ``findmnt --poll``.
+
+    mountcursor watch [-p[ACTIONS] | --poll[=ACTIONS]] [-w MS] [-f] [--count N]
+                      [-o COLS] [-n] [-r | -P | -J] [-t TYPES] [-O OPTS] [-T PATH] [-M PATH]
+                      [-N PID] [--source auto|poll|fanotify] [--interval S]
+
+As util-linux findmnt 2.38 (misc-utils/findmnt.c ``poll_table``): ``-w`` is in
+milliseconds, a timeout exits 0 whether or not anything was printed, ``-f`` stops after
+the first event, ``--poll=mount,umount,remount,move`` picks the actions, the default
+columns are ACTION TARGET SOURCE FSTYPE OPTIONS, and the header is printed once, with
+the first event, its widths set by that first batch (ACTION is 10 wide).  OLD-TARGET is
+filled for move and umount, OLD-OPTIONS for remount and umount, as findmnt fills them.
+Filters apply to the mount after the change (before it, for an umount).  ``-T`` and
+``-M`` match the event's mount point (``-T`` after resolving symlinks in this
+namespace), as findmnt's poll does; they do not look for the mount holding a path.
+
+Differences on purpose: ``--json`` prints one JSON object per event and line (findmnt
+2.38 aborts on ``--poll --json``); ``propagation`` is a fifth action, off unless asked;
+a watched process (``-N``) that exits ends the watch with a message and status 2
+(findmnt does not notice); ``-w`` must be an integer >= 0 (findmnt takes a negative as
+"forever").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from ..live.diff import MountEvent
+from ..live.findmnt import COLUMNS, column_value
+from ..live.table import match_fstype, match_options, normalize_target
+from . import main
+from .live_cmds import _one_line_errors, _safe, _write
+
+ACTIONS = ("mount", "umount", "remount", "move", "propagation")
+DEFAULT_ACTIONS = ("mount", "umount", "remount", "move")
+EVENT_COLUMNS = ("ACTION", "OLD-TARGET", "OLD-OPTIONS")
+DEFAULT_COLUMNS = ("ACTION", "TARGET", "SOURCE", "FSTYPE", "OPTIONS")
+_ACTION_WIDTH = 10  # findmnt: COL_ACTION has width 10, SCOLS_FL_STRICTWIDTH
+
+
+def event_value(ev: MountEvent, name: str) -> str | int | None:
+    """One column of an event: ACTION, OLD-TARGET (move, umount), OLD-OPTIONS
+    (remount, umount), else the column of the mount after the change (before, for an
+    umount).  ``None`` where findmnt prints an empty cell."""
+    if name == "ACTION":
+        return ev.action
+    if name == "OLD-TARGET":
+        return os.fsdecode(ev.old.target) if ev.old is not None and ev.action in ("move", "umount") else None
+    if name == "OLD-OPTIONS":
+        return os.fsdecode(ev.old.options) if ev.old is not None and ev.action in ("remount", "umount") else None
+    return column_value(ev.entry, name)
+
+
+def event_json(ev: MountEvent, columns: list[str]) -> dict[str, str | int | None]:
+    """The JSON object of one event: a key per column, lower case; the OLD-* keys only
+    where they mean something (see :func:`event_value`)."""
+    row: dict[str, str | int | None] = {}
+    for name in columns:
+        value = event_value(ev, name)
+        if value is None and name in ("OLD-TARGET", "OLD-OPTIONS"):
+            continue
+        row[name.lower()] = value
+    return row
+
+
+def parse_actions(spec: str | None) -> frozenset[str]:
+    """``--poll`` list: ``"mount,umount"``; empty or absent: findmnt's four actions."""
+    if not spec:
+        return frozenset(DEFAULT_ACTIONS)
+    out = set()
+    for item in spec.split(","):
+        name = item.strip().lower()
+        if name not in ACTIONS:
+            raise ValueError(f"--poll: unknown action {item!r} (known: {', '.join(ACTIONS)})")
+        out.add(name)
+    return frozenset(out)
+
+
+def parse_event_columns(spec: str | None) -> list[str]:
+    """``-o`` for watch: the table columns plus ACTION, OLD-TARGET, OLD-OPTIONS; a
+    leading ``+`` extends the default list."""
+    if spec is None:
+        return list(DEFAULT_COLUMNS)
+    extend = spec.startswith("+")
+    names = [n.strip().upper() for n in spec.lstrip("+").split(",") if n.strip()]
+    if not names:
+        raise ValueError(f"-o/--output: no column named in {spec!r}")
+    for name in names:
+        if name not in COLUMNS and name not in EVENT_COLUMNS:
+            raise ValueError(f"unknown column: {name} (known: {', '.join([*EVENT_COLUMNS, *COLUMNS])})")
+    return list(DEFAULT_COLUMNS) + names if extend else names
+
+
+def _integer(option: str, text: str | None, least: int, what: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValueError(f"{option} expects {what} (an integer >= {least}), got {text!r}") from None
+    if value < least:
+        raise ValueError(f"{option} expects {what} (an integer >= {least}), got {text!r}")
+    return value
+
+
+def _pid(text: str | None) -> int | str:
+    if text is None:
+        return "self"
+    if not text.isdigit():
+        raise ValueError(f"-N/--pid expects a process id, got {text!r}")
+    return int(text)
+
+
+def _quoted(text: str) -> str:
+    r"""libsmartcols' ``-P`` value (``fputs_quoted``): in double quotes, with ``"``,
+    backslash, backquote, ``$``, controls and undecodable bytes as ``\xHH``."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or code == 0x7F or ch in '"\\`$':
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+class _Printer:
+    """Prints batches as findmnt's poll does: the header once, with the first batch;
+    each batch sized on its own (the header names counted, even with ``-n``), since
+    findmnt prints each batch as a fresh range of one libsmartcols table."""
+
+    def __init__(self, columns: list[str], mode: str, headings: bool) -> None:
+        self.columns = columns
+        self.mode = mode  # "text", "raw", "pairs" or "json"
+        self.header_due = headings and mode in ("text", "raw")
+
+    def _text(self, ev: MountEvent, name: str) -> str:
+        value = event_value(ev, name)
+        return "" if value is None else str(value)
+
+    def batch(self, events: list[MountEvent]) -> None:
+        if not events:
+            return
+        if self.mode == "json":
+            _write("".join(json.dumps(event_json(ev, self.columns), ensure_ascii=False) + "\n" for ev in events))
+            return
+        if self.mode == "pairs":
+            _write("".join(" ".join(f"{name}={_quoted(self._text(ev, name))}" for name in self.columns) + "\n"
+                           for ev in events))
+            return
+        rows = [[_safe(self._text(ev, name), self.mode == "raw") for name in self.columns] for ev in events]
+        header = [list(self.columns)] if self.header_due else []
+        self.header_due = False
+        if self.mode == "raw":
+            _write("".join(" ".join(r) + "\n" for r in header + rows))
+            return
+        sized = rows + [list(self.columns)]  # the names count even with -n
+        widths = [max(len(r[i]) for r in sized) for i in range(len(self.columns))]
+        widths = [max(w, _ACTION_WIDTH) if name == "ACTION" else w for w, name in zip(widths, self.columns)]
+        _write("".join(self._line(r, widths) + "\n" for r in header + rows))
+
+    def _line(self, cells: list[str], widths: list[int]) -> str:
+        """libsmartcols: numbers right-aligned, other cells padded to the width but the
+        last; a cell wider than its column pushes the rest right."""
+        out = []
+        for i, (name, cell) in enumerate(zip(self.columns, cells)):
+            if name in COLUMNS and COLUMNS[name].number:
+                out.append(cell.rjust(widths[i]))
+            elif i == len(cells) - 1:
+                out.append(cell)
+            else:
+                out.append(cell.ljust(widths[i]))
+        return " ".join(out)
+
+
+@main.command("watch")
+@click.option("-p", "--poll", "poll", is_flag=False, flag_value="", default=None, metavar="[=ACTIONS]",
+              help="Only these actions, comma-separated: mount, umount, remount, move (the default), "
+                   "propagation.")
+@click.option("-w", "--timeout", "timeout_ms", metavar="MS",
+              help="Stop after this many milliseconds (as findmnt); a timeout exits 0.")
+@click.option("-f", "--first-only", is_flag=True, help="Stop after the first event.")
+@click.option("--count", "count_text", metavar="N", help="Stop after N events.")
+@click.option("-o", "--output", "output", metavar="COLS",
+              help="Columns ('+COLS' adds to the default ACTION,TARGET,SOURCE,FSTYPE,OPTIONS): "
+                   "ACTION, OLD-TARGET, OLD-OPTIONS and those of 'list'.")
+@click.option("-n", "--noheadings", is_flag=True, help="No header line.")
+@click.option("-r", "--raw", is_flag=True, help="Space-separated, spaces and controls escaped as \\xHH.")
+@click.option("-P", "--pairs", is_flag=True, help='NAME="value" pairs.')
+@click.option("-J", "--json", "as_json", is_flag=True, help="One JSON object per event and line.")
+@click.option("-t", "--types", metavar="LIST", help="Only mounts of these fs types ('nofoo,bar' excludes).")
+@click.option("-O", "--options", "opts", metavar="LIST", help="Only mounts with these options.")
+@click.option("-T", "--target", metavar="PATH", help="Only events at this mount point (symlinks resolved).")
+@click.option("-M", "--mountpoint", metavar="PATH", help="Only events at this mount point, as written.")
+@click.option("-N", "--pid", metavar="PID", help="Watch the mount table of process PID (ends when it exits).")
+@click.option("--source", "source", type=click.Choice(["auto", "poll", "fanotify"]), default="auto",
+              show_default=True, help="poll(POLLPRI) on mountinfo, or fanotify mount events (6.15+, root).")
+@click.option("--interval", type=float, default=0.1, show_default=True, metavar="SECONDS",
+              help="Re-read the table at most this often.")
+@_one_line_errors
+def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_text: str | None,
+              output: str | None, noheadings: bool, raw: bool, pairs: bool, as_json: bool, types: str | None,
+              opts: str | None, target: str | None, mountpoint: str | None, pid: str | None, source: str,
+              interval: float) -> None:
+    """Print mount, umount, remount and move events as they happen (like ``findmnt
+    --poll``).
+
+    Propagation changes (``mount --make-shared`` ...) do not wake the watch: the
+    kernel changes no event counter for them and sends no fanotify event.  With
+    ``--poll=...,propagation`` they are printed when another change wakes it.
+    Exit status: 0 at the timeout, the count or the first event; 2 on an error or
+    when the watched process exits.  JSON: one object per event, a key per column in
+    lower case (``action``, ``target`` ...; ``old-target`` for move and umount and
+    ``old-options`` for remount and umount only).
+    """
+    from ..live.watch import watch  # here: list and tree need not load it
+
+    if sum((raw, pairs, as_json)) > 1:
+        raise ValueError("--raw, --pairs and --json cannot be used together")
+    actions = parse_actions(poll)
+    timeout = _integer("-w/--timeout", timeout_ms, 0, "milliseconds")
+    count = _integer("--count", count_text, 1, "a number of events")
+    if first_only:
+        count = 1
+    columns = parse_event_columns(output)
+    if as_json and output is None:
+        columns += ["OLD-TARGET", "OLD-OPTIONS"]
+    paths = {normalize_target(os.path.realpath(target))} if target else set()
+    if mountpoint:
+        paths.add(normalize_target(mountpoint))
+
+    def wanted(ev: MountEvent) -> bool:
+        e = ev.entry
+        return (ev.action in actions and (not types or match_fstype(e.fstype, types))
+                and (not opts or match_options(e.options, opts)) and (not paths or e.target in paths))
+
+    mode = "json" if as_json else "pairs" if pairs else "raw" if raw else "text"
+    printer = _Printer(columns, mode, not noheadings)
+    seen = 0
+    with watch(_pid(pid), source=source,  # type: ignore[arg-type]
+               timeout=None if timeout is None else timeout / 1000, min_interval=interval) as w:
+        if w.note:
+            click.echo(f"mountcursor: {w.note}", err=True)
+        for batch in w:
+            events = [ev for ev in batch.events if wanted(ev)]
+            if count is not None:
+                events = events[:count - seen]
+            printer.batch(events)
+            seen += len(events)
+            if count is not None and seen >= count:
+                return
+    sys.exit(0)

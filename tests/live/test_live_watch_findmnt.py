@@ -1,0 +1,162 @@
+"""``mountcursor watch`` next to ``findmnt --poll`` (util-linux 2.38) on one sandbox.
+
+Both watch the sandbox's table by pid while one script of changes runs, one change per
+wake-up; their outputs must be the same bytes, option set by option set."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .conftest import needs_sandbox
+
+WAIT_MS = "4000"
+VARIANTS = [
+    [],
+    ["-o", "ACTION,TARGET,OLD-TARGET,OLD-OPTIONS"],
+    ["-o", "+OLD-TARGET,ID"],
+    ["-r"],
+    ["-P", "-o", "ACTION,TARGET,SOURCE,OLD-OPTIONS"],
+    ["-n", "--poll=umount,move"],
+    ["-t", "tmpfs", "-O", "ro"],
+    ["-f"],
+    ["-M", "/tmp/b"],
+]
+
+
+def _mountcursor(args: list[str]) -> list[str]:
+    return [sys.executable, "-m", "mountcursor", "watch", *args]
+
+
+def _findmnt(findmnt: str, args: list[str]) -> list[str]:
+    args = [("--poll=" + a.split("=", 1)[1]) if a.startswith("--poll=") else a for a in args]
+    return [findmnt, *([] if any(a.startswith("--poll") for a in args) else ["--poll"]), *args]
+
+
+def _wait_polling(proc: subprocess.Popen, pid: int, deadline: float) -> None:
+    """Until ``proc`` has /proc/<pid>/mountinfo open (it then reports any later change)."""
+    want = f"/proc/{pid}/mountinfo"
+    while time.monotonic() < deadline:
+        try:
+            fds = os.listdir(f"/proc/{proc.pid}/fd")
+            if any(os.readlink(f"/proc/{proc.pid}/fd/{fd}") == want for fd in fds):
+                return
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise AssertionError(f"{proc.args} did not open {want}")
+
+
+def _script(sb) -> None:
+    sb.mount_tmpfs(b"a", source=b"x", data=b"size=1m")
+    time.sleep(0.4)
+    sb.call("mount", None, sb.path(b"a"), None, 32 | 1, b"size=1m", False)  # MS_REMOUNT | MS_RDONLY
+    time.sleep(0.4)
+    sb.move(b"a", b"b")
+    time.sleep(0.4)
+    sb.mount_tmpfs(b"very/long/name/for/the/target", source=b"longsourcename")
+    time.sleep(0.4)
+    sb.umount(b"b")
+    time.sleep(0.4)
+
+
+def test_watch_prints_what_findmnt_poll_prints(sandbox, findmnt):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    procs = []
+    for args in VARIANTS:
+        full = ["-N", str(sandbox.pid), "-w", WAIT_MS, *args]
+        for cmd in (_mountcursor(full), _findmnt(findmnt, full)):
+            procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
+    deadline = time.monotonic() + 20
+    for proc in procs:
+        _wait_polling(proc, sandbox.pid, deadline)
+    time.sleep(0.5)  # mountcursor reads its first table after opening the file
+    _script(sandbox)
+    outs = [proc.communicate(timeout=30) for proc in procs]
+    for i, args in enumerate(VARIANTS):
+        (ours, our_err), (theirs, their_err) = outs[2 * i], outs[2 * i + 1]
+        assert procs[2 * i].returncode == procs[2 * i + 1].returncode == 0, (args, our_err, their_err)
+        assert ours.decode() == theirs.decode(), (args, ours.decode(), theirs.decode())
+    assert outs[0][0].decode().splitlines() == [
+        "ACTION     TARGET SOURCE FSTYPE OPTIONS",
+        "mount      /tmp/a x      tmpfs  rw,relatime,size=1024k",
+        "remount    /tmp/a x      tmpfs  ro,relatime,size=1024k",
+        "move       /tmp/b x      tmpfs  ro,relatime,size=1024k",
+        "mount      /tmp/very/long/name/for/the/target longsourcename tmpfs  rw,relatime",
+        "umount     /tmp/b x      tmpfs  ro,relatime,size=1024k",
+    ]
+
+
+def test_watch_json_lines_and_old_keys_only_where_meaningful(sandbox):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.Popen(_mountcursor(["-N", str(sandbox.pid), "-w", WAIT_MS, "-J"]),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    _wait_polling(proc, sandbox.pid, time.monotonic() + 20)
+    time.sleep(0.5)
+    _script(sandbox)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    rows = [json.loads(line) for line in out.decode().splitlines()]
+    assert [sorted(r) for r in rows] == [
+        ["action", "fstype", "options", "source", "target"],
+        ["action", "fstype", "old-options", "options", "source", "target"],
+        ["action", "fstype", "old-target", "options", "source", "target"],
+        ["action", "fstype", "options", "source", "target"],
+        ["action", "fstype", "old-options", "old-target", "options", "source", "target"],
+    ]
+    assert rows[1]["old-options"] == "rw,relatime,size=1024k" and rows[2]["old-target"] == "/tmp/a"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--count", "0"], "mountcursor: --count expects a number of events (an integer >= 1), got '0'"),
+        (["-w", "-5"], "mountcursor: -w/--timeout expects milliseconds (an integer >= 0), got '-5'"),
+        (["-w", "nan"], "mountcursor: -w/--timeout expects milliseconds (an integer >= 0), got 'nan'"),
+        (["--poll=mount,bogus"], "mountcursor: --poll: unknown action 'bogus' (known: mount, umount, remount, "
+                                 "move, propagation)"),
+        (["-o", "ACTION,NOPE"], "mountcursor: unknown column: NOPE"),
+        (["-r", "-J"], "mountcursor: --raw, --pairs and --json cannot be used together"),
+        (["--interval", "nan"], "mountcursor: min_interval must be a finite number of seconds >= 0, got nan"),
+    ],
+)
+def test_bad_watch_arguments(args, message):
+    from click.testing import CliRunner
+
+    from mountcursor.cli import main
+
+    result = CliRunner().invoke(main, ["watch", *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+
+
+def test_timeout_without_events_exits_0(sandbox):
+    from click.testing import CliRunner
+
+    from mountcursor.cli import main
+
+    result = CliRunner().invoke(main, ["watch", "-N", str(sandbox.pid), "-w", "200"])
+    assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_watched_process_that_exits():
+    needs_sandbox()
+    from mountcursor.live.sandbox import Sandbox
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    sb = Sandbox(n=0)
+    try:
+        proc = subprocess.Popen(_mountcursor(["-N", str(sb.pid), "-w", "20000"]), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env)
+        _wait_polling(proc, sb.pid, time.monotonic() + 20)
+        time.sleep(0.5)
+    finally:
+        sb.close()
+    _out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 2
+    assert err.decode() == f"mountcursor: process {sb.pid} exited: its mount table is no longer watched\n"
