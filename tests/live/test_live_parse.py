@@ -149,3 +149,69 @@ def test_entry_is_hashable_and_lineno_not_part_of_identity():
     a = parse_mountinfo_line(b"1 0 0:1 / / rw - t s rw", lineno=1)
     b = parse_mountinfo_line(b"1 0 0:1 / / rw - t s rw", lineno=7)
     assert a == b and hash(a) == hash(b) and isinstance(a, MountEntry)
+
+
+_TRICKY = [
+    b"20 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw",  # ten fields
+    b"21 20 0:53 / /mnt/a rw,relatime shared:212 - tmpfs tmpfs rw",  # one tag
+    b"22 20 0:54 / /mnt/b rw master:7 - tmpfs tmpfs rw",
+    b"23 20 0:55 / /mnt/c rw unbindable - tmpfs tmpfs rw",  # a tag the fast path leaves alone
+    b"24 20 0:56 / /mnt/d rw propagate_from:3 - tmpfs tmpfs rw",
+    b"25 20 0:57 / /mnt/e rw shared:x - tmpfs tmpfs rw",  # a tag with a bad number: kept as extra
+    b"26 20 0:58 / /mnt/f rw foo:1 - tmpfs tmpfs rw",
+    b"27 20 0:59 / /mnt/g rw shared:1 master:2 - tmpfs tmpfs rw",
+    b"28 20 0:60 / /mnt/h rw  - tmpfs tmpfs rw",  # doubled space: an empty tag
+    b"29 20 0:61 / /mnt/i rw - cifs //srv/x rw,unc=\\\\srv x",  # a space in the super options
+    b"30 20 0:62 / /mnt/j rw - tmpfs  rw",  # empty source
+    b"31 20 0:63 /a\\040b /x\\011y\\134z rw - t\\043p s\\040rc rw",  # escapes
+    b"32 20 0:64 / /mnt/k\r rw - tmpfs tmpfs rw",
+    b"x 20 0:65 / /mnt/l rw - tmpfs tmpfs rw",  # errors: each field
+    b"33 y 0:66 / /mnt/m rw - tmpfs tmpfs rw",
+    b"34 20 066 / /mnt/n rw - tmpfs tmpfs rw",
+    b"35 20 a:67 / /mnt/o rw - tmpfs tmpfs rw",
+    b"36 20 0:b / /mnt/p rw - tmpfs tmpfs rw",
+    b"37 20 0:68 / /mnt/q rw shared:1 tmpfs tmpfs rw x",
+    b"38 20 0:69 / /mnt/r rw - tmpfs",
+    b"0012 20 0:70 / /mnt/s rw - tmpfs tmpfs rw",
+    b"",
+    b"   ",
+]
+
+
+def _one_by_one(lines: list[bytes]) -> tuple[list[MountEntry], list[str]]:
+    entries, errors = [], []
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip(b" "):
+            continue
+        try:
+            entries.append(parse_mountinfo_line(line, lineno))
+        except FormatError as err:
+            errors.append(str(err))
+    return entries, errors
+
+
+def _same(lines: list[bytes]) -> None:
+    result = parse_mountinfo(b"".join(line + b"\n" for line in lines))
+    entries, errors = _one_by_one(lines)
+    assert result.entries == entries
+    assert [e.lineno for e in result.entries] == [e.lineno for e in entries]
+    assert [str(err) for err in result.errors] == errors
+
+
+def test_whole_table_parse_equals_line_by_line_parse():
+    """The table parser's fast path gives what the general line parser gives, line
+    for line (entries, line numbers, errors)."""
+    _same(_TRICKY)
+    assert len(parse_mountinfo(b"".join(line + b"\n" for line in _TRICKY)).errors) == 7
+
+
+_TOKENS = st.sampled_from([b"1", b"20", b"0:5", b"/", b"/m", b"rw", b"-", b"shared:1", b"master:2", b"tmpfs", b"",
+                           b"a\\040b", b"x:y"])
+_LINE = st.tuples(st.sampled_from([b"21", b"x"]), st.sampled_from([b"20", b""]), st.sampled_from([b"0:5", b"05"]),
+                  st.lists(_TOKENS, min_size=5, max_size=10)).map(lambda t: b" ".join([*t[:3], *t[3]]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINE, max_size=6))
+def test_whole_table_parse_equals_line_by_line_parse_on_random_lines(lines):
+    _same(lines)

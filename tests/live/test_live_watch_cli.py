@@ -110,7 +110,7 @@ def test_strict_file_error_names_line_and_field(tmp_path):
     bad.write_bytes(b"1 0 0:1 / / rw - t s rw\n2 x 0:1 / /a rw - t s rw\n")
     result = CliRunner().invoke(main, ["list", "-F", str(bad), "--strict"])
     assert result.exit_code == 2
-    assert result.stderr == "mountcursor: line 2, field 'parent_id': expected a decimal integer, got b'x'\n"
+    assert result.stderr == f"mountcursor: {bad}: line 2, field 'parent_id': expected a decimal integer, got b'x'\n"
     tolerant = CliRunner().invoke(main, ["list", "-F", str(bad), "-r"])
     assert tolerant.exit_code == 0 and "line 2" in tolerant.stderr and "-- ignored" in tolerant.stderr
 

@@ -6,13 +6,13 @@
     mountcursor tree  (the same options; findmnt's tree, ``children`` in JSON)
 
 Exit status: 0 when something was printed, 1 when nothing matched (as findmnt),
-2 on an error (one line on stderr, never a traceback).
+2 on a usage error (bad option, bad or over-limit -F file), 3 when no consistent snapshot
+could be taken (one line on stderr, never a traceback; see :mod:`.errors`).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -23,8 +23,10 @@ from ..format import FormatError
 from ..live.entry import MountEntry
 from ..live.findmnt import COLUMNS, Node, column_value, parse_columns, to_json, tree
 from ..live.reader import InconsistentSnapshotError, snapshot
-from ..live.table import MountTable, match_fstype, match_options, normalize_target
+from ..live.jsonout import dumps
+from ..live.table import MAX_LINES, MountTable, match_fstype, match_options, normalize_target, read_table_file
 from . import main
+from .errors import EXIT_RUNTIME, EXIT_STATUS_HELP, EXIT_USAGE
 
 # ---- errors -------------------------------------------------------------------------
 
@@ -43,9 +45,12 @@ def _one_line_errors(fn: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (OSError, ValueError, FormatError, InconsistentSnapshotError) as err:
+        except InconsistentSnapshotError as err:  # the table kept changing: a runtime error
             click.echo(f"mountcursor: {_message(err)}", err=True)
-            sys.exit(2)
+            sys.exit(EXIT_RUNTIME)
+        except (OSError, ValueError, FormatError) as err:
+            click.echo(f"mountcursor: {_message(err)}", err=True)
+            sys.exit(EXIT_USAGE)
         except KeyboardInterrupt:
             sys.exit(130)
 
@@ -83,20 +88,50 @@ def _write(text: str) -> None:
 # ---- reading the table --------------------------------------------------------------
 
 
-def _load(tab_file: str | None, pid: str | None, method: str, consistency: str, strict: bool) -> MountTable:
+def _load(tab_file: str | None, pid: str | None, method: str, consistency: str, strict: bool,
+          max_lines: int = MAX_LINES) -> MountTable:
     if tab_file is not None:
         if pid is not None:
             raise ValueError("-F/--tab-file and -N/--pid cannot be used together")
-        table = MountTable.from_file(tab_file, strict=strict)
-        for err in table.errors:
-            click.echo(f"mountcursor: {tab_file}: {err} -- ignored", err=True)
-        return table
+        return _load_file(tab_file, strict, max_lines)
     target: int | str = "self"
     if pid is not None:
         if not pid.isdigit():
             raise ValueError(f"-N/--pid expects a process id, got {pid!r}")
         target = int(pid)
     return snapshot(target, method=method, consistency=consistency, strict_parse=strict).table  # type: ignore[arg-type]
+
+
+def _load_file(tab_file: str, strict: bool, max_lines: int) -> MountTable:
+    """A saved table, with a warning on stderr for each line skipped and for what
+    :meth:`MountTable.problems` finds (as findmnt warns about parse errors)."""
+    try:
+        data = read_table_file(tab_file, max_lines=max_lines)
+        table = MountTable.from_bytes(data, strict=strict)
+    except OSError as err:
+        raise ValueError(_message(err) if err.filename else f"{tab_file}: {_message(err)}") from None
+    except FormatError as err:
+        raise ValueError(f"{tab_file}: {err}") from None
+    warn = (lambda text: click.echo(f"mountcursor: {tab_file}: {text}", err=True))
+    for err in table.errors[:_MAX_WARNINGS]:
+        warn(f"{err} -- ignored")
+    if not data.strip():
+        warn("empty: no mounts")
+    crlf = data.count(b"\r\n")
+    if crlf:
+        first = data[:data.find(b"\r\n")].count(b"\n") + 1
+        warn(f"line {first}: ends with \\r\\n (a DOS line end?), {crlf} lines in all: "
+             "the \\r is kept in the last field, as the kernel never prints it")
+    problems = table.problems()
+    for text in problems[:_MAX_WARNINGS]:
+        warn(text)
+    hidden = len(table.errors[_MAX_WARNINGS:]) + len(problems[_MAX_WARNINGS:])
+    if hidden:
+        warn(f"{hidden} more warnings not shown")
+    return table
+
+
+_MAX_WARNINGS = 20
 
 
 def _matcher(table: MountTable, types, options, source, target, live: bool) -> Callable[[MountEntry], bool] | None:
@@ -123,7 +158,7 @@ def _matcher(table: MountTable, types, options, source, target, live: bool) -> C
 
 
 def _print_json(obj: dict) -> None:
-    _write(json.dumps(obj, indent=3, ensure_ascii=False) + "\n")
+    _write(dumps(obj, indent=3) + "\n")  # json.dumps's bytes, at any depth
 
 
 def _print_columns(rows: list[list[str]], header: list[str] | None, raw: bool) -> None:
@@ -174,6 +209,8 @@ def _table_options(fn: Callable) -> Callable:
         click.option("--consistency", type=click.Choice(["strict", "best-effort", "single-pass"]),
                      default="strict", show_default=True, help="Retry until a pass saw no change?"),
         click.option("--strict", "strict_parse", is_flag=True, help="Reject lines the kernel would not print."),
+        click.option("--max-lines", type=click.IntRange(1), default=MAX_LINES, show_default=True, metavar="N",
+                     help="Stop reading an -F file after this many lines."),
     ]
     for deco in reversed(decorators):
         fn = deco(fn)
@@ -181,11 +218,11 @@ def _table_options(fn: Callable) -> Callable:
 
 
 def _run_table(tree_mode: bool, output, types, opts, source, target, tab_file, pid, as_json, raw, noheadings,
-               method, consistency, strict_parse) -> None:
+               method, consistency, strict_parse, max_lines) -> None:
     if as_json and raw:
         raise ValueError("--json and --raw cannot be used together")
     columns = parse_columns(output)
-    table = _load(tab_file, pid, method, consistency, strict_parse)
+    table = _load(tab_file, pid, method, consistency, strict_parse, max_lines)
     keep = _matcher(table, types, opts, source, target, live=tab_file is None)
     if tree_mode:
         nodes = tree(table, keep)
@@ -206,7 +243,7 @@ def _run_table(tree_mode: bool, output, types, opts, source, target, tab_file, p
     _print_columns(rows, None if noheadings else columns, raw)
 
 
-@main.command("list")
+@main.command("list", epilog=EXIT_STATUS_HELP)
 @_table_options
 @_one_line_errors
 def list_cmd(**kwargs) -> None:
@@ -214,7 +251,7 @@ def list_cmd(**kwargs) -> None:
     _run_table(False, **kwargs)
 
 
-@main.command("tree")
+@main.command("tree", epilog=EXIT_STATUS_HELP)
 @_table_options
 @_one_line_errors
 def tree_cmd(**kwargs) -> None:

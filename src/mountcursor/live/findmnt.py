@@ -25,8 +25,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter
 
 from .entry import MountEntry
+from .parse import gc_paused
 from .table import MountTable
 
 __all__ = ["Column", "COLUMNS", "DEFAULT_COLUMNS", "column_value", "Node", "tree", "to_json", "parse_columns"]
@@ -88,12 +91,15 @@ def column_value(entry: MountEntry, name: str) -> str | int | None:
     return COLUMNS[name].get(entry)
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One line of findmnt's tree."""
 
     entry: MountEntry
     children: list[Node] = field(default_factory=list)
+
+
+_MNT_ID = attrgetter("mnt_id")
 
 
 def tree(table: MountTable, keep: Callable[[MountEntry], bool] | None = None) -> list[Node]:
@@ -102,36 +108,46 @@ def tree(table: MountTable, keep: Callable[[MountEntry], bool] | None = None) ->
     ``keep``: a filter; a mount it rejects is left out and its children hang from the
     nearest kept ancestor, as findmnt does with ``-t``/``-O`` in tree mode.
     """
+    by_id = table.by_id
+    unique = not table.duplicates  # then every entry is the one by_id() answers
     children: dict[int, list[MountEntry]] = {}
     for e in table.entries:
-        if e.parent_id != e.mnt_id and table.by_id(e.mnt_id) is e:
-            children.setdefault(e.parent_id, []).append(e)
+        if e.parent_id != e.mnt_id and (unique or by_id(e.mnt_id) is e):
+            kids = children.get(e.parent_id)
+            if kids is None:
+                children[e.parent_id] = [e]
+            else:
+                kids.append(e)
     for kids in children.values():
-        kids.sort(key=lambda k: k.mnt_id)
+        if len(kids) > 1:
+            kids.sort(key=_MNT_ID)
     shown: set[int] = set()
     top: list[Node] = []
 
     def add_subtree(start: MountEntry) -> None:
         stack: list[tuple[MountEntry, list[Node]]] = [(start, top)]
+        pop, push_all = stack.pop, stack.extend
         while stack:
-            e, siblings = stack.pop()
+            e, siblings = pop()
             if id(e) in shown:
                 continue
             shown.add(id(e))
             into = siblings
             if keep is None or keep(e):
-                node = Node(e)
+                node = Node(e, [])
                 siblings.append(node)
                 into = node.children
-            kids = children.get(e.mnt_id, ()) if table.by_id(e.mnt_id) is e else ()
-            stack.extend((k, into) for k in reversed(kids))
+            kids = children.get(e.mnt_id)
+            if kids and (unique or by_id(e.mnt_id) is e):
+                push_all(zip(reversed(kids), repeat(into)))
 
-    root = table.root_fs
-    if root is not None:
-        add_subtree(root)
-    for e in table.entries:
-        if id(e) not in shown and (keep is None or keep(e)):
-            add_subtree(e)
+    with gc_paused():
+        root = table.root_fs
+        if root is not None:
+            add_subtree(root)
+        for e in table.entries:
+            if id(e) not in shown and (keep is None or keep(e)):
+                add_subtree(e)
     return top
 
 
@@ -141,16 +157,22 @@ def _row(entry: MountEntry, columns: Iterable[str]) -> dict[str, str | int | Non
 
 def to_json(items: Iterable[MountEntry] | Iterable[Node], columns: Iterable[str]) -> dict:
     """``{"filesystems": [...]}`` like ``findmnt --json``; nodes get ``"children"``
-    when they have any.  Numbers stay numbers, missing values are ``null``."""
+    when they have any.  Numbers stay numbers, missing values are ``null``.  Built with an
+    explicit stack: any depth (print it with :func:`mountcursor.live.jsonout.dumps`)."""
     cols = list(columns)
-
-    def node_json(node: Node) -> dict:
-        row = _row(node.entry, cols)
-        if node.children:
-            row["children"] = [node_json(c) for c in node.children]
-        return row
-
-    out = []
+    out: list[dict] = []
+    stack: list[tuple[Node, list[dict]]] = []
     for item in items:
-        out.append(node_json(item) if isinstance(item, Node) else _row(item, cols))
+        if not isinstance(item, Node):
+            out.append(_row(item, cols))
+            continue
+        stack.append((item, out))
+        while stack:
+            node, into = stack.pop()
+            row = _row(node.entry, cols)
+            into.append(row)
+            if node.children:
+                kids: list[dict] = []
+                row["children"] = kids
+                stack.extend((c, kids) for c in reversed(node.children))
     return {"filesystems": out}

@@ -29,14 +29,59 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 
 from ..format import FormatError
 from .entry import MountEntry, split_options
 from .parse import parse_mountinfo
 
-__all__ = ["MountTable", "normalize_target", "match_fstype", "match_options"]
+__all__ = ["MountTable", "read_table_file", "TableLimitError", "MAX_LINES", "normalize_target", "match_fstype", "match_options"]
 
 _DEVNO = re.compile(rb"^(\d+):(\d+)$")
+
+MAX_LINE_BYTES = 1 << 20
+"""The longest line :func:`read_table_file` accepts (1 MiB).  The kernel's longest mountinfo
+lines are a few pages (two escaped PATH_MAX paths and the options)."""
+MAX_LINES = 1_000_000
+"""The most lines :func:`read_table_file` reads by default: ten times ``fs.mount-max``."""
+MAX_TABLE_BYTES = 1 << 30
+"""The most bytes :func:`read_table_file` reads (1 GiB), whatever ``max_lines`` says."""
+
+
+class TableLimitError(FormatError):
+    """A saved table over one of the limits of :func:`read_table_file`."""
+
+
+def read_table_file(path: str | bytes | os.PathLike, *, max_lines: int = MAX_LINES) -> bytes:
+    """The bytes of a saved mountinfo table, read in chunks and refused as soon as it cannot
+    be one: a NUL byte (the kernel never prints one), a line longer than
+    :data:`MAX_LINE_BYTES`, more than ``max_lines`` lines or :data:`MAX_TABLE_BYTES` bytes.
+    So ``/dev/zero`` and ``/dev/urandom`` stop at once instead of filling memory."""
+    chunks: list[bytes] = []
+    total = lines = 0
+    pending = 0  # bytes of the line not finished yet
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            nul = chunk.find(b"\0")
+            if nul >= 0:
+                raise TableLimitError(lines + chunk.count(b"\n", 0, nul) + 1, "",
+                                      "a NUL byte: the kernel never prints one, this is not a mountinfo table")
+            parts = chunk.split(b"\n")
+            lengths = [pending + len(parts[0])] + [len(x) for x in parts[1:]]
+            for i, n in enumerate(lengths):
+                if n > MAX_LINE_BYTES:
+                    raise TableLimitError(lines + i + 1, "", f"longer than {MAX_LINE_BYTES >> 20} MiB: the kernel "
+                                          "prints a few KiB at most, this is not a mountinfo table")
+            pending = lengths[-1]
+            lines += len(parts) - 1
+            total += len(chunk)
+            if lines > max_lines:
+                raise TableLimitError(None, "", f"more than {max_lines:,} lines: stopped reading "
+                                      "(raise the limit with --max-lines)")
+            if total > MAX_TABLE_BYTES:
+                raise TableLimitError(None, "", f"larger than {MAX_TABLE_BYTES >> 30} GiB: stopped reading")
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def normalize_target(path: str | bytes | os.PathLike) -> bytes:
@@ -71,39 +116,73 @@ class MountTable:
         self._by_id: dict[int, MountEntry] = {}
         self._by_unique: dict[int, MountEntry] = {}
         self.duplicates: list[MountEntry] = []
+        by_id = self._by_id
         for e in self.entries:
-            if e.mnt_id in self._by_id:
+            if e.mnt_id in by_id:
                 self.duplicates.append(e)
             else:
-                self._by_id[e.mnt_id] = e
+                by_id[e.mnt_id] = e
             if e.unique_id is not None:
                 self._by_unique.setdefault(e.unique_id, e)
-        self._children: dict[int, list[MountEntry]] = {}
-        self.roots: list[MountEntry] = []
+        # The rest (children, roots, stacks, visibility, orphans) is built on first use.
+
+    @cached_property
+    def _children(self) -> dict[int, list[MountEntry]]:
+        children: dict[int, list[MountEntry]] = {}
+        self.__dict__["roots"] = roots = []
+        by_id = self._by_id
         for e in self.entries:
-            if e.parent_id in self._by_id and e.parent_id != e.mnt_id:
-                self._children.setdefault(e.parent_id, []).append(e)
+            if e.parent_id in by_id and e.parent_id != e.mnt_id:
+                kids = children.get(e.parent_id)
+                if kids is None:
+                    children[e.parent_id] = [e]
+                else:
+                    kids.append(e)
             else:
-                self.roots.append(e)
-        self._shadowed: set[int] = set()
+                roots.append(e)
+        return children
+
+    @cached_property
+    def roots(self) -> list[MountEntry]:
+        """The mounts whose parent is not in the table (or is themselves), table order."""
+        self._children  # noqa: B018 -- builds both
+        return self.__dict__["roots"]
+
+    @cached_property
+    def _shadowed(self) -> set[int]:
+        shadowed: set[int] = set()
         for e in self.entries:
             parent = self._by_id.get(e.parent_id)
             if parent is not None and parent is not e and parent.target == e.target:
-                self._shadowed.add(id(parent))
-        self._visible_by_target = self._visible_targets()
+                shadowed.add(id(parent))
+        return shadowed
+
+    @cached_property
+    def orphans(self) -> list[MountEntry]:
+        """Roots that some mount covers from above: their parent should have been listed."""
+        return self._split_roots()[0]
+
+    @cached_property
+    def outside_root(self) -> list[MountEntry]:
+        """Roots no mount in the table covers: the reader's root mount, a container's top."""
+        return self._split_roots()[1]
+
+    def _split_roots(self) -> tuple[list[MountEntry], list[MountEntry]]:
         targets_covered = {e.target for e in self.entries}
-        self.orphans: list[MountEntry] = []
-        self.outside_root: list[MountEntry] = []
+        orphans: list[MountEntry] = []
+        outside: list[MountEntry] = []
         for e in self.roots:
             if e.is_self_parent:
-                self.outside_root.append(e)
+                outside.append(e)
                 continue
             above = _parent_paths(e.target)
             next(above)
             if any(p in targets_covered for p in above):
-                self.orphans.append(e)
+                orphans.append(e)
             else:
-                self.outside_root.append(e)
+                outside.append(e)
+        self.__dict__["orphans"], self.__dict__["outside_root"] = orphans, outside
+        return orphans, outside
 
     # ---- construction ----------------------------------------------------------------
     @classmethod
@@ -113,10 +192,11 @@ class MountTable:
         return cls(result.entries, errors=result.errors)
 
     @classmethod
-    def from_file(cls, path: str | bytes | os.PathLike, *, strict: bool = False) -> MountTable:
-        """Read a saved mountinfo file in one go (no consistency check: use snapshot)."""
-        with open(path, "rb") as f:
-            return cls.from_bytes(f.read(), strict=strict)
+    def from_file(cls, path: str | bytes | os.PathLike, *, strict: bool = False,
+                  max_lines: int = MAX_LINES) -> MountTable:
+        """Read a saved mountinfo file (no consistency check: use snapshot), within the
+        limits of :func:`read_table_file`."""
+        return cls.from_bytes(read_table_file(path, max_lines=max_lines), strict=strict)
 
     # ---- container protocol -------------------------------------------------------
     def __len__(self) -> int:
@@ -211,13 +291,19 @@ class MountTable:
         return out
 
     def problems(self) -> list[str]:
-        """What makes this table not a well-formed tree: orphans, duplicate ids, cycles."""
+        """What makes this table not a well-formed tree: orphans, duplicate ids, cycles, and
+        a mount that is its own parent anywhere but at ``/`` (only a namespace's root mount
+        is, in what the kernel prints)."""
         out = [f"line {e.lineno}: mount {e.mnt_id} at {e.target_str!r}: parent {e.parent_id} missing"
                for e in self.orphans]
         out += [f"line {e.lineno}: mount id {e.mnt_id} repeated" for e in self.duplicates]
-        reached = sum(1 for _ in self.walk())
-        if reached + len(self.duplicates) < len(self.entries):
-            out.append(f"{len(self.entries) - reached - len(self.duplicates)} mounts are on a parent cycle")
+        out += [f"line {e.lineno}: mount {e.mnt_id} at {e.target_str!r} is its own parent"
+                for e in self.entries if e.is_self_parent and e.target != b"/"]
+        reached = {id(e) for _, e in self.walk()}
+        cycle = [e for e in self.entries if id(e) not in reached]
+        if cycle:
+            out.append(f"{len(cycle)} mounts are on a parent cycle (no way up to a root): ids "
+                       + ", ".join(str(e.mnt_id) for e in cycle[:10]) + (", ..." if len(cycle) > 10 else ""))
         return out
 
     # ---- stacks and visibility -----------------------------------------------------
@@ -253,8 +339,14 @@ class MountTable:
         """Reachable by path: not shadowed, and no ancestor shadowed."""
         return id(entry) in self._visible
 
-    def _visible_targets(self) -> dict[bytes, MountEntry]:
-        self._visible: set[int] = set()
+    @cached_property
+    def _visible(self) -> set[int]:
+        self._visible_by_target  # noqa: B018 -- builds both
+        return self.__dict__["_visible"]
+
+    @cached_property
+    def _visible_by_target(self) -> dict[bytes, MountEntry]:
+        visible: set[int] = set()
         by_target: dict[bytes, MountEntry] = {}
         # A shadowed mount hides its children except the ones stacked on it.
         stack = list(reversed(self.roots))
@@ -264,9 +356,10 @@ class MountTable:
             if id(e) in self._shadowed:
                 stack.extend(k for k in reversed(kids) if k.target == e.target)
                 continue
-            self._visible.add(id(e))
+            visible.add(id(e))
             by_target[e.target] = e
             stack.extend(reversed(kids))
+        self.__dict__["_visible"] = visible
         return by_target
 
     # ---- lookups ------------------------------------------------------------------

@@ -1,0 +1,120 @@
+"""``-F`` files: bounded reads, warnings for what ``MountTable.problems()`` finds, for empty
+input and for CRLF line ends, errors that name the file, and trees of any depth."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from mountcursor.cli import main
+from mountcursor.live.table import MAX_LINE_BYTES, TableLimitError, read_table_file
+
+
+def _chain(depth: int) -> bytes:
+    lines, path = [], ""
+    for i in range(1, depth + 1):
+        path = path + "/d" if i > 1 else "/"
+        lines.append(f"{i} {max(i - 1, 1)} 0:{i} / {path} rw - tmpfs tmpfs rw")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("args", [["tree", "--json"], ["tree"], ["tree", "-r"], ["list"]])
+def test_a_chain_2000_deep_prints_as_findmnt_does(tmp_path, args) -> None:
+    f = tmp_path / "deep"
+    f.write_bytes(_chain(2000))
+    res = CliRunner().invoke(main, [*args, "-F", str(f)])
+    assert res.exit_code == 0, res.output[-500:]
+    findmnt = shutil.which("findmnt")
+    if findmnt is None:
+        pytest.skip("findmnt is not installed")
+    flags = {"tree": [], "list": ["-l"]}[args[0]] + [a for a in args[1:]]
+    want = subprocess.run([findmnt, "-F", str(f), *flags], capture_output=True).stdout
+    assert res.stdout_bytes == want
+
+
+def test_deep_json_nests_children(tmp_path) -> None:
+    f = tmp_path / "deep"
+    f.write_bytes(_chain(600))
+    text = CliRunner().invoke(main, ["tree", "--json", "-o", "ID", "-F", str(f)]).stdout
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(10_000)  # json.loads recurses too (the test's reader, not ours)
+    try:
+        out = json.loads(text)
+    finally:
+        sys.setrecursionlimit(limit)
+    depth, node = 0, out["filesystems"][0]
+    while "children" in node:
+        (node,) = node["children"]
+        depth += 1
+    assert depth == 599 and node == {"id": 600}
+
+
+@pytest.mark.parametrize("device,message", [
+    ("/dev/zero", "/dev/zero: line 1: a NUL byte: the kernel never prints one"),
+    ("/dev/urandom", ": a NUL byte: the kernel never prints one"),
+])
+def test_endless_devices_stop_at_once(device, message) -> None:
+    res = CliRunner().invoke(main, ["list", "-F", device])
+    assert res.exit_code == 2 and message in res.stderr and res.stderr.count("\n") == 1
+
+
+def test_long_lines_and_many_lines_are_refused_with_the_limit_named(tmp_path) -> None:
+    long = tmp_path / "long"
+    long.write_bytes(b"1 0 0:1 / / rw - t s rw\n" + b"x" * (MAX_LINE_BYTES + 1))  # no newline at all
+    with pytest.raises(TableLimitError, match="line 2: longer than 1 MiB"):
+        read_table_file(long)
+    many = tmp_path / "many"
+    many.write_bytes(b"1 0 0:1 / / rw - t s rw\n" * 11)
+    res = CliRunner().invoke(main, ["list", "-F", str(many), "--max-lines", "10"])
+    assert res.exit_code == 2
+    assert res.stderr == f"mountcursor: {many}: more than 10 lines: stopped reading (raise the limit with --max-lines)\n"
+    assert CliRunner().invoke(main, ["list", "-F", str(many), "--max-lines", "11"]).exit_code == 0
+
+
+def test_a_missing_file_is_a_usage_error(tmp_path) -> None:
+    res = CliRunner().invoke(main, ["list", "-F", str(tmp_path / "nope")])
+    assert res.exit_code == 2 and res.stderr == f"mountcursor: {tmp_path / 'nope'}: No such file or directory\n"
+
+
+def test_problems_are_warned_about(tmp_path) -> None:
+    f = tmp_path / "bad"
+    f.write_bytes(b"1 1 0:1 / / rw - t s rw\n"
+                  b"2 1 0:2 / /a rw - t s rw\n"
+                  b"2 1 0:3 / /b rw - t s rw\n"        # duplicate id
+                  b"4 4 0:4 / /c rw - t s rw\n"        # its own parent, not at /
+                  b"5 6 0:5 / /e rw - t s rw\n6 5 0:6 / /e/f rw - t s rw\n"  # a cycle
+                  b"7 99 0:7 / /a/g rw - t s rw\n")    # orphan
+    res = CliRunner().invoke(main, ["list", "-F", str(f), "-o", "ID"])
+    assert res.exit_code == 0
+    assert res.stderr.splitlines() == [
+        f"mountcursor: {f}: line 7: mount 7 at '/a/g': parent 99 missing",
+        f"mountcursor: {f}: line 3: mount id 2 repeated",
+        f"mountcursor: {f}: line 4: mount 4 at '/c' is its own parent",
+        f"mountcursor: {f}: 2 mounts are on a parent cycle (no way up to a root): ids 5, 6",
+    ]
+
+
+def test_empty_and_crlf_input_warn(tmp_path) -> None:
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    res = CliRunner().invoke(main, ["list", "-F", str(empty)])
+    assert res.exit_code == 1 and res.stderr == f"mountcursor: {empty}: empty: no mounts\n"
+    crlf = tmp_path / "crlf"
+    crlf.write_bytes(b"1 0 0:1 / / rw - t s rw\r\n2 1 0:2 / /a rw - t s rw\r\n")
+    res = CliRunner().invoke(main, ["list", "-F", str(crlf), "-o", "TARGET,OPTIONS", "-r"])
+    assert res.exit_code == 0 and res.stdout == "TARGET OPTIONS\n/ rw,rw\\x0d\n/a rw,rw\\x0d\n"
+    assert res.stderr == (f"mountcursor: {crlf}: line 1: ends with \\r\\n (a DOS line end?), 2 lines in all: "
+                          "the \\r is kept in the last field, as the kernel never prints it\n")
+
+
+def test_many_bad_lines_are_not_all_printed(tmp_path) -> None:
+    f = tmp_path / "junk"
+    f.write_bytes(b"1 0 0:1 / / rw - t s rw\n" + b"junk\n" * 100)
+    res = CliRunner().invoke(main, ["list", "-F", str(f)])
+    lines = res.stderr.splitlines()
+    assert res.exit_code == 0 and len(lines) == 21 and lines[-1] == f"mountcursor: {f}: 80 more warnings not shown"
