@@ -53,7 +53,13 @@ overflow retry), and between a ``->stop`` and the next ``->start`` of the same
 call the iterator's lock (``namespace_sem`` for the mount files) is free: that
 gap is announced to a scheduler as a ``"relock"`` step (:mod:`.hooks`).
 ``read``, ``pread`` and ``lseek`` of one open file are serialized by
-``m->lock`` (a mutex, :class:`~.locks.Mutex`), as in every version.
+``m->lock`` (a mutex, :class:`~.locks.Mutex`), as in every version.  Above it,
+``read()`` and ``lseek()`` (not ``pread()``) of a file shared by several threads
+or processes hold ``file->f_pos_lock`` from reading ``f_pos`` to writing it back
+(``fdget_pos``/``fdput_pos`` in ``fs/read_write.c``, FMODE_ATOMIC_POS: mainline
+9c225f2655e3, v3.14, and the RHEL7/VZ7 3.10 kernels, which carry it), but only
+when the file is shared (``file_count(file) > 1``: :attr:`SeqFile.f_count`, raised
+by :meth:`SeqFile.get_file` for each thread or process that shares it).
 
 Every call of ``start/next/show/stop`` can be logged to ``SeqFile.calls``
 (for traces and for tests that pin the exact call sequence).
@@ -133,6 +139,8 @@ class SeqFile:
         self.f_pos = 0
         self.poll_event = 0
         self.lock = Mutex("seq_file->lock")
+        self.f_pos_lock = Mutex("file->f_pos_lock")  # struct file's, beside f_pos
+        self.f_count = 1  # file_count(file): > 1 once threads or processes share the file
         #: what a read()/lseek() in progress holds in its locals while the iterator's lock is
         #: dropped (see :meth:`_start`): part of the state a scheduler must tell apart
         self.in_call: Optional[tuple[object, ...]] = None
@@ -209,11 +217,34 @@ class SeqFile:
     # --- read ------------------------------------------------------------------------------
 
     def read(self, size: int, ppos: Optional[Pos] = None) -> bytes:
-        """``read(2)`` of up to ``size`` bytes at ``*ppos`` (the file position by default),
-        under ``m->lock``."""
-        own = ppos is None
-        pp = Pos(self.f_pos) if own else ppos
-        assert pp is not None
+        """``read(2)`` of up to ``size`` bytes at the file position, under
+        ``f_pos_lock`` (``fdget_pos``); with ``ppos``, ``pread(2)`` at ``*ppos`` (no
+        ``f_pos_lock``: the file position is left alone)."""
+        if ppos is not None:
+            return self._seq_read(size, ppos)
+        locked = self._fdget_pos()
+        try:
+            pp = Pos(self.f_pos)  # file_pos_read()
+            out = self._seq_read(size, pp)
+            self.f_pos = pp.value  # file_pos_write()
+            return out
+        finally:
+            if locked:
+                self.f_pos_lock.mutex_unlock()  # fdput_pos()
+
+    def get_file(self) -> None:
+        """``get_file()``: one more thread or process shares this open file."""
+        self.f_count += 1
+
+    def _fdget_pos(self) -> bool:
+        """``fdget_pos()``: take ``f_pos_lock`` if the file is shared; say whether it did."""
+        if self.f_count > 1:
+            self.f_pos_lock.mutex_lock()
+            return True
+        return False
+
+    def _seq_read(self, size: int, pp: Pos) -> bytes:
+        """``seq_read``/``seq_read_iter`` at ``*pp``, under ``m->lock``."""
         if self.semantics == "5.10+" and size == 0:
             return b""  # seq_read_iter: if (!iov_iter_count(iter)) return 0; before m->lock
         self.lock.mutex_lock()
@@ -227,8 +258,6 @@ class SeqFile:
         finally:
             self.in_call = None
             self.lock.mutex_unlock()
-        if own:
-            self.f_pos = pp.value
         return out
 
     def _reset_after_error(self) -> None:
@@ -497,8 +526,10 @@ class SeqFile:
         return self._traverse_next_always(offset)
 
     def lseek(self, offset: int, whence: int = SEEK_SET) -> int:
-        """``seq_lseek()`` under ``m->lock``: SEEK_SET and SEEK_CUR only; any other offset
-        than ``read_pos`` replays the records from the start (``traverse``)."""
+        """``lseek(2)``: ``seq_lseek()`` under ``f_pos_lock`` and ``m->lock``; SEEK_SET and
+        SEEK_CUR only; any other offset than ``read_pos`` replays the records from the start
+        (``traverse``)."""
+        locked = self._fdget_pos()
         self.lock.mutex_lock()
         self._stopped = False
         self.in_call = ("lseek", offset, whence)
@@ -507,6 +538,8 @@ class SeqFile:
         finally:
             self.in_call = None
             self.lock.mutex_unlock()
+            if locked:
+                self.f_pos_lock.mutex_unlock()
 
     def _lseek(self, offset: int, whence: int) -> int:
         if whence == SEEK_CUR:
