@@ -11,7 +11,7 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,verify]'
 	touch $(STAMP)
 
 # race exits 1 when a row is BROKEN, which is the point of the demonstration
@@ -23,7 +23,7 @@ test: $(STAMP)
 
 # Benchmarks (not part of the tests): report and plots in docs/benchmarks/
 bench: $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,verify,bench]'
 	$(PY) -m benchmarks
 	$(PY) benchmarks/live_tree.py
 

@@ -158,5 +158,5 @@ def test_watched_process_that_exits():
     finally:
         sb.close()
     _out, err = proc.communicate(timeout=10)
-    assert proc.returncode == 2
+    assert proc.returncode == 3
     assert err.decode() == f"mountcursor: process {sb.pid} exited: its mount table is no longer watched\n"

@@ -21,14 +21,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
                        "Exit 1 when a property fails in any cell checked (or in the --replay trace)."),
     "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
                                    "5.10+); compare every read(), poll() and lseek().  Exit 1 on a mismatch."),
-    "list": ("live_cmds", "The mount table as a list, in kernel order (like ``findmnt -l``)."),
+    "list": ("live_cmds", "The mount table as a list, in kernel order (``findmnt -l``)."),
     "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
                      "when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."),
-    "tree": ("live_cmds", "The mount table as findmnt's tree (children by id; unreachable mounts at top)."),
+    "tree": ("live_cmds", "The mount table as findmnt's tree (``findmnt``): children by id, unreachable mounts "
+                          "at the top."),
     "watch": ("watch_cmd", "Print mount, umount, remount and move events as they happen (like ``findmnt "
                            "--poll``)."),
 }
 """Command name -> (module in this package, first paragraph of its help)."""
+
+
+VERIFY_EXTRA = ("greenlet", "rich")
+"""What ``pip install 'mountcursor[verify]'`` adds: the verifier's and its commands'
+dependencies.  ``mountcursor.live`` and ``list``/``tree``/``watch`` need only click."""
 
 
 class LazyGroup(click.Group):
@@ -40,7 +46,16 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
-            importlib.import_module(f".{COMMANDS[cmd_name][0]}", __name__)  # registers on main
+            try:
+                importlib.import_module(f".{COMMANDS[cmd_name][0]}", __name__)  # registers on main
+            except ModuleNotFoundError as err:
+                missing = (err.name or "").split(".")[0]
+                if missing not in VERIFY_EXTRA:
+                    raise
+                from .errors import RunError
+
+                raise RunError(f"{cmd_name} needs the verifier's dependencies ({missing} is not installed): "
+                               "pip install 'mountcursor[verify]'") from None
         return self.commands.get(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -67,6 +82,6 @@ _EXIT_STATUS_HELP = (
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=_EXIT_STATUS_HELP)
-@click.version_option(__version__, package_name="mountcursor")  # no metadata lookup: fast
+@click.version_option(__version__, "-V", "--version", package_name="mountcursor")  # no metadata lookup: fast
 def main() -> None:
     """Read the Linux mount table correctly while it changes."""

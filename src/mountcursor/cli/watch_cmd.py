@@ -16,7 +16,7 @@ namespace), as findmnt's poll does; they do not look for the mount holding a pat
 
 Differences on purpose: ``--json`` prints one JSON object per event and line (findmnt
 2.38 aborts on ``--poll --json``); ``propagation`` is a fifth action, off unless asked;
-a watched process (``-N``) that exits ends the watch with a message and status 2
+a watched process (``-N``) that exits ends the watch with a message and status 3
 (findmnt does not notice); ``-w`` must be an integer >= 0 (findmnt takes a negative as
 "forever").
 """
@@ -33,6 +33,7 @@ from ..live.diff import MountEvent
 from ..live.findmnt import COLUMNS, column_value
 from ..live.table import match_fstype, match_options, normalize_target
 from . import main
+from .errors import RunError
 from .live_cmds import _one_line_errors, _safe, _write
 
 ACTIONS = ("mount", "umount", "remount", "move", "propagation")
@@ -214,8 +215,8 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     Propagation changes (``mount --make-shared`` ...) do not wake the watch: the
     kernel changes no event counter for them and sends no fanotify event.  With
     ``--poll=...,propagation`` they are printed when another change wakes it.
-    Exit status: 0 at the timeout, the count or the first event; 2 on an error or
-    when the watched process exits.  JSON: one object per event, a key per column in
+    Exit status: 0 at the timeout, the count or the first event; 2 for a bad
+    argument; 3 when the watched process exits.  JSON: one object per event, a key per column in
     lower case (``action``, ``target`` ...; ``old-target`` for move and umount and
     ``old-options`` for remount and umount only).
     """
@@ -247,12 +248,15 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
                timeout=None if timeout is None else timeout / 1000, min_interval=interval) as w:
         if w.note:
             click.echo(f"mountcursor: {w.note}", err=True)
-        for batch in w:
-            events = [ev for ev in batch.events if wanted(ev)]
-            if count is not None:
-                events = events[:count - seen]
-            printer.batch(events)
-            seen += len(events)
-            if count is not None and seen >= count:
-                return
+        try:
+            for batch in w:
+                events = [ev for ev in batch.events if wanted(ev)]
+                if count is not None:
+                    events = events[:count - seen]
+                printer.batch(events)
+                seen += len(events)
+                if count is not None and seen >= count:
+                    return
+        except ProcessLookupError as err:  # the watched process exited
+            raise RunError(err.strerror or str(err)) from None
     sys.exit(0)

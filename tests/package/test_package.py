@@ -1,0 +1,91 @@
+"""The package as Python users get it: the sdist and wheel carry LICENSE and py.typed
+with an SPDX licence, the live library and list/tree/watch need neither greenlet nor
+rich, the verifier's commands say which extra they need, ``python -m mountcursor``
+works, and there is one version number."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import mountcursor
+
+ROOT = Path(__file__).resolve().parents[2]
+BLOCK = "import sys; sys.modules['greenlet'] = None; sys.modules['rich'] = None; "
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    setuptools = pytest.importorskip("setuptools")
+    if int(setuptools.__version__.split(".")[0]) < 77:
+        pytest.skip(f"setuptools {setuptools.__version__} < 77 cannot build PEP 639 metadata")
+    out = tmp_path_factory.mktemp("dist")
+    code = ("import sys; from setuptools import build_meta as b; "
+            "out = sys.argv[1]; s = b.build_sdist(out); w = b.build_wheel(out); print('BUILT', s, w)")  # build_meta rewrites argv
+    done = subprocess.run([sys.executable, "-c", code, str(out)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    sdist, wheel = done.stdout.split("BUILT ")[-1].split()
+    return out / sdist, out / wheel
+
+
+def test_sdist_and_wheel_carry_license_and_py_typed(built: tuple[Path, Path]) -> None:
+    sdist, wheel = built
+    with tarfile.open(sdist) as tar:
+        names = tar.getnames()
+        top = names[0].split("/")[0]
+        assert f"{top}/LICENSE" in names and f"{top}/src/mountcursor/py.typed" in names
+        pkg_info = tar.extractfile(f"{top}/PKG-INFO").read().decode()  # type: ignore[union-attr]
+    assert "License-Expression: GPL-2.0-or-later" in pkg_info
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        dist_info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = zf.read(f"{dist_info}/METADATA").decode()
+        license_text = zf.read(f"{dist_info}/licenses/LICENSE").decode()
+    assert "mountcursor/py.typed" in names
+    assert "License-Expression: GPL-2.0-or-later" in metadata
+    assert f"Version: {mountcursor.__version__}\n" in metadata
+    assert "Requires-Dist: click" in metadata
+    assert "Requires-Dist: greenlet" in metadata and 'extra == "verify"' in metadata
+    assert "GNU GENERAL PUBLIC LICENSE" in license_text and "Version 2, June 1991" in license_text
+    assert "or (at your option) any later version" in license_text
+
+
+def test_live_and_its_commands_need_neither_greenlet_nor_rich() -> None:
+    done = _python(BLOCK + "import mountcursor.live as l; import mountcursor.live.sandbox; "
+                   "from mountcursor.cli import main; "
+                   "main(['list', '-o', 'TARGET', '-F', sys.argv[0] if False else '/proc/self/mountinfo'])")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("TARGET\n/")
+
+
+@pytest.mark.parametrize("command", ["race", "check", "diff-kernel"])
+def test_verifier_commands_name_the_missing_extra(command: str) -> None:
+    done = _python(BLOCK + f"from mountcursor.cli import main; main([{command!r}, '--help'])")
+    assert done.returncode == 3
+    assert done.stderr == (f"mountcursor: {command} needs the verifier's dependencies (greenlet is not installed): "
+                           "pip install 'mountcursor[verify]'\n") or done.stderr == (
+        f"mountcursor: {command} needs the verifier's dependencies (rich is not installed): "
+        "pip install 'mountcursor[verify]'\n")
+
+
+def test_python_dash_m() -> None:
+    done = subprocess.run([sys.executable, "-m", "mountcursor", "--version"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stdout == f"mountcursor, version {mountcursor.__version__}\n"
+
+
+def test_one_version_number() -> None:
+    from importlib.metadata import version
+
+    assert version("mountcursor") == mountcursor.__version__
+    assert "version =" not in (ROOT / "pyproject.toml").read_text().split("[project]")[1].split("[")[0]
