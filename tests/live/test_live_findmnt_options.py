@@ -347,3 +347,20 @@ def test_findmnt_dies_on_a_parent_cycle(findmnt, tmp_path):
     path.write_bytes(CYCLE)
     done = subprocess.run([findmnt, "-F", str(path)], capture_output=True, timeout=60)
     assert done.returncode < 0 or done.returncode > 128   # killed by a signal (stack overflow)
+
+
+def test_task_table_and_tid(findmnt):
+    """``-N PID`` reads that process's table (a sandbox's: it does not change under us)."""
+    from mountcursor.live.sandbox import Sandbox
+
+    from .conftest import needs_sandbox
+
+    needs_sandbox()
+    with Sandbox(n=3) as sb:
+        for mode in ("tree", "list"):
+            args = ["-N", str(sb.pid), "-o", "TARGET,SOURCE,FSTYPE,TID,ID"]
+            want = subprocess.run([findmnt, *(["-l"] if mode == "list" else []), *args], capture_output=True,
+                                  env=UTF8_ENV)
+            got = CliRunner().invoke(main, [mode, *args])
+            assert (got.exit_code, got.stdout_bytes) == (want.returncode, want.stdout)
+            assert f" {sb.pid} ".encode() in got.stdout_bytes
