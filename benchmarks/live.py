@@ -20,7 +20,7 @@ timed from outside (``subprocess``, ``time.perf_counter``), peak RSS with
 from __future__ import annotations
 
 import os
-import shutil
+import resource
 import subprocess
 import sys
 import tempfile
@@ -35,13 +35,23 @@ TITLE = "The live table: CLI and library next to findmnt and cat"
 
 MC = str(Path(sys.executable).with_name("mountcursor"))
 TIME = "/usr/bin/time"
-FINDMNT_TREE_MAX = 10_000  # findmnt's tree of 100,000 mounts takes minutes
+FINDMNT_TREE_MAX = 20_000  # findmnt's tree of 100,000 mounts takes minutes
+
+
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _run(cmd: list[str], timeout: float = 600) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one whole command."""
+    c0, t0 = _children_cpu(), time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, check=False)
+    return time.perf_counter() - t0, _children_cpu() - c0
 
 
 def _wall(cmd: list[str], timeout: float = 600) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, check=False)
-    return time.perf_counter() - t0
+    return _run(cmd, timeout)[0]
 
 
 def _paired(a: Callable[[], float], b: Callable[[], float], runs: int) -> dict[str, Any]:
@@ -54,9 +64,15 @@ def _paired(a: Callable[[], float], b: Callable[[], float], runs: int) -> dict[s
 
 
 def _cmd_pair(ours: list[str], peer: list[str], runs: int) -> dict[str, Any]:
-    r = _paired(lambda: _wall(ours), lambda: _wall(peer), runs)
-    r.update(ours=" ".join(["mountcursor", *ours[1:]]), peer=" ".join(peer))
-    return r
+    """Two whole commands in turn: wall-clock medians and ratio, and the same for CPU
+    time (what a busy machine's other work does not add to)."""
+    _run(ours), _run(peer)
+    pairs = [(_run(ours), _run(peer)) for _ in range(runs)]
+    return {"ours": " ".join(["mountcursor", *ours[1:]]), "peer": " ".join(peer), "runs": runs,
+            "ours_s": median(a[0] for a, _ in pairs), "peer_s": median(b[0] for _, b in pairs),
+            "ratio": median(a[0] / b[0] for a, b in pairs),
+            "ours_cpu_s": median(a[1] for a, _ in pairs), "peer_cpu_s": median(b[1] for _, b in pairs),
+            "cpu_ratio": median(a[1] / b[1] if b[1] else float("inf") for a, b in pairs)}
 
 
 def _peak_mib(cmd: list[str]) -> float | None:
@@ -196,7 +212,8 @@ def _targets(res: dict[str, Any]) -> list[tuple[str, float, float, str]]:
     out: list[tuple[str, float, float, str]] = []
     for s in res["startup"]:
         if s["ours"].endswith(("--help", "--version")):
-            out.append((f"`{s['ours']}` wall (findmnt: {fmt_s(s['peer_s'])})", s["ours_s"], 0.050, "s"))
+            out.append((f"`{s['ours']}` CPU (wall {fmt_s(s['ours_s'])}; findmnt: {fmt_s(s['peer_cpu_s'])} CPU)",
+                        s["ours_cpu_s"], 0.050, "s"))
         else:
             out.append((f"`{s['ours']}` ÷ `{s['peer']}`, this machine's table", s["ratio"], 2.0, "×"))
     for p in res["live"]:
@@ -219,9 +236,15 @@ def _targets(res: dict[str, Any]) -> list[tuple[str, float, float, str]]:
         if "ratio" in rss and p["lines"] >= 50_000:
             out.append((f"peak RSS `tree` ÷ `{rss['peer'].split(' -N')[0]}`, {k} live", rss["ratio"], 1.5, "×"))
     for s in res["saved"]:
-        out.append((f"`tree -F` {s['n']:,} {s['shape']} (÷ `findmnt -l -F`: {s['ratio']:.2f}×)", s["ours_s"], 1.0,
-                    "s"))
+        out.append((f"`tree -F` {s['n']:,} {s['shape']} CPU (wall {fmt_s(s['ours_s'])}; ÷ `findmnt -l -F`: "
+                    f"{s['ratio']:.2f}×)", s["ours_cpu_s"], 1.0, "s"))
     return out
+
+
+def _cpu(r: dict[str, Any]) -> str:
+    if "cpu_ratio" not in r:
+        return ""
+    return f"{fmt_s(r['ours_cpu_s'])} / {fmt_s(r['peer_cpu_s'])} = {r['cpu_ratio']:.2f}×"
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -263,8 +286,10 @@ def render(res: dict[str, Any], out: Path) -> Section:
           f"{res['load_before'][0]:.1f} before, {res['load_after'][0]:.1f} after (2 cores shared with other work).",
           "",
           "Ratios are medians of per-pair ratios (ours and the peer run in turn), whole commands timed from "
-          "outside, start-up included; `snapshot()` is timed in process against a `cat` process. See "
-          "`benchmarks/live.py`.", ""]
+          "outside, start-up included; `snapshot()` is timed in process against a `cat` process and against "
+          "a bare read to EOF in the same process. The absolute targets (start-up, `tree -F` under 1 s, µs "
+          "per line) are judged on CPU time, as the wall clock of this shared machine also counts the time "
+          "other work held both cores; the wall time is shown beside it. See `benchmarks/live.py`.", ""]
     if plots:
         md += ["![live](live.png)", ""]
     md += [md_table(["what", "measured", "target", ""], rows), ""]
@@ -274,15 +299,16 @@ def render(res: dict[str, Any], out: Path) -> Section:
             if key in p:
                 r = p[key]
                 detail.append([f"{p['lines']:,}", f"`{r['ours']}`", fmt_s(r["ours_s"]), f"`{r['peer']}`",
-                               fmt_s(r["peer_s"]), f"{r['ratio']:.2f}×"])
+                               fmt_s(r["peer_s"]), f"{r['ratio']:.2f}×", _cpu(r)])
         rss = p.get("tree_rss", {})
         if "ratio" in rss:
             detail.append([f"{p['lines']:,}", f"`{rss['ours']}` (peak RSS)", f"{rss['ours_mib']:.0f} MiB",
-                           f"`{rss['peer']}`", f"{rss['peer_mib']:.0f} MiB", f"{rss['ratio']:.2f}×"])
+                           f"`{rss['peer']}`", f"{rss['peer_mib']:.0f} MiB", f"{rss['ratio']:.2f}×", ""])
     for s in res["startup"] + res["saved"]:
         detail.append(["—" if "n" not in s else f"{s['n']:,} {s['shape']}", f"`{s['ours']}`", fmt_s(s["ours_s"]),
-                       f"`{s['peer']}`", fmt_s(s["peer_s"]), f"{s['ratio']:.2f}×"])
-    md += ["Every pair (medians):", "", md_table(["mounts", "ours", "time", "peer", "time", "ratio"], detail)]
+                       f"`{s['peer']}`", fmt_s(s["peer_s"]), f"{s['ratio']:.2f}×", _cpu(s)])
+    md += ["Every pair (medians):", "",
+           md_table(["mounts", "ours", "wall", "peer", "wall", "ratio (wall)", "CPU ours / peer"], detail)]
     if res.get("live_skipped"):
         md += ["", f"Live namespace skipped: {res['live_skipped']}."]
     met = sum(1 for _, v, t, _ in targets if v <= t)
