@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from itertools import repeat
 from operator import attrgetter
 
@@ -155,13 +156,13 @@ def _row(entry: MountEntry, columns: Iterable[str]) -> dict[str, str | int | Non
     return {name.lower(): column_value(entry, name) for name in columns}
 
 
-def to_json(items: Iterable[MountEntry] | Iterable[Node], columns: Iterable[str]) -> dict:
+def to_json(items: Iterable[MountEntry] | Iterable[Node], columns: Iterable[str]) -> dict[str, Any]:
     """``{"filesystems": [...]}`` like ``findmnt --json``; nodes get ``"children"``
     when they have any.  Numbers stay numbers, missing values are ``null``.  Built with an
     explicit stack: any depth (print it with :func:`mountcursor.live.jsonout.dumps`)."""
     cols = list(columns)
-    out: list[dict] = []
-    stack: list[tuple[Node, list[dict]]] = []
+    out: list[dict[str, Any]] = []
+    stack: list[tuple[Node, list[dict[str, Any]]]] = []
     for item in items:
         if not isinstance(item, Node):
             out.append(_row(item, cols))
@@ -169,10 +170,10 @@ def to_json(items: Iterable[MountEntry] | Iterable[Node], columns: Iterable[str]
         stack.append((item, out))
         while stack:
             node, into = stack.pop()
-            row = _row(node.entry, cols)
+            row: dict[str, Any] = _row(node.entry, cols)
             into.append(row)
             if node.children:
-                kids: list[dict] = []
+                kids: list[dict[str, Any]] = []
                 row["children"] = kids
                 stack.extend((c, kids) for c in reversed(node.children))
     return {"filesystems": out}
