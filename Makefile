@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: race test bench venv clean
+.PHONY: race test matrix bench venv clean
 
 venv: $(STAMP)
 
@@ -18,8 +18,14 @@ $(STAMP): pyproject.toml
 race: $(STAMP)
 	$(VENV)/bin/mountcursor race || test $$? -eq 1
 
+# The default suite: everything but the `slow` tests, each of which has a bounded run in it.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow"
+
+# The full runs behind those bounded ones: the whole verdict matrix over the default scope,
+# and the long explorations (`slow` marker).
+matrix: $(STAMP)
+	$(PY) -m pytest -q -m slow
 
 # Benchmarks (not part of the tests): report and plots in docs/benchmarks/
 bench: $(STAMP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import os
+import select
 import time
 
 import pytest
@@ -13,7 +14,7 @@ from mountcursor.live import InconsistentSnapshotError, snapshot
 from mountcursor.live import syscalls
 from mountcursor.live.sandbox import Sandbox
 
-from .conftest import needs_sandbox
+from .conftest import needs_sandbox, sandbox  # noqa: F401 -- a fixture
 
 
 def test_this_thread_both_methods_agree():
@@ -104,8 +105,10 @@ def test_best_effort_returns_the_last_pass_honestly():
     needs_sandbox()
     with Sandbox(n=100) as sb:
         sb.churn_start(live=4, depth=2, pause=0.0)
-        try:
-            results = [snapshot(sb.pid, consistency="best-effort", chunk_size=128, max_attempts=2) for _ in range(30)]
+        results = []
+        try:  # until a snapshot gives up (a pass takes ~0.2 ms: how many it takes varies with load)
+            while len(results) < 500 and all(s.consistent for s in results):
+                results.append(snapshot(sb.pid, consistency="best-effort", chunk_size=32, max_attempts=2))
         finally:
             sb.churn_stop()
     for snap in results:
@@ -120,3 +123,81 @@ def test_listmount_unavailable_says_so(monkeypatch):
     monkeypatch.setattr(syscalls, "listmount", no_listmount)
     with pytest.raises(OSError, match="listmount.*not implemented"):
         snapshot(method="listmount")
+
+
+# ---- one poll at EOF is enough: the running kernel's POLLPRI stays latched --------------
+
+
+def _pending(poller) -> bool:
+    return any(revents & select.POLLPRI for _, revents in poller.poll(0))
+
+
+def _read_to_eof(fd: int, size: int = 64) -> int:
+    reads = 1
+    while os.read(fd, size):
+        reads += 1
+    return reads
+
+
+def test_pollpri_is_latched_from_open_until_a_poll_reports_it(sandbox):
+    """What the reader's single poll at EOF relies on, asked of the running kernel
+    (inside the sandbox's namespace), with one poll object reused throughout."""
+    fd = os.open(f"/proc/{sandbox.pid}/mountinfo", os.O_RDONLY)
+    poller = select.poll()
+    poller.register(fd, select.POLLPRI)
+    try:
+        # a change after open() and before any poll: reported by the first poll, once
+        sandbox.mount_tmpfs("after-open")
+        _read_to_eof(fd)
+        assert _pending(poller)
+        assert not _pending(poller)
+        # a change in the middle of a pass, many reads before the poll: still reported
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.read(fd, 64)
+        sandbox.mount_tmpfs("mid-pass")
+        assert _read_to_eof(fd) > 3
+        assert _pending(poller)
+        # several changes between two polls: one report; a pass with none: no report
+        sandbox.mount_tmpfs("x")
+        sandbox.umount("x")
+        assert _pending(poller) and not _pending(poller)
+        os.lseek(fd, 0, os.SEEK_SET)
+        _read_to_eof(fd)
+        assert not _pending(poller)
+        # a change reported by poll after a reported one: the counter is not compared to open()
+        sandbox.umount("mid-pass")
+        assert _pending(poller) and not _pending(poller)
+    finally:
+        os.close(fd)
+
+
+def test_snapshot_sees_a_change_made_during_its_pass(monkeypatch):
+    """snapshot() polls only at EOF: a mount made after its second read is still seen,
+    so the pass is retried (and single-pass says it is not consistent)."""
+    needs_sandbox()
+    from mountcursor.live import reader
+
+    real_read = os.read
+    with Sandbox(n=40) as sb:
+        made: list[str] = []
+
+        def read_then_mount(fd: int, size: int) -> bytes:
+            data = real_read(fd, size)
+            if os.readlink(f"/proc/self/fd/{fd}").endswith("mountinfo"):
+                counts.append(1)
+                if len(counts) == 2 and len(made) < limit:
+                    made.append(f"during-{len(made)}")
+                    sb.mount_tmpfs(made[-1])
+            return data
+
+        monkeypatch.setattr(reader.os, "read", read_then_mount)
+        counts: list[int] = []
+        limit = 1
+        snap = snapshot(sb.pid, consistency="best-effort", chunk_size=256)
+        assert (snap.consistent, snap.attempts) == (True, 2)
+        assert snap.table.find_target(sb.path("during-0"))
+        counts.clear()
+        limit = 2
+        single = snapshot(sb.pid, consistency="single-pass", chunk_size=256)
+        assert (single.consistent, single.attempts) == (False, 1)
+        monkeypatch.undo()

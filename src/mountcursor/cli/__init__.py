@@ -21,10 +21,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
                        "Exit 1 when a property fails in any cell checked (or in the --replay trace)."),
     "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
                                    "modern); compare every read(), poll() and lseek().  Exit 1 on a mismatch."),
-    "list": ("live_cmds", "The mount table as a list, in kernel order (like ``findmnt -l``)."),
+    "list": ("live_cmds", "The mount table as a list, in kernel order (``findmnt -l``)."),
     "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
                      "when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."),
-    "tree": ("live_cmds", "The mount table as findmnt's tree (children by id; unreachable mounts at top)."),
+    "tree": ("live_cmds", "The mount table as findmnt's tree (``findmnt``): children by id, unreachable mounts "
+                          "at the top."),
     "watch": ("watch_cmd", "Print mount, umount, remount and move events as they happen (like ``findmnt "
                            "--poll``)."),
 }
@@ -81,6 +82,6 @@ _EXIT_STATUS_HELP = (
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=_EXIT_STATUS_HELP)
-@click.version_option(__version__, package_name="mountcursor")  # no metadata lookup: fast
+@click.version_option(__version__, "-V", "--version", package_name="mountcursor")  # no metadata lookup: fast
 def main() -> None:
     """Read the Linux mount table correctly while it changes."""

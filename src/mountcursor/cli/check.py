@@ -65,7 +65,7 @@ def _matrix(cells: list[Cell], strategies: list[str], semantics: list[str], titl
 @click.option("--replay", "replay", type=click.Path(dir_okay=False), default=None,
               help="re-run a saved trace file and print it step by step")
 @click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="all cores",
-              help="cells checked in parallel (processes)")
+              help="processes exploring (scenario, cell) units in parallel, longest first")
 @click.option("--json", "as_json", is_flag=True, help="print the matrix as JSON")
 def check(strategies: tuple[str, ...], semantics: tuple[str, ...], granularity: str, no_ns_lock: bool,
           no_slab_reuse: bool, faithful_sync: bool, random_runs: int, seed: int, save_dir: str | None, show_traces: bool,
@@ -85,14 +85,15 @@ def check(strategies: tuple[str, ...], semantics: tuple[str, ...], granularity: 
     pairs = [(s, sem) for s in strats for sem in sems]
     opts = dict(granularity=granularity, ns_lock=not no_ns_lock, slab_reuse=not no_slab_reuse,
                 random_runs=random_runs, seed=seed, faithful_sync=faithful_sync)
-    with PhaseProgress("check", total=len(pairs)) as bar:
+    with PhaseProgress("check", total=len(pairs) * len(scope)) as bar:
         bar.phase(f"checking {len(scope)} scenarios in each of {len(pairs)} cells")
 
-        def done(c: Cell) -> None:
-            bar.advance()
-            bar.phase(f"{c.strategy} / {c.semantics}: {'holds' if c.holds else 'fails'}")
+        def progress(done: int, total: int) -> None:
+            bar.advance(done - bar.done)
+            if done * 10 // total != (done - 1) * 10 // total:
+                bar.phase(f"explored {done} of {total} (scenario, cell) units")
 
-        cells = check_cells(pairs, scope, jobs=jobs, on_done=done, **opts)
+        cells = check_cells(pairs, scope, jobs=jobs, on_progress=progress, **opts)
     elapsed = time.perf_counter() - t0
     status = EXIT_OK if all(c.holds for c in cells) else EXIT_FOUND
     if as_json:

@@ -23,17 +23,36 @@ Where this follows findmnt (util-linux 2.38, the one installed here) and why:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from itertools import repeat
 from operator import attrgetter
 
+from .devices import canonicalize, parse_tag, resolve_spec
 from .entry import MountEntry
 from .parse import gc_paused
 from .table import MountTable
 
-__all__ = ["Column", "COLUMNS", "DEFAULT_COLUMNS", "column_value", "Node", "tree", "to_json", "parse_columns"]
+__all__ = ["Column", "ColumnContext", "COLUMNS", "DEFAULT_COLUMNS", "DF_COLUMNS", "column_value", "size_to_human", "Node", "tree", "to_json", "parse_columns"]
+
+
+@dataclass(frozen=True)
+class ColumnContext:
+    """findmnt options that change how cells read: ``-b`` (sizes in bytes), ``-e``
+    (tags as devices), ``-c`` (canonical source paths), ``-v`` (no ``[root]``), padded
+    ``MAJ:MIN`` (the human table), the ``-N`` task id, where the udev links are."""
+
+    in_bytes: bool = False
+    evaluate: bool = False
+    canonicalize: bool = False
+    nofsroot: bool = False
+    pad_majmin: bool = False
+    tid: int | None = None
+    disk_dir: bytes = b"/dev/disk"
+
+
+_PLAIN = ColumnContext()
 
 
 @dataclass(frozen=True)
@@ -42,7 +61,7 @@ class Column:
 
     name: str
     help: str
-    get: Callable[[MountEntry], str | int | None]
+    get: Callable[[MountEntry, ColumnContext], str | int | None]
     number: bool = False
 
 
@@ -50,46 +69,165 @@ def _s(raw: bytes) -> str:
     return os.fsdecode(raw)
 
 
-def _source(e: MountEntry) -> str | None:
-    if not e.source:
+def _kernel(e: MountEntry) -> bool:
+    return not hasattr(e, "optstr")
+
+
+def _source(e: MountEntry, ctx: ColumnContext = _PLAIN) -> str | None:
+    spec: bytes | None = e.source if e.source and parse_tag(e.source) is None else None
+    if spec is not None and ctx.canonicalize:
+        spec = canonicalize(spec)
+    if not spec:
+        spec = e.source or None
+        if spec and ctx.evaluate:
+            spec = resolve_spec(spec, ctx.disk_dir)
+    if not spec:
         return None
-    if e.root and e.root != b"/":
-        return f"{_s(e.source)}[{_s(e.root)}]"
-    return _s(e.source)
+    if e.root and e.root != b"/" and not ctx.nofsroot:
+        return f"{_s(spec)}[{_s(e.root)}]"
+    return _s(spec)
+
+
+def _options(e: MountEntry) -> str | None:
+    raw = getattr(e, "optstr", None)
+    return _s(e.options if raw is None else raw) or None
+
+
+def _majmin(e: MountEntry, ctx: ColumnContext) -> str | None:
+    if not (e.major or e.minor):
+        return None
+    return f"{e.major:3d}:{e.minor:<3d}" if ctx.pad_majmin else e.devno
+
+
+def size_to_human(n: int) -> str:
+    """util-linux ``size_to_human_string(SIZE_SUFFIX_1LETTER)``: ``1.5G``, ``512M``, ``0``."""
+    exp = 0
+    for shift in range(10, 70, 10):
+        if n < 1 << shift:
+            exp = shift - 10
+            break
+    else:
+        exp = 60
+    letter = "BKMGTPE"[exp // 10]
+    dec = n >> exp if exp else n
+    frac = n % (1 << exp) if exp else 0
+    if frac:
+        frac = ((frac * 1000) >> exp) if frac < (2**64 - 1) // 1000 else (frac // 1024 * 1000) >> (exp - 10)
+        frac = (frac + 50) // 100 * 10
+        if frac == 100:
+            dec, frac = dec + 1, 0
+    if frac:
+        text = f"{dec}.{frac:02d}"
+        if text.endswith("0"):
+            text = text[:-1]
+        return text + letter
+    return f"{dec}{letter}"
+
+
+def _vfs(which: str) -> Callable[[MountEntry, ColumnContext], str | None]:
+    def get(e: MountEntry, ctx: ColumnContext) -> str | None:
+        try:
+            st = os.statvfs(e.target)
+        except (OSError, ValueError):
+            return None
+        if which == "USE%":
+            if st.f_blocks == 0:
+                return "-"
+            return f"{(st.f_blocks - st.f_bfree) / st.f_blocks * 100:.0f}%"
+        value = {"SIZE": st.f_blocks, "AVAIL": st.f_bavail, "USED": st.f_blocks - st.f_bfree}[which] * st.f_frsize
+        if not value:
+            return "0"
+        return str(value) if ctx.in_bytes else size_to_human(value)
+    return get
+
+
+def _udev_decode(name: bytes) -> bytes:
+    return re.sub(rb"\\x([0-9a-fA-F]{2})", lambda m: bytes([int(m[1], 16)]), name)
+
+
+def _tag(tag: str) -> Callable[[MountEntry, ColumnContext], str | None]:
+    """LABEL, UUID, PARTUUID, PARTLABEL: the source's own tag, else the udev link in
+    ``/dev/disk/by-*`` that points at the source device (no probing of the device)."""
+    def get(e: MountEntry, ctx: ColumnContext) -> str | None:
+        own = parse_tag(e.source) if e.source else None
+        if own is not None and own[0] == tag:
+            return _s(own[1])
+        dev = resolve_spec(e.source, ctx.disk_dir) if e.source else None
+        folder = os.path.join(ctx.disk_dir, b"by-" + tag.lower().encode())
+        if dev is None or not dev.startswith(b"/dev/"):
+            return None
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            return None
+        for name in names:
+            if canonicalize(os.path.join(folder, name)) == dev:
+                return _s(_udev_decode(name))
+        return None
+    return get
+
+
+def _opt_str(value: bytes) -> str | None:
+    return _s(value) or None
 
 
 COLUMNS: dict[str, Column] = {c.name: c for c in (
-    Column("TARGET", "mount point", lambda e: _s(e.target)),
+    Column("TARGET", "mount point", lambda e, c: _s(e.target)),
     Column("SOURCE", "source device, [root] for a bind mount or subvolume", _source),
-    Column("FSTYPE", "filesystem type", lambda e: _s(e.fstype)),
-    Column("OPTIONS", "all mount options", lambda e: _s(e.options)),
-    Column("VFS-OPTIONS", "per-mount options", lambda e: _s(e.vfs_options)),
-    Column("FS-OPTIONS", "super-block and filesystem options", lambda e: _s(e.fs_options)),
-    Column("ID", "mount id", lambda e: e.mnt_id, number=True),
-    Column("PARENT", "parent mount id", lambda e: e.parent_id, number=True),
-    Column("UNIQ-ID", "64-bit unique mount id (listmount)", lambda e: e.unique_id, number=True),
-    Column("MAJ:MIN", "device major:minor", lambda e: e.devno),
-    Column("FSROOT", "root of the mount inside its filesystem", lambda e: _s(e.root)),
-    Column("PROPAGATION", "shared/private, slave, unbindable", lambda e: e.propagation),
-    Column("OPT-FIELDS", "optional fields of mountinfo", lambda e: _s(e.opt_fields) or None),
+    Column("FSTYPE", "filesystem type", lambda e, c: _s(e.fstype) or None),
+    Column("OPTIONS", "all mount options", lambda e, c: _options(e)),
+    Column("VFS-OPTIONS", "per-mount options", lambda e, c: _opt_str(e.vfs_options)),
+    Column("FS-OPTIONS", "super-block and filesystem options", lambda e, c: _opt_str(e.fs_options)),
+    Column("ID", "mount id", lambda e, c: e.mnt_id or None, number=True),
+    Column("PARENT", "parent mount id", lambda e, c: e.parent_id or None, number=True),
+    Column("UNIQ-ID", "64-bit unique mount id (listmount)", lambda e, c: e.unique_id, number=True),
+    Column("MAJ:MIN", "device major:minor", _majmin),
+    Column("FSROOT", "root of the mount inside its filesystem", lambda e, c: _s(e.root) or None),
+    Column("PROPAGATION", "shared/private, slave, unbindable",
+           lambda e, c: e.propagation if _kernel(e) else None),
+    Column("OPT-FIELDS", "optional fields of mountinfo", lambda e, c: _s(e.opt_fields) or None),
+    Column("SIZE", "filesystem size (statvfs)", _vfs("SIZE")),
+    Column("USED", "filesystem size used (statvfs)", _vfs("USED")),
+    Column("AVAIL", "filesystem size available (statvfs)", _vfs("AVAIL")),
+    Column("USE%", "filesystem use percentage (statvfs)", _vfs("USE%")),
+    Column("FREQ", "dump(8) period in days [fstab only]",
+           lambda e, c: None if _kernel(e) else getattr(e, "freq"), number=True),
+    Column("PASSNO", "pass number on parallel fsck(8) [fstab only]",
+           lambda e, c: None if _kernel(e) else getattr(e, "passno"), number=True),
+    Column("TID", "task ID (with -N)", lambda e, c: c.tid, number=True),
+    Column("LABEL", "filesystem label (udev links)", _tag("LABEL")),
+    Column("UUID", "filesystem UUID (udev links)", _tag("UUID")),
+    Column("PARTLABEL", "partition label (udev links)", _tag("PARTLABEL")),
+    Column("PARTUUID", "partition UUID (udev links)", _tag("PARTUUID")),
 )}
 DEFAULT_COLUMNS = ("TARGET", "SOURCE", "FSTYPE", "OPTIONS")
+DF_COLUMNS = ("SOURCE", "FSTYPE", "SIZE", "USED", "AVAIL", "USE%", "TARGET")
 
 
-def parse_columns(spec: str | None) -> list[str]:
-    """``-o`` syntax: ``"TARGET,ID"``; a leading ``+`` extends the default list."""
-    if not spec:
-        return list(DEFAULT_COLUMNS)
-    extend = spec.startswith("+")
-    names = [n.strip().upper() for n in spec.lstrip("+").split(",") if n.strip()]
-    unknown = [n for n in names if n not in COLUMNS]
-    if unknown:
-        raise ValueError(f"unknown column: {unknown[0]} (known: {', '.join(COLUMNS)})")
-    return list(DEFAULT_COLUMNS) + names if extend else names
+def parse_columns(spec: str | None, default: tuple[str, ...] = DEFAULT_COLUMNS) -> list[str]:
+    """``-o`` as findmnt reads it: ``"TARGET,ID"`` replaces the default list, ``"+ID"``
+    extends it; names are case-insensitive and may repeat.  An empty list or item
+    (``""``, ``"+"``, ``",,,"``, ``"TARGET,"``) or an unknown name raises ValueError."""
+    if spec is None:
+        return list(default)
+    body = spec[1:] if spec.startswith("+") else spec
+    if not body:
+        raise ValueError(f"-o {spec!r}: no column named")
+    names = body.split(",")
+    if body.endswith(","):   # util-linux string_to_idarray reads "A," as one name "A,"
+        names = names[:-2] + [names[-2] + ","]
+    out = []
+    for name in names:
+        if not name:
+            raise ValueError(f"-o {spec!r}: an empty column name")
+        if name.upper() not in COLUMNS:
+            raise ValueError(f"unknown column: {name}")
+        out.append(name.upper())
+    return list(default) + out if spec.startswith("+") else out
 
 
-def column_value(entry: MountEntry, name: str) -> str | int | None:
-    return COLUMNS[name].get(entry)
+def column_value(entry: MountEntry, name: str, ctx: ColumnContext = _PLAIN) -> str | int | None:
+    return COLUMNS[name].get(entry, ctx)
 
 
 @dataclass(slots=True)
@@ -152,17 +290,20 @@ def tree(table: MountTable, keep: Callable[[MountEntry], bool] | None = None) ->
     return top
 
 
-def _row(entry: MountEntry, columns: Iterable[str]) -> dict[str, str | int | None]:
+JsonRow = dict[str, "str | int | None | list[JsonRow]"]
+
+
+def _row(entry: MountEntry, columns: Iterable[str]) -> JsonRow:
     return {name.lower(): column_value(entry, name) for name in columns}
 
 
-def to_json(items: Iterable[MountEntry] | Iterable[Node], columns: Iterable[str]) -> dict[str, Any]:
+def to_json(items: Iterable[MountEntry] | Iterable[Node], columns: Iterable[str]) -> dict[str, list[JsonRow]]:
     """``{"filesystems": [...]}`` like ``findmnt --json``; nodes get ``"children"``
     when they have any.  Numbers stay numbers, missing values are ``null``.  Built with an
     explicit stack: any depth (print it with :func:`mountcursor.live.jsonout.dumps`)."""
     cols = list(columns)
-    out: list[dict[str, Any]] = []
-    stack: list[tuple[Node, list[dict[str, Any]]]] = []
+    out: list[JsonRow] = []
+    stack: list[tuple[Node, list[JsonRow]]] = []
     for item in items:
         if not isinstance(item, Node):
             out.append(_row(item, cols))
@@ -170,10 +311,10 @@ def to_json(items: Iterable[MountEntry] | Iterable[Node], columns: Iterable[str]
         stack.append((item, out))
         while stack:
             node, into = stack.pop()
-            row: dict[str, Any] = _row(node.entry, cols)
+            row = _row(node.entry, cols)
             into.append(row)
             if node.children:
-                kids: list[dict[str, Any]] = []
+                kids: list[JsonRow] = []
                 row["children"] = kids
                 stack.extend((c, kids) for c in reversed(node.children))
     return {"filesystems": out}

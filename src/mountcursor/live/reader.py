@@ -12,8 +12,10 @@ bumps a per-namespace event counter on every mount, umount, move and remount, an
 ``poll()`` on the open file reports ``POLLPRI`` once when the counter moved since
 ``open()`` (or since the last poll that reported it).  So a pass that read to EOF with
 no such report saw one unchanged table.  The ``mountinfo`` method reads in
-``chunk_size`` pieces, polls with a zero timeout after each, and on a change seeks to 0
-and starts again (libmount 2.35's protocol, suggested by Al Viro); the ``listmount``
+``chunk_size`` pieces to EOF, polls once with a zero timeout, and on a change seeks to
+0 and starts again (libmount 2.35's protocol, suggested by Al Viro, which polls after
+every read: as the report stays pending until a poll takes it, one poll at EOF sees
+every change of the pass); the ``listmount``
 method lists the unique ids, statmounts each (a mount gone in between is a change) and
 checks the same poll at the end.  Never gated on the kernel version string.
 
@@ -36,7 +38,9 @@ from __future__ import annotations
 import errno
 import os
 import time
-from dataclasses import dataclass
+import select
+from dataclasses import InitVar, dataclass
+from functools import cached_property
 from typing import Literal
 
 from . import syscalls
@@ -67,11 +71,12 @@ class Snapshot:
     ``consistent``: no namespace change was seen during the pass returned.
     ``attempts``: passes made (1 = first pass was clean).  ``reads``: ``read()`` calls
     (mountinfo) or syscalls (listmount) in the last pass.  ``data``: the raw mountinfo
-    bytes of the last pass (``None`` for listmount).  ``problems``: what
-    :meth:`MountTable.problems` found.
+    bytes of the last pass (``None`` for listmount).  ``elapsed``: seconds spent reading.
+    ``table``: the :class:`MountTable`, parsed from ``data`` on first use (a
+    ``strict_parse`` snapshot parsed it before returning, to raise on a bad line);
+    ``problems``: what :meth:`MountTable.problems` finds in it.
     """
 
-    table: MountTable
     consistent: bool
     attempts: int
     method: str
@@ -79,7 +84,19 @@ class Snapshot:
     path: str
     reads: int
     data: bytes | None
-    problems: tuple[str, ...]
+    parsed: InitVar[MountTable | None] = None  # the table, when it is built at once
+
+    def __post_init__(self, parsed: MountTable | None) -> None:
+        if parsed is not None:
+            self.__dict__["table"] = parsed  # what @cached_property would store
+
+    @cached_property
+    def table(self) -> MountTable:
+        return MountTable.from_bytes(self.data or b"")
+
+    @cached_property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(self.table.problems())
 
 
 class InconsistentSnapshotError(RuntimeError):
@@ -135,6 +152,13 @@ def _check_args(method: str, consistency: str, max_attempts: int) -> None:
 
 def _changed(fd: int) -> bool:
     return bool(syscalls.poll_fd(fd, syscalls.POLLPRI, 0) & syscalls.POLLPRI)
+
+
+def _change_poller(fd: int) -> select.poll:
+    """A poll object watching ``fd`` for ``POLLPRI``, made once and polled at each EOF."""
+    poller = select.poll()
+    poller.register(fd, select.POLLPRI)
+    return poller
 
 
 def _backoff(attempt: int) -> None:
@@ -197,9 +221,17 @@ def _finish(snap: Snapshot, consistency: str) -> Snapshot:
     return snap
 
 
-def _read_pass(fd: int, chunk_size: int, poll_each: bool) -> tuple[bytes, int, bool]:
-    """One pass from offset 0 to EOF: ``(data, reads, changed)``; stops at a change."""
+def _read_pass(fd: int, chunk_size: int, poller: select.poll) -> tuple[bytes, int, bool]:
+    """One pass from the file's offset to EOF, then one poll: ``(data, reads, changed)``.
+
+    One poll at EOF is enough.  mounts_poll() (fs/proc_namespace.c, v2.6.15 to v6.18)
+    reports ``POLLPRI`` when the namespace's event counter differs from the one the
+    file saw at open() or at the last poll that reported it, and only then takes the
+    new value: a change anywhere in the pass stays pending until this poll (proven on
+    the running kernel by tests/live/test_live_snapshot.py).
+    """
     chunks: list[bytes] = []
+    append = chunks.append
     reads = 0
     while True:
         try:
@@ -209,26 +241,25 @@ def _read_pass(fd: int, chunk_size: int, poll_each: bool) -> tuple[bytes, int, b
         reads += 1
         if not chunk:
             break
-        chunks.append(chunk)
-        if poll_each and _changed(fd):
-            return b"".join(chunks), reads, True
-    return b"".join(chunks), reads, _changed(fd)
+        append(chunk)
+    changed = any(revents & select.POLLPRI for _, revents in poller.poll(0))
+    return b"".join(chunks), reads, changed
 
 
 def _mountinfo_loop(fd: int, path: str, consistency: str, max_attempts: int, deadline: float | None,
                     start: float, chunk_size: int, strict_parse: bool) -> Snapshot:
     attempts = 0
+    poller = _change_poller(fd)
     while True:
         attempts += 1
-        data, reads, changed = _read_pass(fd, chunk_size, poll_each=consistency != "single-pass")
+        data, reads, changed = _read_pass(fd, chunk_size, poller)
         if not changed or _give_up(consistency, attempts, max_attempts, deadline, start):
             break
         os.lseek(fd, 0, os.SEEK_SET)
         _backoff(attempts)
-    table = MountTable.from_bytes(data, strict=strict_parse)
-    snap = Snapshot(table, not changed, attempts, "mountinfo", time.perf_counter() - start, path, reads, data,
-                    tuple(table.problems()))
-    return _finish(snap, consistency)
+    elapsed = time.perf_counter() - start
+    parsed = MountTable.from_bytes(data, strict=True) if strict_parse else None  # a bad line raises here
+    return _finish(Snapshot(not changed, attempts, "mountinfo", elapsed, path, reads, data, parsed), consistency)
 
 
 _supported_mask: list[int] = []
@@ -293,9 +324,8 @@ def _listmount_loop(fd: int | None, path: str, consistency: str, max_attempts: i
         if not changed or _give_up(consistency, attempts, max_attempts, deadline, start):
             break
         _backoff(attempts)
-    table = MountTable(entries)
-    snap = Snapshot(table, not changed, attempts, "listmount", time.perf_counter() - start, path, calls, None,
-                    tuple(table.problems()))
+    snap = Snapshot(not changed, attempts, "listmount", time.perf_counter() - start, path, calls, None,
+                    MountTable(entries))
     return _finish(snap, consistency)
 
 

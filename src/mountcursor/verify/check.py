@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from .explorer import Explorer, Result, shrink
-from .scenarios import Scenario
+from .scenarios import PAGE_RECORD, Scenario
 from .trace import Trace
 
 
@@ -47,65 +47,161 @@ class Cell:
                 "failing_scenarios": self.failing_scenarios}
 
 
-def check_cell(strategy: str, semantics: str, scope: list[Scenario], granularity: str = "syscall",
-               ns_lock: bool = True, slab_reuse: bool = True, shrink_traces: bool = True,
-               random_runs: int = 0, seed: int = 1, faithful_sync: bool = False,
-               progress: Optional[Callable[[Scenario], None]] = None) -> Cell:
-    """Explore every scenario of ``scope`` for one strategy on one semantics."""
-    ex = Explorer(strategy, semantics, granularity, ns_lock, slab_reuse,
-                  preemptions=2 if granularity == "fine" else None, faithful_sync=faithful_sync)
+@dataclass(frozen=True)
+class CheckOptions:
+    """How every cell is explored (the ``mountcursor check`` options)."""
+
+    granularity: str = "syscall"
+    ns_lock: bool = True
+    slab_reuse: bool = True
+    shrink_traces: bool = True
+    random_runs: int = 0
+    seed: int = 1
+    faithful_sync: bool = False
+
+    def explorer(self, strategy: str, semantics: str) -> Explorer:
+        return Explorer(strategy, semantics, self.granularity, self.ns_lock, self.slab_reuse,
+                        preemptions=2 if self.granularity == "fine" else None, faithful_sync=self.faithful_sync)
+
+
+def explore_one(strategy: str, semantics: str, sc: Scenario, o: CheckOptions) -> Result:
+    """One unit of work: one scenario for one cell (exhaustive, or ``random_runs`` schedules)."""
+    ex = o.explorer(strategy, semantics)
+    return ex.random(sc, o.random_runs, o.seed) if o.random_runs else ex.explore(sc)
+
+
+def assemble(strategy: str, semantics: str, results: list[Result]) -> tuple[Cell, dict[str, Result]]:
+    """The cell from its scenarios' results (in scope order), and for each violated property
+    the failing run with the shortest schedule (the first one of that length in scope order)."""
     cell = Cell(strategy, semantics)
-    t0 = time.perf_counter()
-    shortest: dict[str, tuple[Scenario, Result]] = {}  # property -> failing run with the shortest path
-    for sc in scope:
-        if progress is not None:
-            progress(sc)
-        r: Result = ex.random(sc, random_runs, seed) if random_runs else ex.explore(sc)
+    shortest: dict[str, Result] = {}
+    for r in results:
         cell.schedules += r.schedules + r.pruned
         cell.states += r.states
+        cell.elapsed += r.elapsed
         cell.exhausted &= r.exhausted or bool(r.violations)
         for p in r.violated:
-            cell.failing_scenarios.setdefault(p, []).append(sc.label())
-            if p not in shortest or len(r.path or []) < len(shortest[p][1].path or []):
-                shortest[p] = (sc, r)
-    for p, (sc, r) in sorted(shortest.items()):
-        if p in cell.failures:
-            continue  # already covered by another property's shrunk trace
-        sc2, r2 = shrink(ex, sc, r) if shrink_traces and not random_runs else (sc, r)
-        if p not in r2.violated:
-            sc2, r2 = sc, r
-        assert r2.path is not None
-        cell.failures[p] = Trace(sc2, strategy, semantics, granularity, ns_lock, slab_reuse, r2.path,
-                                 r2.violations, faithful_sync)
-    cell.elapsed = time.perf_counter() - t0
-    return cell
+            cell.failing_scenarios.setdefault(p, []).append(r.scenario.label())
+            if p not in shortest or len(r.path or []) < len(shortest[p].path or []):
+                shortest[p] = r
+    return cell, shortest
 
 
-def _cell_job(args: tuple[str, str, list[Scenario], dict[str, object]]) -> Cell:
-    s, sem, scope, opts = args
-    return check_cell(s, sem, scope, **opts)  # type: ignore[arg-type]
+def make_trace(strategy: str, semantics: str, r: Result, prop: str, o: CheckOptions) -> Trace:
+    """The replayable trace for ``prop``: ``r`` shrunk (:func:`.explorer.shrink`) when asked,
+    kept as it is when shrinking loses the property."""
+    ex = o.explorer(strategy, semantics)
+    sc2, r2 = shrink(ex, r.scenario, r) if o.shrink_traces and not o.random_runs else (r.scenario, r)
+    if prop not in r2.violated:
+        sc2, r2 = r.scenario, r
+    assert r2.path is not None
+    return Trace(sc2, strategy, semantics, o.granularity, o.ns_lock, o.slab_reuse, r2.path, r2.violations,
+                 o.faithful_sync)
+
+
+def check_cell(strategy: str, semantics: str, scope: list[Scenario], granularity: str = "syscall",
+               ns_lock: bool = True, slab_reuse: bool = True, shrink_traces: bool = True,
+               random_runs: int = 0, seed: int = 1, faithful_sync: bool = False) -> Cell:
+    """Explore every scenario of ``scope`` for one strategy on one semantics, in this process."""
+    return check_cells([(strategy, semantics)], scope, granularity=granularity, ns_lock=ns_lock,
+                       slab_reuse=slab_reuse, shrink_traces=shrink_traces, random_runs=random_runs, seed=seed,
+                       faithful_sync=faithful_sync)[0]
+
+
+# --- many cells, in processes ---------------------------------------------------------------
+
+def scenario_cost(sc: Scenario) -> float:
+    """A rough guess of how long exploring ``sc`` takes, to start the longest units first.
+
+    The states are about the product over threads of (steps + 1): a reader takes one step
+    per read plus open and close, churn and walker one per operation.  Each run renders
+    the table once per reader."""
+    table = sum(PAGE_RECORD if m.length == "page" else 100 for m in sc.mounts) + 60
+    states = 1.0
+    for _, size in sc.readers:
+        states *= table / (size or 1024) + 3
+    for ops in (sc.churn, sc.walker):
+        states *= len(ops) + 1
+    return states * table * len(sc.readers)
+
+
+# what a worker process needs: set in the parent before the pool forks
+_JOB: dict[str, object] = {}
+
+
+def _explore_job(unit: tuple[int, int]) -> tuple[int, int, Result]:
+    pairs, scope, o = _JOB["pairs"], _JOB["scope"], _JOB["opts"]
+    i, j = unit
+    s, sem = pairs[i]  # type: ignore[index]
+    return i, j, explore_one(s, sem, scope[j], o)  # type: ignore[index,arg-type]
+
+
+def _timed_trace(strategy: str, semantics: str, r: Result, prop: str, o: CheckOptions) -> tuple[float, Trace]:
+    t0 = time.perf_counter()
+    t = make_trace(strategy, semantics, r, prop, o)
+    return time.perf_counter() - t0, t
+
+
+def _trace_job(unit: tuple[int, str, Result]) -> tuple[int, str, float, Trace]:
+    pairs, o = _JOB["pairs"], _JOB["opts"]
+    i, prop, r = unit
+    s, sem = pairs[i]  # type: ignore[index]
+    return (i, prop) + _timed_trace(s, sem, r, prop, o)  # type: ignore[arg-type,return-value]
 
 
 def check_cells(pairs: list[tuple[str, str]], scope: list[Scenario], jobs: int = 1,
-                on_done: Optional[Callable[[Cell], None]] = None, **opts: object) -> list[Cell]:
-    """:func:`check_cell` for every (strategy, semantics) pair, in ``jobs`` processes; the
-    cells come back in the order of ``pairs``."""
-    work = [(s, sem, scope, opts) for s, sem in pairs]
-    if jobs <= 1 or len(work) <= 1:
-        out = []
-        for w in work:
-            out.append(_cell_job(w))
-            if on_done is not None:
-                on_done(out[-1])
-        return out
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+                on_progress: Optional[Callable[[int, int], None]] = None, **opts: object) -> list[Cell]:
+    """:func:`check_cell` for every (strategy, semantics) pair; the cells come back in the
+    order of ``pairs``, the same as :func:`check_cell` gives one by one.
 
-    results: dict[int, Cell] = {}
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        futs = {pool.submit(_cell_job, w): i for i, w in enumerate(work)}
-        for f in as_completed(futs):
-            results[futs[f]] = f.result()
-            if on_done is not None:
-                on_done(results[futs[f]])
-    return [results[i] for i in range(len(work))]
+    With ``jobs`` > 1 the work is a queue of units, one per cell and scenario, handed out
+    longest first (:func:`scenario_cost`) one at a time to ``jobs`` forked processes, then
+    one unit per counterexample to shrink.  Cells differ in cost by two orders of
+    magnitude and within a cell one scenario can be most of the time, so whole cells as
+    units would leave a process idle at the end.  ``on_progress(done, total)`` is called
+    after each unit."""
+    o = CheckOptions(**opts)  # type: ignore[arg-type]
+    total = len(pairs) * len(scope)
+    if jobs <= 1:
+        cells = []
+        for s, sem in pairs:
+            results = []
+            for sc in scope:
+                results.append(explore_one(s, sem, sc, o))
+                if on_progress is not None:
+                    on_progress(len(cells) * len(scope) + len(results), total)
+            cell, shortest = assemble(s, sem, results)
+            for p, r in sorted(shortest.items()):
+                t, cell.failures[p] = _timed_trace(s, sem, r, p, o)
+                cell.elapsed += t
+            cells.append(cell)
+        return cells
+    import multiprocessing
+
+    _JOB.update(pairs=pairs, scope=scope, opts=o)
+    units = sorted(((i, j) for i in range(len(pairs)) for j in range(len(scope))),
+                   key=lambda u: -scenario_cost(scope[u[1]]))
+    results: list[list[Optional[Result]]] = [[None] * len(scope) for _ in pairs]
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            done = 0
+            for i, j, r in pool.imap_unordered(_explore_job, units, chunksize=1):
+                results[i][j] = r
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, total)
+            cells: list[Cell] = []
+            shrinks: list[tuple[int, str, Result]] = []
+            for i, (s, sem) in enumerate(pairs):
+                cell, shortest = assemble(s, sem, results[i])  # type: ignore[arg-type]
+                cells.append(cell)
+                shrinks += [(i, p, r) for p, r in sorted(shortest.items())]
+            traces: dict[tuple[int, str], Trace] = {}
+            for i, p, took, t in pool.imap_unordered(_trace_job, shrinks, chunksize=1):
+                traces[i, p] = t
+                cells[i].elapsed += took
+    finally:
+        _JOB.clear()
+    for i, p, _ in shrinks:  # in property order, as check_cell adds them
+        cells[i].failures[p] = traces[i, p]
+    return cells

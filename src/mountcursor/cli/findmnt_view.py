@@ -1,0 +1,281 @@
+"""``mountcursor list`` and ``tree``: findmnt's options, its selection and its output.
+
+``tree`` is ``findmnt`` (a tree when the table is one and nothing asks for a list) and
+``list`` is ``findmnt -l``.  The selection is :mod:`mountcursor.live.query`, the cells
+:mod:`mountcursor.live.findmnt`, the layout :mod:`mountcursor.cli.smartcols`.  The
+column width hints and flags below are findmnt's (util-linux 2.38.1
+``misc-utils/findmnt.c``).
+
+Exit status as findmnt: 0 when something was printed, or for a whole tree (even one
+whose filter kept nothing); 1 when a list selection found nothing, and for a bad
+``-o``; 2 for other errors (one line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import locale
+import os
+import struct
+import sys
+import termios
+from collections.abc import Callable
+
+import click
+
+from ..live.findmnt import COLUMNS, DEFAULT_COLUMNS, DF_COLUMNS, ColumnContext, Node, column_value, parse_columns
+from ..live.query import Query, select, uniq
+from ..format import FormatError
+from ..live.table import MAX_LINES, MountTable, read_table_file
+from ..live.tabfile import parse_tab
+from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Layout, Row, render
+
+__all__ = ["findmnt_options", "run", "COLUMN_LAYOUT", "locale_is_utf8", "terminal_width"]
+
+# name -> (width hint, libsmartcols flags), from findmnt.c infos[]
+COLUMN_LAYOUT: dict[str, tuple[float, int]] = {
+    "AVAIL": (5, RIGHT), "FREQ": (1, RIGHT), "FSROOT": (0.25, NOEXTREMES), "FSTYPE": (0.10, TRUNC),
+    "FS-OPTIONS": (0.10, TRUNC), "ID": (2, RIGHT), "LABEL": (0.10, 0), "MAJ:MIN": (6, 0),
+    "OPTIONS": (0.10, TRUNC), "OPT-FIELDS": (0.10, TRUNC), "PARENT": (2, RIGHT), "PARTLABEL": (0.10, 0),
+    "PARTUUID": (36, 0), "PASSNO": (1, RIGHT), "PROPAGATION": (0.10, 0), "SIZE": (5, RIGHT),
+    "SOURCE": (0.25, NOEXTREMES), "TARGET": (0.30, TREE | NOEXTREMES), "TID": (4, RIGHT), "USED": (5, RIGHT),
+    "USE%": (3, RIGHT), "UUID": (36, 0), "VFS-OPTIONS": (0.20, TRUNC), "UNIQ-ID": (10, RIGHT),
+    "ACTION": (10, STRICTWIDTH),
+}
+# --output-all: findmnt's column order without the --poll ones (and without SOURCES)
+OUTPUT_ALL = ("AVAIL", "FREQ", "FSROOT", "FSTYPE", "FS-OPTIONS", "ID", "LABEL", "MAJ:MIN", "OPTIONS",
+              "OPT-FIELDS", "PARENT", "PARTLABEL", "PARTUUID", "PASSNO", "PROPAGATION", "SIZE", "SOURCE",
+              "TARGET", "TID", "USED", "USE%", "UUID", "VFS-OPTIONS")
+
+
+def locale_is_utf8() -> bool:
+    """Whether findmnt, started in this environment, would draw UTF-8 tree lines.
+
+    Python switches a C/POSIX locale to UTF-8 at start-up (PEP 538/540), so the
+    locale the user chose is recovered from that: UTF-8 mode that the user did not ask
+    for means the locale was C or POSIX."""
+    if sys.flags.utf8_mode and os.environ.get("PYTHONUTF8") != "1":
+        return False
+    return locale.nl_langinfo(locale.CODESET).upper().replace("-", "") == "UTF8"
+
+
+def terminal_width() -> int:
+    """util-linux ``get_terminal_width(80)``: the window of stdout, else ``$COLUMNS``."""
+    try:
+        rows_cols = fcntl.ioctl(sys.stdout.fileno(), termios.TIOCGWINSZ, b"\0" * 8)
+        cols = struct.unpack("HHHH", rows_cols)[1]
+        if cols > 0:
+            return cols
+    except (OSError, ValueError, AttributeError):
+        pass
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and 0 < int(env) <= 2**31 - 1:
+        return int(env)
+    return 80
+
+
+def _is_term() -> bool:
+    try:
+        return os.isatty(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def findmnt_options(fn: Callable) -> Callable:
+    """The options of ``list`` and ``tree`` (findmnt's names and letters)."""
+    decorators = [
+        click.argument("positional", nargs=-1, metavar="[SOURCE] [TARGET]"),
+        click.option("-o", "--output", "output", metavar="COLS",
+                     help=f"Columns, comma-separated ('+COLS' adds to the default). Known: {', '.join(COLUMNS)}."),
+        click.option("--output-all", is_flag=True, help="All columns."),
+        click.option("-t", "--types", metavar="LIST", help="Only these fs types ('nofoo,bar' excludes)."),
+        click.option("-O", "--options", "opts", metavar="LIST", help="Only mounts with these options."),
+        click.option("-S", "--source", metavar="SRC",
+                     help="Only mounts of this source: a path, MAJ:MIN, LABEL=, UUID=, PARTUUID=, PARTLABEL=."),
+        click.option("-T", "--target", metavar="PATH", help="The mounts at PATH, else the mount holding PATH."),
+        click.option("-M", "--mountpoint", metavar="DIR", help="Only the mounts at mount point DIR."),
+        click.option("--id", "ids", type=int, multiple=True, metavar="N", help="Only the mount with id N."),
+        click.option("--uniq-id", "uniq_ids", type=int, multiple=True, metavar="N",
+                     help="Only the mount with 64-bit unique id N (listmount tables)."),
+        click.option("-f", "--first-only", is_flag=True, help="Only the first match."),
+        click.option("-R", "--submounts", is_flag=True, help="Each match with all mounts below it."),
+        click.option("--shadowed", is_flag=True, help="Only mounts over-mounted by another mount."),
+        click.option("-U", "--uniq", is_flag=True, help="One mount per mount point (the top one)."),
+        click.option("--real", is_flag=True, help="Only real filesystems (not pseudo)."),
+        click.option("--pseudo", is_flag=True, help="Only pseudo filesystems."),
+        click.option("-D", "--df", is_flag=True, help="Like df(1): sizes from statvfs, no pseudo filesystems."),
+        click.option("-A", "--all", "all_", is_flag=True, help="No built-in filter (-D keeps pseudo filesystems)."),
+        click.option("-b", "--bytes", "in_bytes", is_flag=True, help="Sizes in bytes."),
+        click.option("-i", "--invert", is_flag=True, help="Invert the sense of matching."),
+        click.option("-d", "--direction", type=click.Choice(["forward", "backward"]), default="forward",
+                     help="Search the table forward or backward."),
+        click.option("-e", "--evaluate", is_flag=True, help="Show LABEL=/UUID=/... sources as devices."),
+        click.option("-c", "--canonicalize", is_flag=True, help="Show source paths canonical."),
+        click.option("-v", "--nofsroot", is_flag=True, help="No [/dir] after the source of a bind mount."),
+        click.option("-F", "--tab-file", "tab_file", metavar="FILE",
+                     help="Read a saved table: mountinfo, /proc/<pid>/mounts or fstab format."),
+        click.option("-s", "--fstab", is_flag=True, help="Read /etc/fstab (or -F FILE) as a list."),
+        click.option("-k", "--kernel", is_flag=True, help="Read the kernel's table (the default)."),
+        click.option("-N", "--task", "--pid", "pid", metavar="PID", help="The mount table of process PID."),
+        click.option("-J", "--json", "as_json", is_flag=True, help="JSON in findmnt's shape."),
+        click.option("-r", "--raw", is_flag=True, help="Space-separated, blanks and \\ escaped as \\xHH."),
+        click.option("-P", "--pairs", is_flag=True, help='NAME="value" pairs.'),
+        click.option("-y", "--shell", is_flag=True, help="Column names usable as shell variables (USE% -> USE_PCT)."),
+        click.option("-n", "--noheadings", is_flag=True, help="No header line."),
+        click.option("-u", "--notruncate", is_flag=True, help="Never truncate cells to the terminal width."),
+        click.option("-a", "--ascii", is_flag=True, help="ASCII tree lines."),
+        click.option("--method", type=click.Choice(["auto", "mountinfo", "listmount"]), default="auto",
+                     show_default=True, help="How to read the live table."),
+        click.option("--consistency", type=click.Choice(["strict", "best-effort", "single-pass"]),
+                     default="strict", show_default=True, help="Retry until a pass saw no change?"),
+        click.option("--strict", "strict_parse", is_flag=True, help="Reject lines the kernel would not print."),
+        click.option("--max-lines", type=click.IntRange(1), default=MAX_LINES, show_default=True, metavar="N",
+                     help="Stop reading an -F file after this many lines."),
+    ]
+    for deco in reversed(decorators):
+        fn = deco(fn)
+    return fn
+
+
+def _fail(message: str | None, status: int = 1) -> None:
+    if message:
+        click.echo(f"mountcursor: {message}", err=True)
+    sys.exit(status)
+
+
+def _load(tab_file: str | None, fstab: bool, pid: str | None, method: str, consistency: str,
+          strict: bool, max_lines: int) -> tuple[MountTable, str]:
+    from ..live.reader import snapshot
+
+    if tab_file is not None or fstab:
+        if pid is not None:
+            raise ValueError("-F/--tab-file and -N/--pid cannot be used together")
+        return _load_file(tab_file if tab_file is not None else "/etc/fstab", strict, max_lines)
+    target: int | str = "self"
+    if pid is not None:
+        if not pid.isdigit():
+            raise ValueError(f"-N/--pid expects a process id, got {pid!r}")
+        target = int(pid)
+    snap = snapshot(target, method=method, consistency=consistency, strict_parse=strict)  # type: ignore[arg-type]
+    return snap.table, "mountinfo"
+
+
+def _load_file(tab_file: str, strict: bool, max_lines: int) -> tuple[MountTable, str]:
+    """A saved table in any of findmnt's formats, with a warning on stderr for each
+    line skipped and for what :meth:`MountTable.problems` finds in a mountinfo table
+    (as findmnt warns about parse errors)."""
+    try:
+        data = read_table_file(tab_file, max_lines=max_lines)
+        tab = parse_tab(data, strict=strict)
+        table = MountTable(tab.entries, errors=tab.errors)
+    except OSError as err:
+        if err.filename:
+            raise
+        raise ValueError(f"{tab_file}: {err.strerror or err}") from None
+    except FormatError as err:
+        raise ValueError(f"{tab_file}: {err}") from None
+    warn = (lambda text: click.echo(f"mountcursor: {tab_file}: {text}", err=True))
+    for err in table.errors[:_MAX_WARNINGS]:
+        warn(f"{err} -- ignored")
+    if not data.strip():
+        warn("empty: no mounts")
+    crlf = data.count(b"\r\n")
+    if crlf:
+        first = data[:data.find(b"\r\n")].count(b"\n") + 1
+        warn(f"line {first}: ends with \\r\\n (a DOS line end?), {crlf} lines in all: "
+             "the \\r is kept in the last field, as the kernel never prints it")
+    problems = table.problems() if tab.kind == "mountinfo" else []
+    for text in problems[:_MAX_WARNINGS]:
+        warn(text)
+    hidden = len(table.errors[_MAX_WARNINGS:]) + len(problems[_MAX_WARNINGS:])
+    if hidden:
+        warn(f"{hidden} more warnings not shown")
+    return table, tab.kind
+
+
+_MAX_WARNINGS = 20
+
+
+def _exclusive(pairs: dict[str, bool]) -> None:
+    given = [name for name, on in pairs.items() if on]
+    if len(given) > 1:
+        raise ValueError(f"{given[0]} and {given[1]} cannot be used together")
+
+
+def run(tree_mode: bool, positional: tuple[str, ...], output, output_all, types, opts, source, target, mountpoint,
+        ids, uniq_ids, first_only, submounts, shadowed, uniq, real, pseudo, df, all_, in_bytes, invert, direction,
+        evaluate, canonicalize, nofsroot, tab_file, fstab, kernel, pid, as_json, raw, pairs, shell, noheadings,
+        notruncate, ascii, method, consistency, strict_parse, max_lines) -> None:
+    _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw})
+    _exclusive({"--mountpoint": mountpoint is not None, "--target": target is not None})
+    _exclusive({"--real": real, "--pseudo": pseudo})
+    if len(positional) > 2:
+        raise ValueError(f"too many arguments: {' '.join(positional[2:])}")
+    if positional and (source is not None or target is not None or mountpoint is not None):
+        _fail("options --target and --source can't be used together with command line element that is not an option")
+    default = OUTPUT_ALL if output_all else DF_COLUMNS if df else DEFAULT_COLUMNS
+    try:
+        columns = parse_columns(output, default)
+    except ValueError as err:
+        _fail(str(err))
+    q = Query(types=types, options=opts, source=source, target=target if mountpoint is None else mountpoint,
+              strict_target=mountpoint is not None, first_only=first_only, submounts=submounts, df=df, all=all_,
+              real=real, pseudo=pseudo, shadowed=shadowed, invert=invert, ids=tuple(ids), unique_ids=tuple(uniq_ids),
+              backward=direction == "backward")
+    if positional:
+        q.source, q.positional_source = positional[0], True
+        if len(positional) > 1:
+            q.target = positional[1]
+    table, kind = _load(tab_file, fstab, pid, method, consistency, strict_parse, max_lines)
+    if uniq:
+        table = uniq_table(table, kind)
+    fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"
+    want_tree = tree_mode and fmt in ("human", "json") and not fstab
+    sel = select(table, q, kind, want_tree, kernel_tab=not fstab)
+    if not sel.found:
+        sys.exit(1)
+    ctx = ColumnContext(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
+                        pad_majmin=fmt == "human", tid=int(pid) if pid is not None else None)
+    cols = []
+    for name in columns:
+        whint, flags = COLUMN_LAYOUT[name]
+        if notruncate:
+            flags &= ~TRUNC
+        number = COLUMNS[name].number or (in_bytes and name in ("SIZE", "USED", "AVAIL"))
+        cols.append(Col(name, whint, flags, json_number=number))
+    rows = _rows(sel.nodes, columns, ctx)
+    utf8 = locale_is_utf8()
+    is_term = fmt == "human" and _is_term()
+    layout = Layout(fmt=fmt, tree=sel.tree, headings=not noheadings, ascii=ascii, utf8=utf8, is_term=is_term,
+                    termwidth=terminal_width() if is_term else 80, shellvar=shell)
+    text = render(cols, rows, layout)
+    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
+    sys.stdout.flush()
+
+
+def uniq_table(table: MountTable, kind: str) -> MountTable:
+    return uniq(table) if kind == "mountinfo" else MountTable(_uniq_flat(table))
+
+
+def _uniq_flat(table: MountTable) -> list:
+    last = {tuple(s for s in e.target.split(b"/") if s): i for i, e in enumerate(table.entries)}
+    return [e for i, e in enumerate(table.entries) if last[tuple(s for s in e.target.split(b"/") if s)] == i]
+
+
+def _cell(entry, name: str, ctx: ColumnContext) -> str | None:
+    value = column_value(entry, name, ctx)
+    return None if value is None else str(value)
+
+
+def _rows(nodes: list[Node], columns: list[str], ctx: ColumnContext) -> list[Row]:
+    out: list[Row] = []
+    stack: list[tuple[Node, Row | None]] = [(n, None) for n in reversed(nodes)]
+    while stack:
+        node, parent = stack.pop()
+        row = Row([_cell(node.entry, c, ctx) for c in columns])
+        if parent is None:
+            out.append(row)
+        else:
+            parent.add_child(row)
+        stack.extend((k, row) for k in reversed(node.children))
+    return out

@@ -1,0 +1,488 @@
+"""A table printer that lays out text as util-linux's libsmartcols does for findmnt.
+
+    cols = [Col("TARGET", 0.30, TREE | NOEXTREMES), Col("ID", 2, RIGHT)]
+    rows = [Row(["/", "20"]), ...]         # Row.parent/children for a tree
+    text = render(cols, rows, Layout(fmt="human", tree=True))
+
+Follows libsmartcols of util-linux 2.38.1 (``libsmartcols/src/calculate.c``,
+``print.c``, ``print-api.c``, ``lib/mbsalign.c``, ``lib/jsonwrt.c``), read for its
+behaviour, written anew:
+
+* widths: each column is as wide as its widest cell or its header, at least its
+  absolute width hint (``ID`` 2, ``SIZE`` 5, ...); cells of right-aligned columns are
+  padded on the left; the last column is not padded unless it is right-aligned;
+* on a terminal only, the table is fitted to the terminal width: columns with
+  "extreme" cells (over twice the average) shrink first, then truncatable columns
+  (``TRUNC``) above their relative share, then all truncatable ones, then the other
+  relative ones; a cell longer than its column and not truncatable pushes the
+  following columns onto the next line;
+* the tree art (``├─``, ``│ ``, ``└─``; ``|-``, ``| ``, ```-`` in ASCII) goes into
+  the ``TREE`` column wherever it is;
+* cells are encoded: control characters, ``\\x`` and (per locale) unprintable or
+  undecodable bytes become ``\\xHH``; ``raw`` also escapes blanks and backslashes,
+  ``pairs`` (``NAME="value"``) also quotes, backslashes, backquotes and ``$``;
+* JSON is written byte for byte as ``ul_jsonwrt`` writes it (``},{`` between
+  objects, 3-space indent), with ``children`` arrays in a tree.
+
+Text is ``str`` with undecodable bytes as surrogate escapes (``os.fsdecode``); the
+result is ``str`` in the same convention, to be written with ``surrogateescape``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["TRUNC", "TREE", "RIGHT", "NOEXTREMES", "STRICTWIDTH", "WRAP", "Col", "Row", "Layout", "render",
+           "render_json", "safe_encode", "safe_width"]
+
+TRUNC = 1
+TREE = 2
+RIGHT = 4
+NOEXTREMES = 8
+STRICTWIDTH = 16
+WRAP = 32
+
+Format = Literal["human", "raw", "pairs", "json"]
+
+
+@dataclass
+class Col:
+    """An output column: header, width hint (< 1: a share of the terminal), flags."""
+
+    name: str
+    whint: float
+    flags: int = 0
+    json_number: bool = False
+    # filled in by the layout
+    width: int = 0
+    width_min: int = 0
+    width_max: int = 0
+    width_avg: int = 0
+    width_treeart: int = 0
+    extreme_sum: int = 0
+    extreme_count: int = 0
+    is_extreme: bool = False
+    hidden: bool = False
+
+
+@dataclass(eq=False)
+class Row:
+    """One output line: a cell per column (``None`` = no data) and its tree links."""
+
+    cells: list[str | None]
+    parent: Row | None = None
+    children: list[Row] = field(default_factory=list)
+
+    def add_child(self, row: Row) -> Row:
+        row.parent = self
+        self.children.append(row)
+        return row
+
+
+@dataclass
+class Layout:
+    """How to print: format, tree art, headings, ASCII art, terminal and its width."""
+
+    fmt: Format = "human"
+    tree: bool = False
+    headings: bool = True
+    ascii: bool = False
+    utf8: bool = True
+    is_term: bool = False
+    termwidth: int = 80
+    shellvar: bool = False
+    json_name: str = "filesystems"
+
+
+# ---- encoding (lib/mbsalign.c mbs_safe_encode_to_buffer, include/carefulputc.h) --------------
+
+
+def _cell_width(ch: str) -> int:
+    if unicodedata.east_asian_width(ch) in ("W", "F"):
+        return 2
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf") or ch == "\u200b":
+        return 0
+    return 1
+
+
+def _printable(ch: str) -> bool:
+    return unicodedata.category(ch) not in ("Cc", "Cs", "Cn", "Zl", "Zp")
+
+
+def _hex(ch: str) -> str:
+    """``\\xHH`` for each byte of ``ch`` as it was on the wire (UTF-8 or an escaped byte)."""
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return "".join(f"\\x{b:02x}" for b in ch.encode("utf-8"))
+
+
+def safe_encode(text: str, utf8: bool) -> tuple[str, int]:
+    """The text as a terminal cell shows it and its width in columns."""
+    if text.isascii() and text.isprintable() and "\\x" not in text:
+        return text, len(text)
+    out: list[str] = []
+    width = 0
+    n = len(text)
+    for i, ch in enumerate(text):
+        code = ord(ch)
+        if (ch == "\\" and i + 1 < n and text[i + 1] == "x") or code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+            width += 4
+        elif code < 0x7F:
+            out.append(ch)
+            width += 1
+        elif not utf8 or 0xDC80 <= code <= 0xDCFF or not _printable(ch) or 0x80 <= code <= 0x9F:
+            hexed = _hex(ch)
+            out.append(hexed)
+            width += len(hexed)
+        else:
+            out.append(ch)
+            width += _cell_width(ch)
+    return "".join(out), width
+
+
+def safe_width(text: str, utf8: bool) -> int:
+    return safe_encode(text, utf8)[1]
+
+
+def _byte_escape(text: str, extra: str) -> str:
+    """Every byte that is not printable ASCII, and those in ``extra``, as ``\\xHH``
+    (``fputs_nonblank`` / ``fputs_quoted``: byte-wise ``isprint``)."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0x20 <= code < 0x7F and ch not in extra:
+            out.append(ch)
+        else:
+            out.append(_hex(ch) if code >= 0x80 else f"\\x{code:02x}")
+    return "".join(out)
+
+
+_QUOTED = '"`$\\'
+
+
+def _truncate(encoded: str, width: int) -> tuple[str, int]:
+    """The longest prefix of an encoded cell that fits ``width`` columns."""
+    out = []
+    used = 0
+    for ch in encoded:
+        w = _cell_width(ch) if ord(ch) >= 0x80 else 1
+        if used + w > width:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out), used
+
+
+# ---- layout ------------------------------------------------------------------------------
+
+
+def walk(rows: list[Row]) -> Iterator[Row]:
+    """Rows in tree pre-order (roots in order, then each one's children)."""
+    stack = list(reversed(rows))
+    while stack:
+        row = stack.pop()
+        yield row
+        stack.extend(reversed(row.children))
+
+
+def _is_last_child(row: Row) -> bool:
+    return row.parent is not None and row.parent.children[-1] is row
+
+
+def _symbols(layout: Layout) -> tuple[str, str, str]:
+    """(branch, vertical, right)"""
+    if layout.ascii or not layout.utf8:
+        return "|-", "| ", "`-"
+    return "\u251c\u2500", "\u2502 ", "\u2514\u2500"
+
+
+class _Printer:
+    def __init__(self, cols: list[Col], rows: list[Row], layout: Layout) -> None:
+        self.cols = cols
+        self.rows = rows
+        self.layout = layout
+        self.tree = layout.tree and any(c.flags & TREE for c in cols)
+        self.branch, self.vertical, self.right = _symbols(layout)
+        self.order = list(walk(rows))
+        self.out: list[str] = []
+        # the tree art of each row's own ancestry (``tree_ascii_art_to_buffer(ln)``),
+        # built parent first so that a deep tree costs one string per row
+        self.art: dict[int, str] = {}
+        if self.tree:
+            for row in self.order:
+                if row.parent is None:
+                    self.art[id(row)] = ""
+                else:
+                    self.art[id(row)] = self.art[id(row.parent)] + ("  " if _is_last_child(row) else self.vertical)
+        self._encoded: dict[tuple[int, int], tuple[str, int, int]] = {}
+
+    # a cell's text before encoding, and how much of it is tree art
+    def cell_text(self, row: Row, index: int) -> tuple[str, int]:
+        data = row.cells[index] or ""
+        col = self.cols[index]
+        if not (self.tree and col.flags & TREE) or row.parent is None:
+            return data, 0
+        art = self.art[id(row.parent)] + (self.right if _is_last_child(row) else self.branch)
+        return art + data, len(art)
+
+    def ancestors_art(self, row: Row) -> str:
+        return self.art.get(id(row), "")
+
+    def encoded(self, row: Row, index: int) -> tuple[str, int, int]:
+        key = (id(row), index)
+        hit = self._encoded.get(key)
+        if hit is None:
+            text, art_len = self.cell_text(row, index)
+            # tree art is printable, one column a character: encode only the data
+            enc, width = safe_encode(text[art_len:], self.layout.utf8)
+            hit = self._encoded[key] = (text[:art_len] + enc, art_len + width, art_len)
+        return hit
+
+    # ---- calculate.c ------------------------------------------------------------------
+    def count_column_width(self, index: int) -> None:
+        col = self.cols[index]
+        col.width = 0
+        if not col.width_min:
+            col.width_min = max(safe_width(col.name, self.layout.utf8), 1)
+        for row in self.order:
+            _, length, art = self.encoded(row, index)
+            col.width_max = max(col.width_max, length)
+            if col.is_extreme and col.width_avg and length > col.width_avg * 2:
+                continue
+            if col.flags & NOEXTREMES:
+                col.extreme_sum += length
+                col.extreme_count += 1
+            col.width = max(col.width, length)
+            if col.flags & TREE and self.tree:
+                col.width_treeart = max(col.width_treeart, art)
+        if col.extreme_count and col.width_avg == 0:
+            col.width_avg = col.extreme_sum // col.extreme_count
+            if col.width_avg and col.width_max > col.width_avg * 2:
+                col.is_extreme = True
+        if col.width < col.width_min and not col.flags & STRICTWIDTH:
+            col.width = col.width_min
+        elif col.whint >= 1 and col.width < int(col.whint) and col.width_min < int(col.whint):
+            col.width = int(col.whint)
+
+    def calculate(self) -> None:
+        cols = self.cols
+        width = 0
+        extremes = 0
+        for i, col in enumerate(cols):
+            self.count_column_width(i)
+            width += col.width + (0 if i == len(cols) - 1 else 1)
+            extremes += col.is_extreme
+        if not self.layout.is_term:
+            return
+        term = self.layout.termwidth
+        if width > term and extremes:
+            for i, col in enumerate(cols):
+                if not col.is_extreme:
+                    continue
+                before = col.width
+                self.count_column_width(i)
+                if before > col.width:
+                    width -= before - col.width
+                else:
+                    extremes -= 1
+        if width < term:
+            if extremes:
+                for col in cols:
+                    if not col.is_extreme:
+                        continue
+                    add = term - width
+                    if add and col.width + add > col.width_max:
+                        add = col.width_max - col.width
+                    col.width += add
+                    width += add
+                    if width == term:
+                        break
+            if width < term and not cols[-1].flags & RIGHT:
+                cols[-1].width += term - width
+                width = term
+        stage = 1
+        while width > term and stage <= 3:
+            before = width
+            for col in cols:
+                if col.hidden:
+                    continue
+                if width <= term:
+                    break
+                if col.width == col.width_min:
+                    continue
+                if col.flags & TREE and self.tree and width <= col.width_treeart:
+                    continue
+                if col.width == 0:
+                    continue
+                trunc = bool(col.flags & TRUNC)
+                relative = 0 < col.whint < 1
+                if ((stage == 1 and trunc and relative and col.width >= int(col.whint * term))
+                        or (stage == 2 and trunc) or (stage == 3 and relative)):
+                    col.width -= 1
+                    width -= 1
+                if col.width == 0:
+                    col.hidden = True
+            if before == width:
+                stage += 1
+
+    # ---- print.c --------------------------------------------------------------------
+    def print_empty_cell(self, index: int, row: Row | None) -> None:
+        col = self.cols[index]
+        used = 0
+        if row is not None and col.flags & TREE and self.tree and row.parent is not None:
+            art = self.ancestors_art(row)
+            used = len(art)
+            self.out.append(art)
+        if index == len(self.cols) - 1:
+            return
+        self.out.append(" " * max(col.width - used, 0) + " ")
+
+    def print_data(self, index: int, row: Row | None, enc: str, length: int) -> None:
+        col = self.cols[index]
+        last = index == len(self.cols) - 1
+        width = col.width
+        right = bool(col.flags & RIGHT)
+        if last and length < width and not right:
+            width = length
+        if length > width and col.flags & TRUNC:
+            enc, length = _truncate(enc, width)
+        if enc:
+            if right and length < width:
+                self.out.append(" " * (width - length))
+                length = width
+            self.out.append(enc)
+        if last:
+            return
+        if length < width:
+            self.out.append(" " * (width - length))
+        if length > width and not col.flags & TRUNC:
+            self.out.append("\n")
+            for i in range(index + 1):
+                if not self.cols[i].hidden:
+                    self.print_empty_cell(i, row)
+        else:
+            self.out.append(" ")
+
+    def print_line(self, row: Row | None) -> None:
+        for i, col in enumerate(self.cols):
+            if col.hidden:
+                continue
+            if row is None:
+                name = col.name
+                enc, length = safe_encode(name, self.layout.utf8)
+            else:
+                enc, length, _ = self.encoded(row, i)
+            self.print_data(i, row, enc, length)
+
+    def human(self) -> str:
+        self.calculate()
+        lines: list[str] = []
+        if self.layout.headings:
+            self.print_line(None)
+            lines.append("".join(self.out))
+        for row in self.order:
+            self.out = []
+            self.print_line(row)
+            lines.append("".join(self.out))
+        return "\n".join(lines) + "\n"
+
+
+def _name(col: Col, shellvar: bool) -> str:
+    if not shellvar:
+        return col.name
+    name = "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in col.name)
+    if not (col.name[:1].isascii() and col.name[:1].isalpha()):
+        name = "_" + name
+    return name + ("PCT" if col.name.endswith("%") else "")
+
+
+def render(cols: list[Col], rows: list[Row], layout: Layout) -> str:
+    """The whole table as findmnt prints it (``""`` for no rows, except in JSON)."""
+    if layout.fmt == "json":
+        return render_json(cols, rows, layout)
+    if not rows:
+        return ""
+    if layout.fmt == "human":
+        return _Printer(cols, rows, layout).human()
+    printer = _Printer(cols, rows, layout)
+    lines: list[str] = []
+    if layout.fmt == "raw" and layout.headings:
+        lines.append(" ".join(_byte_escape(_name(c, layout.shellvar), " \t\\") for c in cols))
+    for row in printer.order:
+        cells = [printer.cell_text(row, i)[0] for i in range(len(cols))]
+        if layout.fmt == "raw":
+            lines.append(" ".join(_byte_escape(c, " \t\\") for c in cells))
+        else:
+            lines.append(" ".join(_name(col, layout.shellvar) + '="' + _byte_escape(c, _QUOTED) + '"'
+                                  for col, c in zip(cols, cells)))
+    return "\n".join(lines) + "\n"
+
+
+# ---- JSON (lib/jsonwrt.c) ---------------------------------------------------------------------
+
+_JSON_SHORT = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _json_string(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20:
+            out.append(_JSON_SHORT.get(ch, f"\\u00{ord(ch):02x}"))
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def render_json(cols: list[Col], rows: list[Row], layout: Layout) -> str:
+    """``{"filesystems": [...]}`` as ``ul_jsonwrt`` prints it; empty cells are ``null``,
+    number columns unquoted, ``children`` only in a tree with children.  Iterative: any
+    depth."""
+    out: list[str] = ["{\n", "   ", _json_string(layout.json_name), ": [\n"]
+    if not layout.tree:
+        rows = [Row(r.cells) for r in walk(rows)]
+    keys = [_json_string(col.name.lower()) for col in cols]
+
+    def fields(row: Row, pad: str) -> str:
+        parts = []
+        for col, key, value in zip(cols, keys, row.cells):
+            text = "null" if not value else value if col.json_number else _json_string(value)
+            parts.append(f"{pad}   {key}: {text}")
+        return "{\n" + ",\n".join(parts)
+
+    # a stack of (row, depth) to open, and ("close", pad) markers
+    stack: list[tuple[Row | None, int, str]] = []
+    for row in reversed(rows):
+        stack.append((row, 2, ""))
+    first_at_depth: dict[int, bool] = {}
+    if rows:
+        out.append("      ")
+    first = True
+    while stack:
+        row, depth, closing = stack.pop()
+        pad = "   " * depth
+        if row is None:
+            out.append(closing)
+            continue
+        if not first_at_depth.get(depth, True) or (depth == 2 and not first):
+            out.append(",")
+        first = False
+        first_at_depth[depth] = False
+        out.append(fields(row, pad))
+        if layout.tree and row.children:
+            out.append(f",\n{pad}   \"children\": [\n{pad}      ")
+            stack.append((None, depth, f"\n{pad}   ]\n{pad}}}"))
+            first_at_depth[depth + 2] = True
+            for child in reversed(row.children):
+                stack.append((child, depth + 2, ""))
+        else:
+            out.append(f"\n{pad}}}")
+    out.append("\n   ]\n}\n")
+    return "".join(out)

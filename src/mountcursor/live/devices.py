@@ -1,0 +1,87 @@
+"""Paths and device tags as util-linux resolves them (no libblkid, no libudev).
+
+    canonicalize(b"/dev/disk/by-uuid/1234")      # -> b"/dev/vda1" (dm-N as /dev/mapper/NAME)
+    parse_tag(b"LABEL=root")                     # -> ("LABEL", b"root")
+    resolve_tag("LABEL", b"my disk")             # -> /dev/disk/by-label/my\\x20disk, resolved
+    resolve_spec(b"UUID=...") / resolve_spec(b"/dev/root")
+    streq_paths(b"/a//b/", b"/a/b")              # -> True
+
+Follows util-linux 2.38.1 ``lib/canonicalize.c`` (``canonicalize_path``),
+``lib/strutils.c`` (``streq_paths``), libmount ``mnt_resolve_spec`` and libblkid's
+udev evaluation of tags (``blkid_encode_string``): read for behaviour, written anew.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["TAG_NAMES", "DISK_DIR", "streq_paths", "canonicalize", "parse_tag", "resolve_tag", "resolve_spec"]
+
+TAG_NAMES = ("LABEL", "UUID", "PARTUUID", "PARTLABEL")
+DISK_DIR = b"/dev/disk"
+
+
+def streq_paths(a: bytes, b: bytes) -> bool:
+    """Equal as paths: the same non-empty components (``//`` and a trailing ``/`` ignored)."""
+    return [s for s in a.split(b"/") if s] == [s for s in b.split(b"/") if s]
+
+
+def canonicalize(path: bytes) -> bytes | None:
+    """util-linux ``canonicalize_path``: ``realpath`` if the path resolves, else the path
+    itself; ``/dev/dm-N`` as ``/dev/mapper/NAME``; ``None`` for an empty path."""
+    if not path:
+        return None
+    try:
+        real = os.path.realpath(path, strict=True)
+    except OSError:
+        return path
+    if real.startswith(b"/dev/dm-"):
+        try:
+            with open(b"/sys/block/" + real[5:] + b"/dm/name", "rb") as f:
+                name = f.read().rstrip(b"\n")
+            if name:
+                return b"/dev/mapper/" + name
+        except OSError:
+            pass
+    return real
+
+
+def parse_tag(spec: bytes) -> tuple[str, bytes] | None:
+    """``(NAME, value)`` for ``LABEL=x``, ``UUID=x``, ``PARTUUID=x``, ``PARTLABEL=x``
+    (value unquoted), else ``None``."""
+    name, eq, value = spec.partition(b"=")
+    if not eq or name.decode("ascii", "replace") not in TAG_NAMES:
+        return None
+    if len(value) >= 2 and value[:1] in (b'"', b"'") and value[-1:] == value[:1]:
+        value = value[1:-1]
+    return name.decode(), value
+
+
+def _udev_encode(value: bytes) -> bytes:
+    """libblkid ``blkid_encode_string``: keep alphanumerics, ``#+-.:=@_`` and valid UTF-8,
+    every other byte as ``\\xHH`` (how udev names ``/dev/disk/by-label`` links)."""
+    out = bytearray()
+    text = value.decode("utf-8", "surrogateescape")
+    for ch in text:
+        raw = ch.encode("utf-8", "surrogateescape")
+        if (ch.isascii() and (ch.isalnum() or ch in "#+-.:=@_")) or (len(raw) > 1 and not 0xDC80 <= ord(ch) <= 0xDCFF):
+            out += raw
+        else:
+            out += b"".join(b"\\x%02x" % b for b in raw)
+    return bytes(out)
+
+
+def resolve_tag(name: str, value: bytes, disk_dir: bytes = DISK_DIR) -> bytes | None:
+    """The device a tag names, through ``/dev/disk/by-<name>/<value>`` (udev), or ``None``."""
+    link = os.path.join(disk_dir, b"by-" + name.lower().encode(), _udev_encode(value))
+    if not os.path.lexists(link):
+        return None
+    return canonicalize(link)
+
+
+def resolve_spec(spec: bytes, disk_dir: bytes = DISK_DIR) -> bytes | None:
+    """libmount ``mnt_resolve_spec``: a tag to its device, a path to its canonical form."""
+    tag = parse_tag(spec)
+    if tag is not None:
+        return resolve_tag(tag[0], tag[1], disk_dir)
+    return canonicalize(spec)

@@ -1,0 +1,315 @@
+"""findmnt's selection: which mounts a command line picks, and whether as a tree.
+
+    q = Query(source="UUID=...", types="ext4", submounts=True)
+    sel = select(table, q, kind="mountinfo")     # -> Selection(nodes, tree, found)
+
+Follows ``misc-utils/findmnt.c`` and libmount of util-linux 2.38.1 (read for behaviour,
+written anew):
+
+* matching (``match_func``): ``-t`` types, ``-O`` options, ``MAJ:MIN``, target, source,
+  then ``--df`` (tmpfs kept, pseudo filesystems dropped unless ``--all``), ``--real``,
+  ``--pseudo``, ``--shadowed``; ``--invert`` inverts the whole match;
+* a target matches a mount whose mount point equals it, or its canonical path
+  (:func:`canonicalize`, symlinks resolved); with ``-T`` (not ``-M``), when nothing
+  matches and the path exists, the mount holding the path is found by walking up its
+  canonical path and every mount at that mount point is shown (the whole stack);
+* a source matches a mount whose source equals it or, for a filesystem that is neither
+  pseudo nor network, whose source equals its canonical form: ``LABEL=``, ``UUID=``,
+  ``PARTUUID=`` and ``PARTLABEL=`` are resolved through the udev links in
+  ``/dev/disk/by-*`` (:func:`resolve_tag`), a path through its symlinks, and
+  ``/dev/dm-N`` becomes ``/dev/mapper/NAME``; ``MAJ:MIN`` matches the device number;
+* a single positional argument is a source first and, if no source matches, a target;
+* with a source, target, device or ``--first-only``, and without ``--submounts``, the
+  answer is a list; ``--submounts`` gives each match with its whole subtree;
+* ``--uniq`` keeps the last mount of each mount point and hangs the children of the
+  others on their parents (``MNT_UNIQ_KEEPTREE``).
+
+Where findmnt 2.38 fails on a damaged table this does not: a parent cycle does not
+hang ``--submounts`` or the tree, a mount that is its own parent is a root.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .devices import DISK_DIR, TAG_NAMES, canonicalize, parse_tag, resolve_spec, resolve_tag, streq_paths
+from .entry import MountEntry
+from .findmnt import Node, tree
+from .table import MountTable, match_fstype, match_options
+
+__all__ = ["Query", "Selection", "select", "streq_paths", "canonicalize", "parse_tag", "resolve_tag",
+           "resolve_spec", "is_pseudofs", "is_netfs", "match_source", "match_target", "find_mountpoint",
+           "uniq", "TAG_NAMES"]
+
+_DEVNO = re.compile(r"^\s*[+-]?\d+:[+-]?\d+")
+
+# libmount/src/utils.c (2.38): mnt_fstype_is_pseudofs() and mnt_fstype_is_netfs()
+_PSEUDOFS = frozenset(
+    b"anon_inodefs apparmorfs autofs bdev binder binfmt_misc bpf cgroup cgroup2 configfs cpuset debugfs "
+    b"devfs devpts devtmpfs dlmfs dmabuf drm efivarfs fuse fuse.archivemount fuse.avfsd fuse.dumpfs "
+    b"fuse.encfs fuse.gvfs-fuse-daemon fuse.gvfsd-fuse fuse.lxcfs fuse.rofiles-fuse fuse.vmware-vmblock "
+    b"fuse.xwmfs fusectl hugetlbfs ipathfs mqueue nfsd none nsfs overlay pipefs proc pstore ramfs resctrl "
+    b"rootfs rpc_pipefs securityfs selinuxfs smackfs sockfs spufs sysfs tmpfs tracefs vboxsf virtiofs".split())
+
+
+def is_pseudofs(fstype: bytes) -> bool:
+    return fstype in _PSEUDOFS
+
+
+def is_netfs(fstype: bytes) -> bool:
+    return (fstype in (b"cifs", b"smb3", b"smbfs", b"afs", b"ncpfs", b"glusterfs", b"fuse.curlftpfs", b"fuse.sshfs")
+            or fstype.startswith((b"nfs", b"9p")))
+
+
+def _srcpath(e: MountEntry) -> bytes | None:
+    """The source as a path: ``None`` when it is a tag (``LABEL=...``) or empty."""
+    if not e.source or parse_tag(e.source) is not None:
+        return None
+    return e.source
+
+
+def match_source(e: MountEntry, spec: bytes, disk_dir: bytes = DISK_DIR) -> bool:
+    """libmount ``mnt_fs_match_source`` with a cache (native, then canonical forms)."""
+    src = _srcpath(e)
+    pseudo = is_pseudofs(e.fstype)
+    if src is not None and (src == spec if pseudo else streq_paths(src, spec)):
+        return True
+    if not e.source:
+        return False
+    if src is None and spec == e.source:
+        return True
+    if pseudo or is_netfs(e.fstype):
+        return False
+    cn = resolve_spec(spec, disk_dir)
+    if cn is None:
+        return False
+    if src is not None:
+        return streq_paths(src, cn) or canonicalize(src) == cn
+    tag = parse_tag(e.source)
+    return tag is not None and resolve_tag(tag[0], tag[1], disk_dir) == cn
+
+
+def match_target(e: MountEntry, path: bytes, kernel: bool = True) -> bool:
+    """libmount ``mnt_fs_match_target``: native, then canonical ``path``; for fstab
+    entries also their canonical mount point."""
+    if streq_paths(e.target, path):
+        return True
+    cn = canonicalize(path)
+    if cn is None:
+        return False
+    if streq_paths(e.target, cn):
+        return True
+    return not kernel and canonicalize(e.target) == cn
+
+
+def find_mountpoint(table: MountTable, path: bytes) -> MountEntry | None:
+    """libmount ``mnt_table_find_mountpoint``: the last mount (table order) at the
+    deepest mount point that is ``path`` or above it; ``None`` if ``path`` does not exist."""
+    try:
+        os.stat(path)
+    except OSError:
+        return None
+    by_target: dict[tuple[bytes, ...], MountEntry] = {}
+    for e in table.entries:
+        by_target[tuple(s for s in e.target.split(b"/") if s)] = e
+    parts = tuple(s for s in path.split(b"/") if s)
+    for n in range(len(parts), -1, -1):
+        hit = by_target.get(parts[:n])
+        if hit is not None:
+            return hit
+    return None
+
+
+def uniq(table: MountTable) -> MountTable:
+    """``--uniq``: keep the last mount of each mount point (table order); the children
+    of a dropped mount move to its parent (libmount ``MNT_UNIQ_KEEPTREE``)."""
+    last: dict[tuple[bytes, ...], int] = {}
+    for i, e in enumerate(table.entries):
+        last[tuple(s for s in e.target.split(b"/") if s)] = i
+    dropped = {e.mnt_id: e.parent_id for i, e in enumerate(table.entries)
+               if last[tuple(s for s in e.target.split(b"/") if s)] != i}
+    out: list[MountEntry] = []
+    for i, e in enumerate(table.entries):
+        if e.mnt_id in dropped and last[tuple(s for s in e.target.split(b"/") if s)] != i:
+            continue
+        parent = e.parent_id
+        seen = set()
+        while parent in dropped and parent not in seen:
+            seen.add(parent)
+            parent = dropped[parent]
+        out.append(e if parent == e.parent_id else dataclasses.replace(e, parent_id=parent))
+    return MountTable(out, errors=table.errors)
+
+
+# ---- the selection ------------------------------------------------------------------------
+
+
+@dataclass
+class Query:
+    """A findmnt command line's filters (``None``/``False`` = not given)."""
+
+    types: str | None = None
+    options: str | None = None
+    source: str | None = None           # -S, or the first positional argument
+    target: str | None = None           # -T/-M, or the second positional argument
+    positional_source: bool = False     # the source came as a positional argument (may be a target)
+    strict_target: bool = False         # -M: the mount point itself, no lookup of the path
+    first_only: bool = False
+    submounts: bool = False
+    df: bool = False
+    all: bool = False
+    real: bool = False
+    pseudo: bool = False
+    shadowed: bool = False
+    invert: bool = False
+    ids: tuple[int, ...] = ()
+    unique_ids: tuple[int, ...] = ()
+    backward: bool = False
+    disk_dir: bytes = DISK_DIR
+
+
+@dataclass
+class Selection:
+    """What to print: the nodes (a forest if ``tree``, else rows; a node's children are
+    printed after it in both cases) and whether findmnt would call it a match."""
+
+    nodes: list[Node]
+    tree: bool
+    found: bool
+
+
+def _devno(spec: str) -> tuple[int, int] | None:
+    if not _DEVNO.match(spec):
+        return None
+    major, _, minor = spec.strip().partition(":")
+    try:
+        return int(major), int(minor.split()[0] if minor.split() else minor)
+    except ValueError:
+        return None
+
+
+class _Matcher:
+    def __init__(self, table: MountTable, q: Query, kind: str) -> None:
+        self.table = table
+        self.q = q
+        self.kernel = kind == "mountinfo"
+        self.source: bytes | None = None
+        self.devno: tuple[int, int] | None = None
+        if q.source is not None:
+            self.devno = _devno(q.source)
+            if self.devno is None:
+                self.source = os.fsencode(q.source)
+        self.target: bytes | None = os.fsencode(q.target) if q.target is not None else None
+
+    def __call__(self, e: MountEntry) -> bool:
+        q = self.q
+        miss = q.invert
+        if q.types is not None and not match_fstype(e.fstype, q.types):
+            return miss
+        if q.options is not None and not match_options(e.options, q.options):
+            return miss
+        if self.devno is not None and (not self.kernel or (e.major, e.minor) != self.devno):
+            return miss
+        if q.ids and e.mnt_id not in q.ids:
+            return miss
+        if q.unique_ids and e.unique_id not in q.unique_ids:
+            return miss
+        if self.target is not None and not match_target(e, self.target, self.kernel):
+            return miss
+        if self.source is not None and not match_source(e, self.source, q.disk_dir):
+            return miss
+        if q.df and not q.all:
+            if b"tmpfs" in e.fstype:
+                return not miss
+            if is_pseudofs(e.fstype):
+                return miss
+        if q.real and is_pseudofs(e.fstype):
+            return miss
+        if q.pseudo and not is_pseudofs(e.fstype):
+            return miss
+        if q.shadowed and not (self.kernel and self.table.is_shadowed(e)):
+            return miss
+        return not miss
+
+
+def _listall(q: Query) -> bool:
+    if (q.df or q.real or q.pseudo) and not q.all:
+        return False
+    return (q.source is None and q.target is None and q.types is None and q.options is None
+            and not q.shadowed and not q.ids and not q.unique_ids)
+
+
+def _subtree(table: MountTable, start: MountEntry, shown: set[int]) -> Node | None:
+    """``start`` with every mount below it, each once (a parent cycle cannot loop)."""
+    if id(start) in shown:
+        return None
+    root = Node(start)
+    shown.add(id(start))
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kids = sorted(table.children(node.entry), key=lambda k: k.mnt_id)
+        for kid in kids:
+            if id(kid) in shown:
+                continue
+            shown.add(id(kid))
+            child = Node(kid)
+            node.children.append(child)
+        stack.extend(reversed(node.children))
+    return root
+
+
+def select(table: MountTable, q: Query, kind: str = "mountinfo", want_tree: bool = True,
+           kernel_tab: bool = True) -> Selection:
+    """The mounts ``findmnt`` (``want_tree``) or ``findmnt -l`` shows for ``q``.
+
+    ``kind`` is the table's format (``"mountinfo"`` or ``"fstab"``, which
+    ``/proc/<pid>/mounts`` also uses); ``kernel_tab`` is false for ``--fstab``, where
+    ``-T`` does not look up the mount holding a path."""
+    if q.source is not None and q.positional_source and q.target is None and parse_tag(os.fsencode(q.source)):
+        q = dataclasses.replace(q, positional_source=False)      # a tag cannot be a target
+    submounts = q.submounts and not _listall(q)
+    as_tree = want_tree and kind == "mountinfo" and bool(table.entries)
+    if not submounts and (q.first_only or q.source is not None or q.target is not None):
+        as_tree = False
+    if q.df:
+        as_tree = False
+    if as_tree and not submounts:
+        match = _Matcher(table, q, kind)
+        trivial = _listall(q) and not (q.invert or q.real or q.pseudo or q.df)
+        nodes = tree(table, keep=None if trivial else match)   # findmnt's tree always filters
+        return Selection(nodes, True, True)
+    nodes = _matching(table, q, kind, submounts)
+    if not nodes and q.target is not None and not q.strict_target and kernel_tab and not q.positional_source:
+        holder = find_mountpoint(table, canonicalize(os.fsencode(q.target)) or b"")
+        if holder is not None and not streq_paths(holder.target, os.fsencode(q.target)):
+            nodes = _matching(table, dataclasses.replace(q, target=os.fsdecode(holder.target)), kind, submounts)
+    return Selection(nodes, as_tree and submounts, bool(nodes))
+
+
+def _matching(table: MountTable, q: Query, kind: str, submounts: bool) -> list[Node]:
+    entries = list(reversed(table.entries)) if q.backward else list(table.entries)
+    match: Callable[[MountEntry], bool] = _Matcher(table, q, kind)
+    if not _listall(q) or q.invert:
+        hits = [e for e in entries if match(e)]
+        if not hits and q.positional_source and q.target is None and q.source is not None and _devno(q.source) is None:
+            swapped = dataclasses.replace(q, target=q.source, source=None, positional_source=False)
+            match = _Matcher(table, swapped, kind)
+            hits = [e for e in entries if match(e)]
+    else:
+        hits = entries
+    if q.first_only:
+        hits = hits[:1]
+    if not submounts:
+        return [Node(e) for e in hits]
+    shown: set[int] = set()
+    out = []
+    for e in hits:
+        node = _subtree(table, e, shown)
+        if node is not None:
+            out.append(node)
+    return out

@@ -1,0 +1,124 @@
+"""Read any table findmnt reads with ``-F``: mountinfo, ``/proc/<pid>/mounts``, fstab.
+
+    read_tab_file(path) -> TabFile(entries, errors, kind)      # kind: "mountinfo" | "fstab"
+
+The format is guessed from the first line that is not blank or a comment, as libmount
+does (``guess_table_format`` in util-linux 2.38 ``libmount/src/tab_parse.c``): a line
+starting ``<id> <parent> <major>:<minor>`` is mountinfo (parsed by
+:func:`~mountcursor.live.parse.parse_mountinfo`); anything else is the fstab format
+that ``/proc/<pid>/mounts`` also uses: ``SOURCE TARGET TYPE [OPTIONS [FREQ [PASSNO]]]``
+separated by blanks, each field ``\\ooo``-unescaped, ``#`` comments and blank lines
+skipped.  A line that cannot be read is reported in ``errors`` (line and why), as
+findmnt reports ``parse error at line N -- ignored``.
+
+fstab-format lines become :class:`TabEntry` (a :class:`MountEntry` with no ids, device
+or root, plus ``freq``/``passno`` and the option string as written).  Their options
+are split as libmount's ``mnt_split_optstr`` splits them: the names of its Linux map
+(``ro``, ``nosuid``, ``relatime``, ...) are per-mount options, the names of its
+userspace map (``defaults``, ``noauto``, ``user``, ``x-*``, ...) are left out, and the
+rest are filesystem options.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..format import FormatError, unescape
+from .entry import MountEntry
+from .parse import parse_mountinfo
+
+__all__ = ["TabEntry", "TabFile", "read_tab_file", "parse_tab", "split_fstab_options"]
+
+_MOUNTINFO_LINE = re.compile(rb"^\s*\d+\s+\d+\s+\d+:\d+")
+
+# libmount/src/optmap.c (2.38): linux_flags_map and userspace_opts_map, names only.
+_LINUX_OPTS = frozenset(
+    b"ro rw exec noexec suid nosuid dev nodev sync async dirsync remount bind rbind sub nosub silent loud "
+    b"mand nomand atime noatime iversion noiversion diratime nodiratime relatime norelatime strictatime "
+    b"nostrictatime lazytime nolazytime unbindable runbindable private rprivate slave rslave shared rshared "
+    b"symfollow nosymfollow".split())
+_USER_OPTS = frozenset(
+    b"defaults auto noauto user nouser users nousers owner noowner group nogroup _netdev comment loop offset "
+    b"sizelimit encryption nofail uhelper helper verity.hashdevice verity.roothash verity.hashoffset "
+    b"verity.roothashfile verity.fecdevice verity.fecoffset verity.fecroots verity.roothashsig "
+    b"verity.oncorruption".split())
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class TabEntry(MountEntry):
+    """An fstab-format line: no mount id, parent, device or root (all 0 / empty)."""
+
+    freq: int = 0
+    passno: int = 0
+    optstr: bytes = b""
+
+
+@dataclass
+class TabFile:
+    entries: list[MountEntry] = field(default_factory=list)
+    errors: list[FormatError] = field(default_factory=list)
+    kind: Literal["mountinfo", "fstab"] = "mountinfo"
+
+
+def split_fstab_options(optstr: bytes) -> tuple[bytes, bytes]:
+    """``(vfs, fs)`` option strings of an fstab option string (userspace ones dropped)."""
+    vfs: list[bytes] = []
+    fs: list[bytes] = []
+    for item in optstr.split(b","):
+        if not item:
+            continue
+        name = item.partition(b"=")[0]
+        if name in _LINUX_OPTS:
+            vfs.append(item)
+        elif name not in _USER_OPTS and not name.startswith((b"x-", b"X-")):
+            fs.append(item)
+    return b",".join(vfs), b",".join(fs)
+
+
+def _fstab_line(line: bytes, lineno: int) -> TabEntry:
+    fields = line.split()
+    if len(fields) < 3:
+        raise FormatError(lineno, ("target", "fstype")[len(fields) - 1] if fields else "source",
+                          "an fstab line needs at least SOURCE, TARGET and TYPE")
+    numbers = []
+    for name, raw in zip(("freq", "passno"), fields[4:6]):
+        if not raw.isdigit():
+            raise FormatError(lineno, name, f"expected a decimal integer, got {raw[:40]!r}")
+        numbers.append(int(raw))
+    if len(fields) > 6:
+        raise FormatError(lineno, "", f"{len(fields)} fields, at most 6 in the fstab format")
+    freq, passno = (numbers + [0, 0])[:2]
+    optstr = fields[3] if len(fields) > 3 else b""
+    vfs, fs = split_fstab_options(optstr)
+    return TabEntry(
+        mnt_id=0, parent_id=0, major=0, minor=0, root=b"", target=unescape(fields[1]), vfs_options=vfs,
+        fstype=unescape(fields[2]), source=unescape(fields[0]), fs_options=fs,
+        lineno=lineno, freq=freq, passno=passno, optstr=optstr,
+    )
+
+
+def parse_tab(data: bytes, *, strict: bool = False) -> TabFile:
+    """Parse a table in whichever format its first entry line has."""
+    first = next((ln for ln in data.split(b"\n") if ln.strip() and not ln.lstrip().startswith(b"#")), b"")
+    if not first or _MOUNTINFO_LINE.match(first):
+        result = parse_mountinfo(data, strict=strict)
+        return TabFile(list(result.entries), list(result.errors), "mountinfo")
+    out = TabFile(kind="fstab")
+    for lineno, line in enumerate(data.split(b"\n"), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(b"#"):
+            continue
+        try:
+            out.entries.append(_fstab_line(line, lineno))
+        except FormatError as err:
+            if strict:
+                raise
+            out.errors.append(err)
+    return out
+
+
+def read_tab_file(path: str | bytes, *, strict: bool = False) -> TabFile:
+    with open(path, "rb") as f:
+        return parse_tab(f.read(), strict=strict)

@@ -1,0 +1,310 @@
+"""findmnt's options on ``list``/``tree``, byte for byte against util-linux findmnt.
+
+Every case runs ``findmnt -F FILE ...`` (``-l`` for ``list``) and ``mountcursor
+list|tree -F FILE ...`` and compares stdout bytes and the exit status.  Terminal
+layouts run findmnt in a pseudo-terminal of a given width and ours with the same width.
+Where we differ on purpose, a test says so and why.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mountcursor.cli import findmnt_view, main
+
+from .conftest import FIXTURE_FILES, FIXTURES
+
+MAIN = str(FIXTURES / "util-linux-libmount-mountinfo")
+UTF8_ENV = {**os.environ, "LC_ALL": "C.UTF-8"}
+ALL_BUT_SOURCES = ("AVAIL,FREQ,FSROOT,FSTYPE,FS-OPTIONS,ID,LABEL,MAJ:MIN,OPTIONS,OPT-FIELDS,PARENT,PARTLABEL,"
+                   "PARTUUID,PASSNO,PROPAGATION,SIZE,SOURCE,TARGET,TID,USED,USE%,UUID,VFS-OPTIONS")
+# Live statvfs figures of / and /dev/shm change between two runs: only pseudo mounts here.
+STABLE_DF = ["-t", "proc,sysfs,devpts,cgroup,autofs"]
+
+HOSTILE = (b"20 1 8:4 / / rw - ext3 /dev/sda4 rw\n"
+           b"21 20 0:40 / /caf\xc3\xa9 rw - tmpfs t\xc3\xa9 rw,x=\xc3\xa9\n"
+           b"22 20 0:41 / /\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c rw - tmpfs cjk rw\n"
+           b"23 20 0:42 / /bad\xffx rw - tmpfs b\\134xad rw\n"
+           b"24 20 0:43 / /a\\040b\\011c rw - tmpfs sp\\134ace rw\n"
+           b"25 21 0:44 /sub /caf\xc3\xa9/in rw shared:5 - tmpfs t rw\n"
+           b"26 20 0:45 / /ctl\xc2\x85z\xe2\x80\x8bw rw - tmpfs ctl rw\n")
+
+
+def _findmnt_argv(findmnt: str, path: str, mode: str, args: list[str]) -> list[str]:
+    listing = mode == "list" and not any(a in ("-r", "--raw", "-P", "--pairs", "-D", "--df", "-s") for a in args)
+    return [findmnt, "-F", path, *(["-l"] if listing else []), *args]
+
+
+def theirs(findmnt: str, path: str, mode: str, args: list[str], env=None) -> tuple[int, bytes]:
+    done = subprocess.run(_findmnt_argv(findmnt, path, mode, args), capture_output=True, env=env or UTF8_ENV)
+    return done.returncode, done.stdout
+
+
+def ours(path: str, mode: str, args: list[str]) -> tuple[int, bytes]:
+    result = CliRunner().invoke(main, [mode, "-F", path, *args], catch_exceptions=False)
+    return result.exit_code, result.stdout_bytes
+
+
+@pytest.fixture(autouse=True)
+def utf8_locale(monkeypatch):
+    """Our in-process CLI draws as findmnt does under ``LC_ALL=C.UTF-8``."""
+    monkeypatch.setattr(findmnt_view, "locale_is_utf8", lambda: True)
+
+
+@pytest.fixture
+def hostile(tmp_path) -> str:
+    path = tmp_path / "hostile"
+    path.write_bytes(HOSTILE)
+    return str(path)
+
+
+def agree(findmnt: str, path: str, mode: str, args: list[str]) -> None:
+    assert ours(path, mode, args) == theirs(findmnt, path, mode, args), (mode, args)
+
+
+# ---- output formats and layout --------------------------------------------------------------
+
+FORMATS = [[], ["-o", ALL_BUT_SOURCES, *STABLE_DF], ["-o", "ID,TARGET,PARENT,MAJ:MIN"],
+           ["-o", "SOURCE,FSROOT,TARGET"], ["-n", "-o", "TARGET,VFS-OPTIONS,FS-OPTIONS"], ["-a"],
+           ["-r"], ["-P"], ["-P", "-y", "-o", "TARGET,MAJ:MIN,USE%", *STABLE_DF], ["-J"],
+           ["-J", "-o", "TARGET,ID,PARENT,FREQ"], ["-r", "-n", "-o", "SOURCE,TARGET,OPTIONS"]]
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("mode", ["tree", "list"])
+@pytest.mark.parametrize("args", FORMATS, ids=lambda a: " ".join(a[:4]) or "default")
+def test_formats_byte_for_byte(findmnt, path, mode, args):
+    agree(findmnt, str(path), mode, args)
+
+
+@pytest.mark.parametrize("mode", ["tree", "list"])
+@pytest.mark.parametrize("args", [[], ["-r"], ["-P"], ["-J"], ["-a"], ["-o", "SOURCE,TARGET,FSROOT,ID"]],
+                         ids=lambda a: " ".join(a) or "default")
+def test_hostile_names_byte_for_byte(findmnt, hostile, mode, args):
+    """Wide (CJK) and zero-width characters, a C1 control, an invalid byte, a tab, a
+    space, a backslash before x: encoded and aligned as libsmartcols does."""
+    agree(findmnt, hostile, mode, args)
+
+
+def _pty_run(argv: list[str], cols: int, env: dict[str, str]) -> tuple[int, bytes]:
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, cols, 0, 0))
+    attrs = termios.tcgetattr(follower)
+    attrs[1] &= ~termios.ONLCR
+    termios.tcsetattr(follower, termios.TCSANOW, attrs)
+    proc = subprocess.Popen(argv, stdout=follower, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env)
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    return proc.wait(), out
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("cols", [20, 50, 80, 132])
+@pytest.mark.parametrize("args", [[], ["-o", "TARGET,ID,PARENT,MAJ:MIN,FSROOT"], ["-o", "OPTIONS,TARGET,FS-OPTIONS"],
+                                  ["-u"], ["-l", "-o", "ID,SOURCE,TARGET,OPTIONS,PROPAGATION"]],
+                         ids=lambda a: " ".join(a) or "default")
+def test_terminal_width_truncation(findmnt, monkeypatch, path, cols, args):
+    """On a terminal cells are cut to fit (``-u``: never), long non-truncatable ones
+    wrap the row: compared with findmnt in a pseudo-terminal ``cols`` wide."""
+    mode = "list" if "-l" in args else "tree"
+    rest = [a for a in args if a != "-l"]
+    expect = _pty_run(_findmnt_argv(findmnt, str(path), mode, rest), cols, UTF8_ENV)
+    monkeypatch.setattr(findmnt_view, "_is_term", lambda: True)
+    monkeypatch.setattr(findmnt_view, "terminal_width", lambda: cols)
+    assert ours(str(path), mode, rest) == expect
+
+
+def test_terminal_detected_end_to_end(findmnt):
+    """The real thing: our CLI in a 40-column pseudo-terminal finds the width itself."""
+    script = Path(sys.executable).parent / "mountcursor"
+    if not script.exists():
+        pytest.skip("the mountcursor script is not installed next to the interpreter")
+    argv = [str(script), "list", "-F", MAIN]
+    assert _pty_run(argv, 40, UTF8_ENV) == _pty_run([findmnt, "-F", MAIN, "-l"], 40, UTF8_ENV)
+
+
+@pytest.mark.parametrize("env", [{"LC_ALL": "C"}, {"LANG": "C"}, {"LANG": "C.UTF-8"}, {"LC_ALL": "POSIX"}],
+                         ids=lambda e: next(iter(e.items()))[0] + "=" + next(iter(e.values())))
+def test_locale_picks_tree_lines_end_to_end(findmnt, hostile, env):
+    """Not UTF-8: ASCII tree lines and every non-ASCII byte as ``\\xHH``, as findmnt."""
+    script = Path(sys.executable).parent / "mountcursor"
+    if not script.exists():
+        pytest.skip("the mountcursor script is not installed next to the interpreter")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONUTF8"))}
+    clean.update(env)
+    for mode in ("tree", "list"):
+        mine = subprocess.run([str(script), mode, "-F", hostile], capture_output=True, env=clean)
+        assert (mine.returncode, mine.stdout) == theirs(findmnt, hostile, mode, [], env=clean)
+
+
+# ---- selection ----------------------------------------------------------------------------------
+
+SELECTIONS = [
+    ["-o", ",,,"], ["-o", ""], ["-o", "+"], ["-o", "TARGET,"], ["-o", "ID,+TARGET"], ["-o", "target,id,TARGET"],
+    ["-o", "+ID", "-t", "proc"], ["-t", ""], ["-S", ""], ["-O", ""], ["-T", ""], ["-T", "/nonexistent"],
+    ["-t", "xyzfs"], ["-J", "-t", "xyzfs"], ["-r", "-t", "xyzfs"],
+    ["-T", "/proc/sys"], ["-M", "/proc/sys"], ["-M", "/proc"], ["-T", "/dev/mqueue"], ["/proc"], ["/proc/sys"],
+    ["/dev/sda4"], ["0:3"], ["systemd-1"], ["systemd-1", "/dev/mqueue"], ["-f", "systemd-1"], ["-f"],
+    ["-S", "/dev/sda6"], ["-S", "8:6"], ["-S", "systemd-1", "-T", "/dev/mqueue"],
+    ["-R", "/sys/fs/cgroup"], ["-R", "-t", "cgroup"], ["-R", "-J", "/dev/mqueue"], ["-O", "+noatime", "-R"],
+    ["--shadowed"], ["--shadowed", "-t", "autofs"], ["-U"], ["-U", "-t", "autofs,mqueue,hugetlbfs"],
+    ["--real"], ["--pseudo"], ["--real", "-A"], ["-i", "-t", "autofs"], ["-d", "backward", "-t", "cgroup"],
+    ["-v", "-o", "SOURCE,TARGET"], ["-e"], ["-c"],
+    ["-D", *STABLE_DF], ["-D", "-b", *STABLE_DF], ["-D", "-A", *STABLE_DF], ["-D", "-o", "+USE%", *STABLE_DF],
+    ["-D", "-t", "xyzfs"],
+]
+
+
+@pytest.mark.parametrize("mode", ["tree", "list"])
+@pytest.mark.parametrize("args", SELECTIONS, ids=lambda a: " ".join(a))
+def test_selection_byte_for_byte(findmnt, mode, args):
+    if args == ["--shadowed"] and mode == "list":
+        pytest.skip("differs on purpose: test_by_design_list_shadowed")
+    agree(findmnt, MAIN, mode, args)
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("args", [["--shadowed"], ["-U"], ["-R", "/"], ["--real"], ["-T", "/"], ["-f"]],
+                         ids=lambda a: " ".join(a))
+def test_selection_on_every_fixture(findmnt, path, args):
+    agree(findmnt, str(path), "tree", args)
+
+
+def test_by_design_list_shadowed(findmnt):
+    """``findmnt -l --shadowed`` with no other filter prints every mount: its list mode
+    ignores ``--shadowed`` (``is_listall_mode`` does not know the flag), while its tree
+    mode and ``-l --shadowed -t TYPE`` apply it.  We always apply it."""
+    assert theirs(findmnt, MAIN, "list", ["--shadowed"])[1].count(b"\n") == 34
+    code, out = ours(MAIN, "list", ["--shadowed", "-o", "ID"])
+    assert (code, out) == (0, b"ID\n33\n35\n36\n")
+    assert out == theirs(findmnt, MAIN, "list", ["--shadowed", "-t", "autofs", "-o", "ID"])[1]
+
+
+def test_usage_errors_exit_1_with_a_message():
+    """findmnt exits 1 for a bad ``-o`` (silently for an empty name); we say why."""
+    for args, message in ((["-o", ",,,"], "mountcursor: -o ',,,': an empty column name\n"),
+                          (["-o", ""], "mountcursor: -o '': no column named\n"),
+                          (["-o", "BOGUS"], "mountcursor: unknown column: BOGUS\n")):
+        result = CliRunner().invoke(main, ["tree", "-F", MAIN, *args])
+        assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)
+
+
+# ---- other table formats ------------------------------------------------------------------------
+
+FSTAB = (b"# comment\n\n  # indented\nLABEL=root / ext4 defaults,noatime 0 1\n"
+         b"UUID=1234\t/boot  vfat  umask=0077,user,noauto 0 2\n/dev/sdb1 /mnt xfs ro\ntmpfs /tmp tmpfs\nbad\n"
+         b"/dev/sdc1 /a\\040b ext4 rw,x-systemd.automount,nofail,comment=x,errors=remount-ro 1 2\nnone /x\n")
+MOUNTS = (b"proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\nsysfs /sys sysfs rw,relatime 0 0\n"
+          b"/dev/vda / ext4 rw,relatime,discard 0 0\ntmpfs /dev/shm tmpfs rw,size=24684092k 0 0\n")
+ALL_TAB = "TARGET,SOURCE,FSTYPE,OPTIONS,VFS-OPTIONS,FS-OPTIONS,FREQ,PASSNO,ID,PARENT,MAJ:MIN,FSROOT,PROPAGATION"
+
+
+@pytest.mark.parametrize("name,data", [("fstab", FSTAB), ("mounts", MOUNTS)])
+@pytest.mark.parametrize("mode", ["tree", "list"])
+@pytest.mark.parametrize("args", [[], ["-o", ALL_TAB], ["-J", "-o", "TARGET,FREQ,PASSNO,ID,FSROOT"], ["-e"], ["-s"],
+                                  ["LABEL=root"], ["-S", "UUID=1234"], ["/mnt"], ["-T", "/mnt"],
+                                  ["-s", "-T", "/mnt"], ["-U"], ["-t", "ext4"], ["/tmp"], ["-f"]],
+                         ids=lambda a: " ".join(a) or "default")
+def test_fstab_and_mounts_formats(findmnt, tmp_path, name, data, mode, args):
+    """``-F`` reads /proc/mounts and fstab files too (a list: no ids, no tree)."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    agree(findmnt, str(path), mode, args)
+
+
+def test_fstab_bad_lines_are_reported(tmp_path):
+    path = tmp_path / "fstab"
+    path.write_bytes(FSTAB)
+    result = CliRunner().invoke(main, ["list", "-F", str(path), "-o", "TARGET"])
+    assert result.exit_code == 0
+    assert "line 8" in result.stderr and "line 10" in result.stderr and "-- ignored" in result.stderr
+
+
+def test_version():
+    for argv in (["-V"], ["--version"]):
+        result = CliRunner().invoke(main, argv)
+        assert result.exit_code == 0 and "version" in result.stdout
+
+
+# ---- tags, symlinks and statvfs on this machine -------------------------------------------------
+
+
+def test_source_symlink_is_resolved(findmnt, tmp_path):
+    """``-S LINK`` matches the mount of the device the link points to (a real
+    filesystem type; pseudo ones such as tmpfs are compared as written)."""
+    link = tmp_path / "link"
+    link.symlink_to("/dev/null")
+    table = tmp_path / "mi"
+    table.write_bytes(b"20 1 8:4 / / rw - ext4 /dev/null rw\n21 20 0:40 / /t rw - tmpfs /dev/null rw\n")
+    for mode in ("tree", "list"):
+        for args in (["-S", str(link)], [str(link)], ["-S", str(link), "-t", "tmpfs"]):
+            agree(findmnt, str(table), mode, args)
+    assert ours(str(table), "list", ["-S", str(link), "-o", "TARGET", "-n"]) == (0, b"/\n")
+
+
+def _sh(pid: int, script: str, data: bytes = b"") -> subprocess.CompletedProcess:
+    return subprocess.run(["nsenter", "-m", "-t", str(pid), "--", "sh", "-c", script], capture_output=True, input=data)
+
+
+def test_tags_and_df_in_a_sandbox(findmnt):
+    """In a private namespace with its own /dev: ``LABEL=``/``UUID=``/``PARTUUID=``/
+    ``PARTLABEL=`` resolve through the udev links in /dev/disk/by-*, ``-e`` shows the
+    device, and ``-D`` reports statvfs sizes, all as findmnt run in the same namespace."""
+    from mountcursor.live.sandbox import Sandbox
+
+    from .conftest import needs_sandbox
+
+    needs_sandbox()
+    script = Path(sys.executable).parent / "mountcursor"
+    if not script.exists():
+        pytest.skip("the mountcursor script is not installed next to the interpreter")
+    with Sandbox(n=0) as sb:
+        sb.mount_tmpfs("/dev", data=b"size=1m,mode=755")       # this namespace's /dev only
+        setup = _sh(sb.pid, "mknod /dev/vdz b 253 240 && mknod -m 666 /dev/null c 1 3 && "
+                            "mkdir -p /dev/disk/by-label /dev/disk/by-uuid /dev/disk/by-partuuid /dev/disk/by-partlabel"
+                            " && ln -s ../../vdz '/dev/disk/by-label/my\\x20disk'"
+                            " && ln -s ../../vdz /dev/disk/by-uuid/1234-abcd"
+                            " && ln -s ../../vdz /dev/disk/by-partuuid/p-1 && ln -s ../../vdz /dev/disk/by-partlabel/boot"
+                            " && cat > /tmp/mi",
+                    b"20 1 253:240 / / rw - ext4 /dev/vdz rw\n"
+                    b"21 20 0:40 / /l rw - tmpfs LABEL=my\\040disk rw\n"
+                    b"22 20 0:41 / /u rw - tmpfs UUID=1234-abcd rw\n"
+                    b"23 20 0:42 / /n rw - tmpfs LABEL=none rw\n")
+        assert setup.returncode == 0, setup.stderr
+        sb.mount_tmpfs("data", source=b"/dev/vdz", data=b"size=4m")
+        assert _sh(sb.pid, "cat > /tmp/data/f", b"x" * 1048576).returncode == 0
+        cases = [["-F", "/tmp/mi", "-S", "LABEL=my disk"], ["-F", "/tmp/mi", "UUID=1234-abcd"],
+                 ["-F", "/tmp/mi", "-S", "PARTUUID=p-1"], ["-F", "/tmp/mi", "-S", "PARTLABEL=boot"],
+                 ["-F", "/tmp/mi", "-S", "LABEL=none"], ["-F", "/tmp/mi", "-e"], ["-F", "/tmp/mi", "-e", "-J"],
+                 ["-F", "/tmp/mi"], ["-D", "-T", "/tmp/data"], ["-D", "-b", "-T", "/tmp/data"],
+                 ["-T", "/tmp/data", "-o", "TARGET,SOURCE,SIZE,USED,AVAIL,USE%", "-J"]]
+        for args in cases:
+            for mode in ("tree", "list"):
+                listing = ["-l"] if mode == "list" and "-D" not in args else []
+                theirs_run = subprocess.run(["nsenter", "-m", "-t", str(sb.pid), "--", findmnt, *listing, *args],
+                                            capture_output=True, env=UTF8_ENV)
+                ours_run = subprocess.run(["nsenter", "-m", "-t", str(sb.pid), "--", str(script), mode, *args],
+                                          capture_output=True, env=UTF8_ENV)
+                assert (ours_run.returncode, ours_run.stdout) == (theirs_run.returncode, theirs_run.stdout), \
+                    (mode, args, ours_run.stderr)
+            if args == ["-F", "/tmp/mi", "-S", "LABEL=my disk"]:
+                assert ours_run.stdout.split(b"\n")[1].startswith(b"/ ")
