@@ -77,7 +77,7 @@ class LazyGroup(click.Group):
 _EXIT_STATUS_HELP = (
     "Exit status: 0 success; 1 a property failed, a mismatch was found or nothing matched; "
     "2 usage error (bad option, argument or input file); 3 runtime error (no sandbox or root, "
-    "no consistent snapshot, namespace gone, results not saved)."
+    "no consistent snapshot, results not saved)."
 )
 
 
