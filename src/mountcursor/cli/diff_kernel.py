@@ -39,7 +39,7 @@ def load_script_from(res: dict) -> list:  # noqa: ANN001
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str | None,
                     replay: str | None, propagation: bool, as_json: bool) -> None:
-    """Play random scripts on a private mount namespace and on the model (idtree, modern);
+    """Play random scripts on a private mount namespace and on the model (idtree, 5.10+);
     compare every read(), poll() and lseek().  Exit 1 on a mismatch."""
     from ..live.sandbox import SandboxError, sandbox_unavailable
     from ..verify.kernel_diff import ScriptFileError, check_names, diff_kernel, load_script, run_script, save_script

@@ -9,7 +9,7 @@ file descriptor (sizes from 1 byte to beyond the kernel buffer), mounts (some
 with hostile names), umounts (plain and lazy), ``lseek`` (to 0 and into a line),
 ``poll``, and close/reopen; reads after EOF with new mounts added are part of
 it.  Every read's bytes, every poll result, every lseek result and every error
-must agree.  The model runs strategy ``idtree`` on ``modern`` seq_file with the
+must agree.  The model runs strategy ``idtree`` on the ``5.10+`` seq_file with the
 current format: what this machine's kernel runs.
 
 Propagation scripts (``propagation=True``) add ``make`` (shared, slave, private,
@@ -240,7 +240,7 @@ def _model_table(ns: Any, strategy: str, semantics: str) -> bytes:
 
 
 def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy: str = "idtree",
-               semantics: str = "modern") -> ScriptResult:
+               semantics: str = "5.10+") -> ScriptResult:
     """Play ``script`` on a fresh sandbox and its mirror (``strategy`` on ``semantics``: what
     this kernel runs, unless a test asks otherwise); stop at the first difference."""
     res = ScriptResult(script)
