@@ -79,7 +79,8 @@ def test_a_watched_process_that_exits_ends_the_watch():
     with pytest.raises(ProcessLookupError, match=f"process {sb.pid} exited"):
         for _batch in w:  # its last umounts may come first
             pass
-    w.close()
+    with pytest.raises(ValueError, match="closed"):  # and the watch is closed
+        w.fileno()
 
 
 def test_watch_of_a_missing_process():

@@ -236,6 +236,7 @@ class Watch:
         self._end = None if timeout is None else time.monotonic() + timeout
         self._last = 0.0
         self._closed = False
+        self._exited = False  # the watched process exited: the next __next__ raises
         self._impl: _PollSource | _FanotifySource | None = None
         self._pidfd: int | None = None
         if source == "fanotify":
@@ -292,16 +293,20 @@ class Watch:
         return self
 
     def __next__(self) -> WatchBatch:
+        if self._exited:
+            self.close()
+            raise ProcessLookupError(errno.ESRCH, f"process {self.pid} exited: its mount table is no longer watched")
         while not self._closed and not self._cancel.is_set() and not (self._stop is not None and self._stop.is_set()):
             left = _TICK if self._end is None else min(_TICK, self._end - time.monotonic())
             if left <= 0:
                 break
             ready, exited = self._wait(left)
             if exited:
+                self._exited = True
                 batch = self._final_batch(ready)
                 if batch is not None:
                     return batch
-                raise ProcessLookupError(errno.ESRCH, f"process {self.pid} exited: its mount table is no longer watched")
+                return self.__next__()  # raises
             if not ready:
                 continue
             wait = self._last + self.min_interval - time.monotonic()
