@@ -27,11 +27,12 @@ Sources:
   remount (``touch_mnt_namespace``), **not on propagation changes**
   (``mount --make-shared`` ..., ``do_change_type`` does not touch it): those do not
   wake the watch, and are reported (action ``"propagation"``) only when another change
-  wakes it later.
+  wakes it later (fs/namespace.c as of Linux 6.18, the kernel these tests run on).
 * ``"fanotify"``: fanotify mount events (Linux 6.15+, CAP_SYS_ADMIN, the calling
   thread's namespace only), reported as the kernel reports them: ``FAN_MNT_ATTACH`` is
   a ``"mount"``, ``FAN_MNT_DETACH`` an ``"umount"``, and one mount both detached and
-  attached (``move_mount``: one event with both bits) a ``"move"``.  Each event
+  attached (``move_mount``: one event with both bits, as Linux 6.18 sends it) a
+  ``"move"``.  Each event
   carries the mount's 64-bit unique id; the new state is read with statmount(2) and a
   cache answers for detached mounts, which can no longer be asked.  The kernel sends
   nothing for remounts, propagation changes, or the submounts a move takes along (no
