@@ -57,7 +57,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import asyncio
@@ -113,7 +113,7 @@ class _PollSource:
         # 64-bit unique ids tell "umount A, mount B" apart even when B gets A's mnt_id
         # and A's anonymous device, both handed out lowest-free (a diff of mountinfo
         # tables would call that a move).
-        self.read_as: dict = {"method": "listmount", "pid": "self"} if _is_self(pid) else {"pid": pid}
+        self.read_as: dict[str, Any] = {"method": "listmount", "pid": "self"} if _is_self(pid) else {"pid": pid}
         try:
             try:
                 self.table = snapshot(consistency=consistency, **self.read_as).table
