@@ -39,17 +39,21 @@ def load_script_from(res: dict) -> list:  # noqa: ANN001
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str | None,
                     replay: str | None, propagation: bool, as_json: bool) -> None:
-    """Play random scripts on a private mount namespace and on the model (idtree, modern);
+    """Play random scripts on a private mount namespace and on the model (idtree, 5.10+);
     compare every read(), poll() and lseek().  Exit 1 on a mismatch."""
     from ..live.sandbox import SandboxError, sandbox_unavailable
-    from ..verify.kernel_diff import ScriptFileError, diff_kernel, load_script, run_script, save_script
+    from ..verify.kernel_diff import ScriptFileError, check_names, diff_kernel, load_script, run_script, save_script
+    from ..verify.schema import SchemaError
 
     script = None
     if replay:
         try:
             script = load_script(replay)
+            check_names(script, mounts)
         except ScriptFileError as e:
             raise InputError(str(e)) from None
+        except SchemaError as e:
+            raise InputError(f"{replay}: {e} (see --mounts)") from None
     if save:
         _check_writable_file(save)
     why = sandbox_unavailable()
@@ -70,6 +74,8 @@ def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str
             res = diff_kernel(scripts, seed, length, mounts, on_script=step, propagation=propagation)
     except SandboxError as e:
         raise RunError(f"diff-kernel: the sandbox failed: {e}") from None
+    except OSError as e:  # e.g. ENOSPC: more mounts than fs.mount-max
+        raise RunError(f"diff-kernel: the kernel refused an operation: {e.strerror or e}") from None
     if as_json:
         click.echo(json.dumps(res, indent=1))
     else:

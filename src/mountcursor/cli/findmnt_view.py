@@ -153,7 +153,7 @@ def _load(tab_file: str | None, fstab: bool, pid: str | None, method: str, consi
         return _load_file(tab_file if tab_file is not None else "/etc/fstab", strict, max_lines)
     target: int | str = "self"
     if pid is not None:
-        if not pid.isdigit():
+        if not (pid.isascii() and pid.isdigit()):
             raise ValueError(f"-N/--pid expects a process id, got {pid!r}")
         target = int(pid)
     snap = snapshot(target, method=method, consistency=consistency, strict_parse=strict)  # type: ignore[arg-type]

@@ -118,7 +118,7 @@ def mountinfo_path(pid: int | str = "self") -> str:
         if os.path.exists("/proc/thread-self/mountinfo"):
             return "/proc/thread-self/mountinfo"
         return "/proc/self/mountinfo"
-    if isinstance(pid, bool) or not isinstance(pid, int) and not str(pid).isdigit():
+    if isinstance(pid, bool) or not isinstance(pid, int) and not (str(pid).isascii() and str(pid).isdigit()):
         raise ValueError(f"pid must be a process id or 'self', got {pid!r}")
     return f"/proc/{int(pid)}/mountinfo"
 

@@ -9,7 +9,7 @@ file descriptor (sizes from 1 byte to beyond the kernel buffer), mounts (some
 with hostile names), umounts (plain and lazy), ``lseek`` (to 0 and into a line),
 ``poll``, and close/reopen; reads after EOF with new mounts added are part of
 it.  Every read's bytes, every poll result, every lseek result and every error
-must agree.  The model runs strategy ``idtree`` on ``modern`` seq_file with the
+must agree.  The model runs strategy ``idtree`` on the ``5.10+`` seq_file with the
 current format: what this machine's kernel runs.
 
 Propagation scripts (``propagation=True``) add ``make`` (shared, slave, private,
@@ -240,11 +240,12 @@ def _model_table(ns: Any, strategy: str, semantics: str) -> bytes:
 
 
 def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy: str = "idtree",
-               semantics: str = "modern") -> ScriptResult:
+               semantics: str = "5.10+") -> ScriptResult:
     """Play ``script`` on a fresh sandbox and its mirror (``strategy`` on ``semantics``: what
     this kernel runs, unless a test asks otherwise); stop at the first difference."""
     res = ScriptResult(script)
     script = check_script([_op_json(op) for op in script])  # nothing outside the sandbox's directory
+    check_names(script, n_mounts)
     with Sandbox(n=n_mounts) as sb:
         data, ktab = _kernel_table(sb)
         ns = namespace_from_table(ktab.records, ktab.unique_ids)
@@ -385,7 +386,7 @@ SCRIPT_OPS: dict[str, tuple[schema.Checker, ...]] = {
 
 def check_op(raw: Any, where: str) -> Op:
     """One operation of a script, checked against :data:`SCRIPT_OPS`."""
-    if not isinstance(raw, list) or not raw or raw[0] not in SCRIPT_OPS:
+    if not isinstance(raw, list) or not raw or not isinstance(raw[0], str) or raw[0] not in SCRIPT_OPS:
         raise schema.SchemaError(f"{where}: expected one of {sorted(SCRIPT_OPS)} with its arguments, got {_short(raw)}")
     args = SCRIPT_OPS[raw[0]]
     if len(raw) != len(args) + 1:
@@ -400,6 +401,20 @@ def check_script(raw: Any) -> list[Op]:
     if len(raw) > MAX_SCRIPT_OPS:
         raise schema.SchemaError(f"{len(raw)} operations, more than the {MAX_SCRIPT_OPS} allowed")
     return [check_op(op, f"operation {i}") for i, op in enumerate(raw)]
+
+
+def check_names(script: list[Op], n_mounts: int) -> None:
+    """An ``umount``/``lazy`` must name a directory that exists: one of the sandbox's
+    ``m00000``.. or a name mounted earlier in the script.  (The kernel says ENOENT for
+    another name, and the model, which has no directories, cannot: that would be
+    reported as a mismatch that is the script's fault.)"""
+    made = {b"m%05d" % i for i in range(n_mounts)}
+    for i, op in enumerate(script):
+        if op[0] == "mount":
+            made.add(op[1])
+        elif op[0] in ("umount", "lazy") and op[1] not in made:
+            raise schema.SchemaError(f"operation {i}: {op[0]} of {os.fsdecode(op[1])!r}, which is neither one of "
+                                     f"the {n_mounts} starting mounts (m00000..) nor mounted earlier in the script")
 
 
 def load_script(path: str) -> list[Op]:
