@@ -171,6 +171,10 @@ SELECTIONS = [
     ["-v", "-o", "SOURCE,TARGET"], ["-e"], ["-c"],
     ["-D", *STABLE_DF], ["-D", "-b", *STABLE_DF], ["-D", "-A", *STABLE_DF], ["-D", "-o", "+USE%", *STABLE_DF],
     ["-D", "-t", "xyzfs"],
+    ["--vfs-all", "-o", "TARGET,VFS-OPTIONS"], ["--tree", "-T", "/proc"], ["--tree", "-f"],
+    ["--tree", "-r", "-t", "cgroup"], ["--tree", "-P", "-t", "sysfs,cgroup"], ["--tree", "-J", "-S", "systemd-1"],
+    ["--tree", "-D", *STABLE_DF], ["--tree", "-R", "/sys"], ["-C", "-T", "/proc/sys"], ["-C", "-S", "/dev/sda4"],
+    ["-C", "-M", "/proc"],
 ]
 
 
@@ -212,7 +216,8 @@ def test_usage_errors_exit_1_with_a_message():
 
 FSTAB = (b"# comment\n\n  # indented\nLABEL=root / ext4 defaults,noatime 0 1\n"
          b"UUID=1234\t/boot  vfat  umask=0077,user,noauto 0 2\n/dev/sdb1 /mnt xfs ro\ntmpfs /tmp tmpfs\nbad\n"
-         b"/dev/sdc1 /a\\040b ext4 rw,x-systemd.automount,nofail,comment=x,errors=remount-ro 1 2\nnone /x\n")
+         b"/dev/sdc1 /a\\040b ext4 rw,x-systemd.automount,nofail,comment=x,errors=remount-ro 1 2\nnone /x\n"
+         b"a /u ext4 user,exec 0 0\nb /o ext4 exec,owner,user=x,ro=1 0 0\n")
 MOUNTS = (b"proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\nsysfs /sys sysfs rw,relatime 0 0\n"
           b"/dev/vda / ext4 rw,relatime,discard 0 0\ntmpfs /dev/shm tmpfs rw,size=24684092k 0 0\n")
 ALL_TAB = "TARGET,SOURCE,FSTYPE,OPTIONS,VFS-OPTIONS,FS-OPTIONS,FREQ,PASSNO,ID,PARENT,MAJ:MIN,FSROOT,PROPAGATION"
@@ -222,7 +227,8 @@ ALL_TAB = "TARGET,SOURCE,FSTYPE,OPTIONS,VFS-OPTIONS,FS-OPTIONS,FREQ,PASSNO,ID,PA
 @pytest.mark.parametrize("mode", ["tree", "list"])
 @pytest.mark.parametrize("args", [[], ["-o", ALL_TAB], ["-J", "-o", "TARGET,FREQ,PASSNO,ID,FSROOT"], ["-e"], ["-s"],
                                   ["LABEL=root"], ["-S", "UUID=1234"], ["/mnt"], ["-T", "/mnt"],
-                                  ["-s", "-T", "/mnt"], ["-U"], ["-t", "ext4"], ["/tmp"], ["-f"]],
+                                  ["-s", "-T", "/mnt"], ["-U"], ["-t", "ext4"], ["/tmp"], ["-f"],
+                                  ["--vfs-all", "-o", "TARGET,VFS-OPTIONS,OPTIONS"]],
                          ids=lambda a: " ".join(a) or "default")
 def test_fstab_and_mounts_formats(findmnt, tmp_path, name, data, mode, args):
     """``-F`` reads /proc/mounts and fstab files too (a list: no ids, no tree)."""

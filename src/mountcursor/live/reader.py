@@ -380,7 +380,7 @@ def entry_from_statmount(sm: syscalls.StatMount, lineno: int = 0) -> MountEntry:
     )
 
 
-def is_mountpoint(path: str | bytes | os.PathLike) -> bool:
+def is_mountpoint(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> bool:
     """Whether ``path`` is a mount point, right for bind mounts.
 
     Asks statx(2) for ``STATX_ATTR_MOUNT_ROOT`` (Linux 5.8+, does not follow a final
