@@ -96,7 +96,31 @@ def mountinfo_record(ns: MountNamespace, mnt: Mount, root: Path,
 
 
 def show_mountinfo(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
-    """``show_mountinfo()``."""
+    """``show_mountinfo()``.
+
+    Not the kernel's: outside the verifier's scheduler (``hooks.active`` None) the line
+    is kept in ``mnt.shown`` and printed again while nothing it shows has changed.
+    ``Mount.__setattr__`` drops it when a field of the mount, of a mount above it or of
+    its master changes; the key below covers the reader's root, the era and the
+    superblock.  Under the scheduler every line is built from the mount, so the
+    verifier explores the uncached path."""
+    if hooks.active is not None:
+        return _show_mountinfo(m, p, mnt)
+    sb = mnt.mnt_sb
+    assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
+    key = (p.root.mnt, p.root.dentry, p.era, sb.s_dev, sb.s_flags, sb.options, sb.s_subtype, sb.s_type.name)
+    c = mnt.shown
+    if c is None or c[0] != key:  # type: ignore[index]
+        rec = mountinfo_record(p.ns, mnt, p.root, p.era)
+        c = mnt.shown = (key, None if rec is None else fmt.render_mountinfo(rec, p.era))
+    line = c[1]  # type: ignore[index]
+    if line is None:
+        return SEQ_SKIP
+    m.seq_put_record(line)
+    return 0
+
+
+def _show_mountinfo(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
     rec = mountinfo_record(p.ns, mnt, p.root, p.era)
     if rec is None:
         return SEQ_SKIP
