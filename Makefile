@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: race test matrix bench venv clean
+.PHONY: race test matrix bench venv clean diff-kernel-propagation
 
 venv: $(STAMP)
 
@@ -26,6 +26,11 @@ test: $(STAMP)
 # and the long explorations (`slow` marker).
 matrix: $(STAMP)
 	$(PY) -m pytest -q -m slow
+
+# The full differential run of propagation scripts against the running kernel (needs
+# root and unshare; a bounded share of it is in the test suite): about 8 minutes here
+diff-kernel-propagation: $(STAMP)
+	$(VENV)/bin/mountcursor diff-kernel --propagation --scripts 1500 --length 60 --seed 1
 
 # Benchmarks (not part of the tests): report and plots in docs/benchmarks/
 bench: $(STAMP)

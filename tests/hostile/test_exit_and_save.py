@@ -59,7 +59,7 @@ def test_traces_are_saved_and_a_late_save_error_keeps_the_matrix(tmp_path, monke
     args = ["check", "--strategy", "index", "--semantics", "modern", "--jobs", "1", "--random", "2",
             "--save-traces", str(dest), "--json"]
     ok = CliRunner().invoke(main, args)
-    assert ok.exit_code == 1 and sorted(os.listdir(dest)) == ["index.modern.missed.json"]
+    assert ok.exit_code == 1 and sorted(os.listdir(dest)) == ["index.5.10+.missed.json"]
 
     import mountcursor.verify.trace as trace
 

@@ -45,15 +45,15 @@ def test_race_json_seed_1() -> None:
     assert res.exit_code == 1, res.output  # 1: some rows are BROKEN
     rows = {(r["strategy"], r["semantics"]): r for r in json.loads(res.stdout)}
     assert set(rows) == {(s, sem) for s in ("index", "cursor", "cursor-vz", "cursor-vz-id", "cursor-vz-fixed",
-                                             "idtree-6.8", "idtree") for sem in ("legacy", "modern")}
-    for sem in ("legacy", "modern"):
+                                             "idtree-6.8", "idtree") for sem in ("3.10", "4.19-5.9", "5.10+")}
+    for sem in ("3.10", "4.19-5.9", "5.10+"):
         assert rows["index", sem]["missed"] > 0 and not rows["index", sem]["ok"]
-    assert rows["cursor", "legacy"]["duplicated"] > 0
-    for key in (("cursor-vz", "legacy"), ("cursor", "modern"), ("idtree", "modern")):
+    assert rows["cursor", "3.10"]["duplicated"] > 0
+    for key in (("cursor-vz", "3.10"), ("cursor", "4.19-5.9"), ("cursor", "5.10+"), ("idtree", "5.10+")):
         r = rows[key]
         assert r["missed"] == r["duplicated"] == r["malformed"] == r["cursors_left"] == 0 and r["ok"], r
     assert {"strategy", "semantics", "reads", "lines", "present_throughout", "missed", "duplicated",
-            "malformed", "cursors_left", "ok"} <= set(rows["index", "legacy"])
+            "malformed", "cursors_left", "ok"} <= set(rows["index", "3.10"])
 
 
 def test_race_long_lines_break_the_seed_not_the_fix() -> None:

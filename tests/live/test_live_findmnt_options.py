@@ -171,6 +171,10 @@ SELECTIONS = [
     ["-v", "-o", "SOURCE,TARGET"], ["-e"], ["-c"],
     ["-D", *STABLE_DF], ["-D", "-b", *STABLE_DF], ["-D", "-A", *STABLE_DF], ["-D", "-o", "+USE%", *STABLE_DF],
     ["-D", "-t", "xyzfs"],
+    ["--vfs-all", "-o", "TARGET,VFS-OPTIONS"], ["--tree", "-T", "/proc"], ["--tree", "-f"],
+    ["--tree", "-r", "-t", "cgroup"], ["--tree", "-P", "-t", "sysfs,cgroup"], ["--tree", "-J", "-S", "systemd-1"],
+    ["--tree", "-D", *STABLE_DF], ["--tree", "-R", "/sys"], ["-C", "-T", "/proc/sys"], ["-C", "-S", "/dev/sda4"],
+    ["-C", "-M", "/proc"],
 ]
 
 
@@ -212,7 +216,8 @@ def test_usage_errors_exit_1_with_a_message():
 
 FSTAB = (b"# comment\n\n  # indented\nLABEL=root / ext4 defaults,noatime 0 1\n"
          b"UUID=1234\t/boot  vfat  umask=0077,user,noauto 0 2\n/dev/sdb1 /mnt xfs ro\ntmpfs /tmp tmpfs\nbad\n"
-         b"/dev/sdc1 /a\\040b ext4 rw,x-systemd.automount,nofail,comment=x,errors=remount-ro 1 2\nnone /x\n")
+         b"/dev/sdc1 /a\\040b ext4 rw,x-systemd.automount,nofail,comment=x,errors=remount-ro 1 2\nnone /x\n"
+         b"a /u ext4 user,exec 0 0\nb /o ext4 exec,owner,user=x,ro=1 0 0\n")
 MOUNTS = (b"proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\nsysfs /sys sysfs rw,relatime 0 0\n"
           b"/dev/vda / ext4 rw,relatime,discard 0 0\ntmpfs /dev/shm tmpfs rw,size=24684092k 0 0\n")
 ALL_TAB = "TARGET,SOURCE,FSTYPE,OPTIONS,VFS-OPTIONS,FS-OPTIONS,FREQ,PASSNO,ID,PARENT,MAJ:MIN,FSROOT,PROPAGATION"
@@ -222,7 +227,8 @@ ALL_TAB = "TARGET,SOURCE,FSTYPE,OPTIONS,VFS-OPTIONS,FS-OPTIONS,FREQ,PASSNO,ID,PA
 @pytest.mark.parametrize("mode", ["tree", "list"])
 @pytest.mark.parametrize("args", [[], ["-o", ALL_TAB], ["-J", "-o", "TARGET,FREQ,PASSNO,ID,FSROOT"], ["-e"], ["-s"],
                                   ["LABEL=root"], ["-S", "UUID=1234"], ["/mnt"], ["-T", "/mnt"],
-                                  ["-s", "-T", "/mnt"], ["-U"], ["-t", "ext4"], ["/tmp"], ["-f"]],
+                                  ["-s", "-T", "/mnt"], ["-U"], ["-t", "ext4"], ["/tmp"], ["-f"],
+                                  ["--vfs-all", "-o", "TARGET,VFS-OPTIONS,OPTIONS"]],
                          ids=lambda a: " ".join(a) or "default")
 def test_fstab_and_mounts_formats(findmnt, tmp_path, name, data, mode, args):
     """``-F`` reads /proc/mounts and fstab files too (a list: no ids, no tree)."""
@@ -308,3 +314,59 @@ def test_tags_and_df_in_a_sandbox(findmnt):
                     (mode, args, ours_run.stderr)
             if args == ["-F", "/tmp/mi", "-S", "LABEL=my disk"]:
                 assert ours_run.stdout.split(b"\n")[1].startswith(b"/ ")
+
+
+CYCLE = (b"1 0 0:1 / / rw - ext4 /dev/r rw\n2 3 0:2 / /a rw - tmpfs a rw\n3 2 0:3 / /b rw - tmpfs b rw\n"
+         b"5 5 0:5 / /x rw - tmpfs x rw\n6 5 0:6 / /x/y rw - tmpfs y rw\n")
+
+
+@pytest.mark.parametrize("args,expect", [
+    (["tree"], b"/       1 \n/a      2      3\n\xe2\x94\x94\xe2\x94\x80/b    3      2\n/x      5      5\n"
+               b"\xe2\x94\x94\xe2\x94\x80/x/y  6      5\n"),
+    (["tree", "-R", "/a"], b"/a      2      3\n\xe2\x94\x94\xe2\x94\x80/b    3      2\n"),
+    (["list", "-R", "/b"], b"/b      3      2\n/a      2      3\n"),
+    (["tree", "-U", "-t", "tmpfs"], b"/a      2      3\n\xe2\x94\x94\xe2\x94\x80/b    3      2\n"
+                                    b"/x      5      5\n\xe2\x94\x94\xe2\x94\x80/x/y  6      5\n"),
+    (["tree", "--shadowed"], None),
+])
+def test_parent_cycle_and_self_parent(tmp_path, args, expect):
+    """findmnt 2.38 recurses for ever on a parent cycle and dies (SIGSEGV) in tree mode;
+    here each mount is shown once, a cycle is entered at its first mount in table
+    order, and a mount that is its own parent is a root.  findmnt also calls a mount
+    that is its own parent over-mounted (by itself) for ``--shadowed``; it is not."""
+    path = tmp_path / "cycle"
+    path.write_bytes(CYCLE)
+    result = CliRunner().invoke(main, [args[0], "-F", str(path), "-n", "-o", "TARGET,ID,PARENT", *args[1:]])
+    assert (result.exit_code, result.stdout_bytes) == (0, expect or b"")
+
+
+@pytest.mark.parametrize("args", [["-R", "/a"], ["-R", "/x"], ["-l", "-R", "/b"]])
+def test_parent_cycle_where_findmnt_survives(findmnt, tmp_path, args):
+    path = tmp_path / "cycle"
+    path.write_bytes(CYCLE)
+    mode = "list" if "-l" in args else "tree"
+    agree(findmnt, str(path), mode, [a for a in args if a != "-l"])
+
+
+def test_findmnt_dies_on_a_parent_cycle(findmnt, tmp_path):
+    path = tmp_path / "cycle"
+    path.write_bytes(CYCLE)
+    done = subprocess.run([findmnt, "-F", str(path)], capture_output=True, timeout=60)
+    assert done.returncode < 0 or done.returncode > 128   # killed by a signal (stack overflow)
+
+
+def test_task_table_and_tid(findmnt):
+    """``-N PID`` reads that process's table (a sandbox's: it does not change under us)."""
+    from mountcursor.live.sandbox import Sandbox
+
+    from .conftest import needs_sandbox
+
+    needs_sandbox()
+    with Sandbox(n=3) as sb:
+        for mode in ("tree", "list"):
+            args = ["-N", str(sb.pid), "-o", "TARGET,SOURCE,FSTYPE,TID,ID"]
+            want = subprocess.run([findmnt, *(["-l"] if mode == "list" else []), *args], capture_output=True,
+                                  env=UTF8_ENV)
+            got = CliRunner().invoke(main, [mode, *args])
+            assert (got.exit_code, got.stdout_bytes) == (want.returncode, want.stdout)
+            assert f" {sb.pid} ".encode() in got.stdout_bytes

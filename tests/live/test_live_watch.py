@@ -3,6 +3,7 @@ a watched process that exits."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import select
 
@@ -84,3 +85,36 @@ def test_a_watched_process_that_exits_ends_the_watch():
 def test_watch_of_a_missing_process():
     with pytest.raises(ProcessLookupError, match="process 999999999 does not exist"):
         watch(999999999)
+
+
+def test_awatch_reads_its_first_table_before_returning(sandbox):
+    import asyncio
+
+    from mountcursor.live import awatch
+
+    async def first_events(it):
+        async for batch in it:
+            return _seen(batch)
+        return []
+
+    it = awatch(sandbox.pid, timeout=5, min_interval=0)
+    sandbox.mount_tmpfs(b"aeager")  # before the first iteration
+    assert asyncio.run(first_events(it)) == [("mount", sandbox.path(b"aeager"))]
+
+
+def test_fanotify_queue_overflow_rereads_the_table(monkeypatch):
+    """After FAN_Q_OVERFLOW events were lost: the table is read again and diffed."""
+    from mountcursor.live import MountTable, syscalls
+    from mountcursor.live.watch import _FanotifySource
+
+    rows = MountTable.from_bytes(b"1 0 0:1 / / rw - ext4 a rw\n2 1 0:2 / /x rw - tmpfs b rw\n"
+                                 b"3 1 0:3 / /y rw - tmpfs c rw\n").entries
+    entries = [dataclasses.replace(e, unique_id=e.mnt_id + 1000) for e in rows]
+    source = object.__new__(_FanotifySource)
+    source.known = {e.unique_id: e for e in entries[:2]}
+    monkeypatch.setattr(_FanotifySource, "_read_all", staticmethod(lambda: {e.unique_id: e for e in
+                                                                            (entries[0], entries[2])}))
+    events = source._events([syscalls.FanotifyEvent(syscalls.FAN_MNT_ATTACH, 1005),
+                             syscalls.FanotifyEvent(syscalls.FAN_Q_OVERFLOW, None)])
+    assert [(ev.action, ev.entry.target) for ev in events] == [("umount", b"/x"), ("mount", b"/y")]
+    assert sorted(source.known) == [1001, 1003]

@@ -15,7 +15,6 @@ import pytest
 
 from .conftest import needs_sandbox
 
-WAIT_MS = "4000"
 VARIANTS = [
     [],
     ["-o", "ACTION,TARGET,OLD-TARGET,OLD-OPTIONS"],
@@ -38,50 +37,64 @@ def _findmnt(findmnt: str, args: list[str]) -> list[str]:
     return [findmnt, *([] if any(a.startswith("--poll") for a in args) else ["--poll"]), *args]
 
 
-def _wait_polling(proc: subprocess.Popen, pid: int, deadline: float) -> None:
-    """Until ``proc`` has /proc/<pid>/mountinfo open (it then reports any later change)."""
+def _wait_polling(proc: subprocess.Popen[bytes], pid: int, deadline: float) -> None:
+    """Until ``proc`` has /proc/<pid>/mountinfo open and sleeps in poll(2): it has read
+    its first table and reports any later change.  Twice in a row, 50 ms apart (a
+    Python watcher polls, reads its first table through a second file, then polls)."""
     want = f"/proc/{pid}/mountinfo"
+    seen = 0
     while time.monotonic() < deadline:
         try:
             fds = os.listdir(f"/proc/{proc.pid}/fd")
-            if any(os.readlink(f"/proc/{proc.pid}/fd/{fd}") == want for fd in fds):
-                return
+            opened = any(os.readlink(f"/proc/{proc.pid}/fd/{fd}") == want for fd in fds)
+            with open(f"/proc/{proc.pid}/wchan") as f:
+                polling = "poll" in f.read()
         except OSError:
-            pass
-        time.sleep(0.02)
-    raise AssertionError(f"{proc.args} did not open {want}")
+            opened = polling = False
+        seen = seen + 1 if opened and polling else 0
+        if seen >= 2:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{proc.args} did not open {want} and poll it")
 
 
 def _script(sb) -> None:
+    """One change per wake-up: 0.6 s apart, well above the 0.1 s re-read interval."""
     sb.mount_tmpfs(b"a", source=b"x", data=b"size=1m")
-    time.sleep(0.4)
+    time.sleep(0.6)
     sb.call("mount", None, sb.path(b"a"), None, 32 | 1, b"size=1m", False)  # MS_REMOUNT | MS_RDONLY
-    time.sleep(0.4)
+    time.sleep(0.6)
     sb.move(b"a", b"b")
-    time.sleep(0.4)
+    time.sleep(0.6)
     sb.mount_tmpfs(b"very/long/name/for/the/target", source=b"longsourcename")
-    time.sleep(0.4)
+    time.sleep(0.6)
     sb.umount(b"b")
-    time.sleep(0.4)
+    time.sleep(0.6)
 
 
 def test_watch_prints_what_findmnt_poll_prints(sandbox, findmnt):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     procs = []
-    for args in VARIANTS:
-        full = ["-N", str(sandbox.pid), "-w", WAIT_MS, *args]
+    for args in VARIANTS:  # no -w: on a busy machine the last starts long after the first
+        full = ["-N", str(sandbox.pid), *args]
         for cmd in (_mountcursor(full), _findmnt(findmnt, full)):
             procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
-    deadline = time.monotonic() + 20
-    for proc in procs:
-        _wait_polling(proc, sandbox.pid, deadline)
-    time.sleep(0.5)  # mountcursor reads its first table after opening the file
-    _script(sandbox)
+    try:
+        deadline = time.monotonic() + 60
+        for proc in procs:
+            _wait_polling(proc, sandbox.pid, deadline)
+        _script(sandbox)
+        time.sleep(0.5)
+    finally:
+        for proc in procs:  # both flush after each batch: what was printed is complete
+            if proc.poll() is None:
+                proc.terminate()
     outs = [proc.communicate(timeout=30) for proc in procs]
     for i, args in enumerate(VARIANTS):
         (ours, our_err), (theirs, their_err) = outs[2 * i], outs[2 * i + 1]
-        assert procs[2 * i].returncode == procs[2 * i + 1].returncode == 0, (args, our_err, their_err)
+        assert our_err == their_err == b"", (args, our_err, their_err)
         assert ours.decode() == theirs.decode(), (args, ours.decode(), theirs.decode())
+    assert procs[2 * VARIANTS.index(["-f"])].returncode == procs[2 * VARIANTS.index(["-f"]) + 1].returncode == 0
     assert outs[0][0].decode().splitlines() == [
         "ACTION     TARGET SOURCE FSTYPE OPTIONS",
         "mount      /tmp/a x      tmpfs  rw,relatime,size=1024k",
@@ -94,13 +107,16 @@ def test_watch_prints_what_findmnt_poll_prints(sandbox, findmnt):
 
 def test_watch_json_lines_and_old_keys_only_where_meaningful(sandbox):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    proc = subprocess.Popen(_mountcursor(["-N", str(sandbox.pid), "-w", WAIT_MS, "-J"]),
+    proc = subprocess.Popen(_mountcursor(["-N", str(sandbox.pid), "-J"]),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    _wait_polling(proc, sandbox.pid, time.monotonic() + 20)
-    time.sleep(0.5)
-    _script(sandbox)
+    try:
+        _wait_polling(proc, sandbox.pid, time.monotonic() + 60)
+        _script(sandbox)
+        time.sleep(0.5)
+    finally:
+        proc.terminate()
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
+    assert err == b""
     rows = [json.loads(line) for line in out.decode().splitlines()]
     assert [sorted(r) for r in rows] == [
         ["action", "fstype", "options", "source", "target"],
@@ -154,7 +170,6 @@ def test_watched_process_that_exits():
         proc = subprocess.Popen(_mountcursor(["-N", str(sb.pid), "-w", "20000"]), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=env)
         _wait_polling(proc, sb.pid, time.monotonic() + 20)
-        time.sleep(0.5)
     finally:
         sb.close()
     _out, err = proc.communicate(timeout=10)

@@ -74,8 +74,10 @@ def test_race_live_kernel_row() -> None:
 def test_diff_kernel_cli_json() -> None:
     res = CliRunner().invoke(main, ["diff-kernel", "--scripts", "3", "--seed", "2", "--json"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout) == {"scripts": 3, "agreed": 3, "reads": json.loads(res.stdout)["reads"],
-                                      "first_mismatch": None}
+    out = json.loads(res.stdout)
+    assert out == {"scripts": 3, "propagation": False, "agreed": 3, "reads": out["reads"],
+                   "tables": out["tables"], "propagated": 0, "first_mismatch": None}
+    assert out["reads"] > 0 and out["tables"] > 0
 
 
 def test_diff_kernel_replay_and_bad_script(tmp_path) -> None:  # noqa: ANN001

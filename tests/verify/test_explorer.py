@@ -99,7 +99,7 @@ def test_trace_round_trip_and_replay(tmp_path) -> None:  # noqa: ANN001
     back = load_trace(str(f))
     assert trace_to_json(back) == trace_to_json(t)
     text = format_trace(back)
-    assert "strategy cursor-vz on legacy seq_file" in text
+    assert "strategy cursor-vz on 3.10 seq_file" in text
     assert "missed: reader: /m03 never shown" in text
     assert "read(mountinfo, 100)" in text and "[cursor1]" in text
     with pytest.raises(ValueError, match="x.json: scenario: missing field 'name'"):

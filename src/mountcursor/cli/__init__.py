@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", 'Prove or refute "no mount present throughout a read is missed or shown twice". '
                        "Exit 1 when a property fails in any cell checked (or in the --replay trace)."),
     "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
-                                   "modern); compare every read(), poll() and lseek().  Exit 1 on a mismatch."),
+                                   "5.10+); compare every read(), poll() and lseek().  Exit 1 on a mismatch."),
     "list": ("live_cmds", "The mount table as a list, in kernel order (``findmnt -l``)."),
     "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
                      "when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."),
@@ -77,7 +77,7 @@ class LazyGroup(click.Group):
 _EXIT_STATUS_HELP = (
     "Exit status: 0 success; 1 a property failed, a mismatch was found or nothing matched; "
     "2 usage error (bad option, argument or input file); 3 runtime error (no sandbox or root, "
-    "no consistent snapshot, namespace gone, results not saved)."
+    "no consistent snapshot, results not saved)."
 )
 
 

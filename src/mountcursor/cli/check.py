@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..kernel.iterators import STRATEGIES
-from ..kernel.seqfile import SEMANTICS
+from ..kernel.seqfile import SEMANTICS, SEMANTICS_NAMES, semantics_of
 from ..verify.check import Cell, check_cells
 from ..verify.explain import explain
 from ..verify.scenarios import default_scope, ns_lock_scope
@@ -48,8 +48,9 @@ def _matrix(cells: list[Cell], strategies: list[str], semantics: list[str], titl
 @main.command(epilog=EXIT_STATUS_HELP)
 @click.option("--strategy", "strategies", multiple=True, type=click.Choice(list(STRATEGIES)),
               help="strategy to check (repeatable; default: all)")
-@click.option("--semantics", "semantics", multiple=True, type=click.Choice(list(SEMANTICS)),
-              help="seq_file semantics (repeatable; default: both)")
+@click.option("--semantics", "semantics", multiple=True, type=click.Choice(list(SEMANTICS_NAMES)),
+              help="seq_file semantics, named after its kernels; legacy = 3.10, modern = 5.10+ "
+                   "(repeatable; default: all three)")
 @click.option("--granularity", type=click.Choice(GRANULARITIES), default="syscall", show_default=True,
               help="atomic steps: whole syscalls, or also every lock operation and list pointer write")
 @click.option("--no-ns-lock", is_flag=True, help="run the model with the ns_lock spinlock removed")
@@ -78,7 +79,7 @@ def check(strategies: tuple[str, ...], semantics: tuple[str, ...], granularity: 
     if save_dir:
         _check_writable_dir(save_dir)
     strats = list(strategies or STRATEGIES)
-    sems = list(semantics or SEMANTICS)
+    sems = list(dict.fromkeys(semantics_of(s) for s in semantics)) if semantics else list(SEMANTICS)
     fine = granularity == "fine"
     scope = ns_lock_scope() if fine else default_scope()
     t0 = time.perf_counter()

@@ -16,8 +16,9 @@ from .progress import PhaseProgress
 
 def load_script_from(res: dict) -> list:  # noqa: ANN001
     """The first mismatch's script, as operations."""
-    return [tuple([op[0]] + ([os.fsencode(op[1])] if op[0] in ("mount", "umount", "lazy") else op[1:]))
-            for op in res["first_mismatch"]["script"]]
+    from ..verify.kernel_diff import check_script
+
+    return check_script(res["first_mismatch"]["script"])
 
 
 @main.command("diff-kernel", epilog=EXIT_STATUS_HELP)
@@ -32,20 +33,27 @@ def load_script_from(res: dict) -> list:  # noqa: ANN001
               help="write the first mismatching (shrunk) script here")
 @click.option("--replay", "replay", type=click.Path(dir_okay=False), default=None,
               help="play one saved script, printing every step (checked against the script schema first)")
+@click.option("--propagation", is_flag=True,
+              help="scripts of propagation operations: make-[r]shared/slave/private/unbindable, "
+                   "bind, rbind, nested mounts and unmounts that propagate")
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str | None,
-                    replay: str | None, as_json: bool) -> None:
-    """Play random scripts on a private mount namespace and on the model (idtree, modern);
+                    replay: str | None, propagation: bool, as_json: bool) -> None:
+    """Play random scripts on a private mount namespace and on the model (idtree, 5.10+);
     compare every read(), poll() and lseek().  Exit 1 on a mismatch."""
     from ..live.sandbox import SandboxError, sandbox_unavailable
-    from ..verify.kernel_diff import ScriptFileError, diff_kernel, load_script, run_script, save_script
+    from ..verify.kernel_diff import ScriptFileError, check_names, diff_kernel, load_script, run_script, save_script
+    from ..verify.schema import SchemaError
 
     script = None
     if replay:
         try:
             script = load_script(replay)
+            check_names(script, mounts)
         except ScriptFileError as e:
             raise InputError(str(e)) from None
+        except SchemaError as e:
+            raise InputError(f"{replay}: {e} (see --mounts)") from None
     if save:
         _check_writable_file(save)
     why = sandbox_unavailable()
@@ -63,13 +71,16 @@ def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str
                     bar.advance()
                 bar.phase(f"script {n + 1} of {scripts} ({agreed} agreed so far)")
 
-            res = diff_kernel(scripts, seed, length, mounts, on_script=step)
+            res = diff_kernel(scripts, seed, length, mounts, on_script=step, propagation=propagation)
     except SandboxError as e:
         raise RunError(f"diff-kernel: the sandbox failed: {e}") from None
+    except OSError as e:  # e.g. ENOSPC: more mounts than fs.mount-max
+        raise RunError(f"diff-kernel: the kernel refused an operation: {e.strerror or e}") from None
     if as_json:
         click.echo(json.dumps(res, indent=1))
     else:
-        click.echo(f"{res['agreed']}/{res['scripts']} scripts agreed ({res['reads']} reads compared byte for byte)")
+        click.echo(f"{res['agreed']}/{res['scripts']} scripts agreed ({res['reads']} reads and "
+                   f"{res['tables']} whole tables compared byte for byte)")
         mm = res["first_mismatch"]
         if mm is not None:
             click.echo(f"first mismatch: script {mm['script_index']} (shrunk to {len(mm['script'])} operations):")

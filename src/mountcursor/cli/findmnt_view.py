@@ -111,6 +111,9 @@ def findmnt_options(fn: Callable) -> Callable:
                      help="Search the table forward or backward."),
         click.option("-e", "--evaluate", is_flag=True, help="Show LABEL=/UUID=/... sources as devices."),
         click.option("-c", "--canonicalize", is_flag=True, help="Show source paths canonical."),
+        click.option("-C", "--nocanonicalize", is_flag=True, help="Compare paths as written (no symlinks resolved)."),
+        click.option("--vfs-all", is_flag=True, help="VFS-OPTIONS with every flag spelled out, defaults included."),
+        click.option("--tree", "force_tree", is_flag=True, help="A tree whenever the table is one (findmnt --tree)."),
         click.option("-v", "--nofsroot", is_flag=True, help="No [/dir] after the source of a bind mount."),
         click.option("-F", "--tab-file", "tab_file", metavar="FILE",
                      help="Read a saved table: mountinfo, /proc/<pid>/mounts or fstab format."),
@@ -153,7 +156,7 @@ def _load(tab_file: str | None, fstab: bool, pid: str | None, method: str, consi
         return _load_file(tab_file if tab_file is not None else "/etc/fstab", strict, max_lines)
     target: int | str = "self"
     if pid is not None:
-        if not pid.isdigit():
+        if not (pid.isascii() and pid.isdigit()):
             raise ValueError(f"-N/--pid expects a process id, got {pid!r}")
         target = int(pid)
     snap = snapshot(target, method=method, consistency=consistency, strict_parse=strict)  # type: ignore[arg-type]
@@ -204,11 +207,14 @@ def _exclusive(pairs: dict[str, bool]) -> None:
 
 def run(tree_mode: bool, positional: tuple[str, ...], output, output_all, types, opts, source, target, mountpoint,
         ids, uniq_ids, first_only, submounts, shadowed, uniq, real, pseudo, df, all_, in_bytes, invert, direction,
-        evaluate, canonicalize, nofsroot, tab_file, fstab, kernel, pid, as_json, raw, pairs, shell, noheadings,
-        notruncate, ascii, method, consistency, strict_parse, max_lines) -> None:
+        evaluate, canonicalize, nocanonicalize, vfs_all, force_tree, nofsroot, tab_file, fstab, kernel, pid,
+        as_json, raw, pairs, shell, noheadings, notruncate, ascii, method, consistency, strict_parse,
+        max_lines) -> None:
     _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw})
     _exclusive({"--mountpoint": mountpoint is not None, "--target": target is not None})
     _exclusive({"--real": real, "--pseudo": pseudo})
+    _exclusive({"--nocanonicalize": nocanonicalize, "--canonicalize": canonicalize})
+    _exclusive({"--nocanonicalize": nocanonicalize, "--evaluate": evaluate})
     if len(positional) > 2:
         raise ValueError(f"too many arguments: {' '.join(positional[2:])}")
     if positional and (source is not None or target is not None or mountpoint is not None):
@@ -220,7 +226,8 @@ def run(tree_mode: bool, positional: tuple[str, ...], output, output_all, types,
         _fail(str(err))
     q = Query(types=types, options=opts, source=source, target=target if mountpoint is None else mountpoint,
               strict_target=mountpoint is not None, first_only=first_only, submounts=submounts, df=df, all=all_,
-              real=real, pseudo=pseudo, shadowed=shadowed, invert=invert, ids=tuple(ids), unique_ids=tuple(uniq_ids),
+              real=real, pseudo=pseudo, shadowed=shadowed, invert=invert, nocanonicalize=nocanonicalize,
+              ids=tuple(ids), unique_ids=tuple(uniq_ids),
               backward=direction == "backward")
     if positional:
         q.source, q.positional_source = positional[0], True
@@ -231,11 +238,11 @@ def run(tree_mode: bool, positional: tuple[str, ...], output, output_all, types,
         table = uniq_table(table, kind)
     fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"
     want_tree = tree_mode and fmt in ("human", "json") and not fstab
-    sel = select(table, q, kind, want_tree, kernel_tab=not fstab)
+    sel = select(table, q, kind, want_tree, kernel_tab=not fstab, force_tree=force_tree)
     if not sel.found:
         sys.exit(1)
     ctx = ColumnContext(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
-                        pad_majmin=fmt == "human", tid=int(pid) if pid is not None else None)
+                        pad_majmin=fmt == "human", tid=int(pid) if pid is not None else None, vfs_all=vfs_all)
     cols = []
     for name in columns:
         whint, flags = COLUMN_LAYOUT[name]

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..kernel.iterators import STRATEGIES
-from ..kernel.seqfile import SEMANTICS
+from ..kernel.seqfile import SEMANTICS, SEMANTICS_NAMES, semantics_of
 from ..verify.race import DEFAULT_STRATEGIES, RaceConfig, RaceRow, run_race, run_race_live
 from . import main
 from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, RunError
@@ -63,8 +63,9 @@ def _live_row(cfg: RaceConfig) -> RaceRow:
 @click.option("--seed", type=int, default=1, show_default=True, help="seed of the churn")
 @click.option("--strategy", "strategies", multiple=True, type=click.Choice(list(STRATEGIES)),
               help="iteration strategy (repeatable; default: all)")
-@click.option("--semantics", "semantics", multiple=True, type=click.Choice(list(SEMANTICS)),
-              help="seq_file semantics (repeatable; default: both)")
+@click.option("--semantics", "semantics", multiple=True, type=click.Choice(list(SEMANTICS_NAMES)),
+              help="seq_file semantics, named after its kernels; legacy = 3.10, modern = 5.10+ "
+                   "(repeatable; default: all three)")
 @click.option("--churn", type=click.IntRange(0, 1000), default=1, show_default=True,
               help="mounts unmounted behind the reader between two reads")
 @click.option("--long-every", type=click.IntRange(0, 1_000_000), default=0, show_default=True,
@@ -84,7 +85,7 @@ def race(mounts: int, read_size: int, seed: int, strategies: tuple[str, ...], se
             raise RunError(f"race --live: cannot run the kernel row here: {why}")
     cfg = RaceConfig(mounts=mounts, read_size=read_size, seed=seed, churn=churn, long_every=long_every)
     strats = strategies or DEFAULT_STRATEGIES
-    sems = semantics or SEMANTICS
+    sems = tuple(dict.fromkeys(semantics_of(s) for s in semantics)) if semantics else SEMANTICS
     cells = [(s, sem) for s in strats for sem in sems]
     rows: list[RaceRow] = []
     t0 = time.perf_counter()

@@ -111,7 +111,7 @@ def _integer(option: str, text: str | None, least: int, what: str) -> int | None
 def _pid(text: str | None) -> int | str:
     if text is None:
         return "self"
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise ValueError(f"-N/--pid expects a process id, got {text!r}")
     return int(text)
 

@@ -71,6 +71,8 @@ def parse_decimal(token: bytes, field: str, lineno: int | None, lo: int, hi: int
         raise FormatError(lineno, field, f"expected a decimal integer, got {show(token)}")
     if len(token) > 1 and token.startswith(b"0"):
         raise FormatError(lineno, field, f"expected a decimal integer without leading zeros, got {show(token)}")
+    if len(token) > len(str(hi)):  # and int() of thousands of digits would raise ValueError
+        raise FormatError(lineno, field, f"{show(token)} is out of range {lo}..{hi}")
     value = int(token)
     if not lo <= value <= hi:
         raise FormatError(lineno, field, f"{value} is out of range {lo}..{hi}")

@@ -1,4 +1,4 @@
-"""``namespace_sem`` (a reader/writer semaphore) and ``ns_lock`` (a spinlock), with a lock checker.
+"""``namespace_sem`` (an rwsem), ``ns_lock`` (a spinlock), ``seq_file->lock`` (a mutex); a lock checker.
 
 Kernel: ``fs/namespace.c`` declares ``static DECLARE_RWSEM(namespace_sem)``
 (global); the cursor patch (9f6c61f96f2d, v5.8, and the seed's RHEL7
@@ -218,5 +218,49 @@ class SpinLock:
         else:
             self.owner = None
             self._lock.release()
+        if checker is not None:
+            checker.released(self.name)
+
+
+class Mutex:
+    """``struct mutex``: ``mutex_lock``/``mutex_unlock`` (a sleeping lock with one owner).
+
+    The model uses it for ``seq_file->lock``, which serializes ``read``, ``pread``
+    and ``lseek`` of one open file (``fs/seq_file.c``, every version).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.owner: int | None = None
+        self._cond = threading.Condition()
+
+    def _free(self) -> bool:
+        return self.owner is None
+
+    def mutex_lock(self) -> None:
+        if checker is not None:
+            checker.acquiring(self.name, sleeps=True)
+        me = hooks.current_thread()
+        sched = hooks.active
+        if sched is not None:
+            hooks.step("lock", f"mutex_lock({self.name})")
+            if self.owner is not None:
+                sched.block_until(self._free, f"mutex_lock({self.name})")
+        else:
+            with self._cond:
+                while self.owner is not None:
+                    self._cond.wait()
+        self.owner = me
+        if checker is not None:
+            checker.acquired(self.name)
+
+    def mutex_unlock(self) -> None:
+        if hooks.active is not None:
+            hooks.step("lock", f"mutex_unlock({self.name})")
+            self.owner = None
+        else:
+            with self._cond:
+                self.owner = None
+                self._cond.notify_all()
         if checker is not None:
             checker.released(self.name)

@@ -10,10 +10,21 @@ is outside the reader's root (usually rootfs, hidden); it becomes a hidden
 model mount with that id, so the ``/`` line shows the same parent id.
 
 :func:`mount_like` adds one more mount that mirrors a line the kernel printed.
+
+When one operation makes several mounts (propagation), :func:`impose_new_ids`
+queues the ids the kernel handed out between two tables -- the new mounts'
+(mnt_id, unique id) pairs in unique-id order, which is the order the kernel
+allocated them, and the new peer-group ids in increasing order, which is the
+order the kernel's lowest-free ``mnt_group_ida`` gave them (one operation holds
+``namespace_sem`` and frees none) -- for the model's next allocations to take.
+The kernel's IDAs are global, shared with the host and with every other
+namespace, so these numbers cannot be predicted; everything else (which mounts
+exist, where, with which peers and masters, in which order) is the model's own.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 from ..format import MountInfoRecord
@@ -138,3 +149,51 @@ def mount_like(ns: MountNamespace, rec: MountInfoRecord, unique_id: int) -> Moun
     return ns.mount(rec.mount_point, rec.fstype, rec.source, flags=mnt_flags_of(rec),
                     options=rec.super_opts[2:], sb_flags=SB_RDONLY if ro else 0,
                     ids=(rec.mnt_id, unique_id), dev=(rec.major, rec.minor), root=rec.root)
+
+
+@dataclass
+class KernelTable:
+    """One reading of a real table: its mountinfo records and each mount's unique id."""
+
+    records: list[MountInfoRecord]
+    unique_ids: dict[int, int]
+
+    def groups(self) -> set[int]:
+        return {r.shared for r in self.records if r.shared is not None}
+
+
+def impose_new_ids(ns: MountNamespace, before: KernelTable, after: KernelTable) -> Optional[MountInfoRecord]:
+    """Queue for the model's next allocations the mount ids and peer-group ids the kernel
+    handed out between ``before`` and ``after`` (see the module docstring); return the
+    record of the first new mount (the one ``do_new_mount`` made), or None."""
+    old = set(before.unique_ids.values())
+    new = sorted((u, mid) for mid, u in after.unique_ids.items() if u not in old)
+    ns.kernel.mnt_cache.imposed.extend((mid, u) for u, mid in new)
+    ns.kernel.group_ida.imposed.extend(sorted(after.groups() - before.groups()))
+    if not new:
+        return None
+    return next(r for r in after.records if r.mnt_id == new[0][1])
+
+
+def imposed_left(ns: MountNamespace) -> Optional[str]:
+    """What the model did not take of the imposed ids (it made fewer mounts or peer groups
+    than the kernel), emptying the queues; None when it took everything."""
+    mounts, groups = ns.kernel.mnt_cache.imposed, ns.kernel.group_ida.imposed
+    left = []
+    if mounts:
+        left.append(f"mount ids {[m for m, _ in mounts]}")
+    if groups:
+        left.append(f"peer groups {list(groups)}")
+    mounts.clear()
+    groups.clear()
+    return None if not left else "the model made fewer than the kernel: " + ", ".join(left)
+
+
+def mount_as(ns: MountNamespace, target: bytes, rec: Optional[MountInfoRecord]) -> Mount:
+    """``ns.mount`` at ``target`` of a new filesystem like the one the kernel printed in
+    ``rec`` (device, type, source, options); its ids come from :func:`impose_new_ids`."""
+    if rec is None:
+        return ns.mount(target)
+    ro = rec.super_opts.startswith(b"ro")
+    return ns.mount(target, rec.fstype, rec.source, flags=mnt_flags_of(rec), options=rec.super_opts[2:],
+                    sb_flags=SB_RDONLY if ro else 0, dev=(rec.major, rec.minor), root=rec.root)

@@ -27,7 +27,7 @@ from .mount import (
     SB_SYNCHRONOUS, Mount, SuperBlock,
 )
 from .namespace import MountNamespace, Path
-from .seqfile import PAGE_SIZE, SEEK_SET, SEQ_SKIP, Pos, Semantics, SeqFile
+from .seqfile import PAGE_SIZE, SEEK_SET, SEQ_SKIP, Pos, SeqFile
 
 Kind = Literal["mounts", "mountinfo", "mountstats"]
 KINDS: tuple[Kind, ...] = ("mounts", "mountinfo", "mountstats")
@@ -166,15 +166,17 @@ _SHOW = {"mounts": show_vfsmnt, "mountinfo": show_mountinfo, "mountstats": show_
 class ProcFile:
     """An open ``/proc/<pid>/{mounts,mountinfo,mountstats}`` of the model."""
 
-    def __init__(self, ns: MountNamespace, kind: Kind, op: MountsOp, semantics: Semantics,
-                 era: fmt.Era, root: Optional[Path], page_size: int, log_calls: bool) -> None:
+    def __init__(self, ns: MountNamespace, kind: Kind, op: MountsOp, semantics: str,
+                 era: fmt.Era, root: Optional[Path], page_size: int, log_calls: bool,
+                 traverse_fixed: bool = True) -> None:
         if kind not in _SHOW:
             raise ValueError(f"unknown proc file {kind!r} (one of {', '.join(KINDS)})")
         self.ns = ns
         self.kind = kind
         self.op = op
         self.p = ProcMounts(ns=ns, root=root or ns.root, show=_SHOW[kind], era=era)
-        self.m = SeqFile(op, semantics, private=self.p, page_size=page_size, log_calls=log_calls)
+        self.m = SeqFile(op, semantics, private=self.p, page_size=page_size, log_calls=log_calls,
+                         traverse_fixed=traverse_fixed)
         self.m.poll_event = ns.event  # mounts_open_common: m->poll_event = ns->event
         self.closed = False
 
@@ -243,8 +245,10 @@ class ProcFile:
 
 
 def open_proc(ns: MountNamespace, kind: Kind = "mountinfo", strategy: str = "idtree",
-              semantics: Semantics = "modern", era: fmt.Era = "current", root: Optional[Path] = None,
-              page_size: int = PAGE_SIZE, log_calls: bool = False) -> ProcFile:
-    """Open a proc mount file of ``ns`` read through ``strategy`` on ``semantics``."""
+              semantics: str = "5.10+", era: fmt.Era = "current", root: Optional[Path] = None,
+              page_size: int = PAGE_SIZE, log_calls: bool = False, traverse_fixed: bool = True) -> ProcFile:
+    """Open a proc mount file of ``ns`` read through ``strategy`` on ``semantics`` (a
+    :data:`~.seqfile.SEMANTICS` name or an alias; ``traverse_fixed=False``: 4.19.0-4.19.67)."""
     hooks.step("syscall", f"open({kind})")
-    return ProcFile(ns, kind, make_strategy(strategy), semantics, era, root, page_size, log_calls)
+    return ProcFile(ns, kind, make_strategy(strategy), semantics, era, root, page_size, log_calls,
+                    traverse_fixed)

@@ -19,10 +19,16 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import syscalls
 from .syscalls import MNT_DETACH, MS_BIND, MS_MOVE, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE
+
+if TYPE_CHECKING:
+    from .reader import Snapshot
+    from .watch import WatchBatch
 
 _LEN = struct.Struct("<I")
 
@@ -79,7 +85,7 @@ class Worker:
         self._churn_stats: dict[str, int] = {}
         self._watch: threading.Thread | None = None
         self._watch_stop = threading.Event()
-        self._batches: list = []
+        self._batches: list[WatchBatch] = []
 
     # ---- helpers --------------------------------------------------------------------
     def _path(self, path: str | bytes) -> bytes:
@@ -97,13 +103,13 @@ class Worker:
         return path
 
     # ---- mounts ---------------------------------------------------------------------
-    def setup(self, n: int) -> dict:
+    def setup(self, n: int) -> dict[str, Any]:
         syscalls.mount(b"mountcursor-sandbox", self.root, b"tmpfs", 0, b"mode=0755")
         for i in range(n):
             self.base.append(self.mount_tmpfs(b"m%05d" % i, source=b"sandbox"))
         return self.info()
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "root": self.root, "base": list(self.base), "root_mount": self._facts(self.root)}
 
     def mount(self, source: bytes | None, target: bytes, fstype: bytes | None, flags: int = 0,
@@ -116,7 +122,8 @@ class Worker:
                     flags: int = 0, mkdir: bool = True) -> MountFacts:
         return self.mount(source, target, b"tmpfs", flags, data, mkdir)
 
-    def mount_fs(self, fstype: bytes, target: bytes, options: list = (), source: bytes | None = None,
+    def mount_fs(self, fstype: bytes, target: bytes, options: Iterable[tuple[str | bytes, str | bytes | None]] = (),
+                 source: bytes | None = None,
                  mkdir: bool = True) -> MountFacts:
         path = self._target(target, mkdir)
         syscalls.mount_fs(fstype, path, list(options), source)
@@ -200,7 +207,7 @@ class Worker:
         finally:
             self.close(handle)
 
-    def snapshot(self, **kwargs):
+    def snapshot(self, **kwargs: Any) -> Snapshot:
         from .reader import snapshot
 
         return snapshot(**kwargs)
@@ -252,7 +259,7 @@ class Worker:
         return dict(self._churn_stats)
 
     # ---- watching from inside -------------------------------------------------------
-    def watch_start(self, source: str = "auto", min_interval: float = 0.0) -> None:
+    def watch_start(self, source: Literal["auto", "poll", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
         """Run :func:`~mountcursor.live.watch.watch` on this namespace in a thread."""
         from .watch import watch
 
@@ -270,7 +277,7 @@ class Worker:
         self._watch = threading.Thread(target=run, name="watch", daemon=True)
         self._watch.start()
 
-    def watch_stop(self, settle: float = 0.3) -> list:
+    def watch_stop(self, settle: float = 0.3) -> list[WatchBatch]:
         """Stop the watch (after ``settle`` seconds) and return its batches."""
         if self._watch is None:
             raise RuntimeError("no watch is running")
@@ -298,7 +305,8 @@ class Worker:
 def _serve(rfd: int, wfd: int, worker: Worker) -> None:
     while True:
         try:
-            op, args, kwargs = recv(rfd)  # type: ignore[misc]
+            message: Any = recv(rfd)
+            op, args, kwargs = message
         except EOFError:
             return
         if op == "exit":
@@ -314,7 +322,7 @@ def _serve(rfd: int, wfd: int, worker: Worker) -> None:
             send(wfd, _error(err))
 
 
-def _error(err: BaseException) -> tuple:
+def _error(err: BaseException) -> tuple[str, int | None, str, str]:
     if isinstance(err, OSError) and err.errno is not None:
         return ("err", err.errno, type(err).__name__, err.strerror or str(err))
     return ("err", None, type(err).__name__, str(err))

@@ -1,4 +1,10 @@
-"""What changed between two mount tables: :func:`diff` -> list of :class:`MountEvent`.
+r"""What changed between two mount tables: :func:`diff` -> list of :class:`MountEvent`.
+
+>>> from mountcursor.live import MountTable
+>>> old = MountTable.from_bytes(b"20 1 0:2 / / rw - ext4 /dev/sda1 rw\n21 20 0:30 / /a rw - tmpfs t rw\n")
+>>> new = MountTable.from_bytes(b"20 1 0:2 / / rw - ext4 /dev/sda1 rw\n21 20 0:30 / /b ro - tmpfs t rw\n")
+>>> [str(ev) for ev in diff(old, new)]  # doctest: +NORMALIZE_WHITESPACE
+["move        /b (tmpfs 't', id 21) from /a", "remount     /b (tmpfs 't', id 21) options rw -> ro"]
 
 Actions, as findmnt ``--poll`` names them, plus one:
 
@@ -8,9 +14,9 @@ Actions, as findmnt ``--poll`` names them, plus one:
 * ``remount`` -- the same mount with other per-mount or super-block options;
 * ``propagation`` -- the same mount with other ``shared``/``master``/``unbindable``.
 
-A mount is "the same" by :meth:`MountEntry.identity`: the 64-bit unique id when both
-tables carry it for every mount (listmount/statmount snapshots), else ``(mnt_id, major,
-minor, root, source)``.  The 32-bit ``mnt_id`` alone is not enough: the kernel hands a
+A mount is "the same" in both tables when its key is (``_key_function``): the 64-bit
+unique id when both tables carry it for every mount (listmount/statmount snapshots),
+else ``(mnt_id, major, minor, root, source)``.  The 32-bit ``mnt_id`` alone is not enough: the kernel hands a
 freed id to the next mount at once, so "umount A, mount B" would look like a remount.
 (libmount's ``mnt_diff_tables`` keys by source and target instead, and so calls a bind
 mount moved when another bind of the same source appears elsewhere.)
@@ -21,6 +27,7 @@ propagation changes, then mounts (in new-table order).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,14 +62,14 @@ class MountEvent:
         return text
 
 
-def _key_function(old: MountTable, new: MountTable):
+def _key_function(old: MountTable, new: MountTable) -> Callable[[MountEntry], Hashable]:
     everyone_unique = all(e.unique_id is not None for t in (old, new) for e in t.entries)
     if everyone_unique:
         return lambda e: e.unique_id
     return lambda e: (e.mnt_id, e.major, e.minor, e.root, e.source)
 
 
-def _propagation(e: MountEntry) -> tuple:
+def _propagation(e: MountEntry) -> tuple[int | None, int | None, int | None, bool]:
     return (e.shared, e.master, e.propagate_from, e.unbindable)
 
 

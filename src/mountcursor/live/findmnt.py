@@ -49,6 +49,7 @@ class ColumnContext:
     nofsroot: bool = False
     pad_majmin: bool = False
     tid: int | None = None
+    vfs_all: bool = False
     disk_dir: bytes = b"/dev/disk"
 
 
@@ -171,12 +172,63 @@ def _opt_str(value: bytes) -> str | None:
     return _s(value) or None
 
 
+# libmount/src/optmap.c (2.38) linux_flags_map as built on Linux: name, MS_* bits, inverted
+_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_SYNC, _MS_REMOUNT, _MS_MANDLOCK, _MS_DIRSYNC = 2, 4, 8, 16, 32, 64, 128
+_MS_NOSYMFOLLOW, _MS_NOATIME, _MS_NODIRATIME, _MS_BIND, _MS_REC, _MS_SILENT = 256, 1024, 2048, 4096, 16384, 32768
+_MS_UNBINDABLE, _MS_PRIVATE, _MS_SLAVE, _MS_SHARED, _MS_RELATIME = 1 << 17, 1 << 18, 1 << 19, 1 << 20, 1 << 21
+_MS_I_VERSION, _MS_STRICTATIME, _MS_LAZYTIME = 1 << 23, 1 << 24, 1 << 25
+_LINUX_MAP: tuple[tuple[str, int, bool], ...] = (
+    ("ro", 1, False), ("rw", 1, True), ("exec", _MS_NOEXEC, True), ("noexec", _MS_NOEXEC, False),
+    ("suid", _MS_NOSUID, True), ("nosuid", _MS_NOSUID, False), ("dev", _MS_NODEV, True), ("nodev", _MS_NODEV, False),
+    ("sync", _MS_SYNC, False), ("async", _MS_SYNC, True), ("dirsync", _MS_DIRSYNC, False),
+    ("remount", _MS_REMOUNT, False), ("bind", _MS_BIND, False), ("rbind", _MS_BIND | _MS_REC, False),
+    ("silent", _MS_SILENT, False), ("loud", _MS_SILENT, True), ("mand", _MS_MANDLOCK, False),
+    ("nomand", _MS_MANDLOCK, True), ("atime", _MS_NOATIME, True), ("noatime", _MS_NOATIME, False),
+    ("iversion", _MS_I_VERSION, False), ("noiversion", _MS_I_VERSION, True), ("diratime", _MS_NODIRATIME, True),
+    ("nodiratime", _MS_NODIRATIME, False), ("relatime", _MS_RELATIME, False), ("norelatime", _MS_RELATIME, True),
+    ("strictatime", _MS_STRICTATIME, False), ("nostrictatime", _MS_STRICTATIME, True),
+    ("lazytime", _MS_LAZYTIME, False), ("nolazytime", _MS_LAZYTIME, True),
+    ("unbindable", _MS_UNBINDABLE, False), ("runbindable", _MS_UNBINDABLE | _MS_REC, False),
+    ("private", _MS_PRIVATE, False), ("rprivate", _MS_PRIVATE | _MS_REC, False), ("slave", _MS_SLAVE, False),
+    ("rslave", _MS_SLAVE | _MS_REC, False), ("shared", _MS_SHARED, False), ("rshared", _MS_SHARED | _MS_REC, False),
+    ("symfollow", _MS_NOSYMFOLLOW, True), ("nosymfollow", _MS_NOSYMFOLLOW, False),
+)
+_BY_NAME = {name: (bits, inverted) for name, bits, inverted in _LINUX_MAP}
+
+
+def vfs_options_all(options: bytes) -> str | None:
+    """``--vfs-all``: every per-mount flag spelled out, defaults included (libmount
+    ``mnt_fs_get_vfs_options_all``): ``rw,relatime`` -> ``rw,exec,suid,dev,async,...``;
+    ``None`` for no options at all."""
+    if not options:
+        return None
+    flags = 0
+    for item in options.split(b","):
+        name = item.decode("ascii", "replace")
+        hit = _BY_NAME.get(name)
+        if hit is not None:
+            flags = flags & ~hit[0] if hit[1] else flags | hit[0]
+        elif name in ("user", "users"):        # the userspace map: MS_SECURE
+            flags |= _MS_NOEXEC | _MS_NOSUID | _MS_NODEV
+        elif name in ("owner", "group"):       # MS_OWNERSECURE
+            flags |= _MS_NOSUID | _MS_NODEV
+    names = [name for name, bits, inverted in _LINUX_MAP if (bool(bits & flags) != inverted)]
+    return ",".join(names) or None
+
+
+def _vfs_options(e: MountEntry, ctx: ColumnContext) -> str | None:
+    if ctx.vfs_all:
+        raw = getattr(e, "optstr", None)
+        return vfs_options_all(e.options if raw is None else raw)
+    return _opt_str(e.vfs_options)
+
+
 COLUMNS: dict[str, Column] = {c.name: c for c in (
     Column("TARGET", "mount point", lambda e, c: _s(e.target)),
     Column("SOURCE", "source device, [root] for a bind mount or subvolume", _source),
     Column("FSTYPE", "filesystem type", lambda e, c: _s(e.fstype) or None),
     Column("OPTIONS", "all mount options", lambda e, c: _options(e)),
-    Column("VFS-OPTIONS", "per-mount options", lambda e, c: _opt_str(e.vfs_options)),
+    Column("VFS-OPTIONS", "per-mount options", _vfs_options),
     Column("FS-OPTIONS", "super-block and filesystem options", lambda e, c: _opt_str(e.fs_options)),
     Column("ID", "mount id", lambda e, c: e.mnt_id or None, number=True),
     Column("PARENT", "parent mount id", lambda e, c: e.parent_id or None, number=True),

@@ -25,7 +25,7 @@ def dumps(obj: Any, indent: int = 3) -> str:
     _open(obj, 0, out, stack)
     while stack:
         it, depth, is_dict, first = stack[-1]
-        item = next(it, _END)
+        item: Any = next(it, _END)
         if item is _END:
             stack.pop()
             if not first:

@@ -104,9 +104,9 @@ def _tolerant_lines(lines: list[bytes], errors: list[FormatError]) -> list[Mount
         elif n == 11 and t[7] == _SEP:
             mnt_id, parent_id, devno, root, target, vfs, tag, _, fstype, source, fs_opts = t
             name, colon, value = tag.partition(b":")
-            if name == b"shared" and value.isdigit():
+            if name == b"shared" and value.isdigit() and len(value) <= _MAX_DIGITS:
                 shared = int(value)
-            elif name == b"master" and value.isdigit():
+            elif name == b"master" and value.isdigit() and len(value) <= _MAX_DIGITS:
                 master = int(value)
             else:
                 n = 0  # another tag: the general path
@@ -116,6 +116,12 @@ def _tolerant_lines(lines: list[bytes], errors: list[FormatError]) -> list[Mount
         if not (n and mnt_id.isdigit() and parent_id.isdigit() and major.isdigit() and minor.isdigit()):
             if not line.strip(b" "):
                 continue
+            try:
+                append(_tolerant_line(line, lineno))
+            except FormatError as err:
+                errors.append(err)
+            continue
+        if len(line) > 4300:  # a number there may be too long for int(): the general path checks
             try:
                 append(_tolerant_line(line, lineno))
             except FormatError as err:
@@ -148,9 +154,15 @@ def entry_from_record(rec: MountInfoRecord, lineno: int = 0) -> MountEntry:
     )
 
 
+_MAX_DIGITS = 20
+"""The longest number taken (a u64 has 20 digits; the kernel prints ids and devices of 10)."""
+
+
 def _number(token: bytes, name: str, lineno: int) -> int:
     if not token.isdigit():
         raise FormatError(lineno or None, name, f"expected a decimal integer, got {token[:40]!r}")
+    if len(token) > _MAX_DIGITS:
+        raise FormatError(lineno or None, name, f"a number of {len(token)} digits (at most {_MAX_DIGITS})")
     return int(token)
 
 
@@ -177,7 +189,8 @@ def _tolerant_line(line: bytes, lineno: int) -> MountEntry:
         name, colon, value = token.partition(b":")
         if token == b"unbindable":
             tags["unbindable"] = True
-        elif colon and name in (b"shared", b"master", b"propagate_from") and value.isdigit():
+        elif colon and name in (b"shared", b"master", b"propagate_from") and value.isdigit() \
+                and len(value) <= _MAX_DIGITS:
             tags[name.decode()] = int(value)
         else:
             extra.append(token)

@@ -72,8 +72,9 @@ def _srcpath(e: MountEntry) -> bytes | None:
     return e.source
 
 
-def match_source(e: MountEntry, spec: bytes, disk_dir: bytes = DISK_DIR) -> bool:
-    """libmount ``mnt_fs_match_source`` with a cache (native, then canonical forms)."""
+def match_source(e: MountEntry, spec: bytes, disk_dir: bytes = DISK_DIR, canonical: bool = True) -> bool:
+    """libmount ``mnt_fs_match_source``: native, then (``canonical``: findmnt without
+    ``-C``) the canonical forms."""
     src = _srcpath(e)
     pseudo = is_pseudofs(e.fstype)
     if src is not None and (src == spec if pseudo else streq_paths(src, spec)):
@@ -82,7 +83,7 @@ def match_source(e: MountEntry, spec: bytes, disk_dir: bytes = DISK_DIR) -> bool
         return False
     if src is None and spec == e.source:
         return True
-    if pseudo or is_netfs(e.fstype):
+    if not canonical or pseudo or is_netfs(e.fstype):
         return False
     cn = resolve_spec(spec, disk_dir)
     if cn is None:
@@ -93,11 +94,13 @@ def match_source(e: MountEntry, spec: bytes, disk_dir: bytes = DISK_DIR) -> bool
     return tag is not None and resolve_tag(tag[0], tag[1], disk_dir) == cn
 
 
-def match_target(e: MountEntry, path: bytes, kernel: bool = True) -> bool:
-    """libmount ``mnt_fs_match_target``: native, then canonical ``path``; for fstab
-    entries also their canonical mount point."""
+def match_target(e: MountEntry, path: bytes, kernel: bool = True, canonical: bool = True) -> bool:
+    """libmount ``mnt_fs_match_target``: native, then (``canonical``) canonical
+    ``path``; for fstab entries also their canonical mount point."""
     if streq_paths(e.target, path):
         return True
+    if not canonical:
+        return False
     cn = canonicalize(path)
     if cn is None:
         return False
@@ -166,6 +169,7 @@ class Query:
     pseudo: bool = False
     shadowed: bool = False
     invert: bool = False
+    nocanonicalize: bool = False        # -C: compare paths as written
     ids: tuple[int, ...] = ()
     unique_ids: tuple[int, ...] = ()
     backward: bool = False
@@ -218,9 +222,9 @@ class _Matcher:
             return miss
         if q.unique_ids and e.unique_id not in q.unique_ids:
             return miss
-        if self.target is not None and not match_target(e, self.target, self.kernel):
+        if self.target is not None and not match_target(e, self.target, self.kernel, not q.nocanonicalize):
             return miss
-        if self.source is not None and not match_source(e, self.source, q.disk_dir):
+        if self.source is not None and not match_source(e, self.source, q.disk_dir, not q.nocanonicalize):
             return miss
         if q.df and not q.all:
             if b"tmpfs" in e.fstype:
@@ -264,12 +268,13 @@ def _subtree(table: MountTable, start: MountEntry, shown: set[int]) -> Node | No
 
 
 def select(table: MountTable, q: Query, kind: str = "mountinfo", want_tree: bool = True,
-           kernel_tab: bool = True) -> Selection:
+           kernel_tab: bool = True, force_tree: bool = False) -> Selection:
     """The mounts ``findmnt`` (``want_tree``) or ``findmnt -l`` shows for ``q``.
 
     ``kind`` is the table's format (``"mountinfo"`` or ``"fstab"``, which
     ``/proc/<pid>/mounts`` also uses); ``kernel_tab`` is false for ``--fstab``, where
-    ``-T`` does not look up the mount holding a path."""
+    ``-T`` does not look up the mount holding a path; ``force_tree`` is ``--tree``: a
+    tree whenever the table is one, whatever else was asked."""
     if q.source is not None and q.positional_source and q.target is None and parse_tag(os.fsencode(q.source)):
         q = dataclasses.replace(q, positional_source=False)      # a tag cannot be a target
     submounts = q.submounts and not _listall(q)
@@ -278,6 +283,8 @@ def select(table: MountTable, q: Query, kind: str = "mountinfo", want_tree: bool
         as_tree = False
     if q.df:
         as_tree = False
+    if force_tree and kind == "mountinfo" and table.entries:
+        as_tree = True
     if as_tree and not submounts:
         match = _Matcher(table, q, kind)
         trivial = _listall(q) and not (q.invert or q.real or q.pseudo or q.df)
@@ -285,7 +292,8 @@ def select(table: MountTable, q: Query, kind: str = "mountinfo", want_tree: bool
         return Selection(nodes, True, True)
     nodes = _matching(table, q, kind, submounts)
     if not nodes and q.target is not None and not q.strict_target and kernel_tab and not q.positional_source:
-        holder = find_mountpoint(table, canonicalize(os.fsencode(q.target)) or b"")
+        raw = os.fsencode(q.target)
+        holder = find_mountpoint(table, raw if q.nocanonicalize else canonicalize(raw) or b"")
         if holder is not None and not streq_paths(holder.target, os.fsencode(q.target)):
             nodes = _matching(table, dataclasses.replace(q, target=os.fsdecode(holder.target)), kind, submounts)
     return Selection(nodes, as_tree and submounts, bool(nodes))

@@ -118,7 +118,7 @@ def mountinfo_path(pid: int | str = "self") -> str:
         if os.path.exists("/proc/thread-self/mountinfo"):
             return "/proc/thread-self/mountinfo"
         return "/proc/self/mountinfo"
-    if isinstance(pid, bool) or not isinstance(pid, int) and not str(pid).isdigit():
+    if isinstance(pid, bool) or not isinstance(pid, int) and not (str(pid).isascii() and str(pid).isdigit()):
         raise ValueError(f"pid must be a process id or 'self', got {pid!r}")
     return f"/proc/{int(pid)}/mountinfo"
 
@@ -380,7 +380,7 @@ def entry_from_statmount(sm: syscalls.StatMount, lineno: int = 0) -> MountEntry:
     )
 
 
-def is_mountpoint(path: str | bytes | os.PathLike) -> bool:
+def is_mountpoint(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> bool:
     """Whether ``path`` is a mount point, right for bind mounts.
 
     Asks statx(2) for ``STATX_ATTR_MOUNT_ROOT`` (Linux 5.8+, does not follow a final

@@ -3,7 +3,7 @@
     with Sandbox(n=100) as sb:              # 100 tmpfs mounts under sb.root
         facts = sb.mount_tmpfs("a b\\tc")   # -> MountFacts(path, mnt_id, unique_id, major, minor)
         h = sb.open_proc("mountinfo")       # one open fd, kept in the worker
-        sb.read(h, 1024); sb.lseek(h, 0); sb.poll(h); sb.close(h)
+        sb.read(h, 1024); sb.lseek(h, 0); sb.poll(h); sb.close_proc(h)
         sb.umount("a b\\tc", lazy=True)
         table = sb.snapshot().table         # snapshot() run inside the namespace
     sandbox_unavailable()                   # None, or why a sandbox cannot start here
@@ -28,7 +28,7 @@ kernel gave, read back with statx):
   "private"|"unbindable", recursive=False)``, ``mkdir(path)``, ``stat(path)``;
 * ``open_proc("mountinfo"|"mounts"|"mountstats")`` -> handle; ``read(h, n)``,
   ``lseek(h, offset, whence=0)``, ``poll(h, events=POLLPRI, timeout_ms=0)`` -> revents,
-  ``close(h)``; ``read_proc(name)`` -> the whole file;
+  ``close_proc(h)``; ``read_proc(name)`` -> the whole file;
 * ``snapshot(**kwargs)`` -> :class:`~mountcursor.live.reader.Snapshot` taken inside;
 * ``churn_start(where=b"churn", live=4, depth=2, pause=0.0)``, ``churn_stop()`` -> counts:
   a thread in the worker mounting and detaching nested tmpfs trees;
@@ -49,9 +49,19 @@ import os
 import select
 import subprocess
 import sys
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ._sandbox_worker import MountFacts, recv, send
+
+if TYPE_CHECKING:
+    from .reader import Snapshot
+    from .watch import WatchBatch
+
+PathArg = str | bytes
+"""A path for the worker: ``str`` or ``bytes``, any byte but NUL; relative ones are
+taken under the sandbox's root."""
+_T = TypeVar("_T")
 
 __all__ = ["Sandbox", "SandboxError", "MountFacts", "sandbox_unavailable"]
 
@@ -70,7 +80,7 @@ class Sandbox:
 
     def __init__(self, n: int = 0, *, root: str | bytes = "/tmp", timeout: float = 30.0) -> None:
         self.timeout = timeout
-        self._proc: subprocess.Popen | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
         c_read, p_write = os.pipe()
         p_read, c_write = os.pipe()
         self._rfd, self._wfd = p_read, p_write
@@ -102,7 +112,7 @@ class Sandbox:
             self._kill()
             raise SandboxError(f"the sandbox worker did not answer within {timeout:.0f} s and was killed")
         try:
-            reply = recv(self._rfd)
+            reply: Any = recv(self._rfd)
         except EOFError:
             code = self._proc.wait(5) if self._proc else None
             raise SandboxError(f"the sandbox worker exited (status {code})") from None
@@ -168,67 +178,85 @@ class Sandbox:
         return raw if raw.startswith(b"/") else os.path.join(self.root, raw)
 
     # ---- commands -------------------------------------------------------------------
-    def mount_tmpfs(self, target, source=b"tmpfs", data=None, flags: int = 0, mkdir: bool = True) -> MountFacts:
-        return self.call("mount_tmpfs", os.fsencode(target), os.fsencode(source),
-                         None if data is None else os.fsencode(data), flags, mkdir)
+    def _typed(self, kind: type[_T], op: str, *args: Any, **kwargs: Any) -> _T:
+        """:meth:`call`, with the answer checked to be a ``kind``."""
+        value = self.call(op, *args, **kwargs)
+        if not isinstance(value, kind):
+            raise SandboxError(f"{op}: the worker answered a {type(value).__name__}, not a {kind.__name__}")
+        return value
 
-    def mount(self, source, target, fstype, flags: int = 0, data=None, mkdir: bool = True) -> MountFacts:
-        enc = (lambda v: None if v is None else os.fsencode(v))
-        return self.call("mount", enc(source), os.fsencode(target), enc(fstype), flags, enc(data), mkdir)
+    def mount_tmpfs(self, target: PathArg, source: PathArg = b"tmpfs", data: PathArg | None = None,
+                    flags: int = 0, mkdir: bool = True) -> MountFacts:
+        return self._typed(MountFacts, "mount_tmpfs", os.fsencode(target), os.fsencode(source), _enc(data),
+                           flags, mkdir)
 
-    def mount_fs(self, fstype, target, options=(), source=None, mkdir: bool = True) -> MountFacts:
-        return self.call("mount_fs", os.fsencode(fstype), os.fsencode(target), list(options), source, mkdir)
+    def mount(self, source: PathArg | None, target: PathArg, fstype: PathArg | None, flags: int = 0,
+              data: PathArg | None = None, mkdir: bool = True) -> MountFacts:
+        return self._typed(MountFacts, "mount", _enc(source), os.fsencode(target), _enc(fstype), flags, _enc(data),
+                           mkdir)
 
-    def bind(self, source, target, recursive: bool = False, mkdir: bool = True) -> MountFacts:
-        return self.call("bind", os.fsencode(source), os.fsencode(target), recursive, mkdir)
+    def mount_fs(self, fstype: PathArg, target: PathArg,
+                 options: Iterable[tuple[str | bytes, str | bytes | None]] = (), source: PathArg | None = None,
+                 mkdir: bool = True) -> MountFacts:
+        return self._typed(MountFacts, "mount_fs", os.fsencode(fstype), os.fsencode(target), list(options), source,
+                           mkdir)
 
-    def move(self, source, target, mkdir: bool = True) -> MountFacts:
-        return self.call("move", os.fsencode(source), os.fsencode(target), mkdir)
+    def bind(self, source: PathArg, target: PathArg, recursive: bool = False, mkdir: bool = True) -> MountFacts:
+        return self._typed(MountFacts, "bind", os.fsencode(source), os.fsencode(target), recursive, mkdir)
 
-    def umount(self, target, lazy: bool = False, recursive: bool = False) -> None:
+    def move(self, source: PathArg, target: PathArg, mkdir: bool = True) -> MountFacts:
+        return self._typed(MountFacts, "move", os.fsencode(source), os.fsencode(target), mkdir)
+
+    def umount(self, target: PathArg, lazy: bool = False, recursive: bool = False) -> None:
         self.call("umount", os.fsencode(target), lazy, recursive)
 
-    def make(self, target, kind: str, recursive: bool = False) -> None:
+    def make(self, target: PathArg, kind: str, recursive: bool = False) -> None:
         self.call("make", os.fsencode(target), kind, recursive)
 
-    def mkdir(self, path) -> bytes:
-        return self.call("mkdir", os.fsencode(path))
+    def mkdir(self, path: PathArg) -> bytes:
+        return self._typed(bytes, "mkdir", os.fsencode(path))
 
-    def stat(self, path) -> MountFacts:
-        return self.call("stat", os.fsencode(path))
+    def stat(self, path: PathArg) -> MountFacts:
+        return self._typed(MountFacts, "stat", os.fsencode(path))
 
     def open_proc(self, name: str = "mountinfo") -> int:
-        return self.call("open_proc", name)
+        return self._typed(int, "open_proc", name)
 
     def read(self, handle: int, size: int) -> bytes:
-        return self.call("read", handle, size)
+        return self._typed(bytes, "read", handle, size)
 
     def lseek(self, handle: int, offset: int, whence: int = os.SEEK_SET) -> int:
-        return self.call("lseek", handle, offset, whence)
+        return self._typed(int, "lseek", handle, offset, whence)
 
     def poll(self, handle: int, events: int = select.POLLPRI, timeout_ms: int = 0) -> int:
-        return self.call("poll", handle, events, timeout_ms)
+        return self._typed(int, "poll", handle, events, timeout_ms)
 
     def close_proc(self, handle: int) -> None:
         self.call("close", handle)
 
     def read_proc(self, name: str = "mountinfo", size: int = 1 << 20) -> bytes:
-        return self.call("read_proc", name, size)
+        return self._typed(bytes, "read_proc", name, size)
 
-    def snapshot(self, **kwargs: Any):
-        return self.call("snapshot", **kwargs)
+    def snapshot(self, **kwargs: Any) -> Snapshot:
+        from .reader import Snapshot
 
-    def churn_start(self, where=b"churn", live: int = 4, depth: int = 2, pause: float = 0.0) -> None:
+        return self._typed(Snapshot, "snapshot", **kwargs)
+
+    def churn_start(self, where: PathArg = b"churn", live: int = 4, depth: int = 2, pause: float = 0.0) -> None:
         self.call("churn_start", os.fsencode(where), live, depth, pause)
 
     def churn_stop(self) -> dict[str, int]:
-        return self.call("churn_stop")
+        return self._typed(dict, "churn_stop")
 
-    def watch_start(self, source: str = "auto", min_interval: float = 0.0) -> None:
+    def watch_start(self, source: Literal["auto", "poll", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
         self.call("watch_start", source, min_interval)
 
-    def watch_stop(self, settle: float = 0.3) -> list:
-        return self.call("watch_stop", settle)
+    def watch_stop(self, settle: float = 0.3) -> list[WatchBatch]:
+        return self._typed(list, "watch_stop", settle)
+
+
+def _enc(value: PathArg | None) -> bytes | None:
+    return None if value is None else os.fsencode(value)
 
 
 @functools.cache

@@ -135,7 +135,7 @@ _libc.fanotify_init.argtypes = [ctypes.c_uint, ctypes.c_uint]
 _libc.fanotify_mark.argtypes = [ctypes.c_int, ctypes.c_uint, ctypes.c_uint64, ctypes.c_int, ctypes.c_char_p]
 
 
-def _fs(path: str | bytes | os.PathLike | None) -> bytes | None:
+def _fs(path: str | bytes | os.PathLike[str] | os.PathLike[bytes] | None) -> bytes | None:
     return None if path is None else os.fsencode(path)
 
 
@@ -147,7 +147,7 @@ def _fail(call: str, what: object = None) -> OSError:
 
 def mount(
     source: str | bytes | None,
-    target: str | bytes | os.PathLike,
+    target: str | bytes | os.PathLike[str] | os.PathLike[bytes],
     fstype: str | bytes | None,
     flags: int = 0,
     data: str | bytes | None = None,
@@ -157,7 +157,7 @@ def mount(
         raise _fail("mount", os.fsencode(target))
 
 
-def umount2(target: str | bytes | os.PathLike, flags: int = 0) -> None:
+def umount2(target: str | bytes | os.PathLike[str] | os.PathLike[bytes], flags: int = 0) -> None:
     """umount2(2) with ``MNT_DETACH`` (lazy), ``MNT_FORCE`` or ``UMOUNT_NOFOLLOW``."""
     if _libc.umount2(_fs(target), flags) != 0:
         raise _fail("umount2", os.fsencode(target))
@@ -203,7 +203,7 @@ _FSOPEN_CLOEXEC = 1
 
 
 def _syscall_fd(nr: int, name: str, what: object, *args: object) -> int:
-    fd = _libc.syscall(nr, *args)
+    fd = int(_libc.syscall(nr, *args))
     if fd < 0:
         raise _fail(name, what)
     return fd
@@ -211,7 +211,7 @@ def _syscall_fd(nr: int, name: str, what: object, *args: object) -> int:
 
 def mount_fs(
     fstype: str | bytes,
-    target: str | bytes | os.PathLike,
+    target: str | bytes | os.PathLike[str] | os.PathLike[bytes],
     options: list[tuple[str | bytes, str | bytes | None]] = (),  # type: ignore[assignment]
     source: str | bytes | None = None,
 ) -> None:
@@ -223,7 +223,7 @@ def mount_fs(
     fsfd = _syscall_fd(_NR_FSOPEN, "fsopen", fstype, _fs(fstype), ctypes.c_uint(_FSOPEN_CLOEXEC))
     try:
         settings = ([(b"source", _fs(source))] if source is not None else []) + [
-            (_fs(k), _fs(v) if v is not None else None) for k, v in options
+            (os.fsencode(k), _fs(v) if v is not None else None) for k, v in options
         ]
         for key, value in settings:
             cmd = _FSCONFIG_SET_FLAG if value is None else _FSCONFIG_SET_STRING
@@ -347,7 +347,7 @@ class StatxMount:
     """``STATX_ATTR_MOUNT_ROOT``: the path is the root of a mount (bind mounts too)."""
 
 
-def statx_mount(path: str | bytes | os.PathLike, *, follow_symlinks: bool = False) -> StatxMount:
+def statx_mount(path: str | bytes | os.PathLike[str] | os.PathLike[bytes], *, follow_symlinks: bool = False) -> StatxMount:
     """statx(2) of ``path`` asking for the mount id (unique if the kernel has it).
 
     Never triggers an automount.  ``mount_root`` is ``None`` on kernels before 5.8.
@@ -367,7 +367,7 @@ def statx_mount(path: str | bytes | os.PathLike, *, follow_symlinks: bool = Fals
     )
 
 
-def _statx(path: str | bytes | os.PathLike, flags: int, want: int) -> tuple[int, int, int, int, int, int]:
+def _statx(path: str | bytes | os.PathLike[str] | os.PathLike[bytes], flags: int, want: int) -> tuple[int, int, int, int, int, int]:
     buf = ctypes.create_string_buffer(256)
     if _libc.statx(_AT_FDCWD, _fs(path), flags, want, buf) != 0:
         raise _fail("statx", os.fsencode(path))
@@ -395,7 +395,7 @@ def poll_fd(fd: int, events: int = POLLPRI, timeout_ms: int = 0) -> int:
 
 def fanotify_init(flags: int = _FAN_REPORT_MNT, event_f_flags: int = os.O_RDONLY) -> int:
     """fanotify_init(2); by default the mount-event group (``FAN_REPORT_MNT``, 6.15+)."""
-    fd = _libc.fanotify_init(flags | _FAN_CLOEXEC, event_f_flags)
+    fd = int(_libc.fanotify_init(flags | _FAN_CLOEXEC, event_f_flags))
     if fd < 0:
         raise _fail("fanotify_init", hex(flags))
     return fd

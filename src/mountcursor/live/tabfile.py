@@ -69,8 +69,8 @@ def split_fstab_options(optstr: bytes) -> tuple[bytes, bytes]:
     for item in optstr.split(b","):
         if not item:
             continue
-        name = item.partition(b"=")[0]
-        if name in _LINUX_OPTS:
+        name, eq, _ = item.partition(b"=")
+        if name in _LINUX_OPTS and not eq:      # "ro=1" is not the flag ro
             vfs.append(item)
         elif name not in _USER_OPTS and not name.startswith((b"x-", b"X-")):
             fs.append(item)

@@ -52,7 +52,7 @@ class TableLimitError(FormatError):
     """A saved table over one of the limits of :func:`read_table_file`."""
 
 
-def read_table_file(path: str | bytes | os.PathLike, *, max_lines: int = MAX_LINES) -> bytes:
+def read_table_file(path: str | bytes | os.PathLike[str] | os.PathLike[bytes], *, max_lines: int = MAX_LINES) -> bytes:
     """The bytes of a saved mountinfo table, read in chunks and refused as soon as it cannot
     be one: a NUL byte (the kernel never prints one), a line longer than
     :data:`MAX_LINE_BYTES`, more than ``max_lines`` lines or :data:`MAX_TABLE_BYTES` bytes.
@@ -84,7 +84,7 @@ def read_table_file(path: str | bytes | os.PathLike, *, max_lines: int = MAX_LIN
     return b"".join(chunks)
 
 
-def normalize_target(path: str | bytes | os.PathLike) -> bytes:
+def normalize_target(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> bytes:
     """An absolute path as bytes, ``.``/``..``/``//`` folded lexically (no symlinks)."""
     raw = os.fsencode(path)
     if not raw.startswith(b"/"):
@@ -146,7 +146,8 @@ class MountTable:
     def roots(self) -> list[MountEntry]:
         """The mounts whose parent is not in the table (or is themselves), table order."""
         self._children  # noqa: B018 -- builds both
-        return self.__dict__["roots"]
+        roots: list[MountEntry] = self.__dict__["roots"]
+        return roots
 
     @cached_property
     def _shadowed(self) -> set[int]:
@@ -192,7 +193,7 @@ class MountTable:
         return cls(result.entries, errors=result.errors)
 
     @classmethod
-    def from_file(cls, path: str | bytes | os.PathLike, *, strict: bool = False,
+    def from_file(cls, path: str | bytes | os.PathLike[str] | os.PathLike[bytes], *, strict: bool = False,
                   max_lines: int = MAX_LINES) -> MountTable:
         """Read a saved mountinfo file (no consistency check: use snapshot), within the
         limits of :func:`read_table_file`."""
@@ -205,7 +206,7 @@ class MountTable:
     def __iter__(self) -> Iterator[MountEntry]:
         return iter(self.entries)
 
-    def __reduce__(self):  # the caches key on object identity: rebuild them
+    def __reduce__(self) -> tuple[object, ...]:  # the caches key on object identity: rebuild them
         return (_rebuild, (self.entries, self.errors))
 
     def __eq__(self, other: object) -> bool:
@@ -222,7 +223,7 @@ class MountTable:
 
     @property
     def root_fs(self) -> MountEntry | None:
-        """The root of the tree as libmount's ``mnt_table_get_root_fs`` finds it (what
+        r"""The root of the tree as libmount's ``mnt_table_get_root_fs`` finds it (what
         findmnt's tree starts from): the entry with the smallest parent id, then up
         while its parent is in the table (stops on a cycle).  ``None`` if empty.
 
@@ -315,7 +316,7 @@ class MountTable:
     def shadowed(self) -> list[MountEntry]:
         return [e for e in self.entries if id(e) in self._shadowed]
 
-    def stack(self, target: str | bytes | os.PathLike) -> list[MountEntry]:
+    def stack(self, target: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> list[MountEntry]:
         """The mounts at ``target``, bottom first, following the parent links."""
         path = normalize_target(target)
         here = [e for e in self.entries if e.target == path]
@@ -329,7 +330,7 @@ class MountTable:
                 cur = next((c for c in self._children.get(cur.mnt_id, ()) if c.target == path), None)
         return out
 
-    def top(self, target: str | bytes | os.PathLike) -> MountEntry | None:
+    def top(self, target: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> MountEntry | None:
         """The mount at ``target`` that nothing is stacked on (the last one if several)."""
         path = normalize_target(target)
         tops = [e for e in self.entries if e.target == path and id(e) not in self._shadowed]
@@ -342,7 +343,8 @@ class MountTable:
     @cached_property
     def _visible(self) -> set[int]:
         self._visible_by_target  # noqa: B018 -- builds both
-        return self.__dict__["_visible"]
+        visible: set[int] = self.__dict__["_visible"]
+        return visible
 
     @cached_property
     def _visible_by_target(self) -> dict[bytes, MountEntry]:
@@ -380,11 +382,11 @@ class MountTable:
                 return e
         return None
 
-    def is_mountpoint(self, path: str | bytes | os.PathLike) -> bool:
+    def is_mountpoint(self, path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> bool:
         """``path`` is the mount point of a visible mount, according to this table."""
         return normalize_target(path) in self._visible_by_target
 
-    def find_target(self, path: str | bytes | os.PathLike) -> list[MountEntry]:
+    def find_target(self, path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> list[MountEntry]:
         """All mounts at exactly ``path`` (stacked ones included), table order."""
         p = normalize_target(path)
         return [e for e in self.entries if e.target == p]

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from ..kernel.seqfile import semantics_of
 from .explorer import Explorer, Result, shrink
 from .scenarios import PAGE_RECORD, Scenario
 from .trace import Trace
@@ -161,6 +162,7 @@ def check_cells(pairs: list[tuple[str, str]], scope: list[Scenario], jobs: int =
     units would leave a process idle at the end.  ``on_progress(done, total)`` is called
     after each unit."""
     o = CheckOptions(**opts)  # type: ignore[arg-type]
+    pairs = [(s, semantics_of(sem)) for s, sem in pairs]  # "modern" is named "5.10+" in the cells
     total = len(pairs) * len(scope)
     if jobs <= 1:
         cells = []

@@ -8,8 +8,10 @@ property).  An unconfirmed combination gets no text.
 
 from __future__ import annotations
 
+from ..kernel.seqfile import SEMANTICS, semantics_of
+
 _INDEX_MISSED = """\
-Confirmed by hand (5.7 fs/namespace.c m_start, both seq_reads): the position is a
+Confirmed by hand (5.7 fs/namespace.c m_start, every seq_read): the position is a
 record index.  The reader's index after a read is k (the next record); an unmount of a
 mount before position k, between two reads, bumps ns->event, so m_start falls back to
 seq_list_start(&ns->list, k), which now returns the entry that used to be k+1: the old
@@ -64,25 +66,28 @@ its later writes use the stale value, leaving a node whose next->prev is not its
 ns_lock around the move (the cursor patch) serialises the two."""
 
 _TEXT: dict[tuple[str, str, str], str] = {
-    ("index", "legacy", "missed"): _INDEX_MISSED,
-    ("index", "modern", "missed"): _INDEX_MISSED,
-    ("cursor", "legacy", "twice"): _CURSOR_LEGACY,
-    ("cursor", "legacy", "livelock"): _CURSOR_LEGACY,
-    ("cursor-vz", "legacy", "twice"): _VZ_LEGACY,
-    ("cursor-vz", "legacy", "livelock"): _VZ_LEGACY,
-    ("cursor-vz", "legacy", "missed"): _VZ_LEGACY,
-    ("cursor-vz-id", "legacy", "missed"): _VZ_LEGACY,
-    ("cursor-vz-id", "legacy", "twice"): _VZ_LEGACY,
-    ("cursor-vz-id", "legacy", "livelock"): _VZ_LEGACY,
-    ("idtree-6.8", "legacy", "twice"): _IDTREE_68,
-    ("idtree-6.8", "modern", "twice"): _IDTREE_68,
+    ("index", "3.10", "missed"): _INDEX_MISSED,
+    ("index", "4.19-5.9", "missed"): _INDEX_MISSED,
+    ("index", "5.10+", "missed"): _INDEX_MISSED,
+    ("cursor", "3.10", "twice"): _CURSOR_LEGACY,
+    ("cursor", "3.10", "livelock"): _CURSOR_LEGACY,
+    ("cursor-vz", "3.10", "twice"): _VZ_LEGACY,
+    ("cursor-vz", "3.10", "livelock"): _VZ_LEGACY,
+    ("cursor-vz", "3.10", "missed"): _VZ_LEGACY,
+    ("cursor-vz-id", "3.10", "missed"): _VZ_LEGACY,
+    ("cursor-vz-id", "3.10", "twice"): _VZ_LEGACY,
+    ("cursor-vz-id", "3.10", "livelock"): _VZ_LEGACY,
+    ("idtree-6.8", "3.10", "twice"): _IDTREE_68,
+    ("idtree-6.8", "4.19-5.9", "twice"): _IDTREE_68,
+    ("idtree-6.8", "5.10+", "twice"): _IDTREE_68,
 }
 for _s in ("cursor", "cursor-vz", "cursor-vz-id", "cursor-vz-fixed"):
-    for _sem in ("legacy", "modern"):
+    for _sem in SEMANTICS:
         _TEXT.setdefault((_s, _sem, "list-corrupt"), _NO_NS_LOCK)
 
 
 def explain(strategy: str, semantics: str, props: list[str]) -> str:
     """The confirmation notes for a failure of ``props`` by ``strategy`` on ``semantics``."""
+    semantics = semantics_of(semantics)
     parts = [_TEXT[(strategy, semantics, p)] for p in props if (strategy, semantics, p) in _TEXT]
     return "\n\n".join(dict.fromkeys(parts))

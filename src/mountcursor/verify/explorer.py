@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..kernel.seqfile import semantics_of
 from .scenarios import Scenario
 from .scheduler import Scheduler
 from .world import Violation, World
@@ -82,6 +83,9 @@ class Explorer:
     stop_at_first: bool = True
     hashing: Optional[bool] = None  # None: on in syscall granularity, off in fine
     symmetry: bool = True  # hash states up to a permutation of identical readers (World._canonical)
+
+    def __post_init__(self) -> None:
+        self.semantics = semantics_of(self.semantics)  # "legacy"/"modern" -> "3.10"/"5.10+"
 
     def world(self, sc: Scenario) -> World:
         return World(sc, self.strategy, self.semantics, self.granularity, self.ns_lock, self.slab_reuse,

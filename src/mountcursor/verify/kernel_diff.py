@@ -9,8 +9,22 @@ file descriptor (sizes from 1 byte to beyond the kernel buffer), mounts (some
 with hostile names), umounts (plain and lazy), ``lseek`` (to 0 and into a line),
 ``poll``, and close/reopen; reads after EOF with new mounts added are part of
 it.  Every read's bytes, every poll result, every lseek result and every error
-must agree.  The model runs strategy ``idtree`` on ``modern`` seq_file with the
+must agree.  The model runs strategy ``idtree`` on the ``5.10+`` seq_file with the
 current format: what this machine's kernel runs.
+
+Propagation scripts (``propagation=True``) add ``make`` (shared, slave, private,
+unbindable, and the recursive ``r...`` forms), ``bind`` and ``rbind``, and mount
+and unmount at nested paths (``m00001/n3``), so that mounts and unmounts
+propagate to peers and slaves.  One such operation makes or removes several
+mounts and peer groups, whose ids come from IDAs the kernel shares with every
+other namespace: the mirror takes them from the kernel's table
+(:func:`mountcursor.kernel.mirror.impose_new_ids`).  After every operation that
+changes the table, the whole ``mountinfo`` of both is compared too, and an id
+the model did not use is a mismatch.  A directory an umount or make names is
+created first (``mkdir -p``, which changes no mount), since the model has no
+directories to say ``ENOENT``; while the table has more than
+:data:`MAX_TABLE` mounts, operations that add mounts are skipped on both sides
+(binds of a shared mount into its own peer group double the table).
 
 A mismatching script is shrunk (operations dropped one at a time while it still
 mismatches) and can be saved for replay.
@@ -26,7 +40,7 @@ from typing import Any, Callable, Optional
 
 from ..format import parse_mountinfo
 from ..kernel import MNT_DETACH, open_proc
-from ..kernel.mirror import mount_like, namespace_from_table
+from ..kernel.mirror import KernelTable, impose_new_ids, imposed_left, mount_as, namespace_from_table
 from ..kernel.procfs import POLLERR, POLLHUP, POLLPRI
 from ..live.sandbox import Sandbox
 from . import schema
@@ -36,6 +50,14 @@ READ_SIZES = (1, 7, 50, 100, 1000, 1024, 4096, 8192, 65536)
 HOSTILE = (b"sp ace", b"t\tab", b"new\nline", b"back\\slash", b"c\rr", b"#hash", b"\xff\xfe", b"a,b=c")
 
 Op = tuple[Any, ...]
+
+#: ``make`` kinds; an ``r`` in front is ``MS_REC``.
+MAKE_KINDS = ("shared", "slave", "private", "unbindable", "rshared", "rslave", "rprivate", "runbindable")
+_MAKE_WEIGHTS = (35, 15, 10, 8, 10, 5, 7, 10)  # mostly shared: propagation needs peer groups
+#: above this many mounts, operations that add mounts are skipped on both sides
+MAX_TABLE = 150
+_GROWING = ("mount", "bind", "rbind")
+_CHANGING = _GROWING + ("umount", "lazy", "make")
 
 
 @dataclass
@@ -55,6 +77,8 @@ class ScriptResult:
     steps: int = 0
     mismatch: Optional[Mismatch] = None
     reads: int = 0
+    tables: int = 0  # whole tables compared after an operation that changed them
+    propagated: int = 0  # plain mounts and umounts that added or removed more than one mount
     log: list[str] = field(default_factory=list)
 
 
@@ -71,6 +95,17 @@ def _short(v: Any) -> str:
 
 def _op_json(op: Op) -> list[Any]:
     return [_val(x) for x in op]
+
+
+#: every script ends reading to EOF, then polling
+_END: list[Op] = [("read", 65536), ("poll",)]
+
+
+def _fd_op(rng: random.Random, r: float, lseek_below: float, poll_below: float) -> Op:
+    """An operation on the open file: lseek (to 0 or into a line), poll, or close/reopen."""
+    if r < lseek_below:
+        return ("lseek", 0 if rng.random() < 0.5 else rng.randrange(1, 400))
+    return ("poll",) if r < poll_below else ("reopen",)
 
 
 def random_script(rng: random.Random, length: int, n_mounts: int) -> list[Op]:
@@ -93,15 +128,54 @@ def random_script(rng: random.Random, length: int, n_mounts: int) -> list[Op]:
             out.append(("umount", live.pop(rng.randrange(len(live)))))
         elif r < 0.8 and live:
             out.append(("lazy", live.pop(rng.randrange(len(live)))))
-        elif r < 0.88:
-            out.append(("lseek", 0 if rng.random() < 0.5 else rng.randrange(1, 400)))
-        elif r < 0.95:
-            out.append(("poll",))
         else:
-            out.append(("reopen",))
-    out.append(("read", 65536))
-    out.append(("poll",))
-    return out
+            out.append(_fd_op(rng, r, 0.88, 0.95))
+    return out + _END
+
+
+def propagation_script(rng: random.Random, length: int, n_mounts: int) -> list[Op]:
+    """A random script of propagation operations over the sandbox's first mounts
+    ``m00000``.., bind targets ``b0``.. and nested mounts below them."""
+    tops = [b"m%05d" % i for i in range(min(n_mounts, 4))] or [b"m"]
+    binds = [b"b%d" % i for i in range(3)]
+    known = list(tops)  # paths made mount points by the script (or the sandbox)
+    out: list[Op] = []
+    new = 0
+
+    def somewhere() -> bytes:
+        """A known mount point (often a top one: those are the peer groups), now and then
+        seen through another top (a peer's copy)."""
+        path = rng.choice(tops + binds if rng.random() < 0.4 else known)
+        if b"/" in path and rng.random() < 0.4:
+            path = rng.choice(tops + binds) + path[path.index(b"/"):]
+        return path
+
+    if rng.random() < 0.8:  # most scripts start with a peer group, half of them with a slave
+        out += [("make", tops[0], "shared"), ("bind", tops[0], binds[0])]
+        if rng.random() < 0.5:
+            out += [("bind", tops[0], binds[1]), ("make", binds[1], "slave")]
+    while len(out) < length:
+        r = rng.random()
+        if r < 0.32:
+            out.append(("read", rng.choice(READ_SIZES)))
+        elif r < 0.48:
+            out.append(("make", somewhere(), rng.choices(MAKE_KINDS, _MAKE_WEIGHTS)[0]))
+        elif r < 0.58:
+            dst = rng.choice(binds) if rng.random() < 0.5 else rng.choice(known) + b"/n%d" % new
+            new += 1
+            out.append(("rbind" if rng.random() < 0.35 else "bind", somewhere(), dst))
+            known.append(dst)
+        elif r < 0.72:
+            base = rng.choice(HOSTILE) if rng.random() < 0.15 else b"n"
+            name = somewhere() + b"/" + base + b"%d" % new
+            new += 1
+            known.append(name)
+            out.append(("mount", name))
+        elif r < 0.84:
+            out.append(("lazy" if rng.random() < 0.3 else "umount", somewhere()))
+        else:
+            out.append(_fd_op(rng, r, 0.9, 0.96))
+    return out + _END
 
 
 def _call(fn: Any, *args: Any) -> Any:
@@ -111,17 +185,70 @@ def _call(fn: Any, *args: Any) -> Any:
         return ("error", e.errno)
 
 
+def _kernel_table(sb: Sandbox) -> tuple[bytes, KernelTable]:
+    """The sandbox's whole mountinfo and, from listmount/statmount, every mount's unique id."""
+    uids = {e.mnt_id: e.unique_id for e in sb.snapshot(method="listmount").table.entries}
+    data = sb.read_proc("mountinfo")
+    return data, KernelTable(parse_mountinfo(data), uids)  # type: ignore[arg-type]
+
+
+def _kernel_op(sb: Sandbox, op: Op) -> Any:
+    """Play one table-changing operation in the sandbox: None, or ("error", errno)."""
+    kind = op[0]
+    try:
+        if kind == "mount":
+            sb.mount_tmpfs(op[1])
+        elif kind in ("bind", "rbind"):
+            sb.mkdir(op[1])
+            sb.bind(op[1], op[2], recursive=kind == "rbind")
+        elif kind in ("umount", "lazy"):
+            sb.mkdir(op[1])
+            sb.umount(op[1], lazy=kind == "lazy")
+        else:
+            sb.mkdir(op[1])
+            sb.make(op[1], op[2].removeprefix("r"), recursive=op[2].startswith("r"))
+    except OSError as e:
+        return ("error", e.errno)
+    return None
+
+
+def _model_op(ns: Any, sb: Sandbox, op: Op, first: Any) -> Any:
+    """The same operation on the model: None, ("error", errno) or ("model", what went wrong)."""
+    kind = op[0]
+    try:
+        if kind == "mount":
+            mount_as(ns, sb.path(op[1]), first)
+        elif kind in ("bind", "rbind"):
+            ns.bind(sb.path(op[1]), sb.path(op[2]), recursive=kind == "rbind")
+        elif kind in ("umount", "lazy"):
+            ns.umount(sb.path(op[1]), MNT_DETACH if kind == "lazy" else 0)
+        else:
+            ns.change_type(sb.path(op[1]), op[2].removeprefix("r"), recursive=op[2].startswith("r"))
+    except OSError as e:
+        return ("error", e.errno)
+    except ValueError as e:  # an imposed id the model still holds
+        return ("model", str(e))
+    return None
+
+
+def _model_table(ns: Any, strategy: str, semantics: str) -> bytes:
+    f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)  # type: ignore[arg-type]
+    try:
+        return f.read_all(65536)
+    finally:
+        f.close()
+
+
 def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy: str = "idtree",
-               semantics: str = "modern") -> ScriptResult:
+               semantics: str = "5.10+") -> ScriptResult:
     """Play ``script`` on a fresh sandbox and its mirror (``strategy`` on ``semantics``: what
     this kernel runs, unless a test asks otherwise); stop at the first difference."""
     res = ScriptResult(script)
     script = check_script([_op_json(op) for op in script])  # nothing outside the sandbox's directory
+    check_names(script, n_mounts)
     with Sandbox(n=n_mounts) as sb:
-        snap = sb.snapshot(method="listmount")
-        uids = {e.mnt_id: e.unique_id for e in snap.table.entries}
-        data = sb.read_proc("mountinfo")
-        ns = namespace_from_table(parse_mountinfo(data), uids)  # type: ignore[arg-type]
+        data, ktab = _kernel_table(sb)
+        ns = namespace_from_table(ktab.records, ktab.unique_ids)
         h = sb.open_proc("mountinfo")
         f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)  # type: ignore[arg-type]
         for i, op in enumerate(script):
@@ -129,16 +256,25 @@ def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy:
             if kind == "read":
                 k, m = _call(sb.read, h, op[1]), _call(f.read, op[1])
                 res.reads += 1
-            elif kind == "mount":
-                facts = sb.mount_tmpfs(op[1])
-                rec = next(r for r in parse_mountinfo(sb.read_proc("mountinfo")) if r.mnt_id == facts.mnt_id)
-                mount_like(ns, rec, facts.unique_id)  # type: ignore[arg-type]
-                k = m = None
-            elif kind in ("umount", "lazy"):
-                path = sb.path(op[1])
-                k = _call(sb.umount, op[1], kind == "lazy")
-                m = _call(ns.umount, path, MNT_DETACH if kind == "lazy" else 0)
-                m = m if isinstance(m, tuple) else None
+            elif kind in _CHANGING:
+                if kind in _GROWING and len(ktab.records) > MAX_TABLE:
+                    k = m = ("skipped",)
+                else:
+                    k = _kernel_op(sb, op)
+                    data, after = _kernel_table(sb)
+                    first = impose_new_ids(ns, ktab, after)
+                    m = _model_op(ns, sb, op, first)
+                    if kind in ("mount", "umount") and abs(len(after.records) - len(ktab.records)) > 1:
+                        res.propagated += 1
+                    ktab = after
+                    left = imposed_left(ns)
+                    if m == k and left is not None:
+                        m = ("model", left)
+                    if m == k:
+                        res.tables += 1
+                        mine = _model_table(ns, strategy, semantics)
+                        if mine != data:
+                            k, m = data, mine
             elif kind == "lseek":
                 k, m = _call(sb.lseek, h, op[1]), _call(f.lseek, op[1])
             elif kind == "poll":
@@ -182,19 +318,24 @@ def shrink_script(script: list[Op], n_mounts: int, budget: int = 80) -> list[Op]
 
 
 def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8,
-                on_script: Optional[Callable[[int, int], None]] = None) -> dict[str, Any]:
-    """Run ``scripts`` random scripts; the JSON shape of ``mountcursor diff-kernel --json``.
-    ``on_script(n, agreed)`` is called before script ``n`` (for progress)."""
+                on_script: Optional[Callable[[int, int], None]] = None,
+                propagation: bool = False) -> dict[str, Any]:
+    """Run ``scripts`` random scripts (:func:`propagation_script` ones with ``propagation``);
+    the JSON shape of ``mountcursor diff-kernel --json``.  ``on_script(n, agreed)`` is
+    called before script ``n`` (for progress)."""
     rng = random.Random(seed)
     agreed = 0
     first: Optional[dict[str, Any]] = None
-    reads = 0
+    reads = tables = propagated = 0
+    make = propagation_script if propagation else random_script
     for n in range(scripts):
         if on_script is not None:
             on_script(n, agreed)
-        script = random_script(rng, length, n_mounts)
+        script = make(rng, length, n_mounts)
         r = run_script(script, n_mounts)
         reads += r.reads
+        tables += r.tables
+        propagated += r.propagated
         if r.mismatch is None:
             agreed += 1
             continue
@@ -204,7 +345,8 @@ def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8,
             mm = r2.mismatch or r.mismatch
             first = {"script_index": n, "script": [_op_json(o) for o in (small if r2.mismatch else script)],
                      "first_difference": mm.as_json()}
-    return {"scripts": scripts, "agreed": agreed, "reads": reads, "first_mismatch": first}
+    return {"scripts": scripts, "propagation": propagation, "agreed": agreed, "reads": reads,
+            "tables": tables, "propagated": propagated, "first_mismatch": first}
 
 
 def save_script(script: list[Op], path: str) -> None:
@@ -223,14 +365,17 @@ MAX_SCRIPT_OPS = 100_000
 MAX_READ = 1 << 20
 MAX_LSEEK = 1 << 24
 
-#: Each operation and the checkers of its arguments.  Mount names are single file names,
-#: created in the sandbox's own directory (its private tmpfs): a script can name nothing
-#: outside it, so it can never create or unmount anything on the host.
+#: Each operation and the checkers of its arguments.  Paths are relative paths of file
+#: names, inside the sandbox's own directory (its private tmpfs): a script can name
+#: nothing outside it, so it can never create or unmount anything on the host.
 SCRIPT_OPS: dict[str, tuple[schema.Checker, ...]] = {
     "read": (schema.integer(0, MAX_READ),),
-    "mount": (schema.name_in_dir,),
-    "umount": (schema.name_in_dir,),
-    "lazy": (schema.name_in_dir,),
+    "mount": (schema.rel_path_in_dir,),
+    "umount": (schema.rel_path_in_dir,),
+    "lazy": (schema.rel_path_in_dir,),
+    "make": (schema.rel_path_in_dir, schema.text(16, MAKE_KINDS)),
+    "bind": (schema.rel_path_in_dir, schema.rel_path_in_dir),
+    "rbind": (schema.rel_path_in_dir, schema.rel_path_in_dir),
     "lseek": (schema.integer(0, MAX_LSEEK),),
     "poll": (),
     "reopen": (),
@@ -239,7 +384,7 @@ SCRIPT_OPS: dict[str, tuple[schema.Checker, ...]] = {
 
 def check_op(raw: Any, where: str) -> Op:
     """One operation of a script, checked against :data:`SCRIPT_OPS`."""
-    if not isinstance(raw, list) or not raw or raw[0] not in SCRIPT_OPS:
+    if not isinstance(raw, list) or not raw or not isinstance(raw[0], str) or raw[0] not in SCRIPT_OPS:
         raise schema.SchemaError(f"{where}: expected one of {sorted(SCRIPT_OPS)} with its arguments, got {_short(raw)}")
     args = SCRIPT_OPS[raw[0]]
     if len(raw) != len(args) + 1:
@@ -254,6 +399,20 @@ def check_script(raw: Any) -> list[Op]:
     if len(raw) > MAX_SCRIPT_OPS:
         raise schema.SchemaError(f"{len(raw)} operations, more than the {MAX_SCRIPT_OPS} allowed")
     return [check_op(op, f"operation {i}") for i, op in enumerate(raw)]
+
+
+def check_names(script: list[Op], n_mounts: int) -> None:
+    """An ``umount``/``lazy`` must name a directory that exists: one of the sandbox's
+    ``m00000``.. or a name mounted earlier in the script.  (The kernel says ENOENT for
+    another name, and the model, which has no directories, cannot: that would be
+    reported as a mismatch that is the script's fault.)"""
+    made = {b"m%05d" % i for i in range(n_mounts)}
+    for i, op in enumerate(script):
+        if op[0] == "mount":
+            made.add(op[1])
+        elif op[0] in ("umount", "lazy") and op[1] not in made:
+            raise schema.SchemaError(f"operation {i}: {op[0]} of {os.fsdecode(op[1])!r}, which is neither one of "
+                                     f"the {n_mounts} starting mounts (m00000..) nor mounted earlier in the script")
 
 
 def load_script(path: str) -> list[Op]:

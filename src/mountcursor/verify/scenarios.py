@@ -45,7 +45,10 @@ class Op:
 
 @dataclass(frozen=True)
 class Scenario:
-    """One scenario instance.  ``readers`` is a tuple of (kind, read size)."""
+    """One scenario instance.  ``readers`` is a tuple of (kind, read size).  With
+    ``shared_file`` the readers are threads of one process that share one open file (one
+    ``struct file``, one ``seq_file``): their reads go through ``f_pos_lock`` and
+    ``m->lock``, and what they read together is checked as one reading of the file."""
 
     name: str
     mounts: tuple[MountSpec, ...]
@@ -54,10 +57,11 @@ class Scenario:
     walker: tuple[Op, ...] = ()
     description: str = ""
     max_reads: int = 0  # 0: derived from the table size
+    shared_file: bool = False
 
     def label(self) -> str:
         rs = ",".join(f"{k}:{n}" for k, n in self.readers)
-        return f"{self.name}[{rs}]"
+        return f"{self.name}[{rs}{',one file' if self.shared_file else ''}]"
 
     def with_churn(self, churn: tuple[Op, ...]) -> "Scenario":
         return replace(self, churn=churn)
@@ -95,6 +99,15 @@ def churn_both(n: int, lengths: str, read_size: int, readers: int = 1) -> Scenar
     return Scenario("two-readers" if readers > 1 else "churn", _mounts(n, lengths),
                     tuple(("mountinfo", read_size) for _ in range(readers)), churn,
                     description=f"{readers} reader(s); umount m02 and m{n:02d}, mount n01")
+
+
+def one_file_two_threads(read_size: int, lengths: str = "ssp") -> Scenario:
+    """Two threads read one open file to EOF while the second mount goes: with a record
+    longer than the page, one thread's read() drops namespace_sem in the overflow retry
+    while it holds ``f_pos_lock`` and ``m->lock``, and the other thread's read() waits."""
+    return Scenario("one-file", _mounts(len(lengths), lengths), (("mountinfo", read_size), ("mountinfo", read_size)),
+                    (Op("umount", b"/m02"),), shared_file=True,
+                    description=f"two threads share one open file; lengths {lengths}; umount m02")
 
 
 def walkers(read_size: int) -> Scenario:
@@ -151,6 +164,7 @@ def default_scope() -> list[Scenario]:
     out.append(Scenario("no-churn", _mounts(3, "ssp"), (("mountinfo", 100),), description="lengths ssp"))
     out.append(umount_one(2, 3, "ssp", 100))
     out.append(churn_both(30, "s", 1024, readers=2))
+    out.append(one_file_two_threads(1024))
     out.append(walkers(100))
     out.append(lazy_subtree(100))
     out.append(move(100))
@@ -163,4 +177,5 @@ def ns_lock_scope() -> list[Scenario]:
                      description="two readers moving their cursors, no churn")]
 
 
-__all__ = ["MountSpec", "Op", "Scenario", "default_scope", "ns_lock_scope", "seed_example"]
+__all__ = ["MountSpec", "Op", "Scenario", "default_scope", "ns_lock_scope", "one_file_two_threads",
+           "seed_example"]

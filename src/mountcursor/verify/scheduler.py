@@ -13,8 +13,9 @@ exactly reproducible, and a thread can be stopped in the middle of a
 OS semaphores would give the same semantics at ~20x the cost per step and with
 the GIL's timing in the way.
 
-Granularities: ``syscall`` (threads switch only at syscall boundaries: a whole
-``read()``, a whole ``umount()`` is atomic) and ``fine`` (also at every lock
+Granularities: ``syscall`` (threads switch only at syscall boundaries, and inside one
+``read()`` or ``lseek()`` where the C drops the iterator's lock between a ``->stop``
+and the next ``->start``: a whole ``umount()`` and every ``start..stop`` cycle is atomic) and ``fine`` (also at every lock
 operation and every list pointer write).
 
 Blocking: a thread that waits for a lock (``block_until``) is disabled until its
@@ -33,7 +34,9 @@ from ..kernel import hooks
 
 Granularity = str  # "syscall" | "fine"
 GRANULARITIES = ("syscall", "fine")
-_KINDS = {"syscall": frozenset({"syscall"}), "fine": frozenset({"syscall", "lock", "write"})}
+# "relock": inside one read()/lseek(), between a ->stop and the next ->start (the C drops
+# namespace_sem there); in fine granularity the lock steps themselves already mark it
+_KINDS = {"syscall": frozenset({"syscall", "relock"}), "fine": frozenset({"syscall", "lock", "write"})}
 
 
 class Deadlock(Exception):

@@ -92,6 +92,17 @@ def name_in_dir(v: Any, where: str) -> bytes:
     return raw
 
 
+def rel_path_in_dir(v: Any, where: str) -> bytes:
+    """A relative path inside a directory the tool owns: one or more file names joined by
+    ``/`` (none empty, ``.`` or ``..``, each at most NAME_MAX bytes).  Nothing can escape
+    the directory."""
+    raw = fs_bytes(v, where, absolute=False)
+    parts = raw.split(b"/")
+    if raw.startswith(b"/") or any(p in (b"", b".", b"..") or len(p) > 255 for p in parts):
+        raise _fail(where, "a relative path of file names (none empty, '.' or '..', at most 255 bytes)", v)
+    return raw
+
+
 def array(item: Checker, max_len: int, min_len: int = 0) -> Checker:
     def check(v: Any, where: str) -> list[Any]:
         if not isinstance(v, list):

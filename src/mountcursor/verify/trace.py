@@ -15,7 +15,7 @@ from typing import Any
 
 from ..kernel.mount import Mount
 from ..kernel.iterators import STRATEGIES
-from ..kernel.seqfile import SEMANTICS
+from ..kernel.seqfile import SEMANTICS_NAMES, semantics_of
 from . import schema
 from .explorer import Explorer
 from .scenarios import MountSpec, Op, Scenario
@@ -145,6 +145,7 @@ def trace_to_json(t: Trace) -> dict[str, Any]:
             "readers": [[k, n] for k, n in sc.readers],
             "churn": [{"kind": o.kind, "path": _enc(o.path), "to": _enc(o.to)} for o in sc.churn],
             "walker": [{"kind": o.kind, "path": _enc(o.path), "to": _enc(o.to)} for o in sc.walker],
+            **({"shared_file": True} if sc.shared_file else {}),
         },
         "strategy": t.strategy, "semantics": t.semantics, "granularity": t.granularity,
         "ns_lock": t.ns_lock, "slab_reuse": t.slab_reuse, "faithful_sync": t.faithful_sync, "path": t.path,
@@ -178,9 +179,9 @@ _TRACE = schema.obj(
              "readers": schema.array(schema.fixed(schema.text(choices=PROC_KINDS), schema.integer(0, 1 << 20)), 8, 1),
              "churn": schema.array(_OP, MAX_TRACE_OPS)},
             optional={"description": schema.text(), "max_reads": schema.integer(0, 1_000_000),
-                      "walker": schema.array(_OP, MAX_TRACE_OPS)}),
+                      "walker": schema.array(_OP, MAX_TRACE_OPS), "shared_file": schema.boolean}),
         "strategy": schema.text(choices=tuple(STRATEGIES)),
-        "semantics": schema.text(choices=tuple(SEMANTICS)),
+        "semantics": schema.text(choices=SEMANTICS_NAMES),  # an alias (legacy/modern) too
         "granularity": schema.text(choices=GRANULARITIES),
         "ns_lock": schema.boolean,
         "path": schema.array(schema.integer(0, 15), MAX_TRACE_STEPS),
@@ -203,8 +204,9 @@ def trace_from_json(d: Any, where: str = "trace") -> Trace:
         mounts=tuple(MountSpec(m["path"], m["length"]) for m in s["mounts"]),
         readers=tuple(s["readers"]), churn=tuple(op(o) for o in s["churn"]),
         walker=tuple(op(o) for o in s.get("walker", [])),
+        shared_file=s.get("shared_file", False),
     )
-    return Trace(sc, v["strategy"], v["semantics"], v["granularity"], v["ns_lock"], v.get("slab_reuse", True),
+    return Trace(sc, v["strategy"], semantics_of(v["semantics"]), v["granularity"], v["ns_lock"], v.get("slab_reuse", True),
                  v["path"], [Violation(x["prop"], x["message"]) for x in v.get("violations", [])],
                  v.get("faithful_sync", False))
 

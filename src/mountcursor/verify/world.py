@@ -107,8 +107,10 @@ class World:
         table_len, ten = _SIZES.get(sc) or _SIZES.setdefault(sc, (len(self._table_bytes()), self._ten_records()))
         self.readers = [ReaderState(k, n if n else ten) for k, n in sc.readers]
         # identical readers: the state key is taken up to a permutation of them (_canonical)
-        self.symmetric = (symmetry and len(sc.readers) > 1 and len(set(sc.readers)) == 1
-                          and not getattr(sc, "shared_file", False))
+        self.symmetric = symmetry and len(sc.readers) > 1 and len(set(sc.readers)) == 1 and not sc.shared_file
+        self._shared_left = len(self.readers)
+        if sc.shared_file:
+            self._open_shared()
         # a reader that got three times the table (plus what churn can add) is repeating itself
         self.max_bytes = 3 * table_len + 3 * 200 * len(sc.churn) + 8192
         self.max_reads = sc.max_reads or (self.max_bytes + 16)
@@ -145,14 +147,27 @@ class World:
         """The mounts a reader can see (rootfs and others outside its root excluded)."""
         return frozenset(m.mnt_id_unique for m in self.ns.mounts_by_id() if self.ns.path_of(m) is not None)
 
+    def _open_shared(self) -> None:
+        """``shared_file``: the process opened the file before it started its threads; every
+        reader thread holds a reference (``file_count > 1``) and they share one output."""
+        f = open_proc(self.ns, self.readers[0].kind, strategy=self.strategy, semantics=self.semantics)  # type: ignore[arg-type]
+        f.cursor.mnt_list.name = "cursor1"
+        out = bytearray()
+        alive = self.alive()
+        for i, r in enumerate(self.readers):
+            if i:
+                f.m.get_file()
+            r.f, r.out, r.open_alive = f, out, alive
+
     # --- threads -------------------------------------------------------------------------
 
     def _reader(self, r: ReaderState):  # noqa: ANN202
         def run() -> None:
-            r.f = open_proc(self.ns, r.kind, strategy=self.strategy, semantics=self.semantics)  # type: ignore[arg-type]
-            r.f.cursor.mnt_list.name = f"cursor{self.readers.index(r) + 1}"  # stable across runs
-            r.open_alive = self.alive()
-            r.open_removed = len(self.removed)
+            if r.f is None:
+                r.f = open_proc(self.ns, r.kind, strategy=self.strategy, semantics=self.semantics)  # type: ignore[arg-type]
+                r.f.cursor.mnt_list.name = f"cursor{self.readers.index(r) + 1}"  # stable across runs
+                r.open_alive = self.alive()
+                r.open_removed = len(self.removed)
             while r.reads < self.max_reads and len(r.out) <= self.max_bytes:
                 b = r.f.read(r.size)
                 r.reads += 1
@@ -165,7 +180,9 @@ class World:
                 r.out += b
             if not r.eof:
                 r.eof_removed = len(self.removed)
-            r.f.close()
+            self._shared_left -= 1
+            if not self.sc.shared_file or not self._shared_left:
+                r.f.close()  # a shared file: the last thread closes it
             r.closed = True
 
         return run
@@ -236,7 +253,7 @@ class World:
             pend = bytes(mm.buf[mm.from_:mm.from_ + mm.count]) if mm.buf is not None and mm.count < mm.size else b""
             readers.append((
                 r.reads, r.eof, r.closed, bytes(r.out), r.open_alive, r.open_removed, r.eof_removed,
-                mm.index, mm.count, mm.from_, mm.read_pos, mm.f_pos, mm.size, pend, mm.poll_event,
+                mm.index, mm.count, mm.from_, mm.read_pos, mm.f_pos, mm.size, pend, mm.poll_event, mm.in_call,
                 p.last_pos, _ident(p.last_mntpos), p.last_mnt_id, _ident(p.cached_mount), p.cached_event,
                 p.cached_index,
             ))
@@ -326,15 +343,29 @@ class World:
         if lv is not None:
             out.append(lv)
             return out
-        for i, r in enumerate(self.readers):
-            out += self._check_reader(i, r)
+        if self.sc.shared_file:
+            out += self._check_reader(-1, self._merged())
+        else:
+            for i, r in enumerate(self.readers):
+                out += self._check_reader(i, r)
         if all(r.closed for r in self.readers) and self.ns.cursors():
             out.append(Violation("cursor-left", f"{len(self.ns.cursors())} cursor(s) left in the list"))
         out += self._check_walkers()
         return out
 
+    def _merged(self) -> ReaderState:
+        """The threads of a shared file as one reader: their reads in the order they ran (one
+        output), and the reading ends at the first EOF any of them saw."""
+        rs = self.readers
+        eofs = [r.eof_removed for r in rs if r.eof]
+        return ReaderState(rs[0].kind, rs[0].size, f=rs[0].f, out=rs[0].out, reads=sum(r.reads for r in rs),
+                           eof=all(r.eof for r in rs), closed=all(r.closed for r in rs),
+                           open_alive=rs[0].open_alive, open_removed=0,
+                           eof_removed=min(eofs) if eofs else len(self.removed),
+                           cursor_after_eof=any(r.cursor_after_eof for r in rs))
+
     def _check_reader(self, i: int, r: ReaderState) -> list[Violation]:
-        who = f"reader{i + 1}" if len(self.readers) > 1 else "reader"
+        who = "the threads" if i < 0 else f"reader{i + 1}" if len(self.readers) > 1 else "reader"
         out: list[Violation] = []
         if r.f is None:
             return out

@@ -1,0 +1,22 @@
+"""``mypy --strict`` on the live library (the package ships ``py.typed``).  Runs where
+mypy is installed (the ``test`` extra pins it); CI runs ``make test``, which has it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_mypy_strict_live_is_clean(tmp_path: Path) -> None:
+    pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(ROOT / ".mypy_cache"), "src/mountcursor/live"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert done.stdout.startswith("Success: no issues found")
