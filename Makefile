@@ -38,5 +38,9 @@ bench: $(STAMP)
 	$(PY) -m benchmarks
 	$(PY) benchmarks/live_tree.py
 
+# The long soak (root): churners, strict readers and a watch in a private mount namespace
+soak: $(STAMP)
+	$(PY) benchmarks/soak.py
+
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis

@@ -40,16 +40,23 @@ def test_three_formats_exact_bytes_both_eras() -> None:
     assert [r.mount_point for r in parse_mountinfo(info)] == [b"/", b"/mnt/a b", b"/mnt/ro", b"/mnt/ro2"]
 
 
-def test_race_json_seed_1() -> None:
-    res = CliRunner().invoke(main, ["race", "--json", "--seed", "1", "--mounts", "600"])
+def test_race_with_its_defaults_fails_exactly_where_check_fails() -> None:
+    """`mountcursor race` with no options (2000 mounts, 2% overlay-long lines, churn after
+    every read and a teardown near EOF): a row is BROKEN exactly when ``check`` fails that
+    cell over the default scope (tests/verify/test_matrix.py's EXPECTED), and OK otherwise."""
+    from tests.verify.test_matrix import CELLS, EXPECTED
+
+    res = CliRunner().invoke(main, ["race", "--json"])
     assert res.exit_code == 1, res.output  # 1: some rows are BROKEN
     rows = {(r["strategy"], r["semantics"]): r for r in json.loads(res.stdout)}
-    assert set(rows) == {(s, sem) for s in ("index", "cursor", "cursor-vz", "cursor-vz-id", "cursor-vz-fixed",
-                                             "idtree-6.8", "idtree") for sem in ("3.10", "4.19-5.9", "5.10+")}
+    assert set(rows) == set(CELLS)
+    assert {k for k, r in rows.items() if not r["ok"]} == set(EXPECTED)
     for sem in ("3.10", "4.19-5.9", "5.10+"):
-        assert rows["index", sem]["missed"] > 0 and not rows["index", sem]["ok"]
+        assert rows["index", sem]["missed"] > 0
+        assert rows["idtree-6.8", sem]["duplicated"] > 0 and rows["idtree-6.8", sem]["missed"] == 0
     assert rows["cursor", "3.10"]["duplicated"] > 0
-    for key in (("cursor-vz", "3.10"), ("cursor", "4.19-5.9"), ("cursor", "5.10+"), ("idtree", "5.10+")):
+    assert rows["cursor-vz", "3.10"]["duplicated"] > 0 and not rows["cursor-vz", "3.10"]["eof"]
+    for key in (("cursor-vz-fixed", "3.10"), ("cursor", "4.19-5.9"), ("cursor", "5.10+"), ("idtree", "5.10+")):
         r = rows[key]
         assert r["missed"] == r["duplicated"] == r["malformed"] == r["cursors_left"] == 0 and r["ok"], r
     assert {"strategy", "semantics", "reads", "lines", "present_throughout", "missed", "duplicated",

@@ -68,8 +68,8 @@ def _live_row(cfg: RaceConfig) -> RaceRow:
                    "(repeatable; default: all three)")
 @click.option("--churn", type=click.IntRange(0, 1000), default=1, show_default=True,
               help="mounts unmounted behind the reader between two reads")
-@click.option("--long-every", type=click.IntRange(0, 1_000_000), default=0, show_default=True,
-              help="every K-th mount gets a line longer than one read (0: none)")
+@click.option("--long-every", type=click.IntRange(0, 1_000_000), default=50, show_default=True,
+              help="every K-th mount gets an overlay-style line longer than one read (0: none)")
 @click.option("--live", is_flag=True,
               help="add a row for the running kernel (a private mount namespace; needs root)")
 @click.option("--json", "as_json", is_flag=True, help="print the rows as a JSON list")

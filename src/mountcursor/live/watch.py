@@ -108,15 +108,24 @@ class _PollSource:
         self.pid = pid
         self.consistency: Consistency = consistency
         self.fd, _path = open_mountinfo(pid)  # first: a change after this wakes the poll
+        # Our own namespace is read with listmount when the kernel has it (6.8+): its
+        # 64-bit unique ids tell "umount A, mount B" apart even when B gets A's mnt_id
+        # and A's anonymous device, both handed out lowest-free (a diff of mountinfo
+        # tables would call that a move).
+        self.read_as: dict = {"method": "listmount", "pid": "self"} if _is_self(pid) else {"pid": pid}
         try:
-            self.table = snapshot(pid, consistency=consistency).table
+            try:
+                self.table = snapshot(consistency=consistency, **self.read_as).table
+            except OSError:
+                self.read_as = {"pid": pid}
+                self.table = snapshot(consistency=consistency, **self.read_as).table
         except BaseException:
             os.close(self.fd)
             raise
 
     def collect(self) -> list[MountEvent]:
         syscalls.poll_fd(self.fd, select.POLLPRI, 0)  # take the report: the read below covers it
-        table = snapshot(self.pid, consistency=self.consistency).table
+        table = snapshot(consistency=self.consistency, **self.read_as).table
         events = diff(self.table, table)
         self.table = table
         return events

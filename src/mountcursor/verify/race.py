@@ -3,11 +3,19 @@
 The seed's scenario made concrete: a namespace of ``mounts`` tmpfs mounts; one
 reader opens ``mountinfo`` and reads it to EOF with ``read_size``-byte reads
 (1024 by default: what glibc stdio asks of a /proc file, whose st_blksize is
-1024); between two reads that completed a line, while the reader is still inside
-the initial table, a churn step unmounts mounts the reader has already passed, unmounts one ahead
-of it now and then, and mounts new ones — all chosen by a seeded RNG, so a
-row is reproducible.  With ``long_every=K`` every
-K-th mount carries an overlay-style option string longer than one read.
+1024).  Every ``long_every``-th mount (50 by default: 2% of the table, like the
+overlay mounts of a container host) carries an overlay-style option string longer
+than one read, so some reads end inside a line and some consist of one line's middle.
+
+After every read that returned bytes — one that ended between two lines, one that
+ended inside a line, one inside a long line — a churn step runs, all chosen by a
+seeded RNG so a row is reproducible.  While mounts of the initial table are still
+ahead of the reader it unmounts mounts the reader has already passed, one ahead of it
+now and then, and mounts new ones.  Near EOF, once the reader is past the initial
+table and only mounts made during the read are ahead of it, it stops mounting and
+tears down what is ahead of the reader except the last mount: the reader's next
+position is then a mount that is gone and the one it finds instead is the last (where
+``idtree-6.8`` repeats a mount).
 
 A row counts what the reader got: lines, the mounts present for the whole read
 (mounted at open, never unmounted before EOF), how many of those are missing
@@ -63,7 +71,7 @@ class RaceConfig:
     churn: int = 1  # mounts unmounted behind the reader per gap
     ahead_every: int = 2  # one unmount ahead of the reader every this many gaps (0: never)
     new_per_gap: int = 1  # new mounts per gap
-    long_every: int = 0  # every K-th mount gets a line longer than a read (0: none)
+    long_every: int = 50  # every K-th mount gets a line longer than a read (0: none)
     page_size: int = 4096
     max_reads: Optional[int] = None
 
@@ -191,9 +199,10 @@ def race_on(be: Any, strategy: str, semantics: str, cfg: RaceConfig,
     at_open = set(keys.values())
     mounted: set[bytes] = set(keys)
     removed: set[tuple[bytes, int]] = set()
-    remaining = set(names)  # initial mounts still ahead of the reader: the race lasts while any is
+    remaining = set(names)  # initial mounts still ahead of the reader
     ahead_pool = list(names)
     behind_pool: list[bytes] = []
+    fresh: list[bytes] = []  # mounts made during the read, in the order made (= list and id order)
     new_i = 0
     # a reader that got three times the table (plus what churn adds) is repeating itself
     max_bytes = 3 * len(table) + 65536
@@ -237,22 +246,26 @@ def race_on(be: Any, strategy: str, semantics: str, cfg: RaceConfig,
         scanned, new = _note_lines(out, scanned, seen)
         behind_pool += [n for n in new if n in remaining]
         remaining.difference_update(new)
-        if not new or not remaining:
-            continue  # churn between lines, and only while the reader is inside the initial table
         gaps += 1
         for _ in range(cfg.churn):
             victim = pick(behind_pool, lambda n: n in mounted)
             if victim is not None:
                 umount(victim)
-        if cfg.ahead_every and gaps % cfg.ahead_every == 0:
-            victim = pick(ahead_pool, lambda n: n in remaining)
-            if victim is not None:
+        if remaining:  # inside the initial table
+            if cfg.ahead_every and gaps % cfg.ahead_every == 0:
+                victim = pick(ahead_pool, lambda n: n in remaining)
+                if victim is not None:
+                    umount(victim)
+            for _ in range(cfg.new_per_gap):
+                name = be.new_name(new_i)
+                new_i += 1
+                be.mount(name)
+                mounted.add(name)
+                fresh.append(name)
+        elif cfg.ahead_every:  # near EOF: tear down what is ahead but the last mount
+            ahead = [n for n in fresh if n in mounted and n not in seen]
+            for victim in ahead[:-1]:
                 umount(victim)
-        for _ in range(cfg.new_per_gap):
-            name = be.new_name(new_i)
-            new_i += 1
-            be.mount(name)
-            mounted.add(name)
     cursors_left = be.close()
 
     lines = out.split(b"\n")
