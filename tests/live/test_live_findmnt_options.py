@@ -246,9 +246,15 @@ def test_fstab_bad_lines_are_reported(tmp_path):
 
 
 def test_version():
-    for argv in (["-V"], ["--version"]):
+    for argv in (["-V"], ["--version"], ["list", "-V"], ["tree", "--version"]):
         result = CliRunner().invoke(main, argv)
         assert result.exit_code == 0 and "version" in result.stdout
+
+
+def test_tree_with_list_flag_is_list(findmnt):
+    """``tree -l`` is ``findmnt -l``, so a ported command line keeps working."""
+    assert ours(MAIN, "tree", ["-l", "-o", "TARGET,ID"]) == ours(MAIN, "list", ["-o", "TARGET,ID"])
+    agree(findmnt, MAIN, "list", ["-o", "TARGET,ID"])
 
 
 # ---- tags, symlinks and statvfs on this machine -------------------------------------------------
@@ -370,3 +376,32 @@ def test_task_table_and_tid(findmnt):
             got = CliRunner().invoke(main, [mode, *args])
             assert (got.exit_code, got.stdout_bytes) == (want.returncode, want.stdout)
             assert f" {sb.pid} ".encode() in got.stdout_bytes
+
+
+def test_id_filters():
+    """``--id`` and ``--uniq-id`` (util-linux 2.40): a tree filtered like findmnt's other
+    matches, or the list of those mounts."""
+    assert ours(MAIN, "list", ["--id", "15", "--id", "37", "-n", "-o", "ID,TARGET"]) == \
+        (0, b"15 /proc\n37 /proc/bus/usb\n")
+    assert ours(MAIN, "tree", ["--id", "37", "-n", "-o", "ID,TARGET"]) == (0, b"37 /proc/bus/usb\n")
+    assert ours(MAIN, "list", ["--id", "999"]) == (1, b"")
+    assert ours(MAIN, "list", ["--uniq-id", "15"]) == (1, b"")      # a saved mountinfo has no 64-bit ids
+
+
+def test_uniq_id_on_a_listmount_table():
+    from mountcursor.live.sandbox import Sandbox
+
+    from .conftest import needs_sandbox
+
+    needs_sandbox()
+    script = Path(sys.executable).parent / "mountcursor"
+    if not script.exists():
+        pytest.skip("the mountcursor script is not installed next to the interpreter")
+    with Sandbox(n=0) as sb:
+        facts = sb.mount_tmpfs("u")
+        if facts.unique_id is None:
+            pytest.skip("this kernel gives no 64-bit mount ids")
+        done = subprocess.run(["nsenter", "-m", "-t", str(sb.pid), "--", str(script), "list", "--method", "listmount",
+                               "--uniq-id", str(facts.unique_id), "-n", "-o", "TARGET,UNIQ-ID"], capture_output=True)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == f"/tmp/u {facts.unique_id}\n".encode()

@@ -83,8 +83,12 @@ def _is_term() -> bool:
 
 def findmnt_options(fn: Callable) -> Callable:
     """The options of ``list`` and ``tree`` (findmnt's names and letters)."""
+    from .. import __version__
+
     decorators = [
+        click.version_option(__version__, "-V", "--version", package_name="mountcursor"),
         click.argument("positional", nargs=-1, metavar="[SOURCE] [TARGET]"),
+        click.option("-l", "--list", "as_list", is_flag=True, help="A list (what the list command prints)."),
         click.option("-o", "--output", "output", metavar="COLS",
                      help=f"Columns, comma-separated ('+COLS' adds to the default). Known: {', '.join(COLUMNS)}."),
         click.option("--output-all", is_flag=True, help="All columns."),
@@ -205,12 +209,13 @@ def _exclusive(pairs: dict[str, bool]) -> None:
         raise ValueError(f"{given[0]} and {given[1]} cannot be used together")
 
 
-def run(tree_mode: bool, positional: tuple[str, ...], output, output_all, types, opts, source, target, mountpoint,
+def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_all, types, opts, source, target, mountpoint,
         ids, uniq_ids, first_only, submounts, shadowed, uniq, real, pseudo, df, all_, in_bytes, invert, direction,
         evaluate, canonicalize, nocanonicalize, vfs_all, force_tree, nofsroot, tab_file, fstab, kernel, pid,
         as_json, raw, pairs, shell, noheadings, notruncate, ascii, method, consistency, strict_parse,
         max_lines) -> None:
     _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw})
+    tree_mode = tree_mode and not as_list
     _exclusive({"--mountpoint": mountpoint is not None, "--target": target is not None})
     _exclusive({"--real": real, "--pseudo": pseudo})
     _exclusive({"--nocanonicalize": nocanonicalize, "--canonicalize": canonicalize})
