@@ -96,3 +96,31 @@ def test_diff_kernel_save_destination_is_checked_first(tmp_path) -> None:
     (tmp_path / "file").write_text("")
     res = CliRunner().invoke(main, ["diff-kernel", "--scripts", "1", "--save", str(tmp_path / "file" / "x.json")])
     assert res.exit_code == 2 and res.stderr.startswith(f"mountcursor: --save {tmp_path / 'file' / 'x.json'}: ")
+
+
+def test_a_closed_stdout_is_a_runtime_error_not_a_traceback() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = "from mountcursor.cli import main; main(['list'], prog_name='mountcursor')"
+    done = subprocess.run([sys.executable, "-c", code], stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1),
+                          timeout=60)
+    assert done.returncode == 3  # was: AttributeError: 'NoneType' object has no attribute 'buffer'
+    assert done.stderr == b"mountcursor: standard output is closed\n"
+
+
+def test_ctrl_c_exits_130_not_1() -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = "from mountcursor.cli import main; main(['race', '--mounts', '20000'], prog_name='mountcursor')"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130  # was: click's "Aborted!" and 1, the status of a finding
+    assert b"Traceback" not in err and b"Aborted" not in err

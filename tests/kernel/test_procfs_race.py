@@ -34,7 +34,8 @@ def test_three_formats_exact_bytes_both_eras() -> None:
         b"5 2 0:21 / /mnt/ro2 ro master:1 - tmpfs tmpfs rw\n"
     )
     old = open_proc(ns, "mounts", era="old").read_all()
-    assert old.splitlines()[1] == b"my#dev /mnt/a\\040b tmpfs rw,nosuid,relatime,size=1024k 0 0"
+    assert old.splitlines()[:3] == [b"rootfs / rootfs rw 0 0", b"/dev/vda / ext4 rw 0 0",
+                                    b"my#dev /mnt/a\\040b tmpfs rw,nosuid,relatime,size=1024k 0 0"]
     stats = open_proc(ns, "mountstats").read_all()
     assert stats.splitlines()[2] == b"device tmpfs mounted on /mnt/ro with fstype tmpfs"
     assert [r.mount_point for r in parse_mountinfo(info)] == [b"/", b"/mnt/a b", b"/mnt/ro", b"/mnt/ro2"]

@@ -79,7 +79,8 @@ def test_a_watched_process_that_exits_ends_the_watch():
     with pytest.raises(ProcessLookupError, match=f"process {sb.pid} exited"):
         for _batch in w:  # its last umounts may come first
             pass
-    w.close()
+    with pytest.raises(ValueError, match="closed"):  # and the watch is closed
+        w.fileno()
 
 
 def test_watch_of_a_missing_process():
@@ -118,3 +119,24 @@ def test_fanotify_queue_overflow_rereads_the_table(monkeypatch):
                              syscalls.FanotifyEvent(syscalls.FAN_Q_OVERFLOW, None)])
     assert [(ev.action, ev.entry.target) for ev in events] == [("umount", b"/x"), ("mount", b"/y")]
     assert sorted(source.known) == [1001, 1003]
+
+
+def test_propagation_changes_do_not_wake_the_watch(sandbox):
+    """As the docstrings and --help say: do_change_type does not bump the namespace's
+    event counter, so only a later change brings the propagation change in."""
+    sandbox.mount_tmpfs(b"pp")
+    h = sandbox.open_proc("mountinfo")
+    sandbox.make(b"pp", "shared")
+    assert sandbox.poll(h, timeout_ms=200) == 0
+    sandbox.umount(b"pp")
+    assert sandbox.poll(h, timeout_ms=200) & select.POLLPRI
+    sandbox.close_proc(h)
+
+    sandbox.mount_tmpfs(b"pq")
+    with watch(sandbox.pid, timeout=0.6, min_interval=0) as w:
+        sandbox.make(b"pq", "shared")
+        assert list(w) == []  # nothing woke it
+    with watch(sandbox.pid, timeout=5, min_interval=0) as w:
+        sandbox.make(b"pq", "private")
+        sandbox.mount_tmpfs(b"pr")
+        assert _seen(next(w)) == [("propagation", sandbox.path(b"pq")), ("mount", sandbox.path(b"pr"))]

@@ -11,6 +11,7 @@ the commands themselves).
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
@@ -58,6 +59,14 @@ class LazyGroup(click.Group):
                                "pip install 'mountcursor[verify]'") from None
         return self.commands.get(cmd_name)
 
+    def invoke(self, ctx: click.Context) -> object:
+        """Ctrl-C ends any command with 130 (128 + SIGINT), as a shell reports it; click
+        would say "Aborted!" and exit 1, the status of a finding here."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise click.exceptions.Exit(130) from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list of ``--help``, as click prints it, without importing a command."""
         names = self.list_commands(ctx)
@@ -85,3 +94,6 @@ _EXIT_STATUS_HELP = (
 @click.version_option(__version__, "-V", "--version", package_name="mountcursor")  # no metadata lookup: fast
 def main() -> None:
     """Read the Linux mount table correctly while it changes."""
+    if sys.stdout is None:  # started with stdout closed (``>&-``): say so, not AttributeError
+        click.echo("mountcursor: standard output is closed", err=True)
+        sys.exit(3)

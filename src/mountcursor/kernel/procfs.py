@@ -5,12 +5,27 @@
 (``mounts_open_common``, ``mounts_poll``, ``mounts_release``).  The show
 functions (``show_vfsmnt``, ``show_mountinfo``, ``show_vfsstat``) build a
 record from the mount and render it with :mod:`mountcursor.format`, byte for
-byte as the kernel of the chosen *era* prints it; a mount outside the
-reader's root gives ``SEQ_SKIP`` (``seq_path_root``).
+byte as the kernel of the chosen *era* prints it.
 
-Era differences modelled: ``old`` (3.10-era) mangles device names and fs
-types with ``" \\t\\n\\\\"`` and knows no ``nosymfollow``; ``current`` (this
-machine's 6.x) also escapes ``#`` and prints ``nosymfollow``.
+Era differences modelled: ``old`` (v3.10 ``fs/proc_namespace.c``, the RHEL7 family)
+mangles device names and fs types with ``" \\t\\n\\\\"``, knows no ``nosymfollow``
+and, in ``show_sb_opts``, no ``lazytime`` (added in v4.0); its ``show_vfsmnt`` and
+``show_vfsstat`` print the mount point with ``seq_path()`` (``d_path`` from the
+reader's root), which never skips: a mount outside the reader's root is printed with
+its path from the namespace's root (RHEL7's ``rootfs / rootfs rw 0 0`` first line of
+``/proc/mounts``), and ``show_vfsstat`` prints ``no device`` for a mount without a
+device name.  Only ``show_mountinfo`` uses ``seq_path_root()`` there.  ``current``
+(this machine's 6.x) also escapes ``#``, prints ``nosymfollow`` and ``lazytime``, and
+all three files use ``seq_path_root()``.
+
+``seq_path_root()`` on a mount outside the root: ``__d_path`` builds the path
+backwards into what is left of the buffer, walking up to the namespace's root, and
+learns only there that the mount is unreachable (SEQ_SKIP).  If the buffer runs out
+first (3.10 ``prepend_path``, 5.13+ ``__prepend_path``) the result is
+``-ENAMETOOLONG``, which ``seq_path_root`` commits as an overflow: the start of the
+line is written and the record does not fit, so the read ends there (or the buffer
+grows, for a first record) and the next ``->start`` meets the mount again, in an
+emptier buffer, where it is skipped (:func:`seq_path_root_outside`).
 """
 
 from __future__ import annotations
@@ -55,9 +70,9 @@ def show_mnt_opts(flags: int, era: fmt.Era) -> bytes:
     return b"".join(s for f, s in _MNT_OPTS if flags & f and (era == "current" or f != MNT_NOSYMFOLLOW))
 
 
-def show_sb_opts(s_flags: int) -> bytes:
-    """``show_sb_opts()``: superblock flags after ro/rw."""
-    return b"".join(s for f, s in _SB_OPTS if s_flags & f)
+def show_sb_opts(s_flags: int, era: fmt.Era = "current") -> bytes:
+    """``show_sb_opts()``: superblock flags after ro/rw (3.10's has no ``lazytime``)."""
+    return b"".join(s for f, s in _SB_OPTS if s_flags & f and (era == "current" or f != SB_LAZYTIME))
 
 
 def _fstype(mnt: Mount) -> bytes:
@@ -88,48 +103,80 @@ def mountinfo_record(ns: MountNamespace, mnt: Mount, root: Path,
         mnt_opts=(b"ro" if mnt.mnt_flags & MNT_READONLY else b"rw") + show_mnt_opts(mnt.mnt_flags, era),
         fstype=_fstype(mnt),
         source=_devname(mnt),
-        super_opts=(b"ro" if sb.s_flags & SB_RDONLY else b"rw") + show_sb_opts(sb.s_flags) + sb.options,
+        super_opts=(b"ro" if sb.s_flags & SB_RDONLY else b"rw") + show_sb_opts(sb.s_flags, era) + sb.options,
         shared=mnt.mnt_group_id if mnt.mnt_flags & MNT_SHARED else None,
         master=mnt.mnt_master.mnt_group_id if mnt.mnt_master is not None else None,
         unbindable=bool(mnt.mnt_flags & MNT_UNBINDABLE),
     )
 
 
+def _global_path(ns: MountNamespace, mnt: Mount) -> bytes:
+    """``d_path`` of the mount's root from the namespace's root (the mount without a parent)."""
+    top = mnt
+    while top.mnt_parent is not top:
+        top = top.mnt_parent
+    path = ns.d_path(mnt, mnt.mnt_root, Path(top, top.mnt_root))
+    assert path is not None
+    return path
+
+
+def seq_path_root_outside(m: SeqFile, p: ProcMounts, mnt: Mount, head: bytes) -> int:
+    """What a show function returns for a mount outside the reader's root, having written
+    ``head`` (the start of the line) before its ``seq_path_root()``: SEQ_SKIP when the
+    walk to the namespace's root fits in what is left of the buffer (a NUL, then the path),
+    else an overflow (``seq_commit(m, -ENAMETOOLONG)``: ``count = size``) and 0."""
+    if m.count + len(head) + 1 + len(_global_path(p.ns, mnt)) > m.size:
+        m.count = m.size
+        return 0
+    return SEQ_SKIP
+
+
 def show_mountinfo(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
     """``show_mountinfo()``."""
     rec = mountinfo_record(p.ns, mnt, p.root, p.era)
     if rec is None:
-        return SEQ_SKIP
+        sb = mnt.mnt_sb
+        assert sb is not None
+        head = b"%d %d %d:%d " % (mnt.mnt_id, mnt.mnt_parent.mnt_id, sb.major, sb.minor)
+        return seq_path_root_outside(m, p, mnt, head + fmt.escape_path(mnt.mnt_root) + b" ")
     m.seq_put_record(fmt.render_mountinfo(rec, p.era))
     return 0
 
 
 def _sb_and_path(p: ProcMounts, mnt: Mount) -> tuple[SuperBlock, Optional[bytes]]:
-    """The superblock (a cursor has none: showing one is a bug) and the mount point as
-    ``seq_path_root`` prints it relative to the reader's root (None: SEQ_SKIP)."""
+    """The superblock (a cursor has none: showing one is a bug) and the mount point: in the
+    current era as ``seq_path_root`` prints it relative to the reader's root (None: outside
+    it); in the old era as 3.10's ``seq_path`` does, which prints a mount outside the
+    reader's root with its path from the namespace's root."""
     sb = mnt.mnt_sb
     assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
-    return sb, p.ns.path_of(mnt, p.root)
+    mp = p.ns.path_of(mnt, p.root)
+    if mp is None and p.era == "old":
+        mp = _global_path(p.ns, mnt)
+    return sb, mp
 
 
 def show_vfsmnt(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
     """``show_vfsmnt()``: ``/proc/<pid>/mounts``."""
     sb, mp = _sb_and_path(p, mnt)
-    if mp is None:
-        return SEQ_SKIP
     era = p.era
+    if mp is None:
+        return seq_path_root_outside(m, p, mnt, fmt.mangle(_devname(mnt), era) + b" ")
     ro = mnt.mnt_flags & MNT_READONLY or sb.s_flags & SB_RDONLY
-    opts = (b"ro" if ro else b"rw") + show_sb_opts(sb.s_flags) + show_mnt_opts(mnt.mnt_flags, era) + sb.options
+    opts = (b"ro" if ro else b"rw") + show_sb_opts(sb.s_flags, era) + show_mnt_opts(mnt.mnt_flags, era) + sb.options
     m.seq_put_record(fmt.render_mounts(fmt.MountsRecord(_devname(mnt), mp, _fstype(mnt), opts), era))
     return 0
 
 
 def show_vfsstat(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
-    """``show_vfsstat()``: ``/proc/<pid>/mountstats``."""
+    """``show_vfsstat()``: ``/proc/<pid>/mountstats`` (3.10: ``no device`` without a device
+    name; current kernels never have a mount without one, the model prints ``none``)."""
     sb, mp = _sb_and_path(p, mnt)
     if mp is None:
-        return SEQ_SKIP
-    rec = fmt.MountStatsRecord(source=_devname(mnt), mount_point=mp, fstype=_fstype(mnt), stats=sb.stats)
+        head = b"device " + fmt.mangle(_devname(mnt), p.era) + b" mounted on "
+        return seq_path_root_outside(m, p, mnt, head)
+    source = mnt.mnt_devname if p.era == "old" else _devname(mnt)
+    rec = fmt.MountStatsRecord(source=source, mount_point=mp, fstype=_fstype(mnt), stats=sb.stats)
     m.seq_put_record(fmt.render_mountstats(rec, p.era))
     return 0
 

@@ -85,20 +85,21 @@ def _package_path() -> str:
     return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _join(pid: int, role: str, args: dict[str, Any]) -> subprocess.Popen:
+def _join(pid: int, role: str, args: dict[str, Any]) -> subprocess.Popen[bytes]:
     """A process of this module in the mount namespace of ``pid``."""
     env = dict(os.environ)
     env["PYTHONPATH"] = _package_path() + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return subprocess.Popen(["nsenter", f"--target={pid}", "--mount", "--", sys.executable, "-m",
+    return subprocess.Popen[bytes](["nsenter", f"--target={pid}", "--mount", "--", sys.executable, "-m",
                              "mountcursor.live.soak", role, json.dumps(args)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
 
-def _result(proc: subprocess.Popen, role: str, timeout: float) -> dict[str, Any]:
+def _result(proc: subprocess.Popen[bytes], role: str, timeout: float) -> dict[str, Any]:
     out, err = proc.communicate(timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"soak {role} exited with {proc.returncode}: {err.decode(errors='replace')[-400:]}")
-    return json.loads(out.decode().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.decode().splitlines()[-1])
+    return result
 
 
 def run_soak(churners: int = 4, readers: int = 2, seconds: float = 5.0, source: str = "fanotify",
@@ -125,8 +126,8 @@ def run_soak(churners: int = 4, readers: int = 2, seconds: float = 5.0, source: 
         watcher.stdin.write(b"stop\n")
         watcher.stdin.flush()
         events = _result(watcher, "watch", 60)["events"]
-    made: list[tuple[str, str]] = [tuple(op) for r in results[:churners] for op in r["ops"]]  # type: ignore[misc]
-    _compare(res, made, [tuple(e) for e in events])  # type: ignore[misc]
+    made: list[tuple[str, str]] = [tuple(op) for r in results[:churners] for op in r["ops"]]
+    _compare(res, made, [tuple(e) for e in events])
     made_targets = {t for a, t in made if a == "mount"}
     for r in results[churners:]:
         res.snapshots += r["snapshots"]
@@ -222,7 +223,11 @@ def _watch(args: dict[str, Any]) -> dict[str, Any]:
     with watch(source=args["source"], min_interval=0.0) as w:
         sys.stdout.write("ready\n")
         sys.stdout.flush()
-        threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
+        def stop_on_input() -> None:
+            sys.stdin.readline()
+            stop.set()
+
+        threading.Thread(target=stop_on_input, daemon=True).start()
         poller = select.poll()
         poller.register(w.fileno(), w.poll_events)
         while True:

@@ -27,11 +27,12 @@ Sources:
   remount (``touch_mnt_namespace``), **not on propagation changes**
   (``mount --make-shared`` ..., ``do_change_type`` does not touch it): those do not
   wake the watch, and are reported (action ``"propagation"``) only when another change
-  wakes it later.
+  wakes it later (fs/namespace.c as of Linux 6.18, the kernel these tests run on).
 * ``"fanotify"``: fanotify mount events (Linux 6.15+, CAP_SYS_ADMIN, the calling
   thread's namespace only), reported as the kernel reports them: ``FAN_MNT_ATTACH`` is
   a ``"mount"``, ``FAN_MNT_DETACH`` an ``"umount"``, and one mount both detached and
-  attached (``move_mount``: one event with both bits) a ``"move"``.  Each event
+  attached (``move_mount``: one event with both bits, as Linux 6.18 sends it) a
+  ``"move"``.  Each event
   carries the mount's 64-bit unique id; the new state is read with statmount(2) and a
   cache answers for detached mounts, which can no longer be asked.  The kernel sends
   nothing for remounts, propagation changes, or the submounts a move takes along (no
@@ -56,7 +57,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import asyncio
@@ -112,7 +113,7 @@ class _PollSource:
         # 64-bit unique ids tell "umount A, mount B" apart even when B gets A's mnt_id
         # and A's anonymous device, both handed out lowest-free (a diff of mountinfo
         # tables would call that a move).
-        self.read_as: dict = {"method": "listmount", "pid": "self"} if _is_self(pid) else {"pid": pid}
+        self.read_as: dict[str, Any] = {"method": "listmount", "pid": "self"} if _is_self(pid) else {"pid": pid}
         try:
             try:
                 self.table = snapshot(consistency=consistency, **self.read_as).table
@@ -245,6 +246,7 @@ class Watch:
         self._end = None if timeout is None else time.monotonic() + timeout
         self._last = 0.0
         self._closed = False
+        self._exited = False  # the watched process exited: the next __next__ raises
         self._impl: _PollSource | _FanotifySource | None = None
         self._pidfd: int | None = None
         if source == "fanotify":
@@ -301,16 +303,20 @@ class Watch:
         return self
 
     def __next__(self) -> WatchBatch:
+        if self._exited:
+            self.close()
+            raise ProcessLookupError(errno.ESRCH, f"process {self.pid} exited: its mount table is no longer watched")
         while not self._closed and not self._cancel.is_set() and not (self._stop is not None and self._stop.is_set()):
             left = _TICK if self._end is None else min(_TICK, self._end - time.monotonic())
             if left <= 0:
                 break
             ready, exited = self._wait(left)
             if exited:
+                self._exited = True
                 batch = self._final_batch(ready)
                 if batch is not None:
                     return batch
-                raise ProcessLookupError(errno.ESRCH, f"process {self.pid} exited: its mount table is no longer watched")
+                return self.__next__()  # raises
             if not ready:
                 continue
             wait = self._last + self.min_interval - time.monotonic()
