@@ -245,22 +245,43 @@ def fmt_x(r: Optional[float], digits: int = 2) -> str:
     return "—" if r is None else f"{r:.{digits}f}×"
 
 
+#: resolution of every plot
+DPI = 150
+
+#: strategies whose curves coincide, plotted as one line (the median of the family, its
+#: spread shaded): the cursor family walks the list the same way, the id trees the tree
+FAMILIES = {
+    "index": "index (pre-5.8)",
+    "cursor": "cursor family (cursor, -vz, -vz-id, -vz-fixed)",
+    "cursor-vz": "cursor family (cursor, -vz, -vz-id, -vz-fixed)",
+    "cursor-vz-id": "cursor family (cursor, -vz, -vz-id, -vz-fixed)",
+    "cursor-vz-fixed": "cursor family (cursor, -vz, -vz-id, -vz-fixed)",
+    "idtree-6.8": "id tree (idtree-6.8, idtree)",
+    "idtree": "id tree (idtree-6.8, idtree)",
+}
+
+
+def family(strategy: str) -> str:
+    """The plot line a strategy belongs to (:data:`FAMILIES`; its own name if unknown)."""
+    return FAMILIES.get(strategy, strategy)
+
+
 def pyplot():
-    """matplotlib's pyplot on the Agg backend, small figures."""
+    """matplotlib's pyplot on the Agg backend, at :data:`DPI`."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80, "font.size": 9})
+    plt.rcParams.update({"figure.dpi": DPI, "savefig.dpi": DPI, "font.size": 9})
     return plt
 
 
 def save_fig(fig: Any, out: Path, name: str) -> str:
-    """Save ``fig`` as ``out/name`` (PNG, small) and close it; returns the file name."""
+    """Save ``fig`` as ``out/name`` (PNG at :data:`DPI`) and close it; returns the file name."""
     out.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(out / name, format="png", dpi=80)
+    fig.savefig(out / name, format="png", dpi=DPI)
     import matplotlib.pyplot as plt
 
     plt.close(fig)

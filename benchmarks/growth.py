@@ -28,7 +28,7 @@ from typing import Any
 from mountcursor.kernel import STRATEGIES, open_proc
 
 from ._common import (
-    Config, Section, build_table, churn_step, fmt_n, fmt_s, fmt_x, log_spaced, loglog_slope,
+    FAMILIES, Config, Section, build_table, churn_step, family, fmt_n, fmt_s, fmt_x, log_spaced, loglog_slope,
     machine, machine_line, md_table, median, pyplot, save_fig, spread,
 )
 
@@ -141,6 +141,40 @@ def _label(s: dict[str, Any]) -> str:
     return f"{s['strategy']}{' (legacy)' if s['semantics'] == 'legacy' else ''}"
 
 
+def _plot_families(plt: Any, ax: Any, series: list[dict[str, Any]], key: str) -> None:
+    """One line per family of strategies (:func:`._common.family`) and semantics: the median
+    of its members at each N, their spread shaded (the members coincide, so it is thin);
+    legacy dashed.  Extrapolated points are dotted."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for s in series:
+        groups.setdefault((family(s["strategy"]), s["semantics"]), []).append(s)
+    colours = {f: plt.get_cmap("tab10")(i) for i, f in enumerate(dict.fromkeys(FAMILIES.values()))}
+    for (fam, sem), members in groups.items():
+        ns = sorted({p["n"] for m in members for p in m["points"]})
+        at = [[{p["n"]: p for p in m["points"]}.get(n) for m in members] for n in ns]
+        xs, mid, lo, hi, ext = [], [], [], [], []
+        for n, ps in zip(ns, at):
+            vals = [p[key] for p in ps if p is not None]
+            if not vals:
+                continue
+            xs.append(n)
+            mid.append(median(vals))
+            lo.append(min(vals))
+            hi.append(max(vals))
+            ext.append(any(p is not None and p["extrapolated"] for p in ps))
+        colour = colours.get(fam)
+        meas = [i for i, e in enumerate(ext) if not e]
+        label = f"{fam}, {sem}" + (f" ({len(members)} strategies)" if len(members) > 1 else "")
+        ax.plot([xs[i] for i in meas], [mid[i] for i in meas], "--" if sem == "legacy" else "-", marker="o",
+                ms=3, color=colour, label=label, lw=1.3)
+        if len(members) > 1:
+            ax.fill_between([xs[i] for i in meas], [lo[i] for i in meas], [hi[i] for i in meas], color=colour,
+                            alpha=0.2, lw=0)
+        if meas and len(meas) < len(xs):
+            j = meas[-1]
+            ax.plot(xs[j:], mid[j:], ":", marker="x", ms=4, color=colour, lw=1)
+
+
 def _slope(x: Any) -> str:
     return "—" if x is None else f"{x:.2f}"
 
@@ -148,30 +182,20 @@ def _slope(x: Any) -> str:
 def render(res: dict[str, Any], out: Any) -> Section:
     plt = pyplot()
     plots = []
-    for key, ylabel, fname in (("hops", "steps (list hops / tree steps)", "growth_steps.png"),
-                               ("time_s", "time in read() [s], median", "growth_time.png")):
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
+    for key, ylabel, fname in (("hops", "list hops / tree steps per read to EOF", "growth_steps.png"),
+                               ("time_s", "time to read to EOF [s], median", "growth_time.png")):
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), sharey=True)
         for ax, ch in zip(axes, (False, True)):
-            cmap = plt.get_cmap("tab10")
-            for i, s in enumerate(x for x in res["series"] if x["churn"] == ch):
-                meas = [p for p in s["points"] if not p["extrapolated"]]
-                extra = [p for p in s["points"] if p["extrapolated"]]
-                style = "--" if s["semantics"] == "legacy" else "-"
-                ax.plot([p["n"] for p in meas], [p[key] for p in meas], style, marker="o", ms=3,
-                        color=cmap(i % 10), label=_label(s), lw=1.2)
-                if extra and meas:
-                    ax.plot([meas[-1]["n"]] + [p["n"] for p in extra],
-                            [meas[-1][key]] + [p[key] for p in extra], ":", marker="x", ms=4,
-                            color=cmap(i % 10), lw=1)
+            _plot_families(plt, ax, [x for x in res["series"] if x["churn"] == ch], key)
             ax.set_xscale("log")
             ax.set_yscale("log")
-            ax.set_xlabel("N mounts")
-            ax.set_title("with churn between reads" if ch else "no churn")
+            ax.set_xlabel("mounts in the table (N)")
+            ax.set_title("churn between reads" if ch else "no churn")
             ax.grid(True, which="major", alpha=0.3)
         axes[0].set_ylabel(ylabel)
         axes[1].legend(fontsize=7, loc="upper left")
-        fig.suptitle(f"Reading mountinfo to EOF, {res['read_size']}-byte reads: {ylabel.split(' [')[0]} vs N"
-                     + ("  (x, dotted: extrapolated)" if res["skipped"] else ""))
+        fig.suptitle(f"Reading mountinfo to EOF with {res['read_size']}-byte reads"
+                     + ("  (dotted: extrapolated)" if res["skipped"] else ""))
         plots.append(save_fig(fig, out, fname))
 
     by = {(s["strategy"], s["semantics"], s["churn"]): s for s in res["series"]}

@@ -26,7 +26,7 @@ import time
 from typing import Any, Callable, Optional
 
 from mountcursor.kernel import SEMANTICS, STRATEGIES
-from mountcursor.verify.check import check_cell
+from mountcursor.verify.check import check_cell, check_cells
 from mountcursor.verify.explorer import Explorer
 from mountcursor.verify.scenarios import Scenario, churn_both, default_scope, umount_one
 
@@ -91,6 +91,12 @@ def run(cfg: Config) -> dict[str, Any]:
                           "spread": spread(ts), "schedules_per_s": c.schedules / m, "states_per_s": c.states / m})
             cfg.log(f"  {s}/{sem}: {c.schedules} schedules, {c.states} states in {m:.2f} s "
                     f"({c.schedules / m:,.0f}/s, {c.states / m:,.0f} states/s)")
+    # the same work (no shrinking) as one queue of (cell, scenario) units on two processes
+    t0 = time.perf_counter()
+    check_cells([(c["strategy"], c["semantics"]) for c in cells], scope, jobs=2, shrink_traces=False)
+    jobs2 = time.perf_counter() - t0
+    jobs1 = sum(c["elapsed_s"] for c in cells)
+    cfg.log(f"  one process {jobs1:.1f} s (sum of the cells), two processes {jobs2:.1f} s: {jobs1 / jobs2:.2f}x")
     budget = 10.0 if cfg.quick else 60.0
     scopes = {}
     for fam, (_, step) in _families().items():
@@ -108,7 +114,7 @@ def run(cfg: Config) -> dict[str, Any]:
         done = [r for r in rows if not r.get("timeout")]
         scopes[fam] = {"rows": rows, "largest": done[-1] if done else None, "capped": n > cap}
     return {"machine": machine(), "quick": cfg.quick, "repeats": repeats, "scenarios": len(scope),
-            "cells": cells, "budget_s": budget, "scope_strategy": "/".join(SCOPE_STRATEGY), "scopes": scopes}
+            "cells": cells, "jobs1_s": jobs1, "jobs2_s": jobs2, "budget_s": budget, "scope_strategy": "/".join(SCOPE_STRATEGY), "scopes": scopes}
 
 
 def render(res: dict[str, Any], out: Any) -> Section:
@@ -123,23 +129,25 @@ def render(res: dict[str, Any], out: Any) -> Section:
                  fmt_n(tot_sched / tot_s), fmt_n(tot_states / tot_s), ""])
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    labels = [f"{c['strategy']}\n{c['semantics'][0]}" for c in cells]
-    x = range(len(cells))
-    axes[0].bar([i - 0.2 for i in x], [c["schedules_per_s"] for c in cells], 0.4, label="schedules/s")
-    axes[0].bar([i + 0.2 for i in x], [c["states_per_s"] for c in cells], 0.4, label="states/s")
-    axes[0].set_xticks(list(x), labels, fontsize=6, rotation=90)
-    axes[0].set_title("default scope, per cell (l/m: legacy/modern)")
-    axes[0].legend(fontsize=8)
-    axes[0].grid(True, axis="y", alpha=0.3)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1.2, 1]})
+    labels = [f"{c['strategy']}, {c['semantics']}" for c in cells]
+    y = range(len(cells))
+    axes[0].barh([i - 0.2 for i in y], [c["schedules_per_s"] for c in cells], 0.4, label="schedules per second")
+    axes[0].barh([i + 0.2 for i in y], [c["states_per_s"] for c in cells], 0.4, label="states per second")
+    axes[0].set_yticks(list(y), labels, fontsize=7)
+    axes[0].invert_yaxis()
+    axes[0].set_xlabel("per second of exploration (one process)")
+    axes[0].set_title("default scope, each strategy and seq_file semantics")
+    axes[0].legend(fontsize=7)
+    axes[0].grid(True, axis="x", alpha=0.3)
     for fam, sc in res["scopes"].items():
         done = [r for r in sc["rows"] if not r.get("timeout")]
         axes[1].plot([r["n"] for r in done], [r["elapsed_s"] for r in done], marker="o", ms=3, label=fam)
     axes[1].axhline(res["budget_s"], color="grey", ls=":", lw=1)
     axes[1].set_xscale("log")
     axes[1].set_yscale("log")
-    axes[1].set_xlabel("n mounts in the scenario")
-    axes[1].set_ylabel("exploration time [s]")
+    axes[1].set_xlabel("mounts in the scenario (n)")
+    axes[1].set_ylabel("time to explore every schedule [s]")
     axes[1].set_title(f"growing scopes on {res['scope_strategy']} (budget dotted)")
     axes[1].legend(fontsize=8)
     axes[1].grid(True, alpha=0.3)
@@ -170,12 +178,18 @@ def render(res: dict[str, Any], out: Any) -> Section:
         "",
         md_table(["family", "n", "result", "schedules", "states", "time"], srows),
     ]
+    if "jobs2_s" in res:
+        md += ["", f"The same cells as one queue of (cell, scenario) units, longest first, on two processes "
+               f"(`check_cells(..., jobs=2)`, what `mountcursor check` does): {res['jobs2_s']:.1f} s against "
+               f"{res['jobs1_s']:.1f} s for the cells one after the other in one process, "
+               f"**{res['jobs1_s'] / res['jobs2_s']:.2f}×** faster."]
     parts = []
     for fam, sc in res["scopes"].items():
         lg = sc["largest"]
         parts.append(f"{fam}: n={lg['n']} in {lg['elapsed_s']:.0f} s" + (" (cap)" if sc["capped"] else "")
                      if lg else f"{fam}: none")
     summary = [f"verifier: default scope {fmt_n(tot_sched / tot_s)} schedules/s, {fmt_n(tot_states / tot_s)} "
-               f"states/s over {len(cells)} cells ({tot_s:.0f} s); largest within {res['budget_s']:.0f} s: "
-               + "; ".join(parts)]
+               f"states/s over {len(cells)} cells ({tot_s:.0f} s in one process"
+               + (f", {res['jobs2_s']:.0f} s on two: {res['jobs1_s'] / res['jobs2_s']:.2f}×" if "jobs2_s" in res else "")
+               + f"); largest within {res['budget_s']:.0f} s: " + "; ".join(parts)]
     return Section(NAME, TITLE, "\n".join(md), summary, [plot])

@@ -116,10 +116,12 @@ def test_ctrl_c_exits_130_not_1() -> None:
     import sys
     import time
 
-    code = "from mountcursor.cli import main; main(['race', '--mounts', '20000'], prog_name='mountcursor')"
+    code = ("import sys\nfrom mountcursor.cli import main\nsys.stderr.write('started\\n')\nsys.stderr.flush()\n"
+            "main(['race', '--mounts', '20000'], prog_name='mountcursor')")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(1.5)
+    assert proc.stderr is not None and proc.stderr.readline() == b"started\n"  # imports done: Python handles SIGINT
+    time.sleep(0.5)  # inside the race (20,000 mounts take seconds)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130  # was: click's "Aborted!" and 1, the status of a finding

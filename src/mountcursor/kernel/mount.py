@@ -204,7 +204,7 @@ class Mount:
         "mnt_list", "mnt_parent", "mnt_mountpoint", "mnt_root", "mnt_sb", "mnt_flags",
         "mnt_id", "mnt_id_unique", "mnt_group_id", "mnt_master", "mnt_devname", "mnt_ns",
         "mnt_children", "mnt_share", "mnt_slave_list", "mnt_slave", "mnt_t_flags", "overmount",
-        "slot", "generation", "freed",
+        "slot", "generation", "freed", "shown",
     )
 
     def __init__(self, slot: int) -> None:
@@ -214,26 +214,75 @@ class Mount:
         self.freed = True
         self._clear()
 
+    mnt_parent: Mount
+    mnt_mountpoint: bytes
+    mnt_root: bytes
+    mnt_sb: Optional[SuperBlock]
+    mnt_flags: int
+    mnt_id: int
+    mnt_id_unique: int
+    mnt_group_id: int
+    mnt_master: Optional[Mount]
+    mnt_devname: Optional[bytes]
+    mnt_ns: object
+    mnt_children: dict[Mount, None]  # an ordered set (the kernel's mnt_mounts list)
+    # propagation (fs/mount.h, 6.18): the peer ring, the slaves (an hlist: first = head),
+    # and which mount's mnt_slave_list holds this one (None: hlist_unhashed(&mnt_slave))
+    mnt_share: ListHead
+    mnt_slave_list: list[Mount]
+    mnt_slave: Optional[Mount]
+    mnt_t_flags: int
+    overmount: Optional[Mount]  # the child mounted on mnt_root (6.17+)
+    shown: object  # procfs's line cache (see __setattr__); not kernel state
+
     def _clear(self) -> None:
-        self.mnt_parent: Mount = self
-        self.mnt_mountpoint: bytes = b"/"
-        self.mnt_root: bytes = b"/"
-        self.mnt_sb: Optional[SuperBlock] = None
-        self.mnt_flags = 0
-        self.mnt_id = 0
-        self.mnt_id_unique = 0
-        self.mnt_group_id = 0
-        self.mnt_master: Optional[Mount] = None
-        self.mnt_devname: Optional[bytes] = None
-        self.mnt_ns: object = None
-        self.mnt_children: dict[Mount, None] = {}  # an ordered set (the kernel's mnt_mounts list)
-        # propagation (fs/mount.h, 6.18): the peer ring, the slaves (an hlist: first = head),
-        # and which mount's mnt_slave_list holds this one (None: hlist_unhashed(&mnt_slave))
-        self.mnt_share = ListHead(self, "mnt_share")
-        self.mnt_slave_list: list[Mount] = []
-        self.mnt_slave: Optional[Mount] = None
-        self.mnt_t_flags = 0
-        self.overmount: Optional[Mount] = None  # the child mounted on mnt_root (6.17+)
+        """Every field as kzalloc leaves it.  Written past :meth:`__setattr__`: a cleared
+        mount is in no tree and no namespace and has no slaves, so no cached line can
+        depend on it."""
+        _set = object.__setattr__
+        _set(self, "mnt_parent", self)
+        _set(self, "mnt_mountpoint", b"/")
+        _set(self, "mnt_root", b"/")
+        _set(self, "mnt_sb", None)
+        _set(self, "mnt_flags", 0)
+        _set(self, "mnt_id", 0)
+        _set(self, "mnt_id_unique", 0)
+        _set(self, "mnt_group_id", 0)
+        _set(self, "mnt_master", None)
+        _set(self, "mnt_devname", None)
+        _set(self, "mnt_ns", None)
+        _set(self, "mnt_children", {})
+        _set(self, "mnt_share", ListHead(self, "mnt_share"))
+        _set(self, "mnt_slave_list", [])
+        _set(self, "mnt_slave", None)
+        _set(self, "mnt_t_flags", 0)
+        _set(self, "overmount", None)
+        _set(self, "shown", None)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Every write of a field goes through here, so this is the one place that drops
+        the proc files' cached lines (``procfs.show_mountinfo``) a change makes stale,
+        whichever code path (mount, move, umount, propagation, mirror, a test) makes it:
+
+        * a field of this mount's own line (flags, device name, superblock, the master
+          it prints the group id of): its line;
+        * a field ``d_path`` walks up through, or the mnt_id its children print as their
+          parent: its line and every line below it;
+        * its peer group id: its line and its slaves' (they print it as ``master:``).
+
+        The superblock's fields are checked by the cache itself (a superblock is shared
+        by bind mounts)."""
+        object.__setattr__(self, name, value)
+        how = _SHOWN.get(name)
+        if how is None:
+            return
+        object.__setattr__(self, "shown", None)
+        if how == _BELOW:
+            if getattr(self, "mnt_children", None):
+                _forget_shown_below(self)
+        elif how == _SLAVES:
+            for s in getattr(self, "mnt_slave_list", ()):
+                object.__setattr__(s, "shown", None)
 
     def __repr__(self) -> str:
         if self.mnt_flags & MNT_CURSOR:
@@ -250,6 +299,27 @@ class Mount:
     @property
     def is_cursor(self) -> bool:
         return bool(self.mnt_flags & MNT_CURSOR)
+
+
+_OWN, _BELOW, _SLAVES = 1, 2, 3
+#: the fields a proc line shows, and whose lines a change makes stale: this mount's own
+#: (_OWN), also those of the mounts below it, whose path d_path finds through it and which
+#: print its mnt_id as their parent (_BELOW), also those of its slaves, which print its
+#: peer group id as master (_SLAVES)
+_SHOWN = {"mnt_flags": _OWN, "mnt_devname": _OWN, "mnt_sb": _OWN, "mnt_master": _OWN,
+          "mnt_parent": _BELOW, "mnt_mountpoint": _BELOW, "mnt_root": _BELOW, "mnt_id": _BELOW,
+          "mnt_group_id": _SLAVES}
+
+
+def _forget_shown_below(mnt: Mount) -> None:
+    todo, seen = [mnt], set()
+    while todo:
+        m = todo.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        object.__setattr__(m, "shown", None)
+        todo.extend(getattr(m, "mnt_children", ()))
 
 
 def mnt_is_cursor(mnt: Mount) -> bool:

@@ -132,15 +132,45 @@ def seq_path_root_outside(m: SeqFile, p: ProcMounts, mnt: Mount, head: bytes) ->
 
 
 def show_mountinfo(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
-    """``show_mountinfo()``."""
+    """``show_mountinfo()``.
+
+    Not the kernel's: outside the verifier's scheduler (``hooks.active`` None) the line
+    is kept in ``mnt.shown`` and printed again while nothing it shows has changed.
+    ``Mount.__setattr__`` drops it when a field of the mount, of a mount above it or of
+    its master changes; the key below covers the reader's root, the era and the
+    superblock.  Under the scheduler every line is built from the mount, so the
+    verifier explores the uncached path.  A mount outside the reader's root is never
+    cached (what it gives depends on what is left of the buffer)."""
+    if hooks.active is not None:
+        return _show_mountinfo(m, p, mnt)
+    sb = mnt.mnt_sb
+    assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
+    key = (p.root.mnt, p.root.dentry, p.era, sb.s_dev, sb.s_flags, sb.options, sb.s_subtype, sb.s_type.name)
+    c = mnt.shown
+    if c is None or c[0] != key:  # type: ignore[index]
+        rec = mountinfo_record(p.ns, mnt, p.root, p.era)
+        if rec is None:
+            return _mountinfo_outside(m, p, mnt)
+        c = mnt.shown = (key, fmt.render_mountinfo(rec, p.era))
+    m.seq_put_record(c[1])  # type: ignore[index]
+    return 0
+
+
+def _show_mountinfo(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
+    """The uncached path: the record from the mount, printed unchecked (the verifier
+    parses every line back; the cached path checks each line once, when it builds it)."""
     rec = mountinfo_record(p.ns, mnt, p.root, p.era)
     if rec is None:
-        sb = mnt.mnt_sb
-        assert sb is not None
-        head = b"%d %d %d:%d " % (mnt.mnt_id, mnt.mnt_parent.mnt_id, sb.major, sb.minor)
-        return seq_path_root_outside(m, p, mnt, head + fmt.escape_path(mnt.mnt_root) + b" ")
-    m.seq_put_record(fmt.render_mountinfo(rec, p.era))
+        return _mountinfo_outside(m, p, mnt)
+    m.seq_put_record(fmt.render_mountinfo(rec, p.era, check=False))
     return 0
+
+
+def _mountinfo_outside(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
+    sb = mnt.mnt_sb
+    assert sb is not None
+    head = b"%d %d %d:%d " % (mnt.mnt_id, mnt.mnt_parent.mnt_id, sb.major, sb.minor)
+    return seq_path_root_outside(m, p, mnt, head + fmt.escape_path(mnt.mnt_root) + b" ")
 
 
 def _sb_and_path(p: ProcMounts, mnt: Mount) -> tuple[SuperBlock, Optional[bytes]]:

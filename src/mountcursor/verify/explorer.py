@@ -11,7 +11,9 @@ proc_mounts field, what each reader has read, each thread's position).  A
 state seen before has had its whole future explored already (depth-first
 order finishes a subtree before leaving it, and runs are finite), so the run
 stops there.  That keeps the search exhaustive: two schedules reaching the
-same state have the same futures and the same verdicts.  (States are kept as
+same state have the same futures and the same verdicts.  With identical readers
+the key is taken up to a permutation of them (symmetry reduction,
+:meth:`World._canonical`): a state whose mirror image was explored is pruned too.  (States are kept as
 64-bit hashes of the key; a collision, about 1 in 10^10 at 10^5 states, would
 prune a state wrongly.)  In ``fine`` granularity a thread's Python locals
 between two pointer writes are not part of the key, so hashing is off and a
@@ -80,13 +82,14 @@ class Explorer:
     max_runs: int = 200_000
     stop_at_first: bool = True
     hashing: Optional[bool] = None  # None: on in syscall granularity, off in fine
+    symmetry: bool = True  # hash states up to a permutation of identical readers (World._canonical)
 
     def __post_init__(self) -> None:
         self.semantics = semantics_of(self.semantics)  # "legacy"/"modern" -> "3.10"/"5.10+"
 
     def world(self, sc: Scenario) -> World:
         return World(sc, self.strategy, self.semantics, self.granularity, self.ns_lock, self.slab_reuse,
-                     faithful_sync=self.faithful_sync)
+                     faithful_sync=self.faithful_sync, symmetry=self.symmetry)
 
     def replay(self, sc: Scenario, path: list[int]) -> tuple[World, list[Violation]]:
         """Run ``path`` exactly (then the first enabled thread if it is short)."""

@@ -84,7 +84,7 @@ class World:
 
     def __init__(self, sc: Scenario, strategy: str, semantics: str, granularity: str = "syscall",
                  ns_lock: bool = True, slab_reuse: bool = True, max_steps: int = 200_000,
-                 faithful_sync: bool = False) -> None:
+                 faithful_sync: bool = False, symmetry: bool = True) -> None:
         self.sc = sc
         self.faithful_sync = faithful_sync
         self.strategy = strategy
@@ -106,6 +106,8 @@ class World:
                 m.mnt_sb.options += _pad_options(self._line_len(m), target)  # type: ignore[union-attr]
         table_len, ten = _SIZES.get(sc) or _SIZES.setdefault(sc, (len(self._table_bytes()), self._ten_records()))
         self.readers = [ReaderState(k, n if n else ten) for k, n in sc.readers]
+        # identical readers: the state key is taken up to a permutation of them (_canonical)
+        self.symmetric = symmetry and len(sc.readers) > 1 and len(set(sc.readers)) == 1 and not sc.shared_file
         self._shared_left = len(self.readers)
         if sc.shared_file:
             self._open_shared()
@@ -255,12 +257,31 @@ class World:
                 p.last_pos, _ident(p.last_mntpos), p.last_mnt_id, _ident(p.cached_mount), p.cached_event,
                 p.cached_index,
             ))
+        threads = [(t.done, t.pending) for t in self.sched.threads]
+        if self.symmetric:
+            lst, readers, threads = self._canonical(lst, readers, threads)
         return (
             tuple(lst), tree, k.event, ns.event, k.mnt_cache.ida._next, tuple(sorted(k.mnt_cache.ida._free)),
             tuple(m.slot for m in k.mnt_cache._free), k.mnt_cache.last_unique, tuple(readers),
-            self.churn_pc, self.walker_pc, tuple(self.removed), repr(self.walk_results),
-            tuple((t.done, t.pending) for t in self.sched.threads),
+            self.churn_pc, self.walker_pc, tuple(self.removed), repr(self.walk_results), tuple(threads),
         )
+
+    def _canonical(self, lst: list[object], readers: list[tuple[object, ...]],
+                   threads: list[tuple[bool, tuple[str, str]]]) -> tuple[list[object], list[object], list[object]]:
+        """Symmetry reduction: identical readers (same file, same read size, the same code,
+        spawned first as threads 0..n-1) are interchangeable, so a state and the same state
+        with the readers permuted have the same future up to that permutation, and the same
+        verdict (every property is checked for each reader alike).  The key lists the
+        readers in an order that depends only on their own state (its hash), with their
+        threads and their cursors' names in the list renamed to match.  Equal keys then
+        mean equal states up to a permutation of the readers; the first counterexample is
+        the same, as depth-first search only prunes the mirror of a subtree it has
+        explored completely."""
+        n = len(readers)
+        order = sorted(range(n), key=lambda i: hash((readers[i], threads[i])))
+        rename = {f"cursor{i + 1}": f"cursor{j + 1}" for j, i in enumerate(order)}
+        lst = [rename.get(x, x) if isinstance(x, str) else x for x in lst]
+        return lst, [readers[i] for i in order], [threads[i] for i in order] + threads[n:]
 
     # --- checks --------------------------------------------------------------------------
 
