@@ -40,6 +40,12 @@ HOSTILE = (b"20 1 8:4 / / rw - ext3 /dev/sda4 rw\n"
            b"26 20 0:45 / /ctl\xc2\x85z\xe2\x80\x8bw rw - tmpfs ctl rw\n")
 
 
+# The whole grid of fixtures is `slow` (the full run); the default suite keeps two of them.
+FEW_FIXTURES = [pytest.param(p, marks=() if p.name in ("util-linux-libmount-mountinfo",
+                                                        "util-linux-findmnt-mountinfo-messy") else pytest.mark.slow)
+                for p in FIXTURE_FILES]
+
+
 def _findmnt_argv(findmnt: str, path: str, mode: str, args: list[str]) -> list[str]:
     listing = mode == "list" and not any(a in ("-r", "--raw", "-P", "--pairs", "-D", "--df", "-s") for a in args)
     return [findmnt, "-F", path, *(["-l"] if listing else []), *args]
@@ -80,7 +86,7 @@ FORMATS = [[], ["-o", ALL_BUT_SOURCES, *STABLE_DF], ["-o", "ID,TARGET,PARENT,MAJ
            ["-J", "-o", "TARGET,ID,PARENT,FREQ"], ["-r", "-n", "-o", "SOURCE,TARGET,OPTIONS"]]
 
 
-@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FEW_FIXTURES, ids=lambda p: p.name)
 @pytest.mark.parametrize("mode", ["tree", "list"])
 @pytest.mark.parametrize("args", FORMATS, ids=lambda a: " ".join(a[:4]) or "default")
 def test_formats_byte_for_byte(findmnt, path, mode, args):
@@ -117,7 +123,7 @@ def _pty_run(argv: list[str], cols: int, env: dict[str, str]) -> tuple[int, byte
     return proc.wait(), out
 
 
-@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FEW_FIXTURES, ids=lambda p: p.name)
 @pytest.mark.parametrize("cols", [20, 50, 80, 132])
 @pytest.mark.parametrize("args", [[], ["-o", "TARGET,ID,PARENT,MAJ:MIN,FSROOT"], ["-o", "OPTIONS,TARGET,FS-OPTIONS"],
                                   ["-u"], ["-l", "-o", "ID,SOURCE,TARGET,OPTIONS,PROPAGATION"]],
