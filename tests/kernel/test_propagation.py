@@ -220,3 +220,23 @@ def test_mnt_already_visible_flag_checks() -> None:
     sysfs.mnt_flags |= MNT_LOCK_READONLY
     assert not mnt_already_visible(ns, b"sysfs")
     assert mnt_already_visible(ns, b"sysfs", MNT_READONLY)
+
+
+def test_move_under_a_shared_mount_propagates_the_moved_tree() -> None:
+    """do_move_mount -> attach_recursive_mnt: the moved tree keeps its ids and becomes
+    shared, with copies on the peers (the kernel printed the same, ids aside)."""
+    ns = tmp_ns()
+    ns.mount(b"/tmp/a")
+    ns.change_type(b"/tmp/a", "shared")
+    ns.bind(b"/tmp/a", b"/tmp/b")
+    ns.mount(b"/tmp/c")
+    ns.mount(b"/tmp/c/x")
+    ns.move(b"/tmp/c", b"/tmp/a/c")
+    assert table(ns) == [
+        "4 3 0:21 / /tmp/a rw shared:1 - tmpfs tmpfs rw",
+        "5 3 0:21 / /tmp/b rw shared:1 - tmpfs tmpfs rw",
+        "6 4 0:22 / /tmp/a/c rw shared:2 - tmpfs tmpfs rw",
+        "7 6 0:23 / /tmp/a/c/x rw shared:3 - tmpfs tmpfs rw",
+        "8 5 0:22 / /tmp/b/c rw shared:2 - tmpfs tmpfs rw",
+        "9 8 0:23 / /tmp/b/c/x rw shared:3 - tmpfs tmpfs rw",
+    ]

@@ -76,7 +76,7 @@ def test_diff_kernel_cli_json() -> None:
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out == {"scripts": 3, "propagation": False, "agreed": 3, "reads": out["reads"],
-                   "tables": out["tables"], "propagated": 0, "first_mismatch": None}
+                   "tables": out["tables"], "propagated": 0, "scripts_propagated": 0, "first_mismatch": None}
     assert out["reads"] > 0 and out["tables"] > 0
 
 

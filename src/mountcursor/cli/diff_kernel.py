@@ -77,6 +77,8 @@ def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str
     else:
         click.echo(f"{res['agreed']}/{res['scripts']} scripts agreed ({res['reads']} reads and "
                    f"{res['tables']} whole tables compared byte for byte)")
+        if propagation:
+            click.echo(f"{res['propagated']} mounts and umounts propagated, in {res['scripts_propagated']} scripts")
         mm = res["first_mismatch"]
         if mm is not None:
             click.echo(f"first mismatch: script {mm['script_index']} (shrunk to {len(mm['script'])} operations):")

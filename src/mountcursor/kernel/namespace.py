@@ -90,6 +90,12 @@ class next_mnt:
         self._skip = True
 
 
+def ns_of(mnt: Mount) -> "MountNamespace":
+    """``mnt->mnt_ns`` (typed: :class:`Mount` keeps it as an opaque object)."""
+    assert isinstance(mnt.mnt_ns, MountNamespace), f"{mnt!r} is in no namespace"
+    return mnt.mnt_ns
+
+
 def _tree_attach(mnt: Mount, parent: Mount, mp: bytes) -> None:
     """``attach_mnt`` inside a tree that is not in a namespace yet (``copy_tree``): parent,
     mount point, ``mnt_mounts`` and ``overmount``; the hash entry comes with ``commit_tree``."""
@@ -438,7 +444,7 @@ class MountNamespace:
                 while r.overmount is not None:
                     r = r.overmount
                 self.mnt_change_mountpoint(r, root_mp, q)
-            child.mnt_parent.mnt_ns.commit_tree(child)  # type: ignore[union-attr]
+            ns_of(child.mnt_parent).commit_tree(child)
 
     def invent_group_ids(self, mnt: Mount, recurse: bool) -> None:
         """``invent_group_ids``: a fresh peer group for every mount (of the tree) without one."""
@@ -455,7 +461,7 @@ class MountNamespace:
         for p in victims:
             p.mnt_flags |= MNT_UMOUNT
             if p.mnt_ns is not None:
-                p.mnt_ns.move_from_ns(p)
+                ns_of(p).move_from_ns(p)
         for p in victims:  # hide the mounts from mnt_mounts
             if p.mnt_parent is not p:
                 p.mnt_parent.mnt_children.pop(p, None)
@@ -463,11 +469,10 @@ class MountNamespace:
             pnode.propagate_umount(victims)
         pnode.bulk_make_private(self.kernel, victims)
         for p in victims:
-            ns = p.mnt_ns
-            if ns is not None:
-                ns._touch_mnt_namespace()
+            ns = ns_of(p) if p.mnt_ns is not None else self
+            ns._touch_mnt_namespace()
             if p.mnt_parent is not p:
-                (ns or self)._hash_del(p)
+                ns._hash_del(p)
                 p.mnt_parent = p
             p.mnt_ns = None
         for p in victims:

@@ -396,16 +396,22 @@ def is_candidate(m: Mount) -> bool:
     return bool(m.mnt_t_flags & T_UMOUNT_CANDIDATE)
 
 
+def _ns(m: Mount) -> "MountNamespace":
+    from .namespace import ns_of  # fs/pnode.c calls into fs/namespace.c
+
+    return ns_of(m)
+
+
 def _lookup(m: Mount, dentry: bytes) -> Optional[Mount]:
-    ns = m.mnt_ns
-    return ns._child_on(m, dentry) if ns is not None else None  # type: ignore[attr-defined]
+    """``__lookup_mnt(&m->mnt, dentry)``."""
+    return _ns(m)._child_on(m, dentry) if m.mnt_ns is not None else None
 
 
 def umount_one(m: Mount, to_umount: list[Mount]) -> None:
     m.mnt_flags |= MNT_UMOUNT
     if m.mnt_parent is not m:
         m.mnt_parent.mnt_children.pop(m, None)  # list_del_init(&m->mnt_child)
-    m.mnt_ns.move_from_ns(m)  # type: ignore[union-attr]
+    _ns(m).move_from_ns(m)
     to_umount.append(m)
 
 
@@ -495,7 +501,7 @@ def reparent(m: Mount) -> None:
         p = p.mnt_parent
         if not will_be_unmounted(p):
             break
-    p.mnt_ns.mnt_change_mountpoint(p, mp, m)  # type: ignore[union-attr]
+    _ns(p).mnt_change_mountpoint(p, mp, m)
 
 
 def propagate_umount(victims: list[Mount]) -> None:

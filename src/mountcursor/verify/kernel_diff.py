@@ -325,7 +325,7 @@ def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8,
     rng = random.Random(seed)
     agreed = 0
     first: Optional[dict[str, Any]] = None
-    reads = tables = propagated = 0
+    reads = tables = propagated = propagating = 0
     make = propagation_script if propagation else random_script
     for n in range(scripts):
         if on_script is not None:
@@ -335,6 +335,7 @@ def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8,
         reads += r.reads
         tables += r.tables
         propagated += r.propagated
+        propagating += r.propagated > 0
         if r.mismatch is None:
             agreed += 1
             continue
@@ -345,7 +346,8 @@ def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8,
             first = {"script_index": n, "script": [_op_json(o) for o in (small if r2.mismatch else script)],
                      "first_difference": mm.as_json()}
     return {"scripts": scripts, "propagation": propagation, "agreed": agreed, "reads": reads,
-            "tables": tables, "propagated": propagated, "first_mismatch": first}
+            "tables": tables, "propagated": propagated, "scripts_propagated": propagating,
+            "first_mismatch": first}
 
 
 def save_script(script: list[Op], path: str) -> None:
