@@ -413,3 +413,24 @@ def test_uniq_id_on_a_listmount_table():
                                "--uniq-id", str(facts.unique_id), "-n", "-o", "TARGET,UNIQ-ID"], capture_output=True)
         assert done.returncode == 0, done.stderr
         assert done.stdout == f"{os.fsdecode(sb.root)}/u {facts.unique_id}\n".encode()
+
+
+@pytest.mark.parametrize("mode", ["tree", "list"])
+@pytest.mark.parametrize("args", [[], ["--tree"], ["-t", "cgroup,btrfs"], ["-J"], ["-o", "TARGET,ID,PARENT"]],
+                         ids=lambda a: " ".join(a) or "default")
+def test_several_tab_files(findmnt, mode, args):
+    """``-F A -F B``: one list of both tables (never a tree), as findmnt."""
+    other = str(FIXTURES / "util-linux-libmount-mountinfo_btrfs")
+    agree(findmnt, MAIN, mode, ["-F", other, *args])
+
+
+def test_by_design_several_formats(findmnt, tmp_path):
+    """findmnt reads every ``-F`` file in the format guessed from the first one, so an
+    fstab after a mountinfo file is all parse errors; each file's format is guessed here."""
+    fstab = tmp_path / "fstab"
+    fstab.write_bytes(FSTAB)
+    code, out = ours(MAIN, "list", ["-F", str(fstab), "-o", "TARGET,SOURCE", "-t", "ext4,vfat,ext3"])
+    assert (code, out) == (0, b"TARGET     SOURCE\n/          /dev/sda4\n/boot      /dev/sda6\n"
+                              b"/home/kzak /dev/mapper/kzak-home\n/          LABEL=root\n/boot      UUID=1234\n"
+                              b"/a b       /dev/sdc1\n/u         a\n/o         b\n")
+    assert b"LABEL=root" not in theirs(findmnt, MAIN, "list", ["-F", str(fstab), "-o", "TARGET,SOURCE"])[1]

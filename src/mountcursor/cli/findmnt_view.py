@@ -119,8 +119,8 @@ def findmnt_options(fn: Callable) -> Callable:
         click.option("--vfs-all", is_flag=True, help="VFS-OPTIONS with every flag spelled out, defaults included."),
         click.option("--tree", "force_tree", is_flag=True, help="A tree whenever the table is one (findmnt --tree)."),
         click.option("-v", "--nofsroot", is_flag=True, help="No [/dir] after the source of a bind mount."),
-        click.option("-F", "--tab-file", "tab_file", metavar="FILE",
-                     help="Read a saved table: mountinfo, /proc/<pid>/mounts or fstab format."),
+        click.option("-F", "--tab-file", "tab_files", metavar="FILE", multiple=True,
+                     help="Read a saved table: mountinfo, /proc/<pid>/mounts or fstab format (may repeat: a list)."),
         click.option("-s", "--fstab", is_flag=True, help="Read /etc/fstab (or -F FILE) as a list."),
         click.option("-k", "--kernel", is_flag=True, help="Read the kernel's table (the default)."),
         click.option("-N", "--task", "--pid", "pid", metavar="PID", help="The mount table of process PID."),
@@ -150,14 +150,20 @@ def _fail(message: str | None, status: int = 1) -> None:
     sys.exit(status)
 
 
-def _load(tab_file: str | None, fstab: bool, pid: str | None, method: str, consistency: str,
+def _load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, consistency: str,
           strict: bool, max_lines: int) -> tuple[MountTable, str]:
     from ..live.reader import snapshot
 
-    if tab_file is not None or fstab:
+    if tab_files or fstab:
         if pid is not None:
             raise ValueError("-F/--tab-file and -N/--pid cannot be used together")
-        return _load_file(tab_file if tab_file is not None else "/etc/fstab", strict, max_lines)
+        if len(tab_files) <= 1:
+            return _load_file(tab_files[0] if tab_files else "/etc/fstab", strict, max_lines)
+        # several files: one table of all their lines, each file's format guessed
+        loaded = [_load_file(path, strict, max_lines) for path in tab_files]
+        kinds = {kind for _, kind in loaded}
+        table = MountTable([e for t, _ in loaded for e in t.entries], errors=[err for t, _ in loaded for err in t.errors])
+        return table, "mountinfo" if kinds == {"mountinfo"} else "fstab"
     target: int | str = "self"
     if pid is not None:
         if not (pid.isascii() and pid.isdigit()):
@@ -211,7 +217,7 @@ def _exclusive(pairs: dict[str, bool]) -> None:
 
 def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_all, types, opts, source, target, mountpoint,
         ids, uniq_ids, first_only, submounts, shadowed, uniq, real, pseudo, df, all_, in_bytes, invert, direction,
-        evaluate, canonicalize, nocanonicalize, vfs_all, force_tree, nofsroot, tab_file, fstab, kernel, pid,
+        evaluate, canonicalize, nocanonicalize, vfs_all, force_tree, nofsroot, tab_files, fstab, kernel, pid,
         as_json, raw, pairs, shell, noheadings, notruncate, ascii, method, consistency, strict_parse,
         max_lines) -> None:
     _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw})
@@ -238,12 +244,12 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         q.source, q.positional_source = positional[0], True
         if len(positional) > 1:
             q.target = positional[1]
-    table, kind = _load(tab_file, fstab, pid, method, consistency, strict_parse, max_lines)
+    table, kind = _load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines)
     if uniq:
         table = uniq_table(table, kind)
     fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"
-    want_tree = tree_mode and fmt in ("human", "json") and not fstab
-    sel = select(table, q, kind, want_tree, kernel_tab=not fstab, force_tree=force_tree)
+    want_tree = tree_mode and fmt in ("human", "json") and not fstab and len(tab_files) < 2
+    sel = select(table, q, kind, want_tree, kernel_tab=not fstab, force_tree=force_tree and len(tab_files) < 2)
     if not sel.found:
         sys.exit(1)
     ctx = ColumnContext(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
