@@ -135,8 +135,7 @@ def test_under_a_scheduler_nothing_is_cached() -> None:
     finally:
         hooks.install(None)
     _read(ns)
-    key, _ = d.shown  # type: ignore[misc]
-    object.__setattr__(d, "shown", (key, b"stale\n"))  # what a wrongly kept line would be
+    object.__setattr__(d, "shown", d.shown[:-1] + (b"stale\n",))  # type: ignore[index]  # a wrongly kept line
     hooks.install(_Inert(), frozenset())
     try:
         assert _read(ns) == expected

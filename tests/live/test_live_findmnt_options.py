@@ -40,6 +40,12 @@ HOSTILE = (b"20 1 8:4 / / rw - ext3 /dev/sda4 rw\n"
            b"26 20 0:45 / /ctl\xc2\x85z\xe2\x80\x8bw rw - tmpfs ctl rw\n")
 
 
+# The whole grid of fixtures is `slow` (the full run); the default suite keeps two of them.
+FEW_FIXTURES = [pytest.param(p, marks=() if p.name in ("util-linux-libmount-mountinfo",
+                                                        "util-linux-findmnt-mountinfo-messy") else pytest.mark.slow)
+                for p in FIXTURE_FILES]
+
+
 def _findmnt_argv(findmnt: str, path: str, mode: str, args: list[str]) -> list[str]:
     listing = mode == "list" and not any(a in ("-r", "--raw", "-P", "--pairs", "-D", "--df", "-s") for a in args)
     return [findmnt, "-F", path, *(["-l"] if listing else []), *args]
@@ -80,7 +86,7 @@ FORMATS = [[], ["-o", ALL_BUT_SOURCES, *STABLE_DF], ["-o", "ID,TARGET,PARENT,MAJ
            ["-J", "-o", "TARGET,ID,PARENT,FREQ"], ["-r", "-n", "-o", "SOURCE,TARGET,OPTIONS"]]
 
 
-@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FEW_FIXTURES, ids=lambda p: p.name)
 @pytest.mark.parametrize("mode", ["tree", "list"])
 @pytest.mark.parametrize("args", FORMATS, ids=lambda a: " ".join(a[:4]) or "default")
 def test_formats_byte_for_byte(findmnt, path, mode, args):
@@ -117,7 +123,7 @@ def _pty_run(argv: list[str], cols: int, env: dict[str, str]) -> tuple[int, byte
     return proc.wait(), out
 
 
-@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FEW_FIXTURES, ids=lambda p: p.name)
 @pytest.mark.parametrize("cols", [20, 50, 80, 132])
 @pytest.mark.parametrize("args", [[], ["-o", "TARGET,ID,PARENT,MAJ:MIN,FSROOT"], ["-o", "OPTIONS,TARGET,FS-OPTIONS"],
                                   ["-u"], ["-l", "-o", "ID,SOURCE,TARGET,OPTIONS,PROPAGATION"]],
@@ -281,7 +287,7 @@ def test_tags_and_df_in_a_sandbox(findmnt):
     """In a private namespace with its own /dev: ``LABEL=``/``UUID=``/``PARTUUID=``/
     ``PARTLABEL=`` resolve through the udev links in /dev/disk/by-*, ``-e`` shows the
     device, and ``-D`` reports statvfs sizes, all as findmnt run in the same namespace."""
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.live.sandbox import Sandbox, visible_root
 
     from .conftest import needs_sandbox
 
@@ -289,26 +295,28 @@ def test_tags_and_df_in_a_sandbox(findmnt):
     script = Path(sys.executable).parent / "mountcursor"
     if not script.exists():
         pytest.skip("the mountcursor script is not installed next to the interpreter")
-    with Sandbox(n=0) as sb:
+    with Sandbox(n=0, root=visible_root()) as sb:  # our script runs inside: keep it visible
+        top = os.fsdecode(sb.root)
+        mi, data = f"{top}/mi", f"{top}/data"
         sb.mount_tmpfs("/dev", data=b"size=1m,mode=755")       # this namespace's /dev only
         setup = _sh(sb.pid, "mknod /dev/vdz b 253 240 && mknod -m 666 /dev/null c 1 3 && "
                             "mkdir -p /dev/disk/by-label /dev/disk/by-uuid /dev/disk/by-partuuid /dev/disk/by-partlabel"
                             " && ln -s ../../vdz '/dev/disk/by-label/my\\x20disk'"
                             " && ln -s ../../vdz /dev/disk/by-uuid/1234-abcd"
                             " && ln -s ../../vdz /dev/disk/by-partuuid/p-1 && ln -s ../../vdz /dev/disk/by-partlabel/boot"
-                            " && cat > /tmp/mi",
+                            f" && cat > {mi}",
                     b"20 1 253:240 / / rw - ext4 /dev/vdz rw\n"
                     b"21 20 0:40 / /l rw - tmpfs LABEL=my\\040disk rw\n"
                     b"22 20 0:41 / /u rw - tmpfs UUID=1234-abcd rw\n"
                     b"23 20 0:42 / /n rw - tmpfs LABEL=none rw\n")
         assert setup.returncode == 0, setup.stderr
         sb.mount_tmpfs("data", source=b"/dev/vdz", data=b"size=4m")
-        assert _sh(sb.pid, "cat > /tmp/data/f", b"x" * 1048576).returncode == 0
-        cases = [["-F", "/tmp/mi", "-S", "LABEL=my disk"], ["-F", "/tmp/mi", "UUID=1234-abcd"],
-                 ["-F", "/tmp/mi", "-S", "PARTUUID=p-1"], ["-F", "/tmp/mi", "-S", "PARTLABEL=boot"],
-                 ["-F", "/tmp/mi", "-S", "LABEL=none"], ["-F", "/tmp/mi", "-e"], ["-F", "/tmp/mi", "-e", "-J"],
-                 ["-F", "/tmp/mi"], ["-D", "-T", "/tmp/data"], ["-D", "-b", "-T", "/tmp/data"],
-                 ["-T", "/tmp/data", "-o", "TARGET,SOURCE,SIZE,USED,AVAIL,USE%", "-J"]]
+        assert _sh(sb.pid, f"cat > {data}/f", b"x" * 1048576).returncode == 0
+        cases = [["-F", mi, "-S", "LABEL=my disk"], ["-F", mi, "UUID=1234-abcd"],
+                 ["-F", mi, "-S", "PARTUUID=p-1"], ["-F", mi, "-S", "PARTLABEL=boot"],
+                 ["-F", mi, "-S", "LABEL=none"], ["-F", mi, "-e"], ["-F", mi, "-e", "-J"],
+                 ["-F", mi], ["-D", "-T", data], ["-D", "-b", "-T", data],
+                 ["-T", data, "-o", "TARGET,SOURCE,SIZE,USED,AVAIL,USE%", "-J"]]
         for args in cases:
             for mode in ("tree", "list"):
                 listing = ["-l"] if mode == "list" and "-D" not in args else []
@@ -318,7 +326,7 @@ def test_tags_and_df_in_a_sandbox(findmnt):
                                           capture_output=True, env=UTF8_ENV)
                 assert (ours_run.returncode, ours_run.stdout) == (theirs_run.returncode, theirs_run.stdout), \
                     (mode, args, ours_run.stderr)
-            if args == ["-F", "/tmp/mi", "-S", "LABEL=my disk"]:
+            if args == ["-F", mi, "-S", "LABEL=my disk"]:
                 assert ours_run.stdout.split(b"\n")[1].startswith(b"/ ")
 
 
@@ -389,7 +397,7 @@ def test_id_filters():
 
 
 def test_uniq_id_on_a_listmount_table():
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.live.sandbox import Sandbox, visible_root
 
     from .conftest import needs_sandbox
 
@@ -397,11 +405,74 @@ def test_uniq_id_on_a_listmount_table():
     script = Path(sys.executable).parent / "mountcursor"
     if not script.exists():
         pytest.skip("the mountcursor script is not installed next to the interpreter")
-    with Sandbox(n=0) as sb:
+    with Sandbox(n=0, root=visible_root()) as sb:  # our script runs inside: keep it visible
         facts = sb.mount_tmpfs("u")
         if facts.unique_id is None:
             pytest.skip("this kernel gives no 64-bit mount ids")
         done = subprocess.run(["nsenter", "-m", "-t", str(sb.pid), "--", str(script), "list", "--method", "listmount",
                                "--uniq-id", str(facts.unique_id), "-n", "-o", "TARGET,UNIQ-ID"], capture_output=True)
         assert done.returncode == 0, done.stderr
-        assert done.stdout == f"/tmp/u {facts.unique_id}\n".encode()
+        assert done.stdout == f"{os.fsdecode(sb.root)}/u {facts.unique_id}\n".encode()
+
+
+@pytest.mark.parametrize("mode", ["tree", "list"])
+@pytest.mark.parametrize("args", [[], ["--tree"], ["-t", "cgroup,btrfs"], ["-J"], ["-o", "TARGET,ID,PARENT"]],
+                         ids=lambda a: " ".join(a) or "default")
+def test_several_tab_files(findmnt, mode, args):
+    """``-F A -F B``: one list of both tables (never a tree), as findmnt."""
+    other = str(FIXTURES / "util-linux-libmount-mountinfo_btrfs")
+    agree(findmnt, MAIN, mode, ["-F", other, *args])
+
+
+def test_by_design_several_formats(findmnt, tmp_path):
+    """findmnt reads every ``-F`` file in the format guessed from the first one, so an
+    fstab after a mountinfo file is all parse errors; each file's format is guessed here."""
+    fstab = tmp_path / "fstab"
+    fstab.write_bytes(FSTAB)
+    code, out = ours(MAIN, "list", ["-F", str(fstab), "-o", "TARGET,SOURCE", "-t", "ext4,vfat,ext3"])
+    assert (code, out) == (0, b"TARGET     SOURCE\n/          /dev/sda4\n/boot      /dev/sda6\n"
+                              b"/home/kzak /dev/mapper/kzak-home\n/          LABEL=root\n/boot      UUID=1234\n"
+                              b"/a b       /dev/sdc1\n/u         a\n/o         b\n")
+    assert b"LABEL=root" not in theirs(findmnt, MAIN, "list", ["-F", str(fstab), "-o", "TARGET,SOURCE"])[1]
+
+
+UTAB = (b"SRC=/dev/sda6 TARGET=/boot ROOT=/ OPTS=x-foo,user=kzak\n"
+        b"ID=99 SRC=/dev/mapper/kzak-home TARGET=/home/kzak ROOT=/ OPTS=helper=udisks2 ATTRS=foo\n"
+        b"SRC=none TARGET=/nomatch ROOT=/ OPTS=x-y\nSRC=/dev/sda4 TARGET=/ ROOT=/ ATTRS=a\n"
+        b"SRC=systemd-1 TARGET=/dev/mqueue ROOT=/ OPTS=x-mq\n")
+
+
+@pytest.mark.parametrize("mode", ["tree", "list"])
+@pytest.mark.parametrize("args", [["-m"], ["-m", "-o", "TARGET,SOURCE,OPTIONS,VFS-OPTIONS,FS-OPTIONS"],
+                                  ["-m", "-O", "user=kzak"], ["-m", "-O", "x-mq"], ["-m", "-J"], ["-m", "--tree"],
+                                  ["-m", "--vfs-all", "-o", "TARGET,VFS-OPTIONS"]],
+                         ids=lambda a: " ".join(a))
+def test_mtab_merges_utab(findmnt, monkeypatch, tmp_path, mode, args):
+    """``-m``: libmount's userspace options from utab (``$LIBMOUNT_UTAB``) are added to
+    the kernel mount with the same source, mount point and root."""
+    utab = tmp_path / "utab"
+    utab.write_bytes(UTAB)
+    monkeypatch.setenv("LIBMOUNT_UTAB", str(utab))
+    done = subprocess.run(_findmnt_argv(findmnt, MAIN, mode, args), capture_output=True,
+                          env={**UTF8_ENV, "LIBMOUNT_UTAB": str(utab)})
+    assert ours(MAIN, mode, args) == (done.returncode, done.stdout)
+
+
+def test_mtab_options(monkeypatch, tmp_path):
+    utab = tmp_path / "utab"
+    utab.write_bytes(UTAB)
+    monkeypatch.setenv("LIBMOUNT_UTAB", str(utab))
+    assert ours(MAIN, "list", ["-m", "-O", "user=kzak", "-n", "-o", "OPTIONS"]) == \
+        (0, b"rw,noatime,errors=continue,barrier=0,data=ordered,x-foo,user=kzak\n")
+    monkeypatch.setenv("LIBMOUNT_UTAB", str(tmp_path / "none"))
+    assert ours(MAIN, "list", ["-m", "-O", "user=kzak"]) == (1, b"")
+
+
+@pytest.mark.parametrize("args", [["-O", "noauto"], ["-O", "defaults"], ["-O", "user"], ["-O", "nouser"], ["-O", "ro"]],
+                         ids=lambda a: " ".join(a))
+def test_fstab_options_match_as_written(findmnt, tmp_path, args):
+    """On an fstab, ``-O`` matches the options as written (userspace ones included), and
+    a line without options matches no pattern."""
+    path = tmp_path / "fstab"
+    path.write_bytes(FSTAB)
+    agree(findmnt, str(path), "list", args)

@@ -79,15 +79,15 @@ def test_faithful_sync_collect_livelocks_fixed_does_not() -> None:
     assert Explorer("cursor", "modern").explore(sc).holds
 
 
-@pytest.mark.parametrize("max_runs", [1500, pytest.param(200_000, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("max_runs", [600, pytest.param(200_000, marks=pytest.mark.slow)])
 def test_no_ns_lock_corrupts_the_list_with_two_readers_in_fine_mode(max_runs: int) -> None:
-    """Bounded in the default suite: the first 1,500 schedules with the lock must hold;
+    """Bounded in the default suite: the first 600 schedules with the lock must hold;
     the full run (slow) explores every schedule within two preemptions."""
     sc = ns_lock_scope()[0]
     broken = Explorer("cursor", "modern", granularity="fine", ns_lock=False, preemptions=2).explore(sc)
     assert broken.violated == ["list-corrupt"]
     ok = Explorer("cursor", "modern", granularity="fine", preemptions=2, max_runs=max_runs).explore(sc)
-    assert ok.holds and ok.schedules > 1000
+    assert ok.holds and ok.schedules >= 600
     assert ok.exhausted == (max_runs > ok.schedules)
 
 
@@ -113,20 +113,17 @@ def test_trace_is_deterministic() -> None:
 
 
 @pytest.mark.parametrize("strategy,semantics,violated", [
-    ("cursor", "modern", []), ("idtree", "legacy", []), ("idtree-6.8", "modern", ["twice"]),
-    ("cursor-vz", "legacy", ["twice"]),
+    ("cursor", "modern", []), ("idtree-6.8", "modern", ["twice"]),
 ])
 def test_symmetry_reduction_keeps_verdict_and_first_trace(strategy: str, semantics: str,
                                                           violated: list[str]) -> None:
-    """Two identical readers: hashing states up to swapping them explores fewer states and
-    finds the same verdict, and the same first counterexample (depth-first search only
-    prunes the mirror of a subtree it has finished)."""
-    sc = Scenario("two-readers", _mounts(3), (("mountinfo", 60), ("mountinfo", 60)),
+    """Two identical readers: hashing states up to swapping them explores about half the
+    states and finds the same verdict, and the same first counterexample (depth-first
+    search only prunes the mirror of a subtree it has finished)."""
+    sc = Scenario("two-readers", _mounts(2), (("mountinfo", 100), ("mountinfo", 100)),
                   (Op("umount", b"/m02"), Op("mount", b"/n01")))
     full = Explorer(strategy, semantics, symmetry=False, stop_at_first=False).explore(sc)
     sym = Explorer(strategy, semantics, stop_at_first=False).explore(sc)
     assert full.violated == sym.violated == violated
-    assert sym.states < full.states
-    assert sym.path == full.path
-    first = Explorer(strategy, semantics).explore(sc)
-    assert first.path == Explorer(strategy, semantics, symmetry=False).explore(sc).path
+    assert full.states * 0.4 < sym.states < full.states * 0.6
+    assert sym.path == full.path and (sym.path is not None) == bool(violated)

@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
                                    "5.10+); compare every read(), poll() and lseek().  Exit 1 on a mismatch."),
     "list": ("live_cmds", "The mount table as a list, in kernel order (``findmnt -l``)."),
+    "probe": ("probe", "Which kernel generation is this?  Short scripts played in a private mount namespace and on "
+                       "the model in every configuration.  Exit 1 when a known bug reproduces or nothing matches."),
     "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
                      "when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."),
     "tree": ("live_cmds", "The mount table as findmnt's tree (``findmnt``): children by id, unreachable mounts "
@@ -86,7 +88,7 @@ class LazyGroup(click.Group):
 _EXIT_STATUS_HELP = (
     "Exit status: 0 success; 1 a property failed, a mismatch was found or nothing matched; "
     "2 usage error (bad option, argument or input file); 3 runtime error (no sandbox or root, "
-    "no consistent snapshot, results not saved)."
+    "no consistent snapshot, the watched process exited, output or results not written)."
 )
 
 

@@ -27,7 +27,7 @@ from ..live.findmnt import COLUMNS, DEFAULT_COLUMNS, DF_COLUMNS, ColumnContext, 
 from ..live.query import Query, select, uniq
 from ..format import FormatError
 from ..live.table import MAX_LINES, MountTable, read_table_file
-from ..live.tabfile import parse_tab
+from ..live.tabfile import merge_utab, parse_tab, utab_path
 from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Layout, Row, render
 
 __all__ = ["findmnt_options", "run", "COLUMN_LAYOUT", "locale_is_utf8", "terminal_width"]
@@ -119,10 +119,12 @@ def findmnt_options(fn: Callable) -> Callable:
         click.option("--vfs-all", is_flag=True, help="VFS-OPTIONS with every flag spelled out, defaults included."),
         click.option("--tree", "force_tree", is_flag=True, help="A tree whenever the table is one (findmnt --tree)."),
         click.option("-v", "--nofsroot", is_flag=True, help="No [/dir] after the source of a bind mount."),
-        click.option("-F", "--tab-file", "tab_file", metavar="FILE",
-                     help="Read a saved table: mountinfo, /proc/<pid>/mounts or fstab format."),
+        click.option("-F", "--tab-file", "tab_files", metavar="FILE", multiple=True,
+                     help="Read a saved table: mountinfo, /proc/<pid>/mounts or fstab format (may repeat: a list)."),
         click.option("-s", "--fstab", is_flag=True, help="Read /etc/fstab (or -F FILE) as a list."),
         click.option("-k", "--kernel", is_flag=True, help="Read the kernel's table (the default)."),
+        click.option("-m", "--mtab", is_flag=True,
+                     help="The kernel's table with libmount's userspace options from utab ($LIBMOUNT_UTAB), a list."),
         click.option("-N", "--task", "--pid", "pid", metavar="PID", help="The mount table of process PID."),
         click.option("-J", "--json", "as_json", is_flag=True, help="JSON in findmnt's shape."),
         click.option("-r", "--raw", is_flag=True, help="Space-separated, blanks and \\ escaped as \\xHH."),
@@ -150,14 +152,20 @@ def _fail(message: str | None, status: int = 1) -> None:
     sys.exit(status)
 
 
-def _load(tab_file: str | None, fstab: bool, pid: str | None, method: str, consistency: str,
+def _load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, consistency: str,
           strict: bool, max_lines: int) -> tuple[MountTable, str]:
     from ..live.reader import snapshot
 
-    if tab_file is not None or fstab:
+    if tab_files or fstab:
         if pid is not None:
             raise ValueError("-F/--tab-file and -N/--pid cannot be used together")
-        return _load_file(tab_file if tab_file is not None else "/etc/fstab", strict, max_lines)
+        if len(tab_files) <= 1:
+            return _load_file(tab_files[0] if tab_files else "/etc/fstab", strict, max_lines)
+        # several files: one table of all their lines, each file's format guessed
+        loaded = [_load_file(path, strict, max_lines) for path in tab_files]
+        kinds = {kind for _, kind in loaded}
+        table = MountTable([e for t, _ in loaded for e in t.entries], errors=[err for t, _ in loaded for err in t.errors])
+        return table, "mountinfo" if kinds == {"mountinfo"} else "fstab"
     target: int | str = "self"
     if pid is not None:
         if not (pid.isascii() and pid.isdigit()):
@@ -203,6 +211,14 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> tuple[MountTable,
 _MAX_WARNINGS = 20
 
 
+def _read_utab() -> bytes:
+    try:
+        with open(utab_path(), "rb") as f:
+            return f.read(1 << 24)
+    except OSError:
+        return b""            # no utab: nothing to merge, as libmount
+
+
 def _exclusive(pairs: dict[str, bool]) -> None:
     given = [name for name, on in pairs.items() if on]
     if len(given) > 1:
@@ -211,13 +227,14 @@ def _exclusive(pairs: dict[str, bool]) -> None:
 
 def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_all, types, opts, source, target, mountpoint,
         ids, uniq_ids, first_only, submounts, shadowed, uniq, real, pseudo, df, all_, in_bytes, invert, direction,
-        evaluate, canonicalize, nocanonicalize, vfs_all, force_tree, nofsroot, tab_file, fstab, kernel, pid,
+        evaluate, canonicalize, nocanonicalize, vfs_all, force_tree, nofsroot, tab_files, fstab, kernel, mtab, pid,
         as_json, raw, pairs, shell, noheadings, notruncate, ascii, method, consistency, strict_parse,
         max_lines) -> None:
     _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw})
     tree_mode = tree_mode and not as_list
     _exclusive({"--mountpoint": mountpoint is not None, "--target": target is not None})
     _exclusive({"--real": real, "--pseudo": pseudo})
+    _exclusive({"--task": pid is not None, "--kernel": kernel, "--mtab": mtab, "--fstab": fstab})
     _exclusive({"--nocanonicalize": nocanonicalize, "--canonicalize": canonicalize})
     _exclusive({"--nocanonicalize": nocanonicalize, "--evaluate": evaluate})
     if len(positional) > 2:
@@ -238,12 +255,14 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         q.source, q.positional_source = positional[0], True
         if len(positional) > 1:
             q.target = positional[1]
-    table, kind = _load(tab_file, fstab, pid, method, consistency, strict_parse, max_lines)
+    table, kind = _load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines)
+    if mtab and kind == "mountinfo" and table.entries:
+        table = MountTable(merge_utab(list(table.entries), _read_utab()), errors=table.errors)
     if uniq:
         table = uniq_table(table, kind)
     fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"
-    want_tree = tree_mode and fmt in ("human", "json") and not fstab
-    sel = select(table, q, kind, want_tree, kernel_tab=not fstab, force_tree=force_tree)
+    want_tree = tree_mode and fmt in ("human", "json") and not fstab and not mtab and len(tab_files) < 2
+    sel = select(table, q, kind, want_tree, kernel_tab=not fstab, force_tree=force_tree and len(tab_files) < 2)
     if not sel.found:
         sys.exit(1)
     ctx = ColumnContext(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,

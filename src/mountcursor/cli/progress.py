@@ -1,8 +1,8 @@
 """Progress of the long commands (``race``, ``check``, ``diff-kernel``) on stderr, never stdout.
 
 When stderr is a terminal a transient rich progress bar shows the current phase; otherwise
-(a log, a pipe, a test) a quiet line per phase is written, and only once the run has
-lasted :data:`QUIET_FOR` seconds, so quick runs print nothing at all::
+(a log, a pipe, a test) a quiet line per phase is written, only once the run has lasted
+:data:`QUIET_FOR` seconds (quick runs print nothing at all) and at most one a second::
 
     mountcursor race: [3/14] cursor-vz / legacy (12 s)
 
@@ -20,6 +20,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 QUIET_FOR = 1.5
 """Seconds a run may last before the line-per-phase mode starts writing."""
+LINE_EVERY = 1.0
+"""Seconds between two lines of the line-per-phase mode (phases in between are not shown)."""
 
 
 class PhaseProgress:
@@ -31,6 +33,7 @@ class PhaseProgress:
         self.done = 0
         self.text = ""
         self._t0 = time.perf_counter()
+        self._last_line = 0.0
         err = Console(stderr=True)
         self._tty = err.is_terminal if tty is None else tty
         self._bar: Progress | None = None
@@ -57,7 +60,8 @@ class PhaseProgress:
             self._bar.update(self._task, description=text)
             return
         elapsed = time.perf_counter() - self._t0
-        if elapsed >= QUIET_FOR:
+        if elapsed >= QUIET_FOR and elapsed - self._last_line >= LINE_EVERY:
+            self._last_line = elapsed
             sys.stderr.write(f"mountcursor {self.command}: [{self.done}/{self.total}] {text} ({elapsed:.0f} s)\n")
             sys.stderr.flush()
 

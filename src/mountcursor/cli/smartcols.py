@@ -219,7 +219,8 @@ class _Printer:
                     self.art[id(row)] = ""
                 else:
                     self.art[id(row)] = self.art[id(row.parent)] + ("  " if _is_last_child(row) else self.vertical)
-        self._encoded: dict[tuple[int, int], tuple[str, int, int]] = {}
+        self._encoded: list[list[tuple[str, int, int]]] | None = None
+        self._index = {id(row): i for i, row in enumerate(self.order)}
 
     # a cell's text before encoding, and how much of it is tree art
     def cell_text(self, row: Row, index: int) -> tuple[str, int]:
@@ -233,15 +234,32 @@ class _Printer:
     def ancestors_art(self, row: Row) -> str:
         return self.art.get(id(row), "")
 
+    def _encode_all(self) -> list[list[tuple[str, int, int]]]:
+        """Every cell encoded once: (text, width, width of its tree art)."""
+        utf8 = self.layout.utf8
+        tree_cols = {i for i, c in enumerate(self.cols) if self.tree and c.flags & TREE}
+        table = []
+        for row in self.order:
+            cells = []
+            for i, data in enumerate(row.cells):
+                text = data or ""
+                if text.isascii() and text.isprintable() and "\\x" not in text:
+                    enc, width = text, len(text)
+                else:
+                    enc, width = safe_encode(text, utf8)
+                if i in tree_cols and row.parent is not None:
+                    # tree art is printable, one column a character
+                    art = self.art[id(row.parent)] + (self.right if _is_last_child(row) else self.branch)
+                    cells.append((art + enc, len(art) + width, len(art)))
+                else:
+                    cells.append((enc, width, 0))
+            table.append(cells)
+        return table
+
     def encoded(self, row: Row, index: int) -> tuple[str, int, int]:
-        key = (id(row), index)
-        hit = self._encoded.get(key)
-        if hit is None:
-            text, art_len = self.cell_text(row, index)
-            # tree art is printable, one column a character: encode only the data
-            enc, width = safe_encode(text[art_len:], self.layout.utf8)
-            hit = self._encoded[key] = (text[:art_len] + enc, art_len + width, art_len)
-        return hit
+        if self._encoded is None:
+            self._encoded = self._encode_all()
+        return self._encoded[self._index[id(row)]][index]
 
     # ---- calculate.c ------------------------------------------------------------------
     def count_column_width(self, index: int) -> None:
@@ -249,8 +267,10 @@ class _Printer:
         col.width = 0
         if not col.width_min:
             col.width_min = max(safe_width(col.name, self.layout.utf8), 1)
-        for row in self.order:
-            _, length, art = self.encoded(row, index)
+        if self._encoded is None:
+            self._encoded = self._encode_all()
+        for cells in self._encoded:
+            _, length, art = cells[index]
             col.width_max = max(col.width_max, length)
             if col.is_extreme and col.width_avg and length > col.width_avg * 2:
                 continue

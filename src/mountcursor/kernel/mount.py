@@ -182,6 +182,13 @@ class SuperBlock:
     s_anon: bool = False  # s_dev came from get_anon_bdev(): freed when the last mount goes
     empty_dirs: frozenset[bytes] = frozenset()
 
+    shown_version = 0  # bumped when a field the proc files show changes (procfs's line cache)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        if name in _SB_SHOWN:
+            object.__setattr__(self, "shown_version", self.shown_version + 1)
+
     @property
     def major(self) -> int:
         return self.s_dev[0]
@@ -270,8 +277,8 @@ class Mount:
           parent: its line and every line below it;
         * its peer group id: its line and its slaves' (they print it as ``master:``).
 
-        The superblock's fields are checked by the cache itself (a superblock is shared
-        by bind mounts)."""
+        A superblock (shared by bind mounts) counts the changes to what it shows in
+        ``SuperBlock.shown_version``, which the cache compares."""
         object.__setattr__(self, name, value)
         how = _SHOWN.get(name)
         if how is None:
@@ -309,6 +316,10 @@ _OWN, _BELOW, _SLAVES = 1, 2, 3
 _SHOWN = {"mnt_flags": _OWN, "mnt_devname": _OWN, "mnt_sb": _OWN, "mnt_master": _OWN,
           "mnt_parent": _BELOW, "mnt_mountpoint": _BELOW, "mnt_root": _BELOW, "mnt_id": _BELOW,
           "mnt_group_id": _SLAVES}
+
+
+#: the superblock fields a proc line shows
+_SB_SHOWN = frozenset({"s_type", "s_dev", "s_flags", "s_subtype", "options", "stats"})
 
 
 def _forget_shown_below(mnt: Mount) -> None:

@@ -137,22 +137,21 @@ def show_mountinfo(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
     Not the kernel's: outside the verifier's scheduler (``hooks.active`` None) the line
     is kept in ``mnt.shown`` and printed again while nothing it shows has changed.
     ``Mount.__setattr__`` drops it when a field of the mount, of a mount above it or of
-    its master changes; the key below covers the reader's root, the era and the
-    superblock.  Under the scheduler every line is built from the mount, so the
+    its master changes; the entry also names the reader's root, the era and the
+    superblock's ``shown_version``.  Under the scheduler every line is built from the mount, so the
     verifier explores the uncached path.  A mount outside the reader's root is never
     cached (what it gives depends on what is left of the buffer)."""
     if hooks.active is not None:
         return _show_mountinfo(m, p, mnt)
     sb = mnt.mnt_sb
     assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
-    key = (p.root.mnt, p.root.dentry, p.era, sb.s_dev, sb.s_flags, sb.options, sb.s_subtype, sb.s_type.name)
     c = mnt.shown
-    if c is None or c[0] != key:  # type: ignore[index]
+    if c is None or c[0] is not p.root or c[1] != p.era or c[2] != sb.shown_version:  # type: ignore[index]
         rec = mountinfo_record(p.ns, mnt, p.root, p.era)
         if rec is None:
             return _mountinfo_outside(m, p, mnt)
-        c = mnt.shown = (key, fmt.render_mountinfo(rec, p.era))
-    m.seq_put_record(c[1])  # type: ignore[index]
+        c = mnt.shown = (p.root, p.era, sb.shown_version, fmt.render_mountinfo(rec, p.era))
+    m.seq_put_record(c[3])  # type: ignore[index]
     return 0
 
 

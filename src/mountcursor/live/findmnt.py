@@ -33,6 +33,7 @@ from .devices import canonicalize, parse_tag, resolve_spec
 from .entry import MountEntry
 from .parse import gc_paused
 from .table import MountTable
+from .tabfile import all_options
 
 __all__ = ["Column", "ColumnContext", "COLUMNS", "DEFAULT_COLUMNS", "DF_COLUMNS", "column_value", "size_to_human", "Node", "tree", "to_json", "parse_columns"]
 
@@ -90,8 +91,7 @@ def _source(e: MountEntry, ctx: ColumnContext = _PLAIN) -> str | None:
 
 
 def _options(e: MountEntry) -> str | None:
-    raw = getattr(e, "optstr", None)
-    return _s(e.options if raw is None else raw) or None
+    return _s(all_options(e)) or None
 
 
 def _majmin(e: MountEntry, ctx: ColumnContext) -> str | None:
@@ -218,8 +218,7 @@ def vfs_options_all(options: bytes) -> str | None:
 
 def _vfs_options(e: MountEntry, ctx: ColumnContext) -> str | None:
     if ctx.vfs_all:
-        raw = getattr(e, "optstr", None)
-        return vfs_options_all(e.options if raw is None else raw)
+        return vfs_options_all(all_options(e))
     return _opt_str(e.vfs_options)
 
 

@@ -63,7 +63,7 @@ PathArg = str | bytes
 taken under the sandbox's root."""
 _T = TypeVar("_T")
 
-__all__ = ["Sandbox", "SandboxError", "MountFacts", "sandbox_unavailable"]
+__all__ = ["Sandbox", "SandboxError", "MountFacts", "sandbox_unavailable", "visible_root"]
 
 
 class SandboxError(RuntimeError):
@@ -73,6 +73,21 @@ class SandboxError(RuntimeError):
 
 def _package_path() -> str:
     return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def visible_root(candidates: Iterable[str] = ("/tmp", "/mnt", "/media", "/srv", "/opt")) -> str:
+    """A ``root`` for :class:`Sandbox` whose tmpfs hides nothing this Python needs, for
+    callers that run this Python inside the sandbox's namespace (``nsenter``): the first
+    existing directory of ``candidates`` that contains neither the interpreter, its
+    environment, this package nor the current directory.  ``/tmp`` unless the project
+    lives under it (a clone in ``/tmp/x`` would vanish under the sandbox's tmpfs)."""
+    needed = {sys.prefix, sys.executable, os.getcwd(), _package_path()}
+    needed |= {os.path.realpath(path) for path in needed}
+    for candidate in candidates:
+        top = os.path.realpath(candidate)
+        if os.path.isdir(top) and not any(path == top or path.startswith(top + os.sep) for path in needed):
+            return top
+    raise SandboxError(f"no directory of {', '.join(candidates)} leaves this Python visible in a sandbox")
 
 
 class Sandbox:

@@ -105,10 +105,10 @@ def _result(proc: subprocess.Popen[bytes], role: str, timeout: float) -> dict[st
 def run_soak(churners: int = 4, readers: int = 2, seconds: float = 5.0, source: str = "fanotify",
              live: int = 8, fixed: int = 20, seed: int = 1) -> SoakResult:
     """One soak run (see the module docstring).  Needs root, ``unshare`` and ``nsenter``."""
-    from .sandbox import Sandbox
+    from .sandbox import Sandbox, visible_root
 
     res = SoakResult(churners, readers, seconds, source, os.uname().release)
-    with Sandbox(n=fixed) as sb:
+    with Sandbox(n=fixed, root=visible_root()) as sb:  # the churners nsenter it: keep this Python visible
         root = os.fsdecode(sb.root)
         sb.mkdir(b"soak")
         fixed_targets = [os.fsdecode(f.path) for f in sb.base]

@@ -157,8 +157,10 @@ class TraceFileError(ValueError):
     """A trace file that cannot be read back."""
 
 
-MAX_TRACE_MOUNTS = 1000
-MAX_TRACE_OPS = 1000
+MAX_TRACE_MOUNTS = 32
+"""The most initial mounts a trace may have: the explorer's scenarios have at most 30, and
+a replay prints every step (64 page-long lines read a byte at a time: 90 MB in 100 s)."""
+MAX_TRACE_OPS = 64
 MAX_TRACE_STEPS = 1_000_000
 
 
