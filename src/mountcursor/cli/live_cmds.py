@@ -14,6 +14,7 @@ could be taken (one line on stderr, never a traceback; see :mod:`.errors`).
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -39,6 +40,9 @@ def _message(err: BaseException) -> str:
     return str(err)
 
 
+_OUTPUT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
+
+
 def _one_line_errors(fn: Callable) -> Callable:
     """Turn expected failures into ``mountcursor: <what>`` and exit status 2."""
 
@@ -49,7 +53,11 @@ def _one_line_errors(fn: Callable) -> Callable:
         except InconsistentSnapshotError as err:  # the table kept changing: a runtime error
             click.echo(f"mountcursor: {_message(err)}", err=True)
             sys.exit(EXIT_RUNTIME)
-        except (OSError, ValueError, FormatError) as err:
+        except OSError as err:
+            click.echo(f"mountcursor: {_message(err)}", err=True)
+            # the output could not be written (a full disk, /dev/full): a runtime error
+            sys.exit(EXIT_RUNTIME if err.errno in _OUTPUT_ERRNOS and not err.filename else EXIT_USAGE)
+        except (ValueError, FormatError) as err:
             click.echo(f"mountcursor: {_message(err)}", err=True)
             sys.exit(EXIT_USAGE)
         except KeyboardInterrupt:
