@@ -83,7 +83,8 @@ def agree(findmnt: str, path: str, mode: str, args: list[str]) -> None:
 FORMATS = [[], ["-o", ALL_BUT_SOURCES, *STABLE_DF], ["-o", "ID,TARGET,PARENT,MAJ:MIN"],
            ["-o", "SOURCE,FSROOT,TARGET"], ["-n", "-o", "TARGET,VFS-OPTIONS,FS-OPTIONS"], ["-a"],
            ["-r"], ["-P"], ["-P", "-y", "-o", "TARGET,MAJ:MIN,USE%", *STABLE_DF], ["-J"],
-           ["-J", "-o", "TARGET,ID,PARENT,FREQ"], ["-r", "-n", "-o", "SOURCE,TARGET,OPTIONS"]]
+           ["-J", "-o", "TARGET,ID,PARENT,FREQ"], ["-r", "-n", "-o", "SOURCE,TARGET,OPTIONS"],
+           ["--output-all", *STABLE_DF], ["-J", "-o", "TARGET,SOURCES"], ["-P", "-o", "SOURCES,TARGET"]]
 
 
 @pytest.mark.parametrize("path", FEW_FIXTURES, ids=lambda p: p.name)

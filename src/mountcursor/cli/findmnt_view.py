@@ -38,14 +38,14 @@ COLUMN_LAYOUT: dict[str, tuple[float, int]] = {
     "FS-OPTIONS": (0.10, TRUNC), "ID": (2, RIGHT), "LABEL": (0.10, 0), "MAJ:MIN": (6, 0),
     "OPTIONS": (0.10, TRUNC), "OPT-FIELDS": (0.10, TRUNC), "PARENT": (2, RIGHT), "PARTLABEL": (0.10, 0),
     "PARTUUID": (36, 0), "PASSNO": (1, RIGHT), "PROPAGATION": (0.10, 0), "SIZE": (5, RIGHT),
-    "SOURCE": (0.25, NOEXTREMES), "TARGET": (0.30, TREE | NOEXTREMES), "TID": (4, RIGHT), "USED": (5, RIGHT),
+    "SOURCE": (0.25, NOEXTREMES), "SOURCES": (0.25, 0), "TARGET": (0.30, TREE | NOEXTREMES), "TID": (4, RIGHT), "USED": (5, RIGHT),
     "USE%": (3, RIGHT), "UUID": (36, 0), "VFS-OPTIONS": (0.20, TRUNC), "UNIQ-ID": (10, RIGHT),
     "ACTION": (10, STRICTWIDTH),
 }
-# --output-all: findmnt's column order without the --poll ones (and without SOURCES)
+# --output-all: findmnt's column order without the --poll ones
 OUTPUT_ALL = ("AVAIL", "FREQ", "FSROOT", "FSTYPE", "FS-OPTIONS", "ID", "LABEL", "MAJ:MIN", "OPTIONS",
               "OPT-FIELDS", "PARENT", "PARTLABEL", "PARTUUID", "PASSNO", "PROPAGATION", "SIZE", "SOURCE",
-              "TARGET", "TID", "USED", "USE%", "UUID", "VFS-OPTIONS")
+              "SOURCES", "TARGET", "TID", "USED", "USE%", "UUID", "VFS-OPTIONS")
 
 
 def locale_is_utf8() -> bool:
@@ -273,7 +273,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         if notruncate:
             flags &= ~TRUNC
         number = COLUMNS[name].number or (in_bytes and name in ("SIZE", "USED", "AVAIL"))
-        cols.append(Col(name, whint, flags, json_number=number))
+        cols.append(Col(name, whint, flags, json_number=number, json_array=name == "SOURCES"))
     rows = _rows(sel.nodes, columns, ctx)
     utf8 = locale_is_utf8()
     is_term = fmt == "human" and _is_term()

@@ -58,6 +58,7 @@ class Col:
     whint: float
     flags: int = 0
     json_number: bool = False
+    json_array: bool = False        # a list of strings, one per line of the cell
     # filled in by the layout
     width: int = 0
     width_min: int = 0
@@ -483,7 +484,11 @@ def render_json(cols: list[Col], rows: list[Row], layout: Layout) -> str:
     def fields(row: Row, pad: str) -> str:
         parts = []
         for col, key, value in zip(cols, keys, row.cells):
-            text = "null" if not value else value if col.json_number else _json_string(value)
+            if col.json_array:
+                items = ", ".join(_json_string(v) for v in value.split("\n")) if value else "null"
+                text = f"[\n{pad}       {items}\n{pad}   ]"
+            else:
+                text = "null" if not value else value if col.json_number else _json_string(value)
             parts.append(f"{pad}   {key}: {text}")
         return "{\n" + ",\n".join(parts)
 

@@ -173,6 +173,19 @@ def _tag(tag: str) -> Callable[[MountEntry, ColumnContext], str | None]:
     return get
 
 
+def _sources(e: MountEntry, ctx: ColumnContext) -> str | None:
+    """SOURCES: every device holding the filesystem's UUID, one a line.  findmnt asks
+    libblkid (probing each device); here the udev links of ``/dev/disk/by-uuid`` are
+    read, so there is at most one.  Else, as findmnt, the SOURCE cell."""
+    tag = parse_tag(e.source) if e.source else None
+    if tag is None and e.source.startswith(b"/dev/"):
+        dev = canonicalize(e.source)
+        uuid = _tag("UUID")(e, ctx)
+        if dev is not None and uuid is not None:
+            return _s(dev)
+    return _source(e, ctx)
+
+
 def _opt_str(value: bytes) -> str | None:
     return _s(value) or None
 
@@ -230,6 +243,7 @@ def _vfs_options(e: MountEntry, ctx: ColumnContext) -> str | None:
 COLUMNS: dict[str, Column] = {c.name: c for c in (
     Column("TARGET", "mount point", lambda e, c: _s(e.target)),
     Column("SOURCE", "source device, [root] for a bind mount or subvolume", _source),
+    Column("SOURCES", "all devices of the filesystem (udev links), else SOURCE", _sources),
     Column("FSTYPE", "filesystem type", lambda e, c: _s(e.fstype) or None),
     Column("OPTIONS", "all mount options", lambda e, c: _options(e)),
     Column("VFS-OPTIONS", "per-mount options", _vfs_options),
