@@ -181,7 +181,7 @@ SELECTIONS = [
     ["--vfs-all", "-o", "TARGET,VFS-OPTIONS"], ["--tree", "-T", "/proc"], ["--tree", "-f"],
     ["--tree", "-r", "-t", "cgroup"], ["--tree", "-P", "-t", "sysfs,cgroup"], ["--tree", "-J", "-S", "systemd-1"],
     ["--tree", "-D", *STABLE_DF], ["--tree", "-R", "/sys"], ["-C", "-T", "/proc/sys"], ["-C", "-S", "/dev/sda4"],
-    ["-C", "-M", "/proc"],
+    ["-C", "-M", "/proc"], ["-k"], ["-k", "-t", "cgroup"],
 ]
 
 
