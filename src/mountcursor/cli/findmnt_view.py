@@ -24,11 +24,12 @@ from collections.abc import Callable
 import click
 
 from ..live.findmnt import COLUMNS, DEFAULT_COLUMNS, DF_COLUMNS, ColumnContext, Node, column_value, parse_columns
+from ..live.parse import gc_paused
 from ..live.query import Query, select, uniq
 from ..format import FormatError
 from ..live.table import MAX_LINES, MountTable, read_table_file
 from ..live.tabfile import merge_utab, parse_tab, utab_path
-from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Layout, Row, render
+from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Layout, Row, render_chunks
 
 __all__ = ["findmnt_options", "run", "COLUMN_LAYOUT", "locale_is_utf8", "terminal_width"]
 
@@ -255,33 +256,39 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         q.source, q.positional_source = positional[0], True
         if len(positional) > 1:
             q.target = positional[1]
-    table, kind = _load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines)
-    if mtab and kind == "mountinfo" and table.entries:
-        table = MountTable(merge_utab(list(table.entries), _read_utab()), errors=table.errors)
-    if uniq:
-        table = uniq_table(table, kind)
-    fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"
-    want_tree = tree_mode and fmt in ("human", "json") and not fstab and not mtab and len(tab_files) < 2
-    sel = select(table, q, kind, want_tree, kernel_tab=not fstab, force_tree=force_tree and len(tab_files) < 2)
-    if not sel.found:
-        sys.exit(1)
-    ctx = ColumnContext(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
-                        pad_majmin=fmt == "human", tid=int(pid) if pid is not None else None, vfs_all=vfs_all)
-    cols = []
-    for name in columns:
-        whint, flags = COLUMN_LAYOUT[name]
-        if notruncate:
-            flags &= ~TRUNC
-        number = COLUMNS[name].number or (in_bytes and name in ("SIZE", "USED", "AVAIL"))
-        cols.append(Col(name, whint, flags, json_number=number, json_array=name == "SOURCES"))
-    rows = _rows(sel.nodes, columns, ctx)
-    utf8 = locale_is_utf8()
-    is_term = fmt == "human" and _is_term()
-    layout = Layout(fmt=fmt, tree=sel.tree, headings=not noheadings, ascii=ascii, utf8=utf8, is_term=is_term,
-                    termwidth=terminal_width() if is_term else 80, shellvar=shell)
-    text = render(cols, rows, layout)
-    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
-    sys.stdout.flush()
+    # every object built from here on lives until the process exits and forms no
+    # garbage: the cyclic collector would only walk the growing heap again and again
+    # everything built from here on lives until the process exits and forms no
+    # garbage: the cyclic collector would only walk the growing heap again and again
+    with gc_paused():
+        table, kind = _load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines)
+        if mtab and kind == "mountinfo" and table.entries:
+            table = MountTable(merge_utab(list(table.entries), _read_utab()), errors=table.errors)
+        if uniq:
+            table = uniq_table(table, kind)
+        fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"
+        want_tree = tree_mode and fmt in ("human", "json") and not fstab and not mtab and len(tab_files) < 2
+        sel = select(table, q, kind, want_tree, kernel_tab=not fstab, force_tree=force_tree and len(tab_files) < 2)
+        if not sel.found:
+            sys.exit(1)
+        ctx = ColumnContext(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
+                            pad_majmin=fmt == "human", tid=int(pid) if pid is not None else None, vfs_all=vfs_all)
+        cols = []
+        for name in columns:
+            whint, flags = COLUMN_LAYOUT[name]
+            if notruncate:
+                flags &= ~TRUNC
+            number = COLUMNS[name].number or (in_bytes and name in ("SIZE", "USED", "AVAIL"))
+            cols.append(Col(name, whint, flags, json_number=number, json_array=name == "SOURCES"))
+        rows = _rows(sel.nodes, columns, ctx)
+        utf8 = locale_is_utf8()
+        is_term = fmt == "human" and _is_term()
+        layout = Layout(fmt=fmt, tree=sel.tree, headings=not noheadings, ascii=ascii, utf8=utf8, is_term=is_term,
+                        termwidth=terminal_width() if is_term else 80, shellvar=shell)
+        write = sys.stdout.buffer.write
+        for chunk in render_chunks(cols, rows, layout):
+            write(chunk.encode("utf-8", "surrogateescape"))
+        sys.stdout.flush()
 
 
 def uniq_table(table: MountTable, kind: str) -> MountTable:

@@ -34,11 +34,12 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterator
+from itertools import repeat
 from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = ["TRUNC", "TREE", "RIGHT", "NOEXTREMES", "STRICTWIDTH", "WRAP", "Col", "Row", "Layout", "render",
-           "render_json", "safe_encode", "safe_width"]
+           "render_chunks", "render_json", "safe_encode", "safe_width"]
 
 TRUNC = 1
 TREE = 2
@@ -434,24 +435,151 @@ def _name(col: Col, shellvar: bool) -> str:
 
 def render(cols: list[Col], rows: list[Row], layout: Layout) -> str:
     """The whole table as findmnt prints it (``""`` for no rows, except in JSON)."""
+    return "".join(render_chunks(cols, rows, layout))
+
+
+_BATCH = 4096  # lines per chunk of output
+
+
+def render_chunks(cols: list[Col], rows: list[Row], layout: Layout) -> Iterator[str]:
+    """:func:`render` in pieces of a few thousand lines, to be written as they come
+    (a table of 100,000 wide lines is never one string)."""
     if layout.fmt == "json":
-        return render_json(cols, rows, layout)
+        yield from _json_chunks(cols, rows, layout)
+        return
     if not rows:
-        return ""
+        return
+    if layout.fmt == "human" and layout.is_term:
+        # fitting to a terminal (shrinking, truncating, wrapping): the cell-by-cell printer
+        yield _Printer(cols, rows, layout).human()
+        return
+    order, arts = _flatten(rows, layout.tree and any(c.flags & TREE for c in cols), _symbols(layout))
+    columns = [[row.cells[i] or "" for row in order] for i in range(len(cols))]
+    del order
     if layout.fmt == "human":
-        return _Printer(cols, rows, layout).human()
-    printer = _Printer(cols, rows, layout)
-    lines: list[str] = []
-    if layout.fmt == "raw" and layout.headings:
-        lines.append(" ".join(_byte_escape(_name(c, layout.shellvar), " \t\\") for c in cols))
-    for row in printer.order:
-        cells = [printer.cell_text(row, i)[0] for i in range(len(cols))]
-        if layout.fmt == "raw":
-            lines.append(" ".join(_byte_escape(c, " \t\\") for c in cells))
+        yield from _human_chunks(cols, columns, arts, layout)
+        return
+    for i, col in enumerate(cols):
+        if arts is not None and col.flags & TREE:
+            columns[i] = list(map(str.__add__, arts, columns[i]))
+    lines = _raw_lines(cols, columns, layout)
+    for start in range(0, len(lines), _BATCH):
+        yield "\n".join(lines[start:start + _BATCH]) + "\n"
+
+
+def _flatten(rows: list[Row], tree: bool, symbols: tuple[str, str, str]) -> tuple[list[Row], list[str] | None]:
+    """Rows in tree pre-order and, in a tree, the art before each one's ``TREE`` cell
+    (its ancestors' lines, then its own branch).  Siblings share their art strings."""
+    if not tree:
+        return list(walk(rows)), None
+    branch, vertical, right = symbols
+    order: list[Row] = []
+    arts: list[str] = []
+    # (row, art of its ancestors' lines for its children, its own art)
+    stack: list[tuple[Row, str, str]] = [(row, "", "") for row in reversed(rows)]
+    while stack:
+        row, below, art = stack.pop()
+        order.append(row)
+        arts.append(art)
+        kids = row.children
+        if kids:
+            mid_art, mid_below = below + branch, below + vertical
+            stack.append((kids[-1], below + "  ", below + right))
+            stack.extend((kid, mid_below, mid_art) for kid in reversed(kids[:-1]))
+    return order, arts
+
+
+def _simple(texts: list[str]) -> bool:
+    """Whether every cell prints as it is, one column a character (checked at C speed
+    on the joined column; a ``\\x`` across two cells only costs the slow path)."""
+    joined = "".join(texts)
+    return joined.isascii() and joined.isprintable() and "\\x" not in joined
+
+
+def _human_chunks(cols: list[Col], columns: list[list[str]], arts: list[str] | None,
+                  layout: Layout) -> Iterator[str]:
+    """findmnt's human table, not on a terminal: every column as wide as its widest cell
+    (``count_column_width``), nothing truncated or wrapped.  Widths column by column,
+    then the lines padded a batch at a time."""
+    utf8 = layout.utf8
+    last = len(cols) - 1
+    plan: list[tuple[list[str], list[int] | None, int, bool]] = []
+    heads: list[str] = []
+    for i, (col, texts) in enumerate(zip(cols, columns)):
+        tree_art = arts if arts is not None and col.flags & TREE else None
+        if _simple(texts):
+            widths = None
+            cells = texts
         else:
-            lines.append(" ".join(_name(col, layout.shellvar) + '="' + _byte_escape(c, _QUOTED) + '"'
-                                  for col, c in zip(cols, cells)))
-    return "\n".join(lines) + "\n"
+            encoded = [safe_encode(t, utf8) for t in texts]
+            cells = [e for e, _ in encoded]
+            widths = [w for _, w in encoded]
+        if tree_art is not None:   # tree art: one column a character
+            longest = max(map(int.__add__, map(len, tree_art), map(len, cells) if widths is None else widths),
+                          default=0)
+        else:
+            longest = max(map(len, cells) if widths is None else widths, default=0)
+        head, head_width = safe_encode(col.name, utf8)
+        width_min = max(head_width, 1)
+        width = longest
+        if width < width_min and not col.flags & STRICTWIDTH:
+            width = width_min
+        elif col.whint >= 1 and width < int(col.whint) and width_min < int(col.whint):
+            width = int(col.whint)
+        right = bool(col.flags & RIGHT)
+        heads.append(_pad(head, head_width, width, right, i == last))
+        plan.append((cells, widths, width, right, tree_art))
+    if layout.headings:
+        yield " ".join(heads) + "\n"
+    for start in range(0, len(columns[0]) if columns else 0, _BATCH):
+        stop = start + _BATCH
+        padded = []
+        for i, (cells, widths, width, right, tree_art) in enumerate(plan):
+            part = cells[start:stop]
+            if tree_art is not None:
+                part = list(map(str.__add__, tree_art[start:stop], part))
+            if i == last and not right:
+                padded.append(part)
+            elif widths is None:
+                if right and i == last:
+                    padded.append([c.rjust(width) if c else c for c in part])
+                else:
+                    padded.append(list(map(str.rjust if right else str.ljust, part, repeat(width))))
+            else:
+                ws = widths[start:stop]
+                if tree_art is not None:
+                    ws = list(map(int.__add__, map(len, tree_art[start:stop]), ws))
+                padded.append([_pad(c, w, width, right, i == last) for c, w in zip(part, ws)])
+        yield "\n".join(map(" ".join, zip(*padded))) + "\n"
+
+
+def _pad(cell: str, length: int, width: int, right: bool, last: bool) -> str:
+    """One cell as ``print_data`` writes it when it fits its column."""
+    if last and not right:
+        return cell
+    if right:
+        return " " * (width - length) + cell if cell or not last else cell
+    return cell + " " * (width - length)
+
+
+def _raw_lines(cols: list[Col], columns: list[list[str]], layout: Layout) -> list[str]:
+    """``-r`` (blanks and backslashes as ``\\xHH``) and ``-P`` (``NAME="value"``),
+    column by column; a column with nothing to escape is used as it is."""
+    raw = layout.fmt == "raw"
+    extra = " \t\\" if raw else _QUOTED
+    needs = _needs_escape(extra)
+    escaped = []
+    for col, texts in zip(cols, columns):
+        if needs.search("".join(texts)) is not None:
+            texts = [_byte_escape(t, extra) for t in texts]
+        if not raw:
+            name = _name(col, layout.shellvar) + '="'
+            texts = [name + t + '"' for t in texts]
+        escaped.append(texts)
+    lines = list(map(" ".join, zip(*escaped)))
+    if raw and layout.headings:
+        lines.insert(0, " ".join(_byte_escape(_name(c, layout.shellvar), extra) for c in cols))
+    return lines
 
 
 # ---- JSON (lib/jsonwrt.c) ---------------------------------------------------------------------
@@ -459,7 +587,12 @@ def render(cols: list[Col], rows: list[Row], layout: Layout) -> str:
 _JSON_SHORT = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
+_JSON_PLAIN = re.compile('["\\\\\\x00-\\x1f]')
+
+
 def _json_string(text: str) -> str:
+    if _JSON_PLAIN.search(text) is None:
+        return '"' + text + '"'
     out = ['"']
     for ch in text:
         if ch in '"\\':
@@ -476,6 +609,11 @@ def render_json(cols: list[Col], rows: list[Row], layout: Layout) -> str:
     """``{"filesystems": [...]}`` as ``ul_jsonwrt`` prints it; empty cells are ``null``,
     number columns unquoted, ``children`` only in a tree with children.  Iterative: any
     depth."""
+    return "".join(_json_chunks(cols, rows, layout))
+
+
+def _json_chunks(cols: list[Col], rows: list[Row], layout: Layout) -> Iterator[str]:
+    """:func:`render_json` in pieces."""
     out: list[str] = ["{\n", "   ", _json_string(layout.json_name), ": [\n"]
     if not layout.tree:
         rows = [Row(r.cells) for r in walk(rows)]
@@ -519,5 +657,8 @@ def render_json(cols: list[Col], rows: list[Row], layout: Layout) -> str:
                 stack.append((child, depth + 2, ""))
         else:
             out.append(f"\n{pad}}}")
+        if len(out) > _BATCH:
+            yield "".join(out)
+            out.clear()
     out.append("\n   ]\n}\n")
-    return "".join(out)
+    yield "".join(out)
