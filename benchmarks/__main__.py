@@ -13,10 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from . import growth, kernel_render, verifier, walkers
+from . import growth, kernel_render, live, verifier, walkers
 from ._common import Config, Section, machine, machine_line
 
-MODULES = (growth, walkers, kernel_render, verifier)
+MODULES = (growth, walkers, kernel_render, verifier, live)
 ROOT = Path(__file__).resolve().parent.parent
 
 

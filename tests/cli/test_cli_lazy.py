@@ -10,6 +10,8 @@ import sys
 import click
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mountcursor.cli import COMMANDS, main
 
@@ -86,3 +88,23 @@ def test_unknown_command_is_refused_as_before() -> None:
     result = CliRunner().invoke(main, ["nosuch"], prog_name="mountcursor")
     assert result.exit_code == 2
     assert "Error: No such command 'nosuch'." in result.output
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", " ", "\\", "\t", "\x7f", "\x1f", "é", "│", "\udc80", "\udcff",
+                                         "\udc7f", "\ud800", "x"])), st.booleans())
+def test_cell_escaping_equals_the_char_by_char_rule(text, raw):
+    from mountcursor.cli.live_cmds import _escape_each, _safe
+
+    assert _safe(text, raw) == _escape_each(text, raw)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", " ", "\\", "\t", "\x7f", "\x1f", "é", "│", "\udc80", '"', "$", "`",
+                                         "~", "x"])), st.sampled_from([" \t\\", '"`$\\', ""]))
+def test_raw_and_pairs_escaping_equals_the_char_by_char_rule(text, extra):
+    from mountcursor.cli.smartcols import _byte_escape, _hex
+
+    by_char = "".join(ch if 0x20 <= ord(ch) < 0x7F and ch not in extra
+                      else (_hex(ch) if ord(ch) >= 0x80 else f"\\x{ord(ch):02x}") for ch in text)
+    assert _byte_escape(text, extra) == by_char

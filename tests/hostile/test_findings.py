@@ -126,3 +126,13 @@ def test_ctrl_c_exits_130_not_1() -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130  # was: click's "Aborted!" and 1, the status of a finding
     assert b"Traceback" not in err and b"Aborted" not in err
+
+
+def test_a_full_disk_on_output_is_a_runtime_error() -> None:
+    import subprocess
+    import sys
+
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-c", "from mountcursor.cli import main; main(['list'])"],
+                              stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert done.returncode == 3 and done.stderr == b"mountcursor: No space left on device\n"  # was: 2, a usage error

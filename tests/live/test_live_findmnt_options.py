@@ -83,7 +83,8 @@ def agree(findmnt: str, path: str, mode: str, args: list[str]) -> None:
 FORMATS = [[], ["-o", ALL_BUT_SOURCES, *STABLE_DF], ["-o", "ID,TARGET,PARENT,MAJ:MIN"],
            ["-o", "SOURCE,FSROOT,TARGET"], ["-n", "-o", "TARGET,VFS-OPTIONS,FS-OPTIONS"], ["-a"],
            ["-r"], ["-P"], ["-P", "-y", "-o", "TARGET,MAJ:MIN,USE%", *STABLE_DF], ["-J"],
-           ["-J", "-o", "TARGET,ID,PARENT,FREQ"], ["-r", "-n", "-o", "SOURCE,TARGET,OPTIONS"]]
+           ["-J", "-o", "TARGET,ID,PARENT,FREQ"], ["-r", "-n", "-o", "SOURCE,TARGET,OPTIONS"],
+           ["--output-all", *STABLE_DF], ["-J", "-o", "TARGET,SOURCES"], ["-P", "-o", "SOURCES,TARGET"]]
 
 
 @pytest.mark.parametrize("path", FEW_FIXTURES, ids=lambda p: p.name)
@@ -180,7 +181,7 @@ SELECTIONS = [
     ["--vfs-all", "-o", "TARGET,VFS-OPTIONS"], ["--tree", "-T", "/proc"], ["--tree", "-f"],
     ["--tree", "-r", "-t", "cgroup"], ["--tree", "-P", "-t", "sysfs,cgroup"], ["--tree", "-J", "-S", "systemd-1"],
     ["--tree", "-D", *STABLE_DF], ["--tree", "-R", "/sys"], ["-C", "-T", "/proc/sys"], ["-C", "-S", "/dev/sda4"],
-    ["-C", "-M", "/proc"],
+    ["-C", "-M", "/proc"], ["-k"], ["-k", "-t", "cgroup"],
 ]
 
 
@@ -434,3 +435,45 @@ def test_by_design_several_formats(findmnt, tmp_path):
                               b"/home/kzak /dev/mapper/kzak-home\n/          LABEL=root\n/boot      UUID=1234\n"
                               b"/a b       /dev/sdc1\n/u         a\n/o         b\n")
     assert b"LABEL=root" not in theirs(findmnt, MAIN, "list", ["-F", str(fstab), "-o", "TARGET,SOURCE"])[1]
+
+
+UTAB = (b"SRC=/dev/sda6 TARGET=/boot ROOT=/ OPTS=x-foo,user=kzak\n"
+        b"ID=99 SRC=/dev/mapper/kzak-home TARGET=/home/kzak ROOT=/ OPTS=helper=udisks2 ATTRS=foo\n"
+        b"SRC=none TARGET=/nomatch ROOT=/ OPTS=x-y\nSRC=/dev/sda4 TARGET=/ ROOT=/ ATTRS=a\n"
+        b"SRC=systemd-1 TARGET=/dev/mqueue ROOT=/ OPTS=x-mq\n")
+
+
+@pytest.mark.parametrize("mode", ["tree", "list"])
+@pytest.mark.parametrize("args", [["-m"], ["-m", "-o", "TARGET,SOURCE,OPTIONS,VFS-OPTIONS,FS-OPTIONS"],
+                                  ["-m", "-O", "user=kzak"], ["-m", "-O", "x-mq"], ["-m", "-J"], ["-m", "--tree"],
+                                  ["-m", "--vfs-all", "-o", "TARGET,VFS-OPTIONS"]],
+                         ids=lambda a: " ".join(a))
+def test_mtab_merges_utab(findmnt, monkeypatch, tmp_path, mode, args):
+    """``-m``: libmount's userspace options from utab (``$LIBMOUNT_UTAB``) are added to
+    the kernel mount with the same source, mount point and root."""
+    utab = tmp_path / "utab"
+    utab.write_bytes(UTAB)
+    monkeypatch.setenv("LIBMOUNT_UTAB", str(utab))
+    done = subprocess.run(_findmnt_argv(findmnt, MAIN, mode, args), capture_output=True,
+                          env={**UTF8_ENV, "LIBMOUNT_UTAB": str(utab)})
+    assert ours(MAIN, mode, args) == (done.returncode, done.stdout)
+
+
+def test_mtab_options(monkeypatch, tmp_path):
+    utab = tmp_path / "utab"
+    utab.write_bytes(UTAB)
+    monkeypatch.setenv("LIBMOUNT_UTAB", str(utab))
+    assert ours(MAIN, "list", ["-m", "-O", "user=kzak", "-n", "-o", "OPTIONS"]) == \
+        (0, b"rw,noatime,errors=continue,barrier=0,data=ordered,x-foo,user=kzak\n")
+    monkeypatch.setenv("LIBMOUNT_UTAB", str(tmp_path / "none"))
+    assert ours(MAIN, "list", ["-m", "-O", "user=kzak"]) == (1, b"")
+
+
+@pytest.mark.parametrize("args", [["-O", "noauto"], ["-O", "defaults"], ["-O", "user"], ["-O", "nouser"], ["-O", "ro"]],
+                         ids=lambda a: " ".join(a))
+def test_fstab_options_match_as_written(findmnt, tmp_path, args):
+    """On an fstab, ``-O`` matches the options as written (userspace ones included), and
+    a line without options matches no pattern."""
+    path = tmp_path / "fstab"
+    path.write_bytes(FSTAB)
+    agree(findmnt, str(path), "list", args)

@@ -215,3 +215,23 @@ _LINE = st.tuples(st.sampled_from([b"21", b"x"]), st.sampled_from([b"20", b""]),
 @given(st.lists(_LINE, max_size=6))
 def test_whole_table_parse_equals_line_by_line_parse_on_random_lines(lines):
     _same(lines)
+
+
+def _merge_by_items(vfs: bytes, fs: bytes) -> bytes:
+    """merge_options written the long way: split both sides, drop each leading ro/rw."""
+    if vfs == fs:
+        return vfs
+    ro, rest = False, []
+    for items in (vfs.split(b",") if vfs else [], fs.split(b",") if fs else []):
+        if items and items[0] in (b"ro", b"rw"):
+            ro = ro or items[0] == b"ro"
+            items = items[1:]
+        rest.extend(items)
+    return b",".join([b"ro" if ro else b"rw", *rest])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"ro", b"rw", b"", b"x=1", b"rwx", b"ro2", b"relatime"]), max_size=4),
+       st.lists(st.sampled_from([b"ro", b"rw", b"", b"x=1", b"rwx", b"ro2", b"relatime"]), max_size=4))
+def test_merge_options_equals_the_item_by_item_merge(vfs, fs):
+    assert merge_options(b",".join(vfs), b",".join(fs)) == _merge_by_items(b",".join(vfs), b",".join(fs))

@@ -41,8 +41,10 @@ PEER_AND_SLAVE = [("make", b"m00000", "shared"), ("bind", b"m00000", b"p"), ("bi
     [("mount", b"d/a"), ("mount", b"d/b"), ("mount", b"d/a/x"), ("rbind", b"d", b"e"), ("make", b"d/a", "unbindable"),
      ("rbind", b"d", b"g"), ("bind", b"d/a", b"h"), ("read", 65536)],
     [("make", b"m00000", "rshared"), ("rbind", b"m00000", b"m00000/loop"), ("lazy", b"m00000"), ("read", 65536)],
+    [("make", b"m00000", "shared"), ("bind", b"m00000", b"b"), ("mount", b"c"), ("mount", b"c/x"),
+     ("move", b"c", b"m00000/c"), ("move", b"m00000/c", b"d"), ("move", b"m00000", b"m00000/c"), ("read", 65536)],
 ], ids=["mount-propagates-and-tucks", "umount-propagates", "make-slave", "slaves-move-to-a-peer",
-        "bind-keeps-master", "copy-tree-depth-first", "rbind-into-itself"])
+        "bind-keeps-master", "copy-tree-depth-first", "rbind-into-itself", "move-propagates"])
 def test_the_model_cases_on_the_kernel(script: list) -> None:
     r = run_script(script, n_mounts=2)
     assert r.mismatch is None, r.mismatch
@@ -68,8 +70,8 @@ def test_propagation_oracle_can_disagree(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_propagation_script_shapes() -> None:
     ops = [op for _ in range(20) for op in propagation_script(random.Random(_), 60, 8)]
-    assert {op[0] for op in ops} == {"read", "mount", "umount", "lazy", "make", "bind", "rbind", "lseek", "poll",
-                                     "reopen"}
+    assert {op[0] for op in ops} == {"read", "mount", "umount", "lazy", "make", "bind", "rbind", "move", "lseek",
+                                     "poll", "reopen"}
     assert {op[2] for op in ops if op[0] == "make"} == set(("shared", "slave", "private", "unbindable", "rshared",
                                                              "rslave", "rprivate", "runbindable"))
     assert any(b"/" in op[1] for op in ops if op[0] == "mount")

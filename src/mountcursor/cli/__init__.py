@@ -88,7 +88,7 @@ class LazyGroup(click.Group):
 _EXIT_STATUS_HELP = (
     "Exit status: 0 success; 1 a property failed, a mismatch was found or nothing matched; "
     "2 usage error (bad option, argument or input file); 3 runtime error (no sandbox or root, "
-    "no consistent snapshot, results not saved)."
+    "no consistent snapshot, the watched process exited, output or results not written)."
 )
 
 

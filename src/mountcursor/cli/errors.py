@@ -5,7 +5,7 @@
     2  usage error: a bad option or argument, or an input file that is missing,
        unreadable, malformed or over a limit (nothing was run)
     3  runtime error: the run could not be done here or stopped (no sandbox or root,
-       no consistent snapshot, results not saved)
+       no consistent snapshot, the watched process exited, output or results not written)
 
 click's own usage errors already exit with 2.  Errors are one line on stderr,
 ``mountcursor: <what>``, never a traceback.
@@ -25,7 +25,7 @@ EXIT_RUNTIME = 3
 EXIT_STATUS_HELP = (
     "Exit status: 0 success; 1 a property failed, a mismatch was found or nothing matched; "
     "2 usage error (bad option, argument or input file); 3 runtime error (no sandbox or root, "
-    "no consistent snapshot, results not saved)."
+    "no consistent snapshot, the watched process exited, output or results not written)."
 )
 
 

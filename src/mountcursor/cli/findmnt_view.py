@@ -27,7 +27,7 @@ from ..live.findmnt import COLUMNS, DEFAULT_COLUMNS, DF_COLUMNS, ColumnContext, 
 from ..live.query import Query, select, uniq
 from ..format import FormatError
 from ..live.table import MAX_LINES, MountTable, read_table_file
-from ..live.tabfile import parse_tab
+from ..live.tabfile import merge_utab, parse_tab, utab_path
 from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Layout, Row, render
 
 __all__ = ["findmnt_options", "run", "COLUMN_LAYOUT", "locale_is_utf8", "terminal_width"]
@@ -38,14 +38,14 @@ COLUMN_LAYOUT: dict[str, tuple[float, int]] = {
     "FS-OPTIONS": (0.10, TRUNC), "ID": (2, RIGHT), "LABEL": (0.10, 0), "MAJ:MIN": (6, 0),
     "OPTIONS": (0.10, TRUNC), "OPT-FIELDS": (0.10, TRUNC), "PARENT": (2, RIGHT), "PARTLABEL": (0.10, 0),
     "PARTUUID": (36, 0), "PASSNO": (1, RIGHT), "PROPAGATION": (0.10, 0), "SIZE": (5, RIGHT),
-    "SOURCE": (0.25, NOEXTREMES), "TARGET": (0.30, TREE | NOEXTREMES), "TID": (4, RIGHT), "USED": (5, RIGHT),
+    "SOURCE": (0.25, NOEXTREMES), "SOURCES": (0.25, 0), "TARGET": (0.30, TREE | NOEXTREMES), "TID": (4, RIGHT), "USED": (5, RIGHT),
     "USE%": (3, RIGHT), "UUID": (36, 0), "VFS-OPTIONS": (0.20, TRUNC), "UNIQ-ID": (10, RIGHT),
     "ACTION": (10, STRICTWIDTH),
 }
-# --output-all: findmnt's column order without the --poll ones (and without SOURCES)
+# --output-all: findmnt's column order without the --poll ones
 OUTPUT_ALL = ("AVAIL", "FREQ", "FSROOT", "FSTYPE", "FS-OPTIONS", "ID", "LABEL", "MAJ:MIN", "OPTIONS",
               "OPT-FIELDS", "PARENT", "PARTLABEL", "PARTUUID", "PASSNO", "PROPAGATION", "SIZE", "SOURCE",
-              "TARGET", "TID", "USED", "USE%", "UUID", "VFS-OPTIONS")
+              "SOURCES", "TARGET", "TID", "USED", "USE%", "UUID", "VFS-OPTIONS")
 
 
 def locale_is_utf8() -> bool:
@@ -123,6 +123,8 @@ def findmnt_options(fn: Callable) -> Callable:
                      help="Read a saved table: mountinfo, /proc/<pid>/mounts or fstab format (may repeat: a list)."),
         click.option("-s", "--fstab", is_flag=True, help="Read /etc/fstab (or -F FILE) as a list."),
         click.option("-k", "--kernel", is_flag=True, help="Read the kernel's table (the default)."),
+        click.option("-m", "--mtab", is_flag=True,
+                     help="The kernel's table with libmount's userspace options from utab ($LIBMOUNT_UTAB), a list."),
         click.option("-N", "--task", "--pid", "pid", metavar="PID", help="The mount table of process PID."),
         click.option("-J", "--json", "as_json", is_flag=True, help="JSON in findmnt's shape."),
         click.option("-r", "--raw", is_flag=True, help="Space-separated, blanks and \\ escaped as \\xHH."),
@@ -209,6 +211,14 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> tuple[MountTable,
 _MAX_WARNINGS = 20
 
 
+def _read_utab() -> bytes:
+    try:
+        with open(utab_path(), "rb") as f:
+            return f.read(1 << 24)
+    except OSError:
+        return b""            # no utab: nothing to merge, as libmount
+
+
 def _exclusive(pairs: dict[str, bool]) -> None:
     given = [name for name, on in pairs.items() if on]
     if len(given) > 1:
@@ -217,13 +227,14 @@ def _exclusive(pairs: dict[str, bool]) -> None:
 
 def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_all, types, opts, source, target, mountpoint,
         ids, uniq_ids, first_only, submounts, shadowed, uniq, real, pseudo, df, all_, in_bytes, invert, direction,
-        evaluate, canonicalize, nocanonicalize, vfs_all, force_tree, nofsroot, tab_files, fstab, kernel, pid,
+        evaluate, canonicalize, nocanonicalize, vfs_all, force_tree, nofsroot, tab_files, fstab, kernel, mtab, pid,
         as_json, raw, pairs, shell, noheadings, notruncate, ascii, method, consistency, strict_parse,
         max_lines) -> None:
     _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw})
     tree_mode = tree_mode and not as_list
     _exclusive({"--mountpoint": mountpoint is not None, "--target": target is not None})
     _exclusive({"--real": real, "--pseudo": pseudo})
+    _exclusive({"--task": pid is not None, "--kernel": kernel, "--mtab": mtab, "--fstab": fstab})
     _exclusive({"--nocanonicalize": nocanonicalize, "--canonicalize": canonicalize})
     _exclusive({"--nocanonicalize": nocanonicalize, "--evaluate": evaluate})
     if len(positional) > 2:
@@ -245,10 +256,12 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         if len(positional) > 1:
             q.target = positional[1]
     table, kind = _load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines)
+    if mtab and kind == "mountinfo" and table.entries:
+        table = MountTable(merge_utab(list(table.entries), _read_utab()), errors=table.errors)
     if uniq:
         table = uniq_table(table, kind)
     fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"
-    want_tree = tree_mode and fmt in ("human", "json") and not fstab and len(tab_files) < 2
+    want_tree = tree_mode and fmt in ("human", "json") and not fstab and not mtab and len(tab_files) < 2
     sel = select(table, q, kind, want_tree, kernel_tab=not fstab, force_tree=force_tree and len(tab_files) < 2)
     if not sel.found:
         sys.exit(1)
@@ -260,7 +273,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         if notruncate:
             flags &= ~TRUNC
         number = COLUMNS[name].number or (in_bytes and name in ("SIZE", "USED", "AVAIL"))
-        cols.append(Col(name, whint, flags, json_number=number))
+        cols.append(Col(name, whint, flags, json_number=number, json_array=name == "SOURCES"))
     rows = _rows(sel.nodes, columns, ctx)
     utf8 = locale_is_utf8()
     is_term = fmt == "human" and _is_term()

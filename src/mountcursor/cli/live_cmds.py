@@ -14,8 +14,10 @@ could be taken (one line on stderr, never a traceback; see :mod:`.errors`).
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 
@@ -39,6 +41,9 @@ def _message(err: BaseException) -> str:
     return str(err)
 
 
+_OUTPUT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
+
+
 def _one_line_errors(fn: Callable) -> Callable:
     """Turn expected failures into ``mountcursor: <what>`` and exit status 2."""
 
@@ -49,7 +54,11 @@ def _one_line_errors(fn: Callable) -> Callable:
         except InconsistentSnapshotError as err:  # the table kept changing: a runtime error
             click.echo(f"mountcursor: {_message(err)}", err=True)
             sys.exit(EXIT_RUNTIME)
-        except (OSError, ValueError, FormatError) as err:
+        except OSError as err:
+            click.echo(f"mountcursor: {_message(err)}", err=True)
+            # the output could not be written (a full disk, /dev/full): a runtime error
+            sys.exit(EXIT_RUNTIME if err.errno in _OUTPUT_ERRNOS and not err.filename else EXIT_USAGE)
+        except (ValueError, FormatError) as err:
             click.echo(f"mountcursor: {_message(err)}", err=True)
             sys.exit(EXIT_USAGE)
         except KeyboardInterrupt:
@@ -61,9 +70,20 @@ def _one_line_errors(fn: Callable) -> Callable:
 # ---- text encoding (like libsmartcols) ----------------------------------------------
 
 
+_UNSAFE = re.compile("[\x00-\x1f\x7f\udc80-\udcff]")
+_UNSAFE_RAW = re.compile("[\x00-\x1f\x7f \\\\\udc80-\udcff]")
+
+
 def _safe(text: str, raw: bool) -> str:
     r"""Escape what would break a line: control bytes and undecodable bytes as ``\xHH``;
     in ``--raw`` also space and backslash, so fields split on spaces."""
+    if (_UNSAFE_RAW if raw else _UNSAFE).search(text) is None:
+        return text  # nearly every cell
+    return _escape_each(text, raw)
+
+
+def _escape_each(text: str, raw: bool) -> str:
+    """:func:`_safe`'s rule applied to each character."""
     out = []
     for ch in text:
         code = ord(ch)

@@ -30,6 +30,8 @@ result is ``str`` in the same convention, to be written with ``surrogateescape``
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,6 +58,7 @@ class Col:
     whint: float
     flags: int = 0
     json_number: bool = False
+    json_array: bool = False        # a list of strings, one per line of the cell
     # filled in by the layout
     width: int = 0
     width_min: int = 0
@@ -152,6 +155,8 @@ def safe_width(text: str, utf8: bool) -> int:
 def _byte_escape(text: str, extra: str) -> str:
     """Every byte that is not printable ASCII, and those in ``extra``, as ``\\xHH``
     (``fputs_nonblank`` / ``fputs_quoted``: byte-wise ``isprint``)."""
+    if _needs_escape(extra).search(text) is None:
+        return text  # nearly every cell: one regex scan instead of a loop per character
     out = []
     for ch in text:
         code = ord(ch)
@@ -163,6 +168,12 @@ def _byte_escape(text: str, extra: str) -> str:
 
 
 _QUOTED = '"`$\\'
+
+
+@functools.lru_cache(maxsize=8)
+def _needs_escape(extra: str) -> re.Pattern[str]:
+    """What :func:`_byte_escape` changes: a character outside printable ASCII, or in ``extra``."""
+    return re.compile("[^\\x20-\\x7e]" + ("|[" + re.escape(extra) + "]" if extra else ""))
 
 
 def _truncate(encoded: str, width: int) -> tuple[str, int]:
@@ -473,7 +484,11 @@ def render_json(cols: list[Col], rows: list[Row], layout: Layout) -> str:
     def fields(row: Row, pad: str) -> str:
         parts = []
         for col, key, value in zip(cols, keys, row.cells):
-            text = "null" if not value else value if col.json_number else _json_string(value)
+            if col.json_array:
+                items = ", ".join(_json_string(v) for v in value.split("\n")) if value else "null"
+                text = f"[\n{pad}       {items}\n{pad}   ]"
+            else:
+                text = "null" if not value else value if col.json_number else _json_string(value)
             parts.append(f"{pad}   {key}: {text}")
         return "{\n" + ",\n".join(parts)
 

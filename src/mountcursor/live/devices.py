@@ -1,4 +1,4 @@
-"""Paths and device tags as util-linux resolves them (no libblkid, no libudev).
+"""Paths, device tags and filesystem kinds as util-linux sees them (no libblkid, no libudev).
 
     canonicalize(b"/dev/disk/by-uuid/1234")      # -> b"/dev/vda1" (dm-N as /dev/mapper/NAME)
     parse_tag(b"LABEL=root")                     # -> ("LABEL", b"root")
@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["TAG_NAMES", "DISK_DIR", "streq_paths", "canonicalize", "parse_tag", "resolve_tag", "resolve_spec"]
+__all__ = ["TAG_NAMES", "DISK_DIR", "streq_paths", "canonicalize", "parse_tag", "resolve_tag", "resolve_spec",
+           "is_pseudofs", "is_netfs"]
 
 TAG_NAMES = ("LABEL", "UUID", "PARTUUID", "PARTLABEL")
 DISK_DIR = b"/dev/disk"
@@ -85,3 +86,21 @@ def resolve_spec(spec: bytes, disk_dir: bytes = DISK_DIR) -> bytes | None:
     if tag is not None:
         return resolve_tag(tag[0], tag[1], disk_dir)
     return canonicalize(spec)
+
+
+# libmount/src/utils.c (2.38): mnt_fstype_is_pseudofs() and mnt_fstype_is_netfs()
+_PSEUDOFS = frozenset(
+    b"anon_inodefs apparmorfs autofs bdev binder binfmt_misc bpf cgroup cgroup2 configfs cpuset debugfs "
+    b"devfs devpts devtmpfs dlmfs dmabuf drm efivarfs fuse fuse.archivemount fuse.avfsd fuse.dumpfs "
+    b"fuse.encfs fuse.gvfs-fuse-daemon fuse.gvfsd-fuse fuse.lxcfs fuse.rofiles-fuse fuse.vmware-vmblock "
+    b"fuse.xwmfs fusectl hugetlbfs ipathfs mqueue nfsd none nsfs overlay pipefs proc pstore ramfs resctrl "
+    b"rootfs rpc_pipefs securityfs selinuxfs smackfs sockfs spufs sysfs tmpfs tracefs vboxsf virtiofs".split())
+
+
+def is_pseudofs(fstype: bytes) -> bool:
+    return fstype in _PSEUDOFS
+
+
+def is_netfs(fstype: bytes) -> bool:
+    return (fstype in (b"cifs", b"smb3", b"smbfs", b"afs", b"ncpfs", b"glusterfs", b"fuse.curlftpfs", b"fuse.sshfs")
+            or fstype.startswith((b"nfs", b"9p")))

@@ -89,16 +89,19 @@ def merge_options(vfs: bytes, fs: bytes) -> bytes:
     """
     if vfs == fs:
         return vfs
-    vfs_items = vfs.split(b",") if vfs else []
-    fs_items = fs.split(b",") if fs else []
     ro = False
-    rest: list[bytes] = []
-    for items in (vfs_items, fs_items):
-        if items and items[0] in (b"ro", b"rw"):
-            ro = ro or items[0] == b"ro"
-            items = items[1:]
-        rest.extend(items)
-    return b",".join([b"ro" if ro else b"rw", *rest])
+    pieces = [b""]  # the flag goes here; then what follows each side's own flag
+    for side in (vfs, fs):
+        head = side[:3]
+        if head == b"rw," or head == b"ro,":
+            ro = ro or head == b"ro,"
+            pieces.append(side[3:])
+        elif side == b"rw" or side == b"ro":
+            ro = ro or side == b"ro"
+        elif side:
+            pieces.append(side)
+    pieces[0] = b"ro" if ro else b"rw"
+    return b",".join(pieces)
 
 
 @dataclass(slots=True, unsafe_hash=True)

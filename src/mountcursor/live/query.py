@@ -36,34 +36,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .devices import DISK_DIR, TAG_NAMES, canonicalize, parse_tag, resolve_spec, resolve_tag, streq_paths
+from .devices import (DISK_DIR, TAG_NAMES, canonicalize, is_netfs, is_pseudofs, parse_tag, resolve_spec, resolve_tag,
+                      streq_paths)
 from .entry import MountEntry
 from .findmnt import Node, tree
 from .table import MountTable, match_fstype, match_options
+from .tabfile import all_options
 
 __all__ = ["Query", "Selection", "select", "streq_paths", "canonicalize", "parse_tag", "resolve_tag",
            "resolve_spec", "is_pseudofs", "is_netfs", "match_source", "match_target", "find_mountpoint",
            "uniq", "TAG_NAMES"]
 
 _DEVNO = re.compile(r"^\s*[+-]?\d+:[+-]?\d+")
-
-# libmount/src/utils.c (2.38): mnt_fstype_is_pseudofs() and mnt_fstype_is_netfs()
-_PSEUDOFS = frozenset(
-    b"anon_inodefs apparmorfs autofs bdev binder binfmt_misc bpf cgroup cgroup2 configfs cpuset debugfs "
-    b"devfs devpts devtmpfs dlmfs dmabuf drm efivarfs fuse fuse.archivemount fuse.avfsd fuse.dumpfs "
-    b"fuse.encfs fuse.gvfs-fuse-daemon fuse.gvfsd-fuse fuse.lxcfs fuse.rofiles-fuse fuse.vmware-vmblock "
-    b"fuse.xwmfs fusectl hugetlbfs ipathfs mqueue nfsd none nsfs overlay pipefs proc pstore ramfs resctrl "
-    b"rootfs rpc_pipefs securityfs selinuxfs smackfs sockfs spufs sysfs tmpfs tracefs vboxsf virtiofs".split())
-
-
-def is_pseudofs(fstype: bytes) -> bool:
-    return fstype in _PSEUDOFS
-
-
-def is_netfs(fstype: bytes) -> bool:
-    return (fstype in (b"cifs", b"smb3", b"smbfs", b"afs", b"ncpfs", b"glusterfs", b"fuse.curlftpfs", b"fuse.sshfs")
-            or fstype.startswith((b"nfs", b"9p")))
-
 
 def _srcpath(e: MountEntry) -> bytes | None:
     """The source as a path: ``None`` when it is a tag (``LABEL=...``) or empty."""
@@ -214,8 +198,10 @@ class _Matcher:
         miss = q.invert
         if q.types is not None and not match_fstype(e.fstype, q.types):
             return miss
-        if q.options is not None and not match_options(e.options, q.options):
-            return miss
+        if q.options is not None:
+            have = all_options(e)
+            if (not have and q.options) or not match_options(have, q.options):   # no options: no match
+                return miss
         if self.devno is not None and (not self.kernel or (e.major, e.minor) != self.devno):
             return miss
         if q.ids and e.mnt_id not in q.ids:

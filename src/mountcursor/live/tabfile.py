@@ -21,15 +21,18 @@ rest are filesystem options.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ..format import FormatError, unescape
+from .devices import is_pseudofs, streq_paths
 from .entry import MountEntry
 from .parse import parse_mountinfo
 
-__all__ = ["TabEntry", "TabFile", "read_tab_file", "parse_tab", "split_fstab_options"]
+__all__ = ["TabEntry", "UserEntry", "TabFile", "read_tab_file", "parse_tab", "split_fstab_options", "merge_utab",
+           "utab_path", "all_options"]
 
 _MOUNTINFO_LINE = re.compile(rb"^\s*\d+\s+\d+\s+\d+:\d+")
 
@@ -53,6 +56,69 @@ class TabEntry(MountEntry):
     freq: int = 0
     passno: int = 0
     optstr: bytes = b""
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class UserEntry(MountEntry):
+    """A kernel mount with the userspace options libmount keeps for it in utab."""
+
+    user_options: bytes = b""
+
+
+def all_options(e: MountEntry) -> bytes:
+    """The option string findmnt shows and matches: an fstab line's as written, a
+    kernel mount's merged per-mount and super-block options (plus utab's, ``-m``)."""
+    if isinstance(e, TabEntry):
+        return e.optstr
+    if isinstance(e, UserEntry) and e.user_options:
+        return e.options + b"," + e.user_options
+    return e.options
+
+
+def utab_path() -> str:
+    """libmount's utab: ``$LIBMOUNT_UTAB``, else ``/run/mount/utab``."""
+    return os.environ.get("LIBMOUNT_UTAB") or "/run/mount/utab"
+
+
+def _utab_lines(data: bytes) -> list[dict[bytes, bytes]]:
+    out = []
+    for line in data.split(b"\n"):
+        if not line.strip() or line.lstrip().startswith(b"#"):
+            continue
+        fields: dict[bytes, bytes] = {}
+        for token in line.split(b" "):
+            key, eq, value = token.partition(b"=")
+            if eq and key in (b"SRC", b"TARGET", b"ROOT", b"OPTS", b"ATTRS", b"BINDSRC", b"ID"):
+                fields.setdefault(key, unescape(value))
+        out.append(fields)
+    return out
+
+
+def merge_utab(entries: list[MountEntry], data: bytes) -> list[MountEntry]:
+    """``findmnt -m``: add utab's userspace options (``OPTS=``) to the kernel mount with
+    the same source, mount point and root, each mount at most once, both tables read
+    from the end (libmount 2.38 ``mnt_table_merge_user_fs``)."""
+    out = list(entries)
+    merged: set[int] = set()
+    for fields in reversed(_utab_lines(data)):
+        src, target, root = fields.get(b"SRC"), fields.get(b"TARGET"), fields.get(b"ROOT")
+        opts = fields.get(b"OPTS")
+        if src is None or target is None or root is None or (opts is None and b"ATTRS" not in fields):
+            continue
+        for i in range(len(out) - 1, -1, -1):
+            e = out[i]
+            if i in merged or e.root != root or not streq_paths(e.target, target):
+                continue
+            if not (e.source == src if is_pseudofs(e.fstype) else streq_paths(e.source, src)):
+                continue
+            merged.add(i)
+            if opts:
+                out[i] = UserEntry(**{f: getattr(e, f) for f in _FIELDS}, user_options=opts)
+            break
+    return out
+
+
+_FIELDS = tuple(f for f in MountEntry.__dataclass_fields__)
 
 
 @dataclass

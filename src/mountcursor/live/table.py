@@ -281,6 +281,18 @@ class MountTable:
                     kids = sorted(kids, key=lambda k: k.mnt_id)
                 stack.extend((depth + 1, k) for k in reversed(kids))
 
+    def _reached(self) -> set[int]:
+        """``id()`` of every entry :meth:`walk` reaches (without its generator)."""
+        reached: set[int] = set()
+        children, by_id = self._children, self._by_id
+        stack = list(self.roots)
+        while stack:
+            e = stack.pop()
+            reached.add(id(e))
+            if by_id.get(e.mnt_id) is e:
+                stack.extend(children.get(e.mnt_id, ()))
+        return reached
+
     def descendants(self, entry: MountEntry) -> list[MountEntry]:
         """All mounts below ``entry``, pre-order."""
         out: list[MountEntry] = []
@@ -300,8 +312,8 @@ class MountTable:
         out += [f"line {e.lineno}: mount id {e.mnt_id} repeated" for e in self.duplicates]
         out += [f"line {e.lineno}: mount {e.mnt_id} at {e.target_str!r} is its own parent"
                 for e in self.entries if e.is_self_parent and e.target != b"/"]
-        reached = {id(e) for _, e in self.walk()}
-        cycle = [e for e in self.entries if id(e) not in reached]
+        reached = self._reached()
+        cycle = [e for e in self.entries if id(e) not in reached] if len(reached) < len(self.entries) else []
         if cycle:
             out.append(f"{len(cycle)} mounts are on a parent cycle (no way up to a root): ids "
                        + ", ".join(str(e.mnt_id) for e in cycle[:10]) + (", ..." if len(cycle) > 10 else ""))

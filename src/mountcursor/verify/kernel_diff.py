@@ -13,7 +13,7 @@ must agree.  The model runs strategy ``idtree`` on the ``5.10+`` seq_file with t
 current format: what this machine's kernel runs.
 
 Propagation scripts (``propagation=True``) add ``make`` (shared, slave, private,
-unbindable, and the recursive ``r...`` forms), ``bind`` and ``rbind``, and mount
+unbindable, and the recursive ``r...`` forms), ``bind``, ``rbind`` and ``move``, and mount
 and unmount at nested paths (``m00001/n3``), so that mounts and unmounts
 propagate to peers and slaves.  One such operation makes or removes several
 mounts and peer groups, whose ids come from IDAs the kernel shares with every
@@ -56,7 +56,7 @@ MAKE_KINDS = ("shared", "slave", "private", "unbindable", "rshared", "rslave", "
 _MAKE_WEIGHTS = (35, 15, 10, 8, 10, 5, 7, 10)  # mostly shared: propagation needs peer groups
 #: above this many mounts, operations that add mounts are skipped on both sides
 MAX_TABLE = 150
-_GROWING = ("mount", "bind", "rbind")
+_GROWING = ("mount", "bind", "rbind", "move")
 _CHANGING = _GROWING + ("umount", "lazy", "make")
 
 
@@ -163,7 +163,8 @@ def propagation_script(rng: random.Random, length: int, n_mounts: int) -> list[O
         elif r < 0.58:
             dst = rng.choice(binds) if rng.random() < 0.5 else rng.choice(known) + b"/n%d" % new
             new += 1
-            out.append(("rbind" if rng.random() < 0.35 else "bind", somewhere(), dst))
+            u = rng.random()
+            out.append(("move" if u < 0.15 else "rbind" if u < 0.45 else "bind", somewhere(), dst))
             known.append(dst)
         elif r < 0.72:
             base = rng.choice(HOSTILE) if rng.random() < 0.15 else b"n"
@@ -201,6 +202,9 @@ def _kernel_op(sb: Sandbox, op: Op) -> Any:
         elif kind in ("bind", "rbind"):
             sb.mkdir(op[1])
             sb.bind(op[1], op[2], recursive=kind == "rbind")
+        elif kind == "move":
+            sb.mkdir(op[1])
+            sb.move(op[1], op[2])
         elif kind in ("umount", "lazy"):
             sb.mkdir(op[1])
             sb.umount(op[1], lazy=kind == "lazy")
@@ -220,6 +224,8 @@ def _model_op(ns: Any, sb: Sandbox, op: Op, first: Any) -> Any:
             mount_as(ns, sb.path(op[1]), first)
         elif kind in ("bind", "rbind"):
             ns.bind(sb.path(op[1]), sb.path(op[2]), recursive=kind == "rbind")
+        elif kind == "move":
+            ns.move(sb.path(op[1]), sb.path(op[2]))
         elif kind in ("umount", "lazy"):
             ns.umount(sb.path(op[1]), MNT_DETACH if kind == "lazy" else 0)
         else:
@@ -377,6 +383,7 @@ SCRIPT_OPS: dict[str, tuple[schema.Checker, ...]] = {
     "make": (schema.rel_path_in_dir, schema.text(16, MAKE_KINDS)),
     "bind": (schema.rel_path_in_dir, schema.rel_path_in_dir),
     "rbind": (schema.rel_path_in_dir, schema.rel_path_in_dir),
+    "move": (schema.rel_path_in_dir, schema.rel_path_in_dir),
     "lseek": (schema.integer(0, MAX_LSEEK),),
     "poll": (),
     "reopen": (),
