@@ -64,12 +64,14 @@ def machine() -> dict[str, Any]:
         "implementation": sys.implementation.name,
         "cpu": cpu or platform.processor() or "?",
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "load": round(os.getloadavg()[0], 1),  # runnable processes (1-min average) when it started
     }
 
 
 def machine_line(m: dict[str, Any]) -> str:
     return (f"{m['cores']} cores ({m['cpu']}), kernel {m['kernel']}, "
-            f"{m['implementation']} {m['python']}, run {m['date']}")
+            f"{m['implementation']} {m['python']}, run {m['date']}"
+            + (f", load average {m['load']} at the start (the machine is shared)" if "load" in m else ""))
 
 
 # --------------------------------------------------------------------------------------------

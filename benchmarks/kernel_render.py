@@ -225,6 +225,11 @@ def render(res: dict[str, Any], out: Any) -> Section:
         ax.axhline(1.0, color="grey", lw=1, ls=":")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        from matplotlib.ticker import FuncFormatter, LogLocator
+
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda y, _: ""))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}×"))
         ax.set_xlabel("tmpfs mounts in the table")
         ax.set_ylabel("model time / kernel time (median)")
         ax.grid(True, which="both", alpha=0.3)

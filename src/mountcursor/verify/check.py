@@ -115,11 +115,11 @@ def scenario_cost(sc: Scenario) -> float:
     """A rough guess of how long exploring ``sc`` takes, to start the longest units first.
 
     The states are about the product over threads of (steps + 1): a reader takes one step
-    per read plus open and close, churn and walker one per operation.  Each run renders
-    the table once per reader."""
+    per read plus open and close (readers sharing one file read one table between them),
+    churn and walker one per operation.  Each run renders the table once per reader."""
     table = sum(PAGE_RECORD if m.length == "page" else 100 for m in sc.mounts) + 60
     states = 1.0
-    for _, size in sc.readers:
+    for _, size in sc.readers[:1] if sc.shared_file else sc.readers:  # one file: one table between them
         states *= table / (size or 1024) + 3
     for ops in (sc.churn, sc.walker):
         states *= len(ops) + 1
