@@ -19,6 +19,7 @@ import os
 import struct
 import sys
 import termios
+from itertools import repeat
 from collections.abc import Callable
 
 import click
@@ -300,20 +301,34 @@ def _uniq_flat(table: MountTable) -> list:
     return [e for i, e in enumerate(table.entries) if last[tuple(s for s in e.target.split(b"/") if s)] == i]
 
 
-def _cell(entry, name: str, ctx: ColumnContext) -> str | None:
-    value = column_value(entry, name, ctx)
-    return None if value is None else str(value)
+_SHARED_MAX = 4096  # distinct texts of a column kept to share; beyond, the column is all different
 
 
 def _rows(nodes: list[Node], columns: list[str], ctx: ColumnContext) -> list[Row]:
+    """A row per node, its children below it.  Equal cells of a column share one string
+    (a type or option string repeated on 100,000 lines is kept once)."""
+    getters = [COLUMNS[name].get for name in columns]
+    shared: list[dict[str, str] | None] = [{} for _ in columns]
     out: list[Row] = []
     stack: list[tuple[Node, Row | None]] = [(n, None) for n in reversed(nodes)]
+    pop, push_all = stack.pop, stack.extend
     while stack:
-        node, parent = stack.pop()
-        row = Row([_cell(node.entry, c, ctx) for c in columns])
-        if parent is None:
-            out.append(row)
-        else:
-            parent.add_child(row)
-        stack.extend((k, row) for k in reversed(node.children))
+        node, parent = pop()
+        cells: list[str | None] = []
+        for i, get in enumerate(getters):
+            value = get(node.entry, ctx)
+            if value is None:
+                cells.append(None)
+                continue
+            text = str(value)
+            seen = shared[i]
+            if seen is not None:
+                text = seen.setdefault(text, text)
+                if len(seen) > _SHARED_MAX:
+                    shared[i] = None
+            cells.append(text)
+        row = Row(cells, parent)
+        (out if parent is None else parent.children).append(row)
+        if node.children:
+            push_all(zip(reversed(node.children), repeat(row)))
     return out

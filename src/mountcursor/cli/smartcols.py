@@ -72,7 +72,7 @@ class Col:
     hidden: bool = False
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Row:
     """One output line: a cell per column (``None`` = no data) and its tree links."""
 
@@ -469,12 +469,15 @@ def render_chunks(cols: list[Col], rows: list[Row], layout: Layout) -> Iterator[
 
 def _flatten(rows: list[Row], tree: bool, symbols: tuple[str, str, str]) -> tuple[list[Row], list[str] | None]:
     """Rows in tree pre-order and, in a tree, the art before each one's ``TREE`` cell
-    (its ancestors' lines, then its own branch).  Siblings share their art strings."""
+    (its ancestors' lines, then its own branch).  Equal art strings are one string: a
+    tree has few distinct ones (chains of single children repeat ``"  "`` by depth)."""
     if not tree:
         return list(walk(rows)), None
     branch, vertical, right = symbols
     order: list[Row] = []
     arts: list[str] = []
+    distinct: dict[str, str] = {}
+    one = distinct.setdefault
     # (row, art of its ancestors' lines for its children, its own art)
     stack: list[tuple[Row, str, str]] = [(row, "", "") for row in reversed(rows)]
     while stack:
@@ -483,9 +486,12 @@ def _flatten(rows: list[Row], tree: bool, symbols: tuple[str, str, str]) -> tupl
         arts.append(art)
         kids = row.children
         if kids:
-            mid_art, mid_below = below + branch, below + vertical
-            stack.append((kids[-1], below + "  ", below + right))
-            stack.extend((kid, mid_below, mid_art) for kid in reversed(kids[:-1]))
+            last_below, last_art = below + "  ", below + right
+            stack.append((kids[-1], one(last_below, last_below), one(last_art, last_art)))
+            if len(kids) > 1:
+                mid_below, mid_art = below + vertical, below + branch
+                mid_below, mid_art = one(mid_below, mid_below), one(mid_art, mid_art)
+                stack.extend((kid, mid_below, mid_art) for kid in reversed(kids[:-1]))
     return order, arts
 
 
