@@ -30,7 +30,7 @@ from ..live.query import Query, select, uniq
 from ..format import FormatError
 from ..live.table import MAX_LINES, MountTable, read_table_file
 from ..live.tabfile import merge_utab, parse_tab, utab_path
-from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Layout, Row, render_chunks
+from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Grid, Layout, tree_symbols, flatten, render_grid
 
 __all__ = ["findmnt_options", "run", "COLUMN_LAYOUT", "locale_is_utf8", "terminal_width"]
 
@@ -281,13 +281,12 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
                 flags &= ~TRUNC
             number = COLUMNS[name].number or (in_bytes and name in ("SIZE", "USED", "AVAIL"))
             cols.append(Col(name, whint, flags, json_number=number, json_array=name == "SOURCES"))
-        rows = _rows(sel.nodes, columns, ctx)
         utf8 = locale_is_utf8()
         is_term = fmt == "human" and _is_term()
         layout = Layout(fmt=fmt, tree=sel.tree, headings=not noheadings, ascii=ascii, utf8=utf8, is_term=is_term,
                         termwidth=terminal_width() if is_term else 80, shellvar=shell)
         write = sys.stdout.buffer.write
-        for chunk in render_chunks(cols, rows, layout):
+        for chunk in render_grid(cols, _grid(sel.nodes, columns, ctx, layout), layout):
             write(chunk.encode("utf-8", "surrogateescape"))
         sys.stdout.flush()
 
@@ -304,31 +303,26 @@ def _uniq_flat(table: MountTable) -> list:
 _SHARED_MAX = 4096  # distinct texts of a column kept to share; beyond, the column is all different
 
 
-def _rows(nodes: list[Node], columns: list[str], ctx: ColumnContext) -> list[Row]:
-    """A row per node, its children below it.  Equal cells of a column share one string
-    (a type or option string repeated on 100,000 lines is kept once)."""
-    getters = [COLUMNS[name].get for name in columns]
-    shared: list[dict[str, str] | None] = [{} for _ in columns]
-    out: list[Row] = []
-    stack: list[tuple[Node, Row | None]] = [(n, None) for n in reversed(nodes)]
-    pop, push_all = stack.pop, stack.extend
-    while stack:
-        node, parent = pop()
-        cells: list[str | None] = []
-        for i, get in enumerate(getters):
-            value = get(node.entry, ctx)
-            if value is None:
-                cells.append(None)
-                continue
-            text = str(value)
-            seen = shared[i]
-            if seen is not None:
-                text = seen.setdefault(text, text)
-                if len(seen) > _SHARED_MAX:
-                    shared[i] = None
-            cells.append(text)
-        row = Row(cells, parent)
-        (out if parent is None else parent.children).append(row)
-        if node.children:
-            push_all(zip(reversed(node.children), repeat(row)))
-    return out
+def _grid(nodes: list[Node], columns: list[str], ctx: ColumnContext, layout: Layout) -> Grid:
+    """The cells, column by column, of the nodes in print order (tree pre-order)."""
+    order, depths, arts = flatten(nodes, tree_symbols(layout))
+    entries = [node.entry for node in order]
+    del order
+    cells = [_column(COLUMNS[name].get, entries, ctx) for name in columns]
+    return Grid(cells, depths, arts) if layout.tree else Grid(cells)
+
+
+def _column(get: Callable, entries: list, ctx: ColumnContext) -> list[str | None]:
+    """One column's texts.  Equal texts share one string (a type or option string
+    repeated on 100,000 lines is kept once) until the column proves mostly distinct."""
+    values = list(map(get, entries, repeat(ctx)))
+    if any(not (value is None or isinstance(value, str)) for value in values):
+        values = [None if value is None else str(value) for value in values]
+    seen: dict[str, str] = {}
+    one = seen.setdefault
+    for i, value in enumerate(values):
+        if value is not None:
+            values[i] = one(value, value)
+            if len(seen) > _SHARED_MAX:
+                break
+    return values

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = ["TRUNC", "TREE", "RIGHT", "NOEXTREMES", "STRICTWIDTH", "WRAP", "Col", "Row", "Layout", "render",
-           "render_chunks", "render_json", "safe_encode", "safe_width"]
+           "render_chunks", "render_grid", "Grid", "flatten", "tree_symbols", "render_json", "safe_encode", "safe_width"]
 
 TRUNC = 1
 TREE = 2
@@ -206,7 +206,7 @@ def _is_last_child(row: Row) -> bool:
     return row.parent is not None and row.parent.children[-1] is row
 
 
-def _symbols(layout: Layout) -> tuple[str, str, str]:
+def tree_symbols(layout: Layout) -> tuple[str, str, str]:
     """(branch, vertical, right)"""
     if layout.ascii or not layout.utf8:
         return "|-", "| ", "`-"
@@ -219,7 +219,7 @@ class _Printer:
         self.rows = rows
         self.layout = layout
         self.tree = layout.tree and any(c.flags & TREE for c in cols)
-        self.branch, self.vertical, self.right = _symbols(layout)
+        self.branch, self.vertical, self.right = tree_symbols(layout)
         self.order = list(walk(rows))
         self.out: list[str] = []
         # the tree art of each row's own ancestry (``tree_ascii_art_to_buffer(ln)``),
@@ -441,58 +441,108 @@ def render(cols: list[Col], rows: list[Row], layout: Layout) -> str:
 _BATCH = 4096  # lines per chunk of output
 
 
-def render_chunks(cols: list[Col], rows: list[Row], layout: Layout) -> Iterator[str]:
-    """:func:`render` in pieces of a few thousand lines, to be written as they come
-    (a table of 100,000 wide lines is never one string)."""
-    if layout.fmt == "json":
-        yield from _json_chunks(cols, rows, layout)
-        return
-    if not rows:
-        return
-    if layout.fmt == "human" and layout.is_term:
-        # fitting to a terminal (shrinking, truncating, wrapping): the cell-by-cell printer
-        yield _Printer(cols, rows, layout).human()
-        return
-    order, arts = _flatten(rows, layout.tree and any(c.flags & TREE for c in cols), _symbols(layout))
-    columns = [[row.cells[i] or "" for row in order] for i in range(len(cols))]
-    del order
-    if layout.fmt == "human":
-        yield from _human_chunks(cols, columns, arts, layout)
-        return
-    for i, col in enumerate(cols):
-        if arts is not None and col.flags & TREE:
-            columns[i] = list(map(str.__add__, arts, columns[i]))
-    lines = _raw_lines(cols, columns, layout)
-    for start in range(0, len(lines), _BATCH):
-        yield "\n".join(lines[start:start + _BATCH]) + "\n"
+@dataclass
+class Grid:
+    """A table ready to print: its cells column by column, rows in print order (tree
+    pre-order); in a tree, each row's depth (0 for a root) and the tree art before its
+    ``TREE`` cell (from :func:`flatten`)."""
+
+    columns: list[list[str | None]]
+    depths: list[int] | None = None
+    arts: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
 
 
-def _flatten(rows: list[Row], tree: bool, symbols: tuple[str, str, str]) -> tuple[list[Row], list[str] | None]:
-    """Rows in tree pre-order and, in a tree, the art before each one's ``TREE`` cell
-    (its ancestors' lines, then its own branch).  Equal art strings are one string: a
-    tree has few distinct ones (chains of single children repeat ``"  "`` by depth)."""
-    if not tree:
-        return list(walk(rows)), None
+def flatten(roots: list, symbols: tuple[str, str, str]) -> tuple[list, list[int], list[str]]:
+    """Tree nodes (anything with ``children``) in pre-order, each one's depth and the art
+    before its ``TREE`` cell: its ancestors' lines, then its own branch (``symbols``:
+    branch, vertical, right).  Equal art strings are one string: a tree has few distinct
+    ones (chains of single children repeat ``"  "`` by depth)."""
     branch, vertical, right = symbols
-    order: list[Row] = []
+    order: list = []
+    depths: list[int] = []
     arts: list[str] = []
     distinct: dict[str, str] = {}
     one = distinct.setdefault
-    # (row, art of its ancestors' lines for its children, its own art)
-    stack: list[tuple[Row, str, str]] = [(row, "", "") for row in reversed(rows)]
+    # (node, its depth, art of its ancestors' lines for its children, its own art)
+    stack: list[tuple[object, int, str, str]] = [(node, 0, "", "") for node in reversed(roots)]
+    pop, push, push_all = stack.pop, stack.append, stack.extend
     while stack:
-        row, below, art = stack.pop()
-        order.append(row)
+        node, depth, below, art = pop()
+        order.append(node)
+        depths.append(depth)
         arts.append(art)
-        kids = row.children
+        kids = node.children  # type: ignore[attr-defined]
         if kids:
+            depth += 1
             last_below, last_art = below + "  ", below + right
-            stack.append((kids[-1], one(last_below, last_below), one(last_art, last_art)))
+            push((kids[-1], depth, one(last_below, last_below), one(last_art, last_art)))
             if len(kids) > 1:
                 mid_below, mid_art = below + vertical, below + branch
                 mid_below, mid_art = one(mid_below, mid_below), one(mid_art, mid_art)
-                stack.extend((kid, mid_below, mid_art) for kid in reversed(kids[:-1]))
-    return order, arts
+                push_all(zip(reversed(kids[:-1]), repeat(depth), repeat(mid_below), repeat(mid_art)))
+    return order, depths, arts
+
+
+def grid_of_rows(cols: list[Col], rows: list[Row], layout: Layout) -> Grid:
+    if not layout.tree:
+        order = list(walk(rows))
+        return Grid([[row.cells[i] for row in order] for i in range(len(cols))])
+    order, depths, arts = flatten(rows, tree_symbols(layout))
+    return Grid([[row.cells[i] for row in order] for i in range(len(cols))], depths, arts)
+
+
+def rows_of_grid(grid: Grid) -> list[Row]:
+    """The rows of a grid again, linked to their parents (for the terminal printer)."""
+    roots: list[Row] = []
+    path: list[Row] = []  # the last row seen at each depth
+    depths = grid.depths
+    for i, cells in enumerate(zip(*grid.columns)):
+        row = Row(list(cells))
+        depth = depths[i] if depths is not None else 0
+        if depth == 0:
+            roots.append(row)
+        else:
+            path[depth - 1].add_child(row)
+        del path[depth:]
+        path.append(row)
+    return roots
+
+
+def render_chunks(cols: list[Col], rows: list[Row], layout: Layout) -> Iterator[str]:
+    """:func:`render` in pieces of a few thousand lines, to be written as they come
+    (a table of 100,000 wide lines is never one string)."""
+    if layout.fmt == "human" and layout.is_term and rows:
+        yield _Printer(cols, rows, layout).human()
+        return
+    yield from render_grid(cols, grid_of_rows(cols, rows, layout), layout)
+
+
+def render_grid(cols: list[Col], grid: Grid, layout: Layout) -> Iterator[str]:
+    """:func:`render_chunks` of a :class:`Grid`: column by column, nothing built per cell
+    but its text."""
+    if layout.fmt == "json":
+        yield from _json_chunks(cols, grid, layout)
+        return
+    if not len(grid):
+        return
+    if layout.fmt == "human" and layout.is_term:
+        # fitting to a terminal (shrinking, truncating, wrapping): the cell-by-cell printer
+        yield _Printer(cols, rows_of_grid(grid), layout).human()
+        return
+    arts = grid.arts if layout.tree and any(c.flags & TREE for c in cols) else None
+    columns = [[text or "" for text in column] if None in column else column for column in grid.columns]
+    if layout.fmt == "human":
+        yield from _human_chunks(cols, columns, arts, layout)  # type: ignore[arg-type]
+        return
+    for i, col in enumerate(cols):
+        if arts is not None and col.flags & TREE:
+            columns[i] = list(map(str.__add__, arts, columns[i]))  # type: ignore[arg-type]
+    lines = _raw_lines(cols, columns, layout)  # type: ignore[arg-type]
+    for start in range(0, len(lines), _BATCH):
+        yield "\n".join(lines[start:start + _BATCH]) + "\n"
 
 
 def _simple(texts: list[str]) -> bool:
@@ -613,56 +663,58 @@ def _json_string(text: str) -> str:
 
 def render_json(cols: list[Col], rows: list[Row], layout: Layout) -> str:
     """``{"filesystems": [...]}`` as ``ul_jsonwrt`` prints it; empty cells are ``null``,
-    number columns unquoted, ``children`` only in a tree with children.  Iterative: any
-    depth."""
-    return "".join(_json_chunks(cols, rows, layout))
+    number columns unquoted, ``children`` only in a tree with children.  Any depth."""
+    return "".join(_json_chunks(cols, grid_of_rows(cols, rows, layout), layout))
 
 
-def _json_chunks(cols: list[Col], rows: list[Row], layout: Layout) -> Iterator[str]:
-    """:func:`render_json` in pieces."""
+def _json_texts(col: Col, column: list[str | None]) -> list[str] | None:
+    """A column's cells as JSON values (``None`` for an array column: its layout depends
+    on the row's depth)."""
+    if col.json_array:
+        return None
+    if col.json_number:
+        return [text if text else "null" for text in column]
+    if _JSON_PLAIN.search("".join(text for text in column if text)) is None:
+        return ['"' + text + '"' if text else "null" for text in column]
+    return [_json_string(text) if text else "null" for text in column]
+
+
+def _json_chunks(cols: list[Col], grid: Grid, layout: Layout) -> Iterator[str]:
+    """:func:`render_json` in pieces.  A row opens ``children`` when the next row is
+    one deeper, and closes as many arrays as the next row is shallower."""
     out: list[str] = ["{\n", "   ", _json_string(layout.json_name), ": [\n"]
-    if not layout.tree:
-        rows = [Row(r.cells) for r in walk(rows)]
+    n = len(grid)
+    depths = grid.depths if layout.tree else None
     keys = [_json_string(col.name.lower()) for col in cols]
-
-    def fields(row: Row, pad: str) -> str:
-        parts = []
-        for col, key, value in zip(cols, keys, row.cells):
-            if col.json_array:
-                items = ", ".join(_json_string(v) for v in value.split("\n")) if value else "null"
-                text = f"[\n{pad}       {items}\n{pad}   ]"
-            else:
-                text = "null" if not value else value if col.json_number else _json_string(value)
-            parts.append(f"{pad}   {key}: {text}")
-        return "{\n" + ",\n".join(parts)
-
-    # a stack of (row, depth) to open, and ("close", pad) markers
-    stack: list[tuple[Row | None, int, str]] = []
-    for row in reversed(rows):
-        stack.append((row, 2, ""))
-    first_at_depth: dict[int, bool] = {}
-    if rows:
+    texts = [_json_texts(col, column) for col, column in zip(cols, grid.columns)]
+    heads: dict[int, list[str]] = {}  # per depth: each field's indent and key
+    if n:
         out.append("      ")
-    first = True
-    while stack:
-        row, depth, closing = stack.pop()
-        pad = "   " * depth
-        if row is None:
-            out.append(closing)
-            continue
-        if not first_at_depth.get(depth, True) or (depth == 2 and not first):
+    for i in range(n):
+        depth = depths[i] if depths is not None else 0
+        pad = "   " * (2 + 2 * depth)
+        if i and (depths is None or depths[i - 1] >= depth):  # not its parent's first child
             out.append(",")
-        first = False
-        first_at_depth[depth] = False
-        out.append(fields(row, pad))
-        if layout.tree and row.children:
+        head = heads.get(depth)
+        if head is None:
+            head = heads[depth] = [f"{pad}   {key}: " for key in keys]
+        parts = []
+        for j, column in enumerate(texts):
+            if column is None:
+                value = grid.columns[j][i]
+                items = ", ".join(_json_string(v) for v in value.split("\n")) if value else "null"
+                parts.append(f"{head[j]}[\n{pad}       {items}\n{pad}   ]")
+            else:
+                parts.append(head[j] + column[i])
+        out.append("{\n" + ",\n".join(parts))
+        below = depths[i + 1] if depths is not None and i + 1 < n else 0
+        if below > depth:
             out.append(f",\n{pad}   \"children\": [\n{pad}      ")
-            stack.append((None, depth, f"\n{pad}   ]\n{pad}}}"))
-            first_at_depth[depth + 2] = True
-            for child in reversed(row.children):
-                stack.append((child, depth + 2, ""))
         else:
             out.append(f"\n{pad}}}")
+            for up in range(depth - 1, below - 1, -1):
+                upad = "   " * (2 + 2 * up)
+                out.append(f"\n{upad}   ]\n{upad}}}")
         if len(out) > _BATCH:
             yield "".join(out)
             out.clear()
