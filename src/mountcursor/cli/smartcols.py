@@ -587,26 +587,29 @@ def _human_chunks(cols: list[Col], columns: list[list[str]], arts: list[str] | N
         plan.append((cells, widths, width, right, tree_art))
     if layout.headings:
         yield " ".join(heads) + "\n"
+    # a line is one %-format of its cells: a column whose cells are one column a
+    # character is padded by the format; the others are padded cell by cell first
+    by_cell = [not (i == last and not right) and (widths is not None or i == last)
+               for i, (_, widths, _, right, _) in enumerate(plan)]
+    line = " ".join("%s" if by_cell[i] or i == last else f"%{'' if right else '-'}{width}s"
+                    for i, (_, _, width, right, _) in enumerate(plan))
     for start in range(0, len(columns[0]) if columns else 0, _BATCH):
         stop = start + _BATCH
-        padded = []
+        parts = []
         for i, (cells, widths, width, right, tree_art) in enumerate(plan):
             part = cells[start:stop]
             if tree_art is not None:
                 part = list(map(str.__add__, tree_art[start:stop], part))
-            if i == last and not right:
-                padded.append(part)
-            elif widths is None:
-                if right and i == last:
-                    padded.append([c.rjust(width) if c else c for c in part])
+            if by_cell[i]:
+                if widths is None:
+                    ws: list[int] | map[int] = map(len, part)
                 else:
-                    padded.append(list(map(str.rjust if right else str.ljust, part, repeat(width))))
-            else:
-                ws = widths[start:stop]
-                if tree_art is not None:
-                    ws = list(map(int.__add__, map(len, tree_art[start:stop]), ws))
-                padded.append([_pad(c, w, width, right, i == last) for c, w in zip(part, ws)])
-        yield "\n".join(map(" ".join, zip(*padded))) + "\n"
+                    ws = widths[start:stop]
+                    if tree_art is not None:
+                        ws = map(int.__add__, map(len, tree_art[start:stop]), ws)
+                part = [_pad(c, w, width, right, i == last) for c, w in zip(part, ws)]
+            parts.append(part)
+        yield "\n".join(map(line.__mod__, zip(*parts))) + "\n"
 
 
 def _pad(cell: str, length: int, width: int, right: bool, last: bool) -> str:
