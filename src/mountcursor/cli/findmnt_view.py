@@ -300,9 +300,6 @@ def _uniq_flat(table: MountTable) -> list:
     return [e for i, e in enumerate(table.entries) if last[tuple(s for s in e.target.split(b"/") if s)] == i]
 
 
-_SHARED_MAX = 4096  # distinct texts of a column kept to share; beyond, the column is all different
-
-
 def _grid(nodes: list[Node], columns: list[str], ctx: ColumnContext, layout: Layout) -> Grid:
     """The cells, column by column, of the nodes in print order (tree pre-order)."""
     order, depths, arts = flatten(nodes, tree_symbols(layout))
@@ -313,16 +310,15 @@ def _grid(nodes: list[Node], columns: list[str], ctx: ColumnContext, layout: Lay
 
 
 def _column(get: Callable, entries: list, ctx: ColumnContext) -> list[str | None]:
-    """One column's texts.  Equal texts share one string (a type or option string
-    repeated on 100,000 lines is kept once) until the column proves mostly distinct."""
+    """One column's texts.  Equal texts share one string when most are repeats (a type
+    or option string on every one of 100,000 lines is kept once)."""
     values = list(map(get, entries, repeat(ctx)))
-    if any(not (value is None or isinstance(value, str)) for value in values):
+    if not set(map(type, values)) <= _TEXT_TYPES:
         values = [None if value is None else str(value) for value in values]
-    seen: dict[str, str] = {}
-    one = seen.setdefault
-    for i, value in enumerate(values):
-        if value is not None:
-            values[i] = one(value, value)
-            if len(seen) > _SHARED_MAX:
-                break
+    shared = dict(zip(values, values))
+    if len(shared) * 2 < len(values):
+        values = list(map(shared.__getitem__, values))
     return values
+
+
+_TEXT_TYPES = {str, type(None)}

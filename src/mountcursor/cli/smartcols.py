@@ -464,8 +464,8 @@ def flatten(roots: list, symbols: tuple[str, str, str]) -> tuple[list, list[int]
     order: list = []
     depths: list[int] = []
     arts: list[str] = []
-    distinct: dict[str, str] = {}
-    one = distinct.setdefault
+    # the ancestors' art -> (last child: its ancestors' art, its art; other children: ...)
+    below_arts: dict[str, tuple[str, str, str, str]] = {}
     # (node, its depth, art of its ancestors' lines for its children, its own art)
     stack: list[tuple[object, int, str, str]] = [(node, 0, "", "") for node in reversed(roots)]
     pop, push, push_all = stack.pop, stack.append, stack.extend
@@ -477,12 +477,12 @@ def flatten(roots: list, symbols: tuple[str, str, str]) -> tuple[list, list[int]
         kids = node.children  # type: ignore[attr-defined]
         if kids:
             depth += 1
-            last_below, last_art = below + "  ", below + right
-            push((kids[-1], depth, one(last_below, last_below), one(last_art, last_art)))
+            known = below_arts.get(below)
+            if known is None:
+                known = below_arts[below] = (below + "  ", below + right, below + vertical, below + branch)
+            push((kids[-1], depth, known[0], known[1]))
             if len(kids) > 1:
-                mid_below, mid_art = below + vertical, below + branch
-                mid_below, mid_art = one(mid_below, mid_below), one(mid_art, mid_art)
-                push_all(zip(reversed(kids[:-1]), repeat(depth), repeat(mid_below), repeat(mid_art)))
+                push_all(zip(reversed(kids[:-1]), repeat(depth), repeat(known[2]), repeat(known[3])))
     return order, depths, arts
 
 
