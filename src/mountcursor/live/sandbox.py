@@ -75,6 +75,14 @@ def _package_path() -> str:
     return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def python_env() -> dict[str, str]:
+    """The environment for a child ``python -m mountcursor...``: this one, with this
+    package first on ``PYTHONPATH`` (the child finds it even without an install)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = _package_path() + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
 def visible_root(candidates: Iterable[str] = ("/tmp", "/mnt", "/media", "/srv", "/opt")) -> str:
     """A ``root`` for :class:`Sandbox` whose tmpfs hides nothing this Python needs, for
     callers that run this Python inside the sandbox's namespace (``nsenter``): the first
@@ -99,8 +107,7 @@ class Sandbox:
         c_read, p_write = os.pipe()
         p_read, c_write = os.pipe()
         self._rfd, self._wfd = p_read, p_write
-        env = dict(os.environ)
-        env["PYTHONPATH"] = _package_path() + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env = python_env()
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "mountcursor.live._sandbox_worker",

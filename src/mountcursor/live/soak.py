@@ -81,17 +81,13 @@ class SoakResult:
         return {**asdict(self), "ok": self.ok}
 
 
-def _package_path() -> str:
-    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
 def _join(pid: int, role: str, args: dict[str, Any]) -> subprocess.Popen[bytes]:
     """A process of this module in the mount namespace of ``pid``."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = _package_path() + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    from .sandbox import python_env
+
     return subprocess.Popen[bytes](["nsenter", f"--target={pid}", "--mount", "--", sys.executable, "-m",
                              "mountcursor.live.soak", role, json.dumps(args)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=python_env())
 
 
 def _result(proc: subprocess.Popen[bytes], role: str, timeout: float) -> dict[str, Any]:
