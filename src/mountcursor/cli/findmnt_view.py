@@ -24,13 +24,13 @@ from collections.abc import Callable
 
 import click
 
-from ..live.findmnt import COLUMNS, DEFAULT_COLUMNS, DF_COLUMNS, ColumnContext, Node, column_value, parse_columns
+from ..live.findmnt import COLUMNS, DEFAULT_COLUMNS, DF_COLUMNS, ColumnContext, column_texts, parse_columns
 from ..live.parse import gc_paused
-from ..live.query import Query, select, uniq
+from ..live.query import Query, Selection, select, uniq
 from ..format import FormatError
 from ..live.table import MAX_LINES, MountTable, read_table_file
 from ..live.tabfile import merge_utab, parse_tab, utab_path
-from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Grid, Layout, tree_symbols, flatten, render_grid
+from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Grid, Layout, tree_arts, tree_symbols, render_grid
 
 __all__ = ["findmnt_options", "run", "COLUMN_LAYOUT", "locale_is_utf8", "terminal_width"]
 
@@ -286,7 +286,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         layout = Layout(fmt=fmt, tree=sel.tree, headings=not noheadings, ascii=ascii, utf8=utf8, is_term=is_term,
                         termwidth=terminal_width() if is_term else 80, shellvar=shell)
         write = sys.stdout.buffer.write
-        for chunk in render_grid(cols, _grid(sel.nodes, columns, ctx, layout), layout):
+        for chunk in render_grid(cols, _grid(sel, columns, ctx, layout), layout):
             write(chunk.encode("utf-8", "surrogateescape"))
         sys.stdout.flush()
 
@@ -300,25 +300,11 @@ def _uniq_flat(table: MountTable) -> list:
     return [e for i, e in enumerate(table.entries) if last[tuple(s for s in e.target.split(b"/") if s)] == i]
 
 
-def _grid(nodes: list[Node], columns: list[str], ctx: ColumnContext, layout: Layout) -> Grid:
-    """The cells, column by column, of the nodes in print order (tree pre-order)."""
-    order, depths, arts = flatten(nodes, tree_symbols(layout))
-    entries = [node.entry for node in order]
-    del order
-    cells = [_column(COLUMNS[name].get, entries, ctx) for name in columns]
-    return Grid(cells, depths, arts) if layout.tree else Grid(cells)
-
-
-def _column(get: Callable, entries: list, ctx: ColumnContext) -> list[str | None]:
-    """One column's texts.  Equal texts share one string when most are repeats (a type
-    or option string on every one of 100,000 lines is kept once)."""
-    values = list(map(get, entries, repeat(ctx)))
-    if not set(map(type, values)) <= _TEXT_TYPES:
-        values = [None if value is None else str(value) for value in values]
-    shared = dict(zip(values, values))
-    if len(shared) * 2 < len(values):
-        values = list(map(shared.__getitem__, values))
-    return values
-
-
-_TEXT_TYPES = {str, type(None)}
+def _grid(sel: Selection, columns: list[str], ctx: ColumnContext, layout: Layout) -> Grid:
+    """The cells, column by column, of the selection in print order (tree pre-order)."""
+    order = sel.order
+    cells = column_texts(columns, order.entries, ctx)
+    if not layout.tree:
+        return Grid(cells)
+    arts = None if layout.fmt == "json" else tree_arts(order.depths, tree_symbols(layout))  # JSON nests by depth
+    return Grid(cells, order.depths, arts)

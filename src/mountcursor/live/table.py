@@ -66,14 +66,14 @@ def read_table_file(path: str | bytes | os.PathLike[str] | os.PathLike[bytes], *
             if nul >= 0:
                 raise TableLimitError(lines + chunk.count(b"\n", 0, nul) + 1, "",
                                       "a NUL byte: the kernel never prints one, this is not a mountinfo table")
-            parts = chunk.split(b"\n")
-            lengths = [pending + len(parts[0])] + [len(x) for x in parts[1:]]
-            for i, n in enumerate(lengths):
-                if n > MAX_LINE_BYTES:
-                    raise TableLimitError(lines + i + 1, "", f"longer than {MAX_LINE_BYTES >> 20} MiB: the kernel "
-                                          "prints a few KiB at most, this is not a mountinfo table")
-            pending = lengths[-1]
-            lines += len(parts) - 1
+            # A line that ends inside a chunk of at most MAX_LINE_BYTES is no longer than
+            # that: only the line running into the chunk from before can be too long.
+            first = chunk.find(b"\n")
+            if pending + (len(chunk) if first < 0 else first) > MAX_LINE_BYTES:
+                raise TableLimitError(lines + 1, "", f"longer than {MAX_LINE_BYTES >> 20} MiB: the kernel "
+                                      "prints a few KiB at most, this is not a mountinfo table")
+            pending = pending + len(chunk) if first < 0 else len(chunk) - chunk.rfind(b"\n") - 1
+            lines += chunk.count(b"\n")
             total += len(chunk)
             if lines > max_lines:
                 raise TableLimitError(None, "", f"more than {max_lines:,} lines: stopped reading "
