@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mountcursor.cli.app import main
-from mountcursor.cli.fastlist import LEAN_COLUMNS, lean_lines
+from mountcursor.cli.fastlist import LEAN_COLUMNS, lean_output
 from mountcursor.cli.findmnt_args import parse
 
 _NAME = st.text(alphabet="abcdefgh-_.:0123", min_size=1, max_size=6)
@@ -51,17 +51,17 @@ def _general(path: str, args: list[str]) -> bytes:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_line(), min_size=1, max_size=12), _COLUMNS, st.sampled_from(["-r", "-P"]), st.booleans(),
        st.booleans())
-def test_lean_lines_equal_the_findmnt_view(tmp_path_factory, lines, columns, fmt, noheadings, nofsroot):
+def test_lean_output_equals_the_findmnt_view(tmp_path_factory, lines, columns, fmt, noheadings, nofsroot):
     data = b"".join(lines)
     args = [fmt, "-o", ",".join(columns)] + (["-n"] if noheadings else []) + (["-v"] if nofsroot else [])
     params = parse(args)
     assert params is not None
-    ours = lean_lines(data, columns, fmt == "-P", params)
+    ours = lean_output(data, columns, fmt == "-P", params)
     path = str(tmp_path_factory.mktemp("tab") / "mountinfo")
     with open(path, "wb") as f:
         f.write(data)
     if ours is not None:
-        assert b"".join(line + b"\n" for line in ours) == _general(path, args)
+        assert ours == _general(path, args)
     TAKEN.append(ours is not None)
 
 
@@ -75,13 +75,13 @@ def test_the_generated_tables_were_mostly_taken_by_the_lean_path() -> None:
     assert sum(TAKEN) >= len(TAKEN) // 4, (sum(TAKEN), len(TAKEN))
 
 
-def test_lean_lines_take_kernel_tables_and_decline_what_needs_escaping() -> None:
+def test_lean_output_takes_kernel_tables_and_declines_what_needs_escaping() -> None:
     params = parse(["-r"])
     assert params is not None
     plain = (b"21 1 0:19 / / rw,relatime shared:1 - tmpfs tmpfs rw,size=4k\n"
              b"22 21 8:1 /sub /mnt rw master:3 - ext4 /dev/vda1 rw\n")
-    assert lean_lines(plain, ["TARGET", "SOURCE", "PROPAGATION", "ID"], False, params) == [
-        b"TARGET SOURCE PROPAGATION ID", b"/ tmpfs shared 21", b"/mnt /dev/vda1[/sub] private,slave 22"]
+    assert lean_output(plain, ["TARGET", "SOURCE", "PROPAGATION", "ID"], False, params) == (
+        b"TARGET SOURCE PROPAGATION ID\n/ tmpfs shared 21\n/mnt /dev/vda1[/sub] private,slave 22\n")
     for odd in (plain.replace(b"/mnt", b"/a\\040b"),           # an escape
                 plain.replace(b"/mnt", "/é".encode()),          # not ASCII
                 plain.replace(b"/mnt", b"/a\x01b"),             # a control character
@@ -90,7 +90,23 @@ def test_lean_lines_take_kernel_tables_and_decline_what_needs_escaping() -> None
                 plain.replace(b"rw,size=4k", b"rw,unc=\\\\a b"),   # a blank in the super-block options
                 plain[:-1],                                     # the last line not ended
                 plain + b"\n"):                                 # an empty line
-        assert lean_lines(odd, ["TARGET"], False, params) is None, odd
+        assert lean_output(odd, ["TARGET"], False, params) is None, odd
+
+
+def test_a_table_of_many_slices_is_the_findmnt_view_and_one_odd_line_anywhere_declines(tmp_path) -> None:
+    lines = [b"%d %d 0:%d %s /m/%d rw,relatime%s - tmpfs t%d rw,size=%dk\n"
+             % (i + 2, i + 1, i % 300, b"/" if i % 3 else b"/sub", i, b" shared:%d" % i if i % 5 == 0 else b"",
+                i % 7, i % 11) for i in range(12000)]                           # 750 KiB: three slices
+    data = b"".join(lines)
+    params = parse(["-r", "-o", "+PROPAGATION,ID"])
+    assert params is not None
+    path = tmp_path / "mountinfo"
+    path.write_bytes(data)
+    ours = lean_output(data, ["TARGET", "SOURCE", "FSTYPE", "OPTIONS", "PROPAGATION", "ID"], False, params)
+    assert ours is not None and ours == _general(str(path), ["-r", "-o", "+PROPAGATION,ID"])
+    assert ours.count(b"\n") == 12001
+    odd = lines[:11999] + [lines[11999].replace(b" - ", b" unbindable - ")]
+    assert lean_output(b"".join(odd), ["TARGET"], False, params) is None
 
 
 def _modules_after(args: list[str]) -> set[str]:

@@ -32,7 +32,7 @@ from ..live.colspec import DEFAULT_COLUMNS, parse_columns
 from ..live.optstr import merge_options
 from ..live.procread import open_mountinfo, read_consistent
 
-__all__ = ["lean_list", "LEAN_COLUMNS", "lean_lines"]
+__all__ = ["lean_list", "LEAN_COLUMNS", "lean_output"]
 
 LEAN_COLUMNS = frozenset(("TARGET", "SOURCE", "FSTYPE", "OPTIONS", "VFS-OPTIONS", "FS-OPTIONS", "FSROOT", "ID",
                           "PARENT", "MAJ:MIN", "PROPAGATION", "OPT-FIELDS", "TID"))
@@ -52,6 +52,7 @@ output of a whole kernel table: -l, -n, -u, -a, -b, -v, -k, -N, --max-lines...).
 _CONTROL = bytes(range(0x20)).replace(b"\n", b"") + b"\x7f"
 _MAX_TAG_DIGITS = 20
 _PAIRS_QUOTED = (b'"', b"`", b"$")
+_CHUNK = 1 << 18  # bytes of the table taken at a time (about 4,000 lines)
 _MAY_BE_EMPTY = frozenset(("ID", "PARENT", "MAJ:MIN", "OPT-FIELDS", "TID"))  # the others: a field, never empty
 
 
@@ -92,17 +93,18 @@ def _read(pid: str | None, consistency: str) -> bytes | None:
     return data
 
 
-def _rows(data: bytes) -> tuple[list[list[bytes]], list[bytes | None]] | None:
+def _plain(data: bytes) -> bool:
+    """Whether no line needs escaping or decoding, and the lines are ended and not empty."""
+    if not data.endswith(b"\n") or data.startswith(b"\n") or b"\n\n" in data or b"\\" in data:
+        return False
+    return data.isascii() and len(data.translate(None, _CONTROL)) == len(data)
+
+
+def _rows(lines: list[bytes]) -> tuple[list[list[bytes]], list[bytes | None]] | None:
     """The lines split into their ten fields (a tag taken out), and each line's tag;
     None when a line is not one this path takes.  The numbers are not checked: they
     are the kernel's ``%i %i %u:%u`` (``show_mountinfo()``), and only the lines'
     shape depends on names and options."""
-    if not data.endswith(b"\n") or data.startswith(b"\n") or b"\n\n" in data or b"\\" in data:
-        return None
-    if not data.isascii() or len(data.translate(None, _CONTROL)) != len(data):
-        return None
-    lines = data.split(b"\n")
-    lines.pop()
     rows = [line.split(b" ") for line in lines]
     tags: list[bytes | None] = [None] * len(rows)
     if {len(r) for r in rows} != {10}:
@@ -138,8 +140,8 @@ def _propagation(tag: bytes | None) -> bytes:
     return b"shared" if tag.startswith(b"shared:") else b"private,slave"
 
 
-def _column(name: str, rows: list[list[bytes]], tags: list[bytes | None],
-            params: dict[str, object]) -> list[bytes | None] | list[bytes]:
+def _column(name: str, rows: list[list[bytes]], tags: list[bytes | None], params: dict[str, object],
+            merged: dict[tuple[bytes, bytes], bytes]) -> list[bytes | None] | list[bytes]:
     """One column's cells (bytes, or None for an empty cell), from the fields
     (0 id, 1 parent, 2 major:minor, 3 root, 4 mount point, 5 per-mount options,
     6 "-", 7 fs type, 8 source, 9 super-block options)."""
@@ -153,8 +155,7 @@ def _column(name: str, rows: list[list[bytes]], tags: list[bytes | None],
         return [r[7] for r in rows]
     if name == "OPTIONS":  # merged once for each distinct pair of option fields
         pairs = list(zip([r[5] for r in rows], [r[9] for r in rows]))
-        merged = dict.fromkeys(pairs)
-        for vfs, fs in merged:
+        for vfs, fs in set(pairs).difference(merged):
             merged[vfs, fs] = merge_options(vfs, fs)
         return list(map(merged.__getitem__, pairs))
     if name == "VFS-OPTIONS":
@@ -178,29 +179,39 @@ def _column(name: str, rows: list[list[bytes]], tags: list[bytes | None],
     return [None if pid is None else b"%d" % int(str(pid))] * len(rows)
 
 
-def lean_lines(data: bytes, columns: list[str], pairs: bool, params: dict[str, object]) -> list[bytes] | None:
-    """The output lines (no line ends) for ``data``, or None when the general path must
-    print it."""
-    split = _rows(data)
-    if split is None:
+def lean_output(data: bytes, columns: list[str], pairs: bool, params: dict[str, object]) -> bytes | None:
+    """What ``list`` prints for ``data``, or None when the general path must print it.
+
+    The table is taken a slice of about :data:`_CHUNK` bytes at a time, each slice
+    split, made into columns and joined before the next: the objects of one slice stay
+    in the processor's cache, where a pass over 100,000 rows would miss it on every row
+    (a tenth of the time per row at 100,000 mounts)."""
+    if not _plain(data):
         return None
-    rows, tags = split
-    cells = [_column(name, rows, tags, params) for name in columns]
-    if pairs:
-        for i, name in enumerate(columns):
-            texts = [b"" if c is None else c for c in cells[i]]
-            joined = b"".join(texts)
-            if any(q in joined for q in _PAIRS_QUOTED):
-                return None  # escaped in -P: the general path does it
-            head = name.encode() + b'="'
-            cells[i] = [head + t + b'"' for t in texts]
-        return list(map(b" ".join, zip(*cells)))
-    cells = [[b"" if c is None else c for c in column] if name in _MAY_BE_EMPTY else column
-             for name, column in zip(columns, cells)]
-    lines = list(map(b" ".join, zip(*cells)))
-    if not params["noheadings"]:
-        lines.insert(0, " ".join(columns).encode())
-    return lines
+    merged: dict[tuple[bytes, bytes], bytes] = {}
+    out = [] if pairs or params["noheadings"] else [" ".join(columns).encode() + b"\n"]
+    start = 0
+    while start < len(data):
+        stop = data.find(b"\n", start + _CHUNK) + 1 or len(data)
+        lines = data[start:stop].split(b"\n")
+        lines.pop()
+        start = stop
+        split = _rows(lines)
+        if split is None:
+            return None
+        rows, tags = split
+        cells = [_column(name, rows, tags, params, merged) for name in columns]
+        cells = [[b"" if c is None else c for c in column] if name in _MAY_BE_EMPTY else column
+                 for name, column in zip(columns, cells)]
+        if pairs:
+            for i, name in enumerate(columns):
+                joined = b"".join(cells[i])
+                if any(q in joined for q in _PAIRS_QUOTED):
+                    return None  # escaped in -P: the general path does it
+                head = name.encode() + b'="'
+                cells[i] = [head + t + b'"' for t in cells[i]]
+        out.append(b"\n".join(map(b" ".join, zip(*cells))) + b"\n")
+    return b"".join(out)
 
 
 def lean_list(tree_mode: bool, params: dict[str, object]) -> bool:
@@ -214,11 +225,15 @@ def lean_list(tree_mode: bool, params: dict[str, object]) -> bool:
     data = _read(params["pid"], params["consistency"])  # type: ignore[arg-type]
     if not data:
         return False
+    collecting = gc.isenabled()
     gc.disable()  # the lists made here are not cycles: the collector would only rescan them
-    lines = lean_lines(data, columns, pairs, params)
-    if lines is None:
+    try:
+        out = lean_output(data, columns, pairs, params)
+    finally:
+        if collecting:
+            gc.enable()
+    if out is None:
         return False
-    lines.append(b"")
-    sys.stdout.buffer.write(b"\n".join(lines))
+    sys.stdout.buffer.write(out)
     sys.stdout.flush()
     return True
