@@ -11,7 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from mountcursor.cli import main
+from mountcursor.cli.app import main
 from mountcursor.live.table import MAX_LINE_BYTES, TableLimitError, read_table_file
 
 

@@ -33,6 +33,7 @@ from itertools import repeat
 from operator import attrgetter
 from typing import cast
 
+from .colspec import DEFAULT_COLUMNS, DF_COLUMNS, parse_columns as _parse_columns
 from .devices import canonicalize, parse_tag, resolve_spec
 from .entry import MountEntry
 from .parse import gc_paused
@@ -279,30 +280,11 @@ COLUMNS: dict[str, Column] = {c.name: c for c in (
     Column("PARTLABEL", "partition label (udev links)", _tag("PARTLABEL"), fields=("source",)),
     Column("PARTUUID", "partition UUID (udev links)", _tag("PARTUUID"), fields=("source",)),
 )}
-DEFAULT_COLUMNS = ("TARGET", "SOURCE", "FSTYPE", "OPTIONS")
-DF_COLUMNS = ("SOURCE", "FSTYPE", "SIZE", "USED", "AVAIL", "USE%", "TARGET")
 
 
 def parse_columns(spec: str | None, default: tuple[str, ...] = DEFAULT_COLUMNS) -> list[str]:
-    """``-o`` as findmnt reads it: ``"TARGET,ID"`` replaces the default list, ``"+ID"``
-    extends it; names are case-insensitive and may repeat.  An empty list or item
-    (``""``, ``"+"``, ``",,,"``, ``"TARGET,"``) or an unknown name raises ValueError."""
-    if spec is None:
-        return list(default)
-    body = spec[1:] if spec.startswith("+") else spec
-    if not body:
-        raise ValueError(f"-o {spec!r}: no column named")
-    names = body.split(",")
-    if body.endswith(","):   # util-linux string_to_idarray reads "A," as one name "A,"
-        names = names[:-2] + [names[-2] + ","]
-    out = []
-    for name in names:
-        if not name:
-            raise ValueError(f"-o {spec!r}: an empty column name")
-        if name.upper() not in COLUMNS:
-            raise ValueError(f"unknown column: {name}")
-        out.append(name.upper())
-    return list(default) + out if spec.startswith("+") else out
+    """``-o`` as findmnt reads it (:func:`mountcursor.live.colspec.parse_columns`)."""
+    return _parse_columns(spec, default, COLUMNS)
 
 
 def column_value(entry: MountEntry, name: str, ctx: ColumnContext = _PLAIN) -> str | int | None:
