@@ -55,8 +55,19 @@ def reference_tree(table: MountTable, keep=None) -> list[Node]:
                 kids = sorted(children.get(e.mnt_id, []), key=lambda k: k.mnt_id)
                 stack.extend((k, into) for k in reversed(kids))
 
-    if table.root_fs is not None:
-        add(table.root_fs)
+    root = None  # libmount's mnt_table_get_root_fs: the smallest parent id, then up
+    for e in table.entries:
+        if root is None or e.parent_id < root.parent_id:
+            root = e
+    seen: set[int] = set()
+    while root is not None and id(root) not in seen:
+        seen.add(id(root))
+        parent = by_id(root.parent_id)
+        if parent is None or parent is root:
+            break
+        root = parent
+    if root is not None:
+        add(root)
     for e in table.entries:
         if id(e) not in shown and (keep is None or keep(e)):
             add(e)
@@ -199,3 +210,12 @@ def test_gc_paused_hands_what_it_built_to_the_oldest_generation() -> None:
         assert gc.get_freeze_count() == frozen and gc.isenabled() and len(more) == 100
     finally:
         gc.unfreeze()
+
+
+def test_the_root_of_a_table_that_is_one_cycle() -> None:
+    # libmount: the smallest parent id (5, on mount 6), then up: 5, then 6 again, where
+    # the walk stops -- on 6, the mount it came round to
+    table = MountTable([entry(5, 6, b"/a"), entry(6, 5, b"/a/b"), entry(7, 9, b"/c")])
+    assert table.root_fs is not None and table.root_fs.mnt_id == 6
+    order = tree_order(table)
+    assert [(e.mnt_id, d) for e, d in zip(order.entries, order.depths)] == [(6, 0), (5, 1), (7, 0)]

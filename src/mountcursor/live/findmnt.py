@@ -39,6 +39,7 @@ from .entry import MountEntry
 from .parse import gc_paused
 from .table import MountTable
 from .tabfile import all_options
+from .treeorder import preorder
 
 __all__ = ["Column", "ColumnContext", "COLUMNS", "DEFAULT_COLUMNS", "DF_COLUMNS", "column_value", "column_texts", "size_to_human", "Node", "Preorder", "tree", "tree_order", "to_json", "parse_columns"]
 
@@ -358,6 +359,7 @@ class Node:
 
 
 _MNT_ID = attrgetter("mnt_id")
+_PARENT_ID = attrgetter("parent_id")
 
 
 @dataclass(slots=True)
@@ -410,53 +412,13 @@ def tree(table: MountTable, keep: Callable[[MountEntry], bool] | None = None) ->
 
 
 def tree_order(table: MountTable, keep: Callable[[MountEntry], bool] | None = None) -> Preorder:
-    """:func:`tree` as the rows findmnt prints, in order, with their depths."""
-    by_id = table.by_id
-    unique = not table.duplicates  # then every entry is the one by_id() answers
-    children: dict[int, list[MountEntry]] = {}
-    for e in table.entries:
-        if e.parent_id != e.mnt_id and (unique or by_id(e.mnt_id) is e):
-            kids = children.get(e.parent_id)
-            if kids is None:
-                children[e.parent_id] = [e]
-            else:
-                kids.append(e)
-    for kids in children.values():
-        if len(kids) > 1:
-            kids.sort(key=_MNT_ID)
-    shown: set[int] = set()
-    entries: list[MountEntry] = []
-    depths: list[int] = []
-    row, depth_of_row, get_kids = entries.append, depths.append, children.get
-
-    def add_subtree(start: MountEntry) -> None:
-        # a rejected mount's children take its place: its depth, its siblings
-        stack: list[tuple[MountEntry, int]] = [(start, 0)]
-        pop, push, push_all = stack.pop, stack.append, stack.extend
-        while stack:
-            e, depth = pop()
-            if id(e) in shown:
-                continue
-            shown.add(id(e))
-            if keep is None or keep(e):
-                row(e)
-                depth_of_row(depth)
-                depth += 1
-            kids = get_kids(e.mnt_id)
-            if kids and (unique or by_id(e.mnt_id) is e):
-                if len(kids) == 1:
-                    push((kids[0], depth))
-                else:
-                    push_all(zip(reversed(kids), repeat(depth)))
-
+    """:func:`tree` as the rows findmnt prints, in order, with their depths
+    (:func:`mountcursor.live.treeorder.preorder` of the table's ids)."""
+    entries = table.entries
     with gc_paused():
-        root = table.root_fs
-        if root is not None:
-            add_subtree(root)
-        for e in table.entries:
-            if id(e) not in shown and (keep is None or keep(e)):
-                add_subtree(e)
-    return Preorder(entries, depths)
+        rows, depths = preorder(list(map(_MNT_ID, entries)), list(map(_PARENT_ID, entries)),
+                                None if keep is None else (lambda i: keep(entries[i])))
+        return Preorder(list(map(entries.__getitem__, rows)), depths)
 
 
 JsonRow = dict[str, "str | int | None | list[JsonRow]"]

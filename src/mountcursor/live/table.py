@@ -34,6 +34,7 @@ from functools import cached_property
 from ..format import FormatError
 from .entry import MountEntry, split_options
 from .parse import parse_mountinfo
+from .treeorder import root_index
 
 __all__ = ["MountTable", "read_table_file", "TableLimitError", "MAX_LINES", "normalize_target", "match_fstype", "match_options"]
 
@@ -230,18 +231,9 @@ class MountTable:
         >>> MountTable.from_bytes(b"21 20 0:1 / /a rw - t s rw\n20 1 0:2 / / rw - t s rw\n").root_fs.mnt_id
         20
         """
-        root: MountEntry | None = None
-        for e in self.entries:
-            if root is None or e.parent_id < root.parent_id:
-                root = e
-        seen: set[int] = set()
-        while root is not None and id(root) not in seen:
-            seen.add(id(root))
-            parent = self._by_id.get(root.parent_id)
-            if parent is None or parent is root:
-                break
-            root = parent
-        return root
+        entries = self.entries
+        root = root_index([e.mnt_id for e in entries], [e.parent_id for e in entries])
+        return None if root is None else entries[root]
 
     def by_unique_id(self, unique_id: int) -> MountEntry | None:
         return self._by_unique.get(unique_id)
