@@ -43,20 +43,23 @@ def _line(draw) -> bytes:
 _COLUMNS = st.lists(st.sampled_from(sorted(LEAN_COLUMNS - {"TID"})), min_size=3, max_size=9)
 
 
+_FORMATS = {"raw": ["-r"], "pairs": ["-P"], "json": ["-J"], "human": []}
+
+
 def _general(path: str, args: list[str]) -> bytes:
     result = CliRunner().invoke(main, ["list", "-F", path, *args], catch_exceptions=False)
     return result.stdout_bytes
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(_line(), min_size=1, max_size=12), _COLUMNS, st.sampled_from(["-r", "-P"]), st.booleans(),
+@given(st.lists(_line(), min_size=1, max_size=12), _COLUMNS, st.sampled_from(list(_FORMATS)), st.booleans(),
        st.booleans())
 def test_lean_output_equals_the_findmnt_view(tmp_path_factory, lines, columns, fmt, noheadings, nofsroot):
     data = b"".join(lines)
-    args = [fmt, "-o", ",".join(columns)] + (["-n"] if noheadings else []) + (["-v"] if nofsroot else [])
+    args = ["-o", ",".join(columns)] + _FORMATS[fmt] + (["-n"] if noheadings else []) + (["-v"] if nofsroot else [])
     params = parse(args)
     assert params is not None
-    ours = lean_output(data, columns, fmt == "-P", params)
+    ours = lean_output(data, columns, fmt, params)
     path = str(tmp_path_factory.mktemp("tab") / "mountinfo")
     with open(path, "wb") as f:
         f.write(data)
@@ -80,7 +83,7 @@ def test_lean_output_takes_kernel_tables_and_declines_what_needs_escaping() -> N
     assert params is not None
     plain = (b"21 1 0:19 / / rw,relatime shared:1 - tmpfs tmpfs rw,size=4k\n"
              b"22 21 8:1 /sub /mnt rw master:3 - ext4 /dev/vda1 rw\n")
-    assert lean_output(plain, ["TARGET", "SOURCE", "PROPAGATION", "ID"], False, params) == (
+    assert lean_output(plain, ["TARGET", "SOURCE", "PROPAGATION", "ID"], "raw", params) == (
         b"TARGET SOURCE PROPAGATION ID\n/ tmpfs shared 21\n/mnt /dev/vda1[/sub] private,slave 22\n")
     for odd in (plain.replace(b"/mnt", b"/a\\040b"),           # an escape
                 plain.replace(b"/mnt", "/é".encode()),          # not ASCII
@@ -90,7 +93,7 @@ def test_lean_output_takes_kernel_tables_and_declines_what_needs_escaping() -> N
                 plain.replace(b"rw,size=4k", b"rw,unc=\\\\a b"),   # a blank in the super-block options
                 plain[:-1],                                     # the last line not ended
                 plain + b"\n"):                                 # an empty line
-        assert lean_output(odd, ["TARGET"], False, params) is None, odd
+        assert lean_output(odd, ["TARGET"], "raw", params) is None, odd
 
 
 def test_a_table_of_many_slices_is_the_findmnt_view_and_one_odd_line_anywhere_declines(tmp_path) -> None:
@@ -102,11 +105,13 @@ def test_a_table_of_many_slices_is_the_findmnt_view_and_one_odd_line_anywhere_de
     assert params is not None
     path = tmp_path / "mountinfo"
     path.write_bytes(data)
-    ours = lean_output(data, ["TARGET", "SOURCE", "FSTYPE", "OPTIONS", "PROPAGATION", "ID"], False, params)
-    assert ours is not None and ours == _general(str(path), ["-r", "-o", "+PROPAGATION,ID"])
-    assert ours.count(b"\n") == 12001
+    columns = ["TARGET", "SOURCE", "FSTYPE", "OPTIONS", "PROPAGATION", "ID", "MAJ:MIN"]
+    for fmt, args in _FORMATS.items():
+        ours = lean_output(data, columns, fmt, params)
+        assert ours is not None and ours == _general(str(path), [*args, "-o", ",".join(columns)]), fmt
+    assert lean_output(data, columns, "raw", params).count(b"\n") == 12001
     odd = lines[:11999] + [lines[11999].replace(b" - ", b" unbindable - ")]
-    assert lean_output(b"".join(odd), ["TARGET"], False, params) is None
+    assert lean_output(b"".join(odd), ["TARGET"], "raw", params) is None
 
 
 def _modules_after(args: list[str]) -> set[str]:
@@ -117,19 +122,21 @@ def _modules_after(args: list[str]) -> set[str]:
     return set(done.stderr.decode().split("\n"))
 
 
-def test_list_raw_starts_without_click_or_dataclasses() -> None:
+@pytest.mark.parametrize("args", [["list", "-r"], ["list"], ["list", "-J", "-o", "+ID"], ["tree", "-P"], ["tree", "-l"]])
+def test_list_starts_without_click_or_dataclasses(args: list[str]) -> None:
     """What makes ``mountcursor list -r`` start in a few milliseconds: the table is read and
     printed by the lean modules alone (this machine's table is ASCII and plain)."""
     with open("/proc/self/mountinfo", "rb") as f:
         table = f.read()
     if b"\\" in table or not table.isascii():
         pytest.skip("this machine's mount table has escaped or non-ASCII names: the general path prints it")
-    loaded = _modules_after(["list", "-r"])
+    loaded = _modules_after(args)
     heavy = {"click", "dataclasses", "typing", "mountcursor.live.entry", "mountcursor.live.table",
              "mountcursor.format", "mountcursor.cli.findmnt_view"}
     assert sorted(loaded & heavy) == []
-    general = _modules_after(["list", "-r", "-o", "TARGET,SIZE"])   # SIZE: the general path
-    assert {"dataclasses", "mountcursor.cli.findmnt_view"} <= general and "click" not in general
+    for general_args in (["list", "-r", "-o", "TARGET,SIZE"], ["tree"], ["tree", "-J"]):  # the general path
+        general = _modules_after(general_args)
+        assert {"dataclasses", "mountcursor.cli.findmnt_view"} <= general and "click" not in general
 
 
 def test_a_reader_that_goes_away_ends_list_by_sigpipe_as_findmnt(tmp_path) -> None:

@@ -27,22 +27,13 @@ from ..live.parse import gc_paused
 from ..live.query import Query, Selection, select, uniq
 from ..format import FormatError
 from ..live.table import MAX_LINES, MountTable, read_table_file
+from .findmnt_columns import COLUMN_LAYOUT
 from .status import say
 from ..live.tabfile import merge_utab, parse_tab, utab_path
 from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Grid, Layout, tree_arts, tree_symbols, render_grid
 
 __all__ = ["run", "COLUMN_LAYOUT", "locale_is_utf8", "terminal_width"]
 
-# name -> (width hint, libsmartcols flags), from findmnt.c infos[]
-COLUMN_LAYOUT: dict[str, tuple[float, int]] = {
-    "AVAIL": (5, RIGHT), "FREQ": (1, RIGHT), "FSROOT": (0.25, NOEXTREMES), "FSTYPE": (0.10, TRUNC),
-    "FS-OPTIONS": (0.10, TRUNC), "ID": (2, RIGHT), "LABEL": (0.10, 0), "MAJ:MIN": (6, 0),
-    "OPTIONS": (0.10, TRUNC), "OPT-FIELDS": (0.10, TRUNC), "PARENT": (2, RIGHT), "PARTLABEL": (0.10, 0),
-    "PARTUUID": (36, 0), "PASSNO": (1, RIGHT), "PROPAGATION": (0.10, 0), "SIZE": (5, RIGHT),
-    "SOURCE": (0.25, NOEXTREMES), "SOURCES": (0.25, 0), "TARGET": (0.30, TREE | NOEXTREMES), "TID": (4, RIGHT), "USED": (5, RIGHT),
-    "USE%": (3, RIGHT), "UUID": (36, 0), "VFS-OPTIONS": (0.20, TRUNC), "UNIQ-ID": (10, RIGHT),
-    "ACTION": (10, STRICTWIDTH),
-}
 # --output-all: findmnt's column order without the --poll ones
 OUTPUT_ALL = ("AVAIL", "FREQ", "FSROOT", "FSTYPE", "FS-OPTIONS", "ID", "LABEL", "MAJ:MIN", "OPTIONS",
               "OPT-FIELDS", "PARENT", "PARTLABEL", "PARTUUID", "PASSNO", "PROPAGATION", "SIZE", "SOURCE",

@@ -38,15 +38,10 @@ from itertools import repeat
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .findmnt_columns import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, WRAP
+
 __all__ = ["TRUNC", "TREE", "RIGHT", "NOEXTREMES", "STRICTWIDTH", "WRAP", "Col", "Row", "Layout", "render",
            "render_chunks", "render_grid", "Grid", "flatten", "tree_symbols", "render_json", "safe_encode", "safe_width"]
-
-TRUNC = 1
-TREE = 2
-RIGHT = 4
-NOEXTREMES = 8
-STRICTWIDTH = 16
-WRAP = 32
 
 Format = Literal["human", "raw", "pairs", "json"]
 
