@@ -152,6 +152,8 @@ def live_point(n: int, runs: int, log: Callable[[str], None]) -> dict[str, Any]:
         point["parse_cpu_us_per_line"] = min(c for _, c in parse) / lines * 1e6
         point["parse_tree_cpu_us_per_line"] = min(c for _, c in full) / lines * 1e6
         point["list_r"] = _cmd_pair([MC, "list", "-r", "-N", pid], ["findmnt", "-r", "-N", pid], runs)
+        point["list"] = _cmd_pair([MC, "list", "-N", pid], ["findmnt", "-l", "-N", pid], runs)
+        point["list_json"] = _cmd_pair([MC, "list", "-J", "-N", pid], ["findmnt", "-l", "-J", "-N", pid], runs)
         if lines <= FINDMNT_TREE_MAX:
             point["tree"] = _cmd_pair([MC, "tree", "-N", pid], ["findmnt", "-N", pid], runs)
             point["tree_json"] = _cmd_pair([MC, "tree", "-J", "-N", pid], ["findmnt", "-J", "-N", pid], runs)
@@ -223,12 +225,9 @@ def run(cfg: Config) -> dict[str, Any]:
 def _targets(res: dict[str, Any]) -> list[tuple[str, float, float, str]]:
     """(what, measured, target, unit) for every target of issues 9 and 10 measured."""
     out: list[tuple[str, float, float, str]] = []
-    for s in res["startup"]:
-        if s["ours"].endswith(("--help", "--version")):
-            out.append((f"`{s['ours']}` CPU (wall {fmt_s(s['ours_s'])}; findmnt: {fmt_s(s['peer_cpu_s'])} CPU)",
-                        s["ours_cpu_s"], 0.050, "s"))
-        else:
-            out.append((f"`{s['ours']}` ÷ `{s['peer']}`, this machine's table", s["ratio"], 2.0, "×"))
+    for s in res["startup"]:  # the issue's start-up target: 50 ms (findmnt's own is a few ms)
+        out.append((f"`{s['ours']}` CPU (wall {fmt_s(s['ours_s'])}; `{s['peer']}`: {fmt_s(s['peer_cpu_s'])} CPU)",
+                    s["ours_cpu_s"], 0.050, "s"))
     for p in res["live"]:
         k = f"{p['lines']:,}"
         out.append((f"`snapshot()` ÷ `cat`, {k} live mounts", p["snapshot_vs_cat"]["ratio"], 1.2, "×"))
@@ -308,7 +307,7 @@ def render(res: dict[str, Any], out: Path) -> Section:
     md += [md_table(["what", "measured", "target", ""], rows), ""]
     detail = []
     for p in res["live"]:
-        for key in ("snapshot_vs_cat", "snapshot_vs_read", "list_r", "tree", "tree_json"):
+        for key in ("snapshot_vs_cat", "snapshot_vs_read", "list_r", "list", "list_json", "tree", "tree_json"):
             if key in p:
                 r = p[key]
                 detail.append([f"{p['lines']:,}", f"`{r['ours']}`", fmt_s(r["ours_s"]), f"`{r['peer']}`",

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mountcursor.cli import COMMANDS, main
+from mountcursor.cli.app import COMMANDS, main
 
 HEAVY = ("rich", "greenlet", "asyncio", "mountcursor.verify", "mountcursor.kernel")
 

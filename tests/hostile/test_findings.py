@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from mountcursor import format as fmt
-from mountcursor.cli import main
+from mountcursor.cli.app import main
 from mountcursor.live.parse import parse_mountinfo
 from mountcursor.live.table import MountTable
 from mountcursor.verify.kernel_diff import ScriptFileError, load_script

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mountcursor import format as fmt
-from mountcursor.cli import main
+from mountcursor.cli.app import main
 from mountcursor.live import parse as live_parse
 from mountcursor.live.findmnt import COLUMNS, column_value, to_json, tree
 from mountcursor.live.jsonout import dumps

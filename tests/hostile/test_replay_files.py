@@ -10,7 +10,7 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from mountcursor.cli import main
+from mountcursor.cli.app import main
 from mountcursor.verify.check import check_cell
 from mountcursor.verify.kernel_diff import ScriptFileError, check_script, load_script, run_script
 from mountcursor.verify.scenarios import seed_example

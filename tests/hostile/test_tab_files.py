@@ -11,7 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from mountcursor.cli import main
+from mountcursor.cli.app import main
 from mountcursor.live.table import MAX_LINE_BYTES, TableLimitError, read_table_file
 
 
@@ -68,6 +68,21 @@ def test_long_lines_and_many_lines_are_refused_with_the_limit_named(tmp_path) ->
     long.write_bytes(b"1 0 0:1 / / rw - t s rw\n" + b"x" * (MAX_LINE_BYTES + 1))  # no newline at all
     with pytest.raises(TableLimitError, match="line 2: longer than 1 MiB"):
         read_table_file(long)
+    # a line of exactly the limit across the 1 MiB reads is taken, one byte more is not,
+    # wherever it starts and ends (lines are counted across the reads)
+    head = b"1 0 0:1 / / rw - t s rw\n" * 3
+    for before in (0, 1000, (1 << 20) - len(head) - 5):
+        pad = b"2 1 0:2 / /p rw - t s " + b"o" * max(before - 23, 0) + b"\n" if before else b""
+        for extra, ok in ((0, True), (1, False)):
+            body = b"3 1 0:3 / /x rw - t s " + b"y" * (MAX_LINE_BYTES + extra - 22)
+            assert len(body) == MAX_LINE_BYTES + extra
+            f = tmp_path / f"edge-{before}-{extra}"
+            f.write_bytes(head + pad + body + b"\n4 1 0:4 / /z rw - t s rw\n")
+            if ok:
+                assert read_table_file(f).count(b"\n") == 5 + bool(pad)
+            else:
+                with pytest.raises(TableLimitError, match=f"line {4 + bool(pad)}: longer than 1 MiB"):
+                    read_table_file(f)
     many = tmp_path / "many"
     many.write_bytes(b"1 0 0:1 / / rw - t s rw\n" * 11)
     res = CliRunner().invoke(main, ["list", "-F", str(many), "--max-lines", "10"])

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 from click.testing import CliRunner
 
-from mountcursor.cli import main
+from mountcursor.cli.app import main
 from mountcursor.format import parse_mountinfo
 from mountcursor.kernel import Kernel, open_proc
 from mountcursor.kernel.list import list_check

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from mountcursor.cli import main
+from mountcursor.cli.app import main
 from mountcursor.live import MountTable
 from mountcursor.live.findmnt import to_json, tree
 

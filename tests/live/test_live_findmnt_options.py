@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mountcursor.cli import findmnt_view, main
+from mountcursor.cli import findmnt_view
+from mountcursor.cli.app import main
 
 from .conftest import FIXTURE_FILES, FIXTURES
 

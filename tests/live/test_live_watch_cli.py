@@ -10,7 +10,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from mountcursor.cli import main
+from mountcursor.cli.app import main
 from mountcursor.live import awatch
 
 from .conftest import FIXTURE_FILES

@@ -144,7 +144,7 @@ def test_watch_json_lines_and_old_keys_only_where_meaningful(sandbox):
 def test_bad_watch_arguments(args, message):
     from click.testing import CliRunner
 
-    from mountcursor.cli import main
+    from mountcursor.cli.app import main
 
     result = CliRunner().invoke(main, ["watch", *args])
     assert result.exit_code == 2, result.output
@@ -154,7 +154,7 @@ def test_bad_watch_arguments(args, message):
 def test_timeout_without_events_exits_0(sandbox):
     from click.testing import CliRunner
 
-    from mountcursor.cli import main
+    from mountcursor.cli.app import main
 
     result = CliRunner().invoke(main, ["watch", "-N", str(sandbox.pid), "-w", "200"])
     assert result.exit_code == 0 and result.stdout == ""

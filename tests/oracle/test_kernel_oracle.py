@@ -11,7 +11,7 @@ import random
 import pytest
 from click.testing import CliRunner
 
-from mountcursor.cli import main
+from mountcursor.cli.app import main
 from mountcursor.format import parse_mountinfo
 from mountcursor.kernel import open_proc
 from mountcursor.kernel.mirror import mount_like, namespace_from_table

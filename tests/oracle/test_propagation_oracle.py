@@ -13,7 +13,7 @@ import random
 import pytest
 from click.testing import CliRunner
 
-from mountcursor.cli import main
+from mountcursor.cli.app import main
 from mountcursor.kernel import pnode
 from mountcursor.live.sandbox import sandbox_unavailable
 from mountcursor.verify.kernel_diff import diff_kernel, propagation_script, run_script

@@ -9,7 +9,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from mountcursor.cli import main
+from mountcursor.cli.app import main
 from mountcursor.live.sandbox import sandbox_unavailable
 from mountcursor.verify.probe import GENERATIONS, kernel_target, model_outcomes, model_target, probe
 

@@ -1,101 +1,42 @@
-"""The ``mountcursor`` command line: a thin layer that parses arguments and prints.
+"""The ``mountcursor`` command line.
 
-Each subcommand lives in its own module and registers itself on :data:`main`.  The
-modules are imported only when their command runs (or its ``--help`` is asked), so
-``mountcursor list`` never loads the verifier, rich or greenlet, and ``mountcursor
---help`` loads nothing but click: :data:`COMMANDS` names each command's module and
-the first paragraph of its help, which ``--help`` lists (a test checks that they match
-the commands themselves).
+    main()                      # the entry point: console script, ``python -m mountcursor``
+    main(["list", "-r"])        # the same with these arguments (exits, as click's main)
+
+A ``list`` or ``tree`` line whose options :func:`mountcursor.cli.findmnt_args.parse`
+reads runs at once (:func:`mountcursor.cli.findmnt_cmd.run_command`), without click:
+that is most of ``mountcursor list``'s start-up.  Every other line (the other commands,
+``--help``, ``--version``, a usage error) goes to the click group
+:data:`mountcursor.cli.app.main`, which loads each command's module when it runs.
+
+``list``, ``tree`` and ``watch`` only print, so they die of ``SIGPIPE`` when the reader
+of their output goes away (``mountcursor list | head -1``), as findmnt does, instead of
+reporting a broken pipe.
 """
 
 from __future__ import annotations
 
-import importlib
+import signal
 import sys
 
-import click
+__all__ = ["main"]
 
-from .. import __version__
-
-COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("check", 'Prove or refute "no mount present throughout a read is missed or shown twice". '
-                       "Exit 1 when a property fails in any cell checked (or in the --replay trace)."),
-    "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
-                                   "5.10+); compare every read(), poll() and lseek().  Exit 1 on a mismatch."),
-    "list": ("live_cmds", "The mount table as a list, in kernel order (``findmnt -l``)."),
-    "probe": ("probe", "Which kernel generation is this?  Short scripts played in a private mount namespace and on "
-                       "the model in every configuration.  Exit 1 when a known bug reproduces or nothing matches."),
-    "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
-                     "when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."),
-    "tree": ("live_cmds", "The mount table as findmnt's tree (``findmnt``): children by id, unreachable mounts "
-                          "at the top."),
-    "watch": ("watch_cmd", "Print mount, umount, remount and move events as they happen (like ``findmnt "
-                           "--poll``)."),
-}
-"""Command name -> (module in this package, first paragraph of its help)."""
+_PRINTERS = ("list", "tree", "watch")
 
 
-VERIFY_EXTRA = ("greenlet", "rich")
-"""What ``pip install 'mountcursor[verify]'`` adds: the verifier's and its commands'
-dependencies.  ``mountcursor.live`` and ``list``/``tree``/``watch`` need only click."""
+def main(args: list[str] | None = None, prog_name: str = "mountcursor") -> None:
+    """Run the command line ``args`` (default: ``sys.argv[1:]``) and exit with its status."""
+    argv = sys.argv[1:] if args is None else list(args)
+    if argv and argv[0] in _PRINTERS and args is None:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if argv and argv[0] in ("list", "tree") and sys.stdout is not None:
+        from .findmnt_args import parse
 
+        params = parse(argv[1:])
+        if params is not None:
+            from .findmnt_cmd import run_command
 
-class LazyGroup(click.Group):
-    """A click group that imports a command's module on first use (click's lazy
-    loading pattern: ``list_commands``/``get_command`` overridden)."""
+            sys.exit(run_command(argv[0] == "tree", params))
+    from .app import main as group
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *COMMANDS})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            try:
-                importlib.import_module(f".{COMMANDS[cmd_name][0]}", __name__)  # registers on main
-            except ModuleNotFoundError as err:
-                missing = (err.name or "").split(".")[0]
-                if missing not in VERIFY_EXTRA:
-                    raise
-                from .errors import RunError
-
-                raise RunError(f"{cmd_name} needs the verifier's dependencies ({missing} is not installed): "
-                               "pip install 'mountcursor[verify]'") from None
-        return self.commands.get(cmd_name)
-
-    def invoke(self, ctx: click.Context) -> object:
-        """Ctrl-C ends any command with 130 (128 + SIGINT), as a shell reports it; click
-        would say "Aborted!" and exit 1, the status of a finding here."""
-        try:
-            return super().invoke(ctx)
-        except KeyboardInterrupt:
-            raise click.exceptions.Exit(130) from None
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The command list of ``--help``, as click prints it, without importing a command."""
-        names = self.list_commands(ctx)
-        if not names:
-            return
-        limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = []
-        for name in names:
-            # a command not loaded yet is shortened from its summary by a stand-in
-            cmd = self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])
-            rows.append((name, cmd.get_short_help_str(limit)))
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-
-# the text of .errors.EXIT_STATUS_HELP (not imported here: --help loads nothing but click)
-_EXIT_STATUS_HELP = (
-    "Exit status: 0 success; 1 a property failed, a mismatch was found or nothing matched; "
-    "2 usage error (bad option, argument or input file); 3 runtime error (no sandbox or root, "
-    "no consistent snapshot, the watched process exited, output or results not written)."
-)
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=_EXIT_STATUS_HELP)
-@click.version_option(__version__, "-V", "--version", package_name="mountcursor")  # no metadata lookup: fast
-def main() -> None:
-    """Read the Linux mount table correctly while it changes."""
-    if sys.stdout is None:  # started with stdout closed (``>&-``): say so, not AttributeError
-        click.echo("mountcursor: standard output is closed", err=True)
-        sys.exit(3)
+    group(argv, prog_name=prog_name)

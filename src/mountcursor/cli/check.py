@@ -19,7 +19,7 @@ from ..verify.explain import explain
 from ..verify.scenarios import default_scope, ns_lock_scope
 from ..verify.scheduler import GRANULARITIES
 from ..verify.trace import TraceFileError, format_trace, load_trace, replay_steps, save_trace
-from . import main
+from .app import main
 from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, InputError, RunError
 from .progress import PhaseProgress
 

@@ -9,7 +9,7 @@ import tempfile
 
 import click
 
-from . import main
+from .app import main
 from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, InputError, RunError
 from .progress import PhaseProgress
 

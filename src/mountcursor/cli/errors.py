@@ -1,14 +1,6 @@
-"""Exit statuses of every ``mountcursor`` command, and the one-line errors that carry them.
-
-    0  success: the property holds, the scripts agreed, something was printed
-    1  a finding: a property failed, a mismatch was found, or nothing matched (as findmnt)
-    2  usage error: a bad option or argument, or an input file that is missing,
-       unreadable, malformed or over a limit (nothing was run)
-    3  runtime error: the run could not be done here or stopped (no sandbox or root,
-       no consistent snapshot, the watched process exited, output or results not written)
-
-click's own usage errors already exit with 2.  Errors are one line on stderr,
-``mountcursor: <what>``, never a traceback.
+"""The click exceptions that end a command with one of the exit statuses of
+:mod:`mountcursor.cli.status` (re-exported here): a one-line ``mountcursor: <what>`` on
+stderr, never a traceback.  click's own usage errors already exit with 2.
 """
 
 from __future__ import annotations
@@ -17,16 +9,9 @@ from typing import IO, Any
 
 import click
 
-EXIT_OK = 0
-EXIT_FOUND = 1
-EXIT_USAGE = 2
-EXIT_RUNTIME = 3
+from .status import EXIT_FOUND, EXIT_OK, EXIT_RUNTIME, EXIT_STATUS_HELP, EXIT_USAGE
 
-EXIT_STATUS_HELP = (
-    "Exit status: 0 success; 1 a property failed, a mismatch was found or nothing matched; "
-    "2 usage error (bad option, argument or input file); 3 runtime error (no sandbox or root, "
-    "no consistent snapshot, the watched process exited, output or results not written)."
-)
+__all__ = ["EXIT_OK", "EXIT_FOUND", "EXIT_USAGE", "EXIT_RUNTIME", "EXIT_STATUS_HELP", "InputError", "RunError"]
 
 
 class _OneLine(click.ClickException):

@@ -22,28 +22,18 @@ import termios
 from itertools import repeat
 from collections.abc import Callable
 
-import click
-
-from ..live.findmnt import COLUMNS, DEFAULT_COLUMNS, DF_COLUMNS, ColumnContext, Node, column_value, parse_columns
+from ..live.findmnt import COLUMNS, DEFAULT_COLUMNS, DF_COLUMNS, ColumnContext, column_texts, parse_columns
 from ..live.parse import gc_paused
-from ..live.query import Query, select, uniq
+from ..live.query import Query, Selection, select, uniq
 from ..format import FormatError
 from ..live.table import MAX_LINES, MountTable, read_table_file
+from .findmnt_columns import COLUMN_LAYOUT
+from .status import say
 from ..live.tabfile import merge_utab, parse_tab, utab_path
-from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Grid, Layout, tree_symbols, flatten, render_grid
+from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Grid, Layout, tree_arts, tree_symbols, render_grid
 
-__all__ = ["findmnt_options", "run", "COLUMN_LAYOUT", "locale_is_utf8", "terminal_width"]
+__all__ = ["run", "COLUMN_LAYOUT", "locale_is_utf8", "terminal_width"]
 
-# name -> (width hint, libsmartcols flags), from findmnt.c infos[]
-COLUMN_LAYOUT: dict[str, tuple[float, int]] = {
-    "AVAIL": (5, RIGHT), "FREQ": (1, RIGHT), "FSROOT": (0.25, NOEXTREMES), "FSTYPE": (0.10, TRUNC),
-    "FS-OPTIONS": (0.10, TRUNC), "ID": (2, RIGHT), "LABEL": (0.10, 0), "MAJ:MIN": (6, 0),
-    "OPTIONS": (0.10, TRUNC), "OPT-FIELDS": (0.10, TRUNC), "PARENT": (2, RIGHT), "PARTLABEL": (0.10, 0),
-    "PARTUUID": (36, 0), "PASSNO": (1, RIGHT), "PROPAGATION": (0.10, 0), "SIZE": (5, RIGHT),
-    "SOURCE": (0.25, NOEXTREMES), "SOURCES": (0.25, 0), "TARGET": (0.30, TREE | NOEXTREMES), "TID": (4, RIGHT), "USED": (5, RIGHT),
-    "USE%": (3, RIGHT), "UUID": (36, 0), "VFS-OPTIONS": (0.20, TRUNC), "UNIQ-ID": (10, RIGHT),
-    "ACTION": (10, STRICTWIDTH),
-}
 # --output-all: findmnt's column order without the --poll ones
 OUTPUT_ALL = ("AVAIL", "FREQ", "FSROOT", "FSTYPE", "FS-OPTIONS", "ID", "LABEL", "MAJ:MIN", "OPTIONS",
               "OPT-FIELDS", "PARENT", "PARTLABEL", "PARTUUID", "PASSNO", "PROPAGATION", "SIZE", "SOURCE",
@@ -83,74 +73,9 @@ def _is_term() -> bool:
         return False
 
 
-def findmnt_options(fn: Callable) -> Callable:
-    """The options of ``list`` and ``tree`` (findmnt's names and letters)."""
-    from .. import __version__
-
-    decorators = [
-        click.version_option(__version__, "-V", "--version", package_name="mountcursor"),
-        click.argument("positional", nargs=-1, metavar="[SOURCE] [TARGET]"),
-        click.option("-l", "--list", "as_list", is_flag=True, help="A list (what the list command prints)."),
-        click.option("-o", "--output", "output", metavar="COLS",
-                     help=f"Columns, comma-separated ('+COLS' adds to the default). Known: {', '.join(COLUMNS)}."),
-        click.option("--output-all", is_flag=True, help="All columns."),
-        click.option("-t", "--types", metavar="LIST", help="Only these fs types ('nofoo,bar' excludes)."),
-        click.option("-O", "--options", "opts", metavar="LIST", help="Only mounts with these options."),
-        click.option("-S", "--source", metavar="SRC",
-                     help="Only mounts of this source: a path, MAJ:MIN, LABEL=, UUID=, PARTUUID=, PARTLABEL=."),
-        click.option("-T", "--target", metavar="PATH", help="The mounts at PATH, else the mount holding PATH."),
-        click.option("-M", "--mountpoint", metavar="DIR", help="Only the mounts at mount point DIR."),
-        click.option("--id", "ids", type=int, multiple=True, metavar="N", help="Only the mount with id N."),
-        click.option("--uniq-id", "uniq_ids", type=int, multiple=True, metavar="N",
-                     help="Only the mount with 64-bit unique id N (listmount tables)."),
-        click.option("-f", "--first-only", is_flag=True, help="Only the first match."),
-        click.option("-R", "--submounts", is_flag=True, help="Each match with all mounts below it."),
-        click.option("--shadowed", is_flag=True, help="Only mounts over-mounted by another mount."),
-        click.option("-U", "--uniq", is_flag=True, help="One mount per mount point (the top one)."),
-        click.option("--real", is_flag=True, help="Only real filesystems (not pseudo)."),
-        click.option("--pseudo", is_flag=True, help="Only pseudo filesystems."),
-        click.option("-D", "--df", is_flag=True, help="Like df(1): sizes from statvfs, no pseudo filesystems."),
-        click.option("-A", "--all", "all_", is_flag=True, help="No built-in filter (-D keeps pseudo filesystems)."),
-        click.option("-b", "--bytes", "in_bytes", is_flag=True, help="Sizes in bytes."),
-        click.option("-i", "--invert", is_flag=True, help="Invert the sense of matching."),
-        click.option("-d", "--direction", type=click.Choice(["forward", "backward"]), default="forward",
-                     help="Search the table forward or backward."),
-        click.option("-e", "--evaluate", is_flag=True, help="Show LABEL=/UUID=/... sources as devices."),
-        click.option("-c", "--canonicalize", is_flag=True, help="Show source paths canonical."),
-        click.option("-C", "--nocanonicalize", is_flag=True, help="Compare paths as written (no symlinks resolved)."),
-        click.option("--vfs-all", is_flag=True, help="VFS-OPTIONS with every flag spelled out, defaults included."),
-        click.option("--tree", "force_tree", is_flag=True, help="A tree whenever the table is one (findmnt --tree)."),
-        click.option("-v", "--nofsroot", is_flag=True, help="No [/dir] after the source of a bind mount."),
-        click.option("-F", "--tab-file", "tab_files", metavar="FILE", multiple=True,
-                     help="Read a saved table: mountinfo, /proc/<pid>/mounts or fstab format (may repeat: a list)."),
-        click.option("-s", "--fstab", is_flag=True, help="Read /etc/fstab (or -F FILE) as a list."),
-        click.option("-k", "--kernel", is_flag=True, help="Read the kernel's table (the default)."),
-        click.option("-m", "--mtab", is_flag=True,
-                     help="The kernel's table with libmount's userspace options from utab ($LIBMOUNT_UTAB), a list."),
-        click.option("-N", "--task", "--pid", "pid", metavar="PID", help="The mount table of process PID."),
-        click.option("-J", "--json", "as_json", is_flag=True, help="JSON in findmnt's shape."),
-        click.option("-r", "--raw", is_flag=True, help="Space-separated, blanks and \\ escaped as \\xHH."),
-        click.option("-P", "--pairs", is_flag=True, help='NAME="value" pairs.'),
-        click.option("-y", "--shell", is_flag=True, help="Column names usable as shell variables (USE% -> USE_PCT)."),
-        click.option("-n", "--noheadings", is_flag=True, help="No header line."),
-        click.option("-u", "--notruncate", is_flag=True, help="Never truncate cells to the terminal width."),
-        click.option("-a", "--ascii", is_flag=True, help="ASCII tree lines."),
-        click.option("--method", type=click.Choice(["auto", "mountinfo", "listmount"]), default="auto",
-                     show_default=True, help="How to read the live table."),
-        click.option("--consistency", type=click.Choice(["strict", "best-effort", "single-pass"]),
-                     default="strict", show_default=True, help="Retry until a pass saw no change?"),
-        click.option("--strict", "strict_parse", is_flag=True, help="Reject lines the kernel would not print."),
-        click.option("--max-lines", type=click.IntRange(1), default=MAX_LINES, show_default=True, metavar="N",
-                     help="Stop reading an -F file after this many lines."),
-    ]
-    for deco in reversed(decorators):
-        fn = deco(fn)
-    return fn
-
-
 def _fail(message: str | None, status: int = 1) -> None:
     if message:
-        click.echo(f"mountcursor: {message}", err=True)
+        say(message)
     sys.exit(status)
 
 
@@ -191,7 +116,7 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> tuple[MountTable,
         raise ValueError(f"{tab_file}: {err.strerror or err}") from None
     except FormatError as err:
         raise ValueError(f"{tab_file}: {err}") from None
-    warn = (lambda text: click.echo(f"mountcursor: {tab_file}: {text}", err=True))
+    warn = (lambda text: say(f"{tab_file}: {text}"))
     for err in table.errors[:_MAX_WARNINGS]:
         warn(f"{err} -- ignored")
     if not data.strip():
@@ -257,12 +182,10 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         q.source, q.positional_source = positional[0], True
         if len(positional) > 1:
             q.target = positional[1]
-    # every object built from here on lives until the process exits and forms no
-    # garbage: the cyclic collector would only walk the growing heap again and again
     # everything built from here on lives until the process exits and forms no
     # garbage: the cyclic collector would only walk the growing heap again and again
     with gc_paused():
-        table, kind = _load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines)
+        table, kind = _load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines or MAX_LINES)
         if mtab and kind == "mountinfo" and table.entries:
             table = MountTable(merge_utab(list(table.entries), _read_utab()), errors=table.errors)
         if uniq:
@@ -286,7 +209,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         layout = Layout(fmt=fmt, tree=sel.tree, headings=not noheadings, ascii=ascii, utf8=utf8, is_term=is_term,
                         termwidth=terminal_width() if is_term else 80, shellvar=shell)
         write = sys.stdout.buffer.write
-        for chunk in render_grid(cols, _grid(sel.nodes, columns, ctx, layout), layout):
+        for chunk in render_grid(cols, _grid(sel, columns, ctx, layout), layout):
             write(chunk.encode("utf-8", "surrogateescape"))
         sys.stdout.flush()
 
@@ -300,25 +223,11 @@ def _uniq_flat(table: MountTable) -> list:
     return [e for i, e in enumerate(table.entries) if last[tuple(s for s in e.target.split(b"/") if s)] == i]
 
 
-def _grid(nodes: list[Node], columns: list[str], ctx: ColumnContext, layout: Layout) -> Grid:
-    """The cells, column by column, of the nodes in print order (tree pre-order)."""
-    order, depths, arts = flatten(nodes, tree_symbols(layout))
-    entries = [node.entry for node in order]
-    del order
-    cells = [_column(COLUMNS[name].get, entries, ctx) for name in columns]
-    return Grid(cells, depths, arts) if layout.tree else Grid(cells)
-
-
-def _column(get: Callable, entries: list, ctx: ColumnContext) -> list[str | None]:
-    """One column's texts.  Equal texts share one string when most are repeats (a type
-    or option string on every one of 100,000 lines is kept once)."""
-    values = list(map(get, entries, repeat(ctx)))
-    if not set(map(type, values)) <= _TEXT_TYPES:
-        values = [None if value is None else str(value) for value in values]
-    shared = dict(zip(values, values))
-    if len(shared) * 2 < len(values):
-        values = list(map(shared.__getitem__, values))
-    return values
-
-
-_TEXT_TYPES = {str, type(None)}
+def _grid(sel: Selection, columns: list[str], ctx: ColumnContext, layout: Layout) -> Grid:
+    """The cells, column by column, of the selection in print order (tree pre-order)."""
+    order = sel.order
+    cells = column_texts(columns, order.entries, ctx)
+    if not layout.tree:
+        return Grid(cells)
+    arts = None if layout.fmt == "json" else tree_arts(order.depths, tree_symbols(layout))  # JSON nests by depth
+    return Grid(cells, order.depths, arts)

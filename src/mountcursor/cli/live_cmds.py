@@ -4,65 +4,78 @@
     mountcursor list  [findmnt's options] [SOURCE] [TARGET]      (findmnt -l)
     mountcursor tree  [findmnt's options] [SOURCE] [TARGET]      (findmnt)
 
-The options, the selection and the output are in :mod:`mountcursor.cli.findmnt_view`.
+These are click's commands, for ``--help`` and usage errors; ``mountcursor list ...``
+usually starts without click (:func:`mountcursor.cli.main` reads the options with
+:mod:`mountcursor.cli.findmnt_args`, the same table click's options are made from here).
+Both run :func:`mountcursor.cli.findmnt_cmd.run_command`.  The selection and the output
+are in :mod:`mountcursor.cli.findmnt_view`.
 
 Exit status: 0 when something was printed, 1 when nothing matched or for a bad ``-o``
 (as findmnt),
 2 on a usage error (bad option, bad or over-limit -F file), 3 when no consistent snapshot
-could be taken (one line on stderr, never a traceback; see :mod:`.errors`).
+could be taken (one line on stderr, never a traceback; see :mod:`.status`).
 """
 
 from __future__ import annotations
 
-import errno
 import functools
-import os
 import re
 import sys
 from collections.abc import Callable
 
 import click
 
-from ..format import FormatError
-from ..live.entry import MountEntry
-from ..live.findmnt import column_value
-from ..live.reader import InconsistentSnapshotError
-from . import main
-from .errors import EXIT_RUNTIME, EXIT_STATUS_HELP, EXIT_USAGE
-from .findmnt_view import findmnt_options, run
+from ..live.findmnt import COLUMNS
+from ..live.table import MAX_LINES
+from .app import main
+from .findmnt_args import CHOICE, FLAG, INT_MIN1, INT_MULTI, MULTI, OPTIONS
+from .findmnt_cmd import run_command
+from .status import EXIT_STATUS_HELP, guarded
 
-# ---- errors -------------------------------------------------------------------------
-
-
-def _message(err: BaseException) -> str:
-    if isinstance(err, OSError) and err.strerror:
-        where = f"{os.fsdecode(err.filename)}: " if err.filename else ""
-        return where + err.strerror
-    return str(err)
+# ---- options and errors ----------------------------------------------------------------
 
 
-_OUTPUT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
+def findmnt_options(fn: Callable) -> Callable:
+    """click's options for ``list`` and ``tree``, made from
+    :data:`mountcursor.cli.findmnt_args.OPTIONS` (findmnt's names and letters)."""
+    from .. import __version__
+
+    decorators = [
+        click.version_option(__version__, "-V", "--version", package_name="mountcursor"),
+        click.argument("positional", nargs=-1, metavar="[SOURCE] [TARGET]"),
+    ]
+    for opt in OPTIONS:
+        decls = (*opt.names, opt.dest)
+        if opt.kind == FLAG:
+            decorators.append(click.option(*decls, is_flag=True, help=opt.help))
+            continue
+        help_text = opt.help
+        if opt.dest == "output":
+            help_text += f" Known: {', '.join(COLUMNS)}."
+        extra: dict[str, object] = {}
+        if opt.kind in (MULTI, INT_MULTI):
+            extra["multiple"] = True
+        if opt.kind == INT_MULTI:
+            extra["type"] = int
+        elif opt.kind == CHOICE:
+            extra.update(type=click.Choice(opt.choices), default=opt.default, show_default=True)
+        elif opt.kind == INT_MIN1:
+            extra.update(type=click.IntRange(1), show_default=str(MAX_LINES))
+        decorators.append(click.option(*decls, metavar=opt.metavar, help=help_text, **extra))
+    for deco in reversed(decorators):
+        fn = deco(fn)
+    return fn
 
 
 def _one_line_errors(fn: Callable) -> Callable:
-    """Turn expected failures into ``mountcursor: <what>`` and exit status 2."""
+    """Turn expected failures into ``mountcursor: <what>`` and an exit status
+    (:func:`mountcursor.cli.status.guarded`)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except InconsistentSnapshotError as err:  # the table kept changing: a runtime error
-            click.echo(f"mountcursor: {_message(err)}", err=True)
-            sys.exit(EXIT_RUNTIME)
-        except OSError as err:
-            click.echo(f"mountcursor: {_message(err)}", err=True)
-            # the output could not be written (a full disk, /dev/full): a runtime error
-            sys.exit(EXIT_RUNTIME if err.errno in _OUTPUT_ERRNOS and not err.filename else EXIT_USAGE)
-        except (ValueError, FormatError) as err:
-            click.echo(f"mountcursor: {_message(err)}", err=True)
-            sys.exit(EXIT_USAGE)
-        except KeyboardInterrupt:
-            sys.exit(130)
+        status = guarded(lambda: fn(*args, **kwargs))
+        if status:
+            sys.exit(status)
 
     return wrapper
 
@@ -96,11 +109,6 @@ def _escape_each(text: str, raw: bool) -> str:
     return "".join(out)
 
 
-def _cell(entry: MountEntry, name: str, raw: bool) -> str:
-    value = column_value(entry, name)
-    return "" if value is None else _safe(str(value), raw)
-
-
 def _write(text: str) -> None:
     sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
     sys.stdout.flush()
@@ -108,22 +116,24 @@ def _write(text: str) -> None:
 
 @main.command("list", epilog=EXIT_STATUS_HELP)
 @findmnt_options
-@_one_line_errors
 def list_cmd(**kwargs) -> None:
     """The mount table as a list, in kernel order (``findmnt -l``).
 
     SOURCE (a device, MAJ:MIN, LABEL=/UUID=/PARTUUID=/PARTLABEL= tag or, if no source
     matches, a mount point) and TARGET select like findmnt's arguments."""
-    run(False, **kwargs)
+    status = run_command(False, kwargs)
+    if status:
+        sys.exit(status)
 
 
 @main.command("tree", epilog=EXIT_STATUS_HELP)
 @findmnt_options
-@_one_line_errors
 def tree_cmd(**kwargs) -> None:
     """The mount table as findmnt's tree (``findmnt``): children by id, unreachable
     mounts at the top.
 
     A source, target, --first-only or a non-tree table (fstab, /proc/mounts) gives a
     list, as findmnt does."""
-    run(True, **kwargs)
+    status = run_command(True, kwargs)
+    if status:
+        sys.exit(status)

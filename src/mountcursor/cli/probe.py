@@ -7,7 +7,7 @@ import os
 
 import click
 
-from . import main
+from .app import main
 from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, RunError
 
 

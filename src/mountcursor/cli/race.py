@@ -14,7 +14,7 @@ from rich.table import Table
 from ..kernel.iterators import STRATEGIES
 from ..kernel.seqfile import SEMANTICS, SEMANTICS_NAMES, semantics_of
 from ..verify.race import DEFAULT_STRATEGIES, RaceConfig, RaceRow, run_race, run_race_live
-from . import main
+from .app import main
 from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, RunError
 from .progress import PhaseProgress
 

@@ -38,15 +38,10 @@ from itertools import repeat
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .findmnt_columns import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, WRAP
+
 __all__ = ["TRUNC", "TREE", "RIGHT", "NOEXTREMES", "STRICTWIDTH", "WRAP", "Col", "Row", "Layout", "render",
            "render_chunks", "render_grid", "Grid", "flatten", "tree_symbols", "render_json", "safe_encode", "safe_width"]
-
-TRUNC = 1
-TREE = 2
-RIGHT = 4
-NOEXTREMES = 8
-STRICTWIDTH = 16
-WRAP = 32
 
 Format = Literal["human", "raw", "pairs", "json"]
 
@@ -457,33 +452,71 @@ class Grid:
 
 def flatten(roots: list, symbols: tuple[str, str, str]) -> tuple[list, list[int], list[str]]:
     """Tree nodes (anything with ``children``) in pre-order, each one's depth and the art
-    before its ``TREE`` cell: its ancestors' lines, then its own branch (``symbols``:
-    branch, vertical, right).  Equal art strings are one string: a tree has few distinct
-    ones (chains of single children repeat ``"  "`` by depth)."""
-    branch, vertical, right = symbols
+    before its ``TREE`` cell (:func:`tree_arts`)."""
     order: list = []
     depths: list[int] = []
-    arts: list[str] = []
-    # the ancestors' art -> (last child: its ancestors' art, its art; other children: ...)
-    below_arts: dict[str, tuple[str, str, str, str]] = {}
-    # (node, its depth, art of its ancestors' lines for its children, its own art)
-    stack: list[tuple[object, int, str, str]] = [(node, 0, "", "") for node in reversed(roots)]
-    pop, push, push_all = stack.pop, stack.append, stack.extend
+    stack: list[tuple[object, int]] = [(node, 0) for node in reversed(roots)]
     while stack:
-        node, depth, below, art = pop()
+        node, depth = stack.pop()
         order.append(node)
         depths.append(depth)
-        arts.append(art)
         kids = node.children  # type: ignore[attr-defined]
         if kids:
-            depth += 1
-            known = below_arts.get(below)
-            if known is None:
-                known = below_arts[below] = (below + "  ", below + right, below + vertical, below + branch)
-            push((kids[-1], depth, known[0], known[1]))
-            if len(kids) > 1:
-                push_all(zip(reversed(kids[:-1]), repeat(depth), repeat(known[2]), repeat(known[3])))
-    return order, depths, arts
+            stack.extend(zip(reversed(kids), repeat(depth + 1)))
+    return order, depths, tree_arts(depths, symbols)
+
+
+def tree_arts(depths: list[int], symbols: tuple[str, str, str]) -> list[str]:
+    """The art before each row's ``TREE`` cell, from the depths of the rows in pre-order
+    (``symbols``: branch, vertical, right): a line for each ancestor below the top (a
+    vertical where the ancestor has a later sibling, else blanks), then the row's own
+    branch (the right angle for a last child), as ``tree_ascii_art_to_buffer``.
+
+    One pass from the last row up.  ``later[d]`` says whether a row of depth ``d``
+    follows with no shallower row in between: for the row at hand that is whether it
+    has a later sibling, and for each of its ancestors the same.  ``lines[d]`` is the
+    ancestors' art down to depth ``d``, kept for the rows above.  Equal art strings are
+    one string (a tree has few distinct ones)."""
+    branch, vertical, right = symbols
+    arts = [""] * len(depths)
+    later: list[bool] = [False]
+    lines: list[str] = [""]
+    # the ancestors' art -> (it for a node without a later sibling, with one, art of a
+    # last child, art of another child)
+    known: dict[str, tuple[str, str, str, str]] = {}
+    i = len(depths)
+    for depth in reversed(depths):
+        i -= 1
+        if depth == 0:
+            del later[1:], lines[1:]
+            continue
+        if depth < len(later):
+            above = lines[depth - 1]
+            ext = known.get(above)
+            if ext is None:
+                ext = known[above] = (above + "  ", above + vertical, above + right, above + branch)
+            if later[depth]:
+                arts[i] = ext[3]
+                del later[depth + 1:], lines[depth + 1:]
+                continue
+            arts[i] = ext[2]
+            del later[depth:], lines[depth:]
+        else:
+            while len(later) < depth:  # ancestors with no later sibling
+                above = lines[-1]
+                ext = known.get(above)
+                if ext is None:
+                    ext = known[above] = (above + "  ", above + vertical, above + right, above + branch)
+                later.append(False)
+                lines.append(ext[0])
+            above = lines[depth - 1]
+            ext = known.get(above)
+            if ext is None:
+                ext = known[above] = (above + "  ", above + vertical, above + right, above + branch)
+            arts[i] = ext[2]
+        later.append(True)
+        lines.append(ext[1])
+    return arts
 
 
 def grid_of_rows(cols: list[Col], rows: list[Row], layout: Layout) -> Grid:

@@ -32,7 +32,7 @@ import click
 from ..live.diff import MountEvent
 from ..live.findmnt import COLUMNS, column_value
 from ..live.table import match_fstype, match_options, normalize_target
-from . import main
+from .app import main
 from .errors import RunError
 from .live_cmds import _one_line_errors, _safe, _write
 

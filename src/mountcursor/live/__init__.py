@@ -16,14 +16,36 @@ Experiments in a private mount namespace (root only):
 
 Low-level system calls are in :mod:`mountcursor.live.syscalls`; findmnt-compatible
 columns and tree in :mod:`mountcursor.live.findmnt`.
+
+Every name below is imported from its module on first use (PEP 562 ``__getattr__``),
+so that ``import mountcursor.live.procread`` (``mountcursor list``'s lean path) loads
+one module, not the whole package; ``from mountcursor.live import snapshot`` works as
+always.
 """
 
-from .diff import MountEvent, diff
-from .entry import MountEntry, Option, merge_options, split_options
-from .parse import ParseResult, parse_mountinfo, parse_mountinfo_line
-from .reader import InconsistentSnapshotError, Snapshot, is_mountpoint, snapshot
-from .table import MountTable
-from .watch import Watch, WatchBatch, awatch, watch
+from __future__ import annotations
+
+import sys
+import types
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+if TYPE_CHECKING:  # what the names are, for type checkers and readers
+    from .diff import MountEvent, diff
+    from .entry import MountEntry, Option, merge_options, split_options
+    from .parse import ParseResult, parse_mountinfo, parse_mountinfo_line
+    from .reader import InconsistentSnapshotError, Snapshot, is_mountpoint, snapshot
+    from .table import MountTable
+    from .watch import Watch, WatchBatch, awatch, watch
+
+_HOME = {
+    "diff": "diff", "MountEvent": "diff",
+    "MountEntry": "entry", "Option": "entry", "merge_options": "entry", "split_options": "entry",
+    "ParseResult": "parse", "parse_mountinfo": "parse", "parse_mountinfo_line": "parse",
+    "InconsistentSnapshotError": "reader", "Snapshot": "reader", "is_mountpoint": "reader", "snapshot": "reader",
+    "MountTable": "table",
+    "Watch": "watch", "WatchBatch": "watch", "awatch": "watch", "watch": "watch",
+}
+"""Public name -> the module of this package that defines it."""
 
 __all__ = [
     "snapshot", "Snapshot", "InconsistentSnapshotError",
@@ -31,3 +53,32 @@ __all__ = [
     "MountTable", "MountEntry", "Option", "split_options", "merge_options", "is_mountpoint",
     "diff", "MountEvent", "watch", "Watch", "awatch", "WatchBatch",
 ]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value  # once: later lookups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Package(types.ModuleType):
+    """This package's module type: ``diff`` and ``watch`` name the functions, as they
+    always have, although ``diff.py`` and ``watch.py`` are also submodules (importing
+    a submodule would otherwise set the package's attribute to the module)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in ("diff", "watch") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package  # the documented way to customize a module's attributes

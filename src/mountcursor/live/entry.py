@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..format import unescape
+from .optstr import merge_options
 
 __all__ = ["MountEntry", "Option", "split_options", "merge_options", "DELETED_SUFFIX"]
 
@@ -79,29 +80,6 @@ def split_options(raw: bytes) -> tuple[Option, ...]:
         else:
             out.append(Option(unescape(item[:eq]), unescape(item[eq + 1:])))
     return tuple(out)
-
-
-def merge_options(vfs: bytes, fs: bytes) -> bytes:
-    """findmnt's OPTIONS: per-mount then super-block options, one leading ``ro``/``rw``.
-
-    ``ro`` if either side is read-only (libmount ``merge_optstr``): the leading
-    ``ro``/``rw`` of each side is dropped and one is put in front.
-    """
-    if vfs == fs:
-        return vfs
-    ro = False
-    pieces = [b""]  # the flag goes here; then what follows each side's own flag
-    for side in (vfs, fs):
-        head = side[:3]
-        if head == b"rw," or head == b"ro,":
-            ro = ro or head == b"ro,"
-            pieces.append(side[3:])
-        elif side == b"rw" or side == b"ro":
-            ro = ro or side == b"ro"
-        elif side:
-            pieces.append(side)
-    pieces[0] = b"ro" if ro else b"rw"
-    return b",".join(pieces)
 
 
 @dataclass(slots=True, unsafe_hash=True)

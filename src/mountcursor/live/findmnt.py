@@ -2,7 +2,9 @@
 
     COLUMNS                                  # name -> Column
     column_value(entry, "SOURCE")            # str | int | None, as findmnt shows it
+    column_texts(["TARGET", ...], entries)   # whole columns as text, at C speed
     tree(table) -> list[Node]                # findmnt's tree: roots, children by id
+    tree_order(table) -> Preorder            # the same as rows in print order, with depths
     to_json(rows_or_nodes, columns)          # {"filesystems": [...]} (with "children")
 
 Where this follows findmnt (util-linux 2.38, the one installed here) and why:
@@ -25,18 +27,21 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
+from typing import cast
 
+from .colspec import DEFAULT_COLUMNS, DF_COLUMNS, parse_columns as _parse_columns
 from .devices import canonicalize, parse_tag, resolve_spec
 from .entry import MountEntry
 from .parse import gc_paused
 from .table import MountTable
 from .tabfile import all_options
+from .treeorder import preorder
 
-__all__ = ["Column", "ColumnContext", "COLUMNS", "DEFAULT_COLUMNS", "DF_COLUMNS", "column_value", "size_to_human", "Node", "tree", "to_json", "parse_columns"]
+__all__ = ["Column", "ColumnContext", "COLUMNS", "DEFAULT_COLUMNS", "DF_COLUMNS", "column_value", "column_texts", "size_to_human", "Node", "Preorder", "tree", "tree_order", "to_json", "parse_columns"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class Column:
     help: str
     get: Callable[[MountEntry, ColumnContext], str | int | None]
     number: bool = False
+    fields: tuple[str, ...] = ()
+    """The :class:`MountEntry` fields the value of a kernel mount depends on (with the
+    context): :func:`column_texts` computes it once per distinct value of them."""
 
 
 _FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
@@ -241,21 +249,24 @@ def _vfs_options(e: MountEntry, ctx: ColumnContext) -> str | None:
 
 
 COLUMNS: dict[str, Column] = {c.name: c for c in (
-    Column("TARGET", "mount point", lambda e, c: _s(e.target)),
-    Column("SOURCE", "source device, [root] for a bind mount or subvolume", _source),
-    Column("SOURCES", "all devices of the filesystem (udev links), else SOURCE", _sources),
-    Column("FSTYPE", "filesystem type", lambda e, c: _s(e.fstype) or None),
-    Column("OPTIONS", "all mount options", lambda e, c: _options(e)),
-    Column("VFS-OPTIONS", "per-mount options", _vfs_options),
-    Column("FS-OPTIONS", "super-block and filesystem options", lambda e, c: _opt_str(e.fs_options)),
-    Column("ID", "mount id", lambda e, c: e.mnt_id or None, number=True),
-    Column("PARENT", "parent mount id", lambda e, c: e.parent_id or None, number=True),
-    Column("UNIQ-ID", "64-bit unique mount id (listmount)", lambda e, c: e.unique_id, number=True),
-    Column("MAJ:MIN", "device major:minor", _majmin),
-    Column("FSROOT", "root of the mount inside its filesystem", lambda e, c: _s(e.root) or None),
+    Column("TARGET", "mount point", lambda e, c: _s(e.target), fields=("target",)),
+    Column("SOURCE", "source device, [root] for a bind mount or subvolume", _source, fields=("source", "root")),
+    Column("SOURCES", "all devices of the filesystem (udev links), else SOURCE", _sources, fields=("source", "root")),
+    Column("FSTYPE", "filesystem type", lambda e, c: _s(e.fstype) or None, fields=("fstype",)),
+    Column("OPTIONS", "all mount options", lambda e, c: _options(e), fields=("vfs_options", "fs_options")),
+    Column("VFS-OPTIONS", "per-mount options", _vfs_options, fields=("vfs_options", "fs_options")),
+    Column("FS-OPTIONS", "super-block and filesystem options", lambda e, c: _opt_str(e.fs_options),
+           fields=("fs_options",)),
+    Column("ID", "mount id", lambda e, c: e.mnt_id or None, number=True, fields=("mnt_id",)),
+    Column("PARENT", "parent mount id", lambda e, c: e.parent_id or None, number=True, fields=("parent_id",)),
+    Column("UNIQ-ID", "64-bit unique mount id (listmount)", lambda e, c: e.unique_id, number=True,
+           fields=("unique_id",)),
+    Column("MAJ:MIN", "device major:minor", _majmin, fields=("major", "minor")),
+    Column("FSROOT", "root of the mount inside its filesystem", lambda e, c: _s(e.root) or None, fields=("root",)),
     Column("PROPAGATION", "shared/private, slave, unbindable",
-           lambda e, c: e.propagation if _kernel(e) else None),
-    Column("OPT-FIELDS", "optional fields of mountinfo", lambda e, c: _s(e.opt_fields) or None),
+           lambda e, c: e.propagation if _kernel(e) else None, fields=("shared", "master", "unbindable")),
+    Column("OPT-FIELDS", "optional fields of mountinfo", lambda e, c: _s(e.opt_fields) or None,
+           fields=("shared", "master", "propagate_from", "unbindable", "extra_tags")),
     Column("SIZE", "filesystem size (statvfs)", _vfs("SIZE")),
     Column("USED", "filesystem size used (statvfs)", _vfs("USED")),
     Column("AVAIL", "filesystem size available (statvfs)", _vfs("AVAIL")),
@@ -265,39 +276,78 @@ COLUMNS: dict[str, Column] = {c.name: c for c in (
     Column("PASSNO", "pass number on parallel fsck(8) [fstab only]",
            lambda e, c: None if _kernel(e) else getattr(e, "passno"), number=True),
     Column("TID", "task ID (with -N)", lambda e, c: c.tid, number=True),
-    Column("LABEL", "filesystem label (udev links)", _tag("LABEL")),
-    Column("UUID", "filesystem UUID (udev links)", _tag("UUID")),
-    Column("PARTLABEL", "partition label (udev links)", _tag("PARTLABEL")),
-    Column("PARTUUID", "partition UUID (udev links)", _tag("PARTUUID")),
+    Column("LABEL", "filesystem label (udev links)", _tag("LABEL"), fields=("source",)),
+    Column("UUID", "filesystem UUID (udev links)", _tag("UUID"), fields=("source",)),
+    Column("PARTLABEL", "partition label (udev links)", _tag("PARTLABEL"), fields=("source",)),
+    Column("PARTUUID", "partition UUID (udev links)", _tag("PARTUUID"), fields=("source",)),
 )}
-DEFAULT_COLUMNS = ("TARGET", "SOURCE", "FSTYPE", "OPTIONS")
-DF_COLUMNS = ("SOURCE", "FSTYPE", "SIZE", "USED", "AVAIL", "USE%", "TARGET")
 
 
 def parse_columns(spec: str | None, default: tuple[str, ...] = DEFAULT_COLUMNS) -> list[str]:
-    """``-o`` as findmnt reads it: ``"TARGET,ID"`` replaces the default list, ``"+ID"``
-    extends it; names are case-insensitive and may repeat.  An empty list or item
-    (``""``, ``"+"``, ``",,,"``, ``"TARGET,"``) or an unknown name raises ValueError."""
-    if spec is None:
-        return list(default)
-    body = spec[1:] if spec.startswith("+") else spec
-    if not body:
-        raise ValueError(f"-o {spec!r}: no column named")
-    names = body.split(",")
-    if body.endswith(","):   # util-linux string_to_idarray reads "A," as one name "A,"
-        names = names[:-2] + [names[-2] + ","]
-    out = []
-    for name in names:
-        if not name:
-            raise ValueError(f"-o {spec!r}: an empty column name")
-        if name.upper() not in COLUMNS:
-            raise ValueError(f"unknown column: {name}")
-        out.append(name.upper())
-    return list(default) + out if spec.startswith("+") else out
+    """``-o`` as findmnt reads it (:func:`mountcursor.live.colspec.parse_columns`)."""
+    return _parse_columns(spec, default, COLUMNS)
 
 
 def column_value(entry: MountEntry, name: str, ctx: ColumnContext = _PLAIN) -> str | int | None:
     return COLUMNS[name].get(entry, ctx)
+
+
+def column_texts(names: Iterable[str], entries: Sequence[MountEntry],
+                 ctx: ColumnContext = _PLAIN) -> list[list[str | None]]:
+    """The cells of each column as text, column by column: :func:`column_value` of each
+    entry, numbers in decimal, ``None`` where findmnt shows nothing.
+
+    When every entry is a kernel mount (a plain :class:`MountEntry`), a column is
+    computed once per distinct value of the fields it reads (:attr:`Column.fields`):
+    a type, an option string or a source repeated on 100,000 lines is decoded once, and
+    equal cells are one string.  The mount points are decoded in one call, the ids
+    converted at C speed."""
+    kernel = bool(entries) and set(map(type, entries)) == {MountEntry}
+    return [_column_texts(COLUMNS[name], entries, ctx, kernel) for name in names]
+
+
+def _column_texts(col: Column, entries: Sequence[MountEntry], ctx: ColumnContext,
+                  kernel: bool) -> list[str | None]:
+    if kernel and col.name == "TARGET":
+        return cast("list[str | None]", _decode_all(list(map(_TARGET, entries))))
+    if kernel and col.name in ("ID", "PARENT"):
+        numbers = list(map(attrgetter(col.fields[0]), entries))
+        texts: list[str | None] = list(map(str, numbers))
+        if 0 in numbers:
+            texts = [text if number else None for number, text in zip(numbers, texts)]
+        return texts
+    if kernel and col.fields:
+        keys = list(map(attrgetter(*col.fields), entries))
+        first = dict(zip(keys, entries))    # an entry for each distinct key
+        get = col.get
+        known = {key: _text(get(e, ctx)) for key, e in first.items()}
+        return list(map(known.__getitem__, keys))
+    values = list(map(col.get, entries, repeat(ctx)))
+    if not set(map(type, values)) <= _TEXT_TYPES:
+        values = [None if value is None else str(value) for value in values]
+    shared = dict(zip(values, values))
+    if len(shared) * 2 < len(values):   # mostly repeats: keep one string of each
+        values = list(map(shared.__getitem__, values))
+    return values  # type: ignore[return-value]
+
+
+_TEXT_TYPES = {str, type(None)}
+_TARGET = attrgetter("target")
+
+
+def _text(value: str | int | None) -> str | None:
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _decode_all(raws: list[bytes]) -> list[str]:
+    """``_s`` of each, in one decoding of them all joined by NUL, which no path holds
+    (UTF-8 resynchronizes at every NUL, so each piece decodes as it would alone; with
+    the surrogate escapes of undecodable bytes too)."""
+    if _FS_ENCODING == "utf-8" and _FS_ERRORS == "surrogateescape":
+        texts = b"\0".join(raws).decode(_FS_ENCODING, _FS_ERRORS).split("\0")
+        if len(texts) == len(raws):
+            return texts
+    return [_s(raw) for raw in raws]
 
 
 @dataclass(slots=True)
@@ -309,6 +359,46 @@ class Node:
 
 
 _MNT_ID = attrgetter("mnt_id")
+_PARENT_ID = attrgetter("parent_id")
+
+
+@dataclass(slots=True)
+class Preorder:
+    """A forest in print order: the entries in pre-order (each node, then its children's
+    subtrees in order) and each one's depth (0 at the top).  The depths alone give the
+    shape: a node's children are the rows one deeper that follow it before the next row
+    as shallow as it."""
+
+    entries: list[MountEntry]
+    depths: list[int]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def nodes(self) -> list[Node]:
+        """The same forest as :class:`Node` objects."""
+        top: list[Node] = []
+        path: list[list[Node]] = [top]  # path[d]: where a node of depth d goes
+        for e, depth in zip(self.entries, self.depths):
+            node = Node(e, [])
+            path[depth].append(node)
+            del path[depth + 1:]
+            path.append(node.children)
+        return top
+
+    @classmethod
+    def of(cls, nodes: list[Node]) -> Preorder:
+        """The pre-order of a forest of :class:`Node` objects."""
+        entries: list[MountEntry] = []
+        depths: list[int] = []
+        stack = [(node, 0) for node in reversed(nodes)]
+        while stack:
+            node, depth = stack.pop()
+            entries.append(node.entry)
+            depths.append(depth)
+            if node.children:
+                stack.extend(zip(reversed(node.children), repeat(depth + 1)))
+        return cls(entries, depths)
 
 
 def tree(table: MountTable, keep: Callable[[MountEntry], bool] | None = None) -> list[Node]:
@@ -317,47 +407,18 @@ def tree(table: MountTable, keep: Callable[[MountEntry], bool] | None = None) ->
     ``keep``: a filter; a mount it rejects is left out and its children hang from the
     nearest kept ancestor, as findmnt does with ``-t``/``-O`` in tree mode.
     """
-    by_id = table.by_id
-    unique = not table.duplicates  # then every entry is the one by_id() answers
-    children: dict[int, list[MountEntry]] = {}
-    for e in table.entries:
-        if e.parent_id != e.mnt_id and (unique or by_id(e.mnt_id) is e):
-            kids = children.get(e.parent_id)
-            if kids is None:
-                children[e.parent_id] = [e]
-            else:
-                kids.append(e)
-    for kids in children.values():
-        if len(kids) > 1:
-            kids.sort(key=_MNT_ID)
-    shown: set[int] = set()
-    top: list[Node] = []
-
-    def add_subtree(start: MountEntry) -> None:
-        stack: list[tuple[MountEntry, list[Node]]] = [(start, top)]
-        pop, push_all = stack.pop, stack.extend
-        while stack:
-            e, siblings = pop()
-            if id(e) in shown:
-                continue
-            shown.add(id(e))
-            into = siblings
-            if keep is None or keep(e):
-                node = Node(e, [])
-                siblings.append(node)
-                into = node.children
-            kids = children.get(e.mnt_id)
-            if kids and (unique or by_id(e.mnt_id) is e):
-                push_all(zip(reversed(kids), repeat(into)))
-
     with gc_paused():
-        root = table.root_fs
-        if root is not None:
-            add_subtree(root)
-        for e in table.entries:
-            if id(e) not in shown and (keep is None or keep(e)):
-                add_subtree(e)
-    return top
+        return tree_order(table, keep).nodes()
+
+
+def tree_order(table: MountTable, keep: Callable[[MountEntry], bool] | None = None) -> Preorder:
+    """:func:`tree` as the rows findmnt prints, in order, with their depths
+    (:func:`mountcursor.live.treeorder.preorder` of the table's ids)."""
+    entries = table.entries
+    with gc_paused():
+        rows, depths = preorder(list(map(_MNT_ID, entries)), list(map(_PARENT_ID, entries)),
+                                None if keep is None else (lambda i: keep(entries[i])))
+        return Preorder(list(map(entries.__getitem__, rows)), depths)
 
 
 JsonRow = dict[str, "str | int | None | list[JsonRow]"]

@@ -72,13 +72,24 @@ def parse_mountinfo(data: bytes, *, strict: bool = False, era: Era = "current") 
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection inside: building 100,000 entries would otherwise
     run the collector over the growing list again and again (a fifth of the parse).
-    The objects built here form no cycles, so nothing is left for it to find."""
+    The objects built here form no cycles, so nothing is left for it to find.
+
+    On the way out, what was built inside goes to the oldest generation at once
+    (``gc.freeze()`` then ``gc.unfreeze()``: two list splices, and the young
+    generation's count back to zero).  Otherwise the first allocation after
+    ``gc.enable()`` would run a young collection over every object made inside, which
+    is what the pause avoids: 70 ms after ``tree`` of 100,000 mounts.  A full
+    collection still visits them later.  Skipped when the program has frozen objects
+    of its own, which ``unfreeze()`` would release."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            if not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

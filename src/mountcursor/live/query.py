@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from .devices import (DISK_DIR, TAG_NAMES, canonicalize, is_netfs, is_pseudofs, parse_tag, resolve_spec, resolve_tag,
                       streq_paths)
 from .entry import MountEntry
-from .findmnt import Node, tree
+from .findmnt import Node, Preorder, tree_order
 from .table import MountTable, match_fstype, match_options
 from .tabfile import all_options
 
@@ -160,14 +160,37 @@ class Query:
     disk_dir: bytes = DISK_DIR
 
 
-@dataclass
 class Selection:
     """What to print: the nodes (a forest if ``tree``, else rows; a node's children are
-    printed after it in both cases) and whether findmnt would call it a match."""
+    printed after it in both cases) and whether findmnt would call it a match.
 
-    nodes: list[Node]
-    tree: bool
-    found: bool
+    ``order`` is the same forest as the rows in print order (:class:`Preorder`); a whole
+    tree is built in that form only, and its :class:`Node` objects on first use."""
+
+    def __init__(self, nodes: list[Node] | None, tree: bool, found: bool, order: Preorder | None = None) -> None:
+        if nodes is None and order is None:
+            raise TypeError("Selection needs nodes or their order")
+        self._nodes = nodes
+        self._order = order
+        self.tree = tree
+        self.found = found
+
+    @property
+    def nodes(self) -> list[Node]:
+        if self._nodes is None:
+            assert self._order is not None
+            self._nodes = self._order.nodes()
+        return self._nodes
+
+    @property
+    def order(self) -> Preorder:
+        if self._order is None:
+            assert self._nodes is not None
+            self._order = Preorder.of(self._nodes)
+        return self._order
+
+    def __repr__(self) -> str:
+        return f"Selection({len(self.order)} mounts, tree={self.tree}, found={self.found})"
 
 
 def _devno(spec: str) -> tuple[int, int] | None:
@@ -274,8 +297,8 @@ def select(table: MountTable, q: Query, kind: str = "mountinfo", want_tree: bool
     if as_tree and not submounts:
         match = _Matcher(table, q, kind)
         trivial = _listall(q) and not (q.invert or q.real or q.pseudo or q.df)
-        nodes = tree(table, keep=None if trivial else match)   # findmnt's tree always filters
-        return Selection(nodes, True, True)
+        order = tree_order(table, keep=None if trivial else match)   # findmnt's tree always filters
+        return Selection(None, True, True, order)
     nodes = _matching(table, q, kind, submounts)
     if not nodes and q.target is not None and not q.strict_target and kernel_tab and not q.positional_source:
         raw = os.fsencode(q.target)

@@ -38,14 +38,16 @@ from __future__ import annotations
 import errno
 import os
 import time
-import select
 from dataclasses import InitVar, dataclass
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from . import syscalls
+from .procread import backoff as _backoff, give_up as _give_up, mountinfo_path, open_mountinfo, read_consistent
 from .entry import MountEntry
 from .table import MountTable
+
+if TYPE_CHECKING:
+    from .syscalls import StatMount
 
 __all__ = [
     "Method", "Consistency", "Snapshot", "InconsistentSnapshotError", "snapshot", "is_mountpoint",
@@ -57,11 +59,16 @@ Consistency = Literal["strict", "best-effort", "single-pass"]
 _CONSISTENCIES = ("strict", "best-effort", "single-pass")
 _METHODS = ("auto", "mountinfo", "listmount")
 
-_MASK_BASE = (
-    syscalls.STATMOUNT_SB_BASIC | syscalls.STATMOUNT_MNT_BASIC | syscalls.STATMOUNT_PROPAGATE_FROM
-    | syscalls.STATMOUNT_MNT_ROOT | syscalls.STATMOUNT_MNT_POINT | syscalls.STATMOUNT_FS_TYPE
-)
-_MASK_FULL = _MASK_BASE | syscalls.STATMOUNT_MNT_OPTS | syscalls.STATMOUNT_FS_SUBTYPE | syscalls.STATMOUNT_SB_SOURCE
+
+
+def _masks() -> tuple[int, int]:
+    """The statmount fields this module asks for: those every kernel with statmount
+    gives, and with the string fields of Linux 6.10+ (options, subtype, source)."""
+    from . import syscalls
+
+    base = (syscalls.STATMOUNT_SB_BASIC | syscalls.STATMOUNT_MNT_BASIC | syscalls.STATMOUNT_PROPAGATE_FROM
+            | syscalls.STATMOUNT_MNT_ROOT | syscalls.STATMOUNT_MNT_POINT | syscalls.STATMOUNT_FS_TYPE)
+    return base, base | syscalls.STATMOUNT_MNT_OPTS | syscalls.STATMOUNT_FS_SUBTYPE | syscalls.STATMOUNT_SB_SOURCE
 
 
 @dataclass(frozen=True)
@@ -111,36 +118,6 @@ class InconsistentSnapshotError(RuntimeError):
         )
 
 
-def mountinfo_path(pid: int | str = "self") -> str:
-    """``/proc/thread-self/mountinfo`` for ``"self"`` (the calling thread's namespace,
-    right in threaded programs), else ``/proc/<pid>/mountinfo``."""
-    if pid in ("self", "thread-self"):
-        if os.path.exists("/proc/thread-self/mountinfo"):
-            return "/proc/thread-self/mountinfo"
-        return "/proc/self/mountinfo"
-    if isinstance(pid, bool) or not isinstance(pid, int) and not (str(pid).isascii() and str(pid).isdigit()):
-        raise ValueError(f"pid must be a process id or 'self', got {pid!r}")
-    return f"/proc/{int(pid)}/mountinfo"
-
-
-def open_mountinfo(pid: int | str = "self") -> tuple[int, str]:
-    """Open the mountinfo file of ``pid``; ``(fd, path)``.  Clear errors for a process
-    that is gone or that we may not inspect."""
-    path = mountinfo_path(pid)
-    try:
-        return os.open(path, os.O_RDONLY | os.O_CLOEXEC), path
-    except FileNotFoundError:
-        if pid in ("self", "thread-self"):
-            raise FileNotFoundError(errno.ENOENT, f"{path} does not exist: is /proc mounted?") from None
-        raise ProcessLookupError(errno.ESRCH, f"process {pid} does not exist (or has exited)") from None
-    except PermissionError:
-        raise PermissionError(
-            errno.EACCES,
-            f"cannot read the mount table of process {pid}: permission denied "
-            "(it needs ptrace access: the same user, or CAP_SYS_PTRACE)",
-        ) from None
-
-
 def _check_args(method: str, consistency: str, max_attempts: int) -> None:
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
@@ -151,20 +128,9 @@ def _check_args(method: str, consistency: str, max_attempts: int) -> None:
 
 
 def _changed(fd: int) -> bool:
+    from . import syscalls
+
     return bool(syscalls.poll_fd(fd, syscalls.POLLPRI, 0) & syscalls.POLLPRI)
-
-
-def _change_poller(fd: int) -> select.poll:
-    """A poll object watching ``fd`` for ``POLLPRI``, made once and polled at each EOF."""
-    poller = select.poll()
-    poller.register(fd, select.POLLPRI)
-    return poller
-
-
-def _backoff(attempt: int) -> None:
-    """No wait for the first three retries, then 1, 2, 4 ... ms, at most 50 ms."""
-    if attempt > 3:
-        time.sleep(min(0.001 * 2 ** (attempt - 4), 0.05))
 
 
 def snapshot(
@@ -198,7 +164,9 @@ def snapshot(
     try:
         fd, path = open_mountinfo(pid)
     except FileNotFoundError:
-        if method == "auto" and pid in ("self", "thread-self") and syscalls.has_listmount():
+        from .syscalls import has_listmount  # here: the mountinfo way needs no system call of its own
+
+        if method == "auto" and pid in ("self", "thread-self") and has_listmount():
             return _listmount_loop(None, "listmount(2)", consistency, max_attempts, deadline, start, statmount_mask)
         raise
     try:
@@ -209,54 +177,15 @@ def snapshot(
         os.close(fd)
 
 
-def _give_up(consistency: str, attempts: int, max_attempts: int, deadline: float | None, start: float) -> bool:
-    if consistency == "single-pass" or attempts >= max_attempts:
-        return True
-    return deadline is not None and time.perf_counter() - start >= deadline
-
-
 def _finish(snap: Snapshot, consistency: str) -> Snapshot:
     if not snap.consistent and consistency == "strict":
         raise InconsistentSnapshotError(snap)
     return snap
 
 
-def _read_pass(fd: int, chunk_size: int, poller: select.poll) -> tuple[bytes, int, bool]:
-    """One pass from the file's offset to EOF, then one poll: ``(data, reads, changed)``.
-
-    One poll at EOF is enough.  mounts_poll() (fs/proc_namespace.c, v2.6.15 to v6.18)
-    reports ``POLLPRI`` when the namespace's event counter differs from the one the
-    file saw at open() or at the last poll that reported it, and only then takes the
-    new value: a change anywhere in the pass stays pending until this poll (proven on
-    the running kernel by tests/live/test_live_snapshot.py).
-    """
-    chunks: list[bytes] = []
-    append = chunks.append
-    reads = 0
-    while True:
-        try:
-            chunk = os.read(fd, chunk_size)
-        except ProcessLookupError:
-            raise ProcessLookupError(errno.ESRCH, "the process exited while its mount table was read") from None
-        reads += 1
-        if not chunk:
-            break
-        append(chunk)
-    changed = any(revents & select.POLLPRI for _, revents in poller.poll(0))
-    return b"".join(chunks), reads, changed
-
-
 def _mountinfo_loop(fd: int, path: str, consistency: str, max_attempts: int, deadline: float | None,
                     start: float, chunk_size: int, strict_parse: bool) -> Snapshot:
-    attempts = 0
-    poller = _change_poller(fd)
-    while True:
-        attempts += 1
-        data, reads, changed = _read_pass(fd, chunk_size, poller)
-        if not changed or _give_up(consistency, attempts, max_attempts, deadline, start):
-            break
-        os.lseek(fd, 0, os.SEEK_SET)
-        _backoff(attempts)
+    data, attempts, reads, changed = read_consistent(fd, consistency, max_attempts, deadline, start, chunk_size)
     elapsed = time.perf_counter() - start
     parsed = MountTable.from_bytes(data, strict=True) if strict_parse else None  # a bad line raises here
     return _finish(Snapshot(not changed, attempts, "mountinfo", elapsed, path, reads, data, parsed), consistency)
@@ -267,26 +196,33 @@ _supported_mask: list[int] = []
 
 def _statmount_mask(requested: int | None, probe_id: int) -> int:
     """The default mask, minus the string fields an older kernel refuses (EINVAL)."""
+    from . import syscalls
+
     if requested is not None:
         return requested
     if not _supported_mask:
+        base, full = _masks()
         try:
-            syscalls.statmount(probe_id, _MASK_FULL)
-            _supported_mask.append(_MASK_FULL)
+            syscalls.statmount(probe_id, full)
+            _supported_mask.append(full)
         except OSError as err:
             if err.errno != errno.EINVAL:
                 raise
-            _supported_mask.append(_MASK_BASE)
+            _supported_mask.append(base)
     return _supported_mask[0]
 
 
 def statmount_entry(unique_id: int) -> MountEntry:
     """One mount by its unique id, via statmount(2) with the default fields.
     ``ENOENT`` if it is gone."""
+    from . import syscalls
+
     return entry_from_statmount(syscalls.statmount(unique_id, _statmount_mask(None, unique_id)))
 
 
 def _listmount_pass(mask: int | None) -> tuple[list[MountEntry], int, bool]:
+    from . import syscalls
+
     ids: list[int] = []
     calls = 0
     while True:
@@ -329,18 +265,16 @@ def _listmount_loop(fd: int | None, path: str, consistency: str, max_attempts: i
     return _finish(snap, consistency)
 
 
-_VFS_FLAG_NAMES = (
-    (syscalls.MOUNT_ATTR_NOSUID, b"nosuid"),
-    (syscalls.MOUNT_ATTR_NODEV, b"nodev"),
-    (syscalls.MOUNT_ATTR_NOEXEC, b"noexec"),
-)
 _SB_FLAG_NAMES = ((16, b"sync"), (128, b"dirsync"), (1 << 25, b"lazytime"))  # SB_SYNCHRONOUS, SB_DIRSYNC, SB_LAZYTIME
 
 
 def _vfs_options(attr: int) -> bytes:
     """The per-mount option string ``show_vfsmnt_opts()`` prints for ``mnt_attr``."""
+    from . import syscalls
+
     out = [b"ro" if attr & syscalls.MOUNT_ATTR_RDONLY else b"rw"]
-    out += [name for bit, name in _VFS_FLAG_NAMES if attr & bit]
+    out += [name for bit, name in ((syscalls.MOUNT_ATTR_NOSUID, b"nosuid"), (syscalls.MOUNT_ATTR_NODEV, b"nodev"),
+                                   (syscalls.MOUNT_ATTR_NOEXEC, b"noexec")) if attr & bit]
     atime = attr & syscalls.MOUNT_ATTR__ATIME
     if atime == syscalls.MOUNT_ATTR_NOATIME:
         out.append(b"noatime")
@@ -355,12 +289,14 @@ def _vfs_options(attr: int) -> bytes:
     return b",".join(out)
 
 
-def entry_from_statmount(sm: syscalls.StatMount, lineno: int = 0) -> MountEntry:
+def entry_from_statmount(sm: StatMount, lineno: int = 0) -> MountEntry:
     """A :class:`MountEntry` from statmount(2), shaped like its mountinfo line.
 
     Differences a caller may see: without ``STATMOUNT_SB_SOURCE`` (before ~6.13) the
     source is empty; security options (``seclabel``) are not in ``STATMOUNT_MNT_OPTS``.
     """
+    from . import syscalls
+
     fs_opts = [b"ro" if sm.sb_flags & 1 else b"rw"] + [n for bit, n in _SB_FLAG_NAMES if sm.sb_flags & bit]
     if sm.mnt_opts:
         fs_opts.append(sm.mnt_opts)
@@ -388,6 +324,8 @@ def is_mountpoint(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> 
     canonical path up in this thread's mount table.  Raises :class:`OSError` if
     ``path`` does not exist.
     """
+    from . import syscalls
+
     info = syscalls.statx_mount(path)
     if info.mount_root is not None:
         return info.mount_root

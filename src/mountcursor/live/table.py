@@ -34,6 +34,7 @@ from functools import cached_property
 from ..format import FormatError
 from .entry import MountEntry, split_options
 from .parse import parse_mountinfo
+from .treeorder import root_index
 
 __all__ = ["MountTable", "read_table_file", "TableLimitError", "MAX_LINES", "normalize_target", "match_fstype", "match_options"]
 
@@ -66,14 +67,14 @@ def read_table_file(path: str | bytes | os.PathLike[str] | os.PathLike[bytes], *
             if nul >= 0:
                 raise TableLimitError(lines + chunk.count(b"\n", 0, nul) + 1, "",
                                       "a NUL byte: the kernel never prints one, this is not a mountinfo table")
-            parts = chunk.split(b"\n")
-            lengths = [pending + len(parts[0])] + [len(x) for x in parts[1:]]
-            for i, n in enumerate(lengths):
-                if n > MAX_LINE_BYTES:
-                    raise TableLimitError(lines + i + 1, "", f"longer than {MAX_LINE_BYTES >> 20} MiB: the kernel "
-                                          "prints a few KiB at most, this is not a mountinfo table")
-            pending = lengths[-1]
-            lines += len(parts) - 1
+            # A line that ends inside a chunk of at most MAX_LINE_BYTES is no longer than
+            # that: only the line running into the chunk from before can be too long.
+            first = chunk.find(b"\n")
+            if pending + (len(chunk) if first < 0 else first) > MAX_LINE_BYTES:
+                raise TableLimitError(lines + 1, "", f"longer than {MAX_LINE_BYTES >> 20} MiB: the kernel "
+                                      "prints a few KiB at most, this is not a mountinfo table")
+            pending = pending + len(chunk) if first < 0 else len(chunk) - chunk.rfind(b"\n") - 1
+            lines += chunk.count(b"\n")
             total += len(chunk)
             if lines > max_lines:
                 raise TableLimitError(None, "", f"more than {max_lines:,} lines: stopped reading "
@@ -230,18 +231,9 @@ class MountTable:
         >>> MountTable.from_bytes(b"21 20 0:1 / /a rw - t s rw\n20 1 0:2 / / rw - t s rw\n").root_fs.mnt_id
         20
         """
-        root: MountEntry | None = None
-        for e in self.entries:
-            if root is None or e.parent_id < root.parent_id:
-                root = e
-        seen: set[int] = set()
-        while root is not None and id(root) not in seen:
-            seen.add(id(root))
-            parent = self._by_id.get(root.parent_id)
-            if parent is None or parent is root:
-                break
-            root = parent
-        return root
+        entries = self.entries
+        root = root_index([e.mnt_id for e in entries], [e.parent_id for e in entries])
+        return None if root is None else entries[root]
 
     def by_unique_id(self, unique_id: int) -> MountEntry | None:
         return self._by_unique.get(unique_id)

@@ -1,0 +1,95 @@
+"""The click group of the ``mountcursor`` command line (:data:`main`).
+
+The entry point, :func:`mountcursor.cli.main`, hands every command line to this group
+except the ``list``/``tree`` lines it can read without click.  Each subcommand lives in its own module and registers itself on :data:`main`.  The
+modules are imported only when their command runs (or its ``--help`` is asked), so
+``mountcursor list`` never loads the verifier, rich or greenlet, and ``mountcursor
+--help`` loads nothing but click: :data:`COMMANDS` names each command's module and
+the first paragraph of its help, which ``--help`` lists (a test checks that they match
+the commands themselves).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from .. import __version__
+from .status import EXIT_INTERRUPTED, EXIT_STATUS_HELP
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("check", 'Prove or refute "no mount present throughout a read is missed or shown twice". '
+                       "Exit 1 when a property fails in any cell checked (or in the --replay trace)."),
+    "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
+                                   "5.10+); compare every read(), poll() and lseek().  Exit 1 on a mismatch."),
+    "list": ("live_cmds", "The mount table as a list, in kernel order (``findmnt -l``)."),
+    "probe": ("probe", "Which kernel generation is this?  Short scripts played in a private mount namespace and on "
+                       "the model in every configuration.  Exit 1 when a known bug reproduces or nothing matches."),
+    "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
+                     "when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."),
+    "tree": ("live_cmds", "The mount table as findmnt's tree (``findmnt``): children by id, unreachable mounts "
+                          "at the top."),
+    "watch": ("watch_cmd", "Print mount, umount, remount and move events as they happen (like ``findmnt "
+                           "--poll``)."),
+}
+"""Command name -> (module in this package, first paragraph of its help)."""
+
+
+VERIFY_EXTRA = ("greenlet", "rich")
+"""What ``pip install 'mountcursor[verify]'`` adds: the verifier's and its commands'
+dependencies.  ``mountcursor.live`` and ``list``/``tree``/``watch`` need only click."""
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module on first use (click's lazy
+    loading pattern: ``list_commands``/``get_command`` overridden)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            try:
+                importlib.import_module(f"mountcursor.cli.{COMMANDS[cmd_name][0]}")  # registers on main
+            except ModuleNotFoundError as err:
+                missing = (err.name or "").split(".")[0]
+                if missing not in VERIFY_EXTRA:
+                    raise
+                from .errors import RunError
+
+                raise RunError(f"{cmd_name} needs the verifier's dependencies ({missing} is not installed): "
+                               "pip install 'mountcursor[verify]'") from None
+        return self.commands.get(cmd_name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Ctrl-C ends any command with 130 (128 + SIGINT), as a shell reports it; click
+        would say "Aborted!" and exit 1, the status of a finding here."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help``, as click prints it, without importing a command."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            # a command not loaded yet is shortened from its summary by a stand-in
+            cmd = self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])
+            rows.append((name, cmd.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUS_HELP)
+@click.version_option(__version__, "-V", "--version", package_name="mountcursor")  # no metadata lookup: fast
+def main() -> None:
+    """Read the Linux mount table correctly while it changes."""
+    if sys.stdout is None:  # started with stdout closed (``>&-``): say so, not AttributeError
+        click.echo("mountcursor: standard output is closed", err=True)
+        sys.exit(3)
