@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Literal
 
 from .entry import MountEntry
@@ -65,36 +66,39 @@ class MountEvent:
 def _key_function(old: MountTable, new: MountTable) -> Callable[[MountEntry], Hashable]:
     everyone_unique = all(e.unique_id is not None for t in (old, new) for e in t.entries)
     if everyone_unique:
-        return lambda e: e.unique_id
-    return lambda e: (e.mnt_id, e.major, e.minor, e.root, e.source)
+        return attrgetter("unique_id")
+    return attrgetter("mnt_id", "major", "minor", "root", "source")
 
 
-def _propagation(e: MountEntry) -> tuple[int | None, int | None, int | None, bool]:
-    return (e.shared, e.master, e.propagate_from, e.unbindable)
+# what tells a move, a remount and a propagation change (one C call each per mount)
+_PLACE = attrgetter("target", "parent_id")
+_OPTIONS = attrgetter("vfs_options", "fs_options")
+_PROPAGATION = attrgetter("shared", "master", "propagate_from", "unbindable")
 
 
 def diff(old: MountTable, new: MountTable) -> list[MountEvent]:
     """The events that turn ``old`` into ``new`` (see the module docstring)."""
     key = _key_function(old, new)
-    old_by_key = {key(e): e for e in old.entries}
-    new_keys = set()
+    old_by_key = dict(zip(map(key, old.entries), old.entries))
+    new_keys = list(map(key, new.entries))
     umounts: list[MountEvent] = []
     changes: list[MountEvent] = []
     mounts: list[MountEvent] = []
-    for e in new.entries:
-        k = key(e)
-        new_keys.add(k)
+    for k, e in zip(new_keys, new.entries):
         before = old_by_key.get(k)
         if before is None:
             mounts.append(MountEvent("mount", None, e))
             continue
-        if before.target != e.target or before.parent_id != e.parent_id:
+        if before is e:
+            continue
+        if _PLACE(before) != _PLACE(e):
             changes.append(MountEvent("move", before, e))
-        if before.vfs_options != e.vfs_options or before.fs_options != e.fs_options:
+        if _OPTIONS(before) != _OPTIONS(e):
             changes.append(MountEvent("remount", before, e))
-        if _propagation(before) != _propagation(e):
+        if _PROPAGATION(before) != _PROPAGATION(e):
             changes.append(MountEvent("propagation", before, e))
+    seen = set(new_keys)
     for e in reversed(old.entries):
-        if key(e) not in new_keys:
+        if key(e) not in seen:
             umounts.append(MountEvent("umount", e, None))
     return umounts + changes + mounts
