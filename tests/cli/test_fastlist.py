@@ -122,7 +122,8 @@ def _modules_after(args: list[str]) -> set[str]:
     return set(done.stderr.decode().split("\n"))
 
 
-@pytest.mark.parametrize("args", [["list", "-r"], ["list"], ["list", "-J", "-o", "+ID"], ["tree", "-P"], ["tree", "-l"]])
+@pytest.mark.parametrize("args", [["list", "-r"], ["list"], ["list", "-J", "-o", "+ID"], ["tree", "-P"], ["tree", "-l"],
+                                  ["tree"], ["tree", "-J"]])                  # the lean tree (cli/fasttree)
 def test_list_starts_without_click_or_dataclasses(args: list[str]) -> None:
     """What makes ``mountcursor list -r`` start in a few milliseconds: the table is read and
     printed by the lean modules alone (this machine's table is ASCII and plain)."""
@@ -134,7 +135,8 @@ def test_list_starts_without_click_or_dataclasses(args: list[str]) -> None:
     heavy = {"click", "dataclasses", "typing", "mountcursor.live.entry", "mountcursor.live.table",
              "mountcursor.format", "mountcursor.cli.findmnt_view"}
     assert sorted(loaded & heavy) == []
-    for general_args in (["list", "-r", "-o", "TARGET,SIZE"], ["tree"], ["tree", "-J"]):  # the general path
+    for general_args in (["list", "-r", "-o", "TARGET,SIZE"], ["tree", "-t", "ext4"], ["tree", "-J", "-o", "+SIZE"]):
+        # the general path
         general = _modules_after(general_args)
         assert {"dataclasses", "mountcursor.cli.findmnt_view"} <= general
         assert sorted(general & {"click", "ctypes", "mountcursor.live.syscalls"}) == []  # listmount's, not needed

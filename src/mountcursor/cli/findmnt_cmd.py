@@ -20,6 +20,11 @@ def run_command(tree_mode: bool, params: dict[str, object]) -> int:
 def _run(tree_mode: bool, params: dict[str, object]) -> None:
     if lean_list(tree_mode, params):
         return
+    if tree_mode:
+        from .fasttree import lean_tree
+
+        if lean_tree(params):
+            return
     from .findmnt_view import run
 
     run(tree_mode, **params)  # type: ignore[arg-type]  # click's keyword arguments

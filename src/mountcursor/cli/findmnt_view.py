@@ -30,7 +30,7 @@ from ..live.table import MAX_LINES, MountTable, read_table_file
 from .findmnt_columns import COLUMN_LAYOUT
 from .status import say
 from ..live.tabfile import merge_utab, parse_tab, utab_path
-from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Grid, Layout, tree_arts, tree_symbols, render_grid
+from .smartcols import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, Col, Grid, Layout, locale_is_utf8, tree_arts, tree_symbols, render_grid
 
 __all__ = ["run", "COLUMN_LAYOUT", "locale_is_utf8", "terminal_width"]
 
@@ -38,17 +38,6 @@ __all__ = ["run", "COLUMN_LAYOUT", "locale_is_utf8", "terminal_width"]
 OUTPUT_ALL = ("AVAIL", "FREQ", "FSROOT", "FSTYPE", "FS-OPTIONS", "ID", "LABEL", "MAJ:MIN", "OPTIONS",
               "OPT-FIELDS", "PARENT", "PARTLABEL", "PARTUUID", "PASSNO", "PROPAGATION", "SIZE", "SOURCE",
               "SOURCES", "TARGET", "TID", "USED", "USE%", "UUID", "VFS-OPTIONS")
-
-
-def locale_is_utf8() -> bool:
-    """Whether findmnt, started in this environment, would draw UTF-8 tree lines.
-
-    Python switches a C/POSIX locale to UTF-8 at start-up (PEP 538/540), so the
-    locale the user chose is recovered from that: UTF-8 mode that the user did not ask
-    for means the locale was C or POSIX."""
-    if sys.flags.utf8_mode and os.environ.get("PYTHONUTF8") != "1":
-        return False
-    return locale.nl_langinfo(locale.CODESET).upper().replace("-", "") == "UTF8"
 
 
 def terminal_width() -> int:

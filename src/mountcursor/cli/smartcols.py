@@ -31,49 +31,59 @@ result is ``str`` in the same convention, to be written with ``surrogateescape``
 from __future__ import annotations
 
 import functools
+import locale
+import os
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
 from itertools import repeat
-from dataclasses import dataclass, field
-from typing import Literal
 
 from .findmnt_columns import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, WRAP
 
 __all__ = ["TRUNC", "TREE", "RIGHT", "NOEXTREMES", "STRICTWIDTH", "WRAP", "Col", "Row", "Layout", "render",
-           "render_chunks", "render_grid", "Grid", "flatten", "tree_symbols", "render_json", "safe_encode", "safe_width"]
+           "render_chunks", "render_grid", "Grid", "flatten", "tree_arts", "tree_symbols", "locale_is_utf8", "render_json", "safe_encode", "safe_width"]
 
-Format = Literal["human", "raw", "pairs", "json"]
+Format = str
+"""``"human"``, ``"raw"``, ``"pairs"`` or ``"json"`` (a plain ``str``: the lean ``tree`` does not import
+``typing``)."""
 
 
-@dataclass
+# Plain classes, not dataclasses: ``tree`` imports this module on its lean path, where
+# the import of ``dataclasses`` (and ``inspect`` with it) would be a tenth of the run.
+
+
 class Col:
-    """An output column: header, width hint (< 1: a share of the terminal), flags."""
+    """An output column: header, width hint (< 1: a share of the terminal), flags; the
+    layout fills in the widths."""
 
-    name: str
-    whint: float
-    flags: int = 0
-    json_number: bool = False
-    json_array: bool = False        # a list of strings, one per line of the cell
-    # filled in by the layout
-    width: int = 0
-    width_min: int = 0
-    width_max: int = 0
-    width_avg: int = 0
-    width_treeart: int = 0
-    extreme_sum: int = 0
-    extreme_count: int = 0
-    is_extreme: bool = False
-    hidden: bool = False
+    __slots__ = ("name", "whint", "flags", "json_number", "json_array", "width", "width_min", "width_max",
+                 "width_avg", "width_treeart", "extreme_sum", "extreme_count", "is_extreme", "hidden")
+
+    def __init__(self, name: str, whint: float, flags: int = 0, json_number: bool = False,
+                 json_array: bool = False) -> None:
+        self.name = name
+        self.whint = whint
+        self.flags = flags
+        self.json_number = json_number
+        self.json_array = json_array        # a list of strings, one per line of the cell
+        self.width = self.width_min = self.width_max = self.width_avg = self.width_treeart = 0
+        self.extreme_sum = self.extreme_count = 0
+        self.is_extreme = self.hidden = False
+
+    def __repr__(self) -> str:
+        return f"Col({self.name!r}, {self.whint!r}, {self.flags!r})"
 
 
-@dataclass(eq=False, slots=True)
 class Row:
     """One output line: a cell per column (``None`` = no data) and its tree links."""
 
-    cells: list[str | None]
-    parent: Row | None = None
-    children: list[Row] = field(default_factory=list)
+    __slots__ = ("cells", "parent", "children")
+
+    def __init__(self, cells: list[str | None], parent: Row | None = None, children: list[Row] | None = None) -> None:
+        self.cells = cells
+        self.parent = parent
+        self.children: list[Row] = [] if children is None else children
 
     def add_child(self, row: Row) -> Row:
         row.parent = self
@@ -81,19 +91,23 @@ class Row:
         return row
 
 
-@dataclass
 class Layout:
     """How to print: format, tree art, headings, ASCII art, terminal and its width."""
 
-    fmt: Format = "human"
-    tree: bool = False
-    headings: bool = True
-    ascii: bool = False
-    utf8: bool = True
-    is_term: bool = False
-    termwidth: int = 80
-    shellvar: bool = False
-    json_name: str = "filesystems"
+    __slots__ = ("fmt", "tree", "headings", "ascii", "utf8", "is_term", "termwidth", "shellvar", "json_name")
+
+    def __init__(self, fmt: Format = "human", tree: bool = False, headings: bool = True, ascii: bool = False,
+                 utf8: bool = True, is_term: bool = False, termwidth: int = 80, shellvar: bool = False,
+                 json_name: str = "filesystems") -> None:
+        self.fmt: Format = fmt
+        self.tree = tree
+        self.headings = headings
+        self.ascii = ascii
+        self.utf8 = utf8
+        self.is_term = is_term
+        self.termwidth = termwidth
+        self.shellvar = shellvar
+        self.json_name = json_name
 
 
 # ---- encoding (lib/mbsalign.c mbs_safe_encode_to_buffer, include/carefulputc.h) --------------
@@ -199,6 +213,17 @@ def walk(rows: list[Row]) -> Iterator[Row]:
 
 def _is_last_child(row: Row) -> bool:
     return row.parent is not None and row.parent.children[-1] is row
+
+
+def locale_is_utf8() -> bool:
+    """Whether findmnt, started in this environment, would draw UTF-8 tree lines.
+
+    Python switches a C/POSIX locale to UTF-8 at start-up (PEP 538/540), so the
+    locale the user chose is recovered from that: UTF-8 mode that the user did not ask
+    for means the locale was C or POSIX."""
+    if sys.flags.utf8_mode and os.environ.get("PYTHONUTF8") != "1":
+        return False
+    return locale.nl_langinfo(locale.CODESET).upper().replace("-", "") == "UTF8"
 
 
 def tree_symbols(layout: Layout) -> tuple[str, str, str]:
@@ -436,15 +461,18 @@ def render(cols: list[Col], rows: list[Row], layout: Layout) -> str:
 _BATCH = 4096  # lines per chunk of output
 
 
-@dataclass
 class Grid:
     """A table ready to print: its cells column by column, rows in print order (tree
     pre-order); in a tree, each row's depth (0 for a root) and the tree art before its
-    ``TREE`` cell (from :func:`flatten`)."""
+    ``TREE`` cell (from :func:`tree_arts`)."""
 
-    columns: list[list[str | None]]
-    depths: list[int] | None = None
-    arts: list[str] | None = None
+    __slots__ = ("columns", "depths", "arts")
+
+    def __init__(self, columns: list[list[str | None]], depths: list[int] | None = None,
+                 arts: list[str] | None = None) -> None:
+        self.columns = columns
+        self.depths = depths
+        self.arts = arts
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0

@@ -1,0 +1,85 @@
+"""The lean path of ``mountcursor tree``: findmnt's tree of a whole live table, printed
+from the split lines, without a :class:`~mountcursor.live.MountEntry` per mount and
+without the selection, the table's indexes or the rest of the findmnt view.
+
+It takes what the lean ``list`` takes (:mod:`mountcursor.cli.fastlist`: a plain kernel
+table read through mountinfo, no selection, columns made from one line's fields, the
+same cells) in the two formats in which findmnt draws a tree: the human table when it
+is not written to a terminal, and ``-J``.  The rows come in the order of
+:func:`mountcursor.live.treeorder.preorder` and are laid out by
+:func:`mountcursor.cli.smartcols.render_grid`, as the findmnt view orders and lays them
+out, so the bytes are the same (the tests compare the two).
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+from ..live.treeorder import preorder
+from .fastlist import _MAY_BE_EMPTY, _column, _plain, _read, _rows, _wanted
+from .findmnt_columns import COLUMN_LAYOUT, JSON_NUMBERS, TRUNC
+from .smartcols import Col, Grid, Layout, locale_is_utf8, render_grid, tree_arts, tree_symbols
+
+__all__ = ["lean_tree", "lean_tree_output"]
+
+
+def lean_tree(params: dict[str, object]) -> bool:
+    """Print ``tree`` if this path can: True when done, False (having printed nothing)
+    when the general path must do it."""
+    if params["as_list"]:
+        return False
+    wanted = _wanted(False, params)  # what the lean list takes, in a list's formats
+    if wanted is None or wanted[1] not in ("human", "json"):
+        return False
+    columns, fmt = wanted
+    data = _read(params["pid"], params["consistency"])  # type: ignore[arg-type]
+    if not data:
+        return False
+    collecting = gc.isenabled()
+    gc.disable()  # nothing made here is a cycle: the collector would only rescan it
+    try:
+        chunks = lean_tree_output(data, columns, fmt, params, locale_is_utf8())
+        if chunks is None:
+            return False
+        write = sys.stdout.buffer.write
+        for chunk in chunks:
+            write(chunk.encode("utf-8"))
+    finally:
+        if collecting:
+            gc.enable()
+    sys.stdout.flush()
+    return True
+
+
+def lean_tree_output(data: bytes, columns: list[str], fmt: str, params: dict[str, object],
+                     utf8: bool) -> list[str] | None:
+    """What ``tree`` prints for the mountinfo ``data`` in ``fmt`` (``human``, not on a
+    terminal, or ``json``) as pieces of text, or None when the general path must."""
+    if not _plain(data):
+        return None
+    lines = data.split(b"\n")
+    lines.pop()
+    split = _rows(lines)
+    if split is None or not lines:
+        return None
+    rows, tags = split
+    order, depths = preorder([int(r[0]) for r in rows], [int(r[1]) for r in rows])
+    texts = []
+    for name in columns:
+        cells = _column(name, rows, tags, params, {}, fmt == "human")
+        if name in _MAY_BE_EMPTY:
+            cells = [b"" if c is None else c for c in cells]
+        # plain ASCII without NUL: decoded in one call, then cut again
+        column = b"\0".join(cells).decode("ascii").split("\0")  # type: ignore[arg-type]
+        texts.append(list(map(column.__getitem__, order)))
+    cols = []
+    for name in columns:
+        whint, flags = COLUMN_LAYOUT[name]
+        if params["notruncate"]:
+            flags &= ~TRUNC
+        cols.append(Col(name, whint, flags, json_number=name in JSON_NUMBERS))
+    layout = Layout(fmt=fmt, tree=True, headings=not params["noheadings"], ascii=bool(params["ascii"]), utf8=utf8,
+                    is_term=False, termwidth=80, shellvar=False)  # type: ignore[arg-type]
+    arts = tree_arts(depths, tree_symbols(layout)) if fmt == "human" else None
+    return list(render_grid(cols, Grid(texts, depths, arts), layout))  # type: ignore[arg-type]
