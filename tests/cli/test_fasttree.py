@@ -14,7 +14,7 @@ from mountcursor.cli.app import main
 from mountcursor.cli.fastlist import LEAN_COLUMNS
 from mountcursor.cli.fasttree import lean_tree_output
 from mountcursor.cli.findmnt_args import parse
-from mountcursor.cli.smartcols import locale_is_utf8
+from mountcursor.cli.smartcols import Col, Grid, Layout, _json_chunks, _json_rows, _json_texts, locale_is_utf8
 
 _NAME = st.text(alphabet="abcdefgh-_.:0123", min_size=1, max_size=6)
 _PATH = st.lists(_NAME, max_size=3).map(lambda parts: "/" + "/".join(parts))
@@ -81,3 +81,26 @@ def test_lean_tree_declines_what_it_does_not_take() -> None:
                 plain[:-1],                                          # no final newline
                 b""):
         assert lean_tree_output(odd, ["TARGET"], "human", params, True) is None, odd
+
+
+_CELLS = st.sampled_from([None, "", "a", 'x"y', "b\\c", "tab\t", "12", "\u00e9", "%s", "%", "/m"])
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.integers(0, 6), max_size=30), st.lists(st.sampled_from(["TARGET", "ID", "USE%", "X"]), min_size=1,
+                                                          max_size=4), st.data())
+def test_json_rows_put_together_by_template_are_the_rows_written_one_by_one(steps, names, data) -> None:
+    """``-J`` puts each batch of rows together from per-depth templates; the same rows
+    written one at a time (the way kept for a column of arrays) are the reference."""
+    depths: list[int] = []
+    for step in steps:                      # a valid pre-order: each row at most one deeper
+        depths.append(0 if not depths else min(step, depths[-1] + 1))
+    columns = [[data.draw(st.sampled_from([None, "1", "22"]) if name == "ID" else _CELLS) for _ in depths]
+               for name in names]
+    cols = [Col(name, 0.1, json_number=name == "ID") for name in names]
+    for tree in (True, False):
+        grid = Grid(columns, depths if tree else None)
+        whole = "".join(_json_chunks(cols, grid, Layout(fmt="json", tree=tree)))
+        texts = [_json_texts(col, column) for col, column in zip(cols, columns)]
+        head = '{\n   "filesystems": [\n' + ("      " if depths else "")
+        assert whole == head + "".join(_json_rows(cols, grid, texts, grid.depths)) + "\n   ]\n}\n"
