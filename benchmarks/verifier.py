@@ -1,11 +1,30 @@
-"""Benchmark 4: verifier throughput, and the largest scope it exhausts in a time budget.
+"""Benchmark 4: verifier throughput, its reductions, ``--jobs`` scaling, and the largest
+scope it exhausts in a time budget.
 
 **Throughput.** ``check_cell`` over the default scope (``default_scope()``, what
 ``mountcursor check`` explores) for every strategy × semantics cell, without
 shrinking counterexamples: schedules (runs completed or cut at a state already
-explored, as ``check`` counts them) and distinct states a second, median over
-repeats.  A failing cell stops each scenario at its first violation, so it does
-less work than a holding one; its rate is still a rate.
+explored, or with every step asleep, as ``check`` counts them) and distinct states
+per second of CPU time (``time.process_time``: user + system of this process, which
+the other jobs on a shared machine do not inflate the way they inflate wall time),
+median over repeats.  A failing cell stops each scenario at its first violation, so
+it does less work than a holding one; its rate is still a rate.
+
+**Reductions, before and after.** The same cells once more with the explorer's
+sleep sets and finished-reader merging off (``reduce=False``: the search as it was
+before them, state hashing and symmetry kept), in the same run: the CPU time ratio,
+and the verdicts compared cell by cell (they must agree).
+
+**Jobs.** Paired runs of ``check_cells(..., jobs=1)`` and ``jobs=2`` over every cell,
+in alternating order.  For each: the wall time, the CPU time of all its processes
+(``os.times``, children included), and from :class:`~mountcursor.verify.check.UnitTime`
+each process's busy time (the sum of its units' wall time), its CPU time, and the
+longest unit.  Two ratios are reported: the measured wall ratio, and the ratio the
+CPU accounting gives for two idle cores (``jobs=1``'s CPU time against the CPU time of
+the busiest ``jobs=2`` process: what the two walls would be if every process had a
+core to itself).  A process's CPU time over its busy time below 100% means it waited
+for a core that another job on the machine had; ``/proc/stat``'s steal time is
+recorded as well.
 
 **Largest scope in a budget.** Two families of growing scenarios explored on
 ``idtree``/``modern`` (which holds, so no search stops early), each run in a
@@ -22,11 +41,12 @@ The largest n whose exploration finished within the budget is reported.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from typing import Any, Callable, Optional
 
 from mountcursor.kernel import SEMANTICS, STRATEGIES
-from mountcursor.verify.check import check_cell, check_cells
+from mountcursor.verify.check import UnitTime, check_cell, check_cells
 from mountcursor.verify.explorer import Explorer
 from mountcursor.verify.scenarios import Scenario, churn_both, default_scope, umount_one
 
@@ -76,27 +96,75 @@ def explore_bounded(fam: str, n: int, budget: float) -> Optional[dict[str, Any]]
     return res
 
 
+def _cpu_cell(s: str, sem: str, scope: list[Scenario], reduce: bool) -> tuple[float, Any]:
+    c0 = time.process_time()
+    c = check_cell(s, sem, scope, shrink_traces=False, reduce=reduce)
+    return time.process_time() - c0, c
+
+
+def _steal() -> int:
+    """Steal time so far (ticks, all CPUs; ``/proc/stat``): time the hypervisor ran someone else."""
+    try:
+        with open("/proc/stat") as f:
+            return int(f.readline().split()[8])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def jobs_run(pairs: list[tuple[str, str]], scope: list[Scenario], jobs: int) -> dict[str, Any]:
+    """One ``check_cells`` run with its CPU accounting (see the module docstring)."""
+    tm: list[UnitTime] = []
+    load0, st0, t0, c0 = os.getloadavg()[0], _steal(), time.perf_counter(), os.times()
+    check_cells(pairs, scope, jobs=jobs, timings=tm, shrink_traces=False)
+    wall, c1 = time.perf_counter() - t0, os.times()
+    cpu = sum(getattr(c1, f) - getattr(c0, f) for f in ("user", "system", "children_user", "children_system"))
+    start = min(u.start for u in tm)
+    procs: dict[int, dict[str, float]] = {}
+    for u in tm:
+        w = procs.setdefault(u.worker, {"units": 0, "busy_s": 0.0, "cpu_s": 0.0, "end_s": 0.0})
+        w["units"] += 1
+        w["busy_s"] += u.end - u.start
+        w["cpu_s"] += u.cpu
+        w["end_s"] = max(w["end_s"], u.end - start)
+    return {"jobs": jobs, "wall_s": wall, "cpu_s": cpu, "units_cpu_s": sum(u.cpu for u in tm),
+            "longest_unit_s": max(u.cpu for u in tm), "span_s": max(u.end for u in tm) - start,
+            "workers": sorted(procs.values(), key=lambda w: -w["cpu_s"]),
+            "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
+            "steal_s": (_steal() - st0) / os.sysconf("SC_CLK_TCK")}
+
+
 def run(cfg: Config) -> dict[str, Any]:
     scope = default_scope()
     repeats = 1 if cfg.quick else cfg.repeats
     cells = []
     for s in STRATEGIES:
         for sem in SEMANTICS:
-            runs = [check_cell(s, sem, scope, shrink_traces=False) for _ in range(repeats)]
-            ts = [c.elapsed for c in runs]
-            c = runs[0]
+            runs = [_cpu_cell(s, sem, scope, True) for _ in range(repeats)]
+            ts = [t for t, _ in runs]
+            c = runs[0][1]
             m = median(ts)
+            before_s, b = _cpu_cell(s, sem, scope, False)
             cells.append({"strategy": s, "semantics": sem, "holds": c.holds, "violated": c.violated,
-                          "schedules": c.schedules, "states": c.states, "elapsed_s": m, "times": ts,
-                          "spread": spread(ts), "schedules_per_s": c.schedules / m, "states_per_s": c.states / m})
-            cfg.log(f"  {s}/{sem}: {c.schedules} schedules, {c.states} states in {m:.2f} s "
-                    f"({c.schedules / m:,.0f}/s, {c.states / m:,.0f} states/s)")
-    # the same work (no shrinking) as one queue of (cell, scenario) units on two processes
-    t0 = time.perf_counter()
-    check_cells([(c["strategy"], c["semantics"]) for c in cells], scope, jobs=2, shrink_traces=False)
-    jobs2 = time.perf_counter() - t0
-    jobs1 = sum(c["elapsed_s"] for c in cells)
-    cfg.log(f"  one process {jobs1:.1f} s (sum of the cells), two processes {jobs2:.1f} s: {jobs1 / jobs2:.2f}x")
+                          "schedules": c.schedules, "states": c.states, "cpu_s": m, "times": ts,
+                          "spread": spread(ts), "schedules_per_s": c.schedules / m, "states_per_s": c.states / m,
+                          "before": {"schedules": b.schedules, "states": b.states, "cpu_s": before_s,
+                                     "violated": b.violated, "same_verdict": b.violated == c.violated}})
+            cfg.log(f"  {s}/{sem}: {c.schedules} schedules, {c.states} states in {m:.2f} s of CPU "
+                    f"({c.schedules / m:,.0f}/s, {c.states / m:,.0f} states/s); without the reductions "
+                    f"{b.schedules} schedules, {b.states} states, {before_s:.2f} s")
+    # the same work (no shrinking) as one queue of (cell, scenario) units: one process, then two
+    pairs = [(c["strategy"], c["semantics"]) for c in cells]
+    jobs = []
+    for k in range(1 if cfg.quick else cfg.repeats):
+        pair = {}
+        for n in ((1, 2) if k % 2 == 0 else (2, 1)):
+            pair[str(n)] = jobs_run(pairs, scope, n)
+        one, two = pair["1"], pair["2"]
+        pair["wall_ratio"] = one["wall_s"] / two["wall_s"]
+        pair["cpu_ratio"] = one["cpu_s"] / two["workers"][0]["cpu_s"]
+        jobs.append(pair)
+        cfg.log(f"  jobs pair {k + 1}: one process {one['wall_s']:.1f} s, two {two['wall_s']:.1f} s "
+                f"({pair['wall_ratio']:.2f}x; from CPU time {pair['cpu_ratio']:.2f}x), load {one['load']} / {two['load']}")
     budget = 10.0 if cfg.quick else 60.0
     scopes = {}
     for fam, (_, step) in _families().items():
@@ -114,43 +182,62 @@ def run(cfg: Config) -> dict[str, Any]:
         done = [r for r in rows if not r.get("timeout")]
         scopes[fam] = {"rows": rows, "largest": done[-1] if done else None, "capped": n > cap}
     return {"machine": machine(), "quick": cfg.quick, "repeats": repeats, "scenarios": len(scope),
-            "cells": cells, "jobs1_s": jobs1, "jobs2_s": jobs2, "budget_s": budget, "scope_strategy": "/".join(SCOPE_STRATEGY), "scopes": scopes}
+            "cells": cells, "jobs": jobs, "budget_s": budget, "scope_strategy": "/".join(SCOPE_STRATEGY),
+            "scopes": scopes}
 
 
 def render(res: dict[str, Any], out: Any) -> Section:
     cells = res["cells"]
     tot_sched = sum(c["schedules"] for c in cells)
     tot_states = sum(c["states"] for c in cells)
-    tot_s = sum(c["elapsed_s"] for c in cells)
+    tot_s = sum(c["cpu_s"] for c in cells)
+    b_sched = sum(c["before"]["schedules"] for c in cells)
+    b_states = sum(c["before"]["states"] for c in cells)
+    b_s = sum(c["before"]["cpu_s"] for c in cells)
+    same = all(c["before"]["same_verdict"] for c in cells)
     rows = [[f"`{c['strategy']}`", c["semantics"], "holds" if c["holds"] else "fails: " + ", ".join(c["violated"]),
-             fmt_n(c["schedules"]), fmt_n(c["states"]), f"{c['elapsed_s']:.2f} s",
-             fmt_n(c["schedules_per_s"]), fmt_n(c["states_per_s"]), f"{c['spread']:.0%}"] for c in cells]
+             fmt_n(c["schedules"]), fmt_n(c["states"]), f"{c['cpu_s']:.2f} s", fmt_n(c["schedules_per_s"]),
+             fmt_n(c["states_per_s"]), f"{c['spread']:.0%}", fmt_n(c["before"]["schedules"]),
+             fmt_n(c["before"]["states"]), f"{c['before']['cpu_s'] / c['cpu_s']:.2f}×"] for c in cells]
     rows.append(["**all**", "", "", fmt_n(tot_sched), fmt_n(tot_states), f"{tot_s:.1f} s",
-                 fmt_n(tot_sched / tot_s), fmt_n(tot_states / tot_s), ""])
+                 fmt_n(tot_sched / tot_s), fmt_n(tot_states / tot_s), "", fmt_n(b_sched), fmt_n(b_states),
+                 f"**{b_s / tot_s:.2f}×**"])
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1.2, 1]})
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), gridspec_kw={"width_ratios": [1.3, 0.8, 1]})
     labels = [f"{c['strategy']}, {c['semantics']}" for c in cells]
     y = range(len(cells))
-    axes[0].barh([i - 0.2 for i in y], [c["schedules_per_s"] for c in cells], 0.4, label="schedules per second")
-    axes[0].barh([i + 0.2 for i in y], [c["states_per_s"] for c in cells], 0.4, label="states per second")
+    axes[0].barh([i - 0.2 for i in y], [c["before"]["cpu_s"] for c in cells], 0.4, label="without the reductions")
+    axes[0].barh([i + 0.2 for i in y], [c["cpu_s"] for c in cells], 0.4, label="with sleep sets + finished readers")
     axes[0].set_yticks(list(y), labels, fontsize=7)
     axes[0].invert_yaxis()
-    axes[0].set_xlabel("per second of exploration (one process)")
+    axes[0].set_xlabel("CPU time to explore the cell [s] (one process)")
     axes[0].set_title("default scope, each strategy and seq_file semantics")
     axes[0].legend(fontsize=7)
     axes[0].grid(True, axis="x", alpha=0.3)
+    jobs = res.get("jobs", [])
+    x = range(len(jobs))
+    axes[1].bar([i - 0.2 for i in x], [p["wall_ratio"] for p in jobs], 0.4, label="measured (wall time)")
+    axes[1].bar([i + 0.2 for i in x], [p["cpu_ratio"] for p in jobs], 0.4, label="from CPU time (idle cores)")
+    axes[1].axhline(2.0, color="grey", ls=":", lw=1)
+    axes[1].axhline(1.8, color="tab:red", ls="--", lw=1, label="target 1.8×")
+    axes[1].set_xticks(list(x), [f"pair {i + 1}\nload {p['1']['load'][0]:.1f}/{p['2']['load'][0]:.1f}"
+                                 for i, p in enumerate(jobs)], fontsize=7)
+    axes[1].set_ylabel("jobs=1 time ÷ jobs=2 time")
+    axes[1].set_title("check --jobs 2 against --jobs 1")
+    axes[1].legend(fontsize=7, loc="lower right")
+    axes[1].grid(True, axis="y", alpha=0.3)
     for fam, sc in res["scopes"].items():
         done = [r for r in sc["rows"] if not r.get("timeout")]
-        axes[1].plot([r["n"] for r in done], [r["elapsed_s"] for r in done], marker="o", ms=3, label=fam)
-    axes[1].axhline(res["budget_s"], color="grey", ls=":", lw=1)
-    axes[1].set_xscale("log")
-    axes[1].set_yscale("log")
-    axes[1].set_xlabel("mounts in the scenario (n)")
-    axes[1].set_ylabel("time to explore every schedule [s]")
-    axes[1].set_title(f"growing scopes on {res['scope_strategy']} (budget dotted)")
-    axes[1].legend(fontsize=8)
-    axes[1].grid(True, alpha=0.3)
+        axes[2].plot([r["n"] for r in done], [r["elapsed_s"] for r in done], marker="o", ms=3, label=fam)
+    axes[2].axhline(res["budget_s"], color="grey", ls=":", lw=1)
+    axes[2].set_xscale("log")
+    axes[2].set_yscale("log")
+    axes[2].set_xlabel("mounts in the scenario (n)")
+    axes[2].set_ylabel("time to explore every schedule [s]")
+    axes[2].set_title(f"growing scopes on {res['scope_strategy']} (budget dotted)")
+    axes[2].legend(fontsize=8)
+    axes[2].grid(True, alpha=0.3)
     plot = save_fig(fig, out, "verifier.png")
 
     srows = []
@@ -160,36 +247,64 @@ def render(res: dict[str, Any], out: Any) -> Section:
                           "—" if r.get("timeout") else fmt_n(r["schedules"]),
                           "—" if r.get("timeout") else fmt_n(r["states"]),
                           f"> {res['budget_s']:.0f} s" if r.get("timeout") else f"{r['elapsed_s']:.2f} s"])
+    jrows = []
+    for i, p in enumerate(jobs):
+        for n in ("1", "2"):
+            j = p[n]
+            ws = "; ".join(f"{w['units']} units, busy {w['busy_s']:.1f} s ({w['busy_s'] / j['span_s']:.0%}), "
+                           f"CPU {w['cpu_s']:.1f} s ({w['cpu_s'] / w['busy_s']:.0%} of busy)" for w in j["workers"])
+            jrows.append([i + 1 if n == "1" else "", n, f"{j['load'][0]:.2f} → {j['load'][1]:.2f}",
+                          f"{j['wall_s']:.1f} s", f"{j['cpu_s']:.1f} s", f"{j['longest_unit_s']:.2f} s",
+                          f"{j['steal_s']:.1f} s", ws,
+                          "" if n == "1" else f"**{p['wall_ratio']:.2f}×** / {p['cpu_ratio']:.2f}×"])
     md = [
         f"Machine: {machine_line(res['machine'])}.",
         "",
         f"`check_cell` over the default scope ({res['scenarios']} scenarios) for every cell, without shrinking, "
-        f"one process; median elapsed of {res['repeats']} run(s). *Schedules* counts runs that completed or "
-        "were cut at an already explored state (as `mountcursor check` reports them); *states* are distinct "
-        "state hashes. A failing cell stops each scenario at its first violation.",
+        f"one process; median CPU time (user + system) of {res['repeats']} run(s). *Schedules* counts runs that "
+        "completed, were cut at an already explored state, or had every step asleep (as `mountcursor check` "
+        "reports them); *states* are distinct state hashes. A failing cell stops each scenario at its first "
+        "violation. *Before*: the same cell explored in the same run with `reduce=False` (no sleep sets, no "
+        "merging of finished readers; state hashing and the symmetry reduction kept), and how much more CPU "
+        f"time it took. The verdicts {'agree in every cell' if same else 'DIFFER'}.",
         "",
         f"![verifier]({plot})",
         "",
-        md_table(["strategy", "semantics", "verdict", "schedules", "states", "elapsed", "schedules/s",
-                  "states/s", "spread"], rows),
+        md_table(["strategy", "semantics", "verdict", "schedules", "states", "CPU", "schedules/s",
+                  "states/s", "spread", "before: schedules", "before: states", "before ÷ after"], rows),
+    ]
+    if jobs:
+        md += [
+            "",
+            "`check_cells` over every cell (no shrinking) with `jobs=1` and `jobs=2`, in pairs, in alternating "
+            "order. *CPU*: all its processes (user + system, children included). Each process's *busy* time is "
+            "the sum of its units' wall time (and its share of the run), its *CPU* time how much of that it "
+            "actually ran: below 100% it was waiting for a core another job on this shared machine had. The "
+            "ratios: measured wall time, and from CPU time (`jobs=1`'s CPU time ÷ the CPU time of the busiest "
+            "`jobs=2` process, i.e. the walls if each process had a core to itself). *Longest unit*: the "
+            "critical path, against half the total.",
+            "",
+            md_table(["pair", "jobs", "load (1 min)", "wall", "CPU", "longest unit", "steal", "processes",
+                      "jobs=1 ÷ jobs=2: wall / from CPU"], jrows),
+        ]
+    md += [
         "",
         f"Largest scope exhausted within {res['budget_s']:.0f} s on `{res['scope_strategy']}` (each run in a "
         "child process killed at the budget):",
         "",
         md_table(["family", "n", "result", "schedules", "states", "time"], srows),
     ]
-    if "jobs2_s" in res:
-        md += ["", f"The same cells as one queue of (cell, scenario) units, longest first, on two processes "
-               f"(`check_cells(..., jobs=2)`, what `mountcursor check` does): {res['jobs2_s']:.1f} s against "
-               f"{res['jobs1_s']:.1f} s for the cells one after the other in one process, "
-               f"**{res['jobs1_s'] / res['jobs2_s']:.2f}×** faster."]
     parts = []
     for fam, sc in res["scopes"].items():
         lg = sc["largest"]
         parts.append(f"{fam}: n={lg['n']} in {lg['elapsed_s']:.0f} s" + (" (cap)" if sc["capped"] else "")
                      if lg else f"{fam}: none")
+    jl = ""
+    if jobs:
+        jl = (f"; jobs=2 ÷ jobs=1 median {median(p['wall_ratio'] for p in jobs):.2f}× measured, "
+              f"{median(p['cpu_ratio'] for p in jobs):.2f}× from CPU time")
     summary = [f"verifier: default scope {fmt_n(tot_sched / tot_s)} schedules/s, {fmt_n(tot_states / tot_s)} "
-               f"states/s over {len(cells)} cells ({tot_s:.0f} s in one process"
-               + (f", {res['jobs2_s']:.0f} s on two: {res['jobs1_s'] / res['jobs2_s']:.2f}×" if "jobs2_s" in res else "")
-               + f"); largest within {res['budget_s']:.0f} s: " + "; ".join(parts)]
+               f"states/s of CPU over {len(cells)} cells, {b_s / tot_s:.2f}× less CPU than without the reductions "
+               f"(verdicts {'the same' if same else 'DIFFERENT'}){jl}; largest within {res['budget_s']:.0f} s: "
+               + "; ".join(parts)]
     return Section(NAME, TITLE, "\n".join(md), summary, [plot])

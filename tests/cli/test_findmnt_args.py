@@ -43,7 +43,7 @@ def _cluster(draw) -> str:
 _ARG = st.one_of(st.sampled_from(_NAMES), st.sampled_from(_WORDS), _cluster())
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.sampled_from(["list", "tree"]), st.lists(_ARG, max_size=7))
 def test_parse_gives_clicks_arguments_or_leaves_the_line_to_click(command: str, args: list[str]) -> None:
     ours = parse(args)
@@ -57,6 +57,8 @@ def test_parse_gives_clicks_arguments_or_leaves_the_line_to_click(command: str, 
     (["-o=TARGET"], {"output": "=TARGET"}),                        # click's rule: the rest of the word
     (["--", "-r", "--raw"], {"positional": ("-r", "--raw")}),
     (["-F", "a", "-F", "b", "--max-lines", " 5"], {"tab_files": ("a", "b"), "max_lines": 5}),
+    (["--method", "--all", "--method=listmount"], {"method": "listmount", "all_": False}),  # only the last is read
+    (["--max-lines", "0", "--max-lines", "9"], {"max_lines": 9}),
 ])
 def test_parse_examples(args: list[str], expected: dict[str, object]) -> None:
     got = parse(args)
@@ -67,7 +69,8 @@ def test_parse_examples(args: list[str], expected: dict[str, object]) -> None:
 
 @pytest.mark.parametrize("args", [["-h"], ["-rh"], ["--help"], ["-V"], ["--version"], ["--nosuch"], ["-o"],
                                   ["--raw=yes"], ["--id", "x"], ["--max-lines", "0"], ["-d", "up"],
-                                  ["--method", "LISTMOUNT"]])
+                                  ["--method", "LISTMOUNT"], ["--id", "x", "--id", "3"],
+                                  ["--method", "auto", "--method", "x"]])
 def test_parse_leaves_to_click(args: list[str]) -> None:
     assert parse(args) is None
     assert _clicks("list", args) is None

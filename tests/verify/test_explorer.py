@@ -8,9 +8,12 @@ from math import factorial
 import pytest
 
 from mountcursor.kernel import iterators, namespace
+from mountcursor.kernel.seqfile import SEMANTICS
 from mountcursor.verify.check import check_cell
 from mountcursor.verify.explorer import Explorer
-from mountcursor.verify.scenarios import Op, Scenario, _mounts, churn_both, ns_lock_scope, umount_one, walkers
+from mountcursor.verify.scenarios import (
+    Op, Scenario, _mounts, churn_both, default_scope, ns_lock_scope, umount_one, walkers,
+)
 from mountcursor.verify.trace import Trace, format_trace, load_trace, save_trace, trace_from_json, trace_to_json
 
 
@@ -127,3 +130,123 @@ def test_symmetry_reduction_keeps_verdict_and_first_trace(strategy: str, semanti
     assert full.violated == sym.violated == violated
     assert full.states * 0.4 < sym.states < full.states * 0.6
     assert sym.path == full.path and (sym.path is not None) == bool(violated)
+
+
+# --- the reductions: sleep sets, finished readers ---------------------------------------------
+
+_SMALL = [
+    Scenario("two-readers", _mounts(2), (("mountinfo", 100), ("mountinfo", 100)),
+             (Op("umount", b"/m02"), Op("mount", b"/n01"))),
+    umount_one(2, 3, "ssp", 100),
+    umount_one(1, 2, "ls", 1024, remount=True),
+    walkers(100),
+]
+
+
+def _same_findings(strategy: str, semantics: str, scope: list[Scenario], every_schedule: bool = True) -> None:
+    """Explore each scenario with and without the reductions: the same properties, the same
+    first failing schedule and messages, as ``check`` runs it (stopping at the first
+    violation) and, with ``every_schedule``, over every schedule."""
+    for sc in scope:
+        for first in (True, False) if every_schedule else (True,):
+            plain = Explorer(strategy, semantics, sleep_sets=False, summaries=False, stop_at_first=first).explore(sc)
+            red = Explorer(strategy, semantics, stop_at_first=first).explore(sc)
+            assert (red.violated, red.path) == (plain.violated, plain.path), sc.label()
+            assert [v.message for v in red.violations] == [v.message for v in plain.violations], sc.label()
+            assert red.exhausted == plain.exhausted
+            assert red.schedules + red.pruned <= plain.schedules + plain.pruned
+            if not plain.violations:
+                break  # nothing to stop at: the two modes are the same search
+
+
+@pytest.mark.parametrize("strategy,semantics", [
+    ("index", "5.10+"), ("cursor", "3.10"), ("cursor-vz", "3.10"), ("cursor-vz-fixed", "3.10"),
+    ("idtree-6.8", "5.10+"), ("idtree", "4.19-5.9"),
+])
+def test_reductions_keep_the_verdict_and_the_first_counterexample(strategy: str, semantics: str) -> None:
+    """Sleep sets and the merging of finished readers visit fewer runs, and find exactly what
+    the search without them finds: the same properties, and the same first failing schedule
+    (cells that fail with every kind of violation, and cells that hold with and without
+    sleep sets; every cell over the whole scope: the slow test below)."""
+    _same_findings(strategy, semantics, _SMALL)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", list(iterators.STRATEGIES))
+def test_reductions_keep_every_finding_of_the_default_scope(strategy: str) -> None:
+    """The same over the whole default scope and all three generations, as check explores it
+    (``make matrix``)."""
+    for semantics in SEMANTICS:
+        _same_findings(strategy, semantics, default_scope(), every_schedule=False)
+
+
+def _state_after(ex: Explorer, sc: Scenario, path: list[int]) -> tuple[object, list[int]]:
+    """The key of the state ``path`` leads to, and which threads are enabled there (in the key's places)."""
+    w = ex.world(sc)
+    it = iter(path)
+    got: dict[str, object] = {}
+
+    class _Stop(Exception):
+        pass
+
+    def choose(en: list[int], s: object) -> int:
+        nxt = next(it, None)
+        if nxt is None:
+            key, perm = w.key_perm()
+            got.update(key=key, en=sorted(perm[t] for t in en))
+            raise _Stop
+        return nxt
+
+    try:
+        w.run(choose)
+    except _Stop:
+        pass
+    if not got:  # every thread finished
+        got.update(key=w.key(), en=[])
+    return got["key"], got["en"]  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("strategy", ["index", "idtree-6.8", "idtree"])
+def test_independent_steps_commute(strategy: str) -> None:
+    """What World.independent declares commuting does commute: from states along random
+    schedules, running the two steps in either order gives the same key and the same
+    enabled threads.  (Cursor strategies declare nothing: their readers move cursors that
+    the others must step over, which is what check verifies.)"""
+    import random
+    rng = random.Random(5)
+    checked = 0
+    for sc in (_SMALL[0], walkers(100), churn_both(4, "s", 100, readers=2)):
+        ex = Explorer(strategy, "3.10")
+        for _ in range(6):
+            w = ex.world(sc)
+            path: list[int] = []
+            w.run(lambda en, s: path.append(en[rng.randrange(len(en))]) or path[-1])
+            for cut in range(len(path)):
+                prefix = path[:cut]
+                _, en_here = _state_after(Explorer(strategy, "3.10", symmetry=False), sc, prefix)
+                for a in en_here:
+                    for b in en_here:
+                        if a < b and w.independent(a, b):
+                            assert _state_after(ex, sc, prefix + [a, b]) == _state_after(ex, sc, prefix + [b, a])
+                            checked += 1
+    assert checked > 50
+
+
+def test_cursor_strategies_declare_no_step_independent() -> None:
+    ex = Explorer("cursor", "5.10+")
+    w = ex.world(walkers(100))
+    assert not any(w.independent(a, b) for a in range(3) for b in range(3))
+    w = Explorer("idtree", "5.10+").world(walkers(100))
+    assert w.independent(0, 2) and not w.independent(0, 1) and not w.independent(1, 2)
+
+
+def test_a_step_declared_commuting_that_writes_shared_state_stops_the_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The premise of the sleep sets is checked as the search goes."""
+    def start(self, m, pos):  # noqa: ANN001,ANN202
+        p = m.private
+        p.ns.kernel.namespace_sem.down_read()
+        p.ns.event += 1  # a reader that changes the namespace
+        return p.ns.mnt_find_id_at(pos.value)
+    monkeypatch.setattr(iterators.IdTreeOp, "start", start)
+    with pytest.raises(RuntimeError, match="changed the shared state"):
+        Explorer("idtree", "5.10+").explore(_SMALL[0])

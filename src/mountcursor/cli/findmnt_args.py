@@ -109,6 +109,7 @@ OPTIONS: tuple[Opt, ...] = (
 (``--method``, ``--consistency``, ``--strict``, ``--max-lines``, ``--id``, ``--uniq-id``)."""
 
 _BY_NAME: dict[str, Opt] = {name: opt for opt in OPTIONS for name in opt.names}
+_BY_DEST: dict[str, Opt] = {opt.dest: opt for opt in OPTIONS}
 _HANDED_TO_CLICK = frozenset(("-h", "--help", "-V", "--version"))
 
 
@@ -134,22 +135,26 @@ def _convert(opt: Opt, value: str) -> object:
     return number
 
 
-def _store(params: dict[str, object], opt: Opt, value: str | None) -> None:
+def _store(params: dict[str, object], raw: dict[str, str], opt: Opt, value: str | None) -> None:
+    """Take one occurrence of ``opt``.  As click: each value of a repeatable option is
+    converted as it comes; of any other option only the last value is kept (in
+    ``raw``), and converted at the end (``--id x --id 3`` fails, ``--method x
+    --method auto`` does not)."""
     if opt.kind == FLAG:
         params[opt.dest] = True
-        return
-    assert value is not None
-    converted = _convert(opt, value)
-    if opt.kind in (MULTI, INT_MULTI):
-        params[opt.dest] = (*params[opt.dest], converted)  # type: ignore[misc]
+    elif opt.kind in (MULTI, INT_MULTI):
+        assert value is not None
+        params[opt.dest] = (*params[opt.dest], _convert(opt, value))  # type: ignore[misc]
     else:
-        params[opt.dest] = converted
+        assert value is not None
+        raw[opt.dest] = value
 
 
 def parse(args: list[str]) -> dict[str, object] | None:
     """The keyword arguments click would give ``list``/``tree`` for ``args`` (the words
     after the command's name), or ``None`` to leave the line to click."""
     params = defaults()
+    raw: dict[str, str] = {}  # the last value of each single-valued option given
     positional: list[str] = []
     rest = list(reversed(args))  # popped from the end: the next word is rest[-1]
     try:
@@ -168,9 +173,9 @@ def parse(args: list[str]) -> dict[str, object] | None:
                 if opt.kind == FLAG:
                     if eq:
                         return None  # "does not take a value"
-                    _store(params, opt, None)
+                    _store(params, raw, opt, None)
                 else:
-                    _store(params, opt, value if eq else rest.pop())
+                    _store(params, raw, opt, value if eq else rest.pop())
             else:
                 for i in range(1, len(arg)):
                     name = "-" + arg[i]
@@ -178,10 +183,12 @@ def parse(args: list[str]) -> dict[str, object] | None:
                     if opt is None or name in _HANDED_TO_CLICK:
                         return None
                     if opt.kind == FLAG:
-                        _store(params, opt, None)
+                        _store(params, raw, opt, None)
                         continue
-                    _store(params, opt, arg[i + 1:] if i + 1 < len(arg) else rest.pop())
+                    _store(params, raw, opt, arg[i + 1:] if i + 1 < len(arg) else rest.pop())
                     break
+        for dest, value in raw.items():
+            params[dest] = _convert(_BY_DEST[dest], value)
     except (IndexError, ValueError):  # a value missing at the end, or one click's type refuses
         return None
     params["positional"] = tuple(positional)

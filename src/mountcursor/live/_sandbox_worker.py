@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import syscalls
+from .reader import snapshot
 from .syscalls import MNT_DETACH, MS_BIND, MS_MOVE, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE
+from .watch import watch
+
+# Everything the worker runs is imported here, before it mounts anything: the package
+# may live under the directory the sandbox mounts over (a checkout under /tmp), and
+# mountcursor.live imports its modules only when they are first used.
 
 if TYPE_CHECKING:
     from .reader import Snapshot
@@ -144,8 +150,6 @@ class Worker:
     def umount(self, target: bytes, lazy: bool = False, recursive: bool = False) -> None:
         path = self._path(target)
         if recursive and not lazy:
-            from .reader import snapshot
-
             table = snapshot(consistency="best-effort").table
             top = table.top(path)
             if top is not None:
@@ -208,8 +212,6 @@ class Worker:
             self.close(handle)
 
     def snapshot(self, **kwargs: Any) -> Snapshot:
-        from .reader import snapshot
-
         return snapshot(**kwargs)
 
     # ---- churn ----------------------------------------------------------------------
@@ -261,8 +263,6 @@ class Worker:
     # ---- watching from inside -------------------------------------------------------
     def watch_start(self, source: Literal["auto", "poll", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
         """Run :func:`~mountcursor.live.watch.watch` on this namespace in a thread."""
-        from .watch import watch
-
         if self._watch is not None:
             raise RuntimeError("a watch is already running")
         self._watch_stop.clear()

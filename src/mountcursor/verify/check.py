@@ -8,6 +8,7 @@ property.  For each violated property the first failing scenario is shrunk
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -59,10 +60,12 @@ class CheckOptions:
     random_runs: int = 0
     seed: int = 1
     faithful_sync: bool = False
+    reduce: bool = True  # sleep sets and finished-reader merging (explorer docstring); False: for comparison
 
     def explorer(self, strategy: str, semantics: str) -> Explorer:
         return Explorer(strategy, semantics, self.granularity, self.ns_lock, self.slab_reuse,
-                        preemptions=2 if self.granularity == "fine" else None, faithful_sync=self.faithful_sync)
+                        preemptions=2 if self.granularity == "fine" else None, faithful_sync=self.faithful_sync,
+                        sleep_sets=self.reduce, summaries=self.reduce)
 
 
 def explore_one(strategy: str, semantics: str, sc: Scenario, o: CheckOptions) -> Result:
@@ -102,11 +105,11 @@ def make_trace(strategy: str, semantics: str, r: Result, prop: str, o: CheckOpti
 
 def check_cell(strategy: str, semantics: str, scope: list[Scenario], granularity: str = "syscall",
                ns_lock: bool = True, slab_reuse: bool = True, shrink_traces: bool = True,
-               random_runs: int = 0, seed: int = 1, faithful_sync: bool = False) -> Cell:
+               random_runs: int = 0, seed: int = 1, faithful_sync: bool = False, reduce: bool = True) -> Cell:
     """Explore every scenario of ``scope`` for one strategy on one semantics, in this process."""
     return check_cells([(strategy, semantics)], scope, granularity=granularity, ns_lock=ns_lock,
                        slab_reuse=slab_reuse, shrink_traces=shrink_traces, random_runs=random_runs, seed=seed,
-                       faithful_sync=faithful_sync)[0]
+                       faithful_sync=faithful_sync, reduce=reduce)[0]
 
 
 # --- many cells, in processes ---------------------------------------------------------------
@@ -126,15 +129,36 @@ def scenario_cost(sc: Scenario) -> float:
     return states * table * len(sc.readers)
 
 
+@dataclass(frozen=True)
+class UnitTime:
+    """Where and when one (cell, scenario) unit ran: the process, its start and end on the
+    machine-wide monotonic clock (``time.perf_counter``), and the CPU time it took in
+    that process (``time.process_time``: user + system)."""
+
+    cell: int
+    scenario: int
+    worker: int
+    start: float
+    end: float
+    cpu: float
+
+
+def _timed_explore(pairs: list[tuple[str, str]], scope: list[Scenario], o: CheckOptions,
+                   i: int, j: int) -> tuple[Result, UnitTime]:
+    s, sem = pairs[i]
+    t0, c0 = time.perf_counter(), time.process_time()
+    r = explore_one(s, sem, scope[j], o)
+    return r, UnitTime(i, j, os.getpid(), t0, time.perf_counter(), time.process_time() - c0)
+
+
 # what a worker process needs: set in the parent before the pool forks
 _JOB: dict[str, object] = {}
 
 
-def _explore_job(unit: tuple[int, int]) -> tuple[int, int, Result]:
-    pairs, scope, o = _JOB["pairs"], _JOB["scope"], _JOB["opts"]
+def _explore_job(unit: tuple[int, int]) -> tuple[int, int, Result, UnitTime]:
     i, j = unit
-    s, sem = pairs[i]  # type: ignore[index]
-    return i, j, explore_one(s, sem, scope[j], o)  # type: ignore[index,arg-type]
+    r, t = _timed_explore(_JOB["pairs"], _JOB["scope"], _JOB["opts"], i, j)  # type: ignore[arg-type]
+    return i, j, r, t
 
 
 def _timed_trace(strategy: str, semantics: str, r: Result, prop: str, o: CheckOptions) -> tuple[float, Trace]:
@@ -151,7 +175,8 @@ def _trace_job(unit: tuple[int, str, Result]) -> tuple[int, str, float, Trace]:
 
 
 def check_cells(pairs: list[tuple[str, str]], scope: list[Scenario], jobs: int = 1,
-                on_progress: Optional[Callable[[int, int], None]] = None, **opts: object) -> list[Cell]:
+                on_progress: Optional[Callable[[int, int], None]] = None,
+                timings: Optional[list[UnitTime]] = None, **opts: object) -> list[Cell]:
     """:func:`check_cell` for every (strategy, semantics) pair; the cells come back in the
     order of ``pairs``, the same as :func:`check_cell` gives one by one.
 
@@ -160,7 +185,8 @@ def check_cells(pairs: list[tuple[str, str]], scope: list[Scenario], jobs: int =
     one unit per counterexample to shrink.  Cells differ in cost by two orders of
     magnitude and within a cell one scenario can be most of the time, so whole cells as
     units would leave a process idle at the end.  ``on_progress(done, total)`` is called
-    after each unit."""
+    after each unit; ``timings``, if given, gets a :class:`UnitTime` for each unit in the
+    order they finished (what ``benchmarks/verifier.py`` accounts the processes' time with)."""
     o = CheckOptions(**opts)  # type: ignore[arg-type]
     pairs = [(s, semantics_of(sem)) for s, sem in pairs]  # "modern" is named "5.10+" in the cells
     total = len(pairs) * len(scope)
@@ -168,8 +194,11 @@ def check_cells(pairs: list[tuple[str, str]], scope: list[Scenario], jobs: int =
         cells = []
         for s, sem in pairs:
             results = []
-            for sc in scope:
-                results.append(explore_one(s, sem, sc, o))
+            for j in range(len(scope)):
+                r, ut = _timed_explore(pairs, scope, o, len(cells), j)
+                results.append(r)
+                if timings is not None:
+                    timings.append(ut)
                 if on_progress is not None:
                     on_progress(len(cells) * len(scope) + len(results), total)
             cell, shortest = assemble(s, sem, results)
@@ -187,8 +216,10 @@ def check_cells(pairs: list[tuple[str, str]], scope: list[Scenario], jobs: int =
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             done = 0
-            for i, j, r in pool.imap_unordered(_explore_job, units, chunksize=1):
+            for i, j, r, ut in pool.imap_unordered(_explore_job, units, chunksize=1):
                 results[i][j] = r
+                if timings is not None:
+                    timings.append(ut)
                 done += 1
                 if on_progress is not None:
                     on_progress(done, total)

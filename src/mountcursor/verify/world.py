@@ -31,6 +31,7 @@ from ..kernel import Kernel, MNT_DETACH, MountNamespace, ProcFile, open_proc
 from ..kernel.list import ListCorruption, list_check, list_empty, list_for_each
 from ..kernel.locks import LockChecker, install_checker
 from ..kernel.mount import Mount
+from ..kernel.iterators import STRATEGIES
 from ..kernel.procfs import mountinfo_record
 from ..kernel.walkers import Livelock, is_local_mountpoint, mnt_already_visible, sync_collect_filesystems
 from .scenarios import PAGE_RECORD, Op, Scenario
@@ -84,7 +85,8 @@ class World:
 
     def __init__(self, sc: Scenario, strategy: str, semantics: str, granularity: str = "syscall",
                  ns_lock: bool = True, slab_reuse: bool = True, max_steps: int = 200_000,
-                 faithful_sync: bool = False, symmetry: bool = True) -> None:
+                 faithful_sync: bool = False, symmetry: bool = True, memo: Optional[dict[object, bool]] = None,
+                 summarise: bool = True) -> None:
         self.sc = sc
         self.faithful_sync = faithful_sync
         self.strategy = strategy
@@ -109,6 +111,11 @@ class World:
         # identical readers: the state key is taken up to a permutation of them (_canonical)
         self.symmetric = symmetry and len(sc.readers) > 1 and len(set(sc.readers)) == 1 and not sc.shared_file
         self._shared_left = len(self.readers)
+        # a reader's verdict is final at its EOF unless a later mount can take a path it printed
+        paths = [m.path for m in sc.mounts] + [op.to or op.path for op in sc.churn if op.kind in ("mount", "bind", "move")]
+        self._summarise = summarise and not sc.shared_file and len(set(paths)) == len(paths)
+        self.memo: dict[object, bool] = memo if memo is not None else {}
+        self.cursors_in_list = STRATEGIES[strategy].uses_cursor
         if sc.shared_file:
             self._open_shared()
         # a reader that got three times the table (plus what churn can add) is repeating itself
@@ -227,7 +234,9 @@ class World:
             elif op.kind == "walk-visible":
                 res = mnt_already_visible(self.ns, op.path)
             elif op.kind == "walk-sync":
-                res = [id(sb) for sb in sync_collect_filesystems(self.ns, faithful=self.faithful_sync, budget=10_000)]
+                # each superblock by its device number (unique among live superblocks, and the
+                # same in every run, so the state key of two runs can match)
+                res = [sb.s_dev for sb in sync_collect_filesystems(self.ns, faithful=self.faithful_sync, budget=10_000)]
             else:
                 raise ValueError(f"unknown walker op {op.kind!r}")
             self.walk_results.append((op, res))
@@ -237,17 +246,27 @@ class World:
 
     def key(self) -> tuple[object, ...]:
         """Everything the rest of the run and its verdict depend on, at a syscall boundary."""
+        return self.key_perm()[0]
+
+    def key_perm(self) -> tuple[tuple[object, ...], tuple[int, ...]]:
+        """:meth:`key`, and where each thread stands in it: ``perm[tid]`` is the thread's
+        place in the key (the identity unless identical readers were permuted, see
+        :meth:`_canonical`).  The explorer keeps each state's sleep set in these places,
+        so that a sleep set recorded for a state holds for its mirror image too."""
         ns, k = self.ns, self.kernel
-        lst = []
+        lst: list[object] = []
         for lh in list_for_each(ns.list):
             m: Mount = lh.owner  # type: ignore[assignment]
             lst.append(m.mnt_list.name if m.is_cursor else (m.mnt_id_unique, m.slot, m.mnt_id))
         tree = tuple((m.mnt_id_unique, m.mnt_parent.mnt_id_unique, m.mnt_mountpoint, m.mnt_flags)
                      for m in ns.mounts_by_id())
-        readers = []
-        for r in self.readers:
+        readers: list[object] = []
+        for i, r in enumerate(self.readers):
             if r.f is None:
                 readers.append(("unopened",))
+                continue
+            if r.eof and self._passed(i, r):
+                readers.append(("passed", r.closed))  # its one step left is close(): see _passed
                 continue
             mm, p = r.f.m, r.f.p
             pend = bytes(mm.buf[mm.from_:mm.from_ + mm.count]) if mm.buf is not None and mm.count < mm.size else b""
@@ -257,17 +276,18 @@ class World:
                 p.last_pos, _ident(p.last_mntpos), p.last_mnt_id, _ident(p.cached_mount), p.cached_event,
                 p.cached_index,
             ))
-        threads = [(t.done, t.pending) for t in self.sched.threads]
+        threads: list[object] = [(t.done, t.pending) for t in self.sched.threads]
+        perm: tuple[int, ...] = tuple(range(len(threads)))
         if self.symmetric:
-            lst, readers, threads = self._canonical(lst, readers, threads)
+            lst, readers, threads, perm = self._canonical(lst, readers, threads)
         return (
             tuple(lst), tree, k.event, ns.event, k.mnt_cache.ida._next, tuple(sorted(k.mnt_cache.ida._free)),
             tuple(m.slot for m in k.mnt_cache._free), k.mnt_cache.last_unique, tuple(readers),
             self.churn_pc, self.walker_pc, tuple(self.removed), repr(self.walk_results), tuple(threads),
-        )
+        ), perm
 
-    def _canonical(self, lst: list[object], readers: list[tuple[object, ...]],
-                   threads: list[tuple[bool, tuple[str, str]]]) -> tuple[list[object], list[object], list[object]]:
+    def _canonical(self, lst: list[object], readers: list[object],
+                   threads: list[object]) -> tuple[list[object], list[object], list[object], tuple[int, ...]]:
         """Symmetry reduction: identical readers (same file, same read size, the same code,
         spawned first as threads 0..n-1) are interchangeable, so a state and the same state
         with the readers permuted have the same future up to that permutation, and the same
@@ -281,7 +301,91 @@ class World:
         order = sorted(range(n), key=lambda i: hash((readers[i], threads[i])))
         rename = {f"cursor{i + 1}": f"cursor{j + 1}" for j, i in enumerate(order)}
         lst = [rename.get(x, x) if isinstance(x, str) else x for x in lst]
-        return lst, [readers[i] for i in order], [threads[i] for i in order] + threads[n:]
+        perm = [0] * len(threads)
+        for j, i in enumerate(order):
+            perm[i] = j
+        for t in range(n, len(threads)):
+            perm[t] = t
+        return lst, [readers[i] for i in order], [threads[i] for i in order] + threads[n:], tuple(perm)
+
+    def _passed(self, i: int, r: ReaderState) -> bool:
+        """Reader ``r`` (its own file) is at EOF and what it read already passes every check
+        of :meth:`_check_reader`.  :meth:`key` then keeps only ``("passed", closed)`` for
+        it, which merges states that differ only in what a finished reader read.  Sound,
+        whatever the strategy does, because:
+
+        * the verdict cannot change any more: the check reads the reader's output, the
+          mounts alive at its open, the unmounts between its open and its EOF (all fixed
+          at EOF), and ``path_uid`` for the paths it printed, which keep their mounts in a
+          scenario that never mounts on one path twice (``_summarise``, else no merging);
+        * the future cannot differ: no other thread (nor the model kernel) ever looks at
+          a reader's output or bookkeeping, and the one step the reader has left is
+          ``close()``, i.e. ``mounts_release`` (``fs/proc_namespace.c``), which reads
+          only ``p->ns`` and ``p->cursor`` — and where the cursor is, is in the key's list.
+
+        A reader whose reading fails keeps its whole state in the key.  The check is
+        memoised on what it reads, across the runs of one exploration (``memo``)."""
+        if not self._summarise:
+            return False
+        k = (bytes(r.out), r.open_alive, tuple(self.removed[r.open_removed:r.eof_removed]), r.cursor_after_eof)
+        ok = self.memo.get(k)
+        if ok is None:
+            ok = self.memo[k] = not self._check_reader(i, r)
+        return ok
+
+    # --- independence (for the explorer's sleep sets) ---------------------------------------
+
+    def role(self, tid: int) -> str:
+        """``reader``, ``churn`` or ``walker``: what thread ``tid`` runs (spawned in that order)."""
+        n = len(self.readers)
+        if tid < n:
+            return "reader"
+        return "churn" if self.sc.churn and tid == n else "walker"
+
+    def independent(self, a: int, b: int) -> bool:
+        """Do the next steps of threads ``a`` and ``b`` commute, at syscall granularity?
+
+        Two steps commute when running them in either order from one state gives the
+        same state and neither enables or disables the other.  Steps that only *read*
+        the shared model (the list, the tree, the allocators, ``ns->event``, the churn's
+        record of unmounts) and write only state of their own commute.  Here that is:
+
+        * a reader's step when the strategy parks no cursor in the list (``index``,
+          ``idtree-6.8``, ``idtree``: ``MountsOp.uses_cursor`` is false): ``open``, one
+          ``read()`` or ``close`` writes only the reader's own ``seq_file``,
+          ``proc_mounts`` and output; ``namespace_sem`` is taken and released inside
+          the step, and ``m->lock`` and ``f_pos_lock`` belong to its own file;
+        * a walker's step: it walks the list under ``namespace_sem`` for read and writes
+          only its own results.
+
+        So two readers of different files commute, and a reader and the walker do.  With
+        a cursor strategy, a reader's ``m_stop`` moves its cursor in the list, which the
+        other readers and the walker step over: that they skip it is part of what
+        ``check`` verifies (a broken ``mnt_list_next`` shows another reader's cursor),
+        so those steps are *not* declared independent, and neither are two threads of
+        one file (they share its locks and position) nor anything with the churn thread,
+        which changes the mounts.  The explorer checks the premise as it goes: after a
+        step it treats as commuting, the shared part of the key must be unchanged
+        (:meth:`shared_key`), or it stops with an error."""
+        if a == b:
+            return False
+        ra, rb = self.role(a), self.role(b)
+        if "churn" in (ra, rb):
+            return False
+        if self.cursors_in_list and "reader" in (ra, rb):
+            return False
+        return not (ra == rb == "reader" and self.sc.shared_file)
+
+    def commutes(self, tid: int) -> bool:
+        """Is thread ``tid``'s step independent of some other thread's (:meth:`independent`)?"""
+        return any(self.independent(tid, u) for u in range(len(self.sched.threads)))
+
+    @staticmethod
+    def shared_key(key: tuple[object, ...]) -> tuple[object, ...]:
+        """The part of a :meth:`key` no reader or walker step may change when the steps are
+        declared independent: the list, the tree, the events, the allocators, the
+        churn's progress and its record of unmounts."""
+        return key[:8] + (key[9], key[11])
 
     # --- checks --------------------------------------------------------------------------
 
