@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterator
 
 from ..live.treeorder import preorder
-from .fastlist import _CHUNK, _MAY_BE_EMPTY, _column, _plain, _read, _rows, _wanted
+from .fastlist import _MAY_BE_EMPTY, _column, _plain, _read, _rows, _wanted, line_slices
 from .findmnt_columns import COLUMN_LAYOUT, JSON_NUMBERS, TRUNC
 from .smartcols import Col, Grid, Layout, locale_is_utf8, render_grid, tree_arts, tree_symbols
 
@@ -70,12 +70,7 @@ def lean_tree_output(data: bytes, columns: list[str], fmt: str, params: dict[str
     texts: list[list[str]] = [[] for _ in columns]
     shared: list[dict[str, str]] = [{} for _ in columns]
     merged: dict[tuple[bytes, bytes], bytes] = {}
-    start = 0
-    while start < len(data):
-        stop = data.find(b"\n", start + _CHUNK) + 1 or len(data)
-        lines = data[start:stop].split(b"\n")
-        lines.pop()
-        start = stop
+    for lines in line_slices(data):
         split = _rows(lines)
         if split is None:
             return None
