@@ -112,7 +112,8 @@ def saved_shape(shape: str, n: int, runs: int) -> dict[str, Any]:
             f.write(synthetic(n, shape))
         r = _cmd_pair([MC, "tree", "-F", path], ["findmnt", "-l", "-F", path], runs)
         r["rss"] = _rss_pair([MC, "tree", "-F", path], ["findmnt", "-l", "-F", path], 1)
-        r.update(shape=shape, n=n)
+        name = f"{shape}-{n}"  # not the temporary directory's
+        r.update(shape=shape, n=n, ours=r["ours"].replace(path, name), peer=r["peer"].replace(path, name))
         return r
 
 
