@@ -36,7 +36,6 @@ diff-kernel-propagation: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,verify,bench]'
 	$(PY) -m benchmarks
-	$(PY) benchmarks/live_tree.py
 
 # The long soak (root): churners, strict readers and a watch in a private mount namespace
 soak: $(STAMP)

@@ -219,3 +219,14 @@ def test_the_root_of_a_table_that_is_one_cycle() -> None:
     assert table.root_fs is not None and table.root_fs.mnt_id == 6
     order = tree_order(table)
     assert [(e.mnt_id, d) for e, d in zip(order.entries, order.depths)] == [(6, 0), (5, 1), (7, 0)]
+
+
+@SETTINGS
+@given(links)
+def test_a_table_is_all_reached_from_its_roots_exactly_when_the_walk_says_so(rows) -> None:
+    """The quick answers of ``problems()`` (ids falling along every parent link, or a
+    count a level at a time) agree with the walk from the roots, cycles included."""
+    table = MountTable([entry(i, p, b"/m%d" % k, t) for k, (i, p, t) in enumerate(rows)])
+    walked = len(list(table.walk())) if not table.duplicates else len(table._reached())
+    assert table._all_reached() == (walked == len(table.entries))
+    assert any("parent cycle" in text for text in table.problems()) == (walked < len(table.entries))

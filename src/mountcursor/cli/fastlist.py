@@ -29,6 +29,7 @@ import gc
 import os
 import sys
 import time
+from collections.abc import Iterator
 
 from ..live.colspec import DEFAULT_COLUMNS, parse_columns
 from ..live.optstr import merge_options
@@ -199,6 +200,18 @@ def _column(name: str, rows: list[list[bytes]], tags: list[bytes | None], params
     return [None if pid is None else b"%d" % int(str(pid))] * len(rows)
 
 
+def line_slices(data: bytes) -> Iterator[list[bytes]]:
+    """The lines of ``data`` (each ended by a newline, which is cut), a slice of about
+    :data:`_CHUNK` bytes at a time."""
+    start = 0
+    while start < len(data):
+        stop = data.find(b"\n", start + _CHUNK) + 1 or len(data)
+        lines = data[start:stop].split(b"\n")
+        lines.pop()
+        start = stop
+        yield lines
+
+
 def lean_output(data: bytes, columns: list[str], fmt: str, params: dict[str, object]) -> bytes | None:
     """What ``list`` prints for ``data`` in ``fmt`` (``raw``, ``pairs``, ``json`` or
     ``human``, not on a terminal), or None when the general path must print it.
@@ -211,12 +224,7 @@ def lean_output(data: bytes, columns: list[str], fmt: str, params: dict[str, obj
         return None
     merged: dict[tuple[bytes, bytes], bytes] = {}
     slices: list[list[list[bytes]]] = []  # each slice's cells, column by column (b"" for an empty cell)
-    start = 0
-    while start < len(data):
-        stop = data.find(b"\n", start + _CHUNK) + 1 or len(data)
-        lines = data[start:stop].split(b"\n")
-        lines.pop()
-        start = stop
+    for lines in line_slices(data):
         split = _rows(lines)
         if split is None:
             return None

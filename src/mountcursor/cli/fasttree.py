@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Iterator
 
 from ..live.treeorder import preorder
-from .fastlist import _MAY_BE_EMPTY, _column, _plain, _read, _rows, _wanted
+from .fastlist import _MAY_BE_EMPTY, _column, _plain, _read, _rows, _wanted, line_slices
 from .findmnt_columns import COLUMN_LAYOUT, JSON_NUMBERS, TRUNC
 from .smartcols import Col, Grid, Layout, locale_is_utf8, render_grid, tree_arts, tree_symbols
 
@@ -53,26 +54,42 @@ def lean_tree(params: dict[str, object]) -> bool:
 
 
 def lean_tree_output(data: bytes, columns: list[str], fmt: str, params: dict[str, object],
-                     utf8: bool) -> list[str] | None:
+                     utf8: bool) -> Iterator[str] | None:
     """What ``tree`` prints for the mountinfo ``data`` in ``fmt`` (``human``, not on a
-    terminal, or ``json``) as pieces of text, or None when the general path must."""
+    terminal, or ``json``) as pieces of text to write as they come, or None when the
+    general path must print it.
+
+    The lines are taken a slice at a time (as the lean list takes them): each slice is
+    split and its cells made and decoded before the next, and equal cells of a column
+    are one string, so the split fields of the whole table never live at once."""
     if not _plain(data):
         return None
-    lines = data.split(b"\n")
-    lines.pop()
-    split = _rows(lines)
-    if split is None or not lines:
+    human = fmt == "human"
+    ids: list[int] = []
+    parents: list[int] = []
+    texts: list[list[str]] = [[] for _ in columns]
+    shared: list[dict[str, str]] = [{} for _ in columns]
+    merged: dict[tuple[bytes, bytes], bytes] = {}
+    for lines in line_slices(data):
+        split = _rows(lines)
+        if split is None:
+            return None
+        rows, tags = split
+        ids += [int(r[0]) for r in rows]
+        parents += [int(r[1]) for r in rows]
+        for name, column, same in zip(columns, texts, shared):
+            cells = _column(name, rows, tags, params, merged, human)
+            if name in _MAY_BE_EMPTY:
+                cells = [b"" if c is None else c for c in cells]
+            # plain ASCII without NUL: decoded in one call, then cut again
+            decoded = b"\0".join(cells).decode("ascii").split("\0")  # type: ignore[arg-type]
+            column += decoded if name == "TARGET" else map(same.setdefault, decoded, decoded)
+    if not ids:
         return None
-    rows, tags = split
-    order, depths = preorder([int(r[0]) for r in rows], [int(r[1]) for r in rows])
-    texts = []
-    for name in columns:
-        cells = _column(name, rows, tags, params, {}, fmt == "human")
-        if name in _MAY_BE_EMPTY:
-            cells = [b"" if c is None else c for c in cells]
-        # plain ASCII without NUL: decoded in one call, then cut again
-        column = b"\0".join(cells).decode("ascii").split("\0")  # type: ignore[arg-type]
-        texts.append(list(map(column.__getitem__, order)))
+    order, depths = preorder(ids, parents)
+    del ids, parents
+    for i, column in enumerate(texts):
+        texts[i] = list(map(column.__getitem__, order))
     cols = []
     for name in columns:
         whint, flags = COLUMN_LAYOUT[name]
@@ -80,6 +97,6 @@ def lean_tree_output(data: bytes, columns: list[str], fmt: str, params: dict[str
             flags &= ~TRUNC
         cols.append(Col(name, whint, flags, json_number=name in JSON_NUMBERS))
     layout = Layout(fmt=fmt, tree=True, headings=not params["noheadings"], ascii=bool(params["ascii"]), utf8=utf8,
-                    is_term=False, termwidth=80, shellvar=False)  # type: ignore[arg-type]
-    arts = tree_arts(depths, tree_symbols(layout)) if fmt == "human" else None
-    return list(render_grid(cols, Grid(texts, depths, arts), layout))  # type: ignore[arg-type]
+                    is_term=False, termwidth=80, shellvar=False)
+    arts = tree_arts(depths, tree_symbols(layout)) if human else None
+    return render_grid(cols, Grid(texts, depths, arts), layout)  # type: ignore[arg-type]

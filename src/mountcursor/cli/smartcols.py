@@ -37,7 +37,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterator
-from itertools import repeat
+from itertools import chain, repeat
 
 from .findmnt_columns import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, WRAP
 
@@ -745,15 +745,71 @@ def _json_texts(col: Col, column: list[str | None]) -> list[str] | None:
 
 def _json_chunks(cols: list[Col], grid: Grid, layout: Layout) -> Iterator[str]:
     """:func:`render_json` in pieces.  A row opens ``children`` when the next row is
-    one deeper, and closes as many arrays as the next row is shallower."""
-    out: list[str] = ["{\n", "   ", _json_string(layout.json_name), ": [\n"]
-    n = len(grid)
+    one deeper, and closes as many arrays as the next row is shallower.
+
+    Each row is one %-format of its values with the template of its depth, and what
+    follows it depends only on its depth and the next row's: both are looked up, so a
+    batch of rows is put together at C speed.  A column of arrays (``SOURCES``) is
+    written row by row (:func:`_json_rows`)."""
     depths = grid.depths if layout.tree else None
+    n = len(grid)
+    yield "{\n   " + _json_string(layout.json_name) + ": [\n" + ("      " if n else "")
+    if any(col.json_array for col in cols):
+        yield from _json_rows(cols, grid, [_json_texts(col, column) for col, column in zip(cols, grid.columns)],
+                              depths)
+        yield "\n   ]\n}\n"
+        return
+    # a column with a value in every cell goes into the template as it is (quoted there
+    # when it is text that needs no escape); the others as JSON values made cell by cell
+    slots = []
+    texts: list[list[str]] = []
+    for col, column in zip(cols, grid.columns):
+        if None in column or "" in column or not (col.json_number or _JSON_PLAIN.search("".join(column)) is None):  # type: ignore[arg-type]
+            slots.append("%s")
+            texts.append(_json_texts(col, column))  # type: ignore[arg-type]
+        else:
+            slots.append("%s" if col.json_number else '"%s"')
+            texts.append(column)  # type: ignore[arg-type]
+    keys = [_json_string(col.name.lower()).replace("%", "%%") for col in cols]
+    rows_of: dict[int, str] = {}          # depth -> the template of a row
+    after: dict[tuple[int, int], str] = {}  # (depth, next row's depth) -> what follows the row
+    all_depths = depths if depths is not None else [0] * n
+    for start in range(0, n, _BATCH):
+        stop = min(start + _BATCH, n)
+        ds = all_depths[start:stop]
+        for depth in set(ds).difference(rows_of):
+            pad = "   " * (3 + 2 * depth)
+            rows_of[depth] = "{\n" + ",\n".join(f"{pad}{key}: {slot}" for key, slot in zip(keys, slots))
+        rows = list(map(str.__mod__, map(rows_of.__getitem__, ds), zip(*[t[start:stop] for t in texts])))
+        pairs = list(zip(ds, all_depths[start + 1:stop + 1]))
+        for depth, below in set(pairs).difference(after):
+            after[depth, below] = _json_after(depth, below) + ("," if below <= depth else "")
+        follow = list(map(after.__getitem__, pairs))
+        if stop == n:
+            follow.append(_json_after(ds[-1], 0))   # the last row closes every array
+        yield "".join(chain.from_iterable(zip(rows, follow)))
+    yield "\n   ]\n}\n"
+
+
+def _json_after(depth: int, below: int) -> str:
+    """What follows a row of ``depth`` when the next row is of depth ``below``: its
+    ``children`` opened, or the row closed with the arrays and rows above it."""
+    pad = "   " * (2 + 2 * depth)
+    if below > depth:
+        return f",\n{pad}   \"children\": [\n{pad}      "
+    out = [f"\n{pad}}}"]
+    for up in range(depth - 1, below - 1, -1):
+        upad = "   " * (2 + 2 * up)
+        out.append(f"\n{upad}   ]\n{upad}}}")
+    return "".join(out)
+
+
+def _json_rows(cols: list[Col], grid: Grid, texts: list[list[str] | None], depths: list[int] | None) -> Iterator[str]:
+    """The rows of :func:`_json_chunks` one by one (with a column of arrays)."""
+    out: list[str] = []
+    n = len(grid)
     keys = [_json_string(col.name.lower()) for col in cols]
-    texts = [_json_texts(col, column) for col, column in zip(cols, grid.columns)]
     heads: dict[int, list[str]] = {}  # per depth: each field's indent and key
-    if n:
-        out.append("      ")
     for i in range(n):
         depth = depths[i] if depths is not None else 0
         pad = "   " * (2 + 2 * depth)
@@ -772,15 +828,8 @@ def _json_chunks(cols: list[Col], grid: Grid, layout: Layout) -> Iterator[str]:
                 parts.append(head[j] + column[i])
         out.append("{\n" + ",\n".join(parts))
         below = depths[i + 1] if depths is not None and i + 1 < n else 0
-        if below > depth:
-            out.append(f",\n{pad}   \"children\": [\n{pad}      ")
-        else:
-            out.append(f"\n{pad}}}")
-            for up in range(depth - 1, below - 1, -1):
-                upad = "   " * (2 + 2 * up)
-                out.append(f"\n{upad}   ]\n{upad}}}")
+        out.append(_json_after(depth, below))
         if len(out) > _BATCH:
             yield "".join(out)
             out.clear()
-    out.append("\n   ]\n}\n")
     yield "".join(out)

@@ -30,6 +30,8 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from functools import cached_property
+from itertools import chain, compress, repeat
+from operator import attrgetter, eq, ge
 
 from ..format import FormatError
 from .entry import MountEntry, split_options
@@ -39,6 +41,7 @@ from .treeorder import root_index
 __all__ = ["MountTable", "read_table_file", "TableLimitError", "MAX_LINES", "normalize_target", "match_fstype", "match_options"]
 
 _DEVNO = re.compile(rb"^(\d+):(\d+)$")
+_MNT_ID, _PARENT_ID, _TARGET = attrgetter("mnt_id"), attrgetter("parent_id"), attrgetter("target")
 
 MAX_LINE_BYTES = 1 << 20
 """The longest line :func:`read_table_file` accepts (1 MiB).  The kernel's longest mountinfo
@@ -170,7 +173,7 @@ class MountTable:
         return self._split_roots()[1]
 
     def _split_roots(self) -> tuple[list[MountEntry], list[MountEntry]]:
-        targets_covered = {e.target for e in self.entries}
+        targets_covered = set(map(_TARGET, self.entries))
         orphans: list[MountEntry] = []
         outside: list[MountEntry] = []
         for e in self.roots:
@@ -285,6 +288,28 @@ class MountTable:
                 stack.extend(children.get(e.mnt_id, ()))
         return reached
 
+    def _all_reached(self) -> bool:
+        """Whether :meth:`walk` reaches every entry (no parent cycle), counted a level of
+        the tree at a time.  Without duplicate ids every entry is in one list of
+        children, that of its parent, so it is counted at most once."""
+        if self.duplicates:
+            return len(self._reached()) == len(self.entries)
+        ids = list(map(_MNT_ID, self.entries))
+        parents = list(map(_PARENT_ID, self.entries))
+        up = list(map(ge, parents, ids))  # a parent id not below the mount's own
+        if not any(p in self._by_id and p != i for p, i in zip(compress(parents, up), compress(ids, up))):
+            return True  # every parent link present goes down in id: no cycle, every way up ends at a root
+        get = self._children.get
+        count = 0
+        level: list[MountEntry] = self.roots
+        while level:
+            count += len(level)
+            if len(level) == 1:  # a chain: one step
+                level = get(level[0].mnt_id, [])
+            else:
+                level = list(chain.from_iterable(map(get, map(_MNT_ID, level), repeat(()))))
+        return count == len(self.entries)
+
     def descendants(self, entry: MountEntry) -> list[MountEntry]:
         """All mounts below ``entry``, pre-order."""
         out: list[MountEntry] = []
@@ -302,10 +327,13 @@ class MountTable:
         out = [f"line {e.lineno}: mount {e.mnt_id} at {e.target_str!r}: parent {e.parent_id} missing"
                for e in self.orphans]
         out += [f"line {e.lineno}: mount id {e.mnt_id} repeated" for e in self.duplicates]
+        own_parent = compress(self.entries, map(eq, map(_MNT_ID, self.entries), map(_PARENT_ID, self.entries)))
         out += [f"line {e.lineno}: mount {e.mnt_id} at {e.target_str!r} is its own parent"
-                for e in self.entries if e.is_self_parent and e.target != b"/"]
-        reached = self._reached()
-        cycle = [e for e in self.entries if id(e) not in reached] if len(reached) < len(self.entries) else []
+                for e in own_parent if e.is_self_parent and e.target != b"/"]
+        cycle = []
+        if not self._all_reached():
+            reached = self._reached()
+            cycle = [e for e in self.entries if id(e) not in reached]
         if cycle:
             out.append(f"{len(cycle)} mounts are on a parent cycle (no way up to a root): ids "
                        + ", ".join(str(e.mnt_id) for e in cycle[:10]) + (", ..." if len(cycle) > 10 else ""))
