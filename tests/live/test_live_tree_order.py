@@ -202,12 +202,16 @@ def test_gc_paused_hands_what_it_built_to_the_oldest_generation() -> None:
     assert gc.isenabled()
     assert gc.get_count()[0] < 1000          # no young collection over 20,000 lists is due
     assert all(gc.is_tracked(x) for x in built[:10]) and gc.get_freeze_count() == 0
+    gc.collect()
+    with gc_paused():                        # a little: left to the young collection
+        few = [[i] for i in range(100)]
+    assert gc.get_count()[0] >= 100 and len(few) == 100
     gc.freeze()                              # a program's own frozen objects stay frozen
     try:
         frozen = gc.get_freeze_count()
         with gc_paused():
-            more = [[i] for i in range(100)]
-        assert gc.get_freeze_count() == frozen and gc.isenabled() and len(more) == 100
+            more = [[i] for i in range(20000)]
+        assert gc.get_freeze_count() == frozen and gc.isenabled() and len(more) == 20000
     finally:
         gc.unfreeze()
 
