@@ -186,6 +186,35 @@ def run(cfg: Config) -> dict[str, Any]:
             "scopes": scopes}
 
 
+def _jobs_reading(jobs: list[dict[str, Any]]) -> str:
+    """What the pairs say about where ``jobs=2`` loses against the ideal 2×."""
+    twos = [p["2"] for p in jobs]
+    busy = min(w["busy_s"] / j["span_s"] for j in twos for w in j["workers"])
+    gap = max(max(w["end_s"] for w in j["workers"]) - min(w["end_s"] for w in j["workers"]) for j in twos)
+    longest = max(j["longest_unit_s"] / j["units_cpu_s"] for j in twos)
+    extra = [p["2"]["cpu_s"] / p["1"]["cpu_s"] - 1 for p in jobs]
+    units = [p["2"]["units_cpu_s"] / p["1"]["units_cpu_s"] - 1 for p in jobs]
+    parent = [j["cpu_s"] - j["units_cpu_s"] for j in twos]
+    ran = [min(w["cpu_s"] / w["busy_s"] for w in j["workers"]) for j in twos]
+    best = max(range(len(jobs)), key=lambda i: ran[i])
+    return (
+        f"Reading: the queue divides evenly. In every `jobs=2` run both processes were busy at least {busy:.0%} "
+        f"of it and finished within {gap * 1000:.0f} ms of each other; the longest unit is at most {longest:.1%} of "
+        "the total (the critical path is far below half of it), and the units go out longest first. Two "
+        f"processes cost {min(extra):.0%} to {max(extra):.0%} more CPU time than one: the same units took "
+        f"{min(units):.0%} to {max(units):.0%} more (two processes share this machine's caches and memory), and "
+        f"the parent spent {min(parent):.1f} to {max(parent):.1f} s handing out units and taking their results "
+        "back. What the wall "
+        "clock loses beyond that is time the processes were ready but not running: they ran "
+        + ", ".join(f"{r:.0%}" for r in ran) + " of their busy time in the pairs above, the rest went to the "
+        "other jobs on this shared machine. That is not in `check`'s hands: this kernel runs with "
+        "`sched_autogroup_enabled=1`, which shares CPU time fairly between sessions, so while other sessions "
+        "keep the cores busy the two processes of one `check` split one session's share. In the pair where "
+        f"they ran {ran[best]:.0%} of the time (load average {jobs[best]['2']['load'][0]:.2f}), the measured "
+        f"ratio was {jobs[best]['wall_ratio']:.2f}×; the ratio from CPU time, what two idle cores give, is "
+        f"{min(p['cpu_ratio'] for p in jobs):.2f}× to {max(p['cpu_ratio'] for p in jobs):.2f}×.")
+
+
 def render(res: dict[str, Any], out: Any) -> Section:
     cells = res["cells"]
     tot_sched = sum(c["schedules"] for c in cells)
@@ -286,6 +315,8 @@ def render(res: dict[str, Any], out: Any) -> Section:
             "",
             md_table(["pair", "jobs", "load (1 min)", "wall", "CPU", "longest unit", "steal", "processes",
                       "jobs=1 ÷ jobs=2: wall / from CPU"], jrows),
+            "",
+            _jobs_reading(jobs),
         ]
     md += [
         "",
