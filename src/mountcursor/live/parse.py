@@ -111,7 +111,8 @@ def _tolerant_lines(lines: list[bytes], errors: list[FormatError]) -> list[Mount
     entries: list[MountEntry] = []
     append = entries.append
     # equal roots, options, types and sources are one object: they repeat on most lines
-    one = {}.setdefault
+    shared_fields: dict[bytes, bytes] = {}
+    one = shared_fields.setdefault
     lineno = 0
     for line in lines:
         lineno += 1
