@@ -110,6 +110,9 @@ def _tolerant_lines(lines: list[bytes], errors: list[FormatError]) -> list[Mount
     """
     entries: list[MountEntry] = []
     append = entries.append
+    # equal roots, options, types and sources are one object: they repeat on most lines
+    shared_fields: dict[bytes, bytes] = {}
+    one = shared_fields.setdefault
     lineno = 0
     for line in lines:
         lineno += 1
@@ -146,8 +149,9 @@ def _tolerant_lines(lines: list[bytes], errors: list[FormatError]) -> list[Mount
             continue
         if b"\\" in line:
             root, target, fstype, source = unescape(root), unescape(target), unescape(fstype), unescape(source)
-        append(MountEntry(int(mnt_id), int(parent_id), int(major), int(minor), root, target, vfs, fstype, source,
-                          fs_opts, shared, master, None, False, (), None, None, lineno))
+        append(MountEntry(int(mnt_id), int(parent_id), int(major), int(minor), one(root, root), target, one(vfs, vfs),
+                          one(fstype, fstype), one(source, source), one(fs_opts, fs_opts), shared, master, None, False,
+                          (), None, None, lineno))
     return entries
 
 
