@@ -276,3 +276,12 @@ def test_a_run_from_the_frozen_initial_mounts_is_the_run_from_fresh_ones() -> No
                 assert copy.log == fresh.log and copy.key() == fresh.key()
                 assert [bytes(r.out) for r in copy.readers] == [bytes(r.out) for r in fresh.readers]
                 assert [(v.prop, v.message) for v in again] == [(v.prop, v.message) for v in found]
+
+
+def test_a_scenario_too_deep_to_freeze_mounts_its_own() -> None:
+    """World.initial_mounts pickles the list link by link; past the recursion limit the
+    explorer builds the mounts in every run instead, and explores the same."""
+    sc = umount_one(1, 400, "s", 65536)
+    assert World.initial_mounts(sc) is None and World.initial_mounts(umount_one(1, 30, "s", 65536)) is not None
+    r = Explorer("idtree", "5.10+").explore(sc)
+    assert r.holds and r.exhausted and r.schedules + r.pruned > 2

@@ -4,6 +4,9 @@ Exhaustive mode is stateless model checking (re-execution): a *path* is the
 list of thread ids chosen at each step, printable, saveable and replayable.
 A run follows a prefix of choices, then keeps choosing the first enabled
 thread, and pushes every untried sibling choice as a new prefix to explore.
+Every run starts from the scenario's mounts, built once and unpickled for each
+run (:meth:`World.initial_mounts`), and re-executes its prefix through the
+real, uncached model code.
 
 Reduction (``syscall`` granularity): at each step the model's full state is
 hashed (:meth:`World.key` — list and tree, allocators, every seq_file and

@@ -146,7 +146,7 @@ class World:
                 m.mnt_sb.options += _pad_options(self._line_len(m), target)  # type: ignore[union-attr]
 
     @classmethod
-    def initial_mounts(cls, sc: Scenario, slab_reuse: bool = True, ns_lock: bool = True) -> bytes:
+    def initial_mounts(cls, sc: Scenario, slab_reuse: bool = True, ns_lock: bool = True) -> Optional[bytes]:
         """A kernel, its namespace and the scenario's mounts, as bytes for ``World(initial=...)``.
 
         Building a scenario's mounts through ``MountNamespace.mount`` is a third of a run
@@ -155,7 +155,9 @@ class World:
         copy is the same object graph (``tests/verify/test_explorer.py`` compares keys
         and runs); the kernel's locks, idle here, come back new, and a mount's fields are
         set past ``Mount.__setattr__``, which would only drop cached lines (there are
-        none: nothing has been read)."""
+        none: nothing has been read).  Pickling follows ``ns->list`` link by link, so a
+        scenario of more than about a hundred mounts is too deep for it: then this
+        returns None and every run mounts its own (``tests/verify/test_explorer.py``)."""
         w = cls.__new__(cls)
         w.sc = sc
         w.kernel = Kernel(slab_reuse=slab_reuse, ns_lock=ns_lock)
@@ -165,7 +167,10 @@ class World:
         buf = io.BytesIO()
         p = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
         p.dispatch_table = {**copyreg.dispatch_table, **_FREEZE}  # type: ignore[dict-item]
-        p.dump((w.kernel, w.ns, w.path_uid))
+        try:
+            p.dump((w.kernel, w.ns, w.path_uid))
+        except RecursionError:
+            return None
         return buf.getvalue()
 
     def _mount(self, path: bytes) -> Mount:
