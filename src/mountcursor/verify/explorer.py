@@ -109,9 +109,10 @@ class Explorer:
     def __post_init__(self) -> None:
         self.semantics = semantics_of(self.semantics)  # "legacy"/"modern" -> "3.10"/"5.10+"
 
-    def world(self, sc: Scenario, memo: Optional[dict[object, bool]] = None) -> World:
+    def world(self, sc: Scenario, memo: Optional[dict[object, bool]] = None, initial: Optional[bytes] = None) -> World:
         return World(sc, self.strategy, self.semantics, self.granularity, self.ns_lock, self.slab_reuse,
-                     faithful_sync=self.faithful_sync, symmetry=self.symmetry, memo=memo, summarise=self.summaries)
+                     faithful_sync=self.faithful_sync, symmetry=self.symmetry, memo=memo, summarise=self.summaries,
+                     initial=initial)
 
     def replay(self, sc: Scenario, path: list[int]) -> tuple[World, list[Violation]]:
         """Run ``path`` exactly (then the first enabled thread if it is short)."""
@@ -138,13 +139,18 @@ class Explorer:
         # state hash -> its sleep set when it was explored, in the key's places (World.key_perm)
         visited: dict[int, frozenset[int]] = {}
         memo: dict[object, bool] = {}  # World._passed, shared by the runs
-        todo: list[tuple[list[int], frozenset[int]]] = [([], frozenset())]
+        initial = World.initial_mounts(sc, self.slab_reuse, self.ns_lock)  # each run starts from a copy
+        # prefixes still to run, each as (a run's path, how much of it, the step after, its sleep set): a
+        # run's path only grows, so siblings share it instead of copying it (a long run pushes a sibling
+        # at every step)
+        todo: list[tuple[list[int], int, Optional[int], frozenset[int]]] = [([], 0, None, frozenset())]
         runs = 0
         while todo:
             if runs >= self.max_runs:
                 res.exhausted = False
                 break
-            prefix, sleep0 = todo.pop()
+            base, n, alt0, sleep0 = todo.pop()
+            prefix = base[:n] + [alt0] if alt0 is not None else []
             runs += 1
             path: list[int] = []
             pre = [0]  # preemptions so far
@@ -176,7 +182,7 @@ class Explorer:
                         alt = order[i]
                         cost = 1 if (prev in en and alt != prev) else 0
                         if bound is None or pre[0] + cost <= bound:
-                            todo.append((path + [alt], self._child_sleep(w, zs.union(order[:i]), alt)
+                            todo.append((path, depth, alt, self._child_sleep(w, zs.union(order[:i]), alt)
                                          if sleeping else frozenset()))
                     if sleeping:
                         sleep[0] = self._child_sleep(w, zs, tid)
@@ -186,7 +192,7 @@ class Explorer:
                 path.append(tid)
                 return tid
 
-            w = self.world(sc, memo)
+            w = self.world(sc, memo, initial)
             try:
                 found = w.run(choose)
             except _Prune:

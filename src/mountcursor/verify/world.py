@@ -21,6 +21,10 @@ are reused.
 
 from __future__ import annotations
 
+import copyreg
+import io
+import pickle
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Optional
@@ -86,26 +90,27 @@ class World:
     def __init__(self, sc: Scenario, strategy: str, semantics: str, granularity: str = "syscall",
                  ns_lock: bool = True, slab_reuse: bool = True, max_steps: int = 200_000,
                  faithful_sync: bool = False, symmetry: bool = True, memo: Optional[dict[object, bool]] = None,
-                 summarise: bool = True) -> None:
+                 summarise: bool = True, initial: Optional[bytes] = None) -> None:
         self.sc = sc
         self.faithful_sync = faithful_sync
         self.strategy = strategy
         self.semantics = semantics
-        self.kernel = Kernel(slab_reuse=slab_reuse, ns_lock=ns_lock)
-        self.ns: MountNamespace = self.kernel.create_namespace()
-        self.path_uid: dict[bytes, int] = {b"/": self.ns.root.mnt.mnt_id_unique}
+        self.kernel: Kernel
+        self.ns: MountNamespace
+        self.path_uid: dict[bytes, int]
+        if initial is not None:  # the scenario's mounts as another World built them (freeze_initial)
+            self.kernel, self.ns, self.path_uid = pickle.loads(initial)
+        else:
+            self.kernel = Kernel(slab_reuse=slab_reuse, ns_lock=ns_lock)
+            self.ns = self.kernel.create_namespace()
+            self.path_uid = {b"/": self.ns.root.mnt.mnt_id_unique}
+            self._mount_initial()
         self.removed: list[int] = []
         self.checker = LockChecker()
         self.walk_results: list[tuple[Op, object]] = []
         self.churn_pc = 0
         self.walker_pc = 0
         self.log: list[str] = []  # what each syscall did, for traces
-        ref_size = max((n for _, n in sc.readers), default=1024)
-        for spec in sc.mounts:
-            m = self._mount(spec.path)
-            if spec.length != "short":
-                target = PAGE_RECORD if spec.length == "page" else max(int(ref_size * 1.5), 120)
-                m.mnt_sb.options += _pad_options(self._line_len(m), target)  # type: ignore[union-attr]
         table_len, ten = _SIZES.get(sc) or _SIZES.setdefault(sc, (len(self._table_bytes()), self._ten_records()))
         self.readers = [ReaderState(k, n if n else ten) for k, n in sc.readers]
         # identical readers: the state key is taken up to a permutation of them (_canonical)
@@ -130,6 +135,38 @@ class World:
             self.sched.spawn("walker", self._walker)
 
     # --- setup helpers -------------------------------------------------------------------
+
+    def _mount_initial(self) -> None:
+        """The scenario's mounts, padded to their length class."""
+        ref_size = max((n for _, n in self.sc.readers), default=1024)
+        for spec in self.sc.mounts:
+            m = self._mount(spec.path)
+            if spec.length != "short":
+                target = PAGE_RECORD if spec.length == "page" else max(int(ref_size * 1.5), 120)
+                m.mnt_sb.options += _pad_options(self._line_len(m), target)  # type: ignore[union-attr]
+
+    @classmethod
+    def initial_mounts(cls, sc: Scenario, slab_reuse: bool = True, ns_lock: bool = True) -> bytes:
+        """A kernel, its namespace and the scenario's mounts, as bytes for ``World(initial=...)``.
+
+        Building a scenario's mounts through ``MountNamespace.mount`` is a third of a run
+        in the larger scenarios, and every run of an exploration starts from the same
+        mounts, so the explorer builds them once and unpickles a copy for each run.  The
+        copy is the same object graph (``tests/verify/test_explorer.py`` compares keys
+        and runs); the kernel's locks, idle here, come back new, and a mount's fields are
+        set past ``Mount.__setattr__``, which would only drop cached lines (there are
+        none: nothing has been read)."""
+        w = cls.__new__(cls)
+        w.sc = sc
+        w.kernel = Kernel(slab_reuse=slab_reuse, ns_lock=ns_lock)
+        w.ns = w.kernel.create_namespace()
+        w.path_uid = {b"/": w.ns.root.mnt.mnt_id_unique}
+        w._mount_initial()
+        buf = io.BytesIO()
+        p = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+        p.dispatch_table = {**copyreg.dispatch_table, **_FREEZE}  # type: ignore[dict-item]
+        p.dump((w.kernel, w.ns, w.path_uid))
+        return buf.getvalue()
 
     def _mount(self, path: bytes) -> Mount:
         m = self.ns.mount(path, b"tmpfs", b"tmpfs", options=b",inode64")
@@ -520,6 +557,26 @@ class World:
                 if len(ids) != len(set(ids)):  # type: ignore[arg-type]
                     out.append(Violation("walker", "sync_collect_filesystems returned a superblock twice"))
         return out
+
+
+def _new_lock(kind: str) -> object:
+    return threading.RLock() if kind == "rlock" else threading.Lock()
+
+
+def _set_mount(m: Mount, state: tuple[object, ...]) -> None:
+    for name, value in zip(Mount.__slots__, state):
+        object.__setattr__(m, name, value)
+
+
+_LOCK, _RLOCK = type(threading.Lock()), type(threading.RLock())
+#: how freeze_initial pickles what plain pickling cannot (locks) or does slowly (a mount)
+_FREEZE: dict[type, object] = {
+    _LOCK: lambda lk: (_new_lock, ("lock",)),
+    _RLOCK: lambda lk: (_new_lock, ("rlock",)),
+    threading.Condition: lambda c: (threading.Condition, ()),
+    Mount: lambda m: (Mount.__new__, (Mount,), tuple(getattr(m, n) for n in Mount.__slots__), None, None,
+                      _set_mount),
+}
 
 
 def _ident(m: Optional[Mount]) -> object:
