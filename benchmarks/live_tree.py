@@ -253,8 +253,8 @@ def render(res: dict[str, Any], out: Path) -> Section:
           "",
           "Whole commands timed from outside, start-up included; ratios are medians of per-pair ratios (ours "
           "and findmnt run in turn). The `tree -F` target (under 1 s) is judged on CPU time, as the wall clock "
-          "of this shared machine also counts the time other work held both cores. A live table that is plain "
-          "(ASCII, no escapes) is printed by the lean path (`cli/fasttree.py`: no entry objects); a saved "
+          "of this shared machine also counts the time other work held both cores. A live table whose lines have "
+          "the kernel's shape is printed by the lean path (`cli/fasttree.py`: no entry objects); a saved "
           "file goes the whole way (`MountTable`, warnings about its problems, `tree_order`, "
           "`column_texts`). See `benchmarks/live_tree.py`.", ""]
     if plots:

@@ -1,6 +1,7 @@
 """The lean ``tree`` prints what the findmnt view prints, byte for byte: on generated
 tables (random parent links: nested mounts, stacks, orphans, cycles, duplicate ids;
-tags, bind roots, options with quotes) in the human table and ``-J``, with the locale's
+tags, bind roots, options with quotes, names with escapes, control characters, UTF-8
+and undecodable bytes) in the human table and ``-J``, with the locale's
 and ASCII art, and declines what it does not take.  The comparison with findmnt itself on
 live sandboxes is in ``tests/live/test_live_lean_list.py``."""
 
@@ -16,7 +17,8 @@ from mountcursor.cli.fasttree import lean_tree_output
 from mountcursor.cli.findmnt_args import parse
 from mountcursor.cli.smartcols import Col, Grid, Layout, _json_chunks, _json_rows, _json_texts, locale_is_utf8
 
-_NAME = st.text(alphabet="abcdefgh-_.:0123", min_size=1, max_size=6)
+_NAME = st.text(alphabet="abcdefgh-_.:0123", min_size=1, max_size=6) | st.sampled_from(
+    ["\\040x", "a\\134b", "\\011t", "\u00e9t\u00e9", "\u4e2d", "c\x01", "d\x7f", "\\x41", "e\udcff", "\u0301"])
 _PATH = st.lists(_NAME, max_size=3).map(lambda parts: "/" + "/".join(parts))
 _OPTS = st.sampled_from(["rw", "ro", "rw,relatime", "ro,nosuid,nodev,noexec,relatime", "rw,size=4k,mode=755",
                          'rw,context="a,b"', "rw,x=$y"])
@@ -38,8 +40,8 @@ def _table(draw) -> bytes:
         fields += ["-", draw(st.sampled_from(["tmpfs", "ext4", "proc"])), draw(st.sampled_from(["tmpfs", "/dev/vda1"])),
                    draw(_OPTS)]
         if draw(st.integers(0, 200)) == 0:
-            fields[4] += "\\040x"                # an escaped blank: the general path's
-        lines.append(" ".join(fields).encode() + b"\n")
+            fields[4] += "\\000x"                # an escaped NUL: the general path's
+        lines.append(" ".join(fields).encode("utf-8", "surrogateescape") + b"\n")
     return b"".join(lines)
 
 
@@ -63,7 +65,7 @@ def test_lean_tree_equals_the_findmnt_view(tmp_path_factory, data, columns, fmt,
     path.write_bytes(data)
     result = CliRunner().invoke(main, ["tree", "-F", str(path), *args], catch_exceptions=False)
     assert result.exit_code == 0
-    assert "".join(ours).encode() == result.stdout_bytes
+    assert "".join(ours).encode("utf-8", "surrogateescape") == result.stdout_bytes
 
 
 def test_the_generated_tables_were_mostly_taken_by_the_lean_tree() -> None:
@@ -76,7 +78,7 @@ def test_lean_tree_declines_what_it_does_not_take() -> None:
     assert params is not None
     plain = b"1 0 0:1 / / rw - ext4 /dev/vda1 rw\n2 1 0:2 / /a rw - tmpfs t rw\n"
     assert "".join(lean_tree_output(plain, ["TARGET"], "human", params, True) or []) == "TARGET\n/\n\u2514\u2500/a\n"
-    for odd in (plain.replace(b"/a", b"/\\040a"),                  # an escape
+    for odd in (plain.replace(b"/a", b"/\\000a"),                  # an escaped NUL
                 plain.replace(b" - tmpfs", b" unbindable - tmpfs"),  # a tag the lean list does not take
                 plain[:-1],                                          # no final newline
                 b""):
@@ -125,4 +127,4 @@ def test_a_table_of_many_slices_is_the_findmnt_view(tmp_path) -> None:
                                 params, locale_is_utf8())
         assert ours is not None
         general = CliRunner().invoke(main, ["tree", "-F", str(path), *args, "-o", "+ID,PARENT,PROPAGATION"])
-        assert "".join(ours).encode() == general.stdout_bytes
+        assert "".join(ours).encode("utf-8", "surrogateescape") == general.stdout_bytes

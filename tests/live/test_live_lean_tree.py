@@ -15,6 +15,7 @@ from mountcursor.cli.fastlist import LEAN_COLUMNS
 from mountcursor.cli.fasttree import lean_tree_output
 from mountcursor.cli.findmnt_args import parse
 
+from .conftest import needs_sandbox
 from .test_live_lean_list import varied  # noqa: F401 -- the sandbox fixture
 
 ALL = ",".join(sorted(LEAN_COLUMNS))
@@ -35,10 +36,45 @@ def test_lean_tree_equals_findmnt_on_a_live_table(varied, findmnt, fmt: list[str
         names = ["TARGET", "SOURCE", "FSTYPE", "OPTIONS", *names]
     lean = lean_tree_output(table, names, "json" if fmt == ["-J"] else "human", params, locale == "C.UTF-8")
     assert lean is not None, "the lean path declined the sandbox's table"
+    _same_as_findmnt(findmnt, args, locale, lean)
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    needs_sandbox()
+    from mountcursor.live.sandbox import Sandbox
+
+    with Sandbox(n=2) as sb:
+        for name in ["a b", "back\\slash", "tab\tx", "\u00e9t\u00e9", "ctl\x01", "new\nline", os.fsdecode(b"raw\xff")]:
+            sb.mount_tmpfs(name)
+        sb.mount_tmpfs("a b/c")
+        yield sb
+
+
+@pytest.mark.parametrize("locale", ["C.UTF-8", "C"])
+@pytest.mark.parametrize("fmt", [[], ["-J"], ["-o", "+FSROOT,ID,PROPAGATION"]], ids=["tree", "json", "columns"])
+def test_lean_tree_of_hostile_names_equals_findmnt(hostile, findmnt, fmt: list[str], locale: str) -> None:
+    """Escaped blanks, backslashes, tabs and newlines, UTF-8, a control character and an
+    undecodable byte in mount points: the lean path takes the table (unescaped and
+    decoded as the parser does) and prints findmnt's bytes."""
+    args = ["-N", str(hostile.pid), *fmt]
+    with open(f"/proc/{hostile.pid}/mountinfo", "rb") as f:
+        table = f.read()
+    assert b"\\040" in table and b"\xff" in table and b"\x01" in table
+    params = parse(args)
+    assert params is not None
+    names = ["TARGET", "SOURCE", "FSTYPE", "OPTIONS"] + (["FSROOT", "ID", "PROPAGATION"] if "-o" in fmt else [])
+    lean = lean_tree_output(table, names, "json" if fmt == ["-J"] else "human", params, locale == "C.UTF-8")
+    assert lean is not None, "the lean path declined the table"
+    _same_as_findmnt(findmnt, args, locale, lean)
+
+
+def _same_as_findmnt(findmnt: str, args: list[str], locale: str, lean) -> None:
+    """``mountcursor tree ARGS`` prints findmnt's bytes, which are the lean path's."""
     env = {**os.environ, "LC_ALL": locale}
     env.pop("PYTHONUTF8", None)
     theirs = subprocess.run([findmnt, *args], capture_output=True, env=env, timeout=60)
     ours = subprocess.run([sys.executable, "-m", "mountcursor", "tree", *args], capture_output=True, env=env,
                           timeout=60)
     assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, b"")
-    assert ours.stdout == "".join(lean).encode()
+    assert ours.stdout == "".join(lean).encode("utf-8", "surrogateescape")
