@@ -51,7 +51,7 @@ def _general(path: str, args: list[str]) -> bytes:
     return result.stdout_bytes
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(_line(), min_size=1, max_size=12), _COLUMNS, st.sampled_from(list(_FORMATS)), st.booleans(),
        st.booleans())
 def test_lean_output_equals_the_findmnt_view(tmp_path_factory, lines, columns, fmt, noheadings, nofsroot):

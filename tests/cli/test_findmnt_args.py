@@ -43,7 +43,7 @@ def _cluster(draw) -> str:
 _ARG = st.one_of(st.sampled_from(_NAMES), st.sampled_from(_WORDS), _cluster())
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.sampled_from(["list", "tree"]), st.lists(_ARG, max_size=7))
 def test_parse_gives_clicks_arguments_or_leaves_the_line_to_click(command: str, args: list[str]) -> None:
     ours = parse(args)
