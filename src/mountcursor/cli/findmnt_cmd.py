@@ -1,7 +1,7 @@
 """``mountcursor list`` and ``tree`` once their options are read (by click, or by
-:func:`mountcursor.cli.findmnt_args.parse` without it): the lean lister when it can
-print the table (:mod:`mountcursor.cli.fastlist`), else the whole findmnt view
-(:mod:`mountcursor.cli.findmnt_view`), imported only then."""
+:func:`mountcursor.cli.findmnt_args.parse` without it): the lean list or tree when it
+can print the table (:mod:`mountcursor.cli.fastlist`, :mod:`mountcursor.cli.fasttree`),
+else the whole findmnt view (:mod:`mountcursor.cli.findmnt_view`), imported only then."""
 
 from __future__ import annotations
 
