@@ -239,10 +239,10 @@ def lean_output(data: bytes, columns: list[str], fmt: str, params: dict[str, obj
     if fmt == "json":
         return _json(columns, slices)
     out = [] if fmt == "pairs" or params["noheadings"] else [" ".join(columns).encode() + b"\n"]
-    for cells in slices:
+    for texts in slices:
         if fmt == "pairs":
-            cells = [[name.encode() + b'="' + t + b'"' for t in column] for name, column in zip(columns, cells)]
-        out.append(b"\n".join(map(b" ".join, zip(*cells))) + b"\n")
+            texts = [[name.encode() + b'="' + t + b'"' for t in column] for name, column in zip(columns, texts)]
+        out.append(b"\n".join(map(b" ".join, zip(*texts))) + b"\n")
     return b"".join(out)
 
 
