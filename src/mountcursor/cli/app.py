@@ -1,10 +1,11 @@
 """The click group of the ``mountcursor`` command line (:data:`main`).
 
 The entry point, :func:`mountcursor.cli.main`, hands every command line to this group
-except the ``list``/``tree`` lines it can read without click.  Each subcommand lives in its own module and registers itself on :data:`main`.  The
-modules are imported only when their command runs (or its ``--help`` is asked), so
-``mountcursor list`` never loads the verifier, rich or greenlet, and ``mountcursor
---help`` loads nothing but click: :data:`COMMANDS` names each command's module and
+except the ``list``/``tree`` lines it can read without click.  Each subcommand lives
+in its own module and registers itself on :data:`main`.  The modules are imported
+only when their command runs (or its ``--help`` is asked), so ``mountcursor list``
+never loads the verifier, rich or greenlet, and ``mountcursor --help`` loads nothing
+but click: :data:`COMMANDS` names each command's module and
 the first paragraph of its help, which ``--help`` lists (a test checks that they match
 the commands themselves).
 """
