@@ -44,6 +44,8 @@ _COLUMNS = st.lists(st.sampled_from(sorted(LEAN_COLUMNS - {"TID"})), min_size=3,
 
 
 _FORMATS = {"raw": ["-r"], "pairs": ["-P"], "json": ["-J"], "human": []}
+_TYPES = st.sampled_from([[], [], [], ["-t", "tmpfs"], ["-t", "notmpfs,ext4"], ["-t", "EXT4,proc"], ["-t", "nofoo"],
+                          ["-t", "tmpfs", "-i"], ["-t", "fuse.sshfs,noproc", "-i"], ["-t", ""]])
 
 
 def _general(path: str, args: list[str]) -> bytes:
@@ -53,10 +55,11 @@ def _general(path: str, args: list[str]) -> bytes:
 
 @settings(max_examples=120, deadline=None)
 @given(st.lists(_line(), min_size=1, max_size=12), _COLUMNS, st.sampled_from(list(_FORMATS)), st.booleans(),
-       st.booleans())
-def test_lean_output_equals_the_findmnt_view(tmp_path_factory, lines, columns, fmt, noheadings, nofsroot):
+       st.booleans(), _TYPES)
+def test_lean_output_equals_the_findmnt_view(tmp_path_factory, lines, columns, fmt, noheadings, nofsroot, types):
     data = b"".join(lines)
     args = ["-o", ",".join(columns)] + _FORMATS[fmt] + (["-n"] if noheadings else []) + (["-v"] if nofsroot else [])
+    args += types
     params = parse(args)
     assert params is not None
     ours = lean_output(data, columns, fmt, params)
@@ -76,6 +79,21 @@ def test_the_generated_tables_were_mostly_taken_by_the_lean_path() -> None:
     if not TAKEN:
         pytest.skip("run with the comparison above")
     assert sum(TAKEN) >= len(TAKEN) // 4, (sum(TAKEN), len(TAKEN))
+
+
+def test_t_selects_and_nothing_selected_is_left_to_the_general_path(tmp_path) -> None:
+    data = (b"21 1 0:19 / / rw - ext4 /dev/vda rw\n22 21 0:20 / /proc rw - proc proc rw\n"
+            b"23 21 0:21 / /t rw shared:3 - tmpfs t rw,size=4k\n")
+    for args, expected in ((["-t", "tmpfs"], b"/t\n"), (["-t", "tmpfs", "-i"], b"/\n/proc\n"),
+                           (["-t", "noproc"], b"/\n/t\n"), (["-t", "EXT4,Proc"], b"/\n/proc\n"),
+                           (["-t", "xfs"], None), (["-t", "tmpfs,ext4,proc", "-i"], None)):
+        params = parse(["-rn", "-o", "TARGET", *args])
+        assert params is not None
+        assert lean_output(data, ["TARGET"], "raw", params) == expected, args
+    path = tmp_path / "mountinfo"
+    path.write_bytes(data)
+    result = CliRunner().invoke(main, ["list", "-F", str(path), "-t", "xfs"])
+    assert (result.exit_code, result.stdout_bytes) == (1, b"")    # what the general path says then
 
 
 def test_lean_output_takes_kernel_tables_and_declines_what_needs_escaping() -> None:

@@ -48,8 +48,10 @@ def _ours(args: list[str]) -> subprocess.CompletedProcess[bytes]:
 
 @pytest.mark.parametrize("fmt", [[], ["-r"], ["-P"], ["-J"], ["-n"]], ids=["human", "raw", "pairs", "json", "noheadings"])
 @pytest.mark.parametrize("columns", [None, ALL, "+ID,PARENT,MAJ:MIN,PROPAGATION,OPT-FIELDS,TID"])
-def test_lean_list_equals_findmnt_on_a_live_table(varied, findmnt, fmt: list[str], columns: str | None) -> None:
-    args = ["-N", str(varied.pid), *fmt, *(["-o", columns] if columns else [])]
+@pytest.mark.parametrize("types", [[], ["-t", "tmpfs"], ["-t", "tmpfs", "-i"]], ids=["all", "t", "ti"])
+def test_lean_list_equals_findmnt_on_a_live_table(varied, findmnt, fmt: list[str], columns: str | None,
+                                                  types: list[str]) -> None:
+    args = ["-N", str(varied.pid), *fmt, *(["-o", columns] if columns else []), *types]
     with open(f"/proc/{varied.pid}/mountinfo", "rb") as f:
         table = f.read()
     params = parse(args)

@@ -7,11 +7,11 @@ It takes only what it can print byte for byte as the whole findmnt view
 goes the general way (tests compare the two on generated tables and live sandboxes):
 
 * the live table of this process or ``-N PID`` through mountinfo, no ``-F``/``-s``/``-m``,
-  no selection (no filter, source, target, ``--id``, ``-U``, ``--real``...), no ``-e``/
-  ``-c``/``--vfs-all``/``-y``; ``-r`` or ``-P`` output (``list`` or ``tree``: neither
-  draws a tree in those formats), or ``-J`` or the human table of ``list`` (or
-  ``tree -l``), the human table only when it is not written to a terminal (which it
-  would be fitted to);
+  no selection but ``-t`` (and ``-i`` with it; no ``-O``, source, target, ``--id``,
+  ``-U``, ``--real``...), no ``-e``/``-c``/``--vfs-all``/``-y``; ``-r`` or ``-P``
+  output (``list`` or ``tree``: neither draws a tree in those formats), or ``-J`` or
+  the human table of ``list`` (or ``tree -l``), the human table only when it is not
+  written to a terminal (which it would be fitted to);
 * the columns TARGET, SOURCE, FSTYPE, OPTIONS, VFS-OPTIONS, FS-OPTIONS, FSROOT, ID,
   PARENT, MAJ:MIN, PROPAGATION, OPT-FIELDS and TID;
 * a table with nothing to escape or decode: ASCII, no backslash (so no ``\\040``-style
@@ -29,12 +29,17 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Iterator
+from itertools import compress
 
 from ..live.colspec import DEFAULT_COLUMNS, parse_columns
+from ..live.fstypes import match_fstype
 from ..live.optstr import merge_options
 from ..live.procread import open_mountinfo, read_consistent
 from .findmnt_columns import COLUMN_LAYOUT, JSON_NUMBERS, RIGHT
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["lean_list", "LEAN_COLUMNS", "lean_output"]
 
@@ -43,15 +48,16 @@ LEAN_COLUMNS = frozenset(("TARGET", "SOURCE", "FSTYPE", "OPTIONS", "VFS-OPTIONS"
 """The columns this path prints (those made from one line's fields alone)."""
 
 _AS_DEFAULT = {
-    "positional": (), "output_all": False, "types": None, "opts": None, "source": None, "target": None,
+    "positional": (), "output_all": False, "opts": None, "source": None, "target": None,
     "mountpoint": None, "ids": (), "uniq_ids": (), "first_only": False, "submounts": False, "shadowed": False,
-    "uniq": False, "real": False, "pseudo": False, "df": False, "all_": False, "invert": False,
+    "uniq": False, "real": False, "pseudo": False, "df": False, "all_": False,
     "direction": "forward", "evaluate": False, "canonicalize": False, "nocanonicalize": False, "vfs_all": False,
     "force_tree": False, "tab_files": (), "fstab": False, "mtab": False, "shell": False,
     "strict_parse": False,
 }
 """Options that must have their defaults here (the others do not change these formats'
-output of a whole kernel table: -l, -n, -u, -a, -b, -v, -k, -N, --max-lines...)."""
+output of a whole kernel table: -l, -n, -u, -a, -b, -v, -k, -N, --max-lines...; ``-t``
+and ``-i`` with it select, which the lean list does and the lean tree does not)."""
 
 _CONTROL = bytes(range(0x20)).replace(b"\n", b"") + b"\x7f"
 _MAX_TAG_DIGITS = 20
@@ -67,12 +73,14 @@ def _is_term() -> bool:
         return False
 
 
-def _wanted(tree_mode: bool, params: dict[str, object]) -> tuple[list[str], str] | None:
+def _wanted(tree_mode: bool, params: dict[str, object], types: bool = False) -> tuple[list[str], str] | None:
     """The columns and the format (``raw``, ``pairs``, ``json`` or ``human``) when this
-    path may print; else None."""
+    path may print; else None.  ``types``: the caller selects by ``-t`` (and ``-i``)."""
     for name, default in _AS_DEFAULT.items():
         if params[name] != default:
             return None
+    if params["types"] is None and params["invert"] or params["types"] is not None and not types:
+        return None
     flags = [fmt for fmt, key in (("json", "as_json"), ("raw", "raw"), ("pairs", "pairs")) if params[key]]
     if len(flags) > 1:  # a usage error, said by the general path
         return None
@@ -222,6 +230,8 @@ def lean_output(data: bytes, columns: list[str], fmt: str, params: dict[str, obj
     times the time per row at 100,000 mounts)."""
     if not _plain(data):
         return None
+    pattern, invert = params["types"], bool(params["invert"])
+    assert pattern is None or isinstance(pattern, str)
     merged: dict[tuple[bytes, bytes], bytes] = {}
     slices: list[list[list[bytes]]] = []  # each slice's cells, column by column (b"" for an empty cell)
     for lines in line_slices(data):
@@ -229,9 +239,16 @@ def lean_output(data: bytes, columns: list[str], fmt: str, params: dict[str, obj
         if split is None:
             return None
         rows, tags = split
+        if pattern is not None:  # -t: findmnt's mnt_match_fstype, inverted by -i
+            keep = [match_fstype(r[7], pattern) != invert for r in rows]
+            rows, tags = list(compress(rows, keep)), list(compress(tags, keep))
+            if not rows:
+                continue
         cells = [_column(name, rows, tags, params, merged, fmt == "human") for name in columns]
         slices.append([[b"" if c is None else c for c in column] if name in _MAY_BE_EMPTY else column  # type: ignore
                        for name, column in zip(columns, cells)])
+    if not slices:
+        return None  # nothing matched: the general path says so (exit status 1)
     if fmt != "raw" and any(q in b"".join(column) for cells in slices for column in cells for q in _QUOTED[fmt]):
         return None  # escaped in -P and -J: the general path does it
     if fmt == "human":
@@ -294,7 +311,7 @@ def lean_list(tree_mode: bool, params: dict[str, object]) -> bool:
     """Print the table if this path can (see the module's docstring): True when done,
     False (having printed nothing) when the general path must do it.  ``tree_mode``
     does not matter in these formats: findmnt draws no tree in ``-r`` or ``-P``."""
-    wanted = _wanted(tree_mode, params)
+    wanted = _wanted(tree_mode, params, types=True)
     if wanted is None:
         return False
     columns, fmt = wanted

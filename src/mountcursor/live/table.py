@@ -36,6 +36,7 @@ from operator import attrgetter, eq, ge
 from ..format import FormatError
 from .entry import MountEntry, split_options
 from .parse import parse_mountinfo
+from .fstypes import match_fstype
 from .treeorder import root_index
 
 __all__ = ["MountTable", "read_table_file", "TableLimitError", "MAX_LINES", "normalize_target", "match_fstype", "match_options"]
@@ -447,23 +448,6 @@ class MountTable:
 
 def _rebuild(entries: tuple[MountEntry, ...], errors: tuple[FormatError, ...]) -> MountTable:
     return MountTable(entries, errors=errors)
-
-
-def match_fstype(fstype: bytes, pattern: str | bytes) -> bool:
-    """libmount's ``mnt_match_fstype``: a comma list, case-insensitive; a leading
-    ``no`` negates the whole list; an item ``noX`` always excludes ``X``."""
-    pat = os.fsencode(pattern).lower()
-    t = fstype.lower()
-    negate = pat.startswith(b"no")
-    items = pat.split(b",")
-    if negate:
-        items[0] = items[0][2:]
-    for item in items:
-        if item == b"no" + t:
-            return False
-        if item == t:
-            return not negate
-    return negate
 
 
 def match_options(options: bytes, pattern: str | bytes) -> bool:
