@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from mountcursor.live.entry import MountEntry
 from mountcursor.live.findmnt import (COLUMNS, ColumnContext, Node, Preorder, column_texts, column_value, tree,
                                       tree_order)
-from mountcursor.live.parse import gc_paused
+from mountcursor.live.gcpause import gc_paused
 from mountcursor.live.table import MountTable
 from mountcursor.live.tabfile import parse_tab
 from mountcursor.cli.smartcols import tree_arts

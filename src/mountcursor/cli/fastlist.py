@@ -25,7 +25,6 @@ Every cell is then the field's bytes as they are, so the output is assembled as 
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import time
@@ -33,6 +32,7 @@ from itertools import compress
 
 from ..live.colspec import DEFAULT_COLUMNS, parse_columns
 from ..live.fstypes import match_fstype
+from ..live.gcpause import gc_paused
 from ..live.optstr import merge_options
 from ..live.procread import open_mountinfo, read_consistent
 from .findmnt_columns import COLUMN_LAYOUT, JSON_NUMBERS, RIGHT
@@ -318,13 +318,8 @@ def lean_list(tree_mode: bool, params: dict[str, object]) -> bool:
     data = _read(params["pid"], params["consistency"])  # type: ignore[arg-type]
     if not data:
         return False
-    collecting = gc.isenabled()
-    gc.disable()  # the lists made here are not cycles: the collector would only rescan them
-    try:
+    with gc_paused():  # the lists made here are not cycles: the collector would only rescan them
         out = lean_output(data, columns, fmt, params)
-    finally:
-        if collecting:
-            gc.enable()
     if out is None:
         return False
     sys.stdout.buffer.write(out)

@@ -15,10 +15,10 @@ out, so the bytes are the same (the tests compare the two).
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Callable, Iterator
 
+from ..live.gcpause import gc_paused
 from ..live.treeorder import preorder
 from .fastlist import _MAY_BE_EMPTY, _column, _plain, _read, _rows, _wanted, line_slices
 from .findmnt_columns import COLUMN_LAYOUT, JSON_NUMBERS, TRUNC
@@ -48,18 +48,13 @@ def lean_tree(params: dict[str, object]) -> bool:
     data = _read(params["pid"], params["consistency"])  # type: ignore[arg-type]
     if not data:
         return False
-    collecting = gc.isenabled()
-    gc.disable()  # nothing made here is a cycle: the collector would only rescan it
-    try:
+    with gc_paused():  # nothing made here is a cycle: the collector would only rescan it
         chunks = lean_tree_output(data, columns, fmt, params, locale_is_utf8())
         if chunks is None:
             return False
         write = sys.stdout.buffer.write
         for chunk in chunks:
             write(chunk.encode("utf-8", "surrogateescape"))
-    finally:
-        if collecting:
-            gc.enable()
     sys.stdout.flush()
     return True
 

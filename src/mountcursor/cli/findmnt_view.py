@@ -23,7 +23,7 @@ from itertools import repeat
 from collections.abc import Callable
 
 from ..live.findmnt import COLUMNS, DEFAULT_COLUMNS, DF_COLUMNS, ColumnContext, column_texts, parse_columns
-from ..live.parse import gc_paused
+from ..live.gcpause import gc_paused
 from ..live.query import Query, Selection, select, uniq
 from ..format import FormatError
 from ..live.table import MAX_LINES, MountTable, read_table_file

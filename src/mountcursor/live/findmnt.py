@@ -36,7 +36,7 @@ from typing import cast
 from .colspec import DEFAULT_COLUMNS, DF_COLUMNS, parse_columns as _parse_columns
 from .devices import canonicalize, parse_tag, resolve_spec
 from .entry import MountEntry
-from .parse import gc_paused
+from .gcpause import gc_paused
 from .table import MountTable
 from .tabfile import all_options
 from .treeorder import preorder

@@ -20,13 +20,11 @@ lines are all accepted; a line that cannot be read at all is skipped and reporte
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..format import Era, FormatError, MountInfoRecord, parse_mountinfo_line as _strict_line, unescape
 from .entry import MountEntry
+from .gcpause import gc_paused
 
 __all__ = ["ParseResult", "parse_mountinfo", "parse_mountinfo_line", "entry_from_record"]
 
@@ -66,37 +64,6 @@ def parse_mountinfo(data: bytes, *, strict: bool = False, era: Era = "current") 
         else:
             result.entries = _tolerant_lines(lines, result.errors)
     return result
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: building 100,000 entries would otherwise
-    run the collector over the growing list again and again (a fifth of the parse).
-    The objects built here form no cycles, so nothing is left for it to find.
-
-    On the way out, when much was built inside, it goes to the oldest generation at
-    once (``gc.freeze()`` then ``gc.unfreeze()``: two list splices, and the young
-    generation's count back to zero).  Otherwise the first allocation after
-    ``gc.enable()`` would run a young collection over every object made inside, which
-    is what the pause avoids: 70 ms after ``tree`` of 100,000 mounts.  A full
-    collection still visits them later.  Skipped for a few thousand objects (a young
-    collection is cheap then, and promoting the young garbage of the rest of the
-    program would only keep it longer) and when the program has frozen objects of its
-    own, which ``unfreeze()`` would release."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            if gc.get_count()[0] > _PROMOTE_ABOVE and not gc.get_freeze_count():
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
-
-
-_PROMOTE_ABOVE = 10_000
-"""Young objects (allocated while paused) above which :func:`gc_paused` promotes them."""
 
 
 def _tolerant_lines(lines: list[bytes], errors: list[FormatError]) -> list[MountEntry]:
