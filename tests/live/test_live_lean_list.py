@@ -13,6 +13,7 @@ import pytest
 
 from mountcursor.cli.fastlist import LEAN_COLUMNS, lean_output
 from mountcursor.cli.findmnt_args import parse
+from mountcursor.live.colspec import parse_columns
 
 from .conftest import needs_sandbox
 
@@ -56,9 +57,7 @@ def test_lean_list_equals_findmnt_on_a_live_table(varied, findmnt, fmt: list[str
         table = f.read()
     params = parse(args)
     assert params is not None
-    names = columns.lstrip("+").split(",") if columns else []
-    if columns is None or columns.startswith("+"):
-        names = ["TARGET", "SOURCE", "FSTYPE", "OPTIONS", *names]
+    names = parse_columns(columns)
     lean = lean_output(table, names, {"-r": "raw", "-P": "pairs", "-J": "json"}.get(fmt[0] if fmt else "", "human"),
                        params)
     assert lean is not None, "the lean path declined the sandbox's table"

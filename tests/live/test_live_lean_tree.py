@@ -14,6 +14,7 @@ import pytest
 from mountcursor.cli.fastlist import LEAN_COLUMNS
 from mountcursor.cli.fasttree import lean_tree_output
 from mountcursor.cli.findmnt_args import parse
+from mountcursor.live.colspec import parse_columns
 
 from .conftest import needs_sandbox
 from .test_live_lean_list import varied  # noqa: F401 -- the sandbox fixture
@@ -31,9 +32,7 @@ def test_lean_tree_equals_findmnt_on_a_live_table(varied, findmnt, fmt: list[str
         table = f.read()
     params = parse(args)
     assert params is not None
-    names = columns.lstrip("+").split(",") if columns else []
-    if columns is None or columns.startswith("+"):
-        names = ["TARGET", "SOURCE", "FSTYPE", "OPTIONS", *names]
+    names = parse_columns(columns)
     lean = lean_tree_output(table, names, "json" if fmt == ["-J"] else "human", params, locale == "C.UTF-8")
     assert lean is not None, "the lean path declined the sandbox's table"
     _same_as_findmnt(findmnt, args, locale, lean)
