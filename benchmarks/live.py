@@ -276,33 +276,37 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.2f}×"
 
 
+def targets_plot(targets: list[tuple[str, float, float, str]], what: str, machine: dict[str, Any],
+                 path: Path) -> str:
+    """A bar a target, measured ÷ target on a log scale (green left of 1: met), saved as
+    ``path``; its file name."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(targets) + 1.2))
+    values = [v / t for _, v, t, _ in targets]
+    ax.barh(range(len(targets)), values, color=["tab:green" if v <= 1 else "tab:red" for v in values])
+    ax.axvline(1.0, color="black", lw=1)
+    ax.set_yticks(range(len(targets)), [label.replace("`", "") for label, *_ in targets], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("measured ÷ target (left of the line: target met)")
+    ax.set_title(f"mountcursor {what} vs its targets ({machine['cores']} cores, kernel {machine['kernel']})",
+                 fontsize=9)
+    ax.grid(True, axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path.name
+
+
 def render(res: dict[str, Any], out: Path) -> Section:
     targets = _targets(res)
     rows = [[what, _fmt(v, u), ("≤ " if u != "s" or t < 1 else "< ") + _fmt(t, u), "met" if v <= t else "**not met**"]
             for what, v, t, u in targets]
-    plots = []
-    if targets:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(8, 0.34 * len(targets) + 1.2))
-        labels = [what.replace("`", "") for what, *_ in targets]
-        values = [v / t for _, v, t, _ in targets]
-        ax.barh(range(len(targets)), values, color=["tab:green" if v <= 1 else "tab:red" for v in values])
-        ax.axvline(1.0, color="black", lw=1)
-        ax.set_yticks(range(len(targets)), labels, fontsize=7)
-        ax.invert_yaxis()
-        ax.set_xscale("log")
-        ax.set_xlabel("measured ÷ target (left of the line: target met)")
-        ax.set_title(f"mountcursor live table vs its targets ({res['machine']['cores']} cores, "
-                     f"kernel {res['machine']['kernel']})", fontsize=9)
-        ax.grid(True, axis="x", alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(out / "live.png", dpi=150)
-        plt.close(fig)
-        plots.append("live.png")
+    plots = [targets_plot(targets, "live table", res["machine"], out / "live.png")] if targets else []
     md = [f"Machine: {machine_line(res['machine'])}; {res['findmnt']}; load average "
           f"{res['load_before'][0]:.1f} before, {res['load_after'][0]:.1f} after (2 cores shared with other work).",
           "",

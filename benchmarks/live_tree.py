@@ -40,7 +40,7 @@ if __package__ in (None, ""):  # run as a script: the package is the parent dire
     __package__ = "benchmarks"
 
 from ._common import Config, Section, fmt_s, machine, machine_line, md_table  # noqa: E402
-from .live import MC, _cmd_pair, _compile_package, _findmnt_version, _rss_pair  # noqa: E402
+from .live import MC, _cmd_pair, _compile_package, _findmnt_version, _rss_pair, targets_plot  # noqa: E402
 
 NAME = "tree"
 TITLE = "findmnt's tree: `mountcursor tree` next to findmnt"
@@ -226,28 +226,7 @@ def render(res: dict[str, Any], out: Path) -> Section:
     targets = _targets(res)
     rows = [[what, _fmt(v, u), ("< " if u == "s" else "≤ ") + _fmt(t, u), "met" if v <= t else "**not met**"]
             for what, v, t, u in targets]
-    plots = []
-    if targets:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(8, 0.36 * len(targets) + 1.2))
-        values = [v / t for _, v, t, _ in targets]
-        ax.barh(range(len(targets)), values, color=["tab:green" if v <= 1 else "tab:red" for v in values])
-        ax.axvline(1.0, color="black", lw=1)
-        ax.set_yticks(range(len(targets)), [what.replace("`", "") for what, *_ in targets], fontsize=7)
-        ax.invert_yaxis()
-        ax.set_xscale("log")
-        ax.set_xlabel("measured ÷ target (left of the line: target met)")
-        ax.set_title(f"mountcursor tree vs its targets ({res['machine']['cores']} cores, "
-                     f"kernel {res['machine']['kernel']})", fontsize=9)
-        ax.grid(True, axis="x", alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(out / "live_tree.png", dpi=150)
-        plt.close(fig)
-        plots.append("live_tree.png")
+    plots = [targets_plot(targets, "tree", res["machine"], out / "live_tree.png")] if targets else []
     md = [f"Machine: {machine_line(res['machine'])}; {res['findmnt']}; load average "
           f"{res['load_before'][0]:.1f} before, {res['load_after'][0]:.1f} after (2 cores shared with other work).",
           "",
