@@ -302,14 +302,24 @@ def targets_plot(targets: list[tuple[str, float, float, str]], what: str, machin
     return path.name
 
 
+def machine_note(res: dict[str, Any]) -> str:
+    """The machine, the findmnt compared with, and the load around the run."""
+    return (f"Machine: {machine_line(res['machine'])}; {res['findmnt']}; load average "
+            f"{res['load_before'][0]:.1f} before, {res['load_after'][0]:.1f} after (2 cores shared with other work).")
+
+
+def rss_row(label: str, rss: dict[str, Any]) -> list[str]:
+    """A row of the pairs' table for a peak-RSS pair (:func:`_rss_pair`)."""
+    return [label, f"`{rss['ours']}` (peak RSS)", f"{rss['ours_mib']:.0f} MiB", f"`{rss['peer']}`",
+            f"{rss['peer_mib']:.0f} MiB", f"{rss['ratio']:.2f}×", ""]
+
+
 def render(res: dict[str, Any], out: Path) -> Section:
     targets = _targets(res)
     rows = [[what, _fmt(v, u), ("≤ " if u != "s" or t < 1 else "< ") + _fmt(t, u), "met" if v <= t else "**not met**"]
             for what, v, t, u in targets]
     plots = [targets_plot(targets, "live table", res["machine"], out / "live.png")] if targets else []
-    md = [f"Machine: {machine_line(res['machine'])}; {res['findmnt']}; load average "
-          f"{res['load_before'][0]:.1f} before, {res['load_after'][0]:.1f} after (2 cores shared with other work).",
-          "",
+    md = [machine_note(res), "",
           "Ratios are medians of per-pair ratios (ours and the peer run in turn), whole commands timed from "
           "outside, start-up included; `snapshot()` is timed in process against a `cat` process and against "
           "a bare read to EOF in the same process. The absolute targets (start-up, `tree -F` under 1 s, µs "
@@ -327,8 +337,7 @@ def render(res: dict[str, Any], out: Path) -> Section:
                                fmt_s(r["peer_s"]), f"{r['ratio']:.2f}×", _cpu(r)])
         rss = p.get("tree_rss", {})
         if "ratio" in rss:
-            detail.append([f"{p['lines']:,}", f"`{rss['ours']}` (peak RSS)", f"{rss['ours_mib']:.0f} MiB",
-                           f"`{rss['peer']}`", f"{rss['peer_mib']:.0f} MiB", f"{rss['ratio']:.2f}×", ""])
+            detail.append(rss_row(f"{p['lines']:,}", rss))
     for s in res["startup"] + res["saved"]:
         detail.append(["—" if "n" not in s else f"{s['n']:,} {s['shape']}", f"`{s['ours']}`", fmt_s(s["ours_s"]),
                        f"`{s['peer']}`", fmt_s(s["peer_s"]), f"{s['ratio']:.2f}×", _cpu(s)])

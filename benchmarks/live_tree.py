@@ -39,8 +39,8 @@ if __package__ in (None, ""):  # run as a script: the package is the parent dire
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     __package__ = "benchmarks"
 
-from ._common import Config, Section, fmt_s, machine, machine_line, md_table  # noqa: E402
-from .live import MC, _cmd_pair, _compile_package, _findmnt_version, _rss_pair, targets_plot  # noqa: E402
+from ._common import Config, Section, fmt_s, machine, md_table  # noqa: E402
+from .live import MC, _cmd_pair, _compile_package, _findmnt_version, _rss_pair, machine_note, rss_row, targets_plot  # noqa: E402
 
 NAME = "tree"
 TITLE = "findmnt's tree: `mountcursor tree` next to findmnt"
@@ -227,9 +227,7 @@ def render(res: dict[str, Any], out: Path) -> Section:
     rows = [[what, _fmt(v, u), ("< " if u == "s" else "≤ ") + _fmt(t, u), "met" if v <= t else "**not met**"]
             for what, v, t, u in targets]
     plots = [targets_plot(targets, "tree", res["machine"], out / "live_tree.png")] if targets else []
-    md = [f"Machine: {machine_line(res['machine'])}; {res['findmnt']}; load average "
-          f"{res['load_before'][0]:.1f} before, {res['load_after'][0]:.1f} after (2 cores shared with other work).",
-          "",
+    md = [machine_note(res), "",
           "Whole commands timed from outside, start-up included; ratios are medians of per-pair ratios (ours "
           "and findmnt run in turn). The `tree -F` target (under 1 s) is judged on CPU time, as the wall clock "
           "of this shared machine also counts the time other work held both cores. A live table whose lines have "
@@ -252,8 +250,7 @@ def render(res: dict[str, Any], out: Path) -> Section:
                 detail.append(_pair_row(f"{p['lines']:,} live", p[key]))
         rss = p.get("tree_rss", {})
         if "ratio" in rss:
-            detail.append([f"{p['lines']:,} live", f"`{rss['ours']}` (peak RSS)", f"{rss['ours_mib']:.0f} MiB",
-                           f"`{rss['peer']}`", f"{rss['peer_mib']:.0f} MiB", f"{rss['ratio']:.2f}×", ""])
+            detail.append(rss_row(f"{p['lines']:,} live", rss))
     md += ["Every pair (medians):", "",
            md_table(["mounts", "ours", "wall", "peer", "wall", "ratio (wall)", "CPU ours / peer"], detail)]
     if res.get("live_skipped"):
