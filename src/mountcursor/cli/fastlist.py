@@ -61,7 +61,7 @@ and ``-i`` with it select, which the lean list does and the lean tree does not).
 
 _CONTROL = bytes(range(0x20)).replace(b"\n", b"") + b"\x7f"
 _MAX_TAG_DIGITS = 20
-_QUOTED = {"pairs": (b'"', b"`", b"$"), "json": (b'"',), "human": ()}  # what those formats escape
+_QUOTED = {"pairs": (b'"', b"`", b"$"), "json": (b'"',), "human": (), "raw": ()}  # what -P and -J escape
 _CHUNK = 1 << 18  # bytes of the table taken at a time (about 4,000 lines)
 _MAY_BE_EMPTY = frozenset(("ID", "PARENT", "MAJ:MIN", "OPT-FIELDS", "TID"))  # the others: a field, never empty
 
@@ -249,7 +249,8 @@ def lean_output(data: bytes, columns: list[str], fmt: str, params: dict[str, obj
                        for name, column in zip(columns, cells)])
     if not slices:
         return None  # nothing matched: the general path says so (exit status 1)
-    if fmt != "raw" and any(q in b"".join(column) for cells in slices for column in cells for q in _QUOTED[fmt]):
+    quoted = _QUOTED[fmt]
+    if quoted and any(q in text for text in map(b"".join, (c for cells in slices for c in cells)) for q in quoted):
         return None  # escaped in -P and -J: the general path does it
     if fmt == "human":
         return _human(columns, slices, not params["noheadings"])
