@@ -103,7 +103,7 @@ def test_cell_escaping_equals_the_char_by_char_rule(text, raw):
 @given(st.text(alphabet=st.sampled_from(["a", " ", "\\", "\t", "\x7f", "\x1f", "é", "│", "\udc80", '"', "$", "`",
                                          "~", "x"])), st.sampled_from([" \t\\", '"`$\\', ""]))
 def test_raw_and_pairs_escaping_equals_the_char_by_char_rule(text, extra):
-    from mountcursor.cli.smartcols import _byte_escape, _hex
+    from mountcursor.findmnt.render import _byte_escape, _hex
 
     by_char = "".join(ch if 0x20 <= ord(ch) < 0x7F and ch not in extra
                       else (_hex(ch) if ord(ch) >= 0x80 else f"\\x{ord(ch):02x}") for ch in text)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mountcursor.cli import findmnt_view
+from mountcursor.findmnt import command as findmnt_view, render as findmnt_render
 from mountcursor.cli.app import main
 
 from .conftest import FIXTURE_FILES, FIXTURES
@@ -65,7 +65,7 @@ def ours(path: str, mode: str, args: list[str]) -> tuple[int, bytes]:
 @pytest.fixture(autouse=True)
 def utf8_locale(monkeypatch):
     """Our in-process CLI draws as findmnt does under ``LC_ALL=C.UTF-8``."""
-    monkeypatch.setattr(findmnt_view, "locale_is_utf8", lambda: True)
+    monkeypatch.setattr(findmnt_render, "locale_is_utf8", lambda: True)
 
 
 @pytest.fixture

@@ -16,12 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mountcursor.live.entry import MountEntry
-from mountcursor.live.findmnt import (COLUMNS, ColumnContext, Node, Preorder, column_texts, column_value, tree,
+from mountcursor.findmnt.cells import Context, column_texts as engine_texts
+from mountcursor.findmnt.rows import Rows
+from mountcursor.live.findmnt import (COLUMNS, ColumnContext, Node, Preorder, column_value, tree,
                                       tree_order)
 from mountcursor.live.gcpause import gc_paused
 from mountcursor.live.table import MountTable
 from mountcursor.live.tabfile import parse_tab
-from mountcursor.cli.smartcols import tree_arts
+from mountcursor.findmnt.render import tree_arts
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("util-linux-*"))
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -170,7 +172,19 @@ def _texts(entries, ctx):
     return [[None if (v := column_value(e, name, ctx)) is None else str(v) for e in entries] for name in PLAIN_COLUMNS]
 
 
+def column_texts(names: list[str], entries, ctx: ColumnContext) -> list[list[str | None]]:
+    """The findmnt engine's cells of ``entries`` (as rows made from entries)."""
+    kind = "fstab" if any(hasattr(e, "optstr") for e in entries) else "mountinfo"
+    rows = Rows.from_entries(entries, kind).with_tid(ctx.tid)
+    return engine_texts(names, rows, Context(in_bytes=ctx.in_bytes, evaluate=ctx.evaluate,
+                                             canonicalize=ctx.canonicalize, nofsroot=ctx.nofsroot,
+                                             vfs_all=ctx.vfs_all, pad_majmin=ctx.pad_majmin))
+
+
 def test_column_texts_are_each_entrys_value() -> None:
+    """The engine computes a column for a whole table at once; each cell is what the
+    library's formula for one mount gives (:func:`column_value`), on tables as parsed
+    and as split by the engine itself."""
     hostile = (b"1 0 0:1 / / rw - ext4 /dev/sda1 rw\n"
                b"2 1 0:0 /sub /a\\040b rw,nosuid shared:3 - btrfs LABEL=x ro\n"
                b"3 2 8:1 / /\xff\\134x ro master:2 - fuse.sshfs u@h:/ rw,a=b\\054c\n"
@@ -181,6 +195,12 @@ def test_column_texts_are_each_entrys_value() -> None:
     for entries in [list(t.entries) for t in tables] + [fstab.entries, []]:
         for ctx in CONTEXTS:
             assert column_texts(PLAIN_COLUMNS, entries, ctx) == _texts(entries, ctx)
+    split = Rows.from_mountinfo(hostile)
+    assert split is not None
+    entries = list(MountTable.from_bytes(hostile).entries)
+    for ctx in CONTEXTS:
+        cctx = Context(nofsroot=ctx.nofsroot, vfs_all=ctx.vfs_all, pad_majmin=ctx.pad_majmin)
+        assert engine_texts(PLAIN_COLUMNS, split.with_tid(ctx.tid), cctx) == _texts(entries, ctx)
 
 
 @SETTINGS

@@ -3,7 +3,7 @@
     main()                      # the entry point: console script, ``python -m mountcursor``
     main(["list", "-r"])        # the same with these arguments (exits, as click's main)
 
-A ``list`` or ``tree`` line whose options :func:`mountcursor.cli.findmnt_args.parse`
+A ``list`` or ``tree`` line whose options :func:`mountcursor.findmnt.options.parse`
 reads runs at once (:func:`mountcursor.cli.findmnt_cmd.run_command`), without click:
 that is most of ``mountcursor list``'s start-up.  Every other line (the other commands,
 ``--help``, ``--version``, a usage error) goes to the click group
@@ -30,7 +30,7 @@ def main(args: list[str] | None = None, prog_name: str = "mountcursor") -> None:
     if argv and argv[0] in _PRINTERS and args is None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if argv and argv[0] in ("list", "tree") and sys.stdout is not None:
-        from .findmnt_args import parse
+        from ..findmnt.options import parse
 
         params = parse(argv[1:])
         if params is not None:

@@ -19,16 +19,15 @@ could be taken (one line on stderr, never a traceback; see :mod:`.status`).
 from __future__ import annotations
 
 import functools
-import re
 import sys
 from collections.abc import Callable
 
 import click
 
-from ..live.findmnt import COLUMNS
+from ..findmnt.columns import COLUMN_NAMES
 from ..live.table import MAX_LINES
 from .app import main
-from .findmnt_args import CHOICE, FLAG, INT_MIN1, INT_MULTI, MULTI, OPTIONS
+from ..findmnt.options import CHOICE, FLAG, INT_MIN1, INT_MULTI, MULTI, OPTIONS
 from .findmnt_cmd import run_command
 from .status import EXIT_STATUS_HELP, guarded
 
@@ -51,7 +50,7 @@ def findmnt_options(fn: Callable) -> Callable:
             continue
         help_text = opt.help
         if opt.dest == "output":
-            help_text += f" Known: {', '.join(COLUMNS)}."
+            help_text += f" Known: {', '.join(COLUMN_NAMES)}."
         extra: dict[str, object] = {}
         if opt.kind in (MULTI, INT_MULTI):
             extra["multiple"] = True
@@ -80,33 +79,7 @@ def _one_line_errors(fn: Callable) -> Callable:
     return wrapper
 
 
-# ---- text encoding (like libsmartcols) ----------------------------------------------
-
-
-_UNSAFE = re.compile("[\x00-\x1f\x7f\udc80-\udcff]")
-_UNSAFE_RAW = re.compile("[\x00-\x1f\x7f \\\\\udc80-\udcff]")
-
-
-def _safe(text: str, raw: bool) -> str:
-    r"""Escape what would break a line: control bytes and undecodable bytes as ``\xHH``;
-    in ``--raw`` also space and backslash, so fields split on spaces."""
-    if (_UNSAFE_RAW if raw else _UNSAFE).search(text) is None:
-        return text  # nearly every cell
-    return _escape_each(text, raw)
-
-
-def _escape_each(text: str, raw: bool) -> str:
-    """:func:`_safe`'s rule applied to each character."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: a byte that is not UTF-8
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif code < 0x20 or code == 0x7F or (raw and ch in " \\"):
-            out.append(f"\\x{code:02x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+# ---- output ------------------------------------------------------------------------
 
 
 def _write(text: str) -> None:

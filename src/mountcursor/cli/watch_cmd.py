@@ -30,17 +30,15 @@ import sys
 import click
 
 from ..live.diff import MountEvent
-from ..live.findmnt import COLUMNS, column_value
+from ..findmnt.columns import COLUMN_NAMES, POLL_COLUMNS, POLL_NAMES, parse_columns
+from ..live.findmnt import column_value
 from ..live.table import match_fstype, match_options, normalize_target
 from .app import main
 from .errors import RunError
-from .live_cmds import _one_line_errors, _safe, _write
+from .live_cmds import _one_line_errors, _write
 
 ACTIONS = ("mount", "umount", "remount", "move", "propagation")
 DEFAULT_ACTIONS = ("mount", "umount", "remount", "move")
-EVENT_COLUMNS = ("ACTION", "OLD-TARGET", "OLD-OPTIONS")
-DEFAULT_COLUMNS = ("ACTION", "TARGET", "SOURCE", "FSTYPE", "OPTIONS")
-_ACTION_WIDTH = 10  # findmnt: COL_ACTION has width 10, SCOLS_FL_STRICTWIDTH
 
 
 def event_value(ev: MountEvent, name: str) -> str | int | None:
@@ -81,21 +79,6 @@ def parse_actions(spec: str | None) -> frozenset[str]:
     return frozenset(out)
 
 
-def parse_event_columns(spec: str | None) -> list[str]:
-    """``-o`` for watch: the table columns plus ACTION, OLD-TARGET, OLD-OPTIONS; a
-    leading ``+`` extends the default list."""
-    if spec is None:
-        return list(DEFAULT_COLUMNS)
-    extend = spec.startswith("+")
-    names = [n.strip().upper() for n in spec.lstrip("+").split(",") if n.strip()]
-    if not names:
-        raise ValueError(f"-o/--output: no column named in {spec!r}")
-    for name in names:
-        if name not in COLUMNS and name not in EVENT_COLUMNS:
-            raise ValueError(f"unknown column: {name} (known: {', '.join([*EVENT_COLUMNS, *COLUMNS])})")
-    return list(DEFAULT_COLUMNS) + names if extend else names
-
-
 def _integer(option: str, text: str | None, least: int, what: str) -> int | None:
     if text is None:
         return None
@@ -116,34 +99,16 @@ def _pid(text: str | None) -> int | str:
     return int(text)
 
 
-def _quoted(text: str) -> str:
-    r"""libsmartcols' ``-P`` value (``fputs_quoted``): in double quotes, with ``"``,
-    backslash, backquote, ``$``, controls and undecodable bytes as ``\xHH``."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xDC80 <= code <= 0xDCFF:
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif code < 0x20 or code == 0x7F or ch in '"\\`$':
-            out.append(f"\\x{code:02x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
 class _Printer:
-    """Prints batches as findmnt's poll does: the header once, with the first batch;
-    each batch sized on its own (the header names counted, even with ``-n``), since
-    findmnt prints each batch as a fresh range of one libsmartcols table."""
+    """Prints batches as findmnt's poll does, with the findmnt engine's printer
+    (:func:`mountcursor.findmnt.render.render_grid`): the header once, with the first
+    batch; each batch sized on its own (the header names counted, even with ``-n``),
+    since findmnt prints each batch as a fresh range of one libsmartcols table."""
 
     def __init__(self, columns: list[str], mode: str, headings: bool) -> None:
         self.columns = columns
-        self.mode = mode  # "text", "raw", "pairs" or "json"
-        self.header_due = headings and mode in ("text", "raw")
-
-    def _text(self, ev: MountEvent, name: str) -> str:
-        value = event_value(ev, name)
-        return "" if value is None else str(value)
+        self.mode = mode  # "human", "raw", "pairs" or "json"
+        self.header_due = headings and mode in ("human", "raw")
 
     def batch(self, events: list[MountEvent]) -> None:
         if not events:
@@ -151,33 +116,17 @@ class _Printer:
         if self.mode == "json":
             _write("".join(json.dumps(event_json(ev, self.columns), ensure_ascii=False) + "\n" for ev in events))
             return
-        if self.mode == "pairs":
-            _write("".join(" ".join(f"{name}={_quoted(self._text(ev, name))}" for name in self.columns) + "\n"
-                           for ev in events))
-            return
-        rows = [[_safe(self._text(ev, name), self.mode == "raw") for name in self.columns] for ev in events]
-        header = [list(self.columns)] if self.header_due else []
-        self.header_due = False
-        if self.mode == "raw":
-            _write("".join(" ".join(r) + "\n" for r in header + rows))
-            return
-        sized = rows + [list(self.columns)]  # the names count even with -n
-        widths = [max(len(r[i]) for r in sized) for i in range(len(self.columns))]
-        widths = [max(w, _ACTION_WIDTH) if name == "ACTION" else w for w, name in zip(widths, self.columns)]
-        _write("".join(self._line(r, widths) + "\n" for r in header + rows))
+        from ..findmnt.columns import BY_NAME
+        from ..findmnt.command import _is_term, terminal_width
+        from ..findmnt.render import Col, Grid, Layout, locale_is_utf8, render_grid
 
-    def _line(self, cells: list[str], widths: list[int]) -> str:
-        """libsmartcols: numbers right-aligned, other cells padded to the width but the
-        last; a cell wider than its column pushes the rest right."""
-        out = []
-        for i, (name, cell) in enumerate(zip(self.columns, cells)):
-            if name in COLUMNS and COLUMNS[name].number:
-                out.append(cell.rjust(widths[i]))
-            elif i == len(cells) - 1:
-                out.append(cell)
-            else:
-                out.append(cell.ljust(widths[i]))
-        return " ".join(out)
+        cells = [[None if (v := event_value(ev, name)) is None else str(v) for ev in events] for name in self.columns]
+        cols = [Col(name, BY_NAME[name].whint, BY_NAME[name].flags) for name in self.columns]
+        is_term = self.mode == "human" and _is_term()
+        layout = Layout(fmt=self.mode, headings=self.header_due, utf8=locale_is_utf8(), is_term=is_term,
+                        termwidth=terminal_width() if is_term else 80)
+        self.header_due = False
+        _write("".join(render_grid(cols, Grid(cells), layout)))
 
 
 @main.command("watch")
@@ -229,7 +178,11 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     count = _integer("--count", count_text, 1, "a number of events")
     if first_only:
         count = 1
-    columns = parse_event_columns(output)
+    try:  # findmnt's -o, with the --poll columns; a bad one exits 1, as findmnt
+        columns = parse_columns(output, POLL_COLUMNS, (*COLUMN_NAMES, *POLL_NAMES))
+    except ValueError as err:
+        click.echo(f"mountcursor: {err}", err=True)
+        sys.exit(1)
     if as_json and output is None:
         columns += ["OLD-TARGET", "OLD-OPTIONS"]
     paths = {normalize_target(os.path.realpath(target))} if target else set()
@@ -241,7 +194,7 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
         return (ev.action in actions and (not types or match_fstype(e.fstype, types))
                 and (not opts or match_options(e.options, opts)) and (not paths or e.target in paths))
 
-    mode = "json" if as_json else "pairs" if pairs else "raw" if raw else "text"
+    mode = "json" if as_json else "pairs" if pairs else "raw" if raw else "human"
     printer = _Printer(columns, mode, not noheadings)
     seen = 0
     with watch(_pid(pid), source=source,  # type: ignore[arg-type]

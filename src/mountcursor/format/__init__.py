@@ -17,11 +17,45 @@ The whole-file parsers split on ``b"\\n"`` only (the kernel does not escape ``\\
 require the data to end with a newline.
 """
 
-from .errors import FormatError
-from .escape import ERAS, Era, escape, escape_path, mangle, unescape
-from .mountinfo import MountInfoRecord, parse_mountinfo, parse_mountinfo_line, render_mountinfo
-from .mounts import MountsRecord, parse_mounts, parse_mounts_line, render_mounts
-from .mountstats import MountStatsRecord, parse_mountstats, parse_mountstats_line, render_mountstats
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+if TYPE_CHECKING:  # what the names are, for type checkers and readers
+    from .errors import FormatError
+    from .escaping import ERAS, Era, escape, escape_path, mangle, unescape
+    from .mountinfo import MountInfoRecord, parse_mountinfo, parse_mountinfo_line, render_mountinfo
+    from .mounts import MountsRecord, parse_mounts, parse_mounts_line, render_mounts
+    from .mountstats import MountStatsRecord, parse_mountstats, parse_mountstats_line, render_mountstats
+
+_HOME = {
+    "FormatError": "errors",
+    "ERAS": "escaping", "Era": "escaping", "escape": "escaping", "escape_path": "escaping", "mangle": "escaping",
+    "unescape": "escaping",
+    "MountInfoRecord": "mountinfo", "parse_mountinfo": "mountinfo", "parse_mountinfo_line": "mountinfo",
+    "render_mountinfo": "mountinfo",
+    "MountsRecord": "mounts", "parse_mounts": "mounts", "parse_mounts_line": "mounts", "render_mounts": "mounts",
+    "MountStatsRecord": "mountstats", "parse_mountstats": "mountstats", "parse_mountstats_line": "mountstats",
+    "render_mountstats": "mountstats",
+}
+"""Public name -> the module of this package that defines it (loaded on first use: the
+plain ``list`` needs only :func:`unescape`, the dataclasses of the records cost more
+than the rest of its run)."""
+
+
+def __getattr__(name: str) -> object:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value  # once: later lookups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "Era",

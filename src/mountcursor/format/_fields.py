@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from .errors import FormatError
-from .escape import unescape
+from .escaping import unescape
 
 INT_MAX = 2**31 - 1
 """``%i`` of an ``int``: mount ids and peer-group ids are at most ``INT_MAX``."""

@@ -27,7 +27,7 @@ class FormatError(ValueError):
         self.message = message
         super().__init__(_describe(lineno, field, message))
 
-    def __reduce__(self):  # keep pickling (multiprocessing, pytest-xdist) working
+    def __reduce__(self) -> tuple[type[FormatError], tuple[int | None, str, str]]:  # keep pickling (multiprocessing, pytest-xdist) working
         return (type(self), (self.lineno, self.field, self.message))
 
 

@@ -38,7 +38,7 @@ from ._fields import (
     show,
 )
 from .errors import FormatError
-from .escape import Era, escape_path, mangle, mangle_escapes
+from .escaping import Era, escape_path, mangle, mangle_escapes
 
 __all__ = ["MountInfoRecord", "render_mountinfo", "parse_mountinfo_line", "parse_mountinfo"]
 
@@ -133,7 +133,7 @@ def parse_mountinfo_line(line: bytes, lineno: int | None = None, era: Era = "cur
     super_opts = b" ".join(tail[2:])
     check_opts(super_opts, "super_opts", lineno, flag_list=False)
     return MountInfoRecord(
-        mnt_id, parent_id, major, minor, root, mount_point, tokens[5], fstype, source, super_opts, **tags
+        mnt_id, parent_id, major, minor, root, mount_point, tokens[5], fstype, source, super_opts, **tags  # type: ignore[arg-type]  # each tag's type is its field's
     )
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ._fields import check_opts, check_string, numbered_lines, one_line, parse_escaped, show
 from .errors import FormatError
-from .escape import Era, escape_path, mangle, mangle_escapes
+from .escaping import Era, escape_path, mangle, mangle_escapes
 
 __all__ = ["MountsRecord", "render_mounts", "parse_mounts_line", "parse_mounts"]
 

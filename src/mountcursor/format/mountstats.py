@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ._fields import as_bytes, check_string, numbered_lines, parse_escaped, show
 from .errors import FormatError
-from .escape import Era, escape_path, mangle, mangle_escapes
+from .escaping import Era, escape_path, mangle, mangle_escapes
 
 __all__ = ["MountStatsRecord", "render_mountstats", "parse_mountstats_line", "parse_mountstats"]
 

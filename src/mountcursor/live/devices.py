@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 
 __all__ = ["TAG_NAMES", "DISK_DIR", "streq_paths", "canonicalize", "parse_tag", "resolve_tag", "resolve_spec",
-           "is_pseudofs", "is_netfs"]
+           "is_pseudofs", "is_netfs", "source_matches"]
 
 TAG_NAMES = ("LABEL", "UUID", "PARTUUID", "PARTLABEL")
 DISK_DIR = b"/dev/disk"
@@ -104,3 +104,30 @@ def is_pseudofs(fstype: bytes) -> bool:
 def is_netfs(fstype: bytes) -> bool:
     return (fstype in (b"cifs", b"smb3", b"smbfs", b"afs", b"ncpfs", b"glusterfs", b"fuse.curlftpfs", b"fuse.sshfs")
             or fstype.startswith((b"nfs", b"9p")))
+
+
+def source_matches(source: bytes, fstype: bytes, spec: bytes, disk_dir: bytes = DISK_DIR,
+                   canonical: bool = True) -> bool:
+    """libmount ``mnt_fs_match_source`` of a mount's source and type: the source as
+    written (a path compared as a path, unless the filesystem is pseudo), then (with
+    ``canonical``: findmnt without ``-C``, and neither a pseudo nor a network
+    filesystem) the canonical forms: ``spec`` resolved (a tag through the udev links,
+    a path through its symlinks), compared with the source's path or its canonical
+    path, or with the device of the source's own tag."""
+    src = source if source and parse_tag(source) is None else None
+    pseudo = is_pseudofs(fstype)
+    if src is not None and (src == spec if pseudo else streq_paths(src, spec)):
+        return True
+    if not source:
+        return False
+    if src is None and spec == source:
+        return True
+    if not canonical or pseudo or is_netfs(fstype):
+        return False
+    cn = resolve_spec(spec, disk_dir)
+    if cn is None:
+        return False
+    if src is not None:
+        return streq_paths(src, cn) or canonicalize(src) == cn
+    tag = parse_tag(source)
+    return tag is not None and resolve_tag(tag[0], tag[1], disk_dir) == cn

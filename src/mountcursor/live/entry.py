@@ -17,8 +17,7 @@ import os
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..format import unescape
-from .optstr import merge_options
+from .optstr import merge_options, split_items
 
 __all__ = ["MountEntry", "Option", "split_options", "merge_options", "DELETED_SUFFIX"]
 
@@ -37,24 +36,6 @@ class Option(NamedTuple):
         return text if self.value is None else f"{text}={os.fsdecode(self.value)}"
 
 
-def _cut(raw: bytes) -> list[bytes]:
-    """Cut an option string on the commas outside double quotes (libmount's
-    ``ul_optstr_next``: a ``"`` not after a backslash opens or closes a quote)."""
-    if b'"' not in raw:
-        return raw.split(b",")
-    items: list[bytes] = []
-    start = 0
-    quoted = False
-    for i, c in enumerate(raw):
-        if c == 0x22 and (i == 0 or raw[i - 1] != 0x5C):
-            quoted = not quoted
-        elif c == 0x2C and not quoted:
-            items.append(raw[start:i])
-            start = i + 1
-    items.append(raw[start:])
-    return items
-
-
 def split_options(raw: bytes) -> tuple[Option, ...]:
     """Split a kernel option string into :class:`Option` items.
 
@@ -69,17 +50,7 @@ def split_options(raw: bytes) -> tuple[Option, ...]:
     holds commas in quotes (``selinux_sb_show_options``), and libmount keeps such a
     value whole, quotes included, as kept here.  Empty items are dropped.
     """
-    out: list[Option] = []
-    for item in _cut(raw):
-        if not item:
-            continue
-        eq = item.find(b"=")
-        quote = item.find(b'"')
-        if eq < 0 or 0 <= quote < eq:
-            out.append(Option(unescape(item), None))
-        else:
-            out.append(Option(unescape(item[:eq]), unescape(item[eq + 1:])))
-    return tuple(out)
+    return tuple(Option(name, value) for name, value in split_items(raw))
 
 
 @dataclass(slots=True, unsafe_hash=True)

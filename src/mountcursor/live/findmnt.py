@@ -2,7 +2,6 @@
 
     COLUMNS                                  # name -> Column
     column_value(entry, "SOURCE")            # str | int | None, as findmnt shows it
-    column_texts(["TARGET", ...], entries)   # whole columns as text, at C speed
     tree(table) -> list[Node]                # findmnt's tree: roots, children by id
     tree_order(table) -> Preorder            # the same as rows in print order, with depths
     to_json(rows_or_nodes, columns)          # {"filesystems": [...]} (with "children")
@@ -27,13 +26,11 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
-from typing import cast
 
-from .colspec import DEFAULT_COLUMNS, DF_COLUMNS, parse_columns as _parse_columns
 from .devices import canonicalize, parse_tag, resolve_spec
 from .entry import MountEntry
 from .gcpause import gc_paused
@@ -41,7 +38,8 @@ from .table import MountTable
 from .tabfile import all_options
 from .treeorder import preorder
 
-__all__ = ["Column", "ColumnContext", "COLUMNS", "DEFAULT_COLUMNS", "DF_COLUMNS", "column_value", "column_texts", "size_to_human", "Node", "Preorder", "tree", "tree_order", "to_json", "parse_columns"]
+__all__ = ["Column", "ColumnContext", "COLUMNS", "column_value", "size_to_human", "Node", "Preorder", "tree",
+           "tree_order", "to_json"]
 
 
 @dataclass(frozen=True)
@@ -65,15 +63,13 @@ _PLAIN = ColumnContext()
 
 @dataclass(frozen=True)
 class Column:
-    """An output column: its findmnt name, help text, and how to get the value."""
+    """How findmnt computes a column for one mount: its name and ``get``.  Everything
+    else about a column (width, flags, JSON type, help) is in the findmnt engine's one
+    table, :data:`mountcursor.findmnt.columns.INFOS`; the engine computes the columns of
+    one line's fields for a whole table at once and is held to these by the tests."""
 
     name: str
-    help: str
     get: Callable[[MountEntry, ColumnContext], str | int | None]
-    number: bool = False
-    fields: tuple[str, ...] = ()
-    """The :class:`MountEntry` fields the value of a kernel mount depends on (with the
-    context): :func:`column_texts` computes it once per distinct value of them."""
 
 
 _FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
@@ -249,105 +245,36 @@ def _vfs_options(e: MountEntry, ctx: ColumnContext) -> str | None:
 
 
 COLUMNS: dict[str, Column] = {c.name: c for c in (
-    Column("TARGET", "mount point", lambda e, c: _s(e.target), fields=("target",)),
-    Column("SOURCE", "source device, [root] for a bind mount or subvolume", _source, fields=("source", "root")),
-    Column("SOURCES", "all devices of the filesystem (udev links), else SOURCE", _sources, fields=("source", "root")),
-    Column("FSTYPE", "filesystem type", lambda e, c: _s(e.fstype) or None, fields=("fstype",)),
-    Column("OPTIONS", "all mount options", lambda e, c: _options(e), fields=("vfs_options", "fs_options")),
-    Column("VFS-OPTIONS", "per-mount options", _vfs_options, fields=("vfs_options", "fs_options")),
-    Column("FS-OPTIONS", "super-block and filesystem options", lambda e, c: _opt_str(e.fs_options),
-           fields=("fs_options",)),
-    Column("ID", "mount id", lambda e, c: e.mnt_id or None, number=True, fields=("mnt_id",)),
-    Column("PARENT", "parent mount id", lambda e, c: e.parent_id or None, number=True, fields=("parent_id",)),
-    Column("UNIQ-ID", "64-bit unique mount id (listmount)", lambda e, c: e.unique_id, number=True,
-           fields=("unique_id",)),
-    Column("MAJ:MIN", "device major:minor", _majmin, fields=("major", "minor")),
-    Column("FSROOT", "root of the mount inside its filesystem", lambda e, c: _s(e.root) or None, fields=("root",)),
-    Column("PROPAGATION", "shared/private, slave, unbindable",
-           lambda e, c: e.propagation if _kernel(e) else None, fields=("shared", "master", "unbindable")),
-    Column("OPT-FIELDS", "optional fields of mountinfo", lambda e, c: _s(e.opt_fields) or None,
-           fields=("shared", "master", "propagate_from", "unbindable", "extra_tags")),
-    Column("SIZE", "filesystem size (statvfs)", _vfs("SIZE")),
-    Column("USED", "filesystem size used (statvfs)", _vfs("USED")),
-    Column("AVAIL", "filesystem size available (statvfs)", _vfs("AVAIL")),
-    Column("USE%", "filesystem use percentage (statvfs)", _vfs("USE%")),
-    Column("FREQ", "dump(8) period in days [fstab only]",
-           lambda e, c: None if _kernel(e) else getattr(e, "freq"), number=True),
-    Column("PASSNO", "pass number on parallel fsck(8) [fstab only]",
-           lambda e, c: None if _kernel(e) else getattr(e, "passno"), number=True),
-    Column("TID", "task ID (with -N)", lambda e, c: c.tid, number=True),
-    Column("LABEL", "filesystem label (udev links)", _tag("LABEL"), fields=("source",)),
-    Column("UUID", "filesystem UUID (udev links)", _tag("UUID"), fields=("source",)),
-    Column("PARTLABEL", "partition label (udev links)", _tag("PARTLABEL"), fields=("source",)),
-    Column("PARTUUID", "partition UUID (udev links)", _tag("PARTUUID"), fields=("source",)),
+    Column("TARGET", lambda e, c: _s(e.target)),
+    Column("SOURCE", _source),
+    Column("SOURCES", _sources),
+    Column("FSTYPE", lambda e, c: _s(e.fstype) or None),
+    Column("OPTIONS", lambda e, c: _options(e)),
+    Column("VFS-OPTIONS", _vfs_options),
+    Column("FS-OPTIONS", lambda e, c: _opt_str(e.fs_options)),
+    Column("ID", lambda e, c: e.mnt_id or None),
+    Column("PARENT", lambda e, c: e.parent_id or None),
+    Column("UNIQ-ID", lambda e, c: e.unique_id),
+    Column("MAJ:MIN", _majmin),
+    Column("FSROOT", lambda e, c: _s(e.root) or None),
+    Column("PROPAGATION", lambda e, c: e.propagation if _kernel(e) else None),
+    Column("OPT-FIELDS", lambda e, c: _s(e.opt_fields) or None),
+    Column("SIZE", _vfs("SIZE")),
+    Column("USED", _vfs("USED")),
+    Column("AVAIL", _vfs("AVAIL")),
+    Column("USE%", _vfs("USE%")),
+    Column("FREQ", lambda e, c: None if _kernel(e) else getattr(e, "freq")),
+    Column("PASSNO", lambda e, c: None if _kernel(e) else getattr(e, "passno")),
+    Column("TID", lambda e, c: c.tid),
+    Column("LABEL", _tag("LABEL")),
+    Column("UUID", _tag("UUID")),
+    Column("PARTLABEL", _tag("PARTLABEL")),
+    Column("PARTUUID", _tag("PARTUUID")),
 )}
-
-
-def parse_columns(spec: str | None, default: tuple[str, ...] = DEFAULT_COLUMNS) -> list[str]:
-    """``-o`` as findmnt reads it (:func:`mountcursor.live.colspec.parse_columns`)."""
-    return _parse_columns(spec, default, COLUMNS)
 
 
 def column_value(entry: MountEntry, name: str, ctx: ColumnContext = _PLAIN) -> str | int | None:
     return COLUMNS[name].get(entry, ctx)
-
-
-def column_texts(names: Iterable[str], entries: Sequence[MountEntry],
-                 ctx: ColumnContext = _PLAIN) -> list[list[str | None]]:
-    """The cells of each column as text, column by column: :func:`column_value` of each
-    entry, numbers in decimal, ``None`` where findmnt shows nothing.
-
-    When every entry is a kernel mount (a plain :class:`MountEntry`), a column is
-    computed once per distinct value of the fields it reads (:attr:`Column.fields`):
-    a type, an option string or a source repeated on 100,000 lines is decoded once, and
-    equal cells are one string.  The mount points are decoded in one call, the ids
-    converted at C speed."""
-    kernel = bool(entries) and set(map(type, entries)) == {MountEntry}
-    return [_column_texts(COLUMNS[name], entries, ctx, kernel) for name in names]
-
-
-def _column_texts(col: Column, entries: Sequence[MountEntry], ctx: ColumnContext,
-                  kernel: bool) -> list[str | None]:
-    if kernel and col.name == "TARGET":
-        return cast("list[str | None]", _decode_all(list(map(_TARGET, entries))))
-    if kernel and col.name in ("ID", "PARENT"):
-        numbers = list(map(attrgetter(col.fields[0]), entries))
-        texts: list[str | None] = list(map(str, numbers))
-        if 0 in numbers:
-            texts = [text if number else None for number, text in zip(numbers, texts)]
-        return texts
-    if kernel and col.fields:
-        keys = list(map(attrgetter(*col.fields), entries))
-        first = dict(zip(keys, entries))    # an entry for each distinct key
-        get = col.get
-        known = {key: _text(get(e, ctx)) for key, e in first.items()}
-        return list(map(known.__getitem__, keys))
-    values = list(map(col.get, entries, repeat(ctx)))
-    if not set(map(type, values)) <= _TEXT_TYPES:
-        values = [None if value is None else str(value) for value in values]
-    shared = dict(zip(values, values))
-    if len(shared) * 2 < len(values):   # mostly repeats: keep one string of each
-        values = list(map(shared.__getitem__, values))
-    return values  # type: ignore[return-value]
-
-
-_TEXT_TYPES = {str, type(None)}
-_TARGET = attrgetter("target")
-
-
-def _text(value: str | int | None) -> str | None:
-    return value if value is None or isinstance(value, str) else str(value)
-
-
-def _decode_all(raws: list[bytes]) -> list[str]:
-    """``_s`` of each, in one decoding of them all joined by NUL, which no path holds
-    (UTF-8 resynchronizes at every NUL, so each piece decodes as it would alone; with
-    the surrogate escapes of undecodable bytes too)."""
-    if _FS_ENCODING == "utf-8" and _FS_ERRORS == "surrogateescape":
-        texts = b"\0".join(raws).decode(_FS_ENCODING, _FS_ERRORS).split("\0")
-        if len(texts) == len(raws):
-            return texts
-    return [_s(raw) for raw in raws]
 
 
 @dataclass(slots=True)

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .devices import (DISK_DIR, TAG_NAMES, canonicalize, is_netfs, is_pseudofs, parse_tag, resolve_spec, resolve_tag,
-                      streq_paths)
+                      source_matches, streq_paths)
 from .entry import MountEntry
 from .findmnt import Node, Preorder, tree_order
 from .table import MountTable, match_fstype, match_options
@@ -49,33 +49,9 @@ __all__ = ["Query", "Selection", "select", "streq_paths", "canonicalize", "parse
 
 _DEVNO = re.compile(r"^\s*[+-]?\d+:[+-]?\d+")
 
-def _srcpath(e: MountEntry) -> bytes | None:
-    """The source as a path: ``None`` when it is a tag (``LABEL=...``) or empty."""
-    if not e.source or parse_tag(e.source) is not None:
-        return None
-    return e.source
-
-
 def match_source(e: MountEntry, spec: bytes, disk_dir: bytes = DISK_DIR, canonical: bool = True) -> bool:
-    """libmount ``mnt_fs_match_source``: native, then (``canonical``: findmnt without
-    ``-C``) the canonical forms."""
-    src = _srcpath(e)
-    pseudo = is_pseudofs(e.fstype)
-    if src is not None and (src == spec if pseudo else streq_paths(src, spec)):
-        return True
-    if not e.source:
-        return False
-    if src is None and spec == e.source:
-        return True
-    if not canonical or pseudo or is_netfs(e.fstype):
-        return False
-    cn = resolve_spec(spec, disk_dir)
-    if cn is None:
-        return False
-    if src is not None:
-        return streq_paths(src, cn) or canonicalize(src) == cn
-    tag = parse_tag(e.source)
-    return tag is not None and resolve_tag(tag[0], tag[1], disk_dir) == cn
+    """libmount ``mnt_fs_match_source`` of an entry (:func:`mountcursor.live.devices.source_matches`)."""
+    return source_matches(e.source, e.fstype, spec, disk_dir, canonical)
 
 
 def match_target(e: MountEntry, path: bytes, kernel: bool = True, canonical: bool = True) -> bool:

@@ -34,9 +34,10 @@ from itertools import chain, compress, repeat
 from operator import attrgetter, eq, ge
 
 from ..format import FormatError
-from .entry import MountEntry, split_options
+from .entry import MountEntry
 from .parse import parse_mountinfo
 from .fstypes import match_fstype
+from .optstr import match_options
 from .treeorder import root_index
 
 __all__ = ["MountTable", "read_table_file", "TableLimitError", "MAX_LINES", "normalize_target", "match_fstype", "match_options"]
@@ -448,36 +449,3 @@ class MountTable:
 
 def _rebuild(entries: tuple[MountEntry, ...], errors: tuple[FormatError, ...]) -> MountTable:
     return MountTable(entries, errors=errors)
-
-
-def match_options(options: bytes, pattern: str | bytes) -> bool:
-    """libmount's ``mnt_match_options`` (util-linux 2.39+, libmount/src/optstr.c):
-    every item of ``pattern`` must hold.
-
-    ``name`` or ``name=value`` must be present (the first ``name``; a value compared
-    as written, quotes included); ``noname`` must be absent; ``+noname`` is the
-    literal option ``noname``; an empty item or a lone ``+`` matches anything; a lone
-    ``no`` is an error and matches nothing.  Quoted values with commas are one item
-    (see :func:`~mountcursor.live.entry.split_options`).
-
-    >>> match_options(b"rw,nosuid", "+"), match_options(b"rw", "nosuid"), match_options(b"rw", "no")
-    (True, True, False)
-    """
-    have: dict[bytes, bytes | None] = {}
-    for opt in split_options(options):
-        have.setdefault(opt.name, opt.value)
-    for item in split_options(os.fsencode(pattern)):
-        name = item.name
-        negated = False
-        if name.startswith(b"+"):
-            name = name[1:]
-        elif name.startswith(b"no"):
-            name, negated = name[2:], True
-            if not name:
-                return False  # a lone "no" is an error
-        if not name:
-            continue  # an empty pattern matches
-        found = name in have and (not item.value or have[name] == item.value)
-        if found == negated:
-            return False
-    return True

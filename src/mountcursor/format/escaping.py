@@ -23,11 +23,16 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Literal
 
 __all__ = ["Era", "ERAS", "escape", "unescape", "mangle", "escape_path"]
 
-Era = Literal["old", "current"]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Era = Literal["old", "current"]
+else:
+    Era = str  # at run time: the plain list path does not import typing
 """``"old"``: before ~v5.12, ``mangle()`` escapes ``" \\t\\n\\\\"``.
 ``"current"``: ``mangle()`` also escapes ``"#"`` (this machine's 6.18)."""
 

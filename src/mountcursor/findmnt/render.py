@@ -39,7 +39,7 @@ import unicodedata
 from collections.abc import Iterator
 from itertools import chain, repeat
 
-from .findmnt_columns import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, WRAP
+from .columns import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, WRAP, shell_name
 
 __all__ = ["TRUNC", "TREE", "RIGHT", "NOEXTREMES", "STRICTWIDTH", "WRAP", "Col", "Row", "Layout", "render",
            "render_chunks", "render_grid", "Grid", "flatten", "tree_arts", "tree_symbols", "locale_is_utf8", "render_json", "safe_encode", "safe_width"]
@@ -298,7 +298,7 @@ class _Printer:
         col = self.cols[index]
         col.width = 0
         if not col.width_min:
-            col.width_min = max(safe_width(col.name, self.layout.utf8), 1)
+            col.width_min = max(safe_width(_name(col, self.layout.shellvar), self.layout.utf8), 1)
         if self._encoded is None:
             self._encoded = self._encode_all()
         for cells in self._encoded:
@@ -425,8 +425,7 @@ class _Printer:
             if col.hidden:
                 continue
             if row is None:
-                name = col.name
-                enc, length = safe_encode(name, self.layout.utf8)
+                enc, length = safe_encode(_name(col, self.layout.shellvar), self.layout.utf8)
             else:
                 enc, length, _ = self.encoded(row, i)
             self.print_data(i, row, enc, length)
@@ -445,12 +444,9 @@ class _Printer:
 
 
 def _name(col: Col, shellvar: bool) -> str:
-    if not shellvar:
-        return col.name
-    name = "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in col.name)
-    if not (col.name[:1].isascii() and col.name[:1].isalpha()):
-        name = "_" + name
-    return name + ("PCT" if col.name.endswith("%") else "")
+    """The column's name in a header, a ``-P`` pair or a JSON key (``-y``: as a shell
+    variable, ``USE%`` -> ``USE_PCT``)."""
+    return shell_name(col.name) if shellvar else col.name
 
 
 def render(cols: list[Col], rows: list[Row], layout: Layout) -> str:
@@ -478,17 +474,17 @@ class Grid:
         return len(self.columns[0]) if self.columns else 0
 
 
-def flatten(roots: list, symbols: tuple[str, str, str]) -> tuple[list, list[int], list[str]]:
+def flatten(roots: list[Row], symbols: tuple[str, str, str]) -> tuple[list[Row], list[int], list[str]]:
     """Tree nodes (anything with ``children``) in pre-order, each one's depth and the art
     before its ``TREE`` cell (:func:`tree_arts`)."""
-    order: list = []
+    order: list[Row] = []
     depths: list[int] = []
-    stack: list[tuple[object, int]] = [(node, 0) for node in reversed(roots)]
+    stack: list[tuple[Row, int]] = [(node, 0) for node in reversed(roots)]
     while stack:
         node, depth = stack.pop()
         order.append(node)
         depths.append(depth)
-        kids = node.children  # type: ignore[attr-defined]
+        kids = node.children
         if kids:
             stack.extend(zip(reversed(kids), repeat(depth + 1)))
     return order, depths, tree_arts(depths, symbols)
@@ -620,7 +616,7 @@ def _human_chunks(cols: list[Col], columns: list[list[str]], arts: list[str] | N
     then the lines padded a batch at a time."""
     utf8 = layout.utf8
     last = len(cols) - 1
-    plan: list[tuple[list[str], list[int] | None, int, bool]] = []
+    plan: list[tuple[list[str], list[int] | None, int, bool, list[str] | None]] = []
     heads: list[str] = []
     for i, (col, texts) in enumerate(zip(cols, columns)):
         tree_art = arts if arts is not None and col.flags & TREE else None
@@ -636,7 +632,7 @@ def _human_chunks(cols: list[Col], columns: list[list[str]], arts: list[str] | N
                           default=0)
         else:
             longest = max(map(len, cells) if widths is None else widths, default=0)
-        head, head_width = safe_encode(col.name, utf8)
+        head, head_width = safe_encode(_name(col, layout.shellvar), utf8)
         width_min = max(head_width, 1)
         width = longest
         if width < width_min and not col.flags & STRICTWIDTH:
@@ -756,7 +752,7 @@ def _json_chunks(cols: list[Col], grid: Grid, layout: Layout) -> Iterator[str]:
     yield "{\n   " + _json_string(layout.json_name) + ": [\n" + ("      " if n else "")
     if any(col.json_array for col in cols):
         yield from _json_rows(cols, grid, [_json_texts(col, column) for col, column in zip(cols, grid.columns)],
-                              depths)
+                              depths, layout.shellvar)
         yield "\n   ]\n}\n"
         return
     # a column with a value in every cell goes into the template as it is (quoted there
@@ -770,7 +766,7 @@ def _json_chunks(cols: list[Col], grid: Grid, layout: Layout) -> Iterator[str]:
         else:
             slots.append("%s" if col.json_number else '"%s"')
             texts.append(column)  # type: ignore[arg-type]
-    keys = [_json_string(col.name.lower()).replace("%", "%%") for col in cols]
+    keys = [_json_string(_name(col, layout.shellvar).lower()).replace("%", "%%") for col in cols]
     rows_of: dict[int, str] = {}          # depth -> the template of a row
     after: dict[tuple[int, int], str] = {}  # (depth, next row's depth) -> what follows the row
     all_depths = depths if depths is not None else [0] * n
@@ -804,11 +800,12 @@ def _json_after(depth: int, below: int) -> str:
     return "".join(out)
 
 
-def _json_rows(cols: list[Col], grid: Grid, texts: list[list[str] | None], depths: list[int] | None) -> Iterator[str]:
+def _json_rows(cols: list[Col], grid: Grid, texts: list[list[str] | None], depths: list[int] | None,
+               shellvar: bool) -> Iterator[str]:
     """The rows of :func:`_json_chunks` one by one (with a column of arrays)."""
     out: list[str] = []
     n = len(grid)
-    keys = [_json_string(col.name.lower()) for col in cols]
+    keys = [_json_string(_name(col, shellvar).lower()) for col in cols]
     heads: dict[int, list[str]] = {}  # per depth: each field's indent and key
     for i in range(n):
         depth = depths[i] if depths is not None else 0

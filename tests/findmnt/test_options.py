@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mountcursor.cli.app import main
-from mountcursor.cli.findmnt_args import OPTIONS, parse
+from mountcursor.findmnt.options import OPTIONS, parse
 
 
 def _clicks(command: str, args: list[str]) -> dict[str, object] | None:

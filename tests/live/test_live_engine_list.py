@@ -1,5 +1,6 @@
-"""``mountcursor list`` on a live table takes the lean path and prints what findmnt
-prints, in every format it takes, with every column it knows: a sandbox with shared,
+"""``mountcursor list`` on a live table is split into columns (no entry objects) and
+prints what findmnt prints, in every format, with every column made from a line, and
+with the selections scripts ask most: a sandbox with shared,
 slave, bind (a subdirectory as root), read-only and over-mounted mounts, read by both
 through ``-N PID`` (the sandbox does not change while they read)."""
 
@@ -11,14 +12,13 @@ import sys
 
 import pytest
 
-from mountcursor.cli.fastlist import LEAN_COLUMNS, lean_output
-from mountcursor.cli.findmnt_args import parse
-from mountcursor.live.colspec import parse_columns
+from mountcursor.findmnt.columns import LINE_COLUMNS
+from mountcursor.findmnt.rows import Rows
 
 from .conftest import needs_sandbox
 
 ENV = {**os.environ, "LC_ALL": "C.UTF-8"}
-ALL = ",".join(sorted(LEAN_COLUMNS))
+ALL = ",".join(sorted(LINE_COLUMNS))
 
 
 @pytest.fixture(scope="module")
@@ -50,22 +50,36 @@ def _ours(args: list[str]) -> subprocess.CompletedProcess[bytes]:
 @pytest.mark.parametrize("fmt", [[], ["-r"], ["-P"], ["-J"], ["-n"]], ids=["human", "raw", "pairs", "json", "noheadings"])
 @pytest.mark.parametrize("columns", [None, ALL, "+ID,PARENT,MAJ:MIN,PROPAGATION,OPT-FIELDS,TID"])
 @pytest.mark.parametrize("types", [[], ["-t", "tmpfs"], ["-t", "tmpfs", "-i"]], ids=["all", "t", "ti"])
-def test_lean_list_equals_findmnt_on_a_live_table(varied, findmnt, fmt: list[str], columns: str | None,
-                                                  types: list[str]) -> None:
+def test_list_equals_findmnt_on_a_live_table(varied, findmnt, fmt: list[str], columns: str | None,
+                                             types: list[str]) -> None:
     args = ["-N", str(varied.pid), *fmt, *(["-o", columns] if columns else []), *types]
     with open(f"/proc/{varied.pid}/mountinfo", "rb") as f:
-        table = f.read()
-    params = parse(args)
-    assert params is not None
-    names = parse_columns(columns)
-    lean = lean_output(table, names, {"-r": "raw", "-P": "pairs", "-J": "json"}.get(fmt[0] if fmt else "", "human"),
-                       params)
-    assert lean is not None, "the lean path declined the sandbox's table"
+        assert Rows.from_mountinfo(f.read()) is not None, "the sandbox's table was not split into columns"
     as_list = [] if fmt and fmt[0] in ("-r", "-P") else ["-l"]   # findmnt refuses -l with those
     theirs = subprocess.run([findmnt, *as_list, *args], capture_output=True, env=ENV, timeout=60)
     ours = _ours(args)
     assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, b"")
-    assert ours.stdout == lean
+
+
+_SELECTIONS = [["-T", "{root}/shared/a"], ["-T", "{root}/shared/a/deeper/still"], ["-M", "{root}/ro"],
+               ["-M", "{root}/nowhere"], ["-S", "tmpfs"], ["-O", "ro"], ["-O", "noro,size=1m"],
+               ["-R", "-T", "{root}/master"], ["-U"], ["--real"], ["--pseudo"],
+               ["{root}/peer"], ["-f", "-t", "tmpfs"], ["-d", "backward", "-f", "-t", "tmpfs"],
+               ["-T", "{root}/ro", "-i", "-t", "tmpfs"]]
+
+
+@pytest.mark.parametrize("mode", [["-l"], [], ["-J"], ["-r"]], ids=["list", "tree", "json", "raw"])
+@pytest.mark.parametrize("selection", _SELECTIONS, ids=lambda s: " ".join(s))
+def test_selections_equal_findmnt_on_a_live_table(varied, findmnt, mode: list[str], selection: list[str]) -> None:
+    """-T, -M, -S, -O and the rest, as scripts ask them, on the live table: bytes, exit
+    status and stderr as findmnt's."""
+    root = os.fsdecode(varied.root)
+    args = ["-N", str(varied.pid), *[a.replace("{root}", root.rstrip("/")) for a in selection],
+            "-o", "+ID,PARENT,PROPAGATION"]
+    theirs = subprocess.run([findmnt, *mode, *args], capture_output=True, env=ENV, timeout=60)
+    ours = subprocess.run([sys.executable, "-m", "mountcursor", "tree", *mode, *args], capture_output=True,
+                          env=ENV, timeout=60)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
 
 
 def test_the_sandbox_has_what_the_comparison_is_about(varied) -> None:

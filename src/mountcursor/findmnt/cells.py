@@ -1,0 +1,141 @@
+"""The cells of the findmnt engine: each column of the selected rows as text.
+
+    texts = column_texts(["TARGET", "ID"], rows, Context(pad_majmin=True))
+
+A column made from one mountinfo line's fields (:data:`~.columns.LINE_COLUMNS`) is
+computed from the row's columns directly, once per distinct value where the cell
+depends on a value (a type, an option string, a source and root): a 100,000-row table
+of one type decodes one type.  The other columns (sizes from ``statvfs``, tags and
+devices, ``-e``/``-c`` sources, fstab's FREQ and PASSNO, UNIQ-ID) are computed per row
+from the row's :class:`~mountcursor.live.entry.MountEntry` by
+:data:`mountcursor.live.findmnt.COLUMNS`.  Cells are ``str`` with undecodable bytes as
+surrogate escapes, ``None`` where findmnt prints nothing; numbers in decimal.
+
+Follows findmnt of util-linux 2.38.1 (``get_data``, ``get_tag``, ``get_vfs_attr``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .rows import Rows
+
+__all__ = ["Context", "column_texts"]
+
+_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
+
+
+class Context:
+    """The options that change how cells read: ``-b`` (sizes in bytes), ``-e`` (tags as
+    devices), ``-c`` (canonical source paths), ``-v`` (no ``[root]``), ``--vfs-all``,
+    padded ``MAJ:MIN`` (the human table)."""
+
+    __slots__ = ("in_bytes", "evaluate", "canonicalize", "nofsroot", "vfs_all", "pad_majmin")
+
+    def __init__(self, *, in_bytes: bool = False, evaluate: bool = False, canonicalize: bool = False,
+                 nofsroot: bool = False, vfs_all: bool = False, pad_majmin: bool = False) -> None:
+        self.in_bytes = in_bytes
+        self.evaluate = evaluate
+        self.canonicalize = canonicalize
+        self.nofsroot = nofsroot
+        self.vfs_all = vfs_all
+        self.pad_majmin = pad_majmin
+
+
+def _decode_all(raws: list[bytes]) -> list[str]:
+    """Each as ``os.fsdecode`` decodes it, in one decoding of them all joined by NUL,
+    which no name holds (UTF-8 starts afresh at each NUL, so each piece decodes as it
+    would alone, surrogate escapes included)."""
+    if _FS_ENCODING == "utf-8" and _FS_ERRORS == "surrogateescape":
+        texts = b"\0".join(raws).decode(_FS_ENCODING, _FS_ERRORS).split("\0")
+        if len(texts) == len(raws):
+            return texts
+    return [raw.decode(_FS_ENCODING, _FS_ERRORS) for raw in raws]
+
+
+def _texts(raws: list[bytes]) -> list[str | None]:
+    """The cells of a column of bytes: decoded, once per distinct value; nothing for b""."""
+    distinct = list(set(raws))
+    decoded = dict(zip(distinct, _decode_all(distinct)))
+    decoded[b""] = None  # type: ignore[assignment]
+    return list(map(decoded.__getitem__, raws))
+
+
+def _number(value: int) -> str | None:
+    return str(value) if value else None
+
+
+def _majmin(devno: bytes, pad: bool) -> str | None:
+    major, _, minor = devno.partition(b":")
+    major_n, minor_n = int(major), int(minor)
+    if not (major_n or minor_n):
+        return None
+    return f"{major_n:3d}:{minor_n:<3d}" if pad else f"{major_n}:{minor_n}"
+
+
+def _line_column(name: str, rows: Rows, ctx: Context) -> list[str | None]:
+    """A column of :data:`~.columns.LINE_COLUMNS` (without ``-e``/``-c``/``--vfs-all``
+    where they change it)."""
+    if name == "TARGET":
+        return list(_decode_all(rows.targets))
+    if name == "SOURCE":
+        if ctx.nofsroot:
+            return _texts(rows.sources)
+        pairs = list(zip(rows.sources, rows.roots))
+        shown = {pair: _source(*pair) for pair in set(pairs)}
+        return _texts(list(map(shown.__getitem__, pairs)))
+    if name == "FSTYPE":
+        return _texts(rows.fstypes)
+    if name == "OPTIONS":
+        return _texts(rows.options())
+    if name == "VFS-OPTIONS":
+        return _texts(rows.vfs)
+    if name == "FS-OPTIONS":
+        return _texts(rows.fs)
+    if name == "FSROOT":
+        return _texts(rows.roots)
+    if name == "ID":
+        return list(map(_number, rows.ids))
+    if name == "PARENT":
+        return list(map(_number, rows.parents))
+    if name == "MAJ:MIN":
+        shown_devno = {d: _majmin(d, ctx.pad_majmin) for d in set(rows.devnos)}
+        return list(map(shown_devno.__getitem__, rows.devnos))
+    if name == "PROPAGATION":
+        return list(rows.propagations)
+    if name == "OPT-FIELDS":
+        return _texts(rows.tags)
+    assert name == "TID"
+    return [None if tid is None else str(tid) for tid in rows.tids]
+
+
+def _source(source: bytes, root: bytes) -> bytes:
+    """findmnt's SOURCE of a source and root as given: ``[root]`` after it when the root
+    is not ``/`` (a bind mount, a subvolume); nothing for an empty source."""
+    if source and root and root != b"/":
+        return source + b"[" + root + b"]"
+    return source
+
+
+def column_texts(names: list[str], rows: Rows, ctx: Context) -> list[list[str | None]]:
+    """The cells of each column of ``names``, column by column, for every row of ``rows``."""
+    from .columns import LINE_COLUMNS
+
+    out: list[list[str | None]] = []
+    for name in names:
+        general = name not in LINE_COLUMNS or (name == "SOURCE" and (ctx.evaluate or ctx.canonicalize)) \
+            or (name == "VFS-OPTIONS" and ctx.vfs_all)
+        if not general:
+            out.append(_line_column(name, rows, ctx))
+            continue
+        from ..live.findmnt import COLUMNS, ColumnContext
+
+        column = COLUMNS[name]
+        cctx = ColumnContext(in_bytes=ctx.in_bytes, evaluate=ctx.evaluate, canonicalize=ctx.canonicalize,
+                             nofsroot=ctx.nofsroot, pad_majmin=ctx.pad_majmin, vfs_all=ctx.vfs_all)
+        cells: list[str | None] = []
+        for i in range(len(rows)):
+            value = column.get(rows.entry(i), cctx)
+            cells.append(value if value is None or isinstance(value, str) else str(value))
+        out.append(cells)
+    return out

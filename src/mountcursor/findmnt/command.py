@@ -1,0 +1,304 @@
+"""``mountcursor list`` and ``tree`` end to end: read the table, select, compute the
+cells, print -- one program for every question, whatever the source or the selection.
+
+``tree`` is ``findmnt`` (a tree when the table is one and nothing asks for a list) and
+``list`` is ``findmnt -l``.  The steps, each one module of the engine:
+
+1. the table (:func:`load`): the live table of this process or of ``-N PID`` is read
+   from mountinfo (:mod:`mountcursor.live.procread`, strict consistency: a pass that saw
+   no change) and split into columns (:meth:`~.rows.Rows.from_mountinfo`); a table with a
+   line of another shape, ``--method listmount``, ``--strict``, ``-m`` and ``-F``/``-s``
+   files are parsed into entries by the library and made into the same columns;
+2. the selection (:func:`~.select.select`), over the columns;
+3. the cells of the selected rows (:func:`~.cells.column_texts`);
+4. the printer (:func:`~.render.render_grid`), libsmartcols' list, tree, raw, pairs
+   and JSON.
+
+Exit status as findmnt: 0 when something was printed, or for a whole tree (even one
+whose filter kept nothing); 1 when a list selection found nothing, and for a bad
+``-o``; 2 for other errors (one line on stderr, never a traceback; see
+:mod:`mountcursor.cli.status`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .columns import BY_NAME, DEFAULT_COLUMNS, DF_COLUMNS, OUTPUT_ALL, TRUNC, json_kind, parse_columns
+from .rows import Rows
+from .select import Query, select, uniq as uniq_rows
+
+__all__ = ["run", "load", "terminal_width", "MAX_WARNINGS"]
+
+MAX_WARNINGS = 20
+"""Warnings about one -F file shown at most (then how many more)."""
+
+
+def _say(text: str) -> None:
+    from ..cli.status import say
+
+    say(text)
+
+
+def terminal_width() -> int:
+    """util-linux ``get_terminal_width(80)``: the window of stdout, else ``$COLUMNS``."""
+    import fcntl
+    import struct
+    import termios
+
+    try:
+        rows_cols = fcntl.ioctl(sys.stdout.fileno(), termios.TIOCGWINSZ, b"\0" * 8)
+        cols: int = struct.unpack("HHHH", rows_cols)[1]
+        if cols > 0:
+            return cols
+    except (OSError, ValueError, AttributeError):
+        pass
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and 0 < int(env) <= 2**31 - 1:
+        return int(env)
+    return 80
+
+
+def _is_term() -> bool:
+    try:
+        return os.isatty(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _exclusive(pairs: dict[str, bool]) -> None:
+    given = [name for name, on in pairs.items() if on]
+    if len(given) > 1:
+        raise ValueError(f"{given[0]} and {given[1]} cannot be used together")
+
+
+# ---- the table ------------------------------------------------------------------------------
+
+
+class Loaded:
+    """A table as read: its rows, its format (``mountinfo`` or ``fstab``) and, for
+    files, what to warn about once the output is known."""
+
+    __slots__ = ("rows", "kind", "problems")
+
+    def __init__(self, rows: Rows, kind: str, problems: list[str] | None = None) -> None:
+        self.rows = rows
+        self.kind = kind
+        self.problems = problems or []
+
+
+def _read_live(pid: str | None, consistency: str) -> bytes | None:
+    """The mountinfo table of this thread or ``pid`` from a pass that saw no change, or
+    None (then :func:`mountcursor.live.reader.snapshot` retries, or says why not)."""
+    import time
+
+    from ..live.procread import open_mountinfo, read_consistent
+
+    try:
+        fd, _ = open_mountinfo("self" if pid is None else int(pid))
+    except OSError:
+        return None
+    try:
+        data, _, _, changed = read_consistent(fd, consistency, 100, None, time.perf_counter(), 65536)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if changed and consistency == "strict":
+        return None
+    return data
+
+
+def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, consistency: str,
+         strict: bool, max_lines: int) -> Loaded:
+    """The table a command line asks for (see the module's docstring)."""
+    if tab_files or fstab:
+        if pid is not None:
+            raise ValueError("-F/--tab-file and -N/--pid cannot be used together")
+        from ..live.table import MAX_LINES
+
+        paths = tab_files or ("/etc/fstab",)
+        loaded = [_load_file(path, strict, max_lines or MAX_LINES) for path in paths]
+        if len(loaded) == 1:
+            return loaded[0]
+        # several files: one table of all their lines, each file's format guessed
+        entries = [e for one in loaded for e in one.rows.entries or ()]
+        kind = "mountinfo" if {one.kind for one in loaded} == {"mountinfo"} else "fstab"
+        joined = Rows.from_entries(entries, kind)
+        joined.tids = [t for one in loaded for t in one.rows.tids]
+        return Loaded(joined, kind, [p for one in loaded for p in one.problems])
+    target: int | str = "self"
+    if pid is not None:
+        if not (pid.isascii() and pid.isdigit()):
+            raise ValueError(f"-N/--pid expects a process id, got {pid!r}")
+        target = int(pid)
+    tid = os.getpid() if pid is None else int(pid)
+    rows: Rows | None = None
+    if method in ("auto", "mountinfo") and not strict:
+        data = _read_live(pid, consistency)
+        if data:
+            rows = Rows.from_mountinfo(data)
+            if rows is None:
+                from ..live.parse import parse_mountinfo
+
+                rows = Rows.from_entries(parse_mountinfo(data).entries, "mountinfo")
+    if rows is None:
+        from ..live.reader import snapshot
+
+        snap = snapshot(target, method=method, consistency=consistency, strict_parse=strict)  # type: ignore[arg-type]  # the options table checks both choices
+        rows = Rows.from_entries(snap.table.entries, "mountinfo")
+    return Loaded(rows.with_tid(tid), "mountinfo")
+
+
+def merge_mtab(rows: Rows) -> Rows:
+    """``-m``: a kernel table with libmount's userspace options from utab."""
+    from ..live.tabfile import merge_utab
+
+    entries = [rows.entry(i) for i in range(len(rows))]
+    merged = Rows.from_entries(merge_utab(entries, _read_utab()), rows.kind)
+    merged.tids = rows.tids
+    return merged
+
+
+def _read_utab() -> bytes:
+    from ..live.tabfile import utab_path
+
+    try:
+        with open(utab_path(), "rb") as f:
+            return f.read(1 << 24)
+    except OSError:
+        return b""            # no utab: nothing to merge, as libmount
+
+
+def _file_tid(path: str) -> int | None:
+    """libmount's task id of a mountinfo file: the name of the directory that holds it,
+    symlinks resolved, when that is a number (``/proc/self/mountinfo`` -> this process)."""
+    parent = os.path.basename(os.path.dirname(os.path.realpath(path)))
+    return int(parent) if parent.isascii() and parent.isdigit() else None
+
+
+def _load_file(tab_file: str, strict: bool, max_lines: int) -> Loaded:
+    """A saved table in any of findmnt's formats, with a warning on stderr for each line
+    skipped; what :meth:`MountTable.problems` finds in a mountinfo table is kept for
+    :func:`run` to say where it changes the output."""
+    from ..format import FormatError
+    from ..live.table import MountTable, read_table_file
+    from ..live.tabfile import parse_tab
+
+    try:
+        data = read_table_file(tab_file, max_lines=max_lines)
+        tab = parse_tab(data, strict=strict)
+    except OSError as err:
+        if err.filename:
+            raise
+        raise ValueError(f"{tab_file}: {err.strerror or err}") from None
+    except FormatError as err:
+        raise ValueError(f"{tab_file}: {err}") from None
+
+    def warn(text: str) -> None:
+        _say(f"{tab_file}: {text}")
+
+    for skipped in tab.errors[:MAX_WARNINGS]:
+        warn(f"{skipped} -- ignored")
+    if not data.strip():
+        warn("empty: no mounts")
+    crlf = data.count(b"\r\n")
+    if crlf:
+        first = data[:data.find(b"\r\n")].count(b"\n") + 1
+        warn(f"line {first}: ends with \\r\\n (a DOS line end?), {crlf} lines in all: "
+             "the \\r is kept in the last field, as the kernel never prints it")
+    problems = MountTable(tab.entries).problems() if tab.kind == "mountinfo" else []
+    hidden = len(tab.errors[MAX_WARNINGS:]) + len(problems[MAX_WARNINGS:])
+    problems = [f"{tab_file}: {text}" for text in problems[:MAX_WARNINGS]]
+    if hidden:
+        problems.append(f"{tab_file}: {hidden} more warnings not shown")
+    rows = Rows.from_entries(tab.entries, tab.kind)
+    tid = _file_tid(tab_file) if tab.kind == "mountinfo" else None
+    return Loaded(rows.with_tid(tid), tab.kind, problems)
+
+
+# ---- the command ----------------------------------------------------------------------------
+
+
+def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_all, types, opts, source, target,  # type: ignore[no-untyped-def]
+        mountpoint, ids, uniq_ids, first_only, submounts, shadowed, uniq, real, pseudo, df, all_, in_bytes, invert,
+        direction, evaluate, canonicalize, nocanonicalize, vfs_all, force_tree, nofsroot, tab_files, fstab, kernel,
+        mtab, pid, as_json, raw, pairs, shell, noheadings, notruncate, ascii, method, consistency, strict_parse,
+        max_lines, poll_timeout=None) -> int:
+    """Print what ``findmnt`` (``tree_mode``) or ``findmnt -l`` prints for these options
+    (the keyword arguments of :mod:`.options`); the exit status."""
+    _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw})
+    tree_mode = tree_mode and not as_list
+    _exclusive({"--mountpoint": mountpoint is not None, "--target": target is not None})
+    _exclusive({"--real": real, "--pseudo": pseudo})
+    _exclusive({"--task": pid is not None, "--kernel": kernel, "--mtab": mtab, "--fstab": fstab})
+    _exclusive({"--nocanonicalize": nocanonicalize, "--canonicalize": canonicalize})
+    _exclusive({"--nocanonicalize": nocanonicalize, "--evaluate": evaluate})
+    if len(positional) > 2:
+        raise ValueError(f"too many arguments: {' '.join(positional[2:])}")
+    if positional and (source is not None or target is not None or mountpoint is not None):
+        _say("options --target and --source can't be used together with command line element that is not an option")
+        return 1
+    default = OUTPUT_ALL if output_all else DF_COLUMNS if df else DEFAULT_COLUMNS
+    try:
+        columns = parse_columns(output, default)
+    except ValueError as err:
+        _say(str(err))
+        return 1
+    q = Query(types=types, options=opts, source=source, target=target if mountpoint is None else mountpoint,
+              strict_target=mountpoint is not None, first_only=first_only, submounts=submounts, df=df, all=all_,
+              real=real, pseudo=pseudo, shadowed=shadowed, invert=invert, nocanonicalize=nocanonicalize,
+              ids=tuple(ids), unique_ids=tuple(uniq_ids), backward=direction == "backward")
+    if positional:
+        q.source, q.positional_source = positional[0], True
+        if len(positional) > 1:
+            q.target = positional[1]
+    from ..live.gcpause import gc_paused
+
+    # everything built from here on lives until the process exits and forms no garbage:
+    # the cyclic collector would only walk the growing heap again and again
+    with gc_paused():
+        table = load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines)
+        rows = table.rows
+        if mtab and table.kind == "mountinfo" and len(rows):
+            rows = merge_mtab(rows)
+        if uniq:
+            rows = uniq_rows(rows)
+        fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"
+        many = len(tab_files) > 1
+        want_tree = tree_mode and fmt in ("human", "json") and not fstab and not mtab and not many
+        sel = select(rows, q, want_tree, kernel_tab=not fstab, force_tree=force_tree and not many)
+        for text in table.problems:
+            _say(text)
+        if not sel.found:
+            return 1
+        from .cells import Context, column_texts
+        from .render import Col, Grid, Layout, locale_is_utf8, render_grid, tree_arts, tree_symbols
+
+        shown = rows.take(sel.order)
+        ctx = Context(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
+                      vfs_all=vfs_all, pad_majmin=fmt == "human")
+        cells = column_texts(columns, shown, ctx)
+        cols = []
+        for name in columns:
+            info = BY_NAME[name]
+            flags = info.flags & ~TRUNC if notruncate else info.flags
+            kind_of = json_kind(name, in_bytes)
+            cols.append(Col(name, info.whint, flags, json_number=kind_of == "number", json_array=kind_of == "array"))
+        is_term = fmt == "human" and _is_term()
+        # the tree is drawn in the TARGET column (findmnt: SCOLS_FL_TREE): without it the
+        # rows come in the tree's order, as a list
+        drawn = sel.tree and "TARGET" in columns
+        layout = Layout(fmt=fmt, tree=drawn, headings=not noheadings, ascii=ascii, utf8=locale_is_utf8(),
+                        is_term=is_term, termwidth=terminal_width() if is_term else 80, shellvar=shell)
+        arts = None
+        if drawn and fmt != "json":  # JSON nests by depth
+            assert sel.depths is not None
+            arts = tree_arts(sel.depths, tree_symbols(layout))
+        grid = Grid(cells, sel.depths if drawn else None, arts)
+        write = sys.stdout.buffer.write
+        for chunk in render_grid(cols, grid, layout):
+            write(chunk.encode("utf-8", "surrogateescape"))
+        sys.stdout.flush()
+    return 0

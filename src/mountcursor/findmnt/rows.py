@@ -1,0 +1,277 @@
+"""A mount table stored column by column: what the findmnt engine selects from and prints.
+
+    rows = Rows.from_mountinfo(data)      # the split lines of a kernel-shaped table, or None
+    rows = Rows.from_entries(entries, "fstab")
+    rows.targets[i], rows.entry(i)        # a column's cell; one mount as an object
+
+A table read from mountinfo is split into its fields, a slice of about a quarter MiB at
+a time (the slice's objects stay in the processor's cache), and kept as one list per
+field: no :class:`~mountcursor.live.entry.MountEntry` is built for a row unless a
+matcher or a column needs one (:meth:`Rows.entry`).  Every line must have the shape
+``show_mountinfo()`` prints (fs/proc_namespace.c, Linux 3.10 to 6.18): the six fields,
+the optional ``shared:N``/``master:N``/``propagate_from:N``/``unbindable`` fields in
+that order, ``-``, and exactly three fields after it; a table with any other line is
+parsed by the tolerant parser (:func:`mountcursor.live.parse.parse_mountinfo`) and
+given as entries (:meth:`Rows.from_entries`), so that the same rows come out of both
+(the tests compare them).
+
+Names (root, mount point, type, source) are unescaped (``\\040`` is a space); options
+are kept as printed, as the parser keeps them.
+"""
+
+from __future__ import annotations
+
+import re
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
+    from ..live.entry import MountEntry
+
+__all__ = ["Rows", "line_slices", "tag_facts"]
+
+_CHUNK = 1 << 18  # bytes of a table split at a time (about 4,000 lines)
+_LONG_LINE = 4300  # a line longer than this may hold a number too long for int(): the parser checks
+_MAX_DIGITS = 20
+_KNOWN_TAGS = (b"shared", b"master", b"propagate_from")
+_NUMBERS = re.compile(rb"[0-9]{1,20}(?: [0-9]{1,20})*")  # as many as the parser takes (a u64)
+_DEVNOS = re.compile(rb"[0-9]{1,20}:[0-9]{1,20}(?: [0-9]{1,20}:[0-9]{1,20})*")
+
+
+def line_slices(data: bytes) -> Iterator[list[bytes]]:
+    """The lines of ``data`` (each ended by a newline, which is cut), a slice of about
+    :data:`_CHUNK` bytes at a time."""
+    start = 0
+    while start < len(data):
+        stop = data.find(b"\n", start + _CHUNK) + 1 or len(data)
+        lines = data[start:stop].split(b"\n")
+        lines.pop()
+        start = stop
+        yield lines
+
+
+def tag_facts(tags: bytes) -> tuple[str, bytes] | None:
+    """findmnt's PROPAGATION and OPT-FIELDS of a line's optional fields as printed
+    (``b"shared:1 master:2"``), or None when they are not what ``show_mountinfo()``
+    prints (a tag it does not know, out of order, repeated).
+
+    The same words as :attr:`MountEntry.propagation` and :attr:`MountEntry.opt_fields`
+    of the parsed line (the tests hold the two together)."""
+    if not tags:
+        return "private", b""
+    shared = master = unbindable = False
+    rank = 0
+    for tag in tags.split(b" "):
+        if tag == b"unbindable":
+            if rank >= 4:
+                return None
+            rank, unbindable = 4, True
+            continue
+        name, colon, value = tag.partition(b":")
+        if not (colon and value.isdigit() and len(value) <= _MAX_DIGITS) or name not in _KNOWN_TAGS:
+            return None
+        order = _KNOWN_TAGS.index(name) + 1
+        if order <= rank:
+            return None
+        rank = order
+        shared = shared or order == 1
+        master = master or order == 2
+    text = "shared" if shared else "private"
+    if master:
+        text += ",slave"
+    if unbindable:
+        text += ",unbindable"
+    return text, tags
+
+
+class Rows:
+    """A table column by column.  ``kind`` is ``"mountinfo"`` (a kernel table) or
+    ``"fstab"`` (``/etc/fstab``, ``/proc/<pid>/mounts`` and other fstab-format files).
+
+    Each attribute is a list with a cell per row, in table order: ``ids``, ``parents``
+    (ints, 0 where the format has none), ``devnos`` (``b"8:1"``), ``roots``,
+    ``targets``, ``fstypes``, ``sources`` (unescaped bytes), ``vfs``, ``fs`` (option
+    strings as printed), ``tags`` (the optional fields as printed, ``b""`` for none)
+    and ``propagations`` (findmnt's PROPAGATION; None for an fstab line); ``tids``, the
+    task whose table the row came from (findmnt's TID), is set by the reader
+    (:meth:`with_tid`).  ``entries`` holds the entries the
+    rows were made from, if any (fstab lines, listmount, utab-merged tables)."""
+
+    __slots__ = ("kind", "ids", "parents", "devnos", "roots", "targets", "vfs", "tags", "fstypes", "sources", "fs",
+                 "propagations", "tids", "entries", "_options", "_built")
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.ids: list[int] = []
+        self.parents: list[int] = []
+        self.devnos: list[bytes] = []
+        self.roots: list[bytes] = []
+        self.targets: list[bytes] = []
+        self.vfs: list[bytes] = []
+        self.tags: list[bytes] = []
+        self.fstypes: list[bytes] = []
+        self.sources: list[bytes] = []
+        self.fs: list[bytes] = []
+        self.propagations: list[str | None] = []
+        self.tids: list[int | None] = []
+        self.entries: list[MountEntry] | None = None
+        self._options: list[bytes] | None = None
+        self._built: dict[int, MountEntry] = {}
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    # ---- made from ---------------------------------------------------------------------
+
+    @classmethod
+    def from_mountinfo(cls, data: bytes) -> Rows | None:
+        """The rows of a mountinfo table whose every line has the kernel's shape (see the
+        module's docstring), or None."""
+        if not data.endswith(b"\n") or data.startswith(b"\n") or b"\n\n" in data:
+            return None
+        unescape: Callable[[bytes], bytes] | None = None
+        if b"\\" in data:
+            from ..format.escaping import unescape
+        rows = cls("mountinfo")
+        ids, parents, devnos, roots, targets = rows.ids, rows.parents, rows.devnos, rows.roots, rows.targets
+        vfs, tags, fstypes, sources, fs = rows.vfs, rows.tags, rows.fstypes, rows.sources, rows.fs
+        props = rows.propagations
+        facts: dict[bytes, tuple[str, bytes] | None] = {b"": ("private", b"")}
+        one: dict[bytes, bytes] = {}  # equal roots, types, sources and options are one object
+        same = one.setdefault
+        for lines in line_slices(data):
+            split = [line.split(b" ") for line in lines]
+            if {len(r) for r in split} == {10} and {r[6] for r in split} == {b"-"}:
+                line_tags = [b""] * len(split)
+            else:
+                line_tags = []
+                for r in split:
+                    n = len(r)
+                    if n == 10 and r[6] == b"-":
+                        line_tags.append(b"")
+                        continue
+                    if n < 10 or r[n - 4] != b"-" or b"" in r[6:n - 4]:
+                        return None
+                    line_tags.append(b" ".join(r[6:n - 4]))
+                    del r[6:n - 4]
+            if max(map(len, lines)) > _LONG_LINE:
+                return None
+            # the numbers, a column at a time: ids and parents in decimal, devices major:minor
+            id_col, parent_col, devno_col = [r[0] for r in split], [r[1] for r in split], [r[2] for r in split]
+            if not (_NUMBERS.fullmatch(b" ".join(id_col)) and _NUMBERS.fullmatch(b" ".join(parent_col))
+                    and _DEVNOS.fullmatch(b" ".join(devno_col))):
+                return None
+            for tag in set(line_tags).difference(facts):
+                facts[tag] = tag_facts(tag)
+            if None in map(facts.__getitem__, line_tags):
+                return None
+            ids += map(int, id_col)
+            parents += map(int, parent_col)
+            devnos += devno_col
+            vfs += map(same, [r[5] for r in split], [r[5] for r in split])
+            fs += map(same, [r[9] for r in split], [r[9] for r in split])
+            tags += line_tags
+            props += [facts[t][0] for t in line_tags]  # type: ignore[index]
+            if unescape is None:
+                roots += map(same, [r[3] for r in split], [r[3] for r in split])
+                targets += [r[4] for r in split]
+                fstypes += map(same, [r[7] for r in split], [r[7] for r in split])
+                sources += map(same, [r[8] for r in split], [r[8] for r in split])
+            else:
+                for r in split:
+                    root, fstype, source = unescape(r[3]), unescape(r[7]), unescape(r[8])
+                    roots.append(same(root, root))
+                    targets.append(unescape(r[4]))
+                    fstypes.append(same(fstype, fstype))
+                    sources.append(same(source, source))
+        return rows
+
+    @classmethod
+    def from_entries(cls, entries: Sequence[MountEntry], kind: str) -> Rows:
+        """The rows of parsed entries (any source: a tolerant parse, listmount, fstab)."""
+        rows = cls(kind)
+        rows.entries = list(entries)
+        rows.ids = [e.mnt_id for e in entries]
+        rows.parents = [e.parent_id for e in entries]
+        rows.devnos = [b"%d:%d" % (e.major, e.minor) for e in entries]
+        rows.roots = [e.root for e in entries]
+        rows.targets = [e.target for e in entries]
+        rows.vfs = [e.vfs_options for e in entries]
+        rows.tags = [e.opt_fields for e in entries]
+        rows.fstypes = [e.fstype for e in entries]
+        rows.sources = [e.source for e in entries]
+        rows.fs = [e.fs_options for e in entries]
+        rows.propagations = [None if hasattr(e, "optstr") else e.propagation for e in entries]  # fstab: none
+        return rows
+
+    # ---- views -------------------------------------------------------------------------
+
+    def options(self) -> list[bytes]:
+        """Each row's option string as findmnt shows and matches it (OPTIONS, ``-O``):
+        a kernel mount's per-mount and super-block options merged once for each
+        distinct pair, an fstab line's as written (:func:`mountcursor.live.tabfile.all_options`)."""
+        if self._options is None:
+            if self.entries is not None:
+                from ..live.tabfile import all_options
+
+                self._options = [all_options(e) for e in self.entries]
+            else:
+                from ..live.optstr import merge_options
+
+                pairs = list(zip(self.vfs, self.fs))
+                merged = {pair: merge_options(*pair) for pair in set(pairs)}
+                self._options = list(map(merged.__getitem__, pairs))
+        return self._options
+
+    def entry(self, i: int) -> MountEntry:
+        """Row ``i`` as a :class:`~mountcursor.live.entry.MountEntry` (made on first use
+        for a row of a split table)."""
+        if self.entries is not None:
+            return self.entries[i]
+        built = self._built.get(i)
+        if built is None:
+            from ..live.parse import parse_mountinfo_line
+
+            fields = [b"%d" % self.ids[i], b"%d" % self.parents[i], self.devnos[i], _escape(self.roots[i]),
+                      _escape(self.targets[i])]
+            fields += [self.vfs[i], *([self.tags[i]] if self.tags[i] else []), b"-", _escape(self.fstypes[i]),
+                       _escape(self.sources[i]), self.fs[i]]
+            built = self._built[i] = parse_mountinfo_line(b" ".join(fields), i + 1)
+        return built
+
+    def take(self, order: list[int]) -> Rows:
+        """The rows at ``order`` (indices), in that order."""
+        if len(order) == len(self) and order == list(range(len(self))):
+            return self  # all of them, as they are
+        out = Rows(self.kind)
+        for name in ("ids", "parents", "devnos", "roots", "targets", "vfs", "tags", "fstypes", "sources", "fs",
+                     "propagations", "tids"):
+            column = getattr(self, name)
+            setattr(out, name, list(map(column.__getitem__, order)))
+        if self.entries is not None:
+            out.entries = list(map(self.entries.__getitem__, order))
+        else:
+            out._built = {j: self._built[i] for j, i in enumerate(order) if i in self._built}
+        if self._options is not None:
+            out._options = list(map(self._options.__getitem__, order))
+        return out
+
+    def with_tid(self, tid: int | None) -> Rows:
+        """The rows, each read from the table of task ``tid`` (None: not a task's table)."""
+        self.tids = [tid] * len(self)
+        return self
+
+    def lineno(self, i: int) -> int:
+        """The line of row ``i`` in its table (1-based)."""
+        if self.entries is not None:
+            return self.entries[i].lineno
+        return i + 1
+
+
+def _escape(name: bytes) -> bytes:
+    """A name as mountinfo prints it (``mangle()``: space, tab, newline, backslash octal)."""
+    if not any(c in name for c in (b" ", b"\t", b"\n", b"\\")):
+        return name
+    return (name.replace(b"\\", b"\\134").replace(b" ", b"\\040").replace(b"\t", b"\\011")
+            .replace(b"\n", b"\\012"))

@@ -1,0 +1,130 @@
+"""The engine's columns: a table split line by line into columns holds exactly what the
+library's parser makes of it, the split declines every line of another shape (then the
+parser's entries are used), and a plain ``list`` or a selection starts without click,
+dataclasses or the parser."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mountcursor.findmnt.rows import Rows, tag_facts
+from mountcursor.live.parse import parse_mountinfo
+
+_NAME = st.text(alphabet="abcdefgh-_.:0123", min_size=1, max_size=6)
+_PATH = st.lists(_NAME, max_size=3).map(lambda parts: "/" + "/".join(parts))
+_OPTS = st.sampled_from(["rw", "ro", "rw,relatime", "ro,nosuid,nodev,noexec,relatime", "rw,size=4k,mode=755",
+                         'rw,context="a,b"', "rw,x=$y", "rw,a`b"])
+_TAG = st.sampled_from(["", "", "shared:1", "master:7", "shared:12 master:3", "unbindable", "shared:1 unbindable",
+                        "master:2 propagate_from:1", "shared:4 master:2 propagate_from:1 unbindable"])
+_ESCAPED = st.sampled_from(["", "", "\\040x", "\\134y", "\\011t", "\\012n", "\u00e9", "\x01", "\\ooo"])
+
+
+@st.composite
+def _line(draw) -> bytes:
+    root = draw(st.one_of(st.just("/"), _PATH))
+    target = draw(_PATH) + draw(_ESCAPED)
+    tag = draw(_TAG)
+    fields = [str(draw(st.integers(1, 99999))), str(draw(st.integers(0, 99999))),
+              f"{draw(st.integers(0, 300))}:{draw(st.integers(0, 300))}", root, target, draw(_OPTS)]
+    if tag:
+        fields.append(tag)
+    fields += ["-", draw(st.sampled_from(["tmpfs", "ext4", "fuse.sshfs", "proc"])),
+               draw(st.sampled_from(["tmpfs", "/dev/vda1", "LABEL=x", "none", "a\\040b"])), draw(_OPTS)]
+    return " ".join(fields).encode() + b"\n"
+
+
+_COLUMNS = ("ids", "parents", "devnos", "roots", "targets", "vfs", "tags", "fstypes", "sources", "fs", "propagations")
+
+
+def _columns(rows: Rows) -> dict[str, list[object]]:
+    return {name: getattr(rows, name) for name in _COLUMNS} | {"options": list(rows.options())}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_line(), min_size=1, max_size=12))
+def test_split_columns_are_the_parsers_entries(lines: list[bytes]) -> None:
+    data = b"".join(lines)
+    split = Rows.from_mountinfo(data)
+    parsed = Rows.from_entries(parse_mountinfo(data).entries, "mountinfo")
+    assert split is not None
+    assert _columns(split) == _columns(parsed)
+    for i in range(len(split)):   # and a row made into an entry is the parser's entry
+        assert split.entry(i) == parsed.entry(i)
+
+
+def test_lines_of_another_shape_are_left_to_the_parser() -> None:
+    plain = (b"21 1 0:19 / / rw,relatime shared:1 - tmpfs tmpfs rw,size=4k\n"
+             b"22 21 8:1 /sub /mnt rw master:3 - ext4 /dev/vda1 rw\n")
+    assert Rows.from_mountinfo(plain) is not None
+    for odd in (plain.replace(b"shared:1", b"shared:1  master:2"),    # an empty optional field
+                plain.replace(b"shared:1", b"master:2 shared:1"),     # tags out of the kernel's order
+                plain.replace(b"shared:1", b"shared:x"),
+                plain.replace(b"shared:1", b"future:1"),              # a tag the kernel does not print today
+                plain.replace(b"rw,size=4k", b"rw,unc=\\\\a b"),        # a blank in the super-block options
+                plain.replace(b"0:19", b"0x19"), plain.replace(b"21 1", b"21 -1"),
+                plain[:-1],                                           # the last line not ended
+                plain + b"\n", b"\n" + plain,                          # an empty line
+                plain.replace(b"/mnt", b"/" + b"m" * 5000)):          # a line longer than the parser's fast path
+        assert Rows.from_mountinfo(odd) is None, odd
+
+
+@pytest.mark.parametrize("tags", [b"", b"shared:1", b"master:2", b"shared:1 master:2", b"unbindable",
+                                  b"master:2 propagate_from:1 unbindable"])
+def test_tag_facts_are_the_entrys(tags: bytes) -> None:
+    line = b"2 1 0:1 / /m rw " + (tags + b" " if tags else b"") + b"- tmpfs t rw\n"
+    (entry,) = parse_mountinfo(line).entries
+    assert tag_facts(tags) == (entry.propagation, entry.opt_fields)
+
+
+def test_a_table_of_many_slices_is_split_whole() -> None:
+    lines = [b"%d %d 0:%d %s /m/%d rw,relatime%s - tmpfs t%d rw,size=%dk\n"
+             % (i + 2, i + 1, i % 300, b"/" if i % 3 else b"/sub", i, b" shared:%d" % i if i % 5 == 0 else b"",
+                i % 7, i % 11) for i in range(12000)]                           # 750 KiB: three slices
+    data = b"".join(lines)
+    split = Rows.from_mountinfo(data)
+    assert split is not None and len(split) == 12000
+    assert _columns(split) == _columns(Rows.from_entries(parse_mountinfo(data).entries, "mountinfo"))
+    assert Rows.from_mountinfo(b"".join(lines[:11999] + [lines[11999].replace(b" - ", b" x - ")])) is None
+
+
+def _modules_after(args: list[str]) -> set[str]:
+    code = ("import sys\nfrom mountcursor.cli import main\ntry:\n"
+            f"    main({args!r})\nexcept SystemExit:\n    pass\n"
+            "sys.stdout.flush()\nsys.stderr.write('\\n'.join(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+    return set(done.stderr.decode().split("\n"))
+
+
+@pytest.mark.parametrize("args", [["list", "-r"], ["list"], ["list", "-J", "-o", "+ID"], ["tree", "-P"],
+                                  ["tree", "-l"], ["tree"], ["tree", "-J"], ["list", "-T", "/proc"],
+                                  ["list", "-M", "/"], ["list", "-S", "proc"], ["list", "-t", "proc"], ["list", "-O", "ro"], ["tree", "-U"],
+                                  ["tree", "-R", "-T", "/sys"]])
+def test_list_starts_without_click_dataclasses_or_the_parser(args: list[str]) -> None:
+    """What makes ``mountcursor list`` start in a few milliseconds, whatever the selection:
+    the table is split into columns and printed by the engine alone."""
+    with open("/proc/self/mountinfo", "rb") as f:
+        if Rows.from_mountinfo(f.read()) is None:
+            pytest.skip("this machine's mount table has a line of another shape: the parser reads it")
+    loaded = _modules_after(args)
+    heavy = {"click", "dataclasses", "typing", "mountcursor.live.entry", "mountcursor.live.table",
+             "mountcursor.live.query", "mountcursor.format.mountinfo"}
+    assert sorted(loaded & heavy) == []
+    general = _modules_after(["list", "-r", "-o", "TARGET,SIZE"])   # a column made from more than the line
+    assert "mountcursor.live.entry" in general
+    assert sorted(general & {"click", "ctypes", "mountcursor.live.syscalls"}) == []  # listmount's, not needed
+
+
+def test_a_reader_that_goes_away_ends_list_by_sigpipe_as_findmnt(tmp_path) -> None:
+    path = tmp_path / "fstab"
+    path.write_bytes(b"".join(b"/dev/vd%d /mnt/%d ext4 defaults 0 0\n" % (i, i) for i in range(20000)))
+    proc = subprocess.Popen([sys.executable, "-m", "mountcursor", "list", "-F", str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline().startswith(b"TARGET")
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == -13 and err == b""  # killed by SIGPIPE, no "Broken pipe" message
