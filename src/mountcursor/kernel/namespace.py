@@ -96,6 +96,16 @@ def ns_of(mnt: Mount) -> "MountNamespace":
     return mnt.mnt_ns
 
 
+def is_path_reachable(mnt: Mount, dentry: bytes, root: Path) -> bool:
+    """``is_path_reachable()`` (``fs/namespace.c``, the same from v3.10 to v6.18): climb
+    from (``mnt``, ``dentry``) to ``root``'s mount and ask whether the dentry reached
+    there lies under ``root``'s dentry (``is_subdir``)."""
+    while mnt is not root.mnt and mnt.mnt_parent is not mnt:
+        dentry = mnt.mnt_mountpoint
+        mnt = mnt.mnt_parent
+    return mnt is root.mnt and _is_under(dentry, root.dentry)
+
+
 def _tree_attach(mnt: Mount, parent: Mount, mp: bytes) -> None:
     """``attach_mnt`` inside a tree that is not in a namespace yet (``copy_tree``): parent,
     mount point, ``mnt_mounts`` and ``overmount``; the hash entry comes with ``commit_tree``."""

@@ -32,7 +32,7 @@ from .list import ListHead
 from .mount import MNT_LOCKED, MNT_SHARED, MNT_UMOUNT, MNT_UNBINDABLE, T_MARKED, T_UMOUNT_CANDIDATE, Mount
 
 if TYPE_CHECKING:
-    from .namespace import Kernel, MountNamespace
+    from .namespace import Kernel, MountNamespace, Path
 
 # fs/pnode.h
 CL_EXPIRE = 0x01
@@ -155,6 +155,37 @@ def mnt_alloc_group_id(kernel: "Kernel", m: Mount) -> None:
 def mnt_release_group_id(kernel: "Kernel", m: Mount) -> None:
     kernel.group_ida.free(m.mnt_group_id)
     m.mnt_group_id = 0
+
+
+# --- show_mountinfo's propagate_from ------------------------------------------------------
+
+def get_peer_under_root(mnt: Mount, ns: object, root: "Path") -> Optional[Mount]:
+    """``get_peer_under_root`` (``fs/pnode.c``, v2.6.26 to v6.18): the first of ``mnt``'s
+    peers, ``mnt`` itself first, that is in ``ns`` and whose root the reader's ``root``
+    can reach."""
+    from .namespace import is_path_reachable  # fs/pnode.c calls into fs/namespace.c
+
+    m = mnt
+    while True:
+        if m.mnt_ns is ns and is_path_reachable(m, m.mnt_root, root):
+            return m
+        m = next_peer(m)
+        if m is mnt:
+            return None
+
+
+def get_dominating_id(mnt: Mount, root: "Path") -> int:
+    """``get_dominating_id`` (``fs/pnode.c``, v2.6.26 to v6.18): the group id of the
+    nearest master group, going up ``mnt_master``, with a member under ``root`` in
+    ``mnt``'s namespace; 0 if none.  ``show_mountinfo`` prints it as ``propagate_from:``
+    when it is not the master's own group."""
+    m = mnt.mnt_master
+    while m is not None:
+        d = get_peer_under_root(m, mnt.mnt_ns, root)
+        if d is not None:
+            return d.mnt_group_id
+        m = m.mnt_master
+    return 0
 
 
 # --- make-shared/slave/private/unbindable ------------------------------------------------

@@ -42,6 +42,7 @@ from .mount import (
     SB_SYNCHRONOUS, Mount, SuperBlock,
 )
 from .namespace import MountNamespace, Path
+from .pnode import get_dominating_id
 from .seqfile import PAGE_SIZE, SEEK_SET, SEQ_SKIP, Pos, SeqFile
 
 Kind = Literal["mounts", "mountinfo", "mountstats"]
@@ -85,9 +86,21 @@ def _devname(mnt: Mount) -> bytes:
     return mnt.mnt_devname if mnt.mnt_devname is not None else b"none"
 
 
+def propagate_from(mnt: Mount, root: Path) -> Optional[int]:
+    """What ``show_mountinfo()`` prints as ``propagate_from:`` for ``mnt`` read from ``root``:
+    the dominating id of a slave when it is not its master's group, else None."""
+    if mnt.mnt_master is None:
+        return None
+    dom = get_dominating_id(mnt, root)
+    return dom if dom and dom != mnt.mnt_master.mnt_group_id else None
+
+
 def mountinfo_record(ns: MountNamespace, mnt: Mount, root: Path,
                      era: fmt.Era = "current") -> Optional[fmt.MountInfoRecord]:
-    """The fields ``show_mountinfo()`` prints for ``mnt``, or None (SEQ_SKIP: outside ``root``)."""
+    """The fields ``show_mountinfo()`` prints for ``mnt``, or None (SEQ_SKIP: outside ``root``).
+    A slave also shows ``propagate_from:`` (``get_dominating_id``): the nearest master
+    group above it with a member the reader's ``root`` can reach, when that is not its
+    own master's group (every version from v2.6.26)."""
     sb = mnt.mnt_sb
     assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
     mp = ns.path_of(mnt, root)
@@ -106,6 +119,7 @@ def mountinfo_record(ns: MountNamespace, mnt: Mount, root: Path,
         super_opts=(b"ro" if sb.s_flags & SB_RDONLY else b"rw") + show_sb_opts(sb.s_flags, era) + sb.options,
         shared=mnt.mnt_group_id if mnt.mnt_flags & MNT_SHARED else None,
         master=mnt.mnt_master.mnt_group_id if mnt.mnt_master is not None else None,
+        propagate_from=propagate_from(mnt, root),
         unbindable=bool(mnt.mnt_flags & MNT_UNBINDABLE),
     )
 
@@ -140,18 +154,22 @@ def show_mountinfo(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
     its master changes; the entry also names the reader's root, the era and the
     superblock's ``shown_version``.  Under the scheduler every line is built from the mount, so the
     verifier explores the uncached path.  A mount outside the reader's root is never
-    cached (what it gives depends on what is left of the buffer)."""
+    cached (what it gives depends on what is left of the buffer).  A slave's entry also
+    names its ``propagate_from``, found again at every show: it depends on where its
+    masters' peers are, which no field of the mount or its parents records."""
     if hooks.active is not None:
         return _show_mountinfo(m, p, mnt)
     sb = mnt.mnt_sb
     assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
     c = mnt.shown
-    if c is None or c[0] is not p.root or c[1] != p.era or c[2] != sb.shown_version:  # type: ignore[index]
+    dom = propagate_from(mnt, p.root) if mnt.mnt_master is not None else None
+    if c is None or c[0] is not p.root or c[1] != p.era or c[2] != sb.shown_version \
+            or c[3] != dom:  # type: ignore[index]
         rec = mountinfo_record(p.ns, mnt, p.root, p.era)
         if rec is None:
             return _mountinfo_outside(m, p, mnt)
-        c = mnt.shown = (p.root, p.era, sb.shown_version, fmt.render_mountinfo(rec, p.era))
-    m.seq_put_record(c[3])  # type: ignore[index]
+        c = mnt.shown = (p.root, p.era, sb.shown_version, rec.propagate_from, fmt.render_mountinfo(rec, p.era))
+    m.seq_put_record(c[4])  # type: ignore[index]
     return 0
 
 
