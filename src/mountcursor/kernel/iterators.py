@@ -48,6 +48,7 @@ class ProcMounts:
     root: Path
     show: ShowFn
     era: str = "current"  # the proc format era (mountcursor.format.Era)
+    d_path: str = "5.14+"  # fs/d_path.c's generation (procfs.DPath)
     cursor: Mount = field(default_factory=lambda: make_cursor(f"cursor{next(_cursor_names)}"))
     # the seed (cursor-vz*)
     last_mntpos: Optional[Mount] = None

@@ -21,11 +21,13 @@ all three files use ``seq_path_root()``.
 ``seq_path_root()`` on a mount outside the root: ``__d_path`` builds the path
 backwards into what is left of the buffer, walking up to the namespace's root, and
 learns only there that the mount is unreachable (SEQ_SKIP).  If the buffer runs out
-first (3.10 ``prepend_path``, 5.13+ ``__prepend_path``) the result is
+first (3.10 ``prepend_path``, 5.14+ ``__prepend_path``) the result is
 ``-ENAMETOOLONG``, which ``seq_path_root`` commits as an overflow: the start of the
 line is written and the record does not fit, so the read ends there (or the buffer
 grows, for a first record) and the next ``->start`` meets the mount again, in an
-emptier buffer, where it is skipped (:func:`seq_path_root_outside`).
+emptier buffer, where it is skipped (:func:`seq_path_root_outside`).  For a mount
+whose path is ``/`` the room differs by one byte before and after v5.14
+(:func:`d_path_room`; ``d_path`` of :func:`open_proc`, implied by the era).
 """
 
 from __future__ import annotations
@@ -46,6 +48,14 @@ from .pnode import get_dominating_id
 from .seqfile import PAGE_SIZE, SEEK_SET, SEQ_SKIP, Pos, SeqFile
 
 Kind = Literal["mounts", "mountinfo", "mountstats"]
+#: ``fs/d_path.c`` before and after v5.14's 01a4428ee706 (see :func:`d_path_room`)
+DPath = Literal["3.10-5.13", "5.14+"]
+D_PATHS: tuple[DPath, ...] = ("3.10-5.13", "5.14+")
+
+
+def d_path_of(era: fmt.Era) -> DPath:
+    """The ``d_path`` an era implies: 3.10's for ``old``, this machine's for ``current``."""
+    return "3.10-5.13" if era == "old" else "5.14+"
 KINDS: tuple[Kind, ...] = ("mounts", "mountinfo", "mountstats")
 
 POLLIN = 0x001
@@ -134,12 +144,26 @@ def _global_path(ns: MountNamespace, mnt: Mount) -> bytes:
     return path
 
 
+def d_path_room(path: bytes, d_path: DPath) -> int:
+    """The bytes ``__d_path()`` fills before it learns that a mount whose path from the
+    namespace's root is ``path`` is outside the reader's root: the NUL, then ``/name`` for
+    every component.  An empty walk (``path`` is ``/``) also prepends the ``/`` and, up to
+    v5.13, fails with ``-ENAMETOOLONG`` when that byte does not fit (3.10 ``prepend_path``'s
+    ``global_root``, 4.x-5.13 ``if (error >= 0 && bptr == *buffer)``); from v5.14
+    (01a4428ee706 "d_path: lift -ENAMETOOLONG handling into callers of prepend_path()",
+    Al Viro's d_path series) ``__d_path`` returns NULL on the "not reachable" answer
+    whatever the buffer holds, so only the NUL counts (``fs/d_path.c``)."""
+    if path == b"/":
+        return 1 + (d_path == "3.10-5.13")
+    return 1 + len(path)
+
+
 def seq_path_root_outside(m: SeqFile, p: ProcMounts, mnt: Mount, head: bytes) -> int:
     """What a show function returns for a mount outside the reader's root, having written
     ``head`` (the start of the line) before its ``seq_path_root()``: SEQ_SKIP when the
-    walk to the namespace's root fits in what is left of the buffer (a NUL, then the path),
+    walk to the namespace's root fits in what is left of the buffer (:func:`d_path_room`),
     else an overflow (``seq_commit(m, -ENAMETOOLONG)``: ``count = size``) and 0."""
-    if m.count + len(head) + 1 + len(_global_path(p.ns, mnt)) > m.size:
+    if m.count + len(head) + d_path_room(_global_path(p.ns, mnt), p.d_path) > m.size:
         m.count = m.size
         return 0
     return SEQ_SKIP
@@ -236,13 +260,16 @@ class ProcFile:
 
     def __init__(self, ns: MountNamespace, kind: Kind, op: MountsOp, semantics: str,
                  era: fmt.Era, root: Optional[Path], page_size: int, log_calls: bool,
-                 traverse_fixed: bool = True) -> None:
+                 traverse_fixed: bool = True, d_path: Optional[DPath] = None) -> None:
         if kind not in _SHOW:
             raise ValueError(f"unknown proc file {kind!r} (one of {', '.join(KINDS)})")
+        if d_path is not None and d_path not in D_PATHS:
+            raise ValueError(f"unknown d_path {d_path!r} (one of {', '.join(D_PATHS)})")
         self.ns = ns
         self.kind = kind
         self.op = op
-        self.p = ProcMounts(ns=ns, root=root or ns.root, show=_SHOW[kind], era=era)
+        self.p = ProcMounts(ns=ns, root=root or ns.root, show=_SHOW[kind], era=era,
+                            d_path=d_path or d_path_of(era))
         self.m = SeqFile(op, semantics, private=self.p, page_size=page_size, log_calls=log_calls,
                          traverse_fixed=traverse_fixed)
         self.m.poll_event = ns.event  # mounts_open_common: m->poll_event = ns->event
@@ -314,9 +341,12 @@ class ProcFile:
 
 def open_proc(ns: MountNamespace, kind: Kind = "mountinfo", strategy: str = "idtree",
               semantics: str = "5.10+", era: fmt.Era = "current", root: Optional[Path] = None,
-              page_size: int = PAGE_SIZE, log_calls: bool = False, traverse_fixed: bool = True) -> ProcFile:
+              page_size: int = PAGE_SIZE, log_calls: bool = False, traverse_fixed: bool = True,
+              d_path: Optional[DPath] = None) -> ProcFile:
     """Open a proc mount file of ``ns`` read through ``strategy`` on ``semantics`` (a
-    :data:`~.seqfile.SEMANTICS` name or an alias; ``traverse_fixed=False``: 4.19.0-4.19.67)."""
+    :data:`~.seqfile.SEMANTICS` name or an alias; ``traverse_fixed=False``: 4.19.0-4.19.67);
+    ``d_path`` (default: the era's, :func:`d_path_of`) picks the buffer room a mount
+    outside the reader's root needs (:func:`d_path_room`)."""
     hooks.step("syscall", f"open({kind})")
     return ProcFile(ns, kind, make_strategy(strategy), semantics, era, root, page_size, log_calls,
-                    traverse_fixed)
+                    traverse_fixed, d_path)
