@@ -139,3 +139,28 @@ def test_the_era_implies_the_d_path() -> None:
     assert open_proc(ns, "mounts").p.d_path == "5.14+"
     with pytest.raises(ValueError, match="unknown d_path '5.13'"):
         open_proc(ns, "mounts", d_path="5.13")  # type: ignore[arg-type]
+
+
+def test_3_10_mounts_prints_paths_from_the_reading_tasks_root() -> None:
+    """3.10's show_vfsmnt/show_vfsstat call seq_path(): d_path() from current->fs->root,
+    the task that reads, whatever /proc/<pid>/ names; mountinfo (seq_path_root) and every
+    current-era file use the root of the task whose file was opened (p->root)."""
+    ns, jail = _jail()
+    # we (at the namespace's root) read /proc/<pid>/mounts of a process chrooted into /jail
+    other = dict(root=jail, reader_root=ns.root)
+    assert b"".join(_read(ns, "mounts", "old", **other)).splitlines() == [
+        b"rootfs / rootfs rw 0 0", b"/dev/vda / ext4 rw 0 0", b"tmpfs /jail/a tmpfs rw 0 0",
+        b"tmpfs /o" + b"x" * 150 + b" tmpfs rw 0 0", b"tmpfs /jail/b tmpfs rw 0 0"]
+    assert b"".join(_read(ns, "mountstats", "old", **other)).splitlines()[2] == (
+        b"device tmpfs mounted on /jail/a with fstype tmpfs")
+    assert b"".join(_read(ns, "mounts", "current", **other)) == b"tmpfs /a tmpfs rw 0 0\ntmpfs /b tmpfs rw 0 0\n"
+    assert b"".join(_read(ns, "mountinfo", "old", **other)) == (
+        b"3 2 0:20 / /a rw - tmpfs tmpfs rw\n5 2 0:22 / /b rw - tmpfs tmpfs rw\n")
+    # a process chrooted into /jail reads /proc/1/mounts of a process at the namespace's root
+    chrooted = dict(reader_root=jail)
+    assert b"".join(_read(ns, "mounts", "old", **chrooted)).splitlines() == [
+        b"rootfs / rootfs rw 0 0", b"/dev/vda / ext4 rw 0 0", b"tmpfs /a tmpfs rw 0 0",
+        b"tmpfs /o" + b"x" * 150 + b" tmpfs rw 0 0", b"tmpfs /b tmpfs rw 0 0"]
+    assert b"".join(_read(ns, "mounts", "current", **chrooted)).splitlines()[1] == b"tmpfs /jail/a tmpfs rw 0 0"
+    assert b"".join(_read(ns, "mountinfo", "old", **chrooted)).splitlines()[1] == (
+        b"3 2 0:20 / /jail/a rw - tmpfs tmpfs rw")

@@ -49,6 +49,9 @@ class ProcMounts:
     show: ShowFn
     era: str = "current"  # the proc format era (mountcursor.format.Era)
     d_path: str = "5.14+"  # fs/d_path.c's generation (procfs.DPath)
+    # not struct proc_mounts: current->fs->root of the task that reads (None: the one whose
+    # file was opened, root); 3.10's seq_path() prints paths from it
+    reader_root: Optional[Path] = None
     cursor: Mount = field(default_factory=lambda: make_cursor(f"cursor{next(_cursor_names)}"))
     # the seed (cursor-vz*)
     last_mntpos: Optional[Mount] = None

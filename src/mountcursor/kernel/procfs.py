@@ -10,8 +10,9 @@ byte as the kernel of the chosen *era* prints it.
 Era differences modelled: ``old`` (v3.10 ``fs/proc_namespace.c``, the RHEL7 family)
 mangles device names and fs types with ``" \\t\\n\\\\"``, knows no ``nosymfollow``
 and, in ``show_sb_opts``, no ``lazytime`` (added in v4.0); its ``show_vfsmnt`` and
-``show_vfsstat`` print the mount point with ``seq_path()`` (``d_path`` from the
-reader's root), which never skips: a mount outside the reader's root is printed with
+``show_vfsstat`` print the mount point with ``seq_path()`` (``d_path`` from the root
+of the task that reads, ``current``, not of the task whose ``/proc/<pid>/`` file was
+opened: ``reader_root`` of :func:`open_proc`), which never skips: a mount outside the reader's root is printed with
 its path from the namespace's root (RHEL7's ``rootfs / rootfs rw 0 0`` first line of
 ``/proc/mounts``), and ``show_vfsstat`` prints ``no device`` for a mount without a
 device name.  Only ``show_mountinfo`` uses ``seq_path_root()`` there.  ``current``
@@ -216,15 +217,18 @@ def _mountinfo_outside(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
 
 def _sb_and_path(p: ProcMounts, mnt: Mount) -> tuple[SuperBlock, Optional[bytes]]:
     """The superblock (a cursor has none: showing one is a bug) and the mount point: in the
-    current era as ``seq_path_root`` prints it relative to the reader's root (None: outside
-    it); in the old era as 3.10's ``seq_path`` does, which prints a mount outside the
-    reader's root with its path from the namespace's root."""
+    current era as ``seq_path_root`` prints it relative to the root of the task whose file
+    was opened (``p->root``; None: outside it); in the old era as 3.10's ``seq_path()``
+    does: ``d_path()`` from ``current->fs->root``, the root of the task that *reads*
+    (:attr:`ProcMounts.reader_root`, the opened task's unless set), which prints a mount
+    outside it with its path from the namespace's root (v3.10 ``fs/proc_namespace.c``,
+    ``fs/dcache.c``)."""
     sb = mnt.mnt_sb
     assert sb is not None, f"show of a mount without a superblock: {mnt!r} (a cursor?)"
-    mp = p.ns.path_of(mnt, p.root)
-    if mp is None and p.era == "old":
-        mp = _global_path(p.ns, mnt)
-    return sb, mp
+    if p.era != "old":
+        return sb, p.ns.path_of(mnt, p.root)
+    mp = p.ns.path_of(mnt, p.reader_root or p.root)
+    return sb, mp if mp is not None else _global_path(p.ns, mnt)
 
 
 def show_vfsmnt(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
@@ -260,7 +264,8 @@ class ProcFile:
 
     def __init__(self, ns: MountNamespace, kind: Kind, op: MountsOp, semantics: str,
                  era: fmt.Era, root: Optional[Path], page_size: int, log_calls: bool,
-                 traverse_fixed: bool = True, d_path: Optional[DPath] = None) -> None:
+                 traverse_fixed: bool = True, d_path: Optional[DPath] = None,
+                 reader_root: Optional[Path] = None) -> None:
         if kind not in _SHOW:
             raise ValueError(f"unknown proc file {kind!r} (one of {', '.join(KINDS)})")
         if d_path is not None and d_path not in D_PATHS:
@@ -269,7 +274,7 @@ class ProcFile:
         self.kind = kind
         self.op = op
         self.p = ProcMounts(ns=ns, root=root or ns.root, show=_SHOW[kind], era=era,
-                            d_path=d_path or d_path_of(era))
+                            d_path=d_path or d_path_of(era), reader_root=reader_root)
         self.m = SeqFile(op, semantics, private=self.p, page_size=page_size, log_calls=log_calls,
                          traverse_fixed=traverse_fixed)
         self.m.poll_event = ns.event  # mounts_open_common: m->poll_event = ns->event
@@ -342,11 +347,13 @@ class ProcFile:
 def open_proc(ns: MountNamespace, kind: Kind = "mountinfo", strategy: str = "idtree",
               semantics: str = "5.10+", era: fmt.Era = "current", root: Optional[Path] = None,
               page_size: int = PAGE_SIZE, log_calls: bool = False, traverse_fixed: bool = True,
-              d_path: Optional[DPath] = None) -> ProcFile:
+              d_path: Optional[DPath] = None, reader_root: Optional[Path] = None) -> ProcFile:
     """Open a proc mount file of ``ns`` read through ``strategy`` on ``semantics`` (a
     :data:`~.seqfile.SEMANTICS` name or an alias; ``traverse_fixed=False``: 4.19.0-4.19.67);
     ``d_path`` (default: the era's, :func:`d_path_of`) picks the buffer room a mount
-    outside the reader's root needs (:func:`d_path_room`)."""
+    outside the reader's root needs (:func:`d_path_room`).  ``root`` is the root of the task
+    whose file is opened (``/proc/<pid>/``), ``reader_root`` that of the task that reads it
+    (default: the same, ``/proc/self/``; only 3.10's ``seq_path()`` uses it)."""
     hooks.step("syscall", f"open({kind})")
     return ProcFile(ns, kind, make_strategy(strategy), semantics, era, root, page_size, log_calls,
-                    traverse_fixed, d_path)
+                    traverse_fixed, d_path, reader_root)
