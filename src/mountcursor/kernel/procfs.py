@@ -46,12 +46,19 @@ from .mount import (
 )
 from .namespace import MountNamespace, Path
 from .pnode import get_dominating_id
-from .seqfile import PAGE_SIZE, SEEK_SET, SEQ_SKIP, Pos, SeqFile
+from .seqfile import PAGE_SIZE, SEEK_SET, SEQ_SKIP, Pos, SeqFile, semantics_of
 
 Kind = Literal["mounts", "mountinfo", "mountstats"]
 #: ``fs/d_path.c`` before and after v5.14's 01a4428ee706 (see :func:`d_path_room`)
 DPath = Literal["3.10-5.13", "5.14+"]
 D_PATHS: tuple[DPath, ...] = ("3.10-5.13", "5.14+")
+
+
+def era_of(semantics: str) -> fmt.Era:
+    """The format era a seq_file generation implies: ``old`` for 3.10 (the RHEL7 family),
+    ``current`` for the others (4.19-5.9 prints as ``current`` does, but for ``#``,
+    ``nosymfollow`` and the d_path edge: pass ``era``/``d_path`` to say otherwise)."""
+    return "old" if semantics_of(semantics) == "3.10" else "current"
 
 
 def d_path_of(era: fmt.Era) -> DPath:
@@ -345,15 +352,16 @@ class ProcFile:
 
 
 def open_proc(ns: MountNamespace, kind: Kind = "mountinfo", strategy: str = "idtree",
-              semantics: str = "5.10+", era: fmt.Era = "current", root: Optional[Path] = None,
+              semantics: str = "5.10+", era: Optional[fmt.Era] = None, root: Optional[Path] = None,
               page_size: int = PAGE_SIZE, log_calls: bool = False, traverse_fixed: bool = True,
               d_path: Optional[DPath] = None, reader_root: Optional[Path] = None) -> ProcFile:
     """Open a proc mount file of ``ns`` read through ``strategy`` on ``semantics`` (a
-    :data:`~.seqfile.SEMANTICS` name or an alias; ``traverse_fixed=False``: 4.19.0-4.19.67);
+    :data:`~.seqfile.SEMANTICS` name or an alias; ``traverse_fixed=False``: 4.19.0-4.19.67),
+    printed in ``era`` (default: the one the semantics implies, :func:`era_of`);
     ``d_path`` (default: the era's, :func:`d_path_of`) picks the buffer room a mount
     outside the reader's root needs (:func:`d_path_room`).  ``root`` is the root of the task
     whose file is opened (``/proc/<pid>/``), ``reader_root`` that of the task that reads it
     (default: the same, ``/proc/self/``; only 3.10's ``seq_path()`` uses it)."""
     hooks.step("syscall", f"open({kind})")
-    return ProcFile(ns, kind, make_strategy(strategy), semantics, era, root, page_size, log_calls,
-                    traverse_fixed, d_path, reader_root)
+    return ProcFile(ns, kind, make_strategy(strategy), semantics, era or era_of(semantics), root, page_size,
+                    log_calls, traverse_fixed, d_path, reader_root)
