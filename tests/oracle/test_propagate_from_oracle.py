@@ -16,7 +16,7 @@ import pytest
 from mountcursor.kernel import open_proc
 from mountcursor.kernel.mirror import impose_new_ids, imposed_left, namespace_from_table
 from mountcursor.live.sandbox import Sandbox, sandbox_unavailable
-from mountcursor.verify.kernel_diff import _kernel_op, _kernel_table, _model_op
+from mountcursor.verify.kernel_diff import _kernel_op, _kernel_table, _model_op, run_script
 
 pytestmark = pytest.mark.root
 _WHY = sandbox_unavailable()
@@ -83,3 +83,17 @@ def test_the_chrooted_read_can_disagree(monkeypatch: pytest.MonkeyPatch) -> None
         model = _model_read(ns, "mountinfo", sb.path(b"jail"))
         assert kernel != model and kernel.replace(b" propagate_from:", b"").count(b"\n") == 2
         assert b" propagate_from:" in kernel and b" propagate_from:" not in model
+
+
+@pytest.mark.parametrize("script", [
+    [("make", b"m00000", "shared"), ("bind", b"m00000", b"r2"), ("mount", b"m00000/p"), ("mount", b"m00000/p/x"),
+     ("mount", b"m00000/p/x"), ("lazy", b"m00000/p"), ("read", 65536)],
+    [("make", b"m00000", "shared"), ("bind", b"m00000", b"s"), ("make", b"s", "slave"), ("mount", b"m00000/x"),
+     ("mount", b"s/x"), ("umount", b"m00000/x"), ("read", 65536)],
+], ids=["dying-overmount", "surviving-overmount"])
+def test_propagate_umount_overmounts_on_the_kernel(script: list) -> None:
+    """tests/kernel/test_propagate_umount_overmount.py's cases (issue 17 item 6): every
+    table after every operation as the kernel prints it."""
+    r = run_script(script, n_mounts=1)
+    assert r.mismatch is None, r.mismatch
+    assert r.tables == len(script) - 1

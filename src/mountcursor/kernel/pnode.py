@@ -537,7 +537,9 @@ def reparent(m: Mount) -> None:
 
 def propagate_umount(victims: list[Mount]) -> None:
     """``propagate_umount``: add to ``victims`` every mount that receives propagation of
-    their unmount and can go (no surviving children but an overmount, not locked)."""
+    their unmount and can go (no surviving children but an overmount, not locked); an
+    overmount of one of those that survives (not ``will_be_unmounted``: an overmount that
+    is a victim or a candidate itself goes too) slides down to where the stack was."""
     to_umount: list[Mount] = []
     candidates: list[Mount] = []
     gather_candidates(victims, candidates)
@@ -545,7 +547,8 @@ def propagate_umount(victims: list[Mount]) -> None:
         trim_one(m, candidates, to_umount)
     while candidates:  # ... and non-revealing
         handle_locked(candidates[0], candidates, to_umount)
-    for m in to_umount:  # reparent the remaining overmounts on those
-        if m.overmount is not None:
-            reparent(m.overmount)
+    for m in to_umount:  # reparent the surviving overmounts on those
+        over = m.overmount
+        if over is not None and not will_be_unmounted(over):
+            reparent(over)
     victims.extend(to_umount)
