@@ -40,7 +40,7 @@ from .. import format as fmt
 from . import hooks
 from .iterators import MountsOp, ProcMounts, strategy as make_strategy
 from .mount import (
-    MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_NOSYMFOLLOW, MNT_READONLY,
+    make_cursor, MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_NOSYMFOLLOW, MNT_READONLY,
     MNT_RELATIME, MNT_SHARED, MNT_UNBINDABLE, SB_DIRSYNC, SB_LAZYTIME, SB_MANDLOCK, SB_RDONLY,
     SB_SYNCHRONOUS, Mount, SuperBlock,
 )
@@ -282,6 +282,8 @@ class ProcFile:
         self.op = op
         self.p = ProcMounts(ns=ns, root=root or ns.root, show=_SHOW[kind], era=era,
                             d_path=d_path or d_path_of(era), reader_root=reader_root)
+        if op.kmalloc_cursor:  # RHEL7's mounts_open_common: kmalloc, then the two fields
+            self.p.cursor = make_cursor(self.p.cursor.mnt_list.name, kmalloc=True)
         self.m = SeqFile(op, semantics, private=self.p, page_size=page_size, log_calls=log_calls,
                          traverse_fixed=traverse_fixed)
         self.m.poll_event = ns.event  # mounts_open_common: m->poll_event = ns->event
