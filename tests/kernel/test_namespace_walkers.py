@@ -157,3 +157,16 @@ def test_lookup_after_a_subtree_is_freed_and_its_objects_reused() -> None:
     assert ns.lookup(b"/m01/a").mnt is again
     assert [ns.path_of(m) for m in ns.mounts_in_list_order()] == [b"/", b"/m01"]
     assert ns._hash == {(ns.root.mnt, b"/m01"): [again]}
+
+
+def test_is_local_mountpoint_counts_a_root_mount_as_its_own_mount_point() -> None:
+    """``__is_local_mountpoint`` compares ``mnt_mountpoint == dentry`` only (issue 17 item 8):
+    a mount without a parent has its own root as ``mnt_mountpoint``, so the namespace's
+    root mount makes ``/`` of its filesystem a local mount point even with nothing on it."""
+    ns = Kernel().create_namespace(with_rootfs=False)
+    root = ns.root.mnt
+    assert root.mnt_parent is root and root.mnt_mountpoint == root.mnt_root == b"/"
+    assert is_local_mountpoint(ns, root.mnt_sb, b"/")  # type: ignore[arg-type]
+    other = ns.mount(b"/t")
+    assert not is_local_mountpoint(ns, other.mnt_sb, b"/")  # type: ignore[arg-type]
+    assert not is_local_mountpoint(ns, root.mnt_sb, b"/x")  # type: ignore[arg-type]

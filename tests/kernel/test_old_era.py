@@ -100,3 +100,67 @@ def test_enametoolong_on_a_first_record_grows_the_buffer() -> None:
     assert f.m.size == 100
     assert f.read(1000) == b"5 2 0:22 / /b rw - tmpfs tmpfs rw\n"
     assert f.m.size == 200
+
+
+def _over_root() -> tuple[object, Path]:
+    """``/jail/a``, then a tmpfs mounted over ``/`` with a 100-byte device name (its path
+    from the namespace's root is ``/``: outside the jail), then ``/jail/b`` under the old
+    root (ids imposed so that the id tree and the list show a, the overmount, b)."""
+    ns = Kernel().create_namespace()
+    ns.mount(b"/jail/a", ids=(3, 3))
+    ns.mount(b"/jail/b", ids=(5, 10))
+    ns.mount(b"/", source=b"d" * 100, ids=(4, 4))
+    return ns, Path(ns.root.mnt, b"/jail")
+
+
+@pytest.mark.parametrize("d_path,reads", [
+    ("5.14+", [b"tmpfs /a tmpfs rw 0 0\ntmpfs /b tmpfs rw 0 0\n"]),
+    ("3.10-5.13", [b"tmpfs /a tmpfs rw 0 0\n", b"tmpfs /b tmpfs rw 0 0\n"]),
+])
+@pytest.mark.parametrize("semantics", ["3.10", "4.19-5.9", "5.10+"])
+def test_a_mount_on_slash_outside_the_root_needs_one_byte_less_from_5_14(
+        d_path: str, reads: list[bytes], semantics: str) -> None:
+    """The buffer holds /a's line (22 bytes); the overmount's head is its device name and a
+    space (101); a page of 22 + 101 + 1 bytes leaves room for __d_path's NUL only.  Since
+    v5.14 that is enough to learn the mount is unreachable (SEQ_SKIP: /b follows in the
+    same read); up to 5.13 the '/' an empty walk prepends must fit too (-ENAMETOOLONG: the
+    read ends after /a, the next one skips the mount in an empty buffer)."""
+    ns, root = _over_root()
+    kw = dict(root=root, page_size=22 + 101 + 1, semantics=semantics, d_path=d_path)
+    assert _read(ns, "mounts", "current", **kw) == reads
+    # one byte more and both generations skip inside the first read
+    kw["page_size"] = 22 + 101 + 2
+    assert _read(ns, "mounts", "current", **kw) == [b"tmpfs /a tmpfs rw 0 0\ntmpfs /b tmpfs rw 0 0\n"]
+
+
+def test_the_era_implies_the_d_path() -> None:
+    ns, root = _over_root()
+    assert open_proc(ns, "mounts", era="old").p.d_path == "3.10-5.13"
+    assert open_proc(ns, "mounts").p.d_path == "5.14+"
+    with pytest.raises(ValueError, match="unknown d_path '5.13'"):
+        open_proc(ns, "mounts", d_path="5.13")  # type: ignore[arg-type]
+
+
+def test_3_10_mounts_prints_paths_from_the_reading_tasks_root() -> None:
+    """3.10's show_vfsmnt/show_vfsstat call seq_path(): d_path() from current->fs->root,
+    the task that reads, whatever /proc/<pid>/ names; mountinfo (seq_path_root) and every
+    current-era file use the root of the task whose file was opened (p->root)."""
+    ns, jail = _jail()
+    # we (at the namespace's root) read /proc/<pid>/mounts of a process chrooted into /jail
+    other = dict(root=jail, reader_root=ns.root)
+    assert b"".join(_read(ns, "mounts", "old", **other)).splitlines() == [
+        b"rootfs / rootfs rw 0 0", b"/dev/vda / ext4 rw 0 0", b"tmpfs /jail/a tmpfs rw 0 0",
+        b"tmpfs /o" + b"x" * 150 + b" tmpfs rw 0 0", b"tmpfs /jail/b tmpfs rw 0 0"]
+    assert b"".join(_read(ns, "mountstats", "old", **other)).splitlines()[2] == (
+        b"device tmpfs mounted on /jail/a with fstype tmpfs")
+    assert b"".join(_read(ns, "mounts", "current", **other)) == b"tmpfs /a tmpfs rw 0 0\ntmpfs /b tmpfs rw 0 0\n"
+    assert b"".join(_read(ns, "mountinfo", "old", **other)) == (
+        b"3 2 0:20 / /a rw - tmpfs tmpfs rw\n5 2 0:22 / /b rw - tmpfs tmpfs rw\n")
+    # a process chrooted into /jail reads /proc/1/mounts of a process at the namespace's root
+    chrooted = dict(reader_root=jail)
+    assert b"".join(_read(ns, "mounts", "old", **chrooted)).splitlines() == [
+        b"rootfs / rootfs rw 0 0", b"/dev/vda / ext4 rw 0 0", b"tmpfs /a tmpfs rw 0 0",
+        b"tmpfs /o" + b"x" * 150 + b" tmpfs rw 0 0", b"tmpfs /b tmpfs rw 0 0"]
+    assert b"".join(_read(ns, "mounts", "current", **chrooted)).splitlines()[1] == b"tmpfs /jail/a tmpfs rw 0 0"
+    assert b"".join(_read(ns, "mountinfo", "old", **chrooted)).splitlines()[1] == (
+        b"3 2 0:20 / /jail/a rw - tmpfs tmpfs rw")

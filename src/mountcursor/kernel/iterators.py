@@ -48,6 +48,10 @@ class ProcMounts:
     root: Path
     show: ShowFn
     era: str = "current"  # the proc format era (mountcursor.format.Era)
+    d_path: str = "5.14+"  # fs/d_path.c's generation (procfs.DPath)
+    # not struct proc_mounts: current->fs->root of the task that reads (None: the one whose
+    # file was opened, root); 3.10's seq_path() prints paths from it
+    reader_root: Optional[Path] = None
     cursor: Mount = field(default_factory=lambda: make_cursor(f"cursor{next(_cursor_names)}"))
     # the seed (cursor-vz*)
     last_mntpos: Optional[Mount] = None
@@ -64,6 +68,9 @@ class MountsOp:
 
     name = "?"
     uses_cursor = False
+    #: the open file's ``struct proc_mounts`` comes from ``kmalloc`` (RHEL7 3.10), not
+    #: ``seq_open_private``'s kzalloc: the cursor's other fields are uninitialised
+    kmalloc_cursor = False
 
     def start(self, m: SeqFile, pos: Pos) -> Optional[Mount]:
         raise NotImplementedError
@@ -192,6 +199,7 @@ class CursorVzOp(CursorOp):
 
     name = "cursor-vz"
     record_pos_in_start = False  # the seed; True is cursor-vz-fixed
+    kmalloc_cursor = True  # RHEL7's mounts_open_common kmallocs struct proc_mounts
 
     def _same(self, p: ProcMounts, mnt: Mount) -> bool:
         """The seed's ``!(p->last_mntpos && (p->last_mntpos != mnt))``."""

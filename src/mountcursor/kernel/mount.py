@@ -338,13 +338,53 @@ def mnt_is_cursor(mnt: Mount) -> bool:
     return bool(mnt.mnt_flags & MNT_CURSOR)
 
 
-def make_cursor(name: str) -> Mount:
+#: include/linux/poison.h: the byte slub_debug writes into a freed object, which a
+#: ``kmalloc`` hands back as it is
+POISON_FREE = 0x6B
+UNINIT_LONG = int.from_bytes(bytes([POISON_FREE]) * 8, "little")
+
+
+class Uninitialised:
+    """A pointer field ``kmalloc`` left as it was: any use of it is a read of garbage, so
+    the model fails loudly (``AssertionError``) where the kernel would follow it."""
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"read through the uninitialised {self.field} of a kmalloc'd cursor ({name})")
+
+    def __repr__(self) -> str:
+        return f"<uninitialised {self.field}>"
+
+
+#: the fields of ``struct mount`` a kmalloc'd cursor leaves as they were: all but
+#: ``mnt_list`` and ``mnt_flags`` (the model's own bookkeeping is not kernel state)
+_UNINIT_POINTERS = ("mnt_parent", "mnt_mountpoint", "mnt_root", "mnt_sb", "mnt_master", "mnt_devname", "mnt_ns",
+                    "mnt_children", "mnt_share", "mnt_slave_list", "mnt_slave", "overmount")
+_UNINIT_INTS = ("mnt_id", "mnt_id_unique", "mnt_group_id", "mnt_t_flags")
+
+
+def make_cursor(name: str, kmalloc: bool = False) -> Mount:
     """The ``struct mount cursor`` embedded in ``struct proc_mounts`` (``mounts_open_common``):
-    ``INIT_LIST_HEAD(&p->cursor.mnt_list); p->cursor.mnt.mnt_flags = MNT_CURSOR;``"""
+    ``INIT_LIST_HEAD(&p->cursor.mnt_list); p->cursor.mnt.mnt_flags = MNT_CURSOR;``.
+
+    Mainline (v5.8) allocates ``proc_mounts`` with ``seq_open_private`` (kzalloc): every
+    other field is zero, ``mnt_sb`` NULL.  The seed's RHEL7 ``mounts_open_common`` still
+    allocates it with ``kmalloc`` (only the embedded ``seq_file`` is cleared, by
+    ``seq_open``), so with ``kmalloc`` every other field of the cursor holds what the slab
+    left there: pointers become :class:`Uninitialised`, integers ``POISON_FREE`` bytes (slub_debug's view)."""
     c = Mount(-1)
     c.freed = False
     c.mnt_list.name = name
     c.mnt_flags = MNT_CURSOR
+    if kmalloc:
+        for f in _UNINIT_POINTERS:
+            object.__setattr__(c, f, Uninitialised(f))
+        for f in _UNINIT_INTS:
+            object.__setattr__(c, f, UNINIT_LONG)
     return c
 
 

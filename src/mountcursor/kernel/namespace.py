@@ -96,6 +96,16 @@ def ns_of(mnt: Mount) -> "MountNamespace":
     return mnt.mnt_ns
 
 
+def is_path_reachable(mnt: Mount, dentry: bytes, root: Path) -> bool:
+    """``is_path_reachable()`` (``fs/namespace.c``, the same from v3.10 to v6.18): climb
+    from (``mnt``, ``dentry``) to ``root``'s mount and ask whether the dentry reached
+    there lies under ``root``'s dentry (``is_subdir``)."""
+    while mnt is not root.mnt and mnt.mnt_parent is not mnt:
+        dentry = mnt.mnt_mountpoint
+        mnt = mnt.mnt_parent
+    return mnt is root.mnt and _is_under(dentry, root.dentry)
+
+
 def _tree_attach(mnt: Mount, parent: Mount, mp: bytes) -> None:
     """``attach_mnt`` inside a tree that is not in a namespace yet (``copy_tree``): parent,
     mount point, ``mnt_mounts`` and ``overmount``; the hash entry comes with ``commit_tree``."""
@@ -344,7 +354,12 @@ class MountNamespace:
         ``CL_SLAVE``/``CL_PRIVATE`` it keeps ``old``'s peer group (and joins its ring); with
         ``CL_SLAVE`` it becomes a slave of ``old`` (if ``old`` has a group), otherwise a
         slave of ``old``'s master, right behind ``old``; ``CL_MAKE_SHARED`` without a group
-        allocates one.  ``T_SHARED``/``T_UNBINDABLE`` are not copied."""
+        allocates one.  ``T_SHARED``/``T_UNBINDABLE`` are not copied: 6.18 keeps them in
+        ``mnt_t_flags``, which ``clone_mnt`` leaves zero (the running 6.18 drops
+        ``unbindable`` in ``unshare -m``'s copy, ``tests/oracle/test_clone_unbindable_oracle.py``);
+        3.10-6.17 kept ``MNT_UNBINDABLE`` in ``mnt_flags`` and copied it (not modelled:
+        only ``copy_mnt_ns``'s ``CL_COPY_UNBINDABLE`` clones an unbindable mount, and the
+        model has no ``copy_mnt_ns``)."""
         mnt = self.kernel.mnt_cache.alloc_vfsmnt(old.mnt_devname)
         mnt.mnt_flags = old.mnt_flags & ~(MNT_INTERNAL_FLAGS | MNT_UNBINDABLE)
         mnt.mnt_group_id = 0 if flag & (pnode.CL_SLAVE | pnode.CL_PRIVATE) else old.mnt_group_id

@@ -19,6 +19,13 @@ Representation (no scheduler steps: these structures change only with
   unbindable stay ``MNT_SHARED`` / ``MNT_UNBINDABLE`` in ``mnt_flags``;
 * ``IS_MNT_NEW(m)`` is "not in a namespace yet" (``mnt_ns`` None).
 
+Byte-exact claims: tables that propagation shaped are 6.18's (checked against the
+running kernel); older generations differ in parent ids, ids and line order (3.10-4.10
+stack propagated copies as shadow mounts; 3.10's ``propagate_mnt`` commits copies oldest
+first and allocates ids for copies it discards; ``do_make_slave``/``propagate_umount``
+changed through 3.10-6.17), none of which the model plays.  ``get_dominating_id`` is
+the same in every version.
+
 The model has no reference counts, so ``propagate_mount_busy`` only sees
 children (a mount nobody has open is never busy), and no user namespaces, so
 nothing sets ``MNT_LOCKED`` except a test that wants to.
@@ -32,7 +39,7 @@ from .list import ListHead
 from .mount import MNT_LOCKED, MNT_SHARED, MNT_UMOUNT, MNT_UNBINDABLE, T_MARKED, T_UMOUNT_CANDIDATE, Mount
 
 if TYPE_CHECKING:
-    from .namespace import Kernel, MountNamespace
+    from .namespace import Kernel, MountNamespace, Path
 
 # fs/pnode.h
 CL_EXPIRE = 0x01
@@ -155,6 +162,37 @@ def mnt_alloc_group_id(kernel: "Kernel", m: Mount) -> None:
 def mnt_release_group_id(kernel: "Kernel", m: Mount) -> None:
     kernel.group_ida.free(m.mnt_group_id)
     m.mnt_group_id = 0
+
+
+# --- show_mountinfo's propagate_from ------------------------------------------------------
+
+def get_peer_under_root(mnt: Mount, ns: object, root: "Path") -> Optional[Mount]:
+    """``get_peer_under_root`` (``fs/pnode.c``, v2.6.26 to v6.18): the first of ``mnt``'s
+    peers, ``mnt`` itself first, that is in ``ns`` and whose root the reader's ``root``
+    can reach."""
+    from .namespace import is_path_reachable  # fs/pnode.c calls into fs/namespace.c
+
+    m = mnt
+    while True:
+        if m.mnt_ns is ns and is_path_reachable(m, m.mnt_root, root):
+            return m
+        m = next_peer(m)
+        if m is mnt:
+            return None
+
+
+def get_dominating_id(mnt: Mount, root: "Path") -> int:
+    """``get_dominating_id`` (``fs/pnode.c``, v2.6.26 to v6.18): the group id of the
+    nearest master group, going up ``mnt_master``, with a member under ``root`` in
+    ``mnt``'s namespace; 0 if none.  ``show_mountinfo`` prints it as ``propagate_from:``
+    when it is not the master's own group."""
+    m = mnt.mnt_master
+    while m is not None:
+        d = get_peer_under_root(m, mnt.mnt_ns, root)
+        if d is not None:
+            return d.mnt_group_id
+        m = m.mnt_master
+    return 0
 
 
 # --- make-shared/slave/private/unbindable ------------------------------------------------
@@ -506,7 +544,9 @@ def reparent(m: Mount) -> None:
 
 def propagate_umount(victims: list[Mount]) -> None:
     """``propagate_umount``: add to ``victims`` every mount that receives propagation of
-    their unmount and can go (no surviving children but an overmount, not locked)."""
+    their unmount and can go (no surviving children but an overmount, not locked); an
+    overmount of one of those that survives (not ``will_be_unmounted``: an overmount that
+    is a victim or a candidate itself goes too) slides down to where the stack was."""
     to_umount: list[Mount] = []
     candidates: list[Mount] = []
     gather_candidates(victims, candidates)
@@ -514,7 +554,8 @@ def propagate_umount(victims: list[Mount]) -> None:
         trim_one(m, candidates, to_umount)
     while candidates:  # ... and non-revealing
         handle_locked(candidates[0], candidates, to_umount)
-    for m in to_umount:  # reparent the remaining overmounts on those
-        if m.overmount is not None:
-            reparent(m.overmount)
+    for m in to_umount:  # reparent the surviving overmounts on those
+        over = m.overmount
+        if over is not None and not will_be_unmounted(over):
+            reparent(over)
     victims.extend(to_umount)

@@ -46,7 +46,11 @@ class Livelock(RuntimeError):
 
 
 def is_local_mountpoint(ns: MountNamespace, sb: SuperBlock, dentry: bytes) -> bool:
-    """``__is_local_mountpoint()``: is (sb, dentry) a mount point of a mount in ``ns``?"""
+    """``__is_local_mountpoint()`` (v3.18 to v6.7 on ``ns->list``, 5.8+ skipping cursors):
+    is (sb, dentry) the ``mnt_mountpoint`` of a mount in ``ns``?  The kernel compares the
+    dentry only, so a mount without a parent, whose ``mnt_mountpoint`` is its own root
+    (``alloc_vfsmnt``/``vfs_create_mount``), makes its root dentry count: the namespace's
+    root mount matches itself."""
     sem = ns.kernel.namespace_sem
     sem.down_read()
     ns.lock_ns_list()
@@ -56,8 +60,7 @@ def is_local_mountpoint(ns: MountNamespace, sb: SuperBlock, dentry: bytes) -> bo
             mnt: Mount = lh.owner  # type: ignore[assignment]
             if mnt_is_cursor(mnt):
                 continue
-            parent_sb = mnt.mnt_parent.mnt_sb
-            if mnt.mnt_parent is not mnt and parent_sb is sb and mnt.mnt_mountpoint == dentry:
+            if mnt.mnt_parent.mnt_sb is sb and mnt.mnt_mountpoint == dentry:  # the same dentry
                 covered = True
                 break
     finally:

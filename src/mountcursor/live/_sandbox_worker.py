@@ -211,6 +211,43 @@ class Worker:
         finally:
             self.close(handle)
 
+    def read_proc_chrooted(self, name: str, root: bytes, size: int = 1 << 20) -> bytes:
+        """The whole ``/proc/self/<name>`` as a child process reads it after ``chroot(root)``
+        (``/proc`` is opened before, the file after: its reader's root is ``root``)."""
+        if name not in _PROC_FILES:
+            raise ValueError(f"proc file must be one of {_PROC_FILES}, got {name!r}")
+        path = self._path(root)
+        rfd, wfd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            code = 0
+            try:
+                os.close(rfd)
+                proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY)
+                os.chroot(path)
+                os.chdir("/")
+                fd = os.open(f"self/{name}", os.O_RDONLY, dir_fd=proc)
+                while chunk := os.read(fd, size):
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(wfd, view):]
+            except OSError as e:
+                code = min(e.errno or 1, 255)
+            finally:
+                os._exit(code)
+        os.close(wfd)
+        parts = []
+        try:
+            while chunk := os.read(rfd, 1 << 16):
+                parts.append(chunk)
+        finally:
+            os.close(rfd)
+            _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if code:
+            raise OSError(code, f"reading /proc/self/{name} chrooted into {path!r}: {os.strerror(code)}")
+        return b"".join(parts)
+
     def snapshot(self, **kwargs: Any) -> Snapshot:
         return snapshot(**kwargs)
 

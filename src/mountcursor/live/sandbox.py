@@ -28,7 +28,8 @@ kernel gave, read back with statx):
   "private"|"unbindable", recursive=False)``, ``mkdir(path)``, ``stat(path)``;
 * ``open_proc("mountinfo"|"mounts"|"mountstats")`` -> handle; ``read(h, n)``,
   ``lseek(h, offset, whence=0)``, ``poll(h, events=POLLPRI, timeout_ms=0)`` -> revents,
-  ``close_proc(h)``; ``read_proc(name)`` -> the whole file;
+  ``close_proc(h)``; ``read_proc(name)`` -> the whole file; ``read_proc_chrooted(name, root)``
+  -> the whole file as a child chrooted into ``root`` reads it;
 * ``snapshot(**kwargs)`` -> :class:`~mountcursor.live.reader.Snapshot` taken inside;
 * ``churn_start(where=b"churn", live=4, depth=2, pause=0.0)``, ``churn_stop()`` -> counts:
   a thread in the worker mounting and detaching nested tmpfs trees;
@@ -258,6 +259,10 @@ class Sandbox:
 
     def read_proc(self, name: str = "mountinfo", size: int = 1 << 20) -> bytes:
         return self._typed(bytes, "read_proc", name, size)
+
+    def read_proc_chrooted(self, name: str, root: PathArg, size: int = 1 << 20) -> bytes:
+        """The whole ``/proc/self/<name>`` read by a child chrooted into ``root``."""
+        return self._typed(bytes, "read_proc_chrooted", name, os.fsencode(root), size)
 
     def snapshot(self, **kwargs: Any) -> Snapshot:
         from .reader import Snapshot

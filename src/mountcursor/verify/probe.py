@@ -125,7 +125,7 @@ class ModelTarget:
         return b"/tmp"
 
     def table(self) -> bytes:
-        with open_proc(self.ns, "mountinfo") as f:
+        with open_proc(self.ns, "mountinfo", semantics=self.semantics) as f:  # the generation's era
             return f.read_all(1 << 16)
 
     def open(self) -> None:

@@ -29,14 +29,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..format import FormatError, parse_mountinfo_line, render_mountinfo
+from ..format import Era, FormatError, parse_mountinfo_line, render_mountinfo
 from ..kernel import hooks
 from ..kernel import Kernel, MNT_DETACH, MountNamespace, ProcFile, open_proc
 from ..kernel.list import ListCorruption, list_check, list_empty, list_for_each
 from ..kernel.locks import LockChecker, install_checker
 from ..kernel.mount import Mount
 from ..kernel.iterators import STRATEGIES
-from ..kernel.procfs import mountinfo_record
+from ..kernel.procfs import era_of, mountinfo_record
 from ..kernel.walkers import Livelock, is_local_mountpoint, mnt_already_visible, sync_collect_filesystems
 from .scenarios import PAGE_RECORD, Op, Scenario
 from .scheduler import Deadlock, Scheduler, StepLimit
@@ -178,6 +178,11 @@ class World:
         self.path_uid[path] = m.mnt_id_unique
         return m
 
+    @property
+    def era(self) -> Era:
+        """The format era: a generation prints in its own (3.10: ``old``)."""
+        return era_of(self.semantics)
+
     def _line_len(self, m: Mount) -> int:
         return len(self._render(m))
 
@@ -185,6 +190,9 @@ class World:
         return b"".join(self._render(m) for m in self.ns.mounts_in_list_order())
 
     def _render(self, m: Mount) -> bytes:
+        """A line for sizing the scenario (cached per scenario, shared by every semantics):
+        the scenario's tmpfs mounts print alike in both eras (no ``#``, ``lazytime`` or
+        ``nosymfollow``)."""
         rec = mountinfo_record(self.ns, m, self.ns.root)
         return render_mountinfo(rec) if rec is not None else b""
 
@@ -199,7 +207,8 @@ class World:
     def _open_shared(self) -> None:
         """``shared_file``: the process opened the file before it started its threads; every
         reader thread holds a reference (``file_count > 1``) and they share one output."""
-        f = open_proc(self.ns, self.readers[0].kind, strategy=self.strategy, semantics=self.semantics)  # type: ignore[arg-type]
+        f = open_proc(self.ns, self.readers[0].kind, strategy=self.strategy,  # type: ignore[arg-type]
+                      semantics=self.semantics, era=self.era)
         f.cursor.mnt_list.name = "cursor1"
         out = bytearray()
         alive = self.alive()
@@ -213,7 +222,8 @@ class World:
     def _reader(self, r: ReaderState):  # noqa: ANN202
         def run() -> None:
             if r.f is None:
-                r.f = open_proc(self.ns, r.kind, strategy=self.strategy, semantics=self.semantics)  # type: ignore[arg-type]
+                r.f = open_proc(self.ns, r.kind, strategy=self.strategy,  # type: ignore[arg-type]
+                                semantics=self.semantics, era=self.era)
                 r.f.cursor.mnt_list.name = f"cursor{self.readers.index(r) + 1}"  # stable across runs
                 r.open_alive = self.alive()
                 r.open_removed = len(self.removed)
@@ -527,7 +537,7 @@ class World:
         seen: list[int] = []
         for n, line in enumerate(lines, 1):
             try:
-                rec = parse_mountinfo_line(line, n)
+                rec = parse_mountinfo_line(line, n, self.era)
             except FormatError as e:
                 out.append(Violation("malformed", f"{who}: {e}"))
                 continue
