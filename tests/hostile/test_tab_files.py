@@ -133,3 +133,19 @@ def test_many_bad_lines_are_not_all_printed(tmp_path) -> None:
     res = CliRunner().invoke(main, ["list", "-F", str(f)])
     lines = res.stderr.splitlines()
     assert res.exit_code == 0 and len(lines) == 21 and lines[-1] == f"mountcursor: {f}: 80 more warnings not shown"
+
+
+def test_crlf_fstab_says_the_cr_is_dropped(tmp_path) -> None:
+    """In the fstab and /proc/<pid>/mounts format the ``\\r`` of a DOS line end is
+    dropped, as libmount drops it (the output is findmnt's), and the warning says so."""
+    crlf = tmp_path / "crlf"
+    crlf.write_bytes(b"a /b c rw 0 0\r\nd /e f\r\n")
+    res = CliRunner().invoke(main, ["list", "-F", str(crlf), "-r"])
+    assert res.exit_code == 0 and res.stdout == "TARGET SOURCE FSTYPE OPTIONS\n/b a c rw\n/e d f \n"
+    assert res.stderr == (f"mountcursor: {crlf}: line 1: ends with \\r\\n (a DOS line end?), 2 lines in all: "
+                          "the \\r is dropped, as findmnt drops it\n")
+    findmnt = shutil.which("findmnt")
+    if findmnt is None:
+        pytest.skip("findmnt is not installed")
+    theirs = subprocess.run([findmnt, "-F", str(crlf), "-r"], capture_output=True)
+    assert (res.stdout_bytes, theirs.returncode) == (theirs.stdout, 0)

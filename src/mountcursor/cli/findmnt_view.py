@@ -113,8 +113,9 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> tuple[MountTable,
     crlf = data.count(b"\r\n")
     if crlf:
         first = data[:data.find(b"\r\n")].count(b"\n") + 1
-        warn(f"line {first}: ends with \\r\\n (a DOS line end?), {crlf} lines in all: "
-             "the \\r is kept in the last field, as the kernel never prints it")
+        what = ("the \\r is kept in the last field, as the kernel never prints it" if tab.kind == "mountinfo"
+                else "the \\r is dropped, as findmnt drops it")
+        warn(f"line {first}: ends with \\r\\n (a DOS line end?), {crlf} lines in all: {what}")
     problems = table.problems() if tab.kind == "mountinfo" else []
     for text in problems[:_MAX_WARNINGS]:
         warn(text)
