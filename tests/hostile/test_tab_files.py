@@ -149,3 +149,26 @@ def test_crlf_fstab_says_the_cr_is_dropped(tmp_path) -> None:
         pytest.skip("findmnt is not installed")
     theirs = subprocess.run([findmnt, "-F", str(crlf), "-r"], capture_output=True)
     assert (res.stdout_bytes, theirs.returncode) == (theirs.stdout, 0)
+
+
+@pytest.mark.parametrize("args", [["list", "-s"], ["list"], ["tree"]])
+def test_an_fstab_of_comments_only_is_an_empty_fstab(tmp_path, args) -> None:
+    """Nothing to warn about (findmnt is silent): no line is read as mountinfo."""
+    f = tmp_path / "fstab"
+    f.write_bytes(b"# /etc/fstab\n#\n\t# UUID=x / ext4 defaults 0 1\n\n")
+    res = CliRunner().invoke(main, [*args, "-F", str(f)])
+    assert (res.exit_code, res.stdout, res.stderr) == (1, "", "")
+    findmnt = shutil.which("findmnt")
+    if findmnt is None:
+        pytest.skip("findmnt is not installed")
+    theirs = subprocess.run([findmnt, *args[1:], "-F", str(f)], capture_output=True)
+    assert (theirs.returncode, theirs.stdout, theirs.stderr) == (1, b"", b"")
+
+
+def test_a_line_of_a_vertical_tab_is_an_error_not_an_empty_file(tmp_path) -> None:
+    f = tmp_path / "v"
+    f.write_bytes(b"  \t\n\x0b\n")
+    res = CliRunner().invoke(main, ["list", "-F", str(f)])
+    assert res.exit_code == 1 and res.stderr == (
+        f"mountcursor: {f}: line 2, field 'target': missing: an fstab line needs at least SOURCE, TARGET and TYPE"
+        " -- ignored\n")

@@ -108,7 +108,7 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> tuple[MountTable,
     warn = (lambda text: say(f"{tab_file}: {text}"))
     for err in table.errors[:_MAX_WARNINGS]:
         warn(f"{err} -- ignored")
-    if not data.strip():
+    if not data.strip(b" \t\r\n"):  # blanks as libmount sees them: a \v line is an error, not empty
         warn("empty: no mounts")
     crlf = data.count(b"\r\n")
     if crlf:
