@@ -106,3 +106,19 @@ def test_strict_still_refuses_what_the_kernel_never_prints(tmp_path, data, where
     res = CliRunner().invoke(main, ["list", "-F", str(f), "--strict"])
     assert res.exit_code == 2 and res.stdout == "" and res.stderr.count("\n") == 1
     assert res.stderr.startswith(f"mountcursor: {f}: {where}")
+
+
+TYPES = (b"1 0 0:1 / / rw - tmpfs t rw\n2 1 0:2 / /a rw - cgroup c rw\n3 1 0:3 / /b rw - TMPFS T rw\n"
+         b"4 1 0:4 / /c rw - notmpfs n rw\n5 1 0:5 / /d rw - proc p rw\n6 1 0:6 / /e rw - NOproc p rw\n")
+
+
+@needs_findmnt
+@pytest.mark.parametrize("pattern", ["nocgroup,NOtmpfs", "NOtmpfs", "notmpfs", "TMPFS", "noTMPFS", "nonotmpfs",
+                                     "proc,NOproc", "Noproc", "no", "nO", "", ",", "tmpfs,nocgroup"])
+def test_fstype_patterns_match_as_findmnt(tmp_path, pattern) -> None:
+    """``-t``: types compared without regard to case, the ``no`` prefixes with it
+    (libmount's ``strncmp(p, "no", 2)``): ``NOtmpfs`` names a type, it negates nothing."""
+    f = tmp_path / "mountinfo"
+    f.write_bytes(TYPES)
+    for command, args in (("list", ["-r"]), ("tree", []), ("list", ["-i", "-r"])):
+        compare(f, command, "-o", "ID,TARGET,FSTYPE", "-t", pattern, *args)
