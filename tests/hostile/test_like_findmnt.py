@@ -12,6 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from mountcursor.cli.app import main
+from mountcursor.cli.fasttree import lean_tree_output
+from mountcursor.cli.findmnt_args import parse
+from mountcursor.cli.smartcols import locale_is_utf8
 
 FINDMNT = shutil.which("findmnt")
 needs_findmnt = pytest.mark.skipif(FINDMNT is None, reason="findmnt (util-linux) is not installed")
@@ -122,3 +125,35 @@ def test_fstype_patterns_match_as_findmnt(tmp_path, pattern) -> None:
     f.write_bytes(TYPES)
     for command, args in (("list", ["-r"]), ("tree", []), ("list", ["-i", "-r"])):
         compare(f, command, "-o", "ID,TARGET,FSTYPE", "-t", pattern, *args)
+
+
+TREES = {
+    "a moved mount listed before its new parent": (b"1 0 0:1 / / rw - tmpfs t rw\n30 20 0:3 / /x/a rw - tmpfs t rw\n"
+                                                   b"20 99 0:2 / /x rw - tmpfs t rw\n40 30 0:4 / /x/a/b rw - proc p rw\n"),
+    "a chroot's table: several tops": (b"25 19 0:1 / /srv/c rw - tmpfs t rw\n27 26 0:3 /x /srv/c/proc/y rw - proc p rw\n"
+                                       b"26 19 0:2 / /srv/c/proc rw - proc p rw\n28 25 0:4 / /srv/c/tmp rw - tmpfs t rw\n"
+                                       b"29 26 0:5 / /srv/c/proc/z rw - tmpfs t rw\n"),
+    "a repeated id with another parent": (b"1 0 0:1 / / rw - tmpfs t rw\n3 1 0:3 / /c rw - tmpfs t rw\n"
+                                          b"2 1 0:2 / /a rw - tmpfs t rw\n2 3 0:2 / /c/a2 rw - tmpfs t rw\n"
+                                          b"4 2 0:4 / /a/x rw - proc p rw\n"),
+}
+
+
+@needs_findmnt
+@pytest.mark.parametrize("data", TREES.values(), ids=TREES.keys())
+def test_trees_of_several_tops_nest_as_findmnt_nests_them(tmp_path, data) -> None:
+    """Every mount without a row after the root's subtree starts a subtree, in table
+    order, with all its descendants (shown before or not): findmnt's create_treenode."""
+    f = tmp_path / "mountinfo"
+    f.write_bytes(data)
+    for args in ([], ["-J"], ["-r"], ["-t", "tmpfs"], ["-J", "-t", "proc"], ["-a"]):
+        compare(f, "tree", "-o", "ID,PARENT,TARGET", *args)
+    # the lean tree of a live table (cli/fasttree.py) orders its rows with the same code
+    assert FINDMNT is not None
+    for args in ([], ["-J"]):
+        params = parse([*args, "-o", "ID,PARENT,TARGET"])
+        assert params is not None
+        lean = lean_tree_output(data, ["ID", "PARENT", "TARGET"], "json" if args else "human", params, locale_is_utf8())
+        assert lean is not None
+        theirs = subprocess.run([FINDMNT, "-F", str(f), *args, "-o", "ID,PARENT,TARGET"], capture_output=True)
+        assert "".join(lean).encode() == theirs.stdout
