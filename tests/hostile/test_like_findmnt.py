@@ -157,3 +157,19 @@ def test_trees_of_several_tops_nest_as_findmnt_nests_them(tmp_path, data) -> Non
         assert lean is not None
         theirs = subprocess.run([FINDMNT, "-F", str(f), *args, "-o", "ID,PARENT,TARGET"], capture_output=True)
         assert "".join(lean).encode() == theirs.stdout
+
+
+@needs_findmnt
+@pytest.mark.parametrize("columns", ["ID,PARENT", "SOURCE,FSTYPE", "ID,TARGET", "TARGET"])
+def test_json_nests_only_with_the_target_column(tmp_path, columns) -> None:
+    """Only TARGET has findmnt's tree flag: without it ``tree -J`` is a flat list of the
+    same rows, in the lean tree too."""
+    data = TREES["a chroot's table: several tops"]
+    f = tmp_path / "mountinfo"
+    f.write_bytes(data)
+    out, _ = compare(f, "tree", "-J", "-o", columns)
+    assert (b'"children"' in out) == ("TARGET" in columns)
+    params = parse(["-J", "-o", columns])
+    assert params is not None
+    lean = lean_tree_output(data, columns.split(","), "json", params, locale_is_utf8())
+    assert lean is not None and "".join(lean).encode() == out

@@ -114,7 +114,10 @@ def lean_tree_output(data: bytes, columns: list[str], fmt: str, params: dict[str
         if params["notruncate"]:
             flags &= ~TRUNC
         cols.append(Col(name, whint, flags, json_number=name in JSON_NUMBERS))
-    layout = Layout(fmt=fmt, tree=True, headings=not params["noheadings"], ascii=bool(params["ascii"]), utf8=utf8,
+    tree = "TARGET" in columns  # as the findmnt view: only TARGET makes a tree
+    layout = Layout(fmt=fmt, tree=tree, headings=not params["noheadings"], ascii=bool(params["ascii"]), utf8=utf8,
                     is_term=False, termwidth=80, shellvar=False)
+    if not tree:
+        return render_grid(cols, Grid(texts), layout)  # type: ignore[arg-type]
     arts = tree_arts(depths, tree_symbols(layout)) if human else None
     return render_grid(cols, Grid(texts, depths, arts), layout)  # type: ignore[arg-type]

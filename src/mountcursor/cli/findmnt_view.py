@@ -196,7 +196,9 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             cols.append(Col(name, whint, flags, json_number=number, json_array=name == "SOURCES"))
         utf8 = locale_is_utf8()
         is_term = fmt == "human" and _is_term()
-        layout = Layout(fmt=fmt, tree=sel.tree, headings=not noheadings, ascii=ascii, utf8=utf8, is_term=is_term,
+        # a tree only with TARGET: the one column findmnt gives SCOLS_FL_TREE (without
+        # it libsmartcols prints the same rows as a flat list, -J without "children")
+        layout = Layout(fmt=fmt, tree=sel.tree and "TARGET" in columns, headings=not noheadings, ascii=ascii, utf8=utf8, is_term=is_term,
                         termwidth=terminal_width() if is_term else 80, shellvar=shell)
         write = sys.stdout.buffer.write
         for chunk in render_grid(cols, _grid(sel, columns, ctx, layout), layout):
