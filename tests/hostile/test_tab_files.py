@@ -40,7 +40,7 @@ def test_a_chain_2000_deep_prints_as_findmnt_does(tmp_path, args) -> None:
 def test_deep_json_nests_children(tmp_path) -> None:
     f = tmp_path / "deep"
     f.write_bytes(_chain(600))
-    text = CliRunner().invoke(main, ["tree", "--json", "-o", "ID", "-F", str(f)]).stdout
+    text = CliRunner().invoke(main, ["tree", "--json", "-o", "ID,TARGET", "-F", str(f)]).stdout  # TARGET: a tree
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(10_000)  # json.loads recurses too (the test's reader, not ours)
     try:
@@ -51,7 +51,7 @@ def test_deep_json_nests_children(tmp_path) -> None:
     while "children" in node:
         (node,) = node["children"]
         depth += 1
-    assert depth == 599 and node == {"id": 600}
+    assert depth == 599 and node == {"id": 600, "target": "/" + "/d" * 599}
 
 
 @pytest.mark.parametrize("device,message", [
