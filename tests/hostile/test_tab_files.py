@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -106,8 +107,7 @@ def test_problems_are_warned_about(tmp_path) -> None:
                   b"7 99 0:7 / /a/g rw - t s rw\n")    # orphan
     res = CliRunner().invoke(main, ["list", "-F", str(f), "-o", "ID"])
     assert res.exit_code == 0
-    assert res.stderr.splitlines() == [
-        f"mountcursor: {f}: line 7: mount 7 at '/a/g': parent 99 missing",
+    assert res.stderr.splitlines() == [  # the orphan changes nothing in a list
         f"mountcursor: {f}: line 3: mount id 2 repeated",
         f"mountcursor: {f}: line 4: mount 4 at '/c' is its own parent",
         f"mountcursor: {f}: 2 mounts are on a parent cycle (no way up to a root): ids 5, 6",
@@ -172,3 +172,31 @@ def test_a_line_of_a_vertical_tab_is_an_error_not_an_empty_file(tmp_path) -> Non
     assert res.exit_code == 1 and res.stderr == (
         f"mountcursor: {f}: line 2, field 'target': missing: an fstab line needs at least SOURCE, TARGET and TYPE"
         " -- ignored\n")
+
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+@pytest.mark.parametrize("args", [["-P"], ["-r"], ["-J"], []])
+def test_a_containers_table_missing_its_parents_is_listed_without_warnings(args) -> None:
+    """util-linux's mountinfo_btrfs: seven mounts whose parent 1 is not in the table
+    (a chroot's or a container's table is so by nature): findmnt lists it silently."""
+    path = FIXTURES / "util-linux-libmount-mountinfo_btrfs"
+    res = CliRunner().invoke(main, ["list", "-F", str(path), *args])
+    assert res.exit_code == 0 and res.stderr == ""
+    findmnt = shutil.which("findmnt")
+    if findmnt is None:
+        pytest.skip("findmnt is not installed")
+    flags = [] if {"-P", "-r"} & set(args) else ["-l"]
+    theirs = subprocess.run([findmnt, "-F", str(path), *flags, *args], capture_output=True)
+    assert (res.stdout_bytes, theirs.stderr) == (theirs.stdout, b"")
+
+
+def test_orphans_are_warned_about_once_where_a_tree_shows_them() -> None:
+    path = FIXTURES / "util-linux-libmount-mountinfo_btrfs"
+    res = CliRunner().invoke(main, ["tree", "-F", str(path)])
+    assert res.exit_code == 0
+    assert res.stderr == (f"mountcursor: {path}: 7 mounts have no parent in the table (parent 1): "
+                          "each starts a tree of its own: lines 1, 2, 4, 5, 6, 7, 8\n")
+    # no TARGET, no tree (a flat list, as findmnt prints it): nothing to warn about
+    assert CliRunner().invoke(main, ["tree", "-F", str(path), "-J", "-o", "ID"]).stderr == ""

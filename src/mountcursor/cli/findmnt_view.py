@@ -94,7 +94,7 @@ def _load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str,
 def _load_file(tab_file: str, strict: bool, max_lines: int) -> tuple[MountTable, str]:
     """A saved table in any of findmnt's formats, with a warning on stderr for each
     line skipped and for what :meth:`MountTable.problems` finds in a mountinfo table
-    (as findmnt warns about parse errors)."""
+    but orphans (as findmnt warns about parse errors)."""
     try:
         data = read_table_file(tab_file, max_lines=max_lines)
         tab = parse_tab(data, strict=strict)
@@ -116,7 +116,9 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> tuple[MountTable,
         what = ("the \\r is kept in the last field, as the kernel never prints it" if tab.kind == "mountinfo"
                 else "the \\r is dropped, as findmnt drops it")
         warn(f"line {first}: ends with \\r\\n (a DOS line end?), {crlf} lines in all: {what}")
-    problems = table.problems() if tab.kind == "mountinfo" else []
+    # orphans (problems() lists them first) are a chroot's or a container's table by
+    # nature and change nothing in a list: run() warns once where a tree shows them
+    problems = table.problems()[len(table.orphans):] if tab.kind == "mountinfo" else []
     for text in problems[:_MAX_WARNINGS]:
         warn(text)
     hidden = len(table.errors[_MAX_WARNINGS:]) + len(problems[_MAX_WARNINGS:])
@@ -126,6 +128,19 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> tuple[MountTable,
 
 
 _MAX_WARNINGS = 20
+
+
+def _warn_orphans(tab_file: str, table: MountTable) -> None:
+    """One line for the mounts of a tree whose parent is not in the table (each starts
+    a tree of its own, below the root's, as in findmnt)."""
+    orphans = table.orphans
+    if orphans:
+        parents = sorted({e.parent_id for e in orphans})
+        many = len(orphans) > 1
+        say(f"{tab_file}: {len(orphans)} {'mounts have' if many else 'mount has'} no parent in the table (parent "
+            + ", ".join(map(str, parents[:5])) + (", ..." if len(parents) > 5 else "")
+            + f"): each starts a tree of its own: line{'s' if many else ''} "
+            + ", ".join(str(e.lineno) for e in orphans[:10]) + (", ..." if len(orphans) > 10 else ""))
 
 
 def _read_utab() -> bytes:
@@ -200,6 +215,8 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         # it libsmartcols prints the same rows as a flat list, -J without "children")
         layout = Layout(fmt=fmt, tree=sel.tree and "TARGET" in columns, headings=not noheadings, ascii=ascii, utf8=utf8, is_term=is_term,
                         termwidth=terminal_width() if is_term else 80, shellvar=shell)
+        if layout.tree and len(tab_files) == 1:
+            _warn_orphans(tab_files[0], table)
         write = sys.stdout.buffer.write
         for chunk in render_grid(cols, _grid(sel, columns, ctx, layout), layout):
             write(chunk.encode("utf-8", "surrogateescape"))
