@@ -81,6 +81,7 @@ MOUNTINFO_CASES = {
     "comments and blank lines": b"# c\n1 0 0:1 / / rw - tmpfs src rw\n\t# d\n \t \n2 1 0:1 / /x\x0b rw - t s\x0ca rw\n",
     "v, f and r in names": b"1 0 0:1 / / rw - t s rw\n2 1 0:2 /r\x0c /a\rb\x0b rw - t\x0b s\x0c rw\n",
     "an empty source of a bind mount": b"1 0 0:1 / / rw - tmpfs  rw\n2 1 0:1 /r /a rw - tmpfs  rw\n",
+    "a C blank before a number": b"\r1 0 \x0b0:1 / / rw - tmpfs src rw\n",
     "a line findmnt cannot read either": b"1 0 0:1 / / rw - tmpfs src rw\n2 1 0:2 / /a rw - tmpfs\n",
 }
 

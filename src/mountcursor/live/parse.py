@@ -159,6 +159,9 @@ _MAX_DIGITS = 20
 
 
 def _number(token: bytes, name: str, lineno: int) -> int:
+    """A decimal number as libmount's ``strtol``/``sscanf("%u")`` read it, leading C
+    whitespace (``\\v \\f \\r``: a field has no space or tab) skipped; no sign."""
+    token = token.lstrip(b"\n\v\f\r")
     if not token.isdigit():
         raise FormatError(lineno or None, name, f"expected a decimal integer, got {token[:40]!r}")
     if len(token) > _MAX_DIGITS:
