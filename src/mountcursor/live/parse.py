@@ -179,11 +179,11 @@ def _tolerant_line(line: bytes, lineno: int) -> MountEntry:
 
     def take(name: str) -> bytes:
         nonlocal pos
-        m = _WORD.match(line, _BLANKS.match(line, pos).end())
+        m = _FIELD.match(line, pos)
         if m is None:
             raise FormatError(lineno or None, name, "missing (the line ends before it)")
         pos = m.end()
-        return m[0]
+        return m[1]
 
     mnt_id = _number(take("mnt_id"), "mnt_id", lineno)
     parent_id = _number(take("parent_id"), "parent_id", lineno)
@@ -197,7 +197,7 @@ def _tolerant_line(line: bytes, lineno: int) -> MountEntry:
         raise FormatError(lineno or None, "separator", "no ' - ' after the mount options")
     tags: dict[str, int | bool] = {}
     extra: list[bytes] = []
-    for token in _WORD.findall(line, pos, sep):
+    for token in WORD.findall(line, pos, sep):
         name, colon, value = token.partition(b":")
         if token == b"unbindable":
             tags["unbindable"] = True
@@ -230,5 +230,6 @@ def _tolerant_line(line: bytes, lineno: int) -> MountEntry:
     )
 
 
-_BLANKS = re.compile(rb"[ \t]*")
-_WORD = re.compile(rb"[^ \t]+")
+_FIELD = re.compile(rb"[ \t]*([^ \t]+)")  # libmount's skip_separator, then unmangle's word
+WORD = re.compile(rb"[^ \t]+")
+"""A field as libmount's ``unmangle`` takes it, in every table format: up to a space or tab."""

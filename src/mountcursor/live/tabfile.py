@@ -34,7 +34,7 @@ from typing import Literal
 from ..format import FormatError, unescape
 from .devices import is_pseudofs, streq_paths
 from .entry import MountEntry
-from .parse import parse_mountinfo
+from .parse import WORD, parse_mountinfo
 
 __all__ = ["TabEntry", "UserEntry", "TabFile", "read_tab_file", "parse_tab", "split_fstab_options", "merge_utab",
            "utab_path", "all_options"]
@@ -42,7 +42,6 @@ __all__ = ["TabEntry", "UserEntry", "TabFile", "read_tab_file", "parse_tab", "sp
 # guess_table_format: sscanf(line, "%u %u") == 2 (each %u skips C whitespace, takes a
 # sign and every digit; the space between matches any whitespace, or none)
 _MOUNTINFO_LINE = re.compile(rb"[\t\n\v\f\r ]*[+-]?[0-9]+(?![0-9])[\t\n\v\f\r ]*[+-]?[0-9]")
-_WORD = re.compile(rb"[^ \t]+")  # libmount's fields: runs of anything but space and tab
 # next_s32: strtol (C whitespace, a sign, base-10 digits) that must end at the field's end
 _C_LONG = re.compile(rb"[\t\n\v\f\r ]*([+-]?)0*([0-9]+)")
 
@@ -167,7 +166,7 @@ def _s32(token: bytes, name: str, lineno: int) -> int:
 def _fstab_line(line: bytes, lineno: int) -> TabEntry:
     """One fstab-format line (its line end and leading blanks gone), as libmount's
     ``mnt_parse_table_line`` reads it."""
-    fields = _WORD.findall(line, 0, len(line))
+    fields = WORD.findall(line)
     if len(fields) < 3:
         raise FormatError(lineno, ("source", "target", "fstype")[len(fields)],
                           "missing: an fstab line needs at least SOURCE, TARGET and TYPE")
