@@ -175,3 +175,12 @@ def test_json_nests_only_with_the_target_column(tmp_path, columns) -> None:
     assert params is not None
     lean = lean_tree_output(data, columns.split(","), "json", params, locale_is_utf8())
     assert lean is not None and "".join(lean).encode() == out
+
+
+@needs_findmnt
+def test_blank_dos_lines_of_mountinfo_are_blank(tmp_path) -> None:
+    f = tmp_path / "mountinfo"
+    f.write_bytes(b"1 0 0:1 / / rw - tmpfs src rw \r\n\r\n \t\r\n2 1 0:2 / /a rw - tmpfs src rw \r\n")
+    _, err = compare(f, "list", "-r")
+    assert err == (f"mountcursor: {f}: line 1: ends with \\r\\n (a DOS line end?), 4 lines in all: "
+                   "the \\r is kept in the last field, as the kernel never prints it\n")  # no line skipped

@@ -111,9 +111,9 @@ def _tolerant_lines(lines: list[bytes], errors: list[FormatError], no_tabs: bool
         major, colon, minor = devno.partition(b":") if n else (b"", b"", b"")
         if not (n and no_tabs and mnt_id.isdigit() and parent_id.isdigit() and major.isdigit() and minor.isdigit()
                 and root and target and vfs and fstype and fs_opts):
-            if line[:1] in b" \t#":
+            if line[:1] in b" \t#\r":
                 lead = line.lstrip(b" \t")
-                if not lead or lead.startswith(b"#"):
+                if lead in (b"", b"\r") or lead.startswith(b"#"):  # a \r alone: a blank DOS line
                     continue
             try:
                 append(_tolerant_line(line, lineno))
