@@ -135,6 +135,8 @@ TREES = {
     "a chroot's table: several tops": (b"25 19 0:1 / /srv/c rw - tmpfs t rw\n27 26 0:3 /x /srv/c/proc/y rw - proc p rw\n"
                                        b"26 19 0:2 / /srv/c/proc rw - proc p rw\n28 25 0:4 / /srv/c/tmp rw - tmpfs t rw\n"
                                        b"29 26 0:5 / /srv/c/proc/z rw - tmpfs t rw\n"),
+    "a chain listed deepest first below a missing parent": b"1 0 0:1 / / rw - tmpfs t rw\n" + b"".join(
+        b"%d %d 0:%d / /c%d rw - tmpfs t rw\n" % (k + 10, k + 9 if k > 1 else 999, k, k) for k in range(40, 0, -1)),
     "a repeated id with another parent": (b"1 0 0:1 / / rw - tmpfs t rw\n3 1 0:3 / /c rw - tmpfs t rw\n"
                                           b"2 1 0:2 / /a rw - tmpfs t rw\n2 3 0:2 / /c/a2 rw - tmpfs t rw\n"
                                           b"4 2 0:4 / /a/x rw - proc p rw\n"),
