@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -40,7 +41,7 @@ def test_a_chain_2000_deep_prints_as_findmnt_does(tmp_path, args) -> None:
 def test_deep_json_nests_children(tmp_path) -> None:
     f = tmp_path / "deep"
     f.write_bytes(_chain(600))
-    text = CliRunner().invoke(main, ["tree", "--json", "-o", "ID,TARGET", "-F", str(f)]).stdout
+    text = CliRunner().invoke(main, ["tree", "--json", "-o", "ID,TARGET", "-F", str(f)]).stdout  # TARGET: a tree
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(10_000)  # json.loads recurses too (the test's reader, not ours)
     try:
@@ -51,7 +52,7 @@ def test_deep_json_nests_children(tmp_path) -> None:
     while "children" in node:
         (node,) = node["children"]
         depth += 1
-    assert depth == 599 and node["id"] == 600 and set(node) == {"id", "target"}
+    assert depth == 599 and node == {"id": 600, "target": "/" + "/d" * 599}
 
 
 @pytest.mark.parametrize("device,message", [
@@ -106,8 +107,7 @@ def test_problems_are_warned_about(tmp_path) -> None:
                   b"7 99 0:7 / /a/g rw - t s rw\n")    # orphan
     res = CliRunner().invoke(main, ["list", "-F", str(f), "-o", "ID"])
     assert res.exit_code == 0
-    assert res.stderr.splitlines() == [
-        f"mountcursor: {f}: line 7: mount 7 at '/a/g': parent 99 missing",
+    assert res.stderr.splitlines() == [  # the orphan changes nothing in a list
         f"mountcursor: {f}: line 3: mount id 2 repeated",
         f"mountcursor: {f}: line 4: mount 4 at '/c' is its own parent",
         f"mountcursor: {f}: 2 mounts are on a parent cycle (no way up to a root): ids 5, 6",
@@ -133,3 +133,70 @@ def test_many_bad_lines_are_not_all_printed(tmp_path) -> None:
     res = CliRunner().invoke(main, ["list", "-F", str(f)])
     lines = res.stderr.splitlines()
     assert res.exit_code == 0 and len(lines) == 21 and lines[-1] == f"mountcursor: {f}: 80 more warnings not shown"
+
+
+def test_crlf_fstab_says_the_cr_is_dropped(tmp_path) -> None:
+    """In the fstab and /proc/<pid>/mounts format the ``\\r`` of a DOS line end is
+    dropped, as libmount drops it (the output is findmnt's), and the warning says so."""
+    crlf = tmp_path / "crlf"
+    crlf.write_bytes(b"a /b c rw 0 0\r\nd /e f\r\n")
+    res = CliRunner().invoke(main, ["list", "-F", str(crlf), "-r"])
+    assert res.exit_code == 0 and res.stdout == "TARGET SOURCE FSTYPE OPTIONS\n/b a c rw\n/e d f \n"
+    assert res.stderr == (f"mountcursor: {crlf}: line 1: ends with \\r\\n (a DOS line end?), 2 lines in all: "
+                          "the \\r is dropped, as findmnt drops it\n")
+    findmnt = shutil.which("findmnt")
+    if findmnt is None:
+        pytest.skip("findmnt is not installed")
+    theirs = subprocess.run([findmnt, "-F", str(crlf), "-r"], capture_output=True)
+    assert (res.stdout_bytes, theirs.returncode) == (theirs.stdout, 0)
+
+
+@pytest.mark.parametrize("args", [["list", "-s"], ["list"], ["tree"]])
+def test_an_fstab_of_comments_only_is_an_empty_fstab(tmp_path, args) -> None:
+    """Nothing to warn about (findmnt is silent): no line is read as mountinfo."""
+    f = tmp_path / "fstab"
+    f.write_bytes(b"# /etc/fstab\n#\n\t# UUID=x / ext4 defaults 0 1\n\n")
+    res = CliRunner().invoke(main, [*args, "-F", str(f)])
+    assert (res.exit_code, res.stdout, res.stderr) == (1, "", "")
+    findmnt = shutil.which("findmnt")
+    if findmnt is None:
+        pytest.skip("findmnt is not installed")
+    theirs = subprocess.run([findmnt, *args[1:], "-F", str(f)], capture_output=True)
+    assert (theirs.returncode, theirs.stdout, theirs.stderr) == (1, b"", b"")
+
+
+def test_a_line_of_a_vertical_tab_is_an_error_not_an_empty_file(tmp_path) -> None:
+    f = tmp_path / "v"
+    f.write_bytes(b"  \t\n\x0b\n")
+    res = CliRunner().invoke(main, ["list", "-F", str(f)])
+    assert res.exit_code == 1 and res.stderr == (
+        f"mountcursor: {f}: line 2, field 'target': missing: an fstab line needs at least SOURCE, TARGET and TYPE"
+        " -- ignored\n")
+
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+@pytest.mark.parametrize("args", [["-P"], ["-r"], ["-J"], []])
+def test_a_containers_table_missing_its_parents_is_listed_without_warnings(args) -> None:
+    """util-linux's mountinfo_btrfs: seven mounts whose parent 1 is not in the table
+    (a chroot's or a container's table is so by nature): findmnt lists it silently."""
+    path = FIXTURES / "util-linux-libmount-mountinfo_btrfs"
+    res = CliRunner().invoke(main, ["list", "-F", str(path), *args])
+    assert res.exit_code == 0 and res.stderr == ""
+    findmnt = shutil.which("findmnt")
+    if findmnt is None:
+        pytest.skip("findmnt is not installed")
+    flags = [] if {"-P", "-r"} & set(args) else ["-l"]
+    theirs = subprocess.run([findmnt, "-F", str(path), *flags, *args], capture_output=True)
+    assert (res.stdout_bytes, theirs.stderr) == (theirs.stdout, b"")
+
+
+def test_orphans_are_warned_about_once_where_a_tree_shows_them() -> None:
+    path = FIXTURES / "util-linux-libmount-mountinfo_btrfs"
+    res = CliRunner().invoke(main, ["tree", "-F", str(path)])
+    assert res.exit_code == 0
+    assert res.stderr == (f"mountcursor: {path}: 7 mounts have no parent in the table (parent 1): "
+                          "each starts a tree of its own: lines 1, 2, 4, 5, 6, 7, 8\n")
+    # no TARGET, no tree (a flat list, as findmnt prints it): nothing to warn about
+    assert CliRunner().invoke(main, ["tree", "-F", str(path), "-J", "-o", "ID"]).stderr == ""

@@ -111,8 +111,8 @@ def _line_column(name: str, rows: Rows, ctx: Context) -> list[str | None]:
 
 def _source(source: bytes, root: bytes) -> bytes:
     """findmnt's SOURCE of a source and root as given: ``[root]`` after it when the root
-    is not ``/`` (a bind mount, a subvolume); nothing for an empty source."""
-    if source and root and root != b"/":
+    is not ``/`` (a bind mount, a subvolume; an empty source too: findmnt's ``"%s[%s]"``)."""
+    if root and root != b"/":
         return source + b"[" + root + b"]"
     return source
 

@@ -29,6 +29,12 @@ from .columns import BY_NAME, DEFAULT_COLUMNS, DF_COLUMNS, OUTPUT_ALL, TRUNC, js
 from .rows import Rows
 from .select import Query, select, uniq as uniq_rows
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..format.errors import FormatError
+    from ..live.entry import MountEntry
+    from ..live.table import MountTable
+
 __all__ = ["run", "load", "terminal_width", "MAX_WARNINGS"]
 
 MAX_WARNINGS = 20
@@ -77,15 +83,15 @@ def _exclusive(pairs: dict[str, bool]) -> None:
 
 
 class Loaded:
-    """A table as read: its rows, its format (``mountinfo`` or ``fstab``) and, for
-    files, what to warn about once the output is known."""
+    """A table as read: its rows, its format (``mountinfo`` or ``fstab``) and, for a
+    file, what to warn about if a tree is drawn (mounts whose parent is missing)."""
 
-    __slots__ = ("rows", "kind", "problems")
+    __slots__ = ("rows", "kind", "tree_warnings")
 
-    def __init__(self, rows: Rows, kind: str, problems: list[str] | None = None) -> None:
+    def __init__(self, rows: Rows, kind: str, tree_warnings: list[str] | None = None) -> None:
         self.rows = rows
         self.kind = kind
-        self.problems = problems or []
+        self.tree_warnings = tree_warnings or []
 
 
 def _read_live(pid: str | None, consistency: str) -> bytes | None:
@@ -116,18 +122,18 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
     if tab_files or fstab:
         if pid is not None:
             raise ValueError("-F/--tab-file and -N/--pid cannot be used together")
-        from ..live.table import MAX_LINES
+        from ..live.tabread import MAX_LINES
 
         paths = tab_files or ("/etc/fstab",)
         loaded = [_load_file(path, strict, max_lines or MAX_LINES) for path in paths]
         if len(loaded) == 1:
             return loaded[0]
         # several files: one table of all their lines, each file's format guessed
-        entries = [e for one in loaded for e in one.rows.entries or ()]
+        entries = [one.rows.entry(i) for one in loaded for i in range(len(one.rows))]
         kind = "mountinfo" if {one.kind for one in loaded} == {"mountinfo"} else "fstab"
         joined = Rows.from_entries(entries, kind)
         joined.tids = [t for one in loaded for t in one.rows.tids]
-        return Loaded(joined, kind, [p for one in loaded for p in one.problems])
+        return Loaded(joined, kind)  # several files: findmnt draws no tree
     target: int | str = "self"
     if pid is not None:
         if not (pid.isascii() and pid.isdigit()):
@@ -171,6 +177,20 @@ def _read_utab() -> bytes:
         return b""            # no utab: nothing to merge, as libmount
 
 
+def _orphans(tab_file: str, table: MountTable) -> list[str]:
+    """One line for the mounts of a tree whose parent is not in the table (each starts
+    a tree of its own, below the root's, as in findmnt), said only where a tree is drawn."""
+    orphans = table.orphans
+    if not orphans:
+        return []
+    parents = sorted({e.parent_id for e in orphans})
+    many = len(orphans) > 1
+    return [f"{tab_file}: {len(orphans)} {'mounts have' if many else 'mount has'} no parent in the table (parent "
+            + ", ".join(map(str, parents[:5])) + (", ..." if len(parents) > 5 else "")
+            + f"): each starts a tree of its own: line{'s' if many else ''} "
+            + ", ".join(str(e.lineno) for e in orphans[:10]) + (", ..." if len(orphans) > 10 else "")]
+
+
 def _file_tid(path: str) -> int | None:
     """libmount's task id of a mountinfo file: the name of the directory that holds it,
     symlinks resolved, when that is a number (``/proc/self/mountinfo`` -> this process)."""
@@ -180,14 +200,27 @@ def _file_tid(path: str) -> int | None:
 
 def _load_file(tab_file: str, strict: bool, max_lines: int) -> Loaded:
     """A saved table in any of findmnt's formats, with a warning on stderr for each line
-    skipped; what :meth:`MountTable.problems` finds in a mountinfo table is kept for
-    :func:`run` to say where it changes the output."""
-    from ..format import FormatError
-    from ..live.table import MountTable, read_table_file
-    from ..live.tabfile import parse_tab
+    skipped and for what :meth:`MountTable.problems` finds in a mountinfo table but
+    orphans, which :func:`run` says only where a tree shows them.
+
+    A table whose every line has the kernel's shape is split into columns as a live one
+    is (no parser, no entry per line); its problems are looked for only when the
+    columns show it may have one (:func:`_may_have_problems`)."""
+    from ..format.errors import FormatError
+    from ..live.tabread import read_table_file
 
     try:
         data = read_table_file(tab_file, max_lines=max_lines)
+        rows = None if strict else Rows.from_mountinfo(data)
+        if rows is not None:
+            if b"\r\n" in data or _may_have_problems(rows):
+                from ..live.parse import parse_mountinfo
+
+                return Loaded(rows.with_tid(_file_tid(tab_file)), "mountinfo",
+                              _warn_table(tab_file, data, "mountinfo", parse_mountinfo(data).entries, []))
+            return Loaded(rows.with_tid(_file_tid(tab_file)), "mountinfo")
+        from ..live.tabfile import parse_tab
+
         tab = parse_tab(data, strict=strict)
     except OSError as err:
         if err.filename:
@@ -195,27 +228,62 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> Loaded:
         raise ValueError(f"{tab_file}: {err.strerror or err}") from None
     except FormatError as err:
         raise ValueError(f"{tab_file}: {err}") from None
+    orphans = _warn_table(tab_file, data, tab.kind, tab.entries, tab.errors)
+    parsed = Rows.from_entries(tab.entries, tab.kind)
+    tid = _file_tid(tab_file) if tab.kind == "mountinfo" else None
+    return Loaded(parsed.with_tid(tid), tab.kind, orphans)
+
+
+def _may_have_problems(rows: Rows) -> bool:
+    """False when the split table surely is a well-formed tree (unique ids, one root at
+    ``/`` whose parent is not in the table, every other parent present and below its
+    child's id): then :meth:`MountTable.problems` has nothing to say and nobody is an
+    orphan.  True otherwise (then the parser's entries are asked)."""
+    ids, parents = rows.ids, rows.parents
+    present = set(ids)
+    if len(present) != len(ids):
+        return True
+    roots = [i for i, p in enumerate(parents) if p not in present]
+    if len(roots) != 1 or rows.targets[roots[0]] != b"/":
+        return True
+    return any(p >= i for i, p in zip(ids, parents) if p in present)
+
+
+def _warn_table(tab_file: str, data: bytes, kind: str, entries: list[MountEntry],
+                errors: list[FormatError]) -> list[str]:
+    """Say on stderr what is wrong with a file: lines skipped, an empty file, DOS line
+    ends, and what :meth:`MountTable.problems` finds in a mountinfo table but orphans;
+    the warning about orphans, to be said where a tree shows them."""
 
     def warn(text: str) -> None:
         _say(f"{tab_file}: {text}")
 
-    for skipped in tab.errors[:MAX_WARNINGS]:
+    for skipped in errors[:MAX_WARNINGS]:
         warn(f"{skipped} -- ignored")
-    if not data.strip():
+    if not data.strip(b" \t\r\n"):  # blanks as libmount sees them: a \v line is an error, not empty
         warn("empty: no mounts")
     crlf = data.count(b"\r\n")
     if crlf:
         first = data[:data.find(b"\r\n")].count(b"\n") + 1
-        warn(f"line {first}: ends with \\r\\n (a DOS line end?), {crlf} lines in all: "
-             "the \\r is kept in the last field, as the kernel never prints it")
-    problems = MountTable(tab.entries).problems() if tab.kind == "mountinfo" else []
-    hidden = len(tab.errors[MAX_WARNINGS:]) + len(problems[MAX_WARNINGS:])
-    problems = [f"{tab_file}: {text}" for text in problems[:MAX_WARNINGS]]
+        what = ("the \\r is kept in the last field, as the kernel never prints it" if kind == "mountinfo"
+                else "the \\r is dropped, as findmnt drops it")
+        warn(f"line {first}: ends with \\r\\n (a DOS line end?), {crlf} lines in all: {what}")
+    orphans: list[str] = []
+    problems: list[str] = []
+    if kind == "mountinfo":
+        from ..live.table import MountTable
+
+        table = MountTable(entries)
+        # orphans (problems() lists them first) are a chroot's or a container's table by
+        # nature and change nothing in a list: run() warns once where a tree shows them
+        problems = table.problems()[len(table.orphans):]
+        orphans = _orphans(tab_file, table)
+    for text in problems[:MAX_WARNINGS]:
+        warn(text)
+    hidden = len(errors[MAX_WARNINGS:]) + len(problems[MAX_WARNINGS:])
     if hidden:
-        problems.append(f"{tab_file}: {hidden} more warnings not shown")
-    rows = Rows.from_entries(tab.entries, tab.kind)
-    tid = _file_tid(tab_file) if tab.kind == "mountinfo" else None
-    return Loaded(rows.with_tid(tid), tab.kind, problems)
+        warn(f"{hidden} more warnings not shown")
+    return orphans
 
 
 # ---- the command ----------------------------------------------------------------------------
@@ -269,8 +337,6 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         many = len(tab_files) > 1
         want_tree = tree_mode and fmt in ("human", "json") and not fstab and not mtab and not many
         sel = select(rows, q, want_tree, kernel_tab=not fstab, force_tree=force_tree and not many)
-        for text in table.problems:
-            _say(text)
         if not sel.found:
             return 1
         from .cells import Context, column_texts
@@ -290,6 +356,9 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         # the tree is drawn in the TARGET column (findmnt: SCOLS_FL_TREE): without it the
         # rows come in the tree's order, as a list
         drawn = sel.tree and "TARGET" in columns
+        if drawn:
+            for text in table.tree_warnings:
+                _say(text)
         layout = Layout(fmt=fmt, tree=drawn, headings=not noheadings, ascii=ascii, utf8=locale_is_utf8(),
                         is_term=is_term, termwidth=terminal_width() if is_term else 80, shellvar=shell)
         arts = None

@@ -92,10 +92,10 @@ def _source(e: MountEntry, ctx: ColumnContext = _PLAIN) -> str | None:
         spec = e.source or None
         if spec and ctx.evaluate:
             spec = resolve_spec(spec, ctx.disk_dir)
+    if e.root and e.root != b"/" and not ctx.nofsroot and (spec or e.source == b""):
+        return f"{_s(spec or b'')}[{_s(e.root)}]"  # an empty source too: findmnt's "%s[%s]" of ""
     if not spec:
         return None
-    if e.root and e.root != b"/" and not ctx.nofsroot:
-        return f"{_s(spec)}[{_s(e.root)}]"
     return _s(spec)
 
 

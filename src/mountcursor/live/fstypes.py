@@ -9,17 +9,18 @@ __all__ = ["match_fstype"]
 
 
 def match_fstype(fstype: bytes, pattern: str | bytes) -> bool:
-    """libmount's ``mnt_match_fstype``: a comma list, case-insensitive; a leading
-    ``no`` negates the whole list; an item ``noX`` always excludes ``X``."""
-    pat = os.fsencode(pattern).lower()
-    t = fstype.lower()
+    """libmount's ``mnt_match_fstype`` (util-linux 2.38 ``lib/match.c``
+    ``match_fstype``): a comma list of types compared without regard to ASCII case; a
+    leading ``no`` negates the whole list and an item ``noX`` always excludes ``X``,
+    both ``no`` prefixes case-sensitive (``NOtmpfs`` names the type ``notmpfs``)."""
+    pat = os.fsencode(pattern)
     negate = pat.startswith(b"no")
-    items = pat.split(b",")
     if negate:
-        items[0] = items[0][2:]
-    for item in items:
-        if item == b"no" + t:
+        pat = pat[2:]
+    t = fstype.lower()
+    for item in pat.split(b","):
+        if item.startswith(b"no") and item[2:].lower() == t:
             return False
-        if item == t:
+        if item.lower() == t:
             return not negate
     return negate

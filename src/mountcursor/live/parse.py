@@ -4,22 +4,29 @@
     parse_mountinfo_line(line, lineno=0, strict=False) -> MountEntry
 
 Bytes in, never text: records are split on ``b"\\n"`` only (the kernel escapes ``\\n``
-but not ``\\r``, so :meth:`bytes.splitlines` would cut a mount point in two), fields on
-single spaces.  Every ``\\ooo`` escape is decoded in the root, mount point, fs type and
-source (:func:`mountcursor.format.unescape`); options are kept as printed and split
-later (:func:`~mountcursor.live.entry.split_options`).
+but not ``\\r``, so :meth:`bytes.splitlines` would cut a mount point in two).  Every
+``\\ooo`` escape is decoded in the root, mount point, fs type and source
+(:func:`mountcursor.format.unescape`); options are kept as printed and split later
+(:func:`~mountcursor.live.entry.split_options`).
 
-Tolerant by default, like libmount: an empty source (two spaces), unknown optional
-tags (kept in ``extra_tags``), doubled spaces among the optional fields, spaces inside
-the super-block options (old cifs ``unc=``), a missing final newline and very long
-lines are all accepted; a line that cannot be read at all is skipped and reported in
-``errors`` as a :class:`~mountcursor.format.FormatError` naming the line and field.
-``strict=True`` accepts only what ``show_mountinfo()`` prints, delegating to
+Tolerant by default, reading a line as libmount does (util-linux 2.38
+``libmount/src/tab_parse.c``, ``mnt_parse_mountinfo_line``), so that findmnt and we
+see the same mounts: fields are separated by runs of spaces and tabs (leading ones
+skipped), an empty source is two spaces after the fs type, unknown optional tags are
+kept in ``extra_tags``, the super-block options end at the next blank (anything after
+them is ignored, as findmnt ignores it), blank lines and ``#`` comments are skipped, a
+missing final newline and very long lines are accepted; a line that cannot be read is
+skipped and reported in ``errors`` as a :class:`~mountcursor.format.FormatError`
+naming the line and field.  A ``\\r`` before the newline is kept, where libmount
+drops it as a DOS line end: there it ends the super-block options, which the kernel
+prints unescaped, so it is data.  ``strict=True`` accepts only what
+``show_mountinfo()`` prints, delegating to
 :func:`mountcursor.format.parse_mountinfo_line`, and raises on the first bad line.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..format import Era, FormatError, MountInfoRecord, parse_mountinfo_line as _strict_line, unescape
@@ -29,7 +36,6 @@ from .gcpause import gc_paused
 __all__ = ["ParseResult", "parse_mountinfo", "parse_mountinfo_line", "entry_from_record"]
 
 _SEP = b"-"
-_MIN_FIELDS = 10  # six fixed fields, "-", fstype, source, super options
 
 
 @dataclass
@@ -62,18 +68,21 @@ def parse_mountinfo(data: bytes, *, strict: bool = False, era: Era = "current") 
             result.entries = [parse_mountinfo_line(line, lineno, strict=True, era=era)
                               for lineno, line in enumerate(lines, 1)]
         else:
-            result.entries = _tolerant_lines(lines, result.errors)
+            result.entries = _tolerant_lines(lines, result.errors, b"\t" not in data)
     return result
 
 
-def _tolerant_lines(lines: list[bytes], errors: list[FormatError]) -> list[MountEntry]:
+def _tolerant_lines(lines: list[bytes], errors: list[FormatError], no_tabs: bool) -> list[MountEntry]:
     """The tolerant parse of every line, fast for the lines the kernel prints today.
 
-    A line of ten fields, or of eleven with one ``shared:N``/``master:N`` tag, is
-    taken apart here directly, without a function call per field and with
-    :func:`~mountcursor.format.unescape` only when the line holds a backslash; every
-    other line (more tags, spaces in the super-block options, an error) goes through
+    A line of ten fields, or of eleven with one ``shared:N``/``master:N`` tag, split
+    on single spaces with no field empty but the source, in a table with no tab
+    (``no_tabs``), is taken apart here directly, without a function call per field and
+    with :func:`~mountcursor.format.unescape` only when the line holds a backslash;
+    every other line (more tags, other blanks, an error) goes through
     :func:`_tolerant_line`, which gives the same entry for the lines handled here.
+    A line that is blank or a ``#`` comment once its leading blanks are skipped is no
+    entry (libmount skips it in any format).
     """
     entries: list[MountEntry] = []
     append = entries.append
@@ -100,9 +109,12 @@ def _tolerant_lines(lines: list[bytes], errors: list[FormatError]) -> list[Mount
         else:
             n = 0
         major, colon, minor = devno.partition(b":") if n else (b"", b"", b"")
-        if not (n and mnt_id.isdigit() and parent_id.isdigit() and major.isdigit() and minor.isdigit()):
-            if not line.strip(b" "):
-                continue
+        if not (n and no_tabs and mnt_id.isdigit() and parent_id.isdigit() and major.isdigit() and minor.isdigit()
+                and root and target and vfs and fstype and fs_opts):
+            if line[:1] in b" \t#\r":
+                lead = line.lstrip(b" \t")
+                if lead in (b"", b"\r") or lead.startswith(b"#"):  # a \r alone: a blank DOS line
+                    continue
             try:
                 append(_tolerant_line(line, lineno))
             except FormatError as err:
@@ -147,6 +159,9 @@ _MAX_DIGITS = 20
 
 
 def _number(token: bytes, name: str, lineno: int) -> int:
+    """A decimal number as libmount's ``strtol``/``sscanf("%u")`` read it, leading C
+    whitespace (``\\v \\f \\r``: a field has no space or tab) skipped; no sign."""
+    token = token.lstrip(b"\n\v\f\r")
     if not token.isdigit():
         raise FormatError(lineno or None, name, f"expected a decimal integer, got {token[:40]!r}")
     if len(token) > _MAX_DIGITS:
@@ -155,25 +170,34 @@ def _number(token: bytes, name: str, lineno: int) -> int:
 
 
 def _tolerant_line(line: bytes, lineno: int) -> MountEntry:
-    tokens = line.split(b" ")
-    if len(tokens) < _MIN_FIELDS:
-        raise FormatError(lineno or None, "", f"only {len(tokens)} space-separated fields, need at least {_MIN_FIELDS}")
-    mnt_id = _number(tokens[0], "mnt_id", lineno)
-    parent_id = _number(tokens[1], "parent_id", lineno)
-    major, colon, minor = tokens[2].partition(b":")
+    """One line as libmount's ``mnt_parse_mountinfo_line`` (util-linux 2.38
+    ``libmount/src/tab_parse.c``) reads it: fields are runs of anything but space and
+    tab, separated by runs of spaces and tabs, leading ones skipped; the optional fields
+    run up to the first ``" - "``; after the fs type two spaces are an empty source;
+    the super-block options are one field and anything after them is ignored."""
+    pos = 0
+
+    def take(name: str) -> bytes:
+        nonlocal pos
+        m = _FIELD.match(line, pos)
+        if m is None:
+            raise FormatError(lineno or None, name, "missing (the line ends before it)")
+        pos = m.end()
+        return m[1]
+
+    mnt_id = _number(take("mnt_id"), "mnt_id", lineno)
+    parent_id = _number(take("parent_id"), "parent_id", lineno)
+    devno = take("major:minor")
+    major, colon, minor = devno.partition(b":")
     if not colon:
-        raise FormatError(lineno or None, "major:minor", f"expected 'major:minor', got {tokens[2][:40]!r}")
-    try:
-        sep = tokens.index(_SEP, 6)
-    except ValueError:
-        raise FormatError(lineno or None, "separator", "no ' - ' after the mount options") from None
-    if len(tokens) - sep - 1 < 3:
-        raise FormatError(lineno or None, "super_opts", "fewer than three fields after ' - '")
+        raise FormatError(lineno or None, "major:minor", f"expected 'major:minor', got {devno[:40]!r}")
+    root, target, vfs = take("root"), take("mount_point"), take("mnt_opts")
+    sep = line.find(b" - ", pos)
+    if sep < 0:
+        raise FormatError(lineno or None, "separator", "no ' - ' after the mount options")
     tags: dict[str, int | bool] = {}
     extra: list[bytes] = []
-    for token in tokens[6:sep]:
-        if not token:
-            continue
+    for token in WORD.findall(line, pos, sep):
         name, colon, value = token.partition(b":")
         if token == b"unbindable":
             tags["unbindable"] = True
@@ -182,18 +206,30 @@ def _tolerant_line(line: bytes, lineno: int) -> MountEntry:
             tags[name.decode()] = int(value)
         else:
             extra.append(token)
+    pos = sep + 3
+    fstype = take("fstype")
+    if line.startswith(b"  ", pos):  # "fstype  options": the kernel's empty source
+        source = b""
+    else:
+        source = take("source")
+    fs_options = take("super_opts")
     return MountEntry(
         mnt_id=mnt_id,
         parent_id=parent_id,
         major=_number(major, "major", lineno),
         minor=_number(minor, "minor", lineno),
-        root=unescape(tokens[3]),
-        target=unescape(tokens[4]),
-        vfs_options=tokens[5],
-        fstype=unescape(tokens[sep + 1]),
-        source=unescape(tokens[sep + 2]),
-        fs_options=b" ".join(tokens[sep + 3 :]),
+        root=unescape(root),
+        target=unescape(target),
+        vfs_options=vfs,
+        fstype=unescape(fstype),
+        source=unescape(source),
+        fs_options=fs_options,
         extra_tags=tuple(extra),
         lineno=lineno,
         **tags,  # type: ignore[arg-type]
     )
+
+
+_FIELD = re.compile(rb"[ \t]*([^ \t]+)")  # libmount's skip_separator, then unmangle's word
+WORD = re.compile(rb"[^ \t]+")
+"""A field as libmount's ``unmangle`` takes it, in every table format: up to a space or tab."""

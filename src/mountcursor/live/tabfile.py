@@ -2,14 +2,19 @@
 
     read_tab_file(path) -> TabFile(entries, errors, kind)      # kind: "mountinfo" | "fstab"
 
-The format is guessed from the first line that is not blank or a comment, as libmount
-does (``guess_table_format`` in util-linux 2.38 ``libmount/src/tab_parse.c``): a line
-starting ``<id> <parent> <major>:<minor>`` is mountinfo (parsed by
+Lines are read as libmount reads them (util-linux 2.38 ``libmount/src/tab_parse.c``
+``mnt_table_parse_next``): split on ``\\n`` only; a line that is empty or a ``#``
+comment once its leading blanks (space and tab, ``skip_blank``) are skipped is not an
+entry.  The format is guessed from the first entry line as ``guess_table_format``
+does: a line that ``sscanf("%u %u")`` reads two numbers from is mountinfo (parsed by
 :func:`~mountcursor.live.parse.parse_mountinfo`); anything else is the fstab format
-that ``/proc/<pid>/mounts`` also uses: ``SOURCE TARGET TYPE [OPTIONS [FREQ [PASSNO]]]``
-separated by blanks, each field ``\\ooo``-unescaped, ``#`` comments and blank lines
-skipped.  A line that cannot be read is reported in ``errors`` (line and why), as
-findmnt reports ``parse error at line N -- ignored``.
+that ``/proc/<pid>/mounts`` also uses, read as ``mnt_parse_table_line`` reads it:
+``SOURCE TARGET TYPE [OPTIONS [FREQ [PASSNO]]]`` separated by runs of spaces and tabs
+only (the kernel prints ``\\v``, ``\\f`` and ``\\r`` in a name unescaped: they are
+part of it), one ``\\r`` before the line end dropped (a DOS line end), each field
+``\\ooo``-unescaped, FREQ and PASSNO read by ``strtol`` into an ``int``, anything after
+PASSNO (a ``# comment``) ignored.  A line that cannot be read is reported in ``errors``
+(line, field and why), as findmnt reports ``parse error at line N -- ignored``.
 
 fstab-format lines become :class:`TabEntry` (a :class:`MountEntry` with no ids, device
 or root, plus ``freq``/``passno`` and the option string as written).  Their options
@@ -29,12 +34,16 @@ from typing import Literal
 from ..format import FormatError, unescape
 from .devices import is_pseudofs, streq_paths
 from .entry import MountEntry
-from .parse import parse_mountinfo
+from .parse import WORD, parse_mountinfo
 
 __all__ = ["TabEntry", "UserEntry", "TabFile", "read_tab_file", "parse_tab", "split_fstab_options", "merge_utab",
            "utab_path", "all_options"]
 
-_MOUNTINFO_LINE = re.compile(rb"^\s*\d+\s+\d+\s+\d+:\d+")
+# guess_table_format: sscanf(line, "%u %u") == 2 (each %u skips C whitespace, takes a
+# sign and every digit; the space between matches any whitespace, or none)
+_MOUNTINFO_LINE = re.compile(rb"[\t\n\v\f\r ]*[+-]?[0-9]+(?![0-9])[\t\n\v\f\r ]*[+-]?[0-9]")
+# next_s32: strtol (C whitespace, a sign, base-10 digits) that must end at the field's end
+_C_LONG = re.compile(rb"[\t\n\v\f\r ]*([+-]?)0*([0-9]+)")
 
 # libmount/src/optmap.c (2.38): linux_flags_map and userspace_opts_map, names only.
 _LINUX_OPTS = frozenset(
@@ -143,19 +152,25 @@ def split_fstab_options(optstr: bytes) -> tuple[bytes, bytes]:
     return b",".join(vfs), b",".join(fs)
 
 
+def _s32(token: bytes, name: str, lineno: int) -> int:
+    """``next_s32``: ``strtol`` of the whole field, kept in a C ``int`` (``4294967295``
+    is -1 there, as findmnt shows it); out of a ``long``'s range is an error."""
+    m = _C_LONG.fullmatch(token)
+    if m is None:
+        raise FormatError(lineno, name, f"expected a decimal integer, got {token[:40]!r}")
+    if len(m[2]) > 19 or not -2**63 <= (value := int(m[1] + m[2])) < 2**63:
+        raise FormatError(lineno, name, f"{token[:40]!r} is out of the range of a C long")
+    return (value + 2**31) % 2**32 - 2**31
+
+
 def _fstab_line(line: bytes, lineno: int) -> TabEntry:
-    fields = line.split()
+    """One fstab-format line (its line end and leading blanks gone), as libmount's
+    ``mnt_parse_table_line`` reads it."""
+    fields = WORD.findall(line)
     if len(fields) < 3:
-        raise FormatError(lineno, ("target", "fstype")[len(fields) - 1] if fields else "source",
-                          "an fstab line needs at least SOURCE, TARGET and TYPE")
-    numbers = []
-    for name, raw in zip(("freq", "passno"), fields[4:6]):
-        if not raw.isdigit():
-            raise FormatError(lineno, name, f"expected a decimal integer, got {raw[:40]!r}")
-        numbers.append(int(raw))
-    if len(fields) > 6:
-        raise FormatError(lineno, "", f"{len(fields)} fields, at most 6 in the fstab format")
-    freq, passno = (numbers + [0, 0])[:2]
+        raise FormatError(lineno, ("source", "target", "fstype")[len(fields)],
+                          "missing: an fstab line needs at least SOURCE, TARGET and TYPE")
+    freq, passno = (_s32(raw, name, lineno) for name, raw in zip(("freq", "passno"), fields[4:6] + [b"0", b"0"]))
     optstr = fields[3] if len(fields) > 3 else b""
     vfs, fs = split_fstab_options(optstr)
     return TabEntry(
@@ -165,19 +180,34 @@ def _fstab_line(line: bytes, lineno: int) -> TabEntry:
     )
 
 
+def _entry_line(line: bytes) -> bytes | None:
+    """The line as libmount parses it (one ``\\r`` before the line end dropped, leading
+    blanks skipped), or None for a blank line or a ``#`` comment."""
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    line = line.lstrip(b" \t")
+    return line if line and not line.startswith(b"#") else None
+
+
 def parse_tab(data: bytes, *, strict: bool = False) -> TabFile:
-    """Parse a table in whichever format its first entry line has."""
-    first = next((ln for ln in data.split(b"\n") if ln.strip() and not ln.lstrip().startswith(b"#")), b"")
-    if not first or _MOUNTINFO_LINE.match(first):
+    """Parse a table in whichever format its first entry line has (a table of blank
+    lines and comments only is an empty fstab)."""
+    lines = data.split(b"\n")
+    first = next((s for s in map(_entry_line, lines) if s is not None), None)
+    if first is None and data.strip(b" \t\r\n"):
+        return TabFile(kind="fstab")
+    if first is None or _MOUNTINFO_LINE.match(first):
         result = parse_mountinfo(data, strict=strict)
         return TabFile(list(result.entries), list(result.errors), "mountinfo")
     out = TabFile(kind="fstab")
-    for lineno, line in enumerate(data.split(b"\n"), 1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith(b"#"):
+    if lines[-1] == b"":
+        lines.pop()
+    for lineno, line in enumerate(lines, 1):
+        s = _entry_line(line)
+        if s is None:
             continue
         try:
-            out.entries.append(_fstab_line(line, lineno))
+            out.entries.append(_fstab_line(s, lineno))
         except FormatError as err:
             if strict:
                 raise
