@@ -106,6 +106,8 @@ def _line_column(name: str, rows: Rows, ctx: Context) -> list[str | None]:
     if name == "OPT-FIELDS":
         return _texts(rows.tags)
     assert name == "TID"
+    if len(rows.tids) != len(rows):  # no reader said whose table this is
+        return [None] * len(rows)
     return [None if tid is None else str(tid) for tid in rows.tids]
 
 

@@ -30,14 +30,16 @@ result is ``str`` in the same convention, to be written with ``surrogateescape``
 
 from __future__ import annotations
 
-import functools
 import locale
 import os
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator
 from itertools import chain, repeat
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 from .columns import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, WRAP, shell_name
 
@@ -180,10 +182,17 @@ def _byte_escape(text: str, extra: str) -> str:
 _QUOTED = '"`$\\'
 
 
-@functools.lru_cache(maxsize=8)
+_ESCAPE_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
 def _needs_escape(extra: str) -> re.Pattern[str]:
-    """What :func:`_byte_escape` changes: a character outside printable ASCII, or in ``extra``."""
-    return re.compile("[^\\x20-\\x7e]" + ("|[" + re.escape(extra) + "]" if extra else ""))
+    """What :func:`_byte_escape` changes: a character outside printable ASCII, or in ``extra``
+    (compiled once per ``extra``)."""
+    pattern = _ESCAPE_PATTERNS.get(extra)
+    if pattern is None:
+        pattern = _ESCAPE_PATTERNS[extra] = re.compile("[^\\x20-\\x7e]" + ("|[" + re.escape(extra) + "]"
+                                                                                if extra else ""))
+    return pattern
 
 
 def _truncate(encoded: str, width: int) -> tuple[str, int]:

@@ -98,13 +98,15 @@ class Rows:
     (:meth:`with_tid`).  ``entries`` holds the entries the
     rows were made from, if any (fstab lines, listmount, utab-merged tables)."""
 
-    __slots__ = ("kind", "ids", "parents", "devnos", "roots", "targets", "vfs", "tags", "fstypes", "sources", "fs",
-                 "propagations", "tids", "entries", "_options", "_built")
+    __slots__ = ("kind", "_ids", "_parents", "devnos", "roots", "targets", "vfs", "tags", "fstypes", "sources", "fs",
+                 "_propagations", "tids", "entries", "_options", "_built", "_raw_ids", "_raw_parents")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.ids: list[int] = []
-        self.parents: list[int] = []
+        self._ids: list[int] | None = []
+        self._parents: list[int] | None = []
+        self._raw_ids: list[bytes] = []  # a split table's ids as printed, made ints on first use
+        self._raw_parents: list[bytes] = []
         self.devnos: list[bytes] = []
         self.roots: list[bytes] = []
         self.targets: list[bytes] = []
@@ -113,7 +115,7 @@ class Rows:
         self.fstypes: list[bytes] = []
         self.sources: list[bytes] = []
         self.fs: list[bytes] = []
-        self.propagations: list[str | None] = []
+        self._propagations: list[str | None] | None = []
         self.tids: list[int | None] = []
         self.entries: list[MountEntry] | None = None
         self._options: list[bytes] | None = None
@@ -121,6 +123,40 @@ class Rows:
 
     def __len__(self) -> int:
         return len(self.targets)
+
+    @property
+    def ids(self) -> list[int]:
+        """Each row's mount id (0 for an fstab line)."""
+        if self._ids is None:
+            self._ids = list(map(int, self._raw_ids))
+        return self._ids
+
+    @ids.setter
+    def ids(self, value: list[int]) -> None:
+        self._ids = value
+
+    @property
+    def parents(self) -> list[int]:
+        """Each row's parent mount id (0 for an fstab line)."""
+        if self._parents is None:
+            self._parents = list(map(int, self._raw_parents))
+        return self._parents
+
+    @parents.setter
+    def parents(self, value: list[int]) -> None:
+        self._parents = value
+
+    @property
+    def propagations(self) -> list[str | None]:
+        """findmnt's PROPAGATION of each row (None for an fstab line)."""
+        if self._propagations is None:
+            facts = {tag: tag_facts(tag) for tag in set(self.tags)}
+            self._propagations = [facts[tag][0] for tag in self.tags]  # type: ignore[index]  # checked when split
+        return self._propagations
+
+    @propagations.setter
+    def propagations(self, value: list[str | None]) -> None:
+        self._propagations = value
 
     # ---- made from ---------------------------------------------------------------------
 
@@ -134,11 +170,12 @@ class Rows:
         if b"\\" in data:
             from ..format.escaping import unescape
         rows = cls("mountinfo")
-        ids, parents, devnos, roots, targets = rows.ids, rows.parents, rows.devnos, rows.roots, rows.targets
+        rows._ids = rows._parents = rows._propagations = None  # made from the split fields on first use
+        raw_ids, raw_parents, devnos, roots, targets = rows._raw_ids, rows._raw_parents, rows.devnos, rows.roots, \
+            rows.targets
         vfs, tags, fstypes, sources, fs = rows.vfs, rows.tags, rows.fstypes, rows.sources, rows.fs
-        props = rows.propagations
-        facts: dict[bytes, tuple[str, bytes] | None] = {b"": ("private", b"")}
-        one: dict[bytes, bytes] = {}  # equal roots, types, sources and options are one object
+        known_tags: dict[bytes, bool] = {b"": True}
+        one: dict[bytes, bytes] = {}  # equal option strings are one object (they repeat on most lines)
         same = one.setdefault
         for lines in line_slices(data):
             split = [line.split(b" ") for line in lines]
@@ -162,29 +199,28 @@ class Rows:
             if not (_NUMBERS.fullmatch(b" ".join(id_col)) and _NUMBERS.fullmatch(b" ".join(parent_col))
                     and _DEVNOS.fullmatch(b" ".join(devno_col))):
                 return None
-            for tag in set(line_tags).difference(facts):
-                facts[tag] = tag_facts(tag)
-            if None in map(facts.__getitem__, line_tags):
+            for tag in set(line_tags).difference(known_tags):
+                known_tags[tag] = tag_facts(tag) is not None
+            if not all(map(known_tags.__getitem__, line_tags)):
                 return None
-            ids += map(int, id_col)
-            parents += map(int, parent_col)
+            raw_ids += id_col
+            raw_parents += parent_col
             devnos += devno_col
-            vfs += map(same, [r[5] for r in split], [r[5] for r in split])
-            fs += map(same, [r[9] for r in split], [r[9] for r in split])
+            column = [r[5] for r in split]
+            vfs += map(same, column, column)
+            column = [r[9] for r in split]
+            fs += map(same, column, column)
             tags += line_tags
-            props += [facts[t][0] for t in line_tags]  # type: ignore[index]
             if unescape is None:
-                roots += map(same, [r[3] for r in split], [r[3] for r in split])
+                roots += [r[3] for r in split]
                 targets += [r[4] for r in split]
-                fstypes += map(same, [r[7] for r in split], [r[7] for r in split])
-                sources += map(same, [r[8] for r in split], [r[8] for r in split])
+                fstypes += [r[7] for r in split]
+                sources += [r[8] for r in split]
             else:
-                for r in split:
-                    root, fstype, source = unescape(r[3]), unescape(r[7]), unescape(r[8])
-                    roots.append(same(root, root))
-                    targets.append(unescape(r[4]))
-                    fstypes.append(same(fstype, fstype))
-                    sources.append(same(source, source))
+                roots += map(unescape, [r[3] for r in split])
+                targets += map(unescape, [r[4] for r in split])
+                fstypes += map(unescape, [r[7] for r in split])
+                sources += map(unescape, [r[8] for r in split])
         return rows
 
     @classmethod
@@ -245,10 +281,22 @@ class Rows:
         if len(order) == len(self) and order == list(range(len(self))):
             return self  # all of them, as they are
         out = Rows(self.kind)
-        for name in ("ids", "parents", "devnos", "roots", "targets", "vfs", "tags", "fstypes", "sources", "fs",
-                     "propagations", "tids"):
+        pick = order.__iter__
+        for name in ("devnos", "roots", "targets", "vfs", "tags", "fstypes", "sources", "fs", "tids"):
             column = getattr(self, name)
-            setattr(out, name, list(map(column.__getitem__, order)))
+            if len(column) == len(self):  # the task ids are set by the reader, if at all
+                setattr(out, name, list(map(column.__getitem__, pick())))
+        # the columns made on first use stay so: only the picked rows are made
+        if self._ids is None:
+            out._raw_ids, out._ids = list(map(self._raw_ids.__getitem__, pick())), None
+        else:
+            out._ids = list(map(self._ids.__getitem__, pick()))
+        if self._parents is None:
+            out._raw_parents, out._parents = list(map(self._raw_parents.__getitem__, pick())), None
+        else:
+            out._parents = list(map(self._parents.__getitem__, pick()))
+        out._propagations = None if self._propagations is None \
+            else list(map(self._propagations.__getitem__, pick()))
         if self.entries is not None:
             out.entries = list(map(self.entries.__getitem__, order))
         else:

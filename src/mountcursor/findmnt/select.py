@@ -176,7 +176,12 @@ class _Filters:
             tests.append(self.target(os.fsencode(q.target)))
         if q.source is not None and devno is None:
             tests.append(self.source(os.fsencode(q.source)))
-        hit = [all(t) for t in zip(*tests)] if tests else [True] * n
+        if not tests:
+            hit = [True] * n
+        elif len(tests) == 1:
+            hit = tests[0]
+        else:
+            hit = list(map(all, zip(*tests)))
         if q.df and not q.all:
             from ..live.devices import is_pseudofs
 

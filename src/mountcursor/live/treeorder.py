@@ -26,8 +26,11 @@ Nothing recurses: a chain 100,000 deep is a loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from itertools import repeat
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["preorder", "root_index"]
 
