@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ..kernel.iterators import STRATEGIES
 from ..kernel.seqfile import SEMANTICS, SEMANTICS_NAMES, semantics_of
-from ..verify.race import DEFAULT_STRATEGIES, RaceConfig, RaceRow, run_race, run_race_live
+from ..verify.race import DEFAULT_STRATEGIES, LONG_RUN, MIN_MOUNTS, RaceConfig, RaceRow, run_race, run_race_live
 from .app import main
 from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, RunError
 from .progress import PhaseProgress
@@ -21,7 +21,7 @@ from .progress import PhaseProgress
 
 def _table(rows: list[RaceRow], cfg: RaceConfig, elapsed: float) -> Table:
     t = Table(title=f"mountcursor race — {cfg.mounts} mounts, read({cfg.read_size}), seed {cfg.seed}"
-                    + (f", long line every {cfg.long_every}" if cfg.long_every else ""),
+                    + (f", {LONG_RUN} long lines every {cfg.long_every}" if cfg.long_every else ""),
               caption=f"{elapsed:.1f} s; present = mounted for the whole read; "
                       "missed/duplicated count only those", caption_justify="left")
     for col in ("strategy", "semantics", "reads", "lines", "present", "missed", "duplicated",
@@ -44,6 +44,13 @@ MAX_RACE_MOUNTS = 100_000
 exist on a default kernel, and the model takes about 7 s per row at this size."""
 
 
+def _enough_mounts(n: int) -> int:
+    if n < MIN_MOUNTS:
+        raise click.BadParameter(f"{n} is too few: the race needs at least {MIN_MOUNTS} mounts, the first run "
+                                 f"of {LONG_RUN} long lines, for the seed's failure to show")
+    return n
+
+
 def _live_row(cfg: RaceConfig) -> RaceRow:
     from ..live.sandbox import SandboxError
 
@@ -56,8 +63,9 @@ def _live_row(cfg: RaceConfig) -> RaceRow:
 
 @main.command(epilog=EXIT_STATUS_HELP)
 @click.option("--mounts", type=click.IntRange(1, MAX_RACE_MOUNTS), default=2000, show_default=True,
-              help=f"tmpfs mounts in the namespace (at most {MAX_RACE_MOUNTS:,}: fs.mount-max, "
-                   "the most a Linux mount namespace holds by default)")
+              callback=lambda ctx, param, n: _enough_mounts(n),
+              help=f"tmpfs mounts in the namespace (at least {MIN_MOUNTS}: a run of long lines; at most "
+                   f"{MAX_RACE_MOUNTS:,}: fs.mount-max, the most a Linux mount namespace holds by default)")
 @click.option("--read-size", type=click.IntRange(1, 1 << 24), default=1024, show_default=True,
               help="bytes per read(2) (1024 is what stdio asks of /proc files)")
 @click.option("--seed", type=int, default=1, show_default=True, help="seed of the churn")
@@ -69,7 +77,7 @@ def _live_row(cfg: RaceConfig) -> RaceRow:
 @click.option("--churn", type=click.IntRange(0, 1000), default=1, show_default=True,
               help="mounts unmounted behind the reader between two reads")
 @click.option("--long-every", type=click.IntRange(0, 1_000_000), default=50, show_default=True,
-              help="every K-th mount gets an overlay-style line longer than one read (0: none)")
+              help=f"every K-th mount starts a run of {LONG_RUN} overlay-style lines longer than one read (0: none)")
 @click.option("--live", is_flag=True,
               help="add a row for the running kernel (a private mount namespace; needs root)")
 @click.option("--json", "as_json", is_flag=True, help="print the rows as a JSON list")
