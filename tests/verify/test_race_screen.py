@@ -4,11 +4,52 @@ the seed's row BROKEN at every size the command accepts, and the JSON keys the R
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from mountcursor.cli.app import main
+from mountcursor.cli.race import LEGEND, print_table
+from mountcursor.verify.race import RaceConfig, RaceRow
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _row(strategy: str, semantics: str, n: int, ok: bool, eof: bool = True) -> RaceRow:
+    return RaceRow(strategy=strategy, semantics=semantics, reads=n, lines=n, present_throughout=n,
+                   missed=0 if ok else n, duplicated=0 if ok else n, malformed=0 if eof else 1,
+                   cursors_left=0 if ok else -1, eof=eof, ok=ok, missed_examples=[], duplicated_examples=[])
+
+
+def test_the_table_fits_80_columns_with_every_cell_whole() -> None:
+    """The widest cells there can be (the longest strategy and semantics names, six-digit
+    counts of a 100,000-mount race, BROKEN, EOF no) on an 80-column console."""
+    rows = [_row("cursor-vz-fixed", "4.19-5.9", 123456, ok=False, eof=False), _row("idtree", "5.10+", 7, ok=True)]
+    out = Console(width=80, record=True, color_system=None, force_terminal=True)
+    print_table(out, rows, RaceConfig(mounts=100_000), 1.25)
+    text = out.export_text()
+    lines = text.splitlines()
+    assert "…" not in text
+    assert max(len(line) for line in lines) <= 80
+    assert [line.rstrip() for line in lines[:6]] == [
+        "        race: 100000 mounts, read(1024), 3 long lines every 50, seed 1",
+        "strategy        seq_file  lines present missed  twice torn cursors EOF verdict",
+        "─" * 78,
+        "cursor-vz-fixed 4.19-5.9 123456  123456 123456 123456    1      -1  no BROKEN",
+        "idtree          5.10+         7       7      0      0    0       0 yes ok",
+        "1.2 s",
+    ]
+    assert "\n".join(lines[6:]) + "\n" == LEGEND
+
+
+def test_the_legend_says_what_eof_no_torn_and_present_mean_here_and_in_the_readme() -> None:
+    for word in ("present ", "torn ", "EOF no ", "cursors ", "twice ", "missed "):
+        assert any(line.startswith(word) for line in LEGEND.splitlines()), word
+    readme = README.read_text()
+    assert "\n".join("  " + line for line in LEGEND.splitlines()) in readme
 
 
 @pytest.mark.parametrize("mounts", [None, "3", "100", "200"])

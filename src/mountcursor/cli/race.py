@@ -8,6 +8,7 @@ import sys
 import time
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -19,17 +20,37 @@ from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, RunError
 from .progress import PhaseProgress
 
 
+COLUMNS = ("strategy", "seq_file", "lines", "present", "missed", "twice", "torn", "cursors", "EOF", "verdict")
+"""The table's headers; ``LEGEND`` says what they count (``--json`` has the full field names)."""
+
+LEGEND = """\
+present  mounts mounted for the whole read (at open, still at EOF); churn runs
+         after every read, so a row that needs more reads unmounts more mounts
+         and has fewer present
+missed   present mounts that are not in the output
+twice    extra copies of lines already shown
+torn     lines that are not a whole mountinfo line (with EOF no: the last line,
+         cut where the run stopped the reader)
+cursors  cursors left in the mount list after close (-1: the list is corrupt)
+EOF no   read() never returned 0: the run stopped the reader after three times
+         the table's bytes (a livelock: `cat` would never end)
+lines    lines read, mounts made during the read included; --json adds reads
+"""
+"""What the columns count, printed below the table (and quoted in README.md)."""
+
+
 def _table(rows: list[RaceRow], cfg: RaceConfig, elapsed: float) -> Table:
-    t = Table(title=f"mountcursor race — {cfg.mounts} mounts, read({cfg.read_size}), seed {cfg.seed}"
-                    + (f", {LONG_RUN} long lines every {cfg.long_every}" if cfg.long_every else ""),
-              caption=f"{elapsed:.1f} s; present = mounted for the whole read; "
-                      "missed/duplicated count only those", caption_justify="left")
-    for col in ("strategy", "semantics", "reads", "lines", "present", "missed", "duplicated",
-                "malformed", "cursors left", "EOF", "verdict"):
-        t.add_column(col, justify="right" if col not in ("strategy", "semantics", "verdict") else "left")
+    """The rows as a table that fits 80 columns: one space between columns, no borders,
+    short headers explained by ``LEGEND``."""
+    long = f", {LONG_RUN} long lines every {cfg.long_every}" if cfg.long_every else ""
+    t = Table(title=f"race: {cfg.mounts} mounts, read({cfg.read_size}){long}, seed {cfg.seed}",
+              caption=f"{elapsed:.1f} s", caption_justify="left",
+              box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 0), collapse_padding=True)
+    for col in COLUMNS:
+        t.add_column(col, justify="left" if col in ("strategy", "seq_file", "verdict") else "right", no_wrap=True)
     for r in rows:
         verdict = "[green]ok[/]" if r.ok else "[bold red]BROKEN[/]"
-        t.add_row(r.strategy, r.semantics, str(r.reads), str(r.lines), str(r.present_throughout),
+        t.add_row(r.strategy, r.semantics, str(r.lines), str(r.present_throughout),
                   _red(r.missed), _red(r.duplicated), _red(r.malformed), _red(r.cursors_left),
                   "yes" if r.eof else "[bold red]no[/]", verdict)
     return t
@@ -37,6 +58,12 @@ def _table(rows: list[RaceRow], cfg: RaceConfig, elapsed: float) -> Table:
 
 def _red(n: int) -> str:
     return f"[bold red]{n}[/]" if n else "0"
+
+
+def print_table(out: Console, rows: list[RaceRow], cfg: RaceConfig, elapsed: float) -> None:
+    """The table, then the legend."""
+    out.print(_table(rows, cfg, elapsed))
+    out.print(LEGEND, end="", markup=False, highlight=False, soft_wrap=True)
 
 
 MAX_RACE_MOUNTS = 100_000
@@ -112,6 +139,6 @@ def race(mounts: int, read_size: int, seed: int, strategies: tuple[str, ...], se
     else:
         out = Console()
         if not out.is_terminal:
-            out = Console(width=150)
-        out.print(_table(rows, cfg, elapsed))
+            out = Console(width=80)
+        print_table(out, rows, cfg, elapsed)
     sys.exit(EXIT_OK if all(r.ok for r in rows) else EXIT_FOUND)
