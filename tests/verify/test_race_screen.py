@@ -71,3 +71,15 @@ def test_a_race_too_small_for_a_run_of_long_lines_is_refused() -> None:
     assert ("Invalid value for '--mounts': 2 is too few: the race needs at least 3 mounts, the first run of 3 "
             "long lines, for the seed's failure to show") in res.stderr
     assert "Traceback" not in res.output
+
+
+def test_the_json_keys_are_those_the_readme_names() -> None:
+    res = CliRunner().invoke(main, ["race", "--json", "--mounts", "3", "--strategy", "idtree", "--semantics", "5.10+"])
+    assert res.exit_code == 0, res.output
+    (row,) = json.loads(res.stdout)
+    sentence = re.search(r"`--json` prints the rows as a list of objects with the keys (.*?)\.\s", README.read_text(),
+                         re.S)
+    assert sentence is not None
+    named = re.findall(r"`(\w+)`", sentence.group(1))
+    assert named == list(row)
+    assert row["ok"] is True and "verdict" not in row
