@@ -69,6 +69,7 @@ class _Thread:
     blocked_on: str = ""
     pending: tuple[str, str] = ("start", "")
     error: Optional[BaseException] = None
+    cut_off: bool = False  # stopped by run()'s cleanup (a deadlock or the step limit)
 
 
 @dataclass
@@ -118,6 +119,8 @@ class Scheduler:
         def body() -> None:
             try:
                 t.fn()
+            except greenlet.GreenletExit:  # thrown in by run() when the run ends early: not the thread's error
+                t.cut_off = True
             except BaseException as e:  # noqa: BLE001 - reported as a violation by the caller
                 t.error = e
             t.done = True
@@ -128,7 +131,8 @@ class Scheduler:
         """Run every thread to the end.  ``choose(enabled, self)`` returns the tid to run next.
 
         Raises :class:`Deadlock` or :class:`StepLimit`; a thread's own exception is kept in
-        its ``error`` (and ends that thread).
+        its ``error`` (and ends that thread).  The threads still running when the run ends
+        early are stopped (``GreenletExit``) and marked ``cut_off``, with no ``error``.
         """
         hooks.install(self, _KINDS[self.granularity])
         self._main = greenlet.getcurrent()
