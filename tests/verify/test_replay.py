@@ -4,6 +4,7 @@ long (the step limit follows the scenario), and a run cut off early stops its th
 from __future__ import annotations
 
 import json
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 import mountcursor.verify.world as world
 from mountcursor.cli.app import main
 from mountcursor.verify.scenarios import MountSpec, Scenario
+from mountcursor.verify.trace import replay_trace, trace_from_json
 from mountcursor.verify.world import World
 
 
@@ -55,10 +57,76 @@ def test_the_step_limit_follows_the_readers_own_bound(monkeypatch) -> None:
 
 @pytest.mark.slow
 def test_replay_of_a_long_valid_trace_holds(tmp_path) -> None:
-    """The issue's case: 32 page-long lines, two readers of 1 byte, a strategy that holds:
+    """The issue's case (as test_the_step_limit_follows_the_readers_own_bound, full size): 32 page-long lines, two readers of 1 byte, a strategy that holds:
     about 275,000 steps, past the old fixed limit of 200,000; exit 0, no violation."""
     path = tmp_path / "t.json"
     path.write_text(json.dumps(trace_of(_scenario(32, "page", 2, 1))))
     res = CliRunner().invoke(main, ["check", "--replay", str(path)])
     assert res.exit_code == 0, res.output[-500:]
     assert res.stdout.endswith("\nviolations:\n")
+
+
+def _replay_cost(mounts: int) -> tuple[int, int]:
+    """(tracemalloc peak, bytes written) of replaying one reader reading ``mounts`` short
+    lines a byte at a time: steps grow with ``mounts``, and so does the list of mounts."""
+    sc = _scenario(mounts, "short", 1, 1)
+    t = trace_from_json(trace_of(sc))
+    written = 0
+
+    def write(text: str) -> None:
+        nonlocal written
+        written += len(text)
+
+    tracemalloc.start()
+    try:
+        found = replay_trace(t, write)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found == []
+    return peak, written
+
+
+def test_replay_memory_and_output_grow_linearly_with_the_run() -> None:
+    """Four times the mounts is four times the steps: the peak memory and the output grow
+    about four times (they grew sixteen times when every step kept and printed the whole
+    list, and the output was built as one string)."""
+    small, big = _replay_cost(8), _replay_cost(32)
+    assert big[1] / small[1] < 5
+    assert big[0] / small[0] < 5
+
+
+def test_check_replay_runs_the_trace_once(tmp_path, monkeypatch) -> None:
+    runs = []
+    real = World.run
+
+    def counted(self: World, choose: Any) -> Any:
+        runs.append(self.sc.name)
+        return real(self, choose)
+
+    monkeypatch.setattr(World, "run", counted)
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(trace_of(_scenario(2, "short", 1, 100))))
+    res = CliRunner().invoke(main, ["check", "--replay", str(path)])
+    assert res.exit_code == 0, res.output
+    assert runs == ["bytewise"]
+    assert res.stdout == (
+        "scenario bytewise[mountinfo:100]: \n"
+        "strategy idtree on 5.10+ seq_file, syscall granularity\n"
+        "mounts: /m01(short) /m02(short)\n"
+        "churn: none\n"
+        "schedule (0 steps): \n"
+        "\n"
+        "   0 reader   open(mountinfo)\n"
+        "              list: (rootfs) / /m01 /m02\n"
+        "   1 reader   read(mountinfo, 100)\n"
+        "              -> b'2 1 254:0 / / rw - ext4 /dev/vda rw\\n3 2 0:20 / /m01 rw - tmpfs tmpfs rw,inode64\\n"
+        "4 2 0:21 / /m02 rw -'\n"
+        "   2 reader   read(mountinfo, 100)\n"
+        "              -> b' tmpfs tmpfs rw,inode64\\n'\n"
+        "   3 reader   read(mountinfo, 100)\n"
+        "              -> b''\n"
+        "   4 reader   close(mountinfo)\n"
+        "\n"
+        "violations:\n"
+    )

@@ -18,7 +18,7 @@ from ..verify.check import Cell, check_cells
 from ..verify.explain import explain
 from ..verify.scenarios import default_scope, ns_lock_scope
 from ..verify.scheduler import GRANULARITIES
-from ..verify.trace import TraceFileError, format_trace, load_trace, replay_steps, save_trace
+from ..verify.trace import TraceFileError, format_trace, load_trace, replay_trace, save_trace
 from .app import main
 from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, InputError, RunError
 from .progress import PhaseProgress
@@ -123,16 +123,16 @@ def _print_matrix(cells: list[Cell], strats: list[str], sems: list[str], scope: 
 
 
 def _replay(path: str) -> None:
-    """``--replay``: a trace file, checked against its schema, re-run step by step."""
+    """``--replay``: a trace file, checked against its schema, re-run once and printed step by
+    step as it runs (a path that stops replaying ends the output with a usage error)."""
     try:
         t = load_trace(path)
-        text = format_trace(t, explain(t.strategy, t.semantics, [v.prop for v in t.violations]))
-        _, found = replay_steps(t)
+        found = replay_trace(t, lambda text: click.echo(text, nl=False),
+                             explain(t.strategy, t.semantics, [v.prop for v in t.violations]))
     except TraceFileError as e:
         raise InputError(str(e)) from None
     except (OSError, ValueError) as e:  # a scenario the model refuses, a path that does not replay
         raise InputError(f"{path}: the trace does not replay: {e}") from None
-    click.echo(text)
     sys.exit(EXIT_FOUND if found else EXIT_OK)
 
 

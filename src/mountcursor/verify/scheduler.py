@@ -80,6 +80,8 @@ class Scheduler:
     max_steps: int = 200_000
     threads: list[_Thread] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    record: bool = True  # keep every Step in ``steps`` (a replay that prints them as it goes need not)
+    count: int = 0  # steps run
     _current: int = -1
     _main: Optional[greenlet.greenlet] = None
     on_step: Optional[Callable[["Scheduler", Step], None]] = None
@@ -152,12 +154,14 @@ class Scheduler:
                 en = self.enabled()
                 if not en:
                     raise Deadlock("; ".join(f"{t.name} waits for {t.blocked_on}" for t in live))
-                if len(self.steps) >= self.max_steps:
+                if self.count >= self.max_steps:
                     raise StepLimit(f"more than {self.max_steps} steps")
                 tid = choose(en, self)
                 t = self.threads[tid]
-                st = Step(len(self.steps), tid, t.pending[0], t.pending[1], tuple(en))
-                self.steps.append(st)
+                st = Step(self.count, tid, t.pending[0], t.pending[1], tuple(en))
+                self.count += 1
+                if self.record:
+                    self.steps.append(st)
                 self._current = tid
                 assert t.glet is not None
                 t.glet.switch()

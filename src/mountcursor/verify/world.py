@@ -472,7 +472,7 @@ class World:
                 if not out and self.quiescent():
                     v = self.check_list()
                     if v is not None:
-                        out.append(Violation(v.prop, f"after step {len(s.steps) - 1}: {v.message}"))
+                        out.append(Violation(v.prop, f"after step {s.count - 1}: {v.message}"))
 
             self.sched.on_step = on_step
         try:
