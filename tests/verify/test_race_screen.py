@@ -45,6 +45,19 @@ def test_the_table_fits_80_columns_with_every_cell_whole() -> None:
     assert "\n".join(lines[6:]) + "\n" == LEGEND
 
 
+def test_the_live_row_fits_too() -> None:
+    """``--live`` adds a row whose semantics is the kernel's release, wider than the column:
+    the cell says ``live`` and the legend names the release."""
+    rows = [_row("cursor-vz-fixed", "4.19-5.9", 99999, ok=True), _row("kernel", "6.18.44-fc-v657", 99999, ok=True)]
+    out = Console(width=80, record=True, color_system=None, force_terminal=True)
+    print_table(out, rows, RaceConfig(), 0.5)
+    lines = out.export_text().splitlines()
+    assert "…" not in "\n".join(lines) and max(len(line) for line in lines) <= 80
+    assert lines[4].rstrip() == "kernel          live     99999   99999      0     0    0       0 yes ok"
+    assert lines[-2:] == ["kernel   live: the running kernel, in a private mount namespace (its table has",
+                          "         no long lines); uname -r: 6.18.44-fc-v657"]
+
+
 def test_the_legend_says_what_eof_no_torn_and_present_mean_here_and_in_the_readme() -> None:
     for word in ("present ", "torn ", "EOF no ", "cursors ", "twice ", "missed "):
         assert any(line.startswith(word) for line in LEGEND.splitlines()), word

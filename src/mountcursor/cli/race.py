@@ -14,7 +14,7 @@ from rich.table import Table
 
 from ..kernel.iterators import STRATEGIES
 from ..kernel.seqfile import SEMANTICS, SEMANTICS_NAMES, semantics_of
-from ..verify.race import DEFAULT_STRATEGIES, LONG_RUN, MIN_MOUNTS, RaceConfig, RaceRow, run_race, run_race_live
+from ..verify.race import DEFAULT_STRATEGIES, KERNEL_STRATEGY, LONG_RUN, MIN_MOUNTS, RaceConfig, RaceRow, run_race, run_race_live
 from .app import main
 from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, RunError
 from .progress import PhaseProgress
@@ -50,7 +50,8 @@ def _table(rows: list[RaceRow], cfg: RaceConfig, elapsed: float) -> Table:
         t.add_column(col, justify="left" if col in ("strategy", "seq_file", "verdict") else "right", no_wrap=True)
     for r in rows:
         verdict = "[green]ok[/]" if r.ok else "[bold red]BROKEN[/]"
-        t.add_row(r.strategy, r.semantics, str(r.lines), str(r.present_throughout),
+        sem = "live" if r.strategy == KERNEL_STRATEGY else r.semantics  # a release is wider than the column
+        t.add_row(r.strategy, sem, str(r.lines), str(r.present_throughout),
                   _red(r.missed), _red(r.duplicated), _red(r.malformed), _red(r.cursors_left),
                   "yes" if r.eof else "[bold red]no[/]", verdict)
     return t
@@ -61,9 +62,12 @@ def _red(n: int) -> str:
 
 
 def print_table(out: Console, rows: list[RaceRow], cfg: RaceConfig, elapsed: float) -> None:
-    """The table, then the legend."""
+    """The table, then the legend (and what the ``--live`` row is, if there is one)."""
     out.print(_table(rows, cfg, elapsed))
-    out.print(LEGEND, end="", markup=False, highlight=False, soft_wrap=True)
+    legend = LEGEND + "".join(
+        "kernel   live: the running kernel, in a private mount namespace (its table has\n"
+        f"         no long lines); uname -r: {r.semantics}\n" for r in rows if r.strategy == KERNEL_STRATEGY)
+    out.print(legend, end="", markup=False, highlight=False, soft_wrap=True)
 
 
 MAX_RACE_MOUNTS = 100_000

@@ -41,6 +41,9 @@ from ..kernel import Kernel, ProcFile, open_proc
 from ..kernel.list import ListCorruption, list_check
 from ..kernel.seqfile import SEMANTICS
 
+KERNEL_STRATEGY = "kernel"
+"""The strategy of ``--live``'s row (its semantics is the running kernel's release)."""
+
 DEFAULT_STRATEGIES = ("index", "cursor", "cursor-vz", "cursor-vz-id", "cursor-vz-fixed", "idtree-6.8", "idtree")
 
 
@@ -201,7 +204,7 @@ def run_race_live(cfg: RaceConfig) -> RaceRow:
     from ..live.sandbox import Sandbox
 
     with Sandbox(n=cfg.mounts) as sb:
-        return race_on(_SandboxBackend(sb, cfg.mounts), "kernel", os.uname().release, cfg)
+        return race_on(_SandboxBackend(sb, cfg.mounts), KERNEL_STRATEGY, os.uname().release, cfg)
 
 
 def run_race(strategy: str, semantics: str, cfg: RaceConfig,
