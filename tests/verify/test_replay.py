@@ -4,7 +4,10 @@ long (the step limit follows the scenario), and a run cut off early stops its th
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tracemalloc
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -130,3 +133,30 @@ def test_check_replay_runs_the_trace_once(tmp_path, monkeypatch) -> None:
         "\n"
         "violations:\n"
     )
+
+
+def _replay_process(trace: Path, stdout: Any) -> subprocess.Popen[bytes]:
+    code = f"from mountcursor.cli import main; main(['check', '--replay', {str(trace)!r}])"
+    return subprocess.Popen([sys.executable, "-c", code], stdout=stdout, stderr=subprocess.PIPE)
+
+
+def test_replay_to_a_full_disk_is_a_runtime_error(tmp_path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(trace_of(_scenario(2, "short", 1, 100))))
+    with open("/dev/full", "wb") as full:
+        proc = _replay_process(path, full)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3  # was a traceback, then "the trace does not replay" (2) once streamed
+    assert err == b"mountcursor: check --replay: standard output: No space left on device\n"
+
+
+def test_replay_to_a_reader_that_goes_away_is_a_runtime_error(tmp_path) -> None:
+    """More output than a pipe holds; the reader takes one line and closes its end."""
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(trace_of(_scenario(2, "page", 1, 1))))
+    proc = _replay_process(path, subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline().startswith(b"scenario bytewise")
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3
+    assert err == b"mountcursor: check --replay: standard output: Broken pipe\n"

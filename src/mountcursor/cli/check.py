@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -127,13 +128,28 @@ def _replay(path: str) -> None:
     step as it runs (a path that stops replaying ends the output with a usage error)."""
     try:
         t = load_trace(path)
-        found = replay_trace(t, lambda text: click.echo(text, nl=False),
-                             explain(t.strategy, t.semantics, [v.prop for v in t.violations]))
+        found = replay_trace(t, _write, explain(t.strategy, t.semantics, [v.prop for v in t.violations]))
     except TraceFileError as e:
         raise InputError(str(e)) from None
+    except _OutputError as e:
+        raise RunError(f"check --replay: standard output: {e}") from None
     except (OSError, ValueError) as e:  # a scenario the model refuses, a path that does not replay
         raise InputError(f"{path}: the trace does not replay: {e}") from None
     sys.exit(EXIT_FOUND if found else EXIT_OK)
+
+
+class _OutputError(Exception):
+    """Standard output took no more of the replay (a full disk, a reader gone): not the
+    trace's fault, a runtime error."""
+
+
+def _write(text: str) -> None:
+    try:
+        click.echo(text, nl=False)
+    except OSError as e:
+        if e.errno == errno.EPIPE:  # nothing more reaches the reader, not even the flush at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise _OutputError(e.strerror or str(e)) from None
 
 
 def _check_writable_dir(path: str) -> None:
