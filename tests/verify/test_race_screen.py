@@ -65,7 +65,7 @@ def test_the_legend_says_what_eof_no_torn_and_present_mean_here_and_in_the_readm
     assert "\n".join("  " + line for line in LEGEND.splitlines()) in readme
 
 
-@pytest.mark.parametrize("mounts", [None, "3", "100", "200"])
+@pytest.mark.parametrize("mounts", [None, "4", "100", "200"])
 def test_the_seeds_row_is_broken_at_every_size(mounts: str | None) -> None:
     """Found by the run: the seed (``cursor-vz`` on 3.10) repeats a line at the default
     size and at the small ones a user tries first; the one-line fix does not."""
@@ -78,16 +78,28 @@ def test_the_seeds_row_is_broken_at_every_size(mounts: str | None) -> None:
     assert rows["cursor-vz-fixed"]["ok"] is True and rows["cursor-vz-fixed"]["duplicated"] == 0
 
 
-def test_a_race_too_small_for_a_run_of_long_lines_is_refused() -> None:
-    res = CliRunner().invoke(main, ["race", "--mounts", "2"])
+@pytest.mark.parametrize("mounts", ["4", "5", "100", "200"])
+def test_small_races_are_broken_exactly_where_check_fails(mounts: str) -> None:
+    """As tests/kernel/test_procfs_race.py does at the default 2000 mounts: every row, from
+    the smallest race accepted (``idtree-6.8`` read ok below about 200 mounts)."""
+    from tests.verify.test_matrix import EXPECTED
+
+    res = CliRunner().invoke(main, ["race", "--json", "--mounts", mounts])
+    assert res.exit_code == 1, res.output
+    broken = {(r["strategy"], r["semantics"]) for r in json.loads(res.stdout) if not r["ok"]}
+    assert broken == set(EXPECTED)
+
+
+def test_a_race_too_small_for_every_failure_is_refused() -> None:
+    res = CliRunner().invoke(main, ["race", "--mounts", "3"])
     assert res.exit_code == 2
-    assert ("Invalid value for '--mounts': 2 is too few: the race needs at least 3 mounts, the first run of 3 "
-            "long lines, for the seed's failure to show") in res.stderr
+    assert ("Invalid value for '--mounts': 3 is too few: the race needs at least 4 mounts (a run of 3 long "
+            "lines and a short one) for every failure to show") in res.stderr
     assert "Traceback" not in res.output
 
 
 def test_the_json_keys_are_those_the_readme_names() -> None:
-    res = CliRunner().invoke(main, ["race", "--json", "--mounts", "3", "--strategy", "idtree", "--semantics", "5.10+"])
+    res = CliRunner().invoke(main, ["race", "--json", "--mounts", "4", "--strategy", "idtree", "--semantics", "5.10+"])
     assert res.exit_code == 0, res.output
     (row,) = json.loads(res.stdout)
     sentence = re.search(r"`--json` prints the rows as a list of objects with the keys (.*?)\.\s", README.read_text(),

@@ -77,8 +77,8 @@ exist on a default kernel, and the model takes about 7 s per row at this size.""
 
 def _enough_mounts(n: int) -> int:
     if n < MIN_MOUNTS:
-        raise click.BadParameter(f"{n} is too few: the race needs at least {MIN_MOUNTS} mounts, the first run "
-                                 f"of {LONG_RUN} long lines, for the seed's failure to show")
+        raise click.BadParameter(f"{n} is too few: the race needs at least {MIN_MOUNTS} mounts (a run of "
+                                 f"{LONG_RUN} long lines and a short one) for every failure to show")
     return n
 
 
@@ -95,7 +95,7 @@ def _live_row(cfg: RaceConfig) -> RaceRow:
 @main.command(epilog=EXIT_STATUS_HELP)
 @click.option("--mounts", type=click.IntRange(1, MAX_RACE_MOUNTS), default=2000, show_default=True,
               callback=lambda ctx, param, n: _enough_mounts(n),
-              help=f"tmpfs mounts in the namespace (at least {MIN_MOUNTS}: a run of long lines; at most "
+              help=f"tmpfs mounts in the namespace (at least {MIN_MOUNTS}: for every failure to show; at most "
                    f"{MAX_RACE_MOUNTS:,}: fs.mount-max, the most a Linux mount namespace holds by default)")
 @click.option("--read-size", type=click.IntRange(1, 1 << 24), default=1024, show_default=True,
               help="bytes per read(2) (1024 is what stdio asks of /proc files)")
