@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -18,7 +19,7 @@ from ..verify.check import Cell, check_cells
 from ..verify.explain import explain
 from ..verify.scenarios import default_scope, ns_lock_scope
 from ..verify.scheduler import GRANULARITIES
-from ..verify.trace import TraceFileError, format_trace, load_trace, replay_steps, save_trace
+from ..verify.trace import TraceFileError, format_trace, load_trace, replay_trace, save_trace
 from .app import main
 from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, InputError, RunError
 from .progress import PhaseProgress
@@ -123,17 +124,32 @@ def _print_matrix(cells: list[Cell], strats: list[str], sems: list[str], scope: 
 
 
 def _replay(path: str) -> None:
-    """``--replay``: a trace file, checked against its schema, re-run step by step."""
+    """``--replay``: a trace file, checked against its schema, re-run once and printed step by
+    step as it runs (a path that stops replaying ends the output with a usage error)."""
     try:
         t = load_trace(path)
-        text = format_trace(t, explain(t.strategy, t.semantics, [v.prop for v in t.violations]))
-        _, found = replay_steps(t)
+        found = replay_trace(t, _write, explain(t.strategy, t.semantics, [v.prop for v in t.violations]))
     except TraceFileError as e:
         raise InputError(str(e)) from None
+    except _OutputError as e:
+        raise RunError(f"check --replay: standard output: {e}") from None
     except (OSError, ValueError) as e:  # a scenario the model refuses, a path that does not replay
         raise InputError(f"{path}: the trace does not replay: {e}") from None
-    click.echo(text)
     sys.exit(EXIT_FOUND if found else EXIT_OK)
+
+
+class _OutputError(Exception):
+    """Standard output took no more of the replay (a full disk, a reader gone): not the
+    trace's fault, a runtime error."""
+
+
+def _write(text: str) -> None:
+    try:
+        click.echo(text, nl=False)
+    except OSError as e:
+        if e.errno == errno.EPIPE:  # nothing more reaches the reader, not even the flush at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise _OutputError(e.strerror or str(e)) from None
 
 
 def _check_writable_dir(path: str) -> None:

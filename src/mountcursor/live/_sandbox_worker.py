@@ -8,13 +8,21 @@ then mount anything.  Its namespace ends with it, so nothing it mounts reaches t
 Frames on both pipes: a 4-byte little-endian length, then a pickle.  Requests are
 ``(op, args, kwargs)``; replies ``("ok", value)`` or ``("err", errno, type, message)``.
 The first frame the worker sends is the reply to its own start-up.
+
+Signals: SIGTERM and SIGINT end the worker quietly (no traceback: a Ctrl-C reaches the
+whole process group, the worker too), after its cleanup; its namespace, and every mount
+in it, ends with it.  Until :func:`main` installs that, SIGINT is ignored.
 """
 
 from __future__ import annotations
 
+import signal
+
+if __name__ == "__main__":  # first of all: a Ctrl-C while the modules below load is no traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
 import os
 import pickle
-import signal
 import struct
 import sys
 import threading
@@ -37,6 +45,22 @@ if TYPE_CHECKING:
     from .watch import WatchBatch
 
 _LEN = struct.Struct("<I")
+
+SIGINT_AT_ENV = "MOUNTCURSOR_SANDBOX_SIGINT_AT"
+"""Test hook: the environment variable naming the point where the worker sends itself
+SIGINT, as a Ctrl-C would reach it: ``setup`` (in the middle of the start-up mounts),
+``idle`` (waiting for a command), ``command`` (running one), ``reply`` (about to answer)."""
+
+
+def _hook(point: str) -> None:
+    if os.environ.get(SIGINT_AT_ENV) == point:
+        signal.raise_signal(signal.SIGINT)
+
+
+def _quiet_exit(signum: int, frame: object) -> None:
+    """SIGTERM: exit status 0; SIGINT: 130, as a shell reports it.  ``SystemExit`` runs the
+    ``finally`` cleanups on its way out and prints nothing."""
+    raise SystemExit(0 if signum == signal.SIGTERM else 128 + signum)
 
 
 @dataclass(frozen=True)
@@ -113,6 +137,7 @@ class Worker:
         syscalls.mount(b"mountcursor-sandbox", self.root, b"tmpfs", 0, b"mode=0755")
         for i in range(n):
             self.base.append(self.mount_tmpfs(b"m%05d" % i, source=b"sandbox"))
+            _hook("setup")
         return self.info()
 
     def info(self) -> dict[str, Any]:
@@ -341,6 +366,7 @@ class Worker:
 
 def _serve(rfd: int, wfd: int, worker: Worker) -> None:
     while True:
+        _hook("idle")
         try:
             message: Any = recv(rfd)
             op, args, kwargs = message
@@ -354,7 +380,10 @@ def _serve(rfd: int, wfd: int, worker: Worker) -> None:
         try:
             if handler is None or op in ("setup", "cleanup"):
                 raise ValueError(f"unknown sandbox command {op!r}")
-            send(wfd, ("ok", handler(*args, **kwargs)))
+            _hook("command")
+            value = handler(*args, **kwargs)
+            _hook("reply")
+            send(wfd, ("ok", value))
         except Exception as err:  # noqa: BLE001 -- every failure goes back to the caller
             send(wfd, _error(err))
 
@@ -371,7 +400,8 @@ def main(argv: list[str]) -> int:
     syscalls.prctl_set_pdeathsig(signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before prctl took effect
         return 1
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, _quiet_exit)
+    signal.signal(signal.SIGINT, _quiet_exit)
     worker = Worker(root)
     try:
         syscalls.unshare(syscalls.CLONE_NEWNS)

@@ -3,9 +3,12 @@
 The seed's scenario made concrete: a namespace of ``mounts`` tmpfs mounts; one
 reader opens ``mountinfo`` and reads it to EOF with ``read_size``-byte reads
 (1024 by default: what glibc stdio asks of a /proc file, whose st_blksize is
-1024).  Every ``long_every``-th mount (50 by default: 2% of the table, like the
-overlay mounts of a container host) carries an overlay-style option string longer
-than one read, so some reads end inside a line and some consist of one line's middle.
+1024).  Every ``long_every``-th mount (50 by default) starts a run of ``LONG_RUN``
+(three) mounts whose overlay-style option strings are longer than one read, like the
+overlay mounts of containers started together on a container host (6% of the table),
+so some reads end inside a line and some consist of one line's middle.  The first run
+is the first three mounts, so every table of three mounts or more has one (see
+:func:`is_long`).
 
 After every read that returned bytes — one that ended between two lines, one that
 ended inside a line, one inside a long line — a churn step runs, all chosen by a
@@ -13,9 +16,12 @@ seeded RNG so a row is reproducible.  While mounts of the initial table are stil
 ahead of the reader it unmounts mounts the reader has already passed, one ahead of it
 now and then, and mounts new ones.  Near EOF, once the reader is past the initial
 table and only mounts made during the read are ahead of it, it stops mounting and
-tears down what is ahead of the reader except the last mount: the reader's next
+tears down what is ahead of the reader except the last mount (not the one whose line
+the reader is inside: that line is in the kernel's buffer already): the reader's next
 position is then a mount that is gone and the one it finds instead is the last (where
-``idtree-6.8`` repeats a mount).
+``idtree-6.8`` repeats a mount).  So that there is something to tear down in a small
+table too, whose mounts made during the read all fit in the read that finishes the
+initial table, it first mounts new ones until two are ahead, once.
 
 A row counts what the reader got: lines, the mounts present for the whole read
 (mounted at open, never unmounted before EOF), how many of those are missing
@@ -37,6 +43,9 @@ from ..format import FormatError, parse_mountinfo, parse_mountinfo_line
 from ..kernel import Kernel, ProcFile, open_proc
 from ..kernel.list import ListCorruption, list_check
 from ..kernel.seqfile import SEMANTICS
+
+KERNEL_STRATEGY = "kernel"
+"""The strategy of ``--live``'s row (its semantics is the running kernel's release)."""
 
 DEFAULT_STRATEGIES = ("index", "cursor", "cursor-vz", "cursor-vz-id", "cursor-vz-fixed", "idtree-6.8", "idtree")
 
@@ -71,9 +80,32 @@ class RaceConfig:
     churn: int = 1  # mounts unmounted behind the reader per gap
     ahead_every: int = 2  # one unmount ahead of the reader every this many gaps (0: never)
     new_per_gap: int = 1  # new mounts per gap
-    long_every: int = 50  # every K-th mount gets a line longer than a read (0: none)
+    long_every: int = 50  # every K-th mount starts a run of LONG_RUN lines longer than a read (0: none)
     page_size: int = 4096
     max_reads: Optional[int] = None
+
+
+LONG_RUN = 3
+"""Long lines come in runs of this many consecutive mounts (see :func:`is_long`)."""
+
+MIN_MOUNTS = LONG_RUN + 1
+"""The smallest race whose rows are BROKEN exactly where ``check`` fails the cell: a run
+of long lines for the seed, and one short line more for ``index`` (three mounts make
+too few reads for its skip)."""
+
+
+def is_long(i: int, long_every: int) -> bool:
+    """Does the ``i``-th mount of the race (from 0) carry a line longer than a read?
+
+    The mounts ``k * long_every + j`` for ``j < LONG_RUN``.  Runs, not single long lines,
+    because the seed's 3.10 failure needs a long line that ``m_start`` returns: the
+    first record after a line split between two reads, and only a long line is sure to
+    be split.  A lone long line among short ones is preceded by a split line about one
+    time in ten, so with every 50th line long the seed's row read ``ok`` at 100 and 200
+    mounts.  In a run the second line always follows a split one; the third is there
+    for when churn unmounts the second before the reader reaches it.  The first run
+    starts at mount 0, so every table of ``LONG_RUN`` mounts or more has one."""
+    return long_every > 0 and i % long_every < LONG_RUN
 
 
 def _long_options(i: int, read_size: int) -> bytes:
@@ -101,7 +133,7 @@ class _ModelBackend:
                 on_phase(f"mounted {i} of {cfg.mounts}")
             name = b"/mnt/m%05d" % i
             opts = b",inode64"
-            if cfg.long_every and i % cfg.long_every == cfg.long_every - 1:
+            if is_long(i, cfg.long_every):
                 opts += _long_options(i, cfg.read_size)
             self.ns.mount(name, b"tmpfs", b"tmpfs", options=opts)
             self.names.append(name)
@@ -177,7 +209,7 @@ def run_race_live(cfg: RaceConfig) -> RaceRow:
     from ..live.sandbox import Sandbox
 
     with Sandbox(n=cfg.mounts) as sb:
-        return race_on(_SandboxBackend(sb, cfg.mounts), "kernel", os.uname().release, cfg)
+        return race_on(_SandboxBackend(sb, cfg.mounts), KERNEL_STRATEGY, os.uname().release, cfg)
 
 
 def run_race(strategy: str, semantics: str, cfg: RaceConfig,
@@ -215,6 +247,15 @@ def race_on(be: Any, strategy: str, semantics: str, cfg: RaceConfig,
             removed.add(keys[victim])
         remaining.discard(victim)
 
+    def mount_new() -> bytes:
+        nonlocal new_i
+        name = be.new_name(new_i)
+        new_i += 1
+        be.mount(name)
+        mounted.add(name)
+        fresh.append(name)
+        return bytes(name)
+
     def pick(pool: list[bytes], ok: Callable[[bytes], bool]) -> Optional[bytes]:
         while pool:
             i = rng.randrange(len(pool))
@@ -233,6 +274,7 @@ def race_on(be: Any, strategy: str, semantics: str, cfg: RaceConfig,
     eof = False
     gaps = 0
     scanned = 0
+    near_eof = False
     while reads < max_reads and len(out) <= max_bytes:
         chunk = be.read(cfg.read_size)
         reads += 1
@@ -257,13 +299,14 @@ def race_on(be: Any, strategy: str, semantics: str, cfg: RaceConfig,
                 if victim is not None:
                     umount(victim)
             for _ in range(cfg.new_per_gap):
-                name = be.new_name(new_i)
-                new_i += 1
-                be.mount(name)
-                mounted.add(name)
-                fresh.append(name)
+                mount_new()
         elif cfg.ahead_every:  # near EOF: tear down what is ahead but the last mount
             ahead = [n for n in fresh if n in mounted and n not in seen]
+            if not out.endswith(b"\n"):  # the first is the line the reader is inside: already shown
+                ahead = ahead[1:]
+            if not near_eof and len(ahead) < 2:  # the reader caught up: two more, once
+                ahead += [mount_new() for _ in range(2 - len(ahead))]
+            near_eof = True
             for victim in ahead[:-1]:
                 umount(victim)
     cursors_left = be.close()

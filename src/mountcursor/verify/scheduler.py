@@ -69,6 +69,7 @@ class _Thread:
     blocked_on: str = ""
     pending: tuple[str, str] = ("start", "")
     error: Optional[BaseException] = None
+    cut_off: bool = False  # stopped by run()'s cleanup (a deadlock or the step limit)
 
 
 @dataclass
@@ -79,6 +80,8 @@ class Scheduler:
     max_steps: int = 200_000
     threads: list[_Thread] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    record: bool = True  # keep every Step in ``steps`` (a replay that prints them as it goes need not)
+    count: int = 0  # steps run
     _current: int = -1
     _main: Optional[greenlet.greenlet] = None
     on_step: Optional[Callable[["Scheduler", Step], None]] = None
@@ -118,6 +121,8 @@ class Scheduler:
         def body() -> None:
             try:
                 t.fn()
+            except greenlet.GreenletExit:  # thrown in by run() when the run ends early: not the thread's error
+                t.cut_off = True
             except BaseException as e:  # noqa: BLE001 - reported as a violation by the caller
                 t.error = e
             t.done = True
@@ -128,7 +133,8 @@ class Scheduler:
         """Run every thread to the end.  ``choose(enabled, self)`` returns the tid to run next.
 
         Raises :class:`Deadlock` or :class:`StepLimit`; a thread's own exception is kept in
-        its ``error`` (and ends that thread).
+        its ``error`` (and ends that thread).  The threads still running when the run ends
+        early are stopped (``GreenletExit``) and marked ``cut_off``, with no ``error``.
         """
         hooks.install(self, _KINDS[self.granularity])
         self._main = greenlet.getcurrent()
@@ -148,12 +154,14 @@ class Scheduler:
                 en = self.enabled()
                 if not en:
                     raise Deadlock("; ".join(f"{t.name} waits for {t.blocked_on}" for t in live))
-                if len(self.steps) >= self.max_steps:
+                if self.count >= self.max_steps:
                     raise StepLimit(f"more than {self.max_steps} steps")
                 tid = choose(en, self)
                 t = self.threads[tid]
-                st = Step(len(self.steps), tid, t.pending[0], t.pending[1], tuple(en))
-                self.steps.append(st)
+                st = Step(self.count, tid, t.pending[0], t.pending[1], tuple(en))
+                self.count += 1
+                if self.record:
+                    self.steps.append(st)
                 self._current = tid
                 assert t.glet is not None
                 t.glet.switch()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable, Optional
 
 from ..kernel.mount import Mount
 from ..kernel.iterators import STRATEGIES
@@ -26,17 +26,6 @@ TRACE_VERSION = 1
 PROC_KINDS = ("mountinfo", "mounts", "mountstats")
 CHURN_KINDS = ("umount", "umount-lazy", "mount", "bind", "move")
 WALKER_KINDS = ("walk-local", "walk-visible", "walk-sync")
-
-
-@dataclass
-class TraceStep:
-    """One step of a replayed run: who ran, what it did, the list after, what read() returned."""
-
-    index: int
-    thread: str
-    action: str
-    returned: str
-    list_after: list[str]
 
 
 @dataclass
@@ -70,23 +59,43 @@ def _list_names(w: World, limit: int = 64) -> list[str]:
     return out
 
 
-def replay_steps(t: Trace) -> tuple[list[TraceStep], list[Violation]]:
-    """Re-run the trace's path, recording every step."""
+def replay_trace(t: Trace, write: Callable[[str], None], explanation: str = "") -> list[Violation]:
+    """Re-run the trace's path once, writing it as text while it runs: a header, every step
+    (what read() returned, and the list whenever a step changed it), the violations found
+    (returned as well) and ``explanation``.  ``write`` gets one or more whole lines at a
+    time, each ending in a newline.  Time and memory are linear in the steps run: nothing
+    of a step is kept once it is written (the scheduler does not record the steps and the
+    readers' results are dropped once shown).  Raises ``ValueError`` when a step of the
+    path names a thread that cannot run (what was written until then stays written)."""
     ex = Explorer(t.strategy, t.semantics, t.granularity, t.ns_lock, t.slab_reuse, faithful_sync=t.faithful_sync)
     w = ex.world(t.scenario)
-    steps: list[TraceStep] = []
-    seen = [len(r.results) for r in w.readers]
+    w.sched.record = False
+    sc = t.scenario
+    write("\n".join([
+        f"scenario {sc.label()}: {sc.description}",
+        f"strategy {t.strategy} on {t.semantics} seq_file, {t.granularity} granularity"
+        + ("" if t.ns_lock else ", ns_lock REMOVED") + ("" if t.slab_reuse else ", no slab reuse"),
+        "mounts: " + " ".join(f"{m.path.decode()}({m.length})" for m in sc.mounts),
+        "churn: " + ("; ".join(str(o) for o in sc.churn) or "none"),
+        f"schedule ({len(t.path)} steps): {' '.join(map(str, t.path))}",
+        "", ""]))
+    shown: Optional[list[str]] = None  # the list as last printed
 
     def on_step(s: Scheduler, st: Step) -> None:
-        th = s.threads[st.thread]
-        ret = ""
-        for i, r in enumerate(w.readers):
-            if len(r.results) > seen[i]:
-                ret = " ".join(repr(b) if len(b) <= 120 else f"{b[:50]!r}…{b[-50:]!r} ({len(b)} B)"
-                               for b in r.results[seen[i]:])
-                seen[i] = len(r.results)
-        action = st.detail or st.kind
-        steps.append(TraceStep(st.index, th.name, action, ret, _list_names(w)))
+        nonlocal shown
+        if st.kind == "start":  # a thread's start: shown with its next step
+            return
+        returned = [_shown(b) for r in w.readers for b in r.results]
+        for r in w.readers:
+            r.results.clear()
+        text = f"{st.index:4d} {s.threads[st.thread].name:8s} {st.detail or st.kind}\n"
+        if returned:
+            text += f"{'':14s}-> {' '.join(returned)}\n"
+        names = _list_names(w)
+        if names != shown:
+            text += f"{'':14s}list: {' '.join(names)}\n"
+            shown = names
+        write(text)
 
     w.sched.on_step = on_step
     it = iter(t.path)
@@ -96,39 +105,27 @@ def replay_steps(t: Trace) -> tuple[list[TraceStep], list[Violation]]:
         if nxt is None:
             return en[0]
         if nxt not in en:
-            raise ValueError(f"trace does not replay at step {len(s.steps)}: thread {nxt} cannot run")
+            raise ValueError(f"trace does not replay at step {s.count}: thread {nxt} cannot run")
         return nxt
 
     found = w.run(choose)
-    return steps, found
-
-
-def format_trace(t: Trace, explanation: str = "") -> str:
-    """The trace as text: a header, every step, the violations."""
-    steps, found = replay_steps(t)
-    sc = t.scenario
-    head = [
-        f"scenario {sc.label()}: {sc.description}",
-        f"strategy {t.strategy} on {t.semantics} seq_file, {t.granularity} granularity"
-        + ("" if t.ns_lock else ", ns_lock REMOVED") + ("" if t.slab_reuse else ", no slab reuse"),
-        "mounts: " + " ".join(f"{m.path.decode()}({m.length})" for m in sc.mounts),
-        "churn: " + ("; ".join(str(o) for o in sc.churn) or "none"),
-        f"schedule ({len(t.path)} steps): {' '.join(map(str, t.path))}",
-        "",
-    ]
-    body = []
-    for s in steps:
-        if s.action == "start":
-            continue
-        line = f"{s.index:4d} {s.thread:8s} {s.action}"
-        if s.returned:
-            line += f"\n{'':14s}-> {s.returned}"
-        line += f"\n{'':14s}list: {' '.join(s.list_after)}"
-        body.append(line)
     tail = ["", "violations:"] + [f"  {v.prop}: {v.message}" for v in found]
     if explanation:
         tail += ["", explanation]
-    return "\n".join(head + body + tail)
+    write("\n".join(tail) + "\n")
+    return found
+
+
+def _shown(b: bytes) -> str:
+    """What one read() returned, as a step shows it."""
+    return repr(b) if len(b) <= 120 else f"{b[:50]!r}…{b[-50:]!r} ({len(b)} B)"
+
+
+def format_trace(t: Trace, explanation: str = "") -> str:
+    """The trace as text (:func:`replay_trace`), without the final newline."""
+    parts: list[str] = []
+    replay_trace(t, parts.append, explanation)
+    return "".join(parts)[:-1]
 
 
 def _enc(b: bytes) -> str:

@@ -84,11 +84,30 @@ def _pad_options(line_len: int, target: int) -> bytes:
 _SIZES: dict[Scenario, tuple[int, int]] = {}
 
 
+MIN_STEPS = 200_000
+"""The scheduler's step limit for the smallest scenarios (see :func:`step_limit`)."""
+
+STEPS_PER_OP = 64
+"""A generous bound on the scheduler steps one ``read()``, or one churn or walker operation
+per mount, takes: at most 20 were seen over the default and ``ns_lock`` scopes at fine
+granularity (a read's lock operations and pointer writes), 2 at syscall granularity."""
+
+
+def step_limit(sc: Scenario, read_budget: int) -> int:
+    """The steps after which a run is cut off as a livelock: a backstop for a thread that
+    spins without reading, never reached by readers that stay within their own bound
+    (``read_budget`` reads each, after which a reader stops with "no EOF").  A fixed limit
+    cut off legitimate runs: two readers reading 32 page-long lines a byte at a time need
+    about 275,000 steps."""
+    ops = (len(sc.churn) + len(sc.walker)) * (len(sc.mounts) + len(sc.churn) + 2)
+    return MIN_STEPS + STEPS_PER_OP * (len(sc.readers) * (read_budget + 1) + ops)
+
+
 class World:
     """One run's model and threads.  Build a fresh one for every run."""
 
     def __init__(self, sc: Scenario, strategy: str, semantics: str, granularity: str = "syscall",
-                 ns_lock: bool = True, slab_reuse: bool = True, max_steps: int = 200_000,
+                 ns_lock: bool = True, slab_reuse: bool = True, max_steps: Optional[int] = None,
                  faithful_sync: bool = False, symmetry: bool = True, memo: Optional[dict[object, bool]] = None,
                  summarise: bool = True, initial: Optional[bytes] = None) -> None:
         self.sc = sc
@@ -126,6 +145,8 @@ class World:
         # a reader that got three times the table (plus what churn can add) is repeating itself
         self.max_bytes = 3 * table_len + 3 * 200 * len(sc.churn) + 8192
         self.max_reads = sc.max_reads or (self.max_bytes + 16)
+        if max_steps is None:  # every read returns a byte or more, until max_bytes or max_reads
+            max_steps = step_limit(sc, min(self.max_reads, self.max_bytes + 1))
         self.sched = Scheduler(granularity=granularity, max_steps=max_steps)
         for i, r in enumerate(self.readers):
             self.sched.spawn(f"reader{i + 1}" if len(self.readers) > 1 else "reader", self._reader(r))
@@ -461,7 +482,7 @@ class World:
                 if not out and self.quiescent():
                     v = self.check_list()
                     if v is not None:
-                        out.append(Violation(v.prop, f"after step {len(s.steps) - 1}: {v.message}"))
+                        out.append(Violation(v.prop, f"after step {s.count - 1}: {v.message}"))
 
             self.sched.on_step = on_step
         try:
