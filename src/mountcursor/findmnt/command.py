@@ -73,6 +73,17 @@ def _is_term() -> bool:
         return False
 
 
+def _s32(text: str) -> bool | str | None:
+    """util-linux ``strtos32_or_err``'s test: True for a decimal integer (blanks before
+    it, a sign) that fits 32 bits; the error's words for one that does not fit; None for
+    no number."""
+    body = text.lstrip(" \t\n\r\f\v")
+    digits = body[1:] if body[:1] in "+-" else body
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    return True if -2**31 <= int(body) < 2**31 else "Numerical result out of range"
+
+
 def _exclusive(pairs: dict[str, bool]) -> None:
     given = [name for name, on in pairs.items() if on]
     if len(given) > 1:
@@ -308,6 +319,11 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
     if positional and (source is not None or target is not None or mountpoint is not None):
         _say("options --target and --source can't be used together with command line element that is not an option")
         return 1
+    if poll_timeout is not None:  # findmnt's strtos32_or_err, then unused without --poll
+        fits = _s32(poll_timeout)
+        if fits is not True:
+            _say(f"invalid timeout argument: '{poll_timeout}'" + ("" if fits is None else f": {fits}"))
+            return 1
     default = OUTPUT_ALL if output_all else DF_COLUMNS if df else DEFAULT_COLUMNS
     try:
         columns = parse_columns(output, default)

@@ -101,6 +101,9 @@ OPTIONS: tuple[Opt, ...] = (
     Opt("consistency", ("--consistency",), CHOICE, "Retry until a pass saw no change?", default="strict",
         choices=("strict", "best-effort", "single-pass")),
     Opt("strict_parse", ("--strict",), FLAG, "Reject lines the kernel would not print."),
+    Opt("poll_timeout", ("-w", "--timeout"), VALUE,
+        "A --poll timeout in milliseconds: checked, then ignored, as findmnt does without --poll "
+        "(mountcursor watch -w waits).", metavar="MS"),
     Opt("max_lines", ("--max-lines",), INT_MIN1,
         "Stop reading an -F file after this many lines.",
         metavar="N"),

@@ -1,0 +1,79 @@
+"""The findmnt engine's command line next to findmnt's, where issue 16 found them apart:
+``-y`` in every format, the TID column, ``-w`` without ``--poll``.  Bytes and exit
+statuses compared with /usr/bin/findmnt (skipped where it is missing)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FINDMNT = shutil.which("findmnt")
+needs_findmnt = pytest.mark.skipif(FINDMNT is None, reason="findmnt (util-linux) is not installed")
+ENV = {**os.environ, "LC_ALL": "C.UTF-8"}
+TABLE = (b"21 1 0:19 / / rw,relatime shared:1 - tmpfs root rw,size=4k\n"
+         b"22 21 8:1 /sub /mnt rw,nosuid master:3 - ext4 /dev/vda1 rw\n"
+         b"23 21 0:20 / /proc rw - proc proc rw\n")
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(argv, capture_output=True, env=ENV, timeout=60)
+
+
+def _both(args: list[str], list_mode: bool = True) -> tuple[subprocess.CompletedProcess[bytes], ...]:
+    assert FINDMNT is not None
+    ours = _run([sys.executable, "-m", "mountcursor", "list" if list_mode else "tree", *args])
+    theirs = _run([FINDMNT, *(["-l"] if list_mode and not {"-r", "-P"} & set(args) else []), *args])
+    return ours, theirs
+
+
+@needs_findmnt
+@pytest.mark.parametrize("fmt", [[], ["-r"], ["-P"], ["-J"], ["-n"]], ids=["human", "raw", "pairs", "json", "n"])
+def test_shell_names_in_every_format(tmp_path: Path, fmt: list[str]) -> None:
+    """``-y``: USE% is USE_PCT, MAJ:MIN is MAJ_MIN, FS-OPTIONS is FS_OPTIONS, in headers,
+    pairs and JSON keys alike."""
+    f = tmp_path / "mountinfo"
+    f.write_bytes(TABLE)
+    args = ["-F", str(f), "-y", "-o", "TARGET,MAJ:MIN,FS-OPTIONS,OPT-FIELDS", *fmt]
+    ours, theirs = _both(args)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, b"")
+    assert b"MAJ_MIN" in ours.stdout or b"maj_min" in ours.stdout or fmt == ["-n"]
+
+
+@needs_findmnt
+def test_tid_of_a_live_table_is_the_readers_task() -> None:
+    """TID on the live table: the task that read it (findmnt prints its own pid)."""
+    assert FINDMNT is not None
+    for argv in ([sys.executable, "-m", "mountcursor", "list"], [FINDMNT, "-l"]):
+        proc = subprocess.Popen([*argv, "-n", "-o", "TID", "-T", "/"], stdout=subprocess.PIPE, env=ENV)
+        out, _ = proc.communicate(timeout=60)
+        assert out.split() == [str(proc.pid).encode()], argv
+
+
+@needs_findmnt
+@pytest.mark.parametrize("where", ["4242/mountinfo", "plain/mountinfo", "4242/mounts"])
+def test_tid_of_a_file_is_libmounts(tmp_path: Path, where: str) -> None:
+    """A mountinfo file's TID is the name of its directory when that is a number
+    (/proc/N/mountinfo); a /proc/<pid>/mounts-format file has none."""
+    f = tmp_path / where
+    f.parent.mkdir()
+    f.write_bytes(TABLE if where.endswith("mountinfo") else b"root / tmpfs rw 0 0\n")
+    ours, theirs = _both(["-F", str(f), "-o", "TARGET,TID"])
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
+    assert (b"4242" in ours.stdout) == (where == "4242/mountinfo")
+
+
+@needs_findmnt
+@pytest.mark.parametrize("timeout", ["100", "-5", " 7", "+3", "abc", "1.5", "99999999999", ""])
+def test_a_poll_timeout_is_checked_then_ignored(tmp_path: Path, timeout: str) -> None:
+    """``-w`` without ``--poll``: findmnt checks the number and does nothing with it."""
+    f = tmp_path / "mountinfo"
+    f.write_bytes(TABLE)
+    ours, theirs = _both(["-F", str(f), "-w", timeout])
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
+    if theirs.returncode:
+        assert ours.stderr.replace(b"mountcursor:", b"findmnt:") == theirs.stderr
