@@ -204,3 +204,43 @@ def test_watch_escapes_names_as_findmnt_poll(sandbox, findmnt):
         assert ours == theirs
     assert b"/tmp/\\xc3\\xa9\\x20\\xe4\\xb8\\xad\\xe6\\x96\\x87" in outs[0][0]
     assert "/tmp/é 中文".encode() in outs[4][0]
+
+
+def test_a_lazy_unmount_is_reported_in_table_order_as_findmnt_poll(sandbox, findmnt):
+    """A subtree unmounted at once (MNT_DETACH) is one batch: its umounts in table
+    order, parent first, as findmnt --poll prints them (libmount's diff walks the old
+    table forward)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), LC_ALL="C.UTF-8")
+    for name in (b"lz", b"lz/a", b"lz/a/b", b"lz/c"):
+        sandbox.mount_tmpfs(name)
+    args = ["-N", str(sandbox.pid), "-r", "-o", "ACTION,TARGET"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+             for cmd in (_mountcursor(args), _findmnt(findmnt, args))]
+    try:
+        deadline = time.monotonic() + 60
+        for proc in procs:
+            _wait_polling(proc, sandbox.pid, deadline)
+        sandbox.umount(b"lz", lazy=True)
+        outs = [_read_lines(proc, 5, time.monotonic() + 30) for proc in procs]  # a header, four umounts
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.communicate(timeout=30)
+    assert outs[0] == outs[1]
+    assert outs[0].splitlines()[1:] == [b"umount /tmp/lz", b"umount /tmp/lz/a", b"umount /tmp/lz/a/b",
+                                        b"umount /tmp/lz/c"]
+
+
+def _read_lines(proc: subprocess.Popen[bytes], n: int, deadline: float) -> bytes:
+    """What ``proc`` writes until it has written ``n`` lines (or the deadline)."""
+    import select as _select
+
+    assert proc.stdout is not None
+    got = b""
+    while got.count(b"\n") < n:
+        ready, _, _ = _select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(proc.stdout.fileno(), 65536) if ready else b""
+        if not chunk:
+            break
+        got += chunk
+    return got

@@ -21,8 +21,9 @@ freed id to the next mount at once, so "umount A, mount B" would look like a rem
 (libmount's ``mnt_diff_tables`` keys by source and target instead, and so calls a bind
 mount moved when another bind of the same source appears elsewhere.)
 
-Events come umounts first (children before parents), then moves, remounts and
-propagation changes, then mounts (in new-table order).
+Events come umounts first, in old-table order (a lazily unmounted subtree parent
+first, as libmount's ``mnt_diff_tables`` and so findmnt ``--poll`` report it), then
+moves, remounts and propagation changes, then mounts (in new-table order).
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def diff(old: MountTable, new: MountTable) -> list[MountEvent]:
         if _PROPAGATION(before) != _PROPAGATION(e):
             changes.append(MountEvent("propagation", before, e))
     seen = set(new_keys)
-    for e in reversed(old.entries):
+    for e in old.entries:
         if key(e) not in seen:
             umounts.append(MountEvent("umount", e, None))
     return umounts + changes + mounts
