@@ -1,6 +1,7 @@
-"""``list``/``tree`` command lines read without click give exactly click's arguments, and
-every line the click-free parser leaves alone is one click refuses or answers itself
-(help, version)."""
+"""The findmnt engine's one parser of ``list``/``tree`` command lines reads every line as
+click's parser reads the same options (click is the reference here, built from the same
+table; the command line itself never uses it): the same arguments, the same refusals,
+``--help``/``--version`` where click answers them."""
 
 from __future__ import annotations
 
@@ -9,20 +10,68 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mountcursor.cli.app import main
-from mountcursor.findmnt.options import OPTIONS, parse
+from mountcursor.findmnt.options import (CHOICE, FLAG, HELP, INT_MIN1, INT_MULTI, MULTI, OPTIONS, VERSION, UsageError,
+                                         parse)
 
 
-def _clicks(command: str, args: list[str]) -> dict[str, object] | None:
-    """The keyword arguments click gives ``command`` for ``args``, or None when click
-    stops (a usage error, ``--help``, ``--version``)."""
-    cmd = main.get_command(click.Context(main), command)
-    assert cmd is not None
+def _reference() -> click.Command:
+    """click's command with the options of the table (names, kinds, defaults)."""
+    params: list[click.Parameter] = [click.Argument(["positional"], nargs=-1)]
+    for opt in OPTIONS:
+        decls = [*opt.names, opt.dest]
+        if opt.kind == FLAG:
+            params.append(click.Option(decls, is_flag=True))
+        elif opt.kind in (MULTI, INT_MULTI):
+            params.append(click.Option(decls, multiple=True, type=int if opt.kind == INT_MULTI else None))
+        elif opt.kind == CHOICE:
+            params.append(click.Option(decls, type=click.Choice(opt.choices), default=opt.default))
+        elif opt.kind == INT_MIN1:
+            params.append(click.Option(decls, type=click.IntRange(1)))
+        else:
+            params.append(click.Option(decls))
+    cmd = click.Command("list", params=params, context_settings={"help_option_names": ["-h", "--help"]})
+    return click.version_option("1", "-V", "--version", package_name="mountcursor")(cmd)
+
+
+REFERENCE = _reference()
+
+
+def _clicks(command: str, args: list[str]) -> dict[str, object] | str | None:
+    """The keyword arguments click gives for ``args``; "help"/"version" when click
+    answers those; None for a usage error."""
     try:
-        ctx = cmd.make_context(command, list(args), resilient_parsing=False)
-    except (click.exceptions.Exit, click.exceptions.ClickException):
+        ctx = REFERENCE.make_context(command, list(args), resilient_parsing=False)
+    except click.exceptions.Exit:
+        return HELP if _asks_help(args) else VERSION
+    except click.exceptions.ClickException:
         return None
     return dict(ctx.params)
+
+
+_VALUED = {name[1] for opt in OPTIONS for name in opt.names if len(name) == 2 and opt.kind != FLAG}
+
+
+def _asks_help(args: list[str]) -> bool:
+    """Which of help and version click answered (the first of them on the line)."""
+    for arg in args:
+        if arg == "--":
+            break
+        if arg in ("--help", "--version"):
+            return arg == "--help"
+        if arg[:1] == "-" and arg[:2] != "--":
+            for letter in arg[1:]:
+                if letter in "hV":
+                    return letter == "h"
+                if letter in _VALUED:  # a letter that takes the rest of the word as its value
+                    break
+    return False
+
+
+def _ours(args: list[str]) -> dict[str, object] | str | None:
+    try:
+        return parse(args)
+    except UsageError:
+        return None
 
 
 _NAMES = sorted({name for opt in OPTIONS for name in opt.names})
@@ -45,8 +94,8 @@ _ARG = st.one_of(st.sampled_from(_NAMES), st.sampled_from(_WORDS), _cluster())
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(["list", "tree"]), st.lists(_ARG, max_size=7))
-def test_parse_gives_clicks_arguments_or_leaves_the_line_to_click(command: str, args: list[str]) -> None:
-    ours = parse(args)
+def test_parse_reads_every_line_as_click(command: str, args: list[str]) -> None:
+    ours = _ours(args)
     theirs = _clicks(command, args)
     assert ours == theirs, (args, ours, theirs)
 
@@ -62,15 +111,32 @@ def test_parse_gives_clicks_arguments_or_leaves_the_line_to_click(command: str, 
 ])
 def test_parse_examples(args: list[str], expected: dict[str, object]) -> None:
     got = parse(args)
-    assert got is not None
+    assert isinstance(got, dict)
     assert {key: got[key] for key in expected} == expected
     assert got == _clicks("list", args)
 
 
-@pytest.mark.parametrize("args", [["-h"], ["-rh"], ["--help"], ["-V"], ["--version"], ["--nosuch"], ["-o"],
-                                  ["--raw=yes"], ["--id", "x"], ["--max-lines", "0"], ["-d", "up"],
-                                  ["--method", "LISTMOUNT"], ["--id", "x", "--id", "3"],
-                                  ["--method", "auto", "--method", "x"]])
-def test_parse_leaves_to_click(args: list[str]) -> None:
-    assert parse(args) is None
+@pytest.mark.parametrize("args, answer", [(["-h"], HELP), (["-rh"], HELP), (["--help"], HELP), (["-V"], VERSION),
+                                          (["--version"], VERSION), (["--id", "x", "-h"], HELP),
+                                          (["-V", "--help"], VERSION)])
+def test_help_and_version(args: list[str], answer: str) -> None:
+    assert parse(args) == answer == _clicks("list", args)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--nosuch"], "No such option: --nosuch"), (["-o"], "Option '-o' requires an argument."),
+    (["--raw=yes"], "Option '--raw' does not take a value."),
+    (["--id", "x"], "Invalid value for '--id': 'x' is not a valid integer."),
+    (["--max-lines", "0"], "Invalid value for '--max-lines': 0 is not in the range x>=1."),
+    (["-d", "up"], "Invalid value for '-d': 'up' is not one of 'forward', 'backward'."),
+    (["--method", "LISTMOUNT"], "Invalid value for '--method': 'LISTMOUNT' is not one of 'auto', 'mountinfo', "
+                                "'listmount'."),
+    (["--id", "x", "--id", "3"], "Invalid value for '--id': 'x' is not a valid integer."),
+    (["--method", "auto", "--method", "x"], "Invalid value for '--method': 'x' is not one of 'auto', 'mountinfo', "
+                                            "'listmount'."),
+    (["-h", "--nosuch"], "No such option: --nosuch")])
+def test_usage_errors_say_what(args: list[str], words: str) -> None:
+    with pytest.raises(UsageError) as err:
+        parse(args)
+    assert str(err.value) == words
     assert _clicks("list", args) is None

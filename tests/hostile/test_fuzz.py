@@ -63,17 +63,16 @@ WORDS = ["", "x", "/", "/a", "/a b", "tmpfs", "notmpfs", "rw", "ro,noexec", "0:1
          "nan", "forward", "backward", "UUID=x", "/dev/sda1", "auto", "listmount", "strict"]
 
 
-def _options_of(command: str) -> tuple[list[str], list[str]]:
-    """Every option and flag ``list``/``tree`` take today (so new ones are fuzzed too)."""
-    import click
+def _options_of() -> tuple[list[str], list[str]]:
+    """Every option and flag ``list``/``tree`` take today (so new ones are fuzzed too):
+    the findmnt engine's options table."""
+    from mountcursor.findmnt.options import FLAG, OPTIONS as TABLE
 
-    cmd = main.get_command(click.Context(main), command)
-    params = [p for p in cmd.params if p.opts[0].startswith("-") and p.opts[0] not in ("-V", "-s", "-F")]
-    return ([p.opts[0] for p in params if not getattr(p, "is_flag", False)],
-            [p.opts[0] for p in params if getattr(p, "is_flag", False)])
+    opts = [o for o in TABLE if o.names[0] not in ("-s", "-F")]
+    return [o.names[0] for o in opts if o.kind != FLAG], [o.names[0] for o in opts if o.kind == FLAG]
 
 
-OPTIONS, FLAGS = _options_of("list")
+OPTIONS, FLAGS = _options_of()
 cli_args = st.lists(st.tuples(st.sampled_from(OPTIONS), st.sampled_from(WORDS)) | st.tuples(st.sampled_from(FLAGS)),
                     max_size=5)
 

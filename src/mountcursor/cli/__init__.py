@@ -3,10 +3,9 @@
     main()                      # the entry point: console script, ``python -m mountcursor``
     main(["list", "-r"])        # the same with these arguments (exits, as click's main)
 
-A ``list`` or ``tree`` line whose options :func:`mountcursor.findmnt.options.parse`
-reads runs at once (:func:`mountcursor.cli.findmnt_cmd.run_command`), without click:
-that is most of ``mountcursor list``'s start-up.  Every other line (the other commands,
-``--help``, ``--version``, a usage error) goes to the click group
+A ``list`` or ``tree`` line runs at once (:func:`mountcursor.cli.findmnt_cmd.run_line`:
+the findmnt engine's own parser, help and usage errors), without click: that is most of
+``mountcursor list``'s start-up.  Every other line goes to the click group
 :data:`mountcursor.cli.app.main`, which loads each command's module when it runs.
 
 ``list``, ``tree`` and ``watch`` only print, so they die of ``SIGPIPE`` when the reader
@@ -30,13 +29,9 @@ def main(args: list[str] | None = None, prog_name: str = "mountcursor") -> None:
     if argv and argv[0] in _PRINTERS and args is None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if argv and argv[0] in ("list", "tree") and sys.stdout is not None:
-        from ..findmnt.options import parse
+        from .findmnt_cmd import run_line
 
-        params = parse(argv[1:])
-        if params is not None:
-            from .findmnt_cmd import run_command
-
-            sys.exit(run_command(argv[0] == "tree", params))
+        sys.exit(run_line(argv[0], argv[1:]))
     from .app import main as group
 
     group(argv, prog_name=prog_name)

@@ -18,6 +18,7 @@ import sys
 import click
 
 from .. import __version__
+from ..findmnt.options import SUMMARY
 from .status import EXIT_INTERRUPTED, EXIT_STATUS_HELP
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -25,13 +26,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
                        "Exit 1 when a property fails in any cell checked (or in the --replay trace)."),
     "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
                                    "5.10+); compare every read(), poll() and lseek().  Exit 1 on a mismatch."),
-    "list": ("live_cmds", "The mount table as a list, in kernel order (``findmnt -l``)."),
+    "list": ("live_cmds", SUMMARY["list"][0]),
     "probe": ("probe", "Which kernel generation is this?  Short scripts played in a private mount namespace and on "
                        "the model in every configuration.  Exit 1 when a known bug reproduces or nothing matches."),
     "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
                      "when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."),
-    "tree": ("live_cmds", "The mount table as findmnt's tree (``findmnt``): children by id, unreachable mounts "
-                          "at the top."),
+    "tree": ("live_cmds", SUMMARY["tree"][0]),
     "watch": ("watch_cmd", "Print mount, umount, remount and move events as they happen (like ``findmnt "
                            "--poll``)."),
 }

@@ -1,19 +1,17 @@
-"""``mountcursor list`` and ``tree``: the live mount table, findmnt-style (``watch`` is in
-:mod:`mountcursor.cli.watch_cmd`).
+"""``mountcursor list`` and ``tree`` on the click group: the live mount table,
+findmnt-style (``watch`` is in :mod:`mountcursor.cli.watch_cmd`).
 
     mountcursor list  [findmnt's options] [SOURCE] [TARGET]      (findmnt -l)
     mountcursor tree  [findmnt's options] [SOURCE] [TARGET]      (findmnt)
 
-These are click's commands, for ``--help`` and usage errors; ``mountcursor list ...``
-usually starts without click (:func:`mountcursor.cli.main` reads the options with
-:mod:`mountcursor.cli.findmnt_args`, the same table click's options are made from here).
-Both run :func:`mountcursor.cli.findmnt_cmd.run_command`.  The selection and the output
-are in :mod:`mountcursor.cli.findmnt_view`.
+click parses nothing of these lines: the findmnt engine has its own parser, help and
+usage errors, made from its one options table (:mod:`mountcursor.findmnt.options`), and
+:func:`mountcursor.cli.findmnt_cmd.run_line` runs them.  ``mountcursor list ...`` does
+not even load click (:func:`mountcursor.cli.main`); these commands are the same lines
+reached through the group (``CliRunner``, ``python -m mountcursor``).
 
-Exit status: 0 when something was printed, 1 when nothing matched or for a bad ``-o``
-(as findmnt),
-2 on a usage error (bad option, bad or over-limit -F file), 3 when no consistent snapshot
-could be taken (one line on stderr, never a traceback; see :mod:`.status`).
+Also the helpers the other printing command (``watch``) shares: one-line errors and
+writing text with its undecodable bytes as they were.
 """
 
 from __future__ import annotations
@@ -21,57 +19,42 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import click
 
-from ..findmnt.columns import COLUMN_NAMES
-from ..live.table import MAX_LINES
+from ..findmnt.options import SUMMARY
 from .app import main
-from ..findmnt.options import CHOICE, FLAG, INT_MIN1, INT_MULTI, MULTI, OPTIONS
-from .findmnt_cmd import run_command
-from .status import EXIT_STATUS_HELP, guarded
-
-# ---- options and errors ----------------------------------------------------------------
+from .findmnt_cmd import run_line
+from .status import guarded
 
 
-def findmnt_options(fn: Callable) -> Callable:
-    """click's options for ``list`` and ``tree``, made from
-    :data:`mountcursor.cli.findmnt_args.OPTIONS` (findmnt's names and letters)."""
-    from .. import __version__
+class _FindmntCommand(click.Command):
+    """A command whose words go to the findmnt engine as they are: click parses none
+    of them (``--`` and ``--help`` included)."""
 
-    decorators = [
-        click.version_option(__version__, "-V", "--version", package_name="mountcursor"),
-        click.argument("positional", nargs=-1, metavar="[SOURCE] [TARGET]"),
-    ]
-    for opt in OPTIONS:
-        decls = (*opt.names, opt.dest)
-        if opt.kind == FLAG:
-            decorators.append(click.option(*decls, is_flag=True, help=opt.help))
-            continue
-        help_text = opt.help
-        if opt.dest == "output":
-            help_text += f" Known: {', '.join(COLUMN_NAMES)}."
-        extra: dict[str, object] = {}
-        if opt.kind in (MULTI, INT_MULTI):
-            extra["multiple"] = True
-        if opt.kind == INT_MULTI:
-            extra["type"] = int
-        elif opt.kind == CHOICE:
-            extra.update(type=click.Choice(opt.choices), default=opt.default, show_default=True)
-        elif opt.kind == INT_MIN1:
-            extra.update(type=click.IntRange(1), show_default=str(MAX_LINES))
-        decorators.append(click.option(*decls, metavar=opt.metavar, help=help_text, **extra))
-    for deco in reversed(decorators):
-        fn = deco(fn)
-    return fn
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["mountcursor.args"] = list(args)
+        return []
 
 
-def _one_line_errors(fn: Callable) -> Callable:
+def _findmnt_command(name: str) -> None:
+    def callback() -> None:
+        sys.exit(run_line(name, click.get_current_context().meta["mountcursor.args"]))
+
+    main.add_command(_FindmntCommand(name, callback=callback, help=SUMMARY[name][0], add_help_option=False))
+
+
+_findmnt_command("list")
+_findmnt_command("tree")
+
+
+def _one_line_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn expected failures into ``mountcursor: <what>`` and an exit status
     (:func:`mountcursor.cli.status.guarded`)."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> None:
         status = guarded(lambda: fn(*args, **kwargs))
         if status:
             sys.exit(status)
@@ -79,34 +62,6 @@ def _one_line_errors(fn: Callable) -> Callable:
     return wrapper
 
 
-# ---- output ------------------------------------------------------------------------
-
-
 def _write(text: str) -> None:
     sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
     sys.stdout.flush()
-
-
-@main.command("list", epilog=EXIT_STATUS_HELP)
-@findmnt_options
-def list_cmd(**kwargs) -> None:
-    """The mount table as a list, in kernel order (``findmnt -l``).
-
-    SOURCE (a device, MAJ:MIN, LABEL=/UUID=/PARTUUID=/PARTLABEL= tag or, if no source
-    matches, a mount point) and TARGET select like findmnt's arguments."""
-    status = run_command(False, kwargs)
-    if status:
-        sys.exit(status)
-
-
-@main.command("tree", epilog=EXIT_STATUS_HELP)
-@findmnt_options
-def tree_cmd(**kwargs) -> None:
-    """The mount table as findmnt's tree (``findmnt``): children by id, unreachable
-    mounts at the top.
-
-    A source, target, --first-only or a non-tree table (fstab, /proc/mounts) gives a
-    list, as findmnt does."""
-    status = run_command(True, kwargs)
-    if status:
-        sys.exit(status)

@@ -1,29 +1,28 @@
-"""The options of ``list`` and ``tree`` as data, and a parser for them that needs no click.
+"""The options of ``list`` and ``tree`` as data, the one parser of their command lines,
+and their ``--help``, all made from one table.
 
-:data:`OPTIONS` is the one description of findmnt's options: click's options for
-``list``/``tree`` are made from it (:func:`mountcursor.cli.live_cmds.findmnt_options`),
-and :func:`parse` reads a command line with it the way click's parser does, so that
-``mountcursor list`` starts without importing click (about 20 ms of a 40 ms start).
+:data:`OPTIONS` is the one description of findmnt's options (and this project's own).
+:func:`parse` reads a command line with it and returns the keyword arguments of
+:func:`mountcursor.findmnt.command.run`, or :data:`HELP`/:data:`VERSION`; a bad line
+raises :class:`UsageError`.  :func:`help_text` is ``--help``.  No click: ``mountcursor
+list`` starts without it, and the click group hands ``list``/``tree`` lines here unparsed
+(:mod:`mountcursor.cli.live_cmds`).
 
-:func:`parse` returns the keyword arguments click would pass to the command, or
-``None`` for anything it leaves to click: ``-h``/``--help``, ``-V``/``--version``, an
-unknown option, a missing or bad value.  Then click parses the same line again and
-prints its help, version or usage error; a test checks that every line :func:`parse`
-accepts gives exactly click's arguments.
-
-click 8's rules, followed here: ``--`` ends the options; an argument that starts with
-``-`` and is longer than one character is an option; ``--name=value`` or ``--name
-value``; ``-abc`` is ``-a -b -c`` until a letter that takes a value, which takes the
-rest of the argument or else the next argument (whatever it looks like); long options
-are not abbreviated; options and arguments may be interleaved; a value option given
-twice keeps the last value, a repeatable one keeps all.
+The conventions are click's (and getopt's, as findmnt takes them): ``--`` ends the
+options; an argument that starts with ``-`` and is longer than one character is an
+option; ``--name=value`` or ``--name value``; ``-abc`` is ``-a -b -c`` until a letter
+that takes a value, which takes the rest of the argument or else the next argument
+(whatever it looks like); long options are not abbreviated; options and arguments may
+be interleaved; a value option given twice keeps the last value, a repeatable one keeps
+all; ``--help`` and ``--version`` win over a bad value, not over an unknown option.  A
+test holds the parser to click's reading of every generated line.
 
 This module imports nothing: it runs before everything else on the ``list`` path.
 """
 
 from __future__ import annotations
 
-__all__ = ["Opt", "OPTIONS", "defaults", "parse"]
+__all__ = ["Opt", "OPTIONS", "HELP", "VERSION", "UsageError", "defaults", "parse", "help_text", "usage"]
 
 FLAG, VALUE, MULTI, INT_MULTI, CHOICE, INT_MIN1 = "flag", "value", "multi", "int-multi", "choice", "int>=1"
 
@@ -113,7 +112,13 @@ OPTIONS: tuple[Opt, ...] = (
 
 _BY_NAME: dict[str, Opt] = {name: opt for opt in OPTIONS for name in opt.names}
 _BY_DEST: dict[str, Opt] = {opt.dest: opt for opt in OPTIONS}
-_HANDED_TO_CLICK = frozenset(("-h", "--help", "-V", "--version"))
+_ASKED = {"-h": "help", "--help": "help", "-V": "version", "--version": "version"}
+HELP, VERSION = "help", "version"
+"""What :func:`parse` returns for a line that asks for ``--help`` or ``--version``."""
+
+
+class UsageError(ValueError):
+    """A command line :func:`parse` cannot take: the words say why (click's words)."""
 
 
 def defaults() -> dict[str, object]:
@@ -124,75 +129,146 @@ def defaults() -> dict[str, object]:
     return params
 
 
-def _convert(opt: Opt, value: str) -> object:
-    """The value as click's type converts it; ValueError where click would refuse it."""
+def _convert(opt: Opt, name: str, value: str) -> object:
+    """The value as the option's type reads it (Python's ``int()`` for numbers: blanks,
+    a sign and underscores included), else :class:`UsageError`."""
     if opt.kind in (VALUE, MULTI):
         return value
     if opt.kind == CHOICE:
         if value not in opt.choices:
-            raise ValueError(value)
+            choices = ", ".join(f"'{c}'" for c in opt.choices)
+            raise UsageError(f"Invalid value for '{name}': '{value}' is not one of {choices}.")
         return value
-    number = int(value)  # click's INT: Python's int(), spaces, sign and underscores included
+    try:
+        number = int(value)
+    except ValueError:
+        raise UsageError(f"Invalid value for '{name}': '{value}' is not a valid integer.") from None
     if opt.kind == INT_MIN1 and number < 1:
-        raise ValueError(value)
+        raise UsageError(f"Invalid value for '{name}': {number} is not in the range x>=1.")
     return number
 
 
-def _store(params: dict[str, object], raw: dict[str, str], opt: Opt, value: str | None) -> None:
-    """Take one occurrence of ``opt``.  As click: each value of a repeatable option is
-    converted as it comes; of any other option only the last value is kept (in
-    ``raw``), and converted at the end (``--id x --id 3`` fails, ``--method x
-    --method auto`` does not)."""
-    if opt.kind == FLAG:
-        params[opt.dest] = True
-    elif opt.kind in (MULTI, INT_MULTI):
-        assert value is not None
-        params[opt.dest] = (*params[opt.dest], _convert(opt, value))  # type: ignore[misc]
-    else:
-        assert value is not None
-        raw[opt.dest] = value
-
-
-def parse(args: list[str]) -> dict[str, object] | None:
-    """The keyword arguments click would give ``list``/``tree`` for ``args`` (the words
-    after the command's name), or ``None`` to leave the line to click."""
+def parse(args: list[str]) -> dict[str, object] | str:
+    """The keyword arguments of ``list``/``tree`` for ``args`` (the words after the
+    command's name), or :data:`HELP`/:data:`VERSION`; :class:`UsageError` for a line
+    that cannot be taken."""
     params = defaults()
-    raw: dict[str, str] = {}  # the last value of each single-valued option given
+    last: dict[str, tuple[str, str]] = {}  # the last (name, value) of each single-valued option given
+    multi: list[tuple[Opt, str, str]] = []  # each value of a repeatable option, in order
+    asked: list[str] = []
     positional: list[str] = []
     rest = list(reversed(args))  # popped from the end: the next word is rest[-1]
-    try:
-        while rest:
-            arg = rest.pop()
-            if arg == "--":
-                positional.extend(reversed(rest))
-                break
-            if arg[:1] != "-" or len(arg) == 1:
-                positional.append(arg)
-            elif arg[:2] == "--":
-                name, eq, value = arg.partition("=")
+
+    def take(opt: Opt, name: str, value: str | None) -> None:
+        if opt.kind == FLAG:
+            params[opt.dest] = True
+        elif value is None:
+            if not rest:
+                raise UsageError(f"Option '{name}' requires an argument.")
+            value = rest.pop()
+        if opt.kind in (MULTI, INT_MULTI):
+            multi.append((opt, name, value))  # type: ignore[arg-type]
+        elif opt.kind != FLAG:
+            last[opt.dest] = (name, value)  # type: ignore[assignment]
+
+    while rest:
+        arg = rest.pop()
+        if arg == "--":
+            positional.extend(reversed(rest))
+            break
+        if arg[:1] != "-" or len(arg) == 1:
+            positional.append(arg)
+        elif arg[:2] == "--":
+            name, eq, value = arg.partition("=")
+            if name in _ASKED:
+                if eq:
+                    raise UsageError(f"Option '{name}' does not take a value.")
+                asked.append(_ASKED[name])
+                continue
+            opt = _BY_NAME.get(name)
+            if opt is None:
+                raise UsageError(f"No such option: {name}")
+            if opt.kind == FLAG and eq:
+                raise UsageError(f"Option '{name}' does not take a value.")
+            take(opt, name, value if eq else None)
+        else:
+            for i in range(1, len(arg)):
+                name = "-" + arg[i]
+                if name in _ASKED:
+                    asked.append(_ASKED[name])
+                    continue
                 opt = _BY_NAME.get(name)
-                if opt is None or name in _HANDED_TO_CLICK:
-                    return None
+                if opt is None:
+                    raise UsageError(f"No such option: {name}")
                 if opt.kind == FLAG:
-                    if eq:
-                        return None  # "does not take a value"
-                    _store(params, raw, opt, None)
-                else:
-                    _store(params, raw, opt, value if eq else rest.pop())
-            else:
-                for i in range(1, len(arg)):
-                    name = "-" + arg[i]
-                    opt = _BY_NAME.get(name)
-                    if opt is None or name in _HANDED_TO_CLICK:
-                        return None
-                    if opt.kind == FLAG:
-                        _store(params, raw, opt, None)
-                        continue
-                    _store(params, raw, opt, arg[i + 1:] if i + 1 < len(arg) else rest.pop())
-                    break
-        for dest, value in raw.items():
-            params[dest] = _convert(_BY_DEST[dest], value)
-    except (IndexError, ValueError):  # a value missing at the end, or one click's type refuses
-        return None
+                    take(opt, name, None)
+                    continue
+                take(opt, name, arg[i + 1:] if i + 1 < len(arg) else None)
+                break
+    if asked:
+        return asked[0]  # eager, as click's: before any value is converted
+    for opt, name, value in multi:
+        params[opt.dest] = (*params[opt.dest], _convert(opt, name, value))  # type: ignore[misc]
+    for dest, (name, value) in last.items():
+        params[dest] = _convert(_BY_DEST[dest], name, value)
     params["positional"] = tuple(positional)
     return params
+
+
+# ---- --help -----------------------------------------------------------------------------------
+
+SUMMARY = {
+    "list": ("The mount table as a list, in kernel order (findmnt -l).",
+             "SOURCE (a device, MAJ:MIN, LABEL=/UUID=/PARTUUID=/PARTLABEL= tag or, if no source matches, a "
+             "mount point) and TARGET select like findmnt's arguments."),
+    "tree": ("The mount table as findmnt's tree (findmnt): children by id, unreachable mounts at the top.",
+             "A source, target, --first-only or a non-tree table (fstab, /proc/mounts) gives a list, as findmnt "
+             "does."),
+}
+"""Each command's help: its first paragraph (also what ``mountcursor --help`` lists) and the rest."""
+
+EXIT_STATUS = ("Exit status: 0 when something was printed (or a whole tree); 1 when nothing matched or for a "
+               "bad -o, as findmnt; 2 for a usage error or a bad input file; 3 when no consistent snapshot "
+               "could be taken or the output could not be written.")
+
+
+def usage(command: str) -> str:
+    """The usage line and where to look, as a usage error prints them."""
+    return (f"Usage: mountcursor {command} [OPTIONS] [SOURCE] [TARGET]\n"
+            f"Try 'mountcursor {command} -h' for help.\n")
+
+
+def help_text(command: str, columns: tuple[str, ...] = (), width: int = 79) -> str:
+    """``mountcursor list --help`` (or ``tree``), made from :data:`OPTIONS`;
+    ``columns``: the names ``-o`` knows, listed under it."""
+    import textwrap
+
+    def para(text: str, indent: str = "  ") -> list[str]:
+        return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent)
+
+    first, rest = SUMMARY[command]
+    out = [f"Usage: mountcursor {command} [OPTIONS] [SOURCE] [TARGET]", "", *para(first), "", *para(rest), "",
+           "Options:"]
+    rows = []
+    for opt in OPTIONS:
+        names = ", ".join(opt.names)
+        if opt.kind != FLAG:
+            names += " " + (opt.metavar or ("[" + "|".join(opt.choices) + "]" if opt.choices else "TEXT"))
+        text = opt.help
+        if opt.dest == "output" and columns:
+            text += " Known: " + ", ".join(columns) + "."
+        if opt.kind == CHOICE:
+            text += f"  [default: {opt.default}]"
+        rows.append((names, text))
+    rows += [("-V, --version", "Show the version and exit."), ("-h, --help", "Show this message and exit.")]
+    left = min(max(len(names) for names, _ in rows) + 4, 32)
+    for names, text in rows:
+        wrapped = textwrap.wrap(text, width - left) or [""]
+        if len(names) + 4 > left:
+            out.append(f"  {names}")
+            out += [" " * left + line for line in wrapped]
+        else:
+            out.append(f"  {names.ljust(left - 2)}{wrapped[0]}")
+            out += [" " * left + line for line in wrapped[1:]]
+    out += ["", *para(EXIT_STATUS, "")]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,157 @@
+"""The findmnt engine (issue 16): every question a script asks, next to the same findmnt
+command, in the same run.
+
+* a live private namespace (the sandbox) of 10,000 and 100,000 tmpfs mounts
+  (``fs.mount-max`` caps the last), read by both through ``-N PID``: the list forms
+  (``list``, ``-r``, ``-J``, ``-P``), the tree (10,000 only: findmnt's tree is
+  quadratic), and the selections scripts run most (``-T``, ``-M``, ``-S``, ``-O``,
+  ``-t`` with ``-O``);
+* the same table saved to a file, read with ``-F``: ``list -r`` and ``list -T``;
+* this machine's own small table: ``list`` and ``list -T /tmp`` against findmnt, and
+  against ``python -c pass`` plus 10 ms (the issue's start-up target).
+
+Each figure is the median of per-pair ratios of whole commands run in turn (A B A B ...,
+``benchmarks.live._cmd_pair``), wall and CPU time, start-up included.  The sandbox needs
+root; without it those rows are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from typing import Any
+
+from ._common import Config, Section, machine, machine_line, md_table
+from .live import MC, _cmd_pair, _compile_package, _findmnt_version
+
+NAME = "engine"
+TITLE = "The findmnt engine: list, tree and selections next to findmnt"
+
+# (label, our arguments after the command name, findmnt's arguments); {m} is a mount
+# point in the middle of the table, {src} its source
+QUERIES: tuple[tuple[str, list[str], list[str]], ...] = (
+    ("list", ["list"], ["-l"]),
+    ("list -r", ["list", "-r"], ["-r"]),
+    ("list -J", ["list", "-J"], ["-l", "-J"]),
+    ("list -P", ["list", "-P"], ["-P"]),
+    ("list -T", ["list", "-T", "{m}"], ["-l", "-T", "{m}"]),
+    ("tree -T", ["tree", "-T", "{m}"], ["-T", "{m}"]),
+    ("list -M", ["list", "-M", "{m}"], ["-l", "-M", "{m}"]),
+    ("list -S", ["list", "-S", "{src}"], ["-l", "-S", "{src}"]),
+    ("list -O rw", ["list", "-O", "rw"], ["-l", "-O", "rw"]),
+    ("list -t tmpfs -O rw", ["list", "-t", "tmpfs", "-O", "rw"], ["-l", "-t", "tmpfs", "-O", "rw"]),
+)
+TREES: tuple[tuple[str, list[str], list[str]], ...] = (
+    ("tree", ["tree"], []),
+    ("tree -J", ["tree", "-J"], ["-J"]),
+)
+SAVED: tuple[tuple[str, list[str], list[str]], ...] = (
+    ("list -r -F", ["list", "-r", "-F", "{file}"], ["-r", "-F", "{file}"]),
+    ("list -F -T", ["list", "-F", "{file}", "-T", "{m}"], ["-l", "-F", "{file}", "-T", "{m}"]),
+)
+FINDMNT_TREE_MAX = 20_000
+
+
+def _fill(args: list[str], **values: str) -> list[str]:
+    return [a.format(**values) for a in args]
+
+
+def _pairs(queries: tuple[tuple[str, list[str], list[str]], ...], prefix: list[str], runs: int,
+           **values: str) -> list[dict[str, Any]]:
+    out = []
+    for label, ours, theirs in queries:
+        r = _cmd_pair([MC, *_fill(ours, **values), *prefix], ["findmnt", *_fill(theirs, **values), *prefix], runs)
+        r["label"] = label
+        out.append(r)
+    return out
+
+
+def live_point(n: int, runs: int, log: Any) -> dict[str, Any]:
+    from mountcursor.live.sandbox import Sandbox
+
+    with Sandbox(n=n, timeout=900) as sb:
+        pid = str(sb.pid)
+        with open(f"/proc/{pid}/mountinfo", "rb") as f:
+            data = f.read()
+        lines = data.splitlines()
+        middle = lines[len(lines) // 2].split(b" ")
+        values = {"m": os.fsdecode(middle[4]), "src": os.fsdecode(middle[-2])}
+        log(f"   {len(lines):,} mounts; -T/-M {values['m']}, -S {values['src']}")
+        point: dict[str, Any] = {"n": n, "lines": len(lines)}
+        point["live"] = _pairs(QUERIES, ["-N", pid], runs, **values)
+        if len(lines) <= FINDMNT_TREE_MAX:
+            point["live"] += _pairs(TREES, ["-N", pid], runs, **values)
+        with tempfile.NamedTemporaryFile(prefix="mountinfo-", suffix=".saved") as saved:
+            saved.write(data)
+            saved.flush()
+            point["saved"] = _pairs(SAVED, [], runs, file=saved.name, **values)
+    for r in point["live"] + point["saved"]:
+        log(f"   {r['label']:<22} {r['cpu_ratio']:.2f}x findmnt (CPU), {r['ratio']:.2f}x (wall)")
+    return point
+
+
+def small(runs: int) -> dict[str, Any]:
+    """This machine's own table (a few dozen lines): start-up is the whole run."""
+    out = {}
+    for label, ours, theirs in (("list", ["list"], ["-l"]), ("list -T /tmp", ["list", "-T", "/tmp"],
+                                                          ["-l", "-T", "/tmp"])):
+        r = _cmd_pair([MC, *ours], ["findmnt", *theirs], runs)
+        r["vs_python"] = _cmd_pair([MC, *ours], [sys.executable, "-c", "pass"], runs)
+        out[label] = r
+    return out
+
+
+def run(cfg: Config) -> dict[str, Any]:
+    from mountcursor.live.sandbox import sandbox_unavailable
+
+    from .live_tree import _mount_max
+
+    _compile_package()
+    runs = 3 if cfg.quick else max(5, cfg.repeats)
+    res: dict[str, Any] = {"machine": machine(), "findmnt": _findmnt_version(), "quick": cfg.quick, "runs": runs,
+                           "load_before": os.getloadavg()}
+    cfg.log(" this machine's table")
+    res["small"] = small(runs * 2)
+    why = sandbox_unavailable()
+    res["points"] = []
+    if why is not None:
+        res["skipped"] = why
+    else:
+        limit = _mount_max()
+        for n in ([10_000] if cfg.quick else [10_000, 100_000]):
+            if limit is not None and n > limit - 100:
+                n = limit - 100
+            cfg.log(f" live namespace, {n:,} tmpfs mounts")
+            res["points"].append(live_point(n, runs, cfg.log))
+    res["load_after"] = os.getloadavg()
+    return res
+
+
+def render(res: dict[str, Any], out: Any) -> Section:
+    rows = []
+    for point in res.get("points", []):
+        for r in point["live"] + point["saved"]:
+            where = "live" if r in point["live"] else "saved (-F)"
+            rows.append([f"{point['lines']:,}", where, f"`{r['label']}`", f"{r['cpu_ratio']:.2f}x",
+                         f"{r['ratio']:.2f}x", f"{r['ours_cpu_s'] * 1e3:.0f} / {r['peer_cpu_s'] * 1e3:.0f} ms"])
+    small_rows = []
+    for label, r in res.get("small", {}).items():
+        py = r["vs_python"]
+        small_rows.append([f"`{label}`", f"{r['cpu_ratio']:.2f}x", f"{r['ratio']:.2f}x",
+                           f"{(py['ours_s'] - py['peer_s']) * 1e3:+.1f} ms"])
+    md = [f"Machine: {machine_line(res['machine'])}; {res['findmnt']}; load average "
+          f"{res['load_before'][0]:.1f} before, {res['load_after'][0]:.1f} after; {res['runs']} pairs a row.", ""]
+    if res.get("skipped"):
+        md.append(f"Live rows skipped: {res['skipped']}.")
+    md.append(md_table(["mounts", "table", "command", "÷ findmnt (CPU)", "÷ findmnt (wall)", "ours / findmnt CPU"],
+                       rows))
+    md += ["", "This machine's own table (start-up is the whole run); the last column is the wall time over "
+           "`python -c pass` (target: at most +10 ms):", "",
+           md_table(["command", "÷ findmnt (CPU)", "÷ findmnt (wall)", "over python -c pass"], small_rows)]
+    summary = []
+    for point in res.get("points", []):
+        worst = max(point["live"] + point["saved"], key=lambda r: r["cpu_ratio"])
+        summary.append(f"engine at {point['lines']:,} mounts: worst `{worst['label']}` "
+                       f"{worst['cpu_ratio']:.2f}x findmnt CPU")
+    return Section(NAME, TITLE, "\n".join(md), summary)
