@@ -79,7 +79,7 @@ def test_traces_are_saved_and_a_late_save_error_keeps_the_matrix(tmp_path, monke
 def test_the_group_help_carries_the_exit_status_text() -> None:
     from click.testing import CliRunner
 
-    from mountcursor.cli.status import EXIT_STATUS_HELP
+    from mountcursor.status import EXIT_STATUS_HELP
 
     result = CliRunner().invoke(main, ["--help"], terminal_width=10_000)
     assert EXIT_STATUS_HELP in result.output

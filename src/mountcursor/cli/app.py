@@ -19,7 +19,7 @@ import click
 
 from .. import __version__
 from ..findmnt.options import SUMMARY
-from .status import EXIT_INTERRUPTED, EXIT_STATUS_HELP
+from ..status import EXIT_INTERRUPTED, EXIT_STATUS_HELP
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", 'Prove or refute "no mount present throughout a read is missed or shown twice". '

@@ -1,5 +1,5 @@
 """The click exceptions that end a command with one of the exit statuses of
-:mod:`mountcursor.cli.status` (re-exported here): a one-line ``mountcursor: <what>`` on
+:mod:`mountcursor.status` (re-exported here): a one-line ``mountcursor: <what>`` on
 stderr, never a traceback.  click's own usage errors already exit with 2.
 """
 
@@ -9,7 +9,7 @@ from typing import IO, Any
 
 import click
 
-from .status import EXIT_FOUND, EXIT_OK, EXIT_RUNTIME, EXIT_STATUS_HELP, EXIT_USAGE
+from ..status import EXIT_FOUND, EXIT_OK, EXIT_RUNTIME, EXIT_STATUS_HELP, EXIT_USAGE
 
 __all__ = ["EXIT_OK", "EXIT_FOUND", "EXIT_USAGE", "EXIT_RUNTIME", "EXIT_STATUS_HELP", "InputError", "RunError"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from .status import EXIT_USAGE, guarded
+from ..status import EXIT_USAGE, guarded
 
 __all__ = ["run_line", "run_command"]
 

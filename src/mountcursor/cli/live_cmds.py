@@ -26,7 +26,7 @@ import click
 from ..findmnt.options import SUMMARY
 from .app import main
 from .findmnt_cmd import run_line
-from .status import guarded
+from ..status import guarded
 
 
 class _FindmntCommand(click.Command):
@@ -51,7 +51,7 @@ _findmnt_command("tree")
 
 def _one_line_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn expected failures into ``mountcursor: <what>`` and an exit status
-    (:func:`mountcursor.cli.status.guarded`)."""
+    (:func:`mountcursor.status.guarded`)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> None:

@@ -17,7 +17,7 @@ cells, print -- one program for every question, whatever the source or the selec
 Exit status as findmnt: 0 when something was printed, or for a whole tree (even one
 whose filter kept nothing); 1 when a list selection found nothing, and for a bad
 ``-o``; 2 for other errors (one line on stderr, never a traceback; see
-:mod:`mountcursor.cli.status`).
+:mod:`mountcursor.status`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ MAX_WARNINGS = 20
 
 
 def _say(text: str) -> None:
-    from ..cli.status import say
+    from ..status import say
 
     say(text)
 

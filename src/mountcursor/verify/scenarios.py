@@ -5,7 +5,7 @@ mountinfo line), one or more readers (file kind and ``read()`` size), a churn
 thread's operations, and optionally a walker thread.  :mod:`.world` turns it
 into model threads.
 
-Record length classes (what decides which strategies break, see DESIGN.md):
+Record length classes (what decides which strategies break, see docs/DESIGN.md):
 
 ``short``  a natural tmpfs line (~55 bytes): shorter than what is left of a read
 ``long``   padded with an overlay-style option string to 1.5 × the read size:

@@ -1,6 +1,6 @@
 """A scenario made concrete: a model kernel, its threads, the state key, the property checks.
 
-The properties (DESIGN.md, "The property"), each with the name the verdicts use:
+The properties (docs/DESIGN.md, "The property"), each with the name the verdicts use:
 
 ``missed``        a mount present from the reader's open to its EOF is not shown
 ``twice``         a mount is shown more than once

@@ -72,7 +72,7 @@ def guarded(run: Callable[[], object]) -> int:
         say(_message(err))
         return EXIT_USAGE
     except RuntimeError as err:
-        from ..live.reader import InconsistentSnapshotError  # only now: imported on an error alone
+        from .live.reader import InconsistentSnapshotError  # only now: imported on an error alone
 
         if not isinstance(err, InconsistentSnapshotError):
             raise
