@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = ["EXIT_OK", "EXIT_FOUND", "EXIT_USAGE", "EXIT_RUNTIME", "EXIT_INTERRUPTED", "EXIT_STATUS_HELP", "say",
-           "guarded"]
+           "guarded", "Failure", "BadInput", "RunFailed", "output_failed", "oserror_words"]
 
 EXIT_OK = 0
 EXIT_FOUND = 1
@@ -38,6 +38,28 @@ EXIT_STATUS_HELP = (
 )
 
 
+class Failure(Exception):
+    """What the project says in one line and ends a command with: its own failures, not
+    its bugs.  ``exit_status`` is 2 or 3."""
+
+    exit_status = EXIT_USAGE
+
+
+class BadInput(Failure):
+    """Bad input from the user: an option's value, an argument, an input file that is
+    missing, unreadable, malformed or over a limit (exit 2).  The format's
+    :class:`~mountcursor.format.FormatError` is one."""
+
+    exit_status = EXIT_USAGE
+
+
+class RunFailed(Failure):
+    """The run could not be done or finished here: no consistent snapshot, the watched
+    process exited, the output could not be written (exit 3)."""
+
+    exit_status = EXIT_RUNTIME
+
+
 def say(text: str) -> None:
     """``mountcursor: <text>`` on stderr, as one line (what ``click.echo(err=True)`` writes)."""
     stream = sys.stderr
@@ -47,8 +69,9 @@ def say(text: str) -> None:
     stream.flush()
 
 
-def _message(err: BaseException) -> str:
-    if isinstance(err, OSError) and err.strerror:
+def oserror_words(err: OSError) -> str:
+    """An :class:`OSError` as one line: the file, then what is wrong with it."""
+    if err.strerror:
         where = f"{os.fsdecode(err.filename)}: " if err.filename else ""
         return where + err.strerror
     return str(err)
@@ -57,26 +80,23 @@ def _message(err: BaseException) -> str:
 _OUTPUT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
 
 
+def output_failed(err: OSError) -> RunFailed | None:
+    """The failure to say for an error writing the output (a full disk, ``/dev/full``),
+    or None for another error (a bug, or the caller's to say)."""
+    if err.errno in _OUTPUT_ERRNOS and not err.filename:
+        return RunFailed(oserror_words(err))
+    return None
+
+
 def guarded(run: Callable[[], object]) -> int:
-    """Call ``run``; the expected failures become one line on stderr and an exit status:
-    3 when no consistent snapshot could be taken or the output could not be written (a
-    full disk, ``/dev/full``), 2 for other system errors and bad values (a bad pid, a
-    missing or malformed file), 130 on Ctrl-C.  0 when ``run`` returns."""
+    """Call ``run``; the project's own failures (:class:`Failure`) become one line on
+    stderr and their exit status (2 bad input, 3 could not run), Ctrl-C 130.  Anything
+    else is a bug and goes up with its traceback.  0 when ``run`` returns."""
     try:
         run()
         return EXIT_OK
-    except OSError as err:
-        say(_message(err))
-        return EXIT_RUNTIME if err.errno in _OUTPUT_ERRNOS and not err.filename else EXIT_USAGE
-    except ValueError as err:  # mountcursor.format.FormatError is one
-        say(_message(err))
-        return EXIT_USAGE
-    except RuntimeError as err:
-        from .live.reader import InconsistentSnapshotError  # only now: imported on an error alone
-
-        if not isinstance(err, InconsistentSnapshotError):
-            raise
-        say(_message(err))
-        return EXIT_RUNTIME
+    except Failure as err:
+        say(str(err))
+        return err.exit_status
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import sys
 
+from ..status import BadInput, oserror_words, output_failed
 from .columns import BY_NAME, DEFAULT_COLUMNS, DF_COLUMNS, OUTPUT_ALL, TRUNC, json_kind, parse_columns
 from .rows import Rows
 from .select import Query, select, uniq as uniq_rows
@@ -87,7 +88,7 @@ def _s32(text: str) -> bool | str | None:
 def _exclusive(pairs: dict[str, bool]) -> None:
     given = [name for name, on in pairs.items() if on]
     if len(given) > 1:
-        raise ValueError(f"{given[0]} and {given[1]} cannot be used together")
+        raise BadInput(f"{given[0]} and {given[1]} cannot be used together")
 
 
 # ---- the table ------------------------------------------------------------------------------
@@ -132,7 +133,7 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
     """The table a command line asks for (see the module's docstring)."""
     if tab_files or fstab:
         if pid is not None:
-            raise ValueError("-F/--tab-file and -N/--pid cannot be used together")
+            raise BadInput("-F/--tab-file and -N/--pid cannot be used together")
         from ..live.tabread import MAX_LINES
 
         paths = tab_files or ("/etc/fstab",)
@@ -148,7 +149,7 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
     target: int | str = "self"
     if pid is not None:
         if not (pid.isascii() and pid.isdigit()):
-            raise ValueError(f"-N/--pid expects a process id, got {pid!r}")
+            raise BadInput(f"-N/--pid expects a process id, got {pid!r}")
         target = int(pid)
     tid = os.getpid() if pid is None else int(pid)
     rows: Rows | None = None
@@ -163,8 +164,11 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
     if rows is None:
         from ..live.reader import snapshot
 
-        snap = snapshot(target, method=method, consistency=consistency, strict_parse=strict)  # type: ignore[arg-type]  # the options table checks both choices
-        rows = Rows.from_entries(snap.table.entries, "mountinfo")
+        try:
+            snap = snapshot(target, method=method, consistency=consistency, strict_parse=strict)  # type: ignore[arg-type]  # the options table checks both choices
+            rows = Rows.from_entries(snap.table.entries, "mountinfo")
+        except OSError as err:  # no such process, not ours to read, no listmount here: said as the kernel says it
+            raise BadInput(oserror_words(err)) from None
     return Loaded(rows.with_tid(tid), "mountinfo")
 
 
@@ -233,12 +237,10 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> Loaded:
         from ..live.tabfile import parse_tab
 
         tab = parse_tab(data, strict=strict)
-    except OSError as err:
-        if err.filename:
-            raise
-        raise ValueError(f"{tab_file}: {err.strerror or err}") from None
+    except OSError as err:  # missing, unreadable, a directory
+        raise BadInput(oserror_words(err) if err.filename else f"{tab_file}: {err.strerror or err}") from None
     except FormatError as err:
-        raise ValueError(f"{tab_file}: {err}") from None
+        raise BadInput(f"{tab_file}: {err}") from None
     orphans = _warn_table(tab_file, data, tab.kind, tab.entries, tab.errors)
     parsed = Rows.from_entries(tab.entries, tab.kind)
     tid = _file_tid(tab_file) if tab.kind == "mountinfo" else None
@@ -315,7 +317,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
     _exclusive({"--nocanonicalize": nocanonicalize, "--canonicalize": canonicalize})
     _exclusive({"--nocanonicalize": nocanonicalize, "--evaluate": evaluate})
     if len(positional) > 2:
-        raise ValueError(f"too many arguments: {' '.join(positional[2:])}")
+        raise BadInput(f"too many arguments: {' '.join(positional[2:])}")
     if positional and (source is not None or target is not None or mountpoint is not None):
         _say("options --target and --source can't be used together with command line element that is not an option")
         return 1
@@ -383,7 +385,13 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             arts = tree_arts(sel.depths, tree_symbols(layout))
         grid = Grid(cells, sel.depths if drawn else None, arts)
         write = sys.stdout.buffer.write
-        for chunk in render_grid(cols, grid, layout):
-            write(chunk.encode("utf-8", "surrogateescape"))
-        sys.stdout.flush()
+        try:
+            for chunk in render_grid(cols, grid, layout):
+                write(chunk.encode("utf-8", "surrogateescape"))
+            sys.stdout.flush()
+        except OSError as err:
+            failed = output_failed(err)
+            if failed is None:
+                raise
+            raise failed from None
     return 0

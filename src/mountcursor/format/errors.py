@@ -1,11 +1,14 @@
-"""The one exception of :mod:`mountcursor.format`."""
+"""The one exception of :mod:`mountcursor.format`: bad input (:class:`mountcursor.status.BadInput`,
+exit 2 from a command) and a :class:`ValueError` to the library's callers."""
 
 from __future__ import annotations
+
+from ..status import BadInput
 
 __all__ = ["FormatError"]
 
 
-class FormatError(ValueError):
+class FormatError(BadInput, ValueError):
     """Bytes that are not what the kernel prints, or a record the kernel could not print.
 
     ``lineno`` is the 1-based line number in the parsed data (``None`` when a single

@@ -42,6 +42,7 @@ from dataclasses import InitVar, dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
+from ..status import RunFailed
 from .procread import backoff as _backoff, give_up as _give_up, mountinfo_path, open_mountinfo, read_consistent
 from .entry import MountEntry
 from .table import MountTable
@@ -106,7 +107,7 @@ class Snapshot:
         return tuple(self.table.problems())
 
 
-class InconsistentSnapshotError(RuntimeError):
+class InconsistentSnapshotError(RunFailed, RuntimeError):
     """``consistency="strict"`` gave up: the table kept changing.  ``.snapshot`` is the
     last (inconsistent) pass."""
 
