@@ -1,0 +1,120 @@
+"""Round 2 of the hostile inputs (issue 19): paths the kernel never prints (relative, with a
+NUL), parent cycles, and costs that must stay linear in the input.
+
+Costs are counted, not timed: :mod:`.costcount` adds up the bytes each operation touches,
+and the work for twice the input must stay near twice the work.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from mountcursor.live.entry import MountEntry
+from mountcursor.live.table import MountTable, ancestor_ends
+
+from .costcount import WORK, counted
+
+FINDMNT = shutil.which("findmnt")
+needs_findmnt = pytest.mark.skipif(FINDMNT is None, reason="findmnt (util-linux) is not installed")
+
+
+def run_both(path: str, *args: str) -> tuple[subprocess.CompletedProcess[bytes], subprocess.CompletedProcess[bytes]]:
+    """``mountcursor CMD -F path args`` and the same findmnt command line; a hang fails."""
+    cmd, *rest = args
+    ours = subprocess.run([sys.executable, "-m", "mountcursor", cmd, "-F", path, *rest],
+                          capture_output=True, timeout=60)
+    theirs = subprocess.run([FINDMNT or "findmnt", "-F", path, *(["-l"] if cmd == "list" else []), *rest],
+                            capture_output=True, timeout=60)
+    return ours, theirs
+
+
+def entry(mnt_id: int, parent_id: int, target: bytes, source: bytes = b"t") -> MountEntry:
+    return MountEntry(mnt_id, parent_id, 0, mnt_id, b"/", target, b"rw", b"tmpfs", source, b"rw")
+
+
+# ---- relative mount points: were an endless loop ----------------------------------------------
+
+def test_the_directories_above_a_path() -> None:
+    def above(p: bytes) -> list[bytes]:
+        return [p[:i] for i in ancestor_ends(p)]
+
+    assert above(b"/a/b/c") == [b"/a/b", b"/a", b"/"]
+    assert above(b"/") == [] and above(b"a") == [] and above(b"") == []
+    assert above(b"a/b") == [b"a"]                 # was: b"a" for ever
+    assert above(b"/a//b") == [b"/a/", b"/a", b"/"]
+    assert above(b"//") == [b"/"]
+
+
+@needs_findmnt
+@pytest.mark.parametrize("cmd", ["list", "tree"])
+@pytest.mark.parametrize("table", [
+    b"2 1 0:2 / a/b rw - tmpfs t rw\n",
+    b"1 0 0:1 / / rw - tmpfs r rw\n2 9 0:2 / a/b rw - tmpfs t rw\n3 2 0:3 / a/b/c rw - tmpfs u rw\n",
+    b"2 1 0:2 / a rw - tmpfs t rw\n3 7 0:3 / a/b rw - tmpfs u rw\n",
+])
+def test_relative_mount_points_end_and_print_as_findmnt(tmp_path, cmd, table) -> None:
+    f = tmp_path / "mountinfo"
+    f.write_bytes(table)
+    ours, theirs = run_both(str(f), cmd)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
+
+
+def test_relative_mount_points_in_problems() -> None:
+    table = MountTable([entry(2, 1, b"a"), entry(3, 7, b"a/b"), entry(4, 8, b"c/d"), entry(5, 9, b"/a/b")])
+    # a/b is under a, which is listed: its parent should have been; c/d and /a/b are not
+    assert [e.mnt_id for e in table.orphans] == [3]
+    assert [e.mnt_id for e in table.outside_root] == [2, 4, 5]
+    assert table.problems() == ["line 0: mount 3 at 'a/b': parent 7 missing"]
+
+
+# ---- the orphan check is linear in the bytes of the table ---------------------------------------
+
+def orphan_work(depth: int, roots: int, fillers: int) -> int:
+    """The work of the orphan check on ``roots`` mounts down ``/d/d/...`` whose parents are
+    missing, in a table without ``/`` and with mounts at ``fillers`` depths of
+    ``/e/e/...``: every directory above a root has the length of one of them, so each is
+    a candidate, and none is one."""
+    entries = [entry(1, 0, counted(b"/x"))]
+    entries += [entry(10 + k, 1, counted(b"/e" * k)) for k in range(1, 2 * fillers, 2)]
+    entries += [entry(depth * 10 + k, 5, counted(b"/d" * depth + b"/r%d" % k)) for k in range(roots)]
+    table = MountTable(entries)
+    WORK[0] = 0
+    assert table.orphans == [] and len(table.outside_root) == roots + 1
+    work = WORK[0]
+    top = MountTable([entry(1, 1, b"/")] + entries[1:])  # the same under "/": all are orphans
+    assert len(top.orphans) == roots
+    return work
+
+
+def test_orphan_check_work_is_linear_in_path_depth() -> None:
+    small, large = orphan_work(2000, 2, 2), orphan_work(8000, 2, 2)
+    # 4 times the bytes: the rsplit walk up each root did 16 times the work
+    assert large < 5 * small, (small, large)
+
+
+def test_orphan_check_work_is_linear_in_roots_and_mounts_of_every_length() -> None:
+    # fillers of 45 kB and roots of 45 kB, then 360 kB: 4.5 times the bytes.  Cutting each
+    # candidate prefix of each root (or walking up with rsplit) did 8 times the work
+    small, large = orphan_work(300, 75, 150), orphan_work(300, 600, 150)
+    assert large < 6 * small, (small, large)
+
+
+def test_mount_of_work_is_linear_in_path_depth(monkeypatch) -> None:
+    from mountcursor.live import table as table_module
+
+    normalize = table_module.normalize_target
+    monkeypatch.setattr(table_module, "normalize_target", lambda p: counted(normalize(p)))
+
+    def work(depth: int) -> int:
+        table = MountTable([entry(1, 1, b"/"), entry(2, 1, b"/e" * depth), entry(3, 1, b"/f")])
+        path = counted(b"/d" * depth * 2)
+        WORK[0] = 0
+        assert table.mount_of(path, lexical=True).mnt_id == 1
+        return WORK[0]
+
+    small, large = work(2000), work(8000)
+    assert large < 6 * small, (small, large)
