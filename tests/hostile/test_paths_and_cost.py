@@ -118,3 +118,37 @@ def test_mount_of_work_is_linear_in_path_depth(monkeypatch) -> None:
 
     small, large = work(2000), work(8000)
     assert large < 6 * small, (small, large)
+
+
+# ---- a NUL in a path (a \000 escape) names no file: was a ValueError, exit 2 -------------------
+
+NUL_TABLE = b"1 0 0:1 / / rw - tmpfs r rw\n2 1 8:1 / /x rw - ext4 /dev/sd\\000a rw\n"
+
+
+@needs_findmnt
+@pytest.mark.parametrize("args", [("list", "-S", "/dev/sda"), ("list", "/dev/sda"), ("list", "-S", "/dev/sdb"),
+                                  ("list", "-T", "/nonexistent/x"), ("list", "-o", "TARGET,SIZE"),
+                                  ("tree", "-o", "TARGET,SIZE")])
+def test_a_nul_in_a_source_is_no_such_path_as_findmnt(tmp_path, args) -> None:
+    f = tmp_path / "mountinfo"
+    f.write_bytes(NUL_TABLE)
+    ours, theirs = run_both(str(f), *args)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, b"")
+
+
+def test_path_functions_take_a_nul_for_no_such_path() -> None:
+    from mountcursor.live import syscalls
+    from mountcursor.live.devices import canonicalize
+    from mountcursor.live.query import find_mountpoint
+    from mountcursor.live.reader import is_mountpoint
+
+    with pytest.raises(FileNotFoundError, match="a NUL in a path"):
+        is_mountpoint("/proc\0/no/such/path")       # was True: C read "/proc"
+    with pytest.raises(FileNotFoundError):
+        syscalls.statx_mount(b"/\0")
+    assert is_mountpoint("/proc") is True
+    assert canonicalize(b"/dev\0/null") == b"/dev\0/null"
+    table = MountTable([entry(1, 1, b"/"), entry(2, 1, b"/proc")])
+    assert find_mountpoint(table, b"/proc\0/x") is None
+    assert table.mount_of("/proc\0/x").mnt_id == 1   # "/proc\0" is not "/proc"; nothing to resolve
+    assert table.mount_of("/proc/\0").mnt_id == 2

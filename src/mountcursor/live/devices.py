@@ -29,12 +29,13 @@ def streq_paths(a: bytes, b: bytes) -> bool:
 
 def canonicalize(path: bytes) -> bytes | None:
     """util-linux ``canonicalize_path``: ``realpath`` if the path resolves, else the path
-    itself; ``/dev/dm-N`` as ``/dev/mapper/NAME``; ``None`` for an empty path."""
+    itself; ``/dev/dm-N`` as ``/dev/mapper/NAME``; ``None`` for an empty path.  A path
+    with a NUL in it (from a ``\\000`` escape) names no file: it is kept as it is."""
     if not path:
         return None
     try:
         real = os.path.realpath(path, strict=True)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL
         return path
     if real.startswith(b"/dev/dm-"):
         try:

@@ -98,7 +98,7 @@ def find_mountpoint(table: MountTable, path: bytes) -> MountEntry | None:
     deepest mount point that is ``path`` or above it; ``None`` if ``path`` does not exist."""
     try:
         os.stat(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL, no such path
         return None
     by_target: dict[tuple[bytes, ...], MountEntry] = {}
     for e in table.entries:

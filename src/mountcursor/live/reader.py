@@ -322,7 +322,8 @@ def is_mountpoint(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> 
     Asks statx(2) for ``STATX_ATTR_MOUNT_ROOT`` (Linux 5.8+, does not follow a final
     symlink, never triggers an automount); where the kernel does not give it, looks the
     canonical path up in this thread's mount table.  Raises :class:`OSError` if
-    ``path`` does not exist.
+    ``path`` does not exist (:class:`FileNotFoundError` if it holds a NUL, which C
+    would take for its end: ``/proc\\0/x`` is not ``/proc``).
     """
     from . import syscalls
 

@@ -473,9 +473,9 @@ class MountTable:
         another namespace or a saved file, where this process's symlinks mean nothing.
         """
         where = normalize_target(path)  # refuses a relative path
-        by_target = self._visible_by_target
-        return _deepest(where if lexical else normalize_target(os.path.realpath(where)), by_target,
-                        self._visible_lengths)
+        if not lexical and b"\0" not in where:  # with a NUL it names no file: nothing to resolve
+            where = normalize_target(os.path.realpath(where))
+        return _deepest(where, self._visible_by_target, self._visible_lengths)
 
     @cached_property
     def _visible_lengths(self) -> set[int]:
