@@ -152,3 +152,19 @@ def test_path_functions_take_a_nul_for_no_such_path() -> None:
     assert find_mountpoint(table, b"/proc\0/x") is None
     assert table.mount_of("/proc\0/x").mnt_id == 1   # "/proc\0" is not "/proc"; nothing to resolve
     assert table.mount_of("/proc/\0").mnt_id == 2
+
+
+# ---- parent cycles: descendants() grew without bound ---------------------------------------------
+
+def test_descendants_on_a_parent_cycle_end() -> None:
+    table = MountTable([entry(1, 1, b"/"), entry(2, 3, b"/a"), entry(3, 2, b"/a/b"), entry(4, 3, b"/a/b/c")])
+    assert [e.mnt_id for e in table.descendants(table.by_id(2))] == [3, 4]
+    assert [e.mnt_id for e in table.descendants(table.by_id(3))] == [2, 4]
+    assert table.descendants(table.by_id(4)) == []
+    loop = MountTable([entry(5, 5, b"/x"), entry(6, 6, b"/y")])   # their own parents: roots
+    assert table.descendants(loop.by_id(5)) == [] and loop.descendants(loop.by_id(5)) == []
+
+
+def test_descendants_of_a_duplicate_id_follow_the_first_only() -> None:
+    table = MountTable([entry(1, 1, b"/"), entry(2, 1, b"/a"), entry(2, 1, b"/b"), entry(3, 2, b"/a/c")])
+    assert [e.target for e in table.descendants(table.by_id(1))] == [b"/a", b"/a/c", b"/b"]

@@ -376,13 +376,20 @@ class MountTable:
         return count == len(self.entries)
 
     def descendants(self, entry: MountEntry) -> list[MountEntry]:
-        """All mounts below ``entry``, pre-order."""
+        """All mounts below ``entry``, pre-order, each once: on a parent cycle (only in
+        damaged tables) the walk stops where it comes back, ``entry`` is not listed."""
         out: list[MountEntry] = []
+        seen = {id(entry)}
         stack = list(reversed(self.children(entry)))
+        children, by_id = self._children, self._by_id
         while stack:
             e = stack.pop()
+            if id(e) in seen:
+                continue
+            seen.add(id(e))
             out.append(e)
-            stack.extend(reversed(self._children.get(e.mnt_id, ())))
+            if by_id.get(e.mnt_id) is e:
+                stack.extend(reversed(children.get(e.mnt_id, ())))
         return out
 
     def problems(self) -> list[str]:
