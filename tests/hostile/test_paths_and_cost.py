@@ -168,3 +168,30 @@ def test_descendants_on_a_parent_cycle_end() -> None:
 def test_descendants_of_a_duplicate_id_follow_the_first_only() -> None:
     table = MountTable([entry(1, 1, b"/"), entry(2, 1, b"/a"), entry(2, 1, b"/b"), entry(3, 2, b"/a/c")])
     assert [e.target for e in table.descendants(table.by_id(1))] == [b"/a", b"/a/c", b"/b"]
+
+
+# ---- stack() compared each mount with every one before it ---------------------------------------
+
+def stacked(n: int) -> MountTable:
+    return MountTable([entry(1, 1, b"/")] + [entry(k + 2, k + 1, b"/s") for k in range(n)])
+
+
+def test_stack_compares_no_mounts(monkeypatch) -> None:
+    calls = [0]
+    eq = MountEntry.__eq__
+
+    def counting_eq(self: MountEntry, other: object) -> bool:
+        calls[0] += 1
+        return eq(self, other)
+
+    table = stacked(3000)
+    monkeypatch.setattr(MountEntry, "__eq__", counting_eq)
+    got = table.stack("/s")
+    assert [e.mnt_id for e in got] == list(range(2, 3002))
+    assert calls[0] == 0   # was 4.5 million: "cur not in out"
+
+
+def test_stack_of_twins_lists_each_once() -> None:
+    twin = entry(2, 1, b"/s")
+    table = MountTable([entry(1, 1, b"/"), twin, entry(3, 2, b"/s"), entry(2, 1, b"/s")])
+    assert [e.mnt_id for e in table.stack("/s")] == [2, 3, 2]   # equal dataclasses, two mounts

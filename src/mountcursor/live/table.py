@@ -427,10 +427,12 @@ class MountTable:
         members = {id(e) for e in here}
         bottoms = [e for e in here if id(self.parent(e)) not in members or self.parent(e) is None]
         out: list[MountEntry] = []
+        seen: set[int] = set()  # by identity: O(1), where "in out" compared dataclasses, O(n²)
         for e in bottoms:
             cur: MountEntry | None = e
-            while cur is not None and cur not in out:
+            while cur is not None and id(cur) not in seen:
                 out.append(cur)
+                seen.add(id(cur))
                 cur = next((c for c in self._children.get(cur.mnt_id, ()) if c.target == path), None)
         return out
 
