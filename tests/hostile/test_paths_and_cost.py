@@ -195,3 +195,50 @@ def test_stack_of_twins_lists_each_once() -> None:
     twin = entry(2, 1, b"/s")
     table = MountTable([entry(1, 1, b"/"), twin, entry(3, 2, b"/s"), entry(2, 1, b"/s")])
     assert [e.mnt_id for e in table.stack("/s")] == [2, 3, 2]   # equal dataclasses, two mounts
+
+
+# ---- -T PATH canonicalized the path once per mount in the table ---------------------------------
+
+@pytest.mark.parametrize("target,found", [("/tmp/./nonexistent/../x", []), ("/tmp/./.", [b"/"]), ("/m7", [b"/m7"])])
+def test_a_target_is_canonicalized_once_per_query(monkeypatch, target, found) -> None:
+    from mountcursor.live import query
+
+    def calls(n: int) -> int:
+        table = MountTable([entry(1, 1, b"/")] + [entry(k, 1, b"/m%d" % k) for k in range(2, n)])
+        count = [0]
+        canonicalize = query.canonicalize
+
+        def counting(path: bytes) -> bytes | None:
+            count[0] += 1
+            return canonicalize(path)
+
+        monkeypatch.setattr(query, "canonicalize", counting)
+        sel = query.select(table, query.Query(target=target), want_tree=False)
+        monkeypatch.setattr(query, "canonicalize", canonicalize)
+        assert [node.entry.target for node in sel.nodes] == found
+        return count[0]
+
+    # the query, then the mount point holding it if nothing matched (the whole stack there)
+    assert calls(100) == calls(2000) <= 2
+
+
+def test_a_source_is_resolved_once_per_query(monkeypatch, tmp_path) -> None:
+    from mountcursor.live import query
+
+    count = [0]
+    resolve_spec = query.resolve_spec
+
+    def counting(spec: bytes, disk_dir: bytes = b"/dev/disk") -> bytes | None:
+        count[0] += 1
+        return resolve_spec(spec, disk_dir)
+
+    monkeypatch.setattr(query, "resolve_spec", counting)
+    dev = tmp_path / "dev"
+    dev.mkdir()
+    (dev / "sd7").touch()
+    (tmp_path / "link").symlink_to(dev / "sd7")
+    disks = [MountEntry(k, 1, 8, k, b"/", b"/m%d" % k, b"rw", b"ext4", bytes(dev) + b"/sd%d" % k, b"rw")
+             for k in range(2, 500)]
+    sel = query.select(MountTable([entry(1, 1, b"/")] + disks), query.Query(source=str(tmp_path / "link")),
+                       want_tree=False)
+    assert [node.entry.target for node in sel.nodes] == [b"/m7"] and count[0] == 1

@@ -13,6 +13,7 @@ udev evaluation of tags (``blkid_encode_string``): read for behaviour, written a
 
 from __future__ import annotations
 
+import functools
 import os
 
 __all__ = ["TAG_NAMES", "DISK_DIR", "streq_paths", "canonicalize", "parse_tag", "resolve_tag", "resolve_spec",
@@ -23,8 +24,14 @@ DISK_DIR = b"/dev/disk"
 
 
 def streq_paths(a: bytes, b: bytes) -> bool:
-    """Equal as paths: the same non-empty components (``//`` and a trailing ``/`` ignored)."""
-    return [s for s in a.split(b"/") if s] == [s for s in b.split(b"/") if s]
+    """Equal as paths: the same non-empty components (``//`` and a trailing ``/`` ignored).
+    A query compared with every mount is split once (the last few paths are kept)."""
+    return _components(a) == _components(b)
+
+
+@functools.lru_cache(maxsize=16)
+def _components(path: bytes) -> tuple[bytes, ...]:
+    return tuple(s for s in path.split(b"/") if s)
 
 
 def canonicalize(path: bytes) -> bytes | None:
