@@ -109,11 +109,11 @@ class _PollSource:
         self.pid = pid
         self.consistency: Consistency = consistency
         self.fd, _path = open_mountinfo(pid)  # first: a change after this wakes the poll
-        # Our own namespace is read with listmount when the kernel has it (6.8+): its
-        # 64-bit unique ids tell "umount A, mount B" apart even when B gets A's mnt_id
-        # and A's anonymous device, both handed out lowest-free (a diff of mountinfo
-        # tables would call that a move).
-        self.read_as: dict[str, Any] = {"method": "listmount", "pid": "self"} if _is_self(pid) else {"pid": pid}
+        # The table is read with listmount when the kernel has it (6.8+; another
+        # process's namespace by its id, 6.10+): its 64-bit unique ids tell "umount A,
+        # mount B" apart even when B gets A's mnt_id and A's anonymous device, both
+        # handed out lowest-free (a diff of mountinfo tables would call that a move).
+        self.read_as: dict[str, Any] = {"method": "listmount", "pid": "self" if _is_self(pid) else pid}
         try:
             try:
                 self.table = snapshot(consistency=consistency, **self.read_as).table
