@@ -18,7 +18,8 @@ Differences on purpose: ``--json`` prints one JSON object per event and line (fi
 2.38 aborts on ``--poll --json``); ``propagation`` is a fifth action, off unless asked;
 a watched process (``-N``) that exits ends the watch with a message and status 3
 (findmnt does not notice); ``-w`` must be an integer >= 0 (findmnt takes a negative as
-"forever").
+"forever"; at most 2147483647, as findmnt).  ``--interval`` (at most one re-read per that many
+seconds) never holds the watch past ``-w``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ DEFAULT_ACTIONS = ("mount", "umount", "remount", "move")
 EVENT_COLUMNS = ("ACTION", "OLD-TARGET", "OLD-OPTIONS")
 DEFAULT_COLUMNS = ("ACTION", "TARGET", "SOURCE", "FSTYPE", "OPTIONS")
 _ACTION_WIDTH = 10  # findmnt: COL_ACTION has width 10, SCOLS_FL_STRICTWIDTH
+TIMEOUT_MAX_MS = 2**31 - 1  # findmnt reads -w as a signed 32-bit number (strtos32_or_err): 24.8 days
 
 
 def event_value(ev: MountEvent, name: str) -> str | int | None:
@@ -96,7 +98,7 @@ def parse_event_columns(spec: str | None) -> list[str]:
     return list(DEFAULT_COLUMNS) + names if extend else names
 
 
-def _integer(option: str, text: str | None, least: int, what: str) -> int | None:
+def _integer(option: str, text: str | None, least: int, what: str, most: int | None = None) -> int | None:
     if text is None:
         return None
     try:
@@ -105,6 +107,8 @@ def _integer(option: str, text: str | None, least: int, what: str) -> int | None
         raise ValueError(f"{option} expects {what} (an integer >= {least}), got {text!r}") from None
     if value < least:
         raise ValueError(f"{option} expects {what} (an integer >= {least}), got {text!r}")
+    if most is not None and value > most:
+        raise ValueError(f"{option} expects {what} (an integer from {least} to {most}), got {text!r}")
     return value
 
 
@@ -220,12 +224,12 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     lower case (``action``, ``target`` ...; ``old-target`` for move and umount and
     ``old-options`` for remount and umount only).
     """
-    from ..live.watch import watch  # here: list and tree need not load it
+    from ..live.watch import WatchedProcessExited, watch  # here: list and tree need not load it
 
     if sum((raw, pairs, as_json)) > 1:
         raise ValueError("--raw, --pairs and --json cannot be used together")
     actions = parse_actions(poll)
-    timeout = _integer("-w/--timeout", timeout_ms, 0, "milliseconds")
+    timeout = _integer("-w/--timeout", timeout_ms, 0, "milliseconds", TIMEOUT_MAX_MS)
     count = _integer("--count", count_text, 1, "a number of events")
     if first_only:
         count = 1
@@ -244,8 +248,12 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     mode = "json" if as_json else "pairs" if pairs else "raw" if raw else "text"
     printer = _Printer(columns, mode, not noheadings)
     seen = 0
-    with watch(_pid(pid), source=source,  # type: ignore[arg-type]
-               timeout=None if timeout is None else timeout / 1000, min_interval=interval) as w:
+    try:
+        started = watch(_pid(pid), source=source,  # type: ignore[arg-type]
+                        timeout=None if timeout is None else timeout / 1000, min_interval=interval)
+    except WatchedProcessExited as err:  # a zombie: exited before its table could be read
+        raise RunError(err.strerror or str(err)) from None
+    with started as w:
         if w.note:
             click.echo(f"mountcursor: {w.note}", err=True)
         try:
