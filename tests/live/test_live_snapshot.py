@@ -63,8 +63,8 @@ def test_denied_process_is_a_clear_error(monkeypatch):
 def test_bad_arguments():
     with pytest.raises(ValueError, match="consistency must be one of"):
         snapshot(consistency="sometimes")
-    with pytest.raises(ValueError, match="listmount"):
-        snapshot(1, method="listmount")
+    with pytest.raises(ValueError, match="method must be one of"):
+        snapshot(1, method="listmounts")
     with pytest.raises(ValueError, match="pid must be"):
         snapshot("nobody")
 

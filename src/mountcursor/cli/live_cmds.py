@@ -26,7 +26,7 @@ import click
 from ..findmnt.options import SUMMARY
 from .app import main
 from .findmnt_cmd import run_line
-from ..status import guarded
+from ..status import guarded, output_failed
 
 
 class _FindmntCommand(click.Command):
@@ -63,5 +63,11 @@ def _one_line_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _write(text: str) -> None:
-    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
-    sys.stdout.flush()
+    try:
+        sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
+        sys.stdout.flush()
+    except OSError as err:  # a full disk: said and exit 3; anything else is not ours to say
+        failed = output_failed(err)
+        if failed is None:
+            raise
+        raise failed from None

@@ -18,7 +18,8 @@ Differences on purpose: ``--json`` prints one JSON object per event and line (fi
 2.38 aborts on ``--poll --json``); ``propagation`` is a fifth action, off unless asked;
 a watched process (``-N``) that exits ends the watch with a message and status 3
 (findmnt does not notice); ``-w`` must be an integer >= 0 (findmnt takes a negative as
-"forever").
+"forever"; at most 2147483647, as findmnt).  ``--interval`` (at most one re-read per that many
+seconds) never holds the watch past ``-w``.
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ from ..findmnt.columns import COLUMN_NAMES, POLL_COLUMNS, POLL_NAMES, parse_colu
 from ..live.findmnt import column_value
 from ..live.table import match_fstype, match_options, normalize_target
 from .app import main
+from ..status import BadInput, oserror_words
 from .errors import RunError
 from .live_cmds import _one_line_errors, _write
 
 ACTIONS = ("mount", "umount", "remount", "move", "propagation")
 DEFAULT_ACTIONS = ("mount", "umount", "remount", "move")
+TIMEOUT_MAX_MS = 2**31 - 1  # findmnt reads -w as a signed 32-bit number (strtos32_or_err): 24.8 days
 
 
 def event_value(ev: MountEvent, name: str) -> str | int | None:
@@ -74,20 +77,22 @@ def parse_actions(spec: str | None) -> frozenset[str]:
     for item in spec.split(","):
         name = item.strip().lower()
         if name not in ACTIONS:
-            raise ValueError(f"--poll: unknown action {item!r} (known: {', '.join(ACTIONS)})")
+            raise BadInput(f"--poll: unknown action {item!r} (known: {', '.join(ACTIONS)})")
         out.add(name)
     return frozenset(out)
 
 
-def _integer(option: str, text: str | None, least: int, what: str) -> int | None:
+def _integer(option: str, text: str | None, least: int, what: str, most: int | None = None) -> int | None:
     if text is None:
         return None
     try:
         value = int(text.strip())
     except ValueError:
-        raise ValueError(f"{option} expects {what} (an integer >= {least}), got {text!r}") from None
+        raise BadInput(f"{option} expects {what} (an integer >= {least}), got {text!r}") from None
     if value < least:
-        raise ValueError(f"{option} expects {what} (an integer >= {least}), got {text!r}")
+        raise BadInput(f"{option} expects {what} (an integer >= {least}), got {text!r}")
+    if most is not None and value > most:
+        raise BadInput(f"{option} expects {what} (an integer from {least} to {most}), got {text!r}")
     return value
 
 
@@ -95,7 +100,7 @@ def _pid(text: str | None) -> int | str:
     if text is None:
         return "self"
     if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"-N/--pid expects a process id, got {text!r}")
+        raise BadInput(f"-N/--pid expects a process id, got {text!r}")
     return int(text)
 
 
@@ -169,12 +174,17 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     lower case (``action``, ``target`` ...; ``old-target`` for move and umount and
     ``old-options`` for remount and umount only).
     """
-    from ..live.watch import watch  # here: list and tree need not load it
+    from ..live.watch import WatchedProcessExited, check_seconds, watch  # here: list and tree need not load it
+
+    try:
+        check_seconds("min_interval", interval)
+    except ValueError as err:
+        raise BadInput(str(err)) from None
 
     if sum((raw, pairs, as_json)) > 1:
-        raise ValueError("--raw, --pairs and --json cannot be used together")
+        raise BadInput("--raw, --pairs and --json cannot be used together")
     actions = parse_actions(poll)
-    timeout = _integer("-w/--timeout", timeout_ms, 0, "milliseconds")
+    timeout = _integer("-w/--timeout", timeout_ms, 0, "milliseconds", TIMEOUT_MAX_MS)
     count = _integer("--count", count_text, 1, "a number of events")
     if first_only:
         count = 1
@@ -197,8 +207,14 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     mode = "json" if as_json else "pairs" if pairs else "raw" if raw else "human"
     printer = _Printer(columns, mode, not noheadings)
     seen = 0
-    with watch(_pid(pid), source=source,  # type: ignore[arg-type]
-               timeout=None if timeout is None else timeout / 1000, min_interval=interval) as w:
+    try:
+        started = watch(_pid(pid), source=source,  # type: ignore[arg-type]
+                        timeout=None if timeout is None else timeout / 1000, min_interval=interval)
+    except WatchedProcessExited as err:  # a zombie: exited before its table could be read
+        raise RunError(err.strerror or str(err)) from None
+    except OSError as err:  # no such process, not ours to read: said as the kernel says it
+        raise BadInput(oserror_words(err)) from None
+    with started as w:
         if w.note:
             click.echo(f"mountcursor: {w.note}", err=True)
         try:

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import os
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 __all__ = ["TAG_NAMES", "DISK_DIR", "streq_paths", "canonicalize", "parse_tag", "resolve_tag", "resolve_spec",
            "is_pseudofs", "is_netfs", "source_matches"]
 
@@ -23,18 +27,32 @@ DISK_DIR = b"/dev/disk"
 
 
 def streq_paths(a: bytes, b: bytes) -> bool:
-    """Equal as paths: the same non-empty components (``//`` and a trailing ``/`` ignored)."""
-    return [s for s in a.split(b"/") if s] == [s for s in b.split(b"/") if s]
+    """Equal as paths: the same non-empty components (``//`` and a trailing ``/`` ignored).
+    A query compared with every mount is split once (the last few paths are kept)."""
+    return _components(a) == _components(b)
+
+
+_SPLIT: dict[bytes, tuple[bytes, ...]] = {}  # the paths split last (functools' cache costs an import)
+
+
+def _components(path: bytes) -> tuple[bytes, ...]:
+    parts = _SPLIT.get(path)
+    if parts is None:
+        if len(_SPLIT) >= 16:
+            _SPLIT.clear()
+        parts = _SPLIT[path] = tuple(s for s in path.split(b"/") if s)
+    return parts
 
 
 def canonicalize(path: bytes) -> bytes | None:
     """util-linux ``canonicalize_path``: ``realpath`` if the path resolves, else the path
-    itself; ``/dev/dm-N`` as ``/dev/mapper/NAME``; ``None`` for an empty path."""
+    itself; ``/dev/dm-N`` as ``/dev/mapper/NAME``; ``None`` for an empty path.  A path
+    with a NUL in it (from a ``\\000`` escape) names no file: it is kept as it is."""
     if not path:
         return None
     try:
         real = os.path.realpath(path, strict=True)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL
         return path
     if real.startswith(b"/dev/dm-"):
         try:
@@ -107,13 +125,14 @@ def is_netfs(fstype: bytes) -> bool:
 
 
 def source_matches(source: bytes, fstype: bytes, spec: bytes, disk_dir: bytes = DISK_DIR,
-                   canonical: bool = True) -> bool:
+                   canonical: bool = True, *, resolved: Callable[[], bytes | None] | None = None) -> bool:
     """libmount ``mnt_fs_match_source`` of a mount's source and type: the source as
     written (a path compared as a path, unless the filesystem is pseudo), then (with
     ``canonical``: findmnt without ``-C``, and neither a pseudo nor a network
     filesystem) the canonical forms: ``spec`` resolved (a tag through the udev links,
-    a path through its symlinks), compared with the source's path or its canonical
-    path, or with the device of the source's own tag."""
+    a path through its symlinks; ``resolved`` gives it from a cache, once per query),
+    compared with the source's path or its canonical path, or with the device of the
+    source's own tag."""
     src = source if source and parse_tag(source) is None else None
     pseudo = is_pseudofs(fstype)
     if src is not None and (src == spec if pseudo else streq_paths(src, spec)):
@@ -124,7 +143,7 @@ def source_matches(source: bytes, fstype: bytes, spec: bytes, disk_dir: bytes = 
         return True
     if not canonical or pseudo or is_netfs(fstype):
         return False
-    cn = resolve_spec(spec, disk_dir)
+    cn = resolve_spec(spec, disk_dir) if resolved is None else resolved()
     if cn is None:
         return False
     if src is not None:

@@ -31,6 +31,7 @@ hang ``--submounts`` or the tree, a mount that is its own parent is a root.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 from collections.abc import Callable
@@ -49,19 +50,23 @@ __all__ = ["Query", "Selection", "select", "streq_paths", "canonicalize", "parse
 
 _DEVNO = re.compile(r"^\s*[+-]?\d+:[+-]?\d+")
 
-def match_source(e: MountEntry, spec: bytes, disk_dir: bytes = DISK_DIR, canonical: bool = True) -> bool:
-    """libmount ``mnt_fs_match_source`` of an entry (:func:`mountcursor.live.devices.source_matches`)."""
-    return source_matches(e.source, e.fstype, spec, disk_dir, canonical)
+def match_source(e: MountEntry, spec: bytes, disk_dir: bytes = DISK_DIR, canonical: bool = True, *,
+                 resolved: Callable[[], bytes | None] | None = None) -> bool:
+    """libmount ``mnt_fs_match_source`` of an entry (:func:`mountcursor.live.devices.source_matches`).
+    ``resolved`` gives ``resolve_spec(spec)`` from a cache (one per query, not one per mount)."""
+    return source_matches(e.source, e.fstype, spec, disk_dir, canonical, resolved=resolved)
 
 
-def match_target(e: MountEntry, path: bytes, kernel: bool = True, canonical: bool = True) -> bool:
+def match_target(e: MountEntry, path: bytes, kernel: bool = True, canonical: bool = True, *,
+                 resolved: Callable[[], bytes | None] | None = None) -> bool:
     """libmount ``mnt_fs_match_target``: native, then (``canonical``) canonical
-    ``path``; for fstab entries also their canonical mount point."""
+    ``path``; for fstab entries also their canonical mount point.  ``resolved`` gives
+    ``canonicalize(path)`` from a cache (one per query, not one per mount)."""
     if streq_paths(e.target, path):
         return True
     if not canonical:
         return False
-    cn = canonicalize(path)
+    cn = canonicalize(path) if resolved is None else resolved()
     if cn is None:
         return False
     if streq_paths(e.target, cn):
@@ -74,7 +79,7 @@ def find_mountpoint(table: MountTable, path: bytes) -> MountEntry | None:
     deepest mount point that is ``path`` or above it; ``None`` if ``path`` does not exist."""
     try:
         os.stat(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL, no such path
         return None
     by_target: dict[tuple[bytes, ...], MountEntry] = {}
     for e in table.entries:
@@ -191,6 +196,9 @@ class _Matcher:
             if self.devno is None:
                 self.source = os.fsencode(q.source)
         self.target: bytes | None = os.fsencode(q.target) if q.target is not None else None
+        # the canonical forms of the query, each worked out once when first needed
+        self.target_cn = functools.cache(lambda: canonicalize(self.target or b""))
+        self.source_cn = functools.cache(lambda: resolve_spec(self.source or b"", q.disk_dir))
 
     def __call__(self, e: MountEntry) -> bool:
         q = self.q
@@ -207,9 +215,11 @@ class _Matcher:
             return miss
         if q.unique_ids and e.unique_id not in q.unique_ids:
             return miss
-        if self.target is not None and not match_target(e, self.target, self.kernel, not q.nocanonicalize):
+        if self.target is not None and not match_target(e, self.target, self.kernel, not q.nocanonicalize,
+                                                        resolved=self.target_cn):
             return miss
-        if self.source is not None and not match_source(e, self.source, q.disk_dir, not q.nocanonicalize):
+        if self.source is not None and not match_source(e, self.source, q.disk_dir, not q.nocanonicalize,
+                                                        resolved=self.source_cn):
             return miss
         if q.df and not q.all:
             if b"tmpfs" in e.fstype:
@@ -275,18 +285,19 @@ def select(table: MountTable, q: Query, kind: str = "mountinfo", want_tree: bool
         trivial = _listall(q) and not (q.invert or q.real or q.pseudo or q.df)
         order = tree_order(table, keep=None if trivial else match)   # findmnt's tree always filters
         return Selection(None, True, True, order)
-    nodes = _matching(table, q, kind, submounts)
+    match = _Matcher(table, q, kind)
+    nodes = _matching(table, q, kind, submounts, match)
     if not nodes and q.target is not None and not q.strict_target and kernel_tab and not q.positional_source:
         raw = os.fsencode(q.target)
-        holder = find_mountpoint(table, raw if q.nocanonicalize else canonicalize(raw) or b"")
+        holder = find_mountpoint(table, raw if q.nocanonicalize else match.target_cn() or b"")
         if holder is not None and not streq_paths(holder.target, os.fsencode(q.target)):
             nodes = _matching(table, dataclasses.replace(q, target=os.fsdecode(holder.target)), kind, submounts)
     return Selection(nodes, as_tree and submounts, bool(nodes))
 
 
-def _matching(table: MountTable, q: Query, kind: str, submounts: bool) -> list[Node]:
+def _matching(table: MountTable, q: Query, kind: str, submounts: bool, matcher: _Matcher | None = None) -> list[Node]:
     entries = list(reversed(table.entries)) if q.backward else list(table.entries)
-    match: Callable[[MountEntry], bool] = _Matcher(table, q, kind)
+    match: Callable[[MountEntry], bool] = matcher or _Matcher(table, q, kind)
     if not _listall(q) or q.invert:
         hits = [e for e in entries if match(e)]
         if not hits and q.positional_source and q.target is None and q.source is not None and _devno(q.source) is None:

@@ -147,7 +147,8 @@ def snapshot(
 ) -> Snapshot:
     """Read the mount table of ``pid`` (``"self"``: the calling thread) consistently.
 
-    ``method``: ``"mountinfo"``, ``"listmount"`` (this thread's namespace only), or
+    ``method``: ``"mountinfo"``, ``"listmount"`` (another process's namespace by its id,
+    ``NS_GET_MNTNS_ID``, Linux 6.10+; mount points relative to that namespace's root), or
     ``"auto"`` (mountinfo, which is cheaper in ordinary namespaces; listmount if
     mountinfo cannot be opened).  ``chunk_size``: bytes asked per ``read()`` (the
     kernel returns at most about a page anyway).  ``deadline``: seconds after which
@@ -159,8 +160,6 @@ def snapshot(
     _check_args(method, consistency, max_attempts)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be positive, got {chunk_size}")
-    if method == "listmount" and pid not in ("self", "thread-self"):
-        raise ValueError("method='listmount' reads only the calling thread's namespace; use method='mountinfo'")
     start = time.perf_counter()
     try:
         fd, path = open_mountinfo(pid)
@@ -172,7 +171,10 @@ def snapshot(
         raise
     try:
         if method == "listmount":
-            return _listmount_loop(fd, path, consistency, max_attempts, deadline, start, statmount_mask)
+            from .syscalls import mnt_ns_id  # here: the mountinfo way needs no system call of its own
+
+            ns_id = 0 if pid in ("self", "thread-self") else mnt_ns_id(pid)
+            return _listmount_loop(fd, path, consistency, max_attempts, deadline, start, statmount_mask, ns_id)
         return _mountinfo_loop(fd, path, consistency, max_attempts, deadline, start, chunk_size, strict_parse)
     finally:
         os.close(fd)
@@ -195,7 +197,7 @@ def _mountinfo_loop(fd: int, path: str, consistency: str, max_attempts: int, dea
 _supported_mask: list[int] = []
 
 
-def _statmount_mask(requested: int | None, probe_id: int) -> int:
+def _statmount_mask(requested: int | None, probe_id: int, mnt_ns_id: int = 0) -> int:
     """The default mask, minus the string fields an older kernel refuses (EINVAL)."""
     from . import syscalls
 
@@ -204,7 +206,7 @@ def _statmount_mask(requested: int | None, probe_id: int) -> int:
     if not _supported_mask:
         base, full = _masks()
         try:
-            syscalls.statmount(probe_id, full)
+            syscalls.statmount(probe_id, full, mnt_ns_id=mnt_ns_id)
             _supported_mask.append(full)
         except OSError as err:
             if err.errno != errno.EINVAL:
@@ -221,13 +223,13 @@ def statmount_entry(unique_id: int) -> MountEntry:
     return entry_from_statmount(syscalls.statmount(unique_id, _statmount_mask(None, unique_id)))
 
 
-def _listmount_pass(mask: int | None) -> tuple[list[MountEntry], int, bool]:
+def _listmount_pass(mask: int | None, mnt_ns_id: int = 0) -> tuple[list[MountEntry], int, bool]:
     from . import syscalls
 
     ids: list[int] = []
     calls = 0
     while True:
-        page = syscalls.listmount(last=ids[-1] if ids else 0, count=512)
+        page = syscalls.listmount(last=ids[-1] if ids else 0, count=512, mnt_ns_id=mnt_ns_id)
         calls += 1
         ids.extend(page)
         if len(page) < 512:
@@ -236,11 +238,11 @@ def _listmount_pass(mask: int | None) -> tuple[list[MountEntry], int, bool]:
     gone = False
     if not ids:
         return entries, calls, gone
-    mask = _statmount_mask(mask, ids[0])
+    mask = _statmount_mask(mask, ids[0], mnt_ns_id)
     for unique in ids:
         calls += 1
         try:
-            sm = syscalls.statmount(unique, mask)
+            sm = syscalls.statmount(unique, mask, mnt_ns_id=mnt_ns_id)
         except OSError as err:
             if err.errno == errno.ENOENT:  # unmounted since listmount
                 gone = True
@@ -251,11 +253,11 @@ def _listmount_pass(mask: int | None) -> tuple[list[MountEntry], int, bool]:
 
 
 def _listmount_loop(fd: int | None, path: str, consistency: str, max_attempts: int, deadline: float | None,
-                    start: float, mask: int | None) -> Snapshot:
+                    start: float, mask: int | None, mnt_ns_id: int = 0) -> Snapshot:
     attempts = 0
     while True:
         attempts += 1
-        entries, calls, gone = _listmount_pass(mask)
+        entries, calls, gone = _listmount_pass(mask, mnt_ns_id)
         # Without a proc file to poll only a vanished mount shows a change.
         changed = gone or (fd is not None and _changed(fd))
         if not changed or _give_up(consistency, attempts, max_attempts, deadline, start):
@@ -323,7 +325,8 @@ def is_mountpoint(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> 
     Asks statx(2) for ``STATX_ATTR_MOUNT_ROOT`` (Linux 5.8+, does not follow a final
     symlink, never triggers an automount); where the kernel does not give it, looks the
     canonical path up in this thread's mount table.  Raises :class:`OSError` if
-    ``path`` does not exist.
+    ``path`` does not exist (:class:`FileNotFoundError` if it holds a NUL, which C
+    would take for its end: ``/proc\\0/x`` is not ``/proc``).
     """
     from . import syscalls
 

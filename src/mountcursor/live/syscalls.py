@@ -135,8 +135,26 @@ _libc.fanotify_init.argtypes = [ctypes.c_uint, ctypes.c_uint]
 _libc.fanotify_mark.argtypes = [ctypes.c_int, ctypes.c_uint, ctypes.c_uint64, ctypes.c_int, ctypes.c_char_p]
 
 
-def _fs(path: str | bytes | os.PathLike[str] | os.PathLike[bytes] | None) -> bytes | None:
-    return None if path is None else os.fsencode(path)
+def _cstr(value: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> bytes:
+    """``value`` as the C string ctypes passes: refused with a NUL in it (C would stop
+    there and the call act on a prefix: ``/proc\\0/x`` would be ``/proc``)."""
+    raw = os.fsencode(value)
+    if b"\0" in raw:
+        raise ValueError(f"embedded NUL in {raw!r}")
+    return raw
+
+
+def _fs(value: str | bytes | os.PathLike[str] | os.PathLike[bytes] | None) -> bytes | None:
+    return None if value is None else _cstr(value)
+
+
+def _path(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> bytes:
+    """``path`` as a C string; with a NUL it names no file: ``ENOENT``, as for a path
+    that does not exist (``os.path.ismount`` and ``exists`` say False likewise)."""
+    raw = os.fsencode(path)
+    if b"\0" in raw:
+        raise FileNotFoundError(errno.ENOENT, f"{raw!r}: a NUL in a path: no such file or directory")
+    return raw
 
 
 def _fail(call: str, what: object = None) -> OSError:
@@ -153,13 +171,13 @@ def mount(
     data: str | bytes | None = None,
 ) -> None:
     """mount(2): any bytes are allowed in ``source``, ``target`` and ``data`` (not NUL)."""
-    if _libc.mount(_fs(source), _fs(target), _fs(fstype), flags, _fs(data)) != 0:
+    if _libc.mount(_fs(source), _path(target), _fs(fstype), flags, _fs(data)) != 0:
         raise _fail("mount", os.fsencode(target))
 
 
 def umount2(target: str | bytes | os.PathLike[str] | os.PathLike[bytes], flags: int = 0) -> None:
     """umount2(2) with ``MNT_DETACH`` (lazy), ``MNT_FORCE`` or ``UMOUNT_NOFOLLOW``."""
-    if _libc.umount2(_fs(target), flags) != 0:
+    if _libc.umount2(_path(target), flags) != 0:
         raise _fail("umount2", os.fsencode(target))
 
 
@@ -223,7 +241,7 @@ def mount_fs(
     fsfd = _syscall_fd(_NR_FSOPEN, "fsopen", fstype, _fs(fstype), ctypes.c_uint(_FSOPEN_CLOEXEC))
     try:
         settings = ([(b"source", _fs(source))] if source is not None else []) + [
-            (os.fsencode(k), _fs(v) if v is not None else None) for k, v in options
+            (_cstr(k), _fs(v)) for k, v in options
         ]
         for key, value in settings:
             cmd = _FSCONFIG_SET_FLAG if value is None else _FSCONFIG_SET_STRING
@@ -233,13 +251,30 @@ def mount_fs(
             raise _fail("fsconfig(FSCONFIG_CMD_CREATE)", fstype)
         mfd = _syscall_fd(_NR_FSMOUNT, "fsmount", fstype, fsfd, ctypes.c_uint(_FSMOUNT_CLOEXEC), ctypes.c_uint(0))
         try:
-            if _libc.syscall(_NR_MOVE_MOUNT, mfd, b"", _AT_FDCWD, _fs(target),
+            if _libc.syscall(_NR_MOVE_MOUNT, mfd, b"", _AT_FDCWD, _path(target),
                              ctypes.c_uint(_MOVE_MOUNT_F_EMPTY_PATH)) != 0:
                 raise _fail("move_mount", os.fsencode(target))
         finally:
             os.close(mfd)
     finally:
         os.close(fsfd)
+
+
+_NS_GET_MNTNS_ID = 0x8008B705  # _IOR(NSIO = 0xb7, 5, __u64), include/uapi/linux/nsfs.h (Linux 6.10+)
+
+
+def mnt_ns_id(pid: int | str = "self") -> int:
+    """The 64-bit id of the mount namespace of ``pid`` (``ioctl(NS_GET_MNTNS_ID)`` on
+    ``/proc/<pid>/ns/mnt``), for listmount(2) and statmount(2) of another namespace.
+    ``ENOTTY`` before Linux 6.10; ``ENOENT`` for a process that has exited."""
+    import fcntl  # here: only this call needs it
+
+    fd = os.open(f"/proc/{pid}/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        (ns_id,) = struct.unpack("=Q", fcntl.ioctl(fd, _NS_GET_MNTNS_ID, bytes(8)))
+    finally:
+        os.close(fd)
+    return int(ns_id)
 
 
 def listmount(mnt_id: int = LSMT_ROOT, last: int = 0, count: int = 512, *,
@@ -369,7 +404,7 @@ def statx_mount(path: str | bytes | os.PathLike[str] | os.PathLike[bytes], *, fo
 
 def _statx(path: str | bytes | os.PathLike[str] | os.PathLike[bytes], flags: int, want: int) -> tuple[int, int, int, int, int, int]:
     buf = ctypes.create_string_buffer(256)
-    if _libc.statx(_AT_FDCWD, _fs(path), flags, want, buf) != 0:
+    if _libc.statx(_AT_FDCWD, _path(path), flags, want, buf) != 0:
         raise _fail("statx", os.fsencode(path))
     raw = buf.raw
     (got,) = struct.unpack_from("=I", raw, 0)

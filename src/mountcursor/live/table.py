@@ -41,7 +41,7 @@ from .optstr import match_options
 from .tabread import MAX_LINE_BYTES, MAX_LINES, MAX_TABLE_BYTES, TableLimitError, read_table_file
 from .treeorder import root_index
 
-__all__ = ["MountTable", "read_table_file", "TableLimitError", "MAX_LINES", "normalize_target", "match_fstype", "match_options"]
+__all__ = ["MountTable", "read_table_file", "TableLimitError", "MAX_LINES", "normalize_target", "ancestor_ends", "match_fstype", "match_options"]
 
 _DEVNO = re.compile(rb"^(\d+):(\d+)$")
 _MNT_ID, _PARENT_ID, _TARGET = attrgetter("mnt_id"), attrgetter("parent_id"), attrgetter("target")
@@ -57,13 +57,83 @@ def normalize_target(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) 
     return b"/" + norm.lstrip(b"/")
 
 
-def _parent_paths(path: bytes) -> Iterator[bytes]:
-    """``path`` and each directory above it, ending with ``/``."""
-    while True:
-        yield path
-        if path == b"/":
-            return
-        path = path.rsplit(b"/", 1)[0] or b"/"
+def ancestor_ends(path: bytes) -> list[int]:
+    """Where each directory above ``path`` ends, nearest first: its parent is
+    ``path[:ends[0]]``, and so on up; ``/`` (end 1) is last for an absolute path.  A
+    relative path (``a/b``: only in edited tables) stops at its first component; ``/``
+    and a single component have nothing above them.  O(len(path)).
+
+    The one definition of "the directories above a mount point" in this package.
+
+    >>> p = b"/a/b/c"; [p[:i] for i in ancestor_ends(p)], [b"a/b"[:i] for i in ancestor_ends(b"a/b")]
+    ([b'/a/b', b'/a', b'/'], [b'a'])
+    """
+    ends: list[int] = []
+    end = len(path)
+    while (end := path.rfind(b"/", 0, end)) > 0:
+        ends.append(end)
+    if end == 0 and len(path) > 1 and ends[-1:] != [1]:
+        ends.append(1)
+    return ends
+
+
+def _deepest(path: bytes, index: dict[bytes, MountEntry], lengths: set[int]) -> MountEntry | None:
+    """``index``'s entry for ``path`` or the nearest directory above it; ``lengths`` are the
+    lengths of ``index``'s keys.  Only prefixes of such a length are cut and hashed,
+    so one lookup costs O(len(path) + the bytes of the keys), never O(len(path)²)."""
+    hit = index.get(path)
+    if hit is not None:
+        return hit
+    for end in ancestor_ends(path):
+        if end in lengths:
+            hit = index.get(path[:end])
+            if hit is not None:
+                return hit
+    return None
+
+
+def _segment_keys(path: bytes) -> Iterator[tuple[int, int]]:
+    """``(end, key)`` for each ``path[:end]`` that ends where a ``/`` follows it (the
+    directories above ``path`` but ``/``) and, last, for ``path`` itself: ``key`` folds
+    the hashes of the ``/``-separated pieces, so two such prefixes with equal bytes have
+    equal keys, computed in O(len(path)) for all of them."""
+    key, end = 0, -1
+    for piece in path.split(b"/"):
+        end += len(piece) + 1
+        key = (key * 1_000_003 + hash(piece)) & 0xFFFF_FFFF_FFFF_FFFF
+        yield end, key
+
+
+def _covered_from_above(paths: list[bytes], targets: set[bytes]) -> list[bool]:
+    """For each of ``paths``: whether a directory above it (:func:`ancestor_ends`) is one
+    of ``targets``.  O(bytes of ``paths`` and ``targets``), however deep the paths: a
+    prefix is compared only when a target has its length and its key
+    (:func:`_segment_keys`), and the bytes only then."""
+    covered = [p != b"/" and p.startswith(b"/") and b"/" in targets for p in paths]
+    lengths = set(map(len, targets))
+    wanted: dict[tuple[int, int], list[int]] = {}
+    for k, p in enumerate(paths):
+        if covered[k]:
+            continue
+        if len(lengths) < p.count(b"/"):  # few lengths to try: a cheap look first
+            ends = {n for n in lengths if 0 < n < len(p) and p[n] == 47}  # 47: "/"
+            if not ends:
+                continue
+        else:
+            ends = lengths
+        for end, key in _segment_keys(p):  # "/" was done above, p itself is too long
+            if end in ends and 0 < end < len(p):
+                wanted.setdefault((end, key), []).append(k)
+    if not wanted:
+        return covered
+    want_lengths = {end for end, _ in wanted}
+    for t in targets:
+        if len(t) in want_lengths:
+            *_, (end, key) = _segment_keys(t)
+            for k in wanted.get((end, key), ()):
+                if not covered[k]:  # one comparison per path that matches
+                    covered[k] = paths[k].startswith(t)
+    return covered
 
 
 class MountTable:
@@ -133,19 +203,13 @@ class MountTable:
         return self._split_roots()[1]
 
     def _split_roots(self) -> tuple[list[MountEntry], list[MountEntry]]:
-        targets_covered = set(map(_TARGET, self.entries))
         orphans: list[MountEntry] = []
         outside: list[MountEntry] = []
+        candidates = [e for e in self.roots if not e.is_self_parent]
+        covered = _covered_from_above([e.target for e in candidates], set(map(_TARGET, self.entries)))
+        under = {id(e) for e, c in zip(candidates, covered) if c}
         for e in self.roots:
-            if e.is_self_parent:
-                outside.append(e)
-                continue
-            above = _parent_paths(e.target)
-            next(above)
-            if any(p in targets_covered for p in above):
-                orphans.append(e)
-            else:
-                outside.append(e)
+            (orphans if id(e) in under else outside).append(e)
         self.__dict__["orphans"], self.__dict__["outside_root"] = orphans, outside
         return orphans, outside
 
@@ -271,13 +335,20 @@ class MountTable:
         return count == len(self.entries)
 
     def descendants(self, entry: MountEntry) -> list[MountEntry]:
-        """All mounts below ``entry``, pre-order."""
+        """All mounts below ``entry``, pre-order, each once: on a parent cycle (only in
+        damaged tables) the walk stops where it comes back, ``entry`` is not listed."""
         out: list[MountEntry] = []
+        seen = {id(entry)}
         stack = list(reversed(self.children(entry)))
+        children, by_id = self._children, self._by_id
         while stack:
             e = stack.pop()
+            if id(e) in seen:
+                continue
+            seen.add(id(e))
             out.append(e)
-            stack.extend(reversed(self._children.get(e.mnt_id, ())))
+            if by_id.get(e.mnt_id) is e:
+                stack.extend(reversed(children.get(e.mnt_id, ())))
         return out
 
     def problems(self) -> list[str]:
@@ -315,10 +386,12 @@ class MountTable:
         members = {id(e) for e in here}
         bottoms = [e for e in here if id(self.parent(e)) not in members or self.parent(e) is None]
         out: list[MountEntry] = []
+        seen: set[int] = set()  # by identity: O(1), where "in out" compared dataclasses, O(n²)
         for e in bottoms:
             cur: MountEntry | None = e
-            while cur is not None and cur not in out:
+            while cur is not None and id(cur) not in seen:
                 out.append(cur)
+                seen.add(id(cur))
                 cur = next((c for c in self._children.get(cur.mnt_id, ()) if c.target == path), None)
         return out
 
@@ -368,11 +441,13 @@ class MountTable:
         another namespace or a saved file, where this process's symlinks mean nothing.
         """
         where = normalize_target(path)  # refuses a relative path
-        for p in _parent_paths(where if lexical else normalize_target(os.path.realpath(where))):
-            e = self._visible_by_target.get(p)
-            if e is not None:
-                return e
-        return None
+        if not lexical and b"\0" not in where:  # with a NUL it names no file: nothing to resolve
+            where = normalize_target(os.path.realpath(where))
+        return _deepest(where, self._visible_by_target, self._visible_lengths)
+
+    @cached_property
+    def _visible_lengths(self) -> set[int]:
+        return set(map(len, self._visible_by_target))
 
     def is_mountpoint(self, path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> bool:
         """``path`` is the mount point of a visible mount, according to this table."""

@@ -68,10 +68,11 @@ from .entry import MountEntry
 from .reader import Consistency, open_mountinfo, snapshot, statmount_entry
 from .table import MountTable
 
-__all__ = ["WatchBatch", "Watch", "watch", "awatch"]
+__all__ = ["WatchBatch", "Watch", "WatchedProcessExited", "watch", "awatch"]
 
 Source = Literal["poll", "fanotify"]
 _TICK = 0.25  # seconds: how often a blocked watch looks at its stop event
+_clock = time.monotonic  # what timeout and min_interval are measured with (tests set their own)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,15 @@ class WatchBatch:
     note: str = ""
 
 
-def _check_seconds(name: str, value: float | None) -> None:
+class WatchedProcessExited(ProcessLookupError):
+    """The watched process (``pid``) has exited: before the watch could read its table
+    (a zombie), or while iterating.  A ``pid`` that never existed is a plain
+    :class:`ProcessLookupError`."""
+
+
+def check_seconds(name: str, value: float | None) -> None:
+    """A number of seconds as the watch takes it (finite, >= 0, within what a sleep
+    takes), else :class:`ValueError` (:class:`TypeError` for no number)."""
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -109,11 +118,11 @@ class _PollSource:
         self.pid = pid
         self.consistency: Consistency = consistency
         self.fd, _path = open_mountinfo(pid)  # first: a change after this wakes the poll
-        # Our own namespace is read with listmount when the kernel has it (6.8+): its
-        # 64-bit unique ids tell "umount A, mount B" apart even when B gets A's mnt_id
-        # and A's anonymous device, both handed out lowest-free (a diff of mountinfo
-        # tables would call that a move).
-        self.read_as: dict[str, Any] = {"method": "listmount", "pid": "self"} if _is_self(pid) else {"pid": pid}
+        # The table is read with listmount when the kernel has it (6.8+; another
+        # process's namespace by its id, 6.10+): its 64-bit unique ids tell "umount A,
+        # mount B" apart even when B gets A's mnt_id and A's anonymous device, both
+        # handed out lowest-free (a diff of mountinfo tables would call that a move).
+        self.read_as: dict[str, Any] = {"method": "listmount", "pid": "self" if _is_self(pid) else pid}
         try:
             try:
                 self.table = snapshot(consistency=consistency, **self.read_as).table
@@ -236,15 +245,18 @@ class Watch:
     ) -> None:
         if source not in ("auto", "poll", "fanotify"):
             raise ValueError(f"source must be 'auto', 'poll' or 'fanotify', got {source!r}")
-        _check_seconds("timeout", timeout)
-        _check_seconds("min_interval", min_interval)
+        check_seconds("timeout", timeout)
+        check_seconds("min_interval", min_interval)
         self.pid = pid
         self.min_interval = min_interval
         self.note = ""
         self._stop = stop
         self._cancel = threading.Event()
-        self._end = None if timeout is None else time.monotonic() + timeout
-        self._last = 0.0
+        # the clock and the sleep behind timeout and min_interval (tests drive their own)
+        self._clock = _clock
+        self._sleep = self._cancel.wait
+        self._end = None if timeout is None else self._clock() + timeout
+        self._last = -math.inf  # no read yet: the first is not held back
         self._closed = False
         self._exited = False  # the watched process exited: the next __next__ raises
         self._impl: _PollSource | _FanotifySource | None = None
@@ -254,14 +266,21 @@ class Watch:
                 self._impl = _FanotifySource(pid)
             except OSError as err:
                 self.note = f"fanotify mount events unavailable ({err.strerror or err}); watching with poll"
-        if self._impl is None:
-            self._impl = _PollSource(pid, consistency)
-        if not _is_self(pid):
+        if not _is_self(pid):  # first: a process that exits from now on is noticed
             try:
                 self._pidfd = os.pidfd_open(int(pid))
             except ProcessLookupError:
-                self.close()
                 raise ProcessLookupError(errno.ESRCH, f"process {pid} does not exist (or has exited)") from None
+        if self._impl is None:
+            try:
+                self._impl = _PollSource(pid, consistency)
+            except OSError as err:
+                exited = self._pidfd is not None and bool(syscalls.poll_fd(self._pidfd, select.POLLIN, 0))
+                self._pidfd_close()
+                if exited:  # a zombie: its namespace is gone, reading says EINVAL
+                    raise WatchedProcessExited(errno.ESRCH, f"process {pid} has exited: its mount table is "
+                                               "no longer there to watch") from None
+                raise err from None
 
     # ---- state ----------------------------------------------------------------------
     @property
@@ -305,9 +324,9 @@ class Watch:
     def __next__(self) -> WatchBatch:
         if self._exited:
             self.close()
-            raise ProcessLookupError(errno.ESRCH, f"process {self.pid} exited: its mount table is no longer watched")
-        while not self._closed and not self._cancel.is_set() and not (self._stop is not None and self._stop.is_set()):
-            left = _TICK if self._end is None else min(_TICK, self._end - time.monotonic())
+            raise WatchedProcessExited(errno.ESRCH, f"process {self.pid} exited: its mount table is no longer watched")
+        while not self._ending():
+            left = _TICK if self._end is None else min(_TICK, self._end - self._clock())
             if left <= 0:
                 break
             ready, exited = self._wait(left)
@@ -319,15 +338,31 @@ class Watch:
                 return self.__next__()  # raises
             if not ready:
                 continue
-            wait = self._last + self.min_interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last = time.monotonic()
+            # at most one read per min_interval, but never past the timeout: both hold
+            if not self._pause_until(self._last + self.min_interval):
+                break
+            self._last = self._clock()
             batch = self.read()
             if batch is not None:
                 return batch
         self.close()
         raise StopIteration
+
+    def _ending(self) -> bool:
+        return self._closed or self._cancel.is_set() or (self._stop is not None and self._stop.is_set())
+
+    def _pause_until(self, when: float) -> bool:
+        """Wait until ``when`` on :attr:`_clock`, a tick at a time (``stop`` and
+        :meth:`cancel` are seen within one; an interval of any length sleeps no more
+        than a tick at once).  False if the timeout or an end comes first."""
+        while True:
+            now = self._clock()
+            if self._end is not None and now >= self._end:
+                return False
+            if now >= when or self._ending():
+                return not self._ending()
+            until = when if self._end is None else min(when, self._end)
+            self._sleep(min(_TICK, until - now))
 
     def _wait(self, seconds: float) -> tuple[bool, bool]:
         impl = self._source()
