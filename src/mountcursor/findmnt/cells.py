@@ -54,11 +54,12 @@ def _decode_all(raws: list[bytes]) -> list[str]:
 
 
 def _texts(raws: list[bytes]) -> list[str | None]:
-    """The cells of a column of bytes: decoded, once per distinct value; nothing for b""."""
-    distinct = list(set(raws))
-    decoded = dict(zip(distinct, _decode_all(distinct)))
-    decoded[b""] = None  # type: ignore[assignment]
-    return list(map(decoded.__getitem__, raws))
+    """The cells of a column of bytes: decoded (in one call for the whole column, which
+    costs less than hashing each cell to decode each distinct value once); nothing for b""."""
+    texts: list[str | None] = list(_decode_all(raws))
+    if b"" in raws:
+        texts = [text or None for text in texts]
+    return texts
 
 
 def _number(value: int) -> str | None:
@@ -79,11 +80,10 @@ def _line_column(name: str, rows: Rows, ctx: Context) -> list[str | None]:
     if name == "TARGET":
         return list(_decode_all(rows.targets))
     if name == "SOURCE":
-        if ctx.nofsroot:
+        if ctx.nofsroot or rows.roots.count(b"/") == len(rows):  # no bind root to show: the sources
             return _texts(rows.sources)
-        pairs = list(zip(rows.sources, rows.roots))
-        shown = {pair: _source(*pair) for pair in set(pairs)}
-        return _texts(list(map(shown.__getitem__, pairs)))
+        shown = {pair: _source(*pair) for pair in set(zip(rows.sources, rows.roots))}
+        return _texts(list(map(shown.__getitem__, zip(rows.sources, rows.roots))))
     if name == "FSTYPE":
         return _texts(rows.fstypes)
     if name == "OPTIONS":

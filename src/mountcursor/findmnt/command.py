@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import sys
+from operator import ge
 
 from ..status import BadInput, oserror_words, output_failed
 from .columns import BY_NAME, DEFAULT_COLUMNS, DF_COLUMNS, OUTPUT_ALL, TRUNC, json_kind, parse_columns
@@ -255,11 +256,14 @@ def _may_have_problems(rows: Rows) -> bool:
     ids, parents = rows.ids, rows.parents
     present = set(ids)
     if len(present) != len(ids):
+        return True  # a repeated id
+    missing = set(parents).difference(present)
+    if len(missing) != 1:
+        return True  # no root, or several
+    (root_parent,) = missing
+    if parents.count(root_parent) != 1 or rows.targets[parents.index(root_parent)] != b"/":
         return True
-    roots = [i for i, p in enumerate(parents) if p not in present]
-    if len(roots) != 1 or rows.targets[roots[0]] != b"/":
-        return True
-    return any(p >= i for i, p in zip(ids, parents) if p in present)
+    return any(map(ge, parents, ids))  # a parent not below its child: maybe a cycle (and the root's own)
 
 
 def _warn_table(tab_file: str, data: bytes, kind: str, entries: list[MountEntry],
