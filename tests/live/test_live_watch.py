@@ -106,7 +106,7 @@ def test_awatch_reads_its_first_table_before_returning(sandbox):
 def test_fanotify_queue_overflow_rereads_the_table(monkeypatch):
     """After FAN_Q_OVERFLOW events were lost: the table is read again and diffed."""
     from mountcursor.live import MountTable, syscalls
-    from mountcursor.live.watch import _FanotifySource
+    from mountcursor.live.watcher import _FanotifySource
 
     rows = MountTable.from_bytes(b"1 0 0:1 / / rw - ext4 a rw\n2 1 0:2 / /x rw - tmpfs b rw\n"
                                  b"3 1 0:3 / /y rw - tmpfs c rw\n").entries

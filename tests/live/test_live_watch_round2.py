@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from mountcursor.cli.app import main
-from mountcursor.live.watch import WatchedProcessExited, watch
+from mountcursor.live.watcher import WatchedProcessExited, watch
 
-watch_module = importlib.import_module("mountcursor.live.watch")  # the package exports the function as watch
+watch_module = importlib.import_module("mountcursor.live.watcher")
 
 from .conftest import needs_sandbox
 

@@ -30,7 +30,7 @@ import sys
 
 import click
 
-from ..live.diff import MountEvent
+from ..live.tablediff import MountEvent
 from ..findmnt.columns import COLUMN_NAMES, POLL_COLUMNS, POLL_NAMES, parse_columns
 from ..live.findmnt import column_value
 from ..live.table import match_fstype, match_options, normalize_target
@@ -174,7 +174,7 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     lower case (``action``, ``target`` ...; ``old-target`` for move and umount and
     ``old-options`` for remount and umount only).
     """
-    from ..live.watch import WatchedProcessExited, check_seconds, watch  # here: list and tree need not load it
+    from ..live.watcher import WatchedProcessExited, check_seconds, watch  # here: list and tree need not load it
 
     try:
         check_seconds("min_interval", interval)

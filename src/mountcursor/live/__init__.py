@@ -25,25 +25,22 @@ always.
 
 from __future__ import annotations
 
-import sys
-import types
-
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 if TYPE_CHECKING:  # what the names are, for type checkers and readers
-    from .diff import MountEvent, diff
+    from .tablediff import MountEvent, diff
     from .entry import MountEntry, Option, merge_options, split_options
     from .parse import ParseResult, parse_mountinfo, parse_mountinfo_line
     from .reader import InconsistentSnapshotError, Snapshot, is_mountpoint, snapshot
     from .table import MountTable
-    from .watch import Watch, WatchBatch, awatch, watch
+    from .watcher import Watch, WatchBatch, awatch, watch
 
 _HOME = {
-    "diff": "diff", "MountEvent": "diff",
+    "diff": "tablediff", "MountEvent": "tablediff",
     "MountEntry": "entry", "Option": "entry", "merge_options": "entry", "split_options": "entry",
     "ParseResult": "parse", "parse_mountinfo": "parse", "parse_mountinfo_line": "parse",
     "InconsistentSnapshotError": "reader", "Snapshot": "reader", "is_mountpoint": "reader", "snapshot": "reader",
     "MountTable": "table",
-    "Watch": "watch", "WatchBatch": "watch", "awatch": "watch", "watch": "watch",
+    "Watch": "watcher", "WatchBatch": "watcher", "awatch": "watcher", "watch": "watcher",
 }
 """Public name -> the module of this package that defines it."""
 
@@ -68,17 +65,3 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
-
-
-class _Package(types.ModuleType):
-    """This package's module type: ``diff`` and ``watch`` name the functions, as they
-    always have, although ``diff.py`` and ``watch.py`` are also submodules (importing
-    a submodule would otherwise set the package's attribute to the module)."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in ("diff", "watch") and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package  # the documented way to customize a module's attributes

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import syscalls
 from .reader import snapshot
 from .syscalls import MNT_DETACH, MS_BIND, MS_MOVE, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE
-from .watch import watch
+from .watcher import watch
 
 # Everything the worker runs is imported here, before it mounts anything: the package
 # may live under the directory the sandbox mounts over (a checkout under /tmp), and
@@ -42,7 +42,7 @@ from .watch import watch
 
 if TYPE_CHECKING:
     from .reader import Snapshot
-    from .watch import WatchBatch
+    from .watcher import WatchBatch
 
 _LEN = struct.Struct("<I")
 
@@ -324,7 +324,7 @@ class Worker:
 
     # ---- watching from inside -------------------------------------------------------
     def watch_start(self, source: Literal["auto", "poll", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
-        """Run :func:`~mountcursor.live.watch.watch` on this namespace in a thread."""
+        """Run :func:`~mountcursor.live.watcher.watch` on this namespace in a thread."""
         if self._watch is not None:
             raise RuntimeError("a watch is already running")
         self._watch_stop.clear()

@@ -34,7 +34,7 @@ kernel gave, read back with statx):
 * ``churn_start(where=b"churn", live=4, depth=2, pause=0.0)``, ``churn_stop()`` -> counts:
   a thread in the worker mounting and detaching nested tmpfs trees;
 * ``watch_start(source="auto", min_interval=0.0)``, ``watch_stop()`` -> the
-  :class:`~mountcursor.live.watch.WatchBatch` list of a watch run inside;
+  :class:`~mountcursor.live.watcher.WatchBatch` list of a watch run inside;
 * ``call(op, *args, **kwargs)``: any of the above by name.
 
 Errors in the worker come back as :class:`OSError` (with the errno) or
@@ -57,7 +57,7 @@ from ._sandbox_worker import MountFacts, recv, send
 
 if TYPE_CHECKING:
     from .reader import Snapshot
-    from .watch import WatchBatch
+    from .watcher import WatchBatch
 
 PathArg = str | bytes
 """A path for the worker: ``str`` or ``bytes``, any byte but NUL; relative ones are

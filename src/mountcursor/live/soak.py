@@ -17,7 +17,7 @@ never touched.  In it:
   (:meth:`MountTable.problems` empty), no id twice, every one of the sandbox's fixed
   mounts present (*missed*), and afterwards every churn mount it holds one a churner
   made (*invented*);
-* one process follows the namespace with :func:`~mountcursor.live.watch.watch`.
+* one process follows the namespace with :func:`~mountcursor.live.watcher.watch`.
 
 The watch's events are compared with what was made, per mount point (each used once):
 an event for something never made is *invented*, one seen twice *duplicated*.  A mount
@@ -212,7 +212,7 @@ def _read(args: dict[str, Any]) -> dict[str, Any]:
 def _watch(args: dict[str, Any]) -> dict[str, Any]:
     import select
 
-    from .watch import watch
+    from .watcher import watch
 
     stop = threading.Event()
     events: list[tuple[str, str]] = []

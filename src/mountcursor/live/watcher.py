@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     import asyncio
 
 from . import syscalls
-from .diff import MountEvent, diff
+from .tablediff import MountEvent, diff
 from .entry import MountEntry
 from .reader import Consistency, open_mountinfo, snapshot, statmount_entry
 from .table import MountTable
