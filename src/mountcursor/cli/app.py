@@ -23,8 +23,9 @@ from .status import EXIT_INTERRUPTED, EXIT_STATUS_HELP
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", 'Prove or refute "no mount present throughout a read is missed or shown twice". '
                        "Exit 1 when a property fails in any cell checked (or in the --replay trace)."),
-    "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
-                                   "5.10+); compare every read(), poll() and lseek().  Exit 1 on a mismatch."),
+    "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (as the "
+                                   "generation `probe` names, or --strategy/--semantics); compare every read(), "
+                                   "poll() and lseek(). Exit 1 on a mismatch."),
     "list": ("live_cmds", "The mount table as a list, in kernel order (``findmnt -l``)."),
     "probe": ("probe", "Which kernel generation is this?  Short scripts played in a private mount namespace and on "
                        "the model in every configuration.  Exit 1 when a known bug reproduces or nothing matches."),
