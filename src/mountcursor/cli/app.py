@@ -33,6 +33,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                      "when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."),
     "tree": ("live_cmds", "The mount table as findmnt's tree (``findmnt``): children by id, unreachable mounts "
                           "at the top."),
+    "vm": ("vm_cmd", "Boot Debian's newest kernel of a generation under QEMU and run a mountcursor command in "
+                     "it.  The guest's root is this machine's / (read-only); its status, stdout and stderr come "
+                     "back."),
     "watch": ("watch_cmd", "Print mount, umount, remount and move events as they happen (like ``findmnt "
                            "--poll``)."),
 }
