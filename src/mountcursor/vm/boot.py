@@ -48,6 +48,11 @@ class JobResult:
     seconds: float
 
 
+def need_qemu() -> None:
+    if shutil.which(QEMU) is None:
+        raise BootError(f"{QEMU} is not installed (apt-get install qemu-system-x86)")
+
+
 def choose_accel(kvm_modules: set[str], dev_kvm_usable: bool) -> str:
     """``kvm`` when ``kvm_intel`` or ``kvm_amd`` is loaded and ``/dev/kvm`` opens, else ``tcg``."""
     return "kvm" if dev_kvm_usable and ({"kvm_intel", "kvm_amd"} & kvm_modules) else "tcg"
@@ -102,8 +107,7 @@ def warm_pycache(prefix: str, env: dict[str, str]) -> None:
 def run_job(kernel: str, initrd: str, argv: list[str], cwd: str, env: dict[str, str], work: str,
             accel: str, say: Callable[[str], None], timeout: float, relay: Callable[[bytes], None]) -> JobResult:
     """Boot, run ``argv``, power off; the guest's stderr is relayed as it grows."""
-    if shutil.which(QEMU) is None:
-        raise BootError(f"{QEMU} is not installed: apt-get install qemu-system-x86")
+    need_qemu()
     os.makedirs(work, exist_ok=True)
     out_dir = tempfile.mkdtemp(prefix="out-", dir=work)
     console = os.path.join(work, "console.log")

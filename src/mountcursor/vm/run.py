@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 
 from .apt import SUITES, Fetched, cache_dir, fetch
-from .boot import JobResult, host_accel, pycache_dir, run_job, warm_pycache
+from .boot import JobResult, host_accel, need_qemu, pycache_dir, run_job, warm_pycache
 from .initramfs import build, extract_vmlinux
 from .sources import debian_archive, read_sources
 
@@ -70,6 +70,7 @@ def run_mountcursor(generation: str, args: list[str], say: Say, relay: Callable[
     """``mountcursor ARGS`` in a guest running ``generation``'s kernel: (release, result)."""
     if generation not in SUITES:
         raise ValueError(f"no kernel {generation!r}: one of {', '.join(SUITES)}")
+    need_qemu()
     source = debian_archive(read_sources())
     f = fetch(generation, source, say, refresh=refresh)
     kernel, initrd = boot_files(f, say)
