@@ -52,3 +52,18 @@ def test_the_check_fails_on_a_kernel_named_otherwise() -> None:
     row = one_row("5.10", host_runner(lambda _: None), 0, 0, 0)
     assert row.problems == ["probe named idtree/5.10+, expected cursor/5.10+"]
     assert one_row("6.12", host_runner(lambda _: None), 0, 0, 0).problems == []
+
+
+def test_ci_skips_with_a_line_where_no_guest_can_boot(monkeypatch, tmp_path, capsys) -> None:  # noqa: ANN001
+    """No qemu (an empty PATH): CI's share says what it skipped and why, and exits 0; the
+    full run (without --ci) exits 3 with the same reason."""
+    from mountcursor.vm.table import main
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main(["--ci", "--kernels", "6.12", "--accel", "tcg"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("vm-table: SKIPPED the guest share on 6.12: qemu-system-x86_64 is not installed "
+                      "(apt-get install qemu-system-x86)")
+    assert main(["--kernels", "6.12", "--accel", "tcg"]) == 3
+    assert capsys.readouterr().err.splitlines()[-1] == ("vm-table: qemu-system-x86_64 is not installed "
+                                                         "(apt-get install qemu-system-x86)")
