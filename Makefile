@@ -38,17 +38,18 @@ diff-kernel-propagation: $(STAMP)
 vm-deps:
 	@command -v qemu-system-x86_64 >/dev/null || apt-get install -y --no-install-recommends qemu-system-x86
 
-# The README's table of every generation (probe, 30 + 30 diff-kernel scripts, race --live per
-# kernel; about 30 minutes under TCG), written into README.md
+# The README's table of every generation (probe, 30 + 30 + 10 control diff-kernel scripts,
+# race --live per kernel; about 30 minutes under TCG), written into README.md
 vm-table: $(STAMP) vm-deps
 	mkdir -p build
 	$(PY) -m mountcursor.vm.table --readme README.md --json build/vm-table.json --check
 
-# CI's bounded share: the 6.12 guest, probe + 5 plain scripts + a race (a few minutes under TCG);
-# a machine without qemu, apt sources or network skips it with a line (exit 0)
+# CI's bounded share: the 6.12 guest, probe + 5 plain scripts + 3 control scripts + a race
+# (a few minutes under TCG); a machine without qemu, apt sources or network skips it with a
+# line (exit 0), a kernel that disagrees fails it
 vm-ci: $(STAMP)
 	-@command -v qemu-system-x86_64 >/dev/null || apt-get install -y -q --no-install-recommends qemu-system-x86 >/dev/null 2>&1
-	$(PY) -m mountcursor.vm.table --ci --kernels 6.12 --scripts 5 --propagation-scripts 0 --race-mounts 200
+	$(PY) -m mountcursor.vm.table --ci --kernels 6.12 --scripts 5 --propagation-scripts 0 --control-scripts 3 --race-mounts 200
 
 # Benchmarks (not part of the tests): report and plots in docs/benchmarks/
 bench: $(STAMP)
