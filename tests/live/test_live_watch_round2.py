@@ -123,7 +123,7 @@ def test_a_missing_process_is_still_a_bad_argument() -> None:
 def test_another_namespace_reusing_an_id_and_device_is_umount_and_mount() -> None:
     # was: "move /tmp/b from /tmp/a" for -N: only our own namespace was read with listmount
     needs_sandbox()
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.verify.sandbox import Sandbox
 
     with Sandbox(n=0) as sb, watch(sb.pid, source="poll", timeout=30, min_interval=0) as w:
         a = sb.mount_tmpfs(b"a")
@@ -139,7 +139,7 @@ def test_another_namespace_reusing_an_id_and_device_is_umount_and_mount() -> Non
 def test_listmount_reads_another_namespace_as_its_mountinfo_says() -> None:
     needs_sandbox()
     from mountcursor.live.reader import snapshot
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.verify.sandbox import Sandbox
 
     with Sandbox(n=2) as sb:
         by_info = snapshot(sb.pid, method="mountinfo").table

@@ -18,7 +18,8 @@ def test_mypy_strict_live_is_clean(tmp_path: Path) -> None:
     pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(ROOT / ".mypy_cache"), "src/mountcursor/live",
-         "src/mountcursor/findmnt", "src/mountcursor/format", "src/mountcursor/status.py", "src/mountcursor/vm", *(f"src/mountcursor/cli/{name}.py" for name in LEAN_CLI)],
+         "src/mountcursor/findmnt", "src/mountcursor/format", "src/mountcursor/status.py", "src/mountcursor/vm", "src/mountcursor/verify/sandbox.py",
+         "src/mountcursor/verify/_sandbox_worker.py", "src/mountcursor/verify/soak.py", *(f"src/mountcursor/cli/{name}.py" for name in LEAN_CLI)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
