@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: race test matrix bench venv clean diff-kernel-propagation
+.PHONY: race test matrix bench venv clean diff-kernel-propagation vm-deps vm-table vm-ci
 
 venv: $(STAMP)
 
@@ -31,6 +31,25 @@ matrix: $(STAMP)
 # root and unshare; a bounded share of it is in the test suite): about 8 minutes here
 diff-kernel-propagation: $(STAMP)
 	$(VENV)/bin/mountcursor diff-kernel --propagation --scripts 1500 --length 60 --seed 1
+
+# Real kernels of older generations (5.10, 6.1, 6.12) booted under QEMU: `mountcursor vm`.
+# vm-deps installs QEMU where it is missing (the kernels and busybox come through a private
+# apt configuration under ~/.cache/mountcursor/vm, never the host's apt state).
+vm-deps:
+	@command -v qemu-system-x86_64 >/dev/null || apt-get install -y --no-install-recommends qemu-system-x86
+
+# The README's table of every generation (probe, 30 + 30 + 10 control diff-kernel scripts,
+# race --live per kernel; about 30 minutes under TCG), written into README.md
+vm-table: $(STAMP) vm-deps
+	mkdir -p build
+	$(PY) -m mountcursor.vm.table --readme README.md --json build/vm-table.json --check
+
+# CI's bounded share: the 6.12 guest, probe + 5 plain scripts + 3 control scripts + a race
+# (a few minutes under TCG); a machine without qemu, apt sources or network skips it with a
+# line (exit 0), a kernel that disagrees fails it
+vm-ci: $(STAMP)
+	-@command -v qemu-system-x86_64 >/dev/null || apt-get install -y -q --no-install-recommends qemu-system-x86 >/dev/null 2>&1
+	$(PY) -m mountcursor.vm.table --ci --kernels 6.12 --scripts 5 --propagation-scripts 0 --control-scripts 3 --race-mounts 200
 
 # Benchmarks (not part of the tests): report and plots in docs/benchmarks/
 bench: $(STAMP)

@@ -189,3 +189,40 @@ def test_snapshot_of_sandbox_from_outside_is_its_namespace(sandbox):
     table = snapshot(sandbox.pid).table
     assert {f.path for f in sandbox.base} <= {e.target for e in table}
     assert isinstance(table, MountTable) and table.orphans == []
+
+
+def test_reply_timeout_from_the_environment(monkeypatch):
+    """MOUNTCURSOR_SANDBOX_TIMEOUT sets the worker's reply timeout (a slow guest needs more
+    than 30 s); a worker that does not answer within it is killed with a one-line error."""
+    needs_sandbox()
+    from mountcursor.live.sandbox import TIMEOUT_ENV
+
+    monkeypatch.setenv(TIMEOUT_ENV, "45.5")
+    with Sandbox(0) as sb:
+        assert sb.timeout == 45.5
+        sb.timeout = 0.25
+        os.kill(sb.pid, signal.SIGSTOP)
+        with pytest.raises(SandboxError, match=r"^the sandbox worker did not answer within 0.25 s and was killed$"):
+            sb.mkdir(b"d")
+        assert not sb.alive
+
+
+@pytest.mark.parametrize("raw, expected", [(None, 30.0), ("", 30.0), ("600", 600.0), ("0.5", 0.5)])
+def test_default_timeout(monkeypatch, raw, expected):
+    from mountcursor.live.sandbox import TIMEOUT_ENV, default_timeout
+
+    if raw is None:
+        monkeypatch.delenv(TIMEOUT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(TIMEOUT_ENV, raw)
+    assert default_timeout() == expected
+
+
+@pytest.mark.parametrize("raw", ["ten", "0", "-3", "nan", "1e9"])
+def test_bad_timeout_is_a_clear_error(monkeypatch, raw):
+    from mountcursor.live.sandbox import TIMEOUT_ENV, default_timeout
+
+    monkeypatch.setenv(TIMEOUT_ENV, raw)
+    with pytest.raises(SandboxError) as e:
+        default_timeout()
+    assert str(e.value) == f"MOUNTCURSOR_SANDBOX_TIMEOUT={raw!r}: expected seconds, a number above 0"

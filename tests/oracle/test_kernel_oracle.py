@@ -16,7 +16,7 @@ from mountcursor.format import parse_mountinfo
 from mountcursor.kernel import open_proc
 from mountcursor.kernel.mirror import mount_like, namespace_from_table
 from mountcursor.live.sandbox import Sandbox, sandbox_unavailable
-from mountcursor.verify.kernel_diff import HOSTILE, diff_kernel, random_script, run_script
+from mountcursor.verify.kernel_diff import HOSTILE, diff_kernel, propagation_script, random_script, run_script
 
 pytestmark = pytest.mark.root
 _WHY = sandbox_unavailable()
@@ -75,7 +75,8 @@ def test_diff_kernel_cli_json() -> None:
     res = CliRunner().invoke(main, ["diff-kernel", "--scripts", "3", "--seed", "2", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert out == {"scripts": 3, "propagation": False, "agreed": 3, "reads": out["reads"],
+    assert out == {"scripts": 3, "propagation": False, "strategy": "idtree", "semantics": "5.10+",
+                   "agreed": 3, "reads": out["reads"],
                    "tables": out["tables"], "propagated": 0, "scripts_propagated": 0, "first_mismatch": None}
     assert out["reads"] > 0 and out["tables"] > 0
 
@@ -89,3 +90,36 @@ def test_diff_kernel_replay_and_bad_script(tmp_path) -> None:  # noqa: ANN001
     bad.write_text('[["rd", 7]]')
     res = CliRunner().invoke(main, ["diff-kernel", "--replay", str(bad)])
     assert res.exit_code == 2 and "operation 0: expected one of" in res.output and "Traceback" not in res.output
+
+
+def test_diff_kernel_holds_the_kernel_to_the_strategy_asked(tmp_path) -> None:  # noqa: ANN001
+    """--strategy/--semantics choose the model; auto (the default) takes probe's
+    generation (idtree on 5.10+ here); the 5.10-6.7 cursor disagrees after EOF."""
+    f = tmp_path / "late.json"
+    f.write_text('[["read", 65536], ["read", 65536], ["mount", "late"], ["read", 65536]]')
+    res = CliRunner().invoke(main, ["diff-kernel", "--replay", str(f)])
+    assert res.exit_code == 0 and res.stdout.rstrip().endswith("agreed"), res.output
+    assert res.stderr.splitlines()[0] == "diff-kernel: the model as idtree on the 5.10+ seq_file"
+    res = CliRunner().invoke(main, ["diff-kernel", "--replay", str(f), "--strategy", "cursor", "--semantics", "modern"])
+    assert res.exit_code == 1 and res.stdout.rstrip().endswith("MISMATCH at step 3"), res.output
+    assert res.stderr.splitlines()[0] == "diff-kernel: the model as cursor on the 5.10+ seq_file"
+    res = CliRunner().invoke(main, ["diff-kernel", "--scripts", "2", "--strategy", "idtree", "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["strategy"] == "idtree"
+
+
+def test_semantics_without_a_strategy_is_a_usage_error() -> None:
+    res = CliRunner().invoke(main, ["diff-kernel", "--semantics", "5.10+"])
+    assert res.exit_code == 2
+    assert res.stderr == ("mountcursor: --semantics needs a --strategy (with --strategy auto both come "
+                          "from probe)\n")
+
+
+@pytest.mark.parametrize("propagation", [False, True])
+def test_scripts_agree_with_ids_from_mountinfo_order(propagation: bool) -> None:
+    """The ids made up from mountinfo order (what diff-kernel does before 6.8) hold on this
+    kernel too, whose listmount ids order the table the same way."""
+    rng = random.Random(5)
+    make = propagation_script if propagation else random_script
+    for _ in range(6):
+        r = run_script(make(rng, 40, 4), 4, listmount=False)
+        assert r.mismatch is None, r.mismatch

@@ -1,5 +1,5 @@
 """``mypy --strict`` on the whole package (it ships ``py.typed``): the model, the verifier,
-the live library, the findmnt engine and the command line.  Runs where mypy is installed
+the live library, the findmnt engine, the VM tooling and the command line.  Runs where mypy is installed
 (the ``test`` extra pins it, and the greenlet stubs the verifier needs); CI runs
 ``make test``, which has it."""
 

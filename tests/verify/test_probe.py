@@ -63,3 +63,41 @@ def test_the_running_kernel_is_idtree_on_5_10(models) -> None:  # noqa: ANN001
     out = json.loads(res.stdout)
     assert [(g["strategy"], g["semantics"]) for g in out["generations"]] == [("idtree", "5.10+")]
     assert out["bugs"] == [] and [e["script"] for e in out["evidence"]][:2] == ["index-skip", "after-eof"]
+
+
+@pytest.mark.parametrize("g", [g for g in GENERATIONS if g.semantics == "5.10+"], ids=lambda g: g.strategy)
+def test_mounts_hidden_under_the_directory_are_not_evidence(g, models) -> None:  # noqa: ANN001
+    """Mounts the target's own /tmp hides (a host with something mounted under /tmp, and
+    one with the name of a probe mount) are left out: the probe still names the
+    generation.  Before, their names joined the evidence and nothing matched."""
+    hidden = (b"x", b"m00002", b"x/y")
+    t = model_target(g.strategy, g.semantics, hidden)()
+    table = t.__enter__().table()
+    assert table.count(b" /tmp/x ") == 1 and table.count(b" /tmp/m00002 ") == 2
+    r = probe(model_target(g.strategy, g.semantics, hidden), models)
+    assert (g.strategy, g.semantics) in r.matches
+    assert [x.kernels for x in r.generations] == [g.kernels]
+    assert b"x" not in r.outcomes["after-eof"].names
+    assert r.outcomes["after-eof"].names.count(b"m00002") == 1
+
+
+@pytest.mark.root
+@pytest.mark.skipif(sandbox_unavailable() is not None, reason=f"no sandbox here: {sandbox_unavailable()}")
+def test_the_running_kernel_is_named_with_a_mount_under_tmp() -> None:
+    """``mountcursor probe`` in a private namespace (made here, by unshare) where a tmpfs
+    is mounted on /tmp and another on /tmp/x: it names the kernel and exits 0 (it said
+    "no match", exit 1, while /tmp/x joined its evidence)."""
+    import os
+    import subprocess
+    import sys
+
+    from mountcursor.live.sandbox import python_env
+
+    sh = ("mount -t tmpfs probe-test /tmp && mkdir /tmp/x && mount -t tmpfs probe-test /tmp/x && "
+          f"exec {sys.executable} -m mountcursor probe --json")
+    p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", sh], capture_output=True,
+                       env=python_env(), cwd=os.path.dirname(__file__), timeout=600)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["matches"] == [{"strategy": "idtree", "semantics": "5.10+"}]
+    assert all("x" not in ev["names"] for ev in out["evidence"])

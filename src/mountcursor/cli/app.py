@@ -24,14 +24,18 @@ from ..status import EXIT_INTERRUPTED, EXIT_STATUS_HELP
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", 'Prove or refute "no mount present throughout a read is missed or shown twice". '
                        "Exit 1 when a property fails in any cell checked (or in the --replay trace)."),
-    "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (idtree, "
-                                   "5.10+); compare every read(), poll() and lseek().  Exit 1 on a mismatch."),
+    "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (as the "
+                                   "generation `probe` names, or --strategy/--semantics); compare every read(), "
+                                   "poll() and lseek(). Exit 1 on a mismatch."),
     "list": ("live_cmds", SUMMARY["list"][0]),
     "probe": ("probe", "Which kernel generation is this?  Short scripts played in a private mount namespace and on "
                        "the model in every configuration.  Exit 1 when a known bug reproduces or nothing matches."),
     "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
                      "when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."),
     "tree": ("live_cmds", SUMMARY["tree"][0]),
+    "vm": ("vm_cmd", "Boot Debian's newest kernel of a generation under QEMU and run a mountcursor command in "
+                     "it.  The guest's root is this machine's / (read-only); its status, stdout and stderr come "
+                     "back."),
     "watch": ("watch_cmd", "Print mount, umount, remount and move events as they happen (like ``findmnt "
                            "--poll``)."),
 }

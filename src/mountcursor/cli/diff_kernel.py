@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..kernel.iterators import STRATEGIES
+from ..kernel.seqfile import SEMANTICS_NAMES, semantics_of
 from .app import main
 from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, InputError, RunError
 from .progress import PhaseProgress
@@ -40,11 +42,18 @@ def load_script_from(res: dict[str, Any]) -> list[Op]:
 @click.option("--propagation", is_flag=True,
               help="scripts of propagation operations: make-[r]shared/slave/private/unbindable, "
                    "bind, rbind, nested mounts and unmounts that propagate")
+@click.option("--strategy", type=click.Choice(["auto", *STRATEGIES]), default="auto", show_default=True,
+              help="the model's iteration strategy to hold the kernel to; auto: what `probe` names")
+@click.option("--semantics", type=click.Choice(list(SEMANTICS_NAMES)), default=None,
+              help="the model's seq_file semantics (default: what `probe` names with --strategy auto, "
+                   "else 5.10+)")
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str | None,
-                    replay: str | None, propagation: bool, as_json: bool) -> None:
-    """Play random scripts on a private mount namespace and on the model (idtree, 5.10+);
-    compare every read(), poll() and lseek().  Exit 1 on a mismatch."""
+                    replay: str | None, propagation: bool, strategy: str, semantics: str | None,
+                    as_json: bool) -> None:
+    """Play random scripts on a private mount namespace and on the model (as the generation
+    `probe` names, or --strategy/--semantics); compare every read(), poll() and lseek().
+    Exit 1 on a mismatch."""
     from ..live.sandbox import SandboxError, sandbox_unavailable
     from ..verify.kernel_diff import ScriptFileError, diff_kernel, load_script, run_script, save_script
 
@@ -56,12 +65,18 @@ def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str
             raise InputError(str(e)) from None
     if save:
         _check_writable_file(save)
+    if strategy == "auto" and semantics is not None:
+        raise InputError("--semantics needs a --strategy (with --strategy auto both come from probe)")
     why = sandbox_unavailable()
     if why is not None:
         raise RunError(f"diff-kernel: cannot run against the kernel here: {why}")
     try:
+        if strategy == "auto":
+            strategy, semantics = _probed()
+        sem = semantics_of(semantics or "5.10+")
+        click.echo(f"diff-kernel: the model as {strategy} on the {sem} seq_file", err=True)
         if script is not None:
-            r = run_script(script, mounts, log=True)
+            r = run_script(script, mounts, log=True, strategy=strategy, semantics=sem)
             click.echo("\n".join(r.log))
             click.echo("agreed" if r.mismatch is None else f"MISMATCH at step {r.mismatch.step}")
             sys.exit(EXIT_OK if r.mismatch is None else EXIT_FOUND)
@@ -71,7 +86,8 @@ def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str
                     bar.advance()
                 bar.phase(f"script {n + 1} of {scripts} ({agreed} agreed so far)")
 
-            res = diff_kernel(scripts, seed, length, mounts, on_script=step, propagation=propagation)
+            res = diff_kernel(scripts, seed, length, mounts, on_script=step, propagation=propagation,
+                              strategy=strategy, semantics=sem)
     except SandboxError as e:
         raise RunError(f"diff-kernel: the sandbox failed: {e}") from None
     except OSError as e:  # e.g. ENOSPC: more mounts than fs.mount-max
@@ -96,6 +112,18 @@ def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str
         except OSError as e:
             raise RunError(f"--save {save}: the script was not saved: {e.strerror or e}") from None
     sys.exit(EXIT_OK if res["first_mismatch"] is None else EXIT_FOUND)
+
+
+def _probed() -> tuple[str, str]:
+    """(strategy, semantics) of the one generation ``probe`` names for this kernel."""
+    from ..verify.probe import kernel_target, probe
+
+    r = probe(kernel_target())
+    if len(r.generations) != 1:
+        named = ", ".join(f"{g.strategy}/{g.semantics}" for g in r.generations) or "none"
+        raise RunError(f"diff-kernel: --strategy auto needs probe to name one generation, it named {named}: "
+                       "give --strategy and --semantics")
+    return r.generations[0].strategy, r.generations[0].semantics
 
 
 def _check_writable_file(path: str) -> None:

@@ -39,7 +39,10 @@ kernel gave, read back with statx):
 
 Errors in the worker come back as :class:`OSError` (with the errno) or
 :class:`SandboxError`; a worker that stops answering within ``timeout`` seconds is
-killed.
+killed.  The default timeout, :data:`DEFAULT_TIMEOUT` seconds, is taken from the
+environment variable ``MOUNTCURSOR_SANDBOX_TIMEOUT`` where it is set
+(:func:`default_timeout`): a slow guest (``mountcursor vm`` under TCG runs Python
+12-30 times slower) sets it higher.
 """
 
 from __future__ import annotations
@@ -72,6 +75,25 @@ class SandboxError(RuntimeError):
     OSError)."""
 
 
+DEFAULT_TIMEOUT = 30.0
+TIMEOUT_ENV = "MOUNTCURSOR_SANDBOX_TIMEOUT"
+
+
+def default_timeout() -> float:
+    """Seconds the worker has to answer: ``$MOUNTCURSOR_SANDBOX_TIMEOUT``, else
+    :data:`DEFAULT_TIMEOUT`."""
+    raw = os.environ.get(TIMEOUT_ENV)
+    if raw is None or not raw.strip():
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1e6:
+        raise SandboxError(f"{TIMEOUT_ENV}={raw!r}: expected seconds, a number above 0")
+    return value
+
+
 def _package_path() -> str:
     return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -102,8 +124,8 @@ def visible_root(candidates: Iterable[str] = ("/tmp", "/mnt", "/media", "/srv", 
 class Sandbox:
     """A worker process in its own private mount namespace (see the module docstring)."""
 
-    def __init__(self, n: int = 0, *, root: str | bytes = "/tmp", timeout: float = 30.0) -> None:
-        self.timeout = timeout
+    def __init__(self, n: int = 0, *, root: str | bytes = "/tmp", timeout: float | None = None) -> None:
+        self.timeout = default_timeout() if timeout is None else timeout
         self._proc: subprocess.Popen[bytes] | None = None
         c_read, p_write = os.pipe()
         p_read, c_write = os.pipe()
@@ -133,7 +155,7 @@ class Sandbox:
         ready, _, _ = select.select([self._rfd], [], [], timeout)
         if not ready:
             self._kill()
-            raise SandboxError(f"the sandbox worker did not answer within {timeout:.0f} s and was killed")
+            raise SandboxError(f"the sandbox worker did not answer within {timeout:g} s and was killed")
         try:
             reply: Any = recv(self._rfd)
         except EOFError:
@@ -292,7 +314,7 @@ def sandbox_unavailable() -> str | None:
     if not sys.platform.startswith("linux"):
         return "mount namespaces need Linux"
     try:
-        with Sandbox(0, timeout=20):
+        with Sandbox(0, timeout=max(20.0, default_timeout())):
             return None
     except OSError as err:
         if err.errno in (_errno.EPERM, _errno.EACCES):

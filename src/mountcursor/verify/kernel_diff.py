@@ -9,8 +9,11 @@ file descriptor (sizes from 1 byte to beyond the kernel buffer), mounts (some
 with hostile names), umounts (plain and lazy), ``lseek`` (to 0 and into a line),
 ``poll``, and close/reopen; reads after EOF with new mounts added are part of
 it.  Every read's bytes, every poll result, every lseek result and every error
-must agree.  The model runs strategy ``idtree`` on the ``5.10+`` seq_file with the
-current format: what this machine's kernel runs.
+must agree.  The model runs the strategy and seq_file semantics it is asked to hold the
+kernel to (``idtree`` on ``5.10+`` unless told: what 6.18 runs; ``mountcursor
+diff-kernel`` asks :mod:`mountcursor.verify.probe` by default), with the current format.
+The model's mounts take the kernel's unique ids, from listmount(2) on 6.8+ and from
+mountinfo order before (:class:`UniqueIds`).
 
 Propagation scripts (``propagation=True``) add ``make`` (shared, slave, private,
 unbindable, and the recursive ``r...`` forms), ``bind``, ``rbind`` and ``move``, and mount
@@ -32,6 +35,7 @@ mismatches) and can be saved for replay.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -186,11 +190,55 @@ def _call(fn: Any, *args: Any) -> Any:
         return ("error", e.errno)
 
 
-def _kernel_table(sb: Sandbox) -> tuple[bytes, KernelTable]:
-    """The sandbox's whole mountinfo and, from listmount/statmount, every mount's unique id."""
-    uids = {e.mnt_id: e.unique_id for e in sb.snapshot(method="listmount").table.entries}
+class UniqueIds:
+    """Each mount's unique id: listmount/statmount's (Linux 6.8+), or where the kernel has
+    no listmount (``ENOSYS``: every kernel before 6.8) one made up from mountinfo order.
+
+    Before 6.8 ``/proc/<pid>/mountinfo`` walks ``ns->list``, where every mount is added at
+    the tail when it is attached (``commit_tree``, ``attach_recursive_mnt``): the list is
+    in insertion order, which is what the unique ids order on 6.8+ (a move, ``attach_mnt``,
+    keeps its place).  So a mount keeps the number it was first given, and the mounts new
+    in a table take the next numbers in the order the table lists them.  A table is read
+    after every operation, and one operation only adds mounts or only removes them, so an
+    mnt_id in two tables in a row is one mount (a freed id is forgotten at once)."""
+
+    FIRST = 1 << 20  # made-up ids start here (the hidden parent of / takes the lowest minus one)
+
+    def __init__(self, listmount: Optional[bool] = None) -> None:
+        self.listmount = listmount  # None until the kernel was asked; False: made up from the order
+        self.known: dict[int, int] = {}  # mnt_id -> made-up unique id, of the last table
+        self.next = self.FIRST
+
+    def of(self, sb: Any, records: list[Any]) -> dict[int, int]:
+        if self.listmount is not False:
+            try:
+                uids = {e.mnt_id: e.unique_id for e in sb.snapshot(method="listmount").table.entries}
+                self.listmount = True
+                return uids
+            except OSError as e:
+                if e.errno not in (errno.ENOSYS, errno.EPERM) or self.listmount:
+                    raise
+                self.listmount = False
+        return self.from_order([r.mnt_id for r in records])
+
+    def from_order(self, mnt_ids: list[int]) -> dict[int, int]:
+        """Unique ids for one table's mnt_ids (in mountinfo order), from insertion order."""
+        out: dict[int, int] = {}
+        for mnt_id in mnt_ids:
+            uid = self.known.get(mnt_id)
+            if uid is None:
+                uid = self.next
+                self.next += 1
+            out[mnt_id] = uid
+        self.known = out
+        return out
+
+
+def _kernel_table(sb: Sandbox, uids: UniqueIds) -> tuple[bytes, KernelTable]:
+    """The sandbox's whole mountinfo and every mount's unique id (:class:`UniqueIds`)."""
     data = sb.read_proc("mountinfo")
-    return data, KernelTable(parse_mountinfo(data), uids)  # type: ignore[arg-type]
+    records = parse_mountinfo(data)
+    return data, KernelTable(records, uids.of(sb, records))
 
 
 def _kernel_op(sb: Sandbox, op: Op) -> Any:
@@ -246,13 +294,15 @@ def _model_table(ns: Any, strategy: str, semantics: str) -> bytes:
 
 
 def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy: str = "idtree",
-               semantics: str = "5.10+") -> ScriptResult:
-    """Play ``script`` on a fresh sandbox and its mirror (``strategy`` on ``semantics``: what
-    this kernel runs, unless a test asks otherwise); stop at the first difference."""
+               semantics: str = "5.10+", listmount: Optional[bool] = None) -> ScriptResult:
+    """Play ``script`` on a fresh sandbox and its mirror (``strategy`` on ``semantics``);
+    stop at the first difference.  ``listmount=False`` makes the unique ids up from
+    mountinfo order even where listmount(2) exists (:class:`UniqueIds`)."""
     res = ScriptResult(script)
     script = check_script([_op_json(op) for op in script])  # nothing outside the sandbox's directory
+    uids = UniqueIds(listmount)
     with Sandbox(n=n_mounts) as sb:
-        data, ktab = _kernel_table(sb)
+        data, ktab = _kernel_table(sb, uids)
         ns = namespace_from_table(ktab.records, ktab.unique_ids)
         h = sb.open_proc("mountinfo")
         f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)
@@ -266,7 +316,7 @@ def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy:
                     k = m = ("skipped",)
                 else:
                     k = _kernel_op(sb, op)
-                    data, after = _kernel_table(sb)
+                    data, after = _kernel_table(sb, uids)
                     first = impose_new_ids(ns, ktab, after)
                     m = _model_op(ns, sb, op, first)
                     if kind in ("mount", "umount") and abs(len(after.records) - len(ktab.records)) > 1:
@@ -303,7 +353,8 @@ def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy:
     return res
 
 
-def shrink_script(script: list[Op], n_mounts: int, budget: int = 80) -> list[Op]:
+def shrink_script(script: list[Op], n_mounts: int, budget: int = 80, strategy: str = "idtree",
+                  semantics: str = "5.10+") -> list[Op]:
     """Drop operations one at a time while the script still mismatches."""
     best = script
     tries = 0
@@ -312,7 +363,7 @@ def shrink_script(script: list[Op], n_mounts: int, budget: int = 80) -> list[Op]
         cand = best[:i] + best[i + 1:]
         tries += 1
         try:
-            bad = run_script(cand, n_mounts).mismatch is not None
+            bad = run_script(cand, n_mounts, strategy=strategy, semantics=semantics).mismatch is not None
         except (OSError, StopIteration, ValueError):
             bad = False  # the shorter script is not valid (e.g. umount of a name never mounted)
         if bad:
@@ -324,10 +375,11 @@ def shrink_script(script: list[Op], n_mounts: int, budget: int = 80) -> list[Op]
 
 def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8,
                 on_script: Optional[Callable[[int, int], None]] = None,
-                propagation: bool = False) -> dict[str, Any]:
-    """Run ``scripts`` random scripts (:func:`propagation_script` ones with ``propagation``);
-    the JSON shape of ``mountcursor diff-kernel --json``.  ``on_script(n, agreed)`` is
-    called before script ``n`` (for progress)."""
+                propagation: bool = False, strategy: str = "idtree", semantics: str = "5.10+") -> dict[str, Any]:
+    """Run ``scripts`` random scripts (:func:`propagation_script` ones with ``propagation``)
+    with the model as ``strategy`` on the ``semantics`` seq_file; the JSON shape of
+    ``mountcursor diff-kernel --json``.  ``on_script(n, agreed)`` is called before script
+    ``n`` (for progress)."""
     rng = random.Random(seed)
     agreed = 0
     first: Optional[dict[str, Any]] = None
@@ -337,7 +389,7 @@ def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8,
         if on_script is not None:
             on_script(n, agreed)
         script = make(rng, length, n_mounts)
-        r = run_script(script, n_mounts)
+        r = run_script(script, n_mounts, strategy=strategy, semantics=semantics)
         reads += r.reads
         tables += r.tables
         propagated += r.propagated
@@ -346,12 +398,13 @@ def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8,
             agreed += 1
             continue
         if first is None:
-            small = shrink_script(script, n_mounts)
-            r2 = run_script(small, n_mounts)
+            small = shrink_script(script, n_mounts, strategy=strategy, semantics=semantics)
+            r2 = run_script(small, n_mounts, strategy=strategy, semantics=semantics)
             mm = r2.mismatch or r.mismatch
             first = {"script_index": n, "script": [_op_json(o) for o in (small if r2.mismatch else script)],
                      "first_difference": mm.as_json()}
-    return {"scripts": scripts, "propagation": propagation, "agreed": agreed, "reads": reads,
+    return {"scripts": scripts, "propagation": propagation, "strategy": strategy, "semantics": semantics,
+            "agreed": agreed, "reads": reads,
             "tables": tables, "propagated": propagated, "scripts_propagated": propagating,
             "first_mismatch": first}
 

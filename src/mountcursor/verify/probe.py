@@ -16,7 +16,9 @@ relative to the target's own table at the start of the script (``read_until`` a 
 exactly the bytes before its line), so the kernel and the model, whose tables differ in
 ids and in the mounts outside the directory, stop at the same lines.  Every read loop
 is bounded (four times the table's size, :data:`MAX_SLACK`): a reader that never reaches EOF (the backport's endless
-repeat) is stopped and reported, not waited for.
+repeat) is stopped and reported, not waited for.  Mounts that were under the directory
+before the target's own mount hid them (the host's, seen in the sandbox's copy of its
+namespace) are not the target's and are left out (:func:`foreign_ids`).
 
 The scripts that reproduce the known bugs (:data:`BUGS`) are part of the probe, so a user
 of an affected kernel sees the bug on their own host.
@@ -111,11 +113,17 @@ class Target(Protocol):
 
 
 class ModelTarget:
-    """The model as one generation: ``/`` then ``/tmp`` and ``/tmp/m00000`` ..."""
+    """The model as one generation: ``/`` then ``/tmp`` and ``/tmp/m00000`` ...;
+    ``hidden`` names mounts made under a first ``/tmp`` that the target's own ``/tmp``
+    then hides (as a sandbox's tmpfs hides what the host mounted under ``/tmp``)."""
 
-    def __init__(self, strategy: str, semantics: str, n: int = N_MOUNTS) -> None:
+    def __init__(self, strategy: str, semantics: str, n: int = N_MOUNTS, hidden: tuple[bytes, ...] = ()) -> None:
         self.strategy, self.semantics = strategy, semantics
         self.ns = Kernel().create_namespace()
+        if hidden:
+            self.ns.mount(b"/tmp")
+            for name in hidden:
+                self.ns.mount(b"/tmp/" + name)
         self.ns.mount(b"/tmp")
         for i in range(n):
             self.ns.mount(b"/tmp/m%05d" % i)
@@ -168,31 +176,58 @@ class Outcome:
         return self.names, self.eof
 
 
-def _line_starts(table: bytes, root: bytes) -> dict[bytes, tuple[int, int]]:
+def _line_starts(table: bytes, root: bytes, foreign: frozenset[int]) -> dict[bytes, tuple[int, int]]:
     """name -> (offset, length) of its line in ``table``."""
     out: dict[bytes, tuple[int, int]] = {}
     off = 0
     for line in table.splitlines(keepends=True):
-        name = _name(line, root)
+        name = _name(line, root, foreign)
         if name is not None:
             out[name] = (off, len(line))
         off += len(line)
     return out
 
 
-def _name(line: bytes, root: bytes) -> Optional[bytes]:
+def foreign_ids(table: bytes, root: bytes) -> frozenset[int]:
+    """The mounts under ``root`` that are not the target's own: those that were there
+    before the target's mount on ``root`` hid them (a host with something mounted under
+    ``/tmp``: the sandbox's namespace is a copy of the host's, and its tmpfs on ``/tmp``
+    is stacked over them).  The target's own are the topmost mount on ``root`` and the
+    mounts below it by parent id; these ids are never freed during a script (nothing
+    unmounts them), so no later mount of the script takes one."""
+    recs = []
+    for line in table.splitlines(keepends=True):
+        try:
+            recs.append(parse_mountinfo_line(line))
+        except FormatError:
+            continue
+    on_root = [r for r in recs if r.mount_point == root]
+    over = {r.parent_id for r in on_root}
+    tops = [r.mnt_id for r in on_root if r.mnt_id not in over]
+    own = set(tops[-1:])
+    grew = True
+    while grew:
+        before = len(own)
+        own |= {r.mnt_id for r in recs if r.parent_id in own}
+        grew = len(own) != before
+    return frozenset(r.mnt_id for r in recs if r.mount_point.startswith(root + b"/") and r.mnt_id not in own)
+
+
+def _name(line: bytes, root: bytes, foreign: frozenset[int] = frozenset()) -> Optional[bytes]:
     try:
-        mp = parse_mountinfo_line(line).mount_point
+        rec = parse_mountinfo_line(line)
     except FormatError:
         return None
-    return mp[len(root) + 1:] if mp.startswith(root + b"/") else None
+    mp = rec.mount_point
+    return mp[len(root) + 1:] if mp.startswith(root + b"/") and rec.mnt_id not in foreign else None
 
 
 def play(t: Target, ops: tuple[Op, ...]) -> Outcome:
     """Play ``ops`` on ``t`` with one open mountinfo; every read loop bounded."""
     root = t.root()
     table = t.table()
-    where = _line_starts(table, root)
+    foreign = foreign_ids(table, root)
+    where = _line_starts(table, root, foreign)
     t.open()
     out = bytearray()
     reads: list[tuple[int, bytes]] = []
@@ -231,7 +266,7 @@ def play(t: Target, ops: tuple[Op, ...]) -> Outcome:
     finally:
         t.close()
     names = tuple(n for ln in bytes(out).splitlines(keepends=True) if ln.endswith(b"\n")
-                  for n in [_name(ln, root)] if n is not None)
+                  for n in [_name(ln, root, foreign)] if n is not None)
     return Outcome(names, eof, reads)
 
 
@@ -291,8 +326,8 @@ def probe(target: Callable[[], Any], models: Optional[dict[tuple[str, str], dict
 class _Own:
     """A :class:`ModelTarget` as a context manager (for :func:`probe`)."""
 
-    def __init__(self, strategy: str, semantics: str) -> None:
-        self.t = ModelTarget(strategy, semantics)
+    def __init__(self, strategy: str, semantics: str, hidden: tuple[bytes, ...] = ()) -> None:
+        self.t = ModelTarget(strategy, semantics, hidden=hidden)
 
     def __enter__(self) -> ModelTarget:
         return self.t
@@ -301,9 +336,10 @@ class _Own:
         return None
 
 
-def model_target(strategy: str, semantics: str) -> Callable[[], Any]:
-    """A :func:`probe` target: the model configured as one generation."""
-    return lambda: _Own(strategy, semantics)
+def model_target(strategy: str, semantics: str, hidden: tuple[bytes, ...] = ()) -> Callable[[], Any]:
+    """A :func:`probe` target: the model configured as one generation (``hidden``: see
+    :class:`ModelTarget`)."""
+    return lambda: _Own(strategy, semantics, hidden)
 
 
 class _Sandboxed:
