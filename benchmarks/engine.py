@@ -68,7 +68,7 @@ def _pairs(queries: tuple[tuple[str, list[str], list[str]], ...], prefix: list[s
 
 
 def live_point(n: int, runs: int, log: Any) -> dict[str, Any]:
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.verify.sandbox import Sandbox
 
     with Sandbox(n=n, timeout=900) as sb:
         pid = str(sb.pid)
@@ -103,7 +103,7 @@ def small(runs: int) -> dict[str, Any]:
 
 
 def run(cfg: Config) -> dict[str, Any]:
-    from mountcursor.live.sandbox import sandbox_unavailable
+    from mountcursor.verify.sandbox import sandbox_unavailable
 
     from .live_tree import _mount_max
 

@@ -118,7 +118,7 @@ def startup(runs: int) -> list[dict[str, Any]]:
 def live_point(n: int, runs: int, log: Callable[[str], None]) -> dict[str, Any]:
     from mountcursor.live import MountTable, parse_mountinfo, snapshot
     from mountcursor.live.findmnt import tree
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.verify.sandbox import Sandbox
 
     t0 = time.perf_counter()
     with Sandbox(n=n, timeout=900) as sb:
@@ -199,7 +199,7 @@ def _compile_package() -> None:
 
 
 def run(cfg: Config) -> dict[str, Any]:
-    from mountcursor.live.sandbox import sandbox_unavailable
+    from mountcursor.verify.sandbox import sandbox_unavailable
 
     from .live_tree import _mount_max
 

@@ -130,7 +130,7 @@ def _per_line(fn: Callable[[], object], lines: int, runs: int) -> float:
 def live_point(n: int, runs: int, log: Callable[[str], None]) -> dict[str, Any]:
     from mountcursor.live import MountTable, parse_mountinfo, snapshot
     from mountcursor.live.findmnt import tree
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.verify.sandbox import Sandbox
 
     t0 = time.perf_counter()
     with Sandbox(n=n, timeout=900) as sb:
@@ -151,7 +151,7 @@ def live_point(n: int, runs: int, log: Callable[[str], None]) -> dict[str, Any]:
 
 
 def run(cfg: Config) -> dict[str, Any]:
-    from mountcursor.live.sandbox import sandbox_unavailable
+    from mountcursor.verify.sandbox import sandbox_unavailable
 
     _compile_package()
     runs = 3 if cfg.quick else max(5, cfg.repeats)

@@ -1,6 +1,6 @@
 """The long soak: ``python benchmarks/soak.py [--seconds S] [--churners N] [--readers R]``.
 
-Runs :func:`mountcursor.live.soak.run_soak` with each watch source in a private mount
+Runs :func:`mountcursor.verify.soak.run_soak` with each watch source in a private mount
 namespace (a sandbox; never the host's table) and writes ``docs/benchmarks/soak.json``.
 The bounded run is ``tests/live/test_live_soak.py`` (marked ``slow``).  Needs root,
 ``unshare`` and ``nsenter``.  Not a speed figure: it counts what was made, seen, missed
@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from mountcursor.live.soak import run_soak  # noqa: E402
+from mountcursor.verify.soak import run_soak  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

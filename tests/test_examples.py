@@ -13,7 +13,7 @@ import pytest
 
 import mountcursor.format
 import mountcursor.live
-from mountcursor.live import sandbox as sandbox_module
+from mountcursor.verify import sandbox as sandbox_module
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 LIBRARY = [m.name for pkg in (mountcursor.live, mountcursor.format)
@@ -45,7 +45,7 @@ def test_there_are_docstring_examples() -> None:
 
 
 def test_sandbox_usage_example_runs() -> None:
-    """The block at the top of live/sandbox.py, as written (it called ``sb.close(h)``,
+    """The block at the top of verify/sandbox.py, as written (it called ``sb.close(h)``,
     which is not a command: ``close_proc``)."""
     from .live.conftest import needs_sandbox
 

@@ -50,7 +50,7 @@ def test_scripts_that_crashed_the_loader(tmp_path, doc, message) -> None:
 
 def test_umount_of_a_name_never_made_agrees(tmp_path) -> None:
     # the kernel said ENOENT, the model EINVAL: was reported as a mismatch (the script's fault)
-    from mountcursor.live.sandbox import sandbox_unavailable
+    from mountcursor.verify.sandbox import sandbox_unavailable
 
     if sandbox_unavailable():
         pytest.skip(sandbox_unavailable())

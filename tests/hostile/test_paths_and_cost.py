@@ -9,24 +9,30 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 
 import pytest
+from click.testing import CliRunner
+
+from mountcursor.cli.app import main
 
 from mountcursor.live.entry import MountEntry
 from mountcursor.live.table import MountTable, ancestor_ends
 
 from .costcount import WORK, counted
+from .test_fuzz_tables import hang_guard
 
 FINDMNT = shutil.which("findmnt")
 needs_findmnt = pytest.mark.skipif(FINDMNT is None, reason="findmnt (util-linux) is not installed")
 
 
 def run_both(path: str, *args: str) -> tuple[subprocess.CompletedProcess[bytes], subprocess.CompletedProcess[bytes]]:
-    """``mountcursor CMD -F path args`` and the same findmnt command line; a hang fails."""
+    """``mountcursor CMD -F path args`` (in this process, a hang stopped by an alarm) and
+    the same findmnt command line."""
     cmd, *rest = args
-    ours = subprocess.run([sys.executable, "-m", "mountcursor", cmd, "-F", path, *rest],
-                          capture_output=True, timeout=60)
+    with hang_guard():
+        res = CliRunner().invoke(main, [cmd, "-F", path, *rest])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exc_info
+    ours = subprocess.CompletedProcess([cmd], res.exit_code, res.stdout_bytes, res.stderr_bytes)
     theirs = subprocess.run([FINDMNT or "findmnt", "-F", path, *(["-l"] if cmd == "list" else []), *rest],
                             capture_output=True, timeout=60)
     return ours, theirs
@@ -66,7 +72,8 @@ def test_relative_mount_points_end_and_print_as_findmnt(tmp_path, cmd, table) ->
 def test_relative_mount_points_in_problems() -> None:
     table = MountTable([entry(2, 1, b"a"), entry(3, 7, b"a/b"), entry(4, 8, b"c/d"), entry(5, 9, b"/a/b")])
     # a/b is under a, which is listed: its parent should have been; c/d and /a/b are not
-    assert [e.mnt_id for e in table.orphans] == [3]
+    with hang_guard():
+        assert [e.mnt_id for e in table.orphans] == [3]
     assert [e.mnt_id for e in table.outside_root] == [2, 4, 5]
     assert table.problems() == ["line 0: mount 3 at 'a/b': parent 7 missing"]
 
@@ -158,6 +165,8 @@ def test_path_functions_take_a_nul_for_no_such_path() -> None:
 
 def test_descendants_on_a_parent_cycle_end() -> None:
     table = MountTable([entry(1, 1, b"/"), entry(2, 3, b"/a"), entry(3, 2, b"/a/b"), entry(4, 3, b"/a/b/c")])
+    with hang_guard(2):  # was: a list growing without bound
+        table.descendants(table.by_id(2))
     assert [e.mnt_id for e in table.descendants(table.by_id(2))] == [3, 4]
     assert [e.mnt_id for e in table.descendants(table.by_id(3))] == [2, 4]
     assert table.descendants(table.by_id(4)) == []

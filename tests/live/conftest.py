@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mountcursor.live.sandbox import Sandbox, sandbox_unavailable
+from mountcursor.verify.sandbox import Sandbox, sandbox_unavailable
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_FILES = sorted(p for p in FIXTURES.iterdir() if p.name.startswith("util-linux-"))

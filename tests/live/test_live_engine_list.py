@@ -24,7 +24,7 @@ ALL = ",".join(sorted(LINE_COLUMNS))
 @pytest.fixture(scope="module")
 def varied():
     needs_sandbox()
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.verify.sandbox import Sandbox
 
     with Sandbox(n=4) as sb:
         sb.mount_tmpfs("shared", data=b"size=1m")

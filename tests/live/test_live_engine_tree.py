@@ -34,7 +34,7 @@ def test_tree_equals_findmnt_on_a_live_table(varied, findmnt, fmt: list[str], co
 @pytest.fixture(scope="module")
 def hostile():
     needs_sandbox()
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.verify.sandbox import Sandbox
 
     with Sandbox(n=2) as sb:
         for name in ["a b", "back\\slash", "tab\tx", "\u00e9t\u00e9", "ctl\x01", "new\nline", os.fsdecode(b"raw\xff")]:

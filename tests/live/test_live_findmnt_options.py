@@ -312,7 +312,7 @@ def test_tags_and_df_in_a_sandbox(findmnt):
     """In a private namespace with its own /dev: ``LABEL=``/``UUID=``/``PARTUUID=``/
     ``PARTLABEL=`` resolve through the udev links in /dev/disk/by-*, ``-e`` shows the
     device, and ``-D`` reports statvfs sizes, all as findmnt run in the same namespace."""
-    from mountcursor.live.sandbox import Sandbox, visible_root
+    from mountcursor.verify.sandbox import Sandbox, visible_root
 
     from .conftest import needs_sandbox
 
@@ -396,7 +396,7 @@ def test_findmnt_dies_on_a_parent_cycle(findmnt, tmp_path):
 
 def test_task_table_and_tid(findmnt):
     """``-N PID`` reads that process's table (a sandbox's: it does not change under us)."""
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.verify.sandbox import Sandbox
 
     from .conftest import needs_sandbox
 
@@ -422,7 +422,7 @@ def test_id_filters():
 
 
 def test_uniq_id_on_a_listmount_table():
-    from mountcursor.live.sandbox import Sandbox, visible_root
+    from mountcursor.verify.sandbox import Sandbox, visible_root
 
     from .conftest import needs_sandbox
 

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from mountcursor.live import MountTable, is_mountpoint, parse_mountinfo, snapshot
-from mountcursor.live.sandbox import Sandbox, SandboxError
+from mountcursor.verify.sandbox import Sandbox, SandboxError
 
 from .conftest import host_table, needs_sandbox
 
@@ -158,7 +158,7 @@ def test_worker_dies_with_its_caller():
     before = host_table()
     code = (
         "import os, sys\n"
-        "from mountcursor.live.sandbox import Sandbox\n"
+        "from mountcursor.verify.sandbox import Sandbox\n"
         "sb = Sandbox(n=20); sb.mount_tmpfs(b'x')\n"
         "print(sb.pid, flush=True)\n"
         "os.kill(os.getpid(), 9)\n"
@@ -195,7 +195,7 @@ def test_reply_timeout_from_the_environment(monkeypatch):
     """MOUNTCURSOR_SANDBOX_TIMEOUT sets the worker's reply timeout (a slow guest needs more
     than 30 s); a worker that does not answer within it is killed with a one-line error."""
     needs_sandbox()
-    from mountcursor.live.sandbox import TIMEOUT_ENV
+    from mountcursor.verify.sandbox import TIMEOUT_ENV
 
     monkeypatch.setenv(TIMEOUT_ENV, "45.5")
     with Sandbox(0) as sb:
@@ -209,7 +209,7 @@ def test_reply_timeout_from_the_environment(monkeypatch):
 
 @pytest.mark.parametrize("raw, expected", [(None, 30.0), ("", 30.0), ("600", 600.0), ("0.5", 0.5)])
 def test_default_timeout(monkeypatch, raw, expected):
-    from mountcursor.live.sandbox import TIMEOUT_ENV, default_timeout
+    from mountcursor.verify.sandbox import TIMEOUT_ENV, default_timeout
 
     if raw is None:
         monkeypatch.delenv(TIMEOUT_ENV, raising=False)
@@ -220,7 +220,7 @@ def test_default_timeout(monkeypatch, raw, expected):
 
 @pytest.mark.parametrize("raw", ["ten", "0", "-3", "nan", "1e9"])
 def test_bad_timeout_is_a_clear_error(monkeypatch, raw):
-    from mountcursor.live.sandbox import TIMEOUT_ENV, default_timeout
+    from mountcursor.verify.sandbox import TIMEOUT_ENV, default_timeout
 
     monkeypatch.setenv(TIMEOUT_ENV, raw)
     with pytest.raises(SandboxError) as e:

@@ -15,7 +15,7 @@ import mountcursor
 from .conftest import needs_sandbox
 
 _SCRIPT = """
-from mountcursor.live.sandbox import Sandbox
+from mountcursor.verify.sandbox import Sandbox
 with Sandbox(n=2) as sb:
     sb.mount_tmpfs("a")
     sb.umount("a", recursive=True)

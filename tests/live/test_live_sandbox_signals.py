@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from mountcursor.live._sandbox_worker import SIGINT_AT_ENV
-from mountcursor.live.sandbox import Sandbox, SandboxError
+from mountcursor.verify._sandbox_worker import SIGINT_AT_ENV
+from mountcursor.verify.sandbox import Sandbox, SandboxError
 
 from .conftest import host_table, needs_sandbox
 

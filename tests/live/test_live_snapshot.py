@@ -12,7 +12,7 @@ import pytest
 
 from mountcursor.live import InconsistentSnapshotError, snapshot
 from mountcursor.live import syscalls
-from mountcursor.live.sandbox import Sandbox
+from mountcursor.verify.sandbox import Sandbox
 
 from .conftest import needs_sandbox, sandbox  # noqa: F401 -- a fixture
 

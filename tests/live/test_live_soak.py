@@ -1,4 +1,4 @@
-"""The soak (``mountcursor.live.soak``): churner processes, strict readers and a watch in
+"""The soak (``mountcursor.verify.soak``): churner processes, strict readers and a watch in
 one private mount namespace; and the watch bug it found (a reused id and device read as
 a move).  A bounded run here; the long one is ``benchmarks/soak.py``."""
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from mountcursor.live.soak import SoakResult, _compare
+from mountcursor.verify.soak import SoakResult, _compare
 
 from .conftest import needs_sandbox
 
@@ -49,7 +49,7 @@ def test_soak_nothing_missed_or_invented(source) -> None:
     needs_sandbox()
     if shutil.which("nsenter") is None:
         pytest.skip("needs nsenter(1) from util-linux")
-    from mountcursor.live.soak import run_soak
+    from mountcursor.verify.soak import run_soak
 
     try:
         res = run_soak(churners=4, readers=2, seconds=2.0, source=source)

@@ -10,7 +10,7 @@ import select
 import pytest
 
 from mountcursor.live import Watch, watch
-from mountcursor.live.sandbox import Sandbox
+from mountcursor.verify.sandbox import Sandbox
 
 from .conftest import needs_sandbox
 

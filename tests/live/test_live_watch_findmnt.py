@@ -162,7 +162,7 @@ def test_timeout_without_events_exits_0(sandbox):
 
 def test_watched_process_that_exits():
     needs_sandbox()
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.verify.sandbox import Sandbox
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     sb = Sandbox(n=0)

@@ -13,6 +13,8 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mountcursor.cli.app import main
 from mountcursor.live.watcher import WatchedProcessExited, watch
@@ -20,6 +22,12 @@ from mountcursor.live.watcher import WatchedProcessExited, watch
 watch_module = importlib.import_module("mountcursor.live.watcher")
 
 from .conftest import needs_sandbox
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
 
 
 class Clock:
@@ -36,9 +44,9 @@ class Clock:
         return False
 
 
-def driven(monkeypatch, **kwargs):
+def driven(monkeypatch, real_reads: bool = True, **kwargs):
     """A watch of this process on ``Clock`` whose poll always says "changed" (and
-    takes no time), counting its reads."""
+    takes no time), counting its reads (real ones, or none at all: nothing changed)."""
     clock = Clock()
     monkeypatch.setattr(watch_module, "_clock", clock)
     w = watch(source="poll", **kwargs)
@@ -49,7 +57,8 @@ def driven(monkeypatch, **kwargs):
 
     def read():
         reads.append(clock.now)
-        return real_read()  # nothing changed: None, and the watch goes on
+        clock.now += 0.01  # a read takes a while
+        return real_read() if real_reads else None  # nothing changed: the watch goes on
 
     w.read = read
     return w, clock, reads
@@ -123,7 +132,7 @@ def test_a_missing_process_is_still_a_bad_argument() -> None:
 def test_another_namespace_reusing_an_id_and_device_is_umount_and_mount() -> None:
     # was: "move /tmp/b from /tmp/a" for -N: only our own namespace was read with listmount
     needs_sandbox()
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.verify.sandbox import Sandbox
 
     with Sandbox(n=0) as sb, watch(sb.pid, source="poll", timeout=30, min_interval=0) as w:
         a = sb.mount_tmpfs(b"a")
@@ -139,7 +148,7 @@ def test_another_namespace_reusing_an_id_and_device_is_umount_and_mount() -> Non
 def test_listmount_reads_another_namespace_as_its_mountinfo_says() -> None:
     needs_sandbox()
     from mountcursor.live.reader import snapshot
-    from mountcursor.live.sandbox import Sandbox
+    from mountcursor.verify.sandbox import Sandbox
 
     with Sandbox(n=2) as sb:
         by_info = snapshot(sb.pid, method="mountinfo").table
@@ -149,3 +158,35 @@ def test_listmount_reads_another_namespace_as_its_mountinfo_says() -> None:
         return sorted((e.mnt_id, e.parent_id, e.target, e.root, e.fstype, e.major, e.minor) for e in table)
 
     assert rows(by_list) == rows(by_info) and len(by_info) > 2
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(timeout=st.none() | st.floats(0, 50), interval=st.floats(0, 1e12) | st.sampled_from([0.0, 0.1, 7.5, 1e10]))
+def test_any_timeout_and_interval_both_hold(monkeypatch_module, timeout, interval) -> None:
+    """Reads at least ``interval`` apart, the end at the timeout (or the cancel, after 40
+    ticks), no sleep longer than a tick: for any pair (was: the interval won)."""
+    w, clock, reads = driven(monkeypatch_module, real_reads=False, timeout=timeout, min_interval=interval)
+    start = clock.now
+    sleep = w._sleep
+
+    def sleep_then_cancel(seconds: float) -> bool:
+        sleep(seconds)
+        if clock.now - start >= 40 * watch_module._TICK and timeout is None:
+            w.cancel()
+        return False
+
+    w._sleep = sleep_then_cancel
+    read = w.read
+
+    def read_then_cancel():
+        if clock.now - start >= 40 * watch_module._TICK and timeout is None:
+            w.cancel()
+        return read()
+
+    w.read = read_then_cancel
+    assert list(w) == []
+    assert reads[:1] == ([start] if timeout is None or start + timeout > start else [])  # the first at once
+    assert all(b - a >= interval - 1e-6 for a, b in zip(reads, reads[1:]))
+    assert max(clock.sleeps, default=0) <= watch_module._TICK + 1e-9
+    if timeout is not None:  # a read begun before the end may finish after it (0.01)
+        assert clock.now <= start + timeout + 0.01 + 1e-6 and all(r < start + timeout for r in reads)

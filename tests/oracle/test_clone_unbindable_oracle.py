@@ -17,7 +17,7 @@ import pytest
 from mountcursor.kernel import Kernel
 from mountcursor.kernel.mount import MNT_UNBINDABLE
 from mountcursor.kernel.pnode import CL_COPY_UNBINDABLE
-from mountcursor.live.sandbox import sandbox_unavailable
+from mountcursor.verify.sandbox import sandbox_unavailable
 
 pytestmark = pytest.mark.root
 _WHY = sandbox_unavailable() or (None if shutil.which("unshare") else "no unshare(1)")

@@ -21,7 +21,7 @@ import pytest
 from mountcursor.kernel import Kernel, open_proc
 from mountcursor.kernel.mount import MNT_RELATIME
 from mountcursor.kernel.namespace import Path
-from mountcursor.live.sandbox import python_env, sandbox_unavailable
+from mountcursor.verify.sandbox import python_env, sandbox_unavailable
 
 pytestmark = pytest.mark.root
 _WHY = sandbox_unavailable() or (None if shutil.which("unshare") else "no unshare(1)")

@@ -15,7 +15,7 @@ from mountcursor.cli.app import main
 from mountcursor.format import parse_mountinfo
 from mountcursor.kernel import open_proc
 from mountcursor.kernel.mirror import mount_like, namespace_from_table
-from mountcursor.live.sandbox import Sandbox, sandbox_unavailable
+from mountcursor.verify.sandbox import Sandbox, sandbox_unavailable
 from mountcursor.verify.kernel_diff import HOSTILE, diff_kernel, propagation_script, random_script, run_script
 
 pytestmark = pytest.mark.root

@@ -15,8 +15,8 @@ import pytest
 
 from mountcursor.kernel import open_proc
 from mountcursor.kernel.mirror import impose_new_ids, imposed_left, namespace_from_table
-from mountcursor.live.sandbox import Sandbox, sandbox_unavailable
-from mountcursor.verify.kernel_diff import _kernel_op, _kernel_table, _model_op, run_script
+from mountcursor.verify.sandbox import Sandbox, sandbox_unavailable
+from mountcursor.verify.kernel_diff import UniqueIds, _kernel_op, _kernel_table, _model_op, run_script
 
 pytestmark = pytest.mark.root
 _WHY = sandbox_unavailable()
@@ -30,10 +30,10 @@ JAIL = [("mount", b"src"), ("make", b"src", "shared"), ("bind", b"src", b"jail/d
         ("make", b"jail/c", "slave")]
 
 
-def _play(sb: Sandbox, ns: object, ktab: object, ops: list) -> object:
+def _play(sb: Sandbox, ns: object, ktab: object, ops: list, uids: UniqueIds) -> object:
     for op in ops:
         k = _kernel_op(sb, op)
-        data, after = _kernel_table(sb)
+        data, after = _kernel_table(sb, uids)
         m = _model_op(ns, sb, op, impose_new_ids(ns, ktab, after))  # type: ignore[arg-type]
         assert (k, imposed_left(ns)) == (m, None), op  # type: ignore[arg-type]
         ktab = after
@@ -57,9 +57,10 @@ def _model_read(ns: object, kind: str, root: bytes | None) -> bytes:
 ], ids=["issue-20", "peer-moved-out", "peer-moved-back", "master-gone"])
 def test_a_chrooted_reader_gets_the_kernels_bytes(after: list) -> None:
     with Sandbox(n=0) as sb:
-        data, ktab = _kernel_table(sb)
+        uids = UniqueIds(None)
+        data, ktab = _kernel_table(sb, uids)
         ns = namespace_from_table(ktab.records, ktab.unique_ids)
-        _play(sb, ns, ktab, JAIL + after)
+        _play(sb, ns, ktab, JAIL + after, uids)
         assert _model_read(ns, "mountinfo", None) == sb.read_proc("mountinfo")
         for kind in ("mountinfo", "mounts", "mountstats"):
             kernel = sb.read_proc_chrooted(kind, b"jail")
@@ -76,9 +77,10 @@ def test_the_chrooted_read_can_disagree(monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setattr(procfs, "get_dominating_id", lambda mnt, root: 0)
     with Sandbox(n=0) as sb:
-        data, ktab = _kernel_table(sb)
+        uids = UniqueIds(None)
+        data, ktab = _kernel_table(sb, uids)
         ns = namespace_from_table(ktab.records, ktab.unique_ids)
-        _play(sb, ns, ktab, JAIL)
+        _play(sb, ns, ktab, JAIL, uids)
         kernel = sb.read_proc_chrooted("mountinfo", b"jail")
         model = _model_read(ns, "mountinfo", sb.path(b"jail"))
         assert kernel != model and kernel.replace(b" propagate_from:", b"").count(b"\n") == 2

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from mountcursor.cli.app import main
 from mountcursor.kernel import pnode
-from mountcursor.live.sandbox import sandbox_unavailable
+from mountcursor.verify.sandbox import sandbox_unavailable
 from mountcursor.verify.kernel_diff import diff_kernel, propagation_script, run_script
 
 pytestmark = pytest.mark.root

@@ -61,7 +61,7 @@ def test_sdist_and_wheel_carry_license_and_py_typed(built: tuple[Path, Path]) ->
 
 
 def test_live_and_its_commands_need_neither_greenlet_nor_rich() -> None:
-    done = _python(BLOCK + "import mountcursor.live as l; import mountcursor.live.sandbox; "
+    done = _python(BLOCK + "import mountcursor.live as l; import mountcursor.verify.sandbox; "
                    "from mountcursor.cli import main; "
                    "main(['list', '-o', 'TARGET', '-F', sys.argv[0] if False else '/proc/self/mountinfo'])")
     assert done.returncode == 0, done.stderr

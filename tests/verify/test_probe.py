@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from mountcursor.cli.app import main
-from mountcursor.live.sandbox import sandbox_unavailable
+from mountcursor.verify.sandbox import sandbox_unavailable
 from mountcursor.verify.probe import GENERATIONS, kernel_target, model_outcomes, model_target, probe
 
 #: generations no script can tell apart: the mount tables read the same on every one
@@ -43,7 +43,7 @@ def test_the_endless_repeat_is_stopped(models) -> None:  # noqa: ANN001
 
 
 def test_no_sandbox_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import mountcursor.live.sandbox as sandbox
+    import mountcursor.verify.sandbox as sandbox
 
     monkeypatch.setattr(sandbox, "sandbox_unavailable", lambda: "needs root (CAP_SYS_ADMIN)")
     res = CliRunner().invoke(main, ["probe"])
@@ -91,7 +91,7 @@ def test_the_running_kernel_is_named_with_a_mount_under_tmp() -> None:
     import subprocess
     import sys
 
-    from mountcursor.live.sandbox import python_env
+    from mountcursor.verify.sandbox import python_env
 
     sh = ("mount -t tmpfs probe-test /tmp && mkdir /tmp/x && mount -t tmpfs probe-test /tmp/x && "
           f"exec {sys.executable} -m mountcursor probe --json")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mountcursor.live.sandbox import sandbox_unavailable
+from mountcursor.verify.sandbox import sandbox_unavailable
 from mountcursor.vm.table import END, START, Row, host_runner, markdown, one_row, replace_section
 
 _WHY = sandbox_unavailable()

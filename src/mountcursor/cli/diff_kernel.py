@@ -54,7 +54,7 @@ def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str
     """Play random scripts on a private mount namespace and on the model (as the generation
     `probe` names, or --strategy/--semantics); compare every read(), poll() and lseek().
     Exit 1 on a mismatch."""
-    from ..live.sandbox import SandboxError, sandbox_unavailable
+    from ..verify.sandbox import SandboxError, sandbox_unavailable
     from ..verify.kernel_diff import ScriptFileError, diff_kernel, load_script, run_script, save_script
 
     script = None

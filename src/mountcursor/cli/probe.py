@@ -20,7 +20,7 @@ def probe_cmd(as_json: bool) -> None:
     Each script runs in a fresh private mount namespace of a worker process (nothing
     touches the host's table); every read loop is bounded, so a reader that never reaches
     EOF is stopped and reported.  Needs root and unshare(CLONE_NEWNS)."""
-    from ..live.sandbox import SandboxError, sandbox_unavailable
+    from ..verify.sandbox import SandboxError, sandbox_unavailable
     from ..verify.probe import kernel_target, probe
 
     why = sandbox_unavailable()

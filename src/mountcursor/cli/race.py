@@ -83,7 +83,7 @@ def _enough_mounts(n: int) -> int:
 
 
 def _live_row(cfg: RaceConfig) -> RaceRow:
-    from ..live.sandbox import SandboxError
+    from ..verify.sandbox import SandboxError
 
     try:
         return run_race_live(cfg)
@@ -117,7 +117,7 @@ def race(mounts: int, read_size: int, seed: int, strategies: tuple[str, ...], se
     """One reader reads mountinfo to EOF while mounts come and go, for every strategy.
     Exit 1 when a row is BROKEN (mounts missed or shown twice, no EOF, cursors left)."""
     if live:
-        from ..live.sandbox import sandbox_unavailable
+        from ..verify.sandbox import sandbox_unavailable
 
         why = sandbox_unavailable()
         if why is not None:

@@ -11,8 +11,8 @@ The table:
 Changes:
     :func:`diff` -> [:class:`MountEvent`]; :func:`watch` -> :class:`Watch` (iterator,
     context manager, ``fileno()``), :func:`awatch` (async iterator).
-Experiments in a private mount namespace (root only):
-    :class:`~mountcursor.live.sandbox.Sandbox` (import from ``mountcursor.live.sandbox``).
+Experiments in a private mount namespace (root only) are the verifier's:
+    :class:`mountcursor.verify.sandbox.Sandbox`.
 
 Low-level system calls are in :mod:`mountcursor.live.syscalls`; findmnt-compatible
 columns and tree in :mod:`mountcursor.live.findmnt`.

@@ -1,6 +1,6 @@
 """The running kernel as oracle: one script of operations played on a sandbox and on the model.
 
-The sandbox (:class:`mountcursor.live.sandbox.Sandbox`) is a worker process in a
+The sandbox (:class:`mountcursor.verify.sandbox.Sandbox`) is a worker process in a
 private mount namespace of its own.  The model namespace is built from the
 sandbox's real table (:func:`mountcursor.kernel.mirror.namespace_from_table`),
 so both print the same lines; every later mount in the model takes the ids and
@@ -46,7 +46,7 @@ from ..format import parse_mountinfo
 from ..kernel import MNT_DETACH, open_proc
 from ..kernel.mirror import KernelTable, impose_new_ids, imposed_left, mount_as, namespace_from_table
 from ..kernel.procfs import POLLERR, POLLHUP, POLLPRI
-from ..live.sandbox import Sandbox
+from .sandbox import Sandbox
 from . import schema
 from .trace import read_json
 

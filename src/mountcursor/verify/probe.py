@@ -344,7 +344,7 @@ def model_target(strategy: str, semantics: str, hidden: tuple[bytes, ...] = ()) 
 
 class _Sandboxed:
     def __enter__(self) -> SandboxTarget:
-        from ..live.sandbox import Sandbox
+        from .sandbox import Sandbox
 
         self.sb = Sandbox(n=N_MOUNTS)
         return SandboxTarget(self.sb.__enter__())

@@ -206,7 +206,7 @@ def run_race_live(cfg: RaceConfig) -> RaceRow:
     """The race against the running kernel, in a sandbox (a private mount namespace of a
     worker process: nothing reaches the host's table).  Raises ``SandboxError``/``OSError``
     when a sandbox cannot start here."""
-    from ..live.sandbox import Sandbox
+    from .sandbox import Sandbox
 
     with Sandbox(n=cfg.mounts) as sb:
         return race_on(_SandboxBackend(sb, cfg.mounts), KERNEL_STRATEGY, os.uname().release, cfg)

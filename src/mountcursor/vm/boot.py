@@ -33,7 +33,7 @@ QEMU = "qemu-system-x86_64"
 #: modules imported by the jobs the project runs in a guest (the bytecode cache warms them)
 WARM_MODULES = ("mountcursor.cli.app", "mountcursor.cli.probe", "mountcursor.cli.diff_kernel",
                 "mountcursor.cli.race", "mountcursor.verify.probe", "mountcursor.verify.kernel_diff",
-                "mountcursor.verify.race", "mountcursor.live._sandbox_worker", "mountcursor.live.reader")
+                "mountcursor.verify.race", "mountcursor.verify._sandbox_worker", "mountcursor.live.reader")
 
 
 class BootError(RuntimeError):

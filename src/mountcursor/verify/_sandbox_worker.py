@@ -1,6 +1,6 @@
-"""The sandbox's worker process (private; see :mod:`mountcursor.live.sandbox`).
+"""The sandbox's worker process (private; see :mod:`mountcursor.verify.sandbox`).
 
-Run as ``python -m mountcursor.live._sandbox_worker RFD WFD PARENT_PID N ROOT``.  It is a
+Run as ``python -m mountcursor.verify._sandbox_worker RFD WFD PARENT_PID N ROOT``.  It is a
 fresh single-threaded interpreter, so ``unshare(CLONE_NEWNS)`` moves the whole process.
 Order matters: die with the parent, unshare, make ``/`` recursively private, and only
 then mount anything.  Its namespace ends with it, so nothing it mounts reaches the host.
@@ -31,18 +31,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import syscalls
-from .reader import snapshot
-from .syscalls import MNT_DETACH, MS_BIND, MS_MOVE, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE
-from .watcher import watch
+from ..live import syscalls
+from ..live.reader import snapshot
+from ..live.syscalls import MNT_DETACH, MS_BIND, MS_MOVE, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE
+from ..live.watcher import watch
 
 # Everything the worker runs is imported here, before it mounts anything: the package
 # may live under the directory the sandbox mounts over (a checkout under /tmp), and
 # mountcursor.live imports its modules only when they are first used.
 
 if TYPE_CHECKING:
-    from .reader import Snapshot
-    from .watcher import WatchBatch
+    from ..live.reader import Snapshot
+    from ..live.watcher import WatchBatch
 
 _LEN = struct.Struct("<I")
 
@@ -421,6 +421,6 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     # Run the module under its package name, so pickled classes (MountFacts) resolve.
-    from mountcursor.live import _sandbox_worker
+    from mountcursor.verify import _sandbox_worker
 
     sys.exit(_sandbox_worker.main(sys.argv))

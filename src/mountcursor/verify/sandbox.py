@@ -59,8 +59,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from ._sandbox_worker import MountFacts, recv, send
 
 if TYPE_CHECKING:
-    from .reader import Snapshot
-    from .watcher import WatchBatch
+    from ..live.reader import Snapshot
+    from ..live.watcher import WatchBatch
 
 PathArg = str | bytes
 """A path for the worker: ``str`` or ``bytes``, any byte but NUL; relative ones are
@@ -133,7 +133,7 @@ class Sandbox:
         env = python_env()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "mountcursor.live._sandbox_worker",
+                [sys.executable, "-m", "mountcursor.verify._sandbox_worker",
                  str(c_read), str(c_write), str(os.getpid()), str(int(n)), os.fsdecode(root)],
                 pass_fds=(c_read, c_write), env=env, stdin=subprocess.DEVNULL, close_fds=True,
             )
@@ -287,7 +287,7 @@ class Sandbox:
         return self._typed(bytes, "read_proc_chrooted", name, os.fsencode(root), size)
 
     def snapshot(self, **kwargs: Any) -> Snapshot:
-        from .reader import Snapshot
+        from ..live.reader import Snapshot
 
         return self._typed(Snapshot, "snapshot", **kwargs)
 

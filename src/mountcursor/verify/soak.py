@@ -5,7 +5,7 @@
 
 As libmount tests its reader against hundreds of concurrent mount/umount processes
 (util-linux ``tests/ts/libmount``), everything runs inside one private mount
-namespace, the :class:`~mountcursor.live.sandbox.Sandbox`'s: each process joins it with
+namespace, the :class:`~mountcursor.verify.sandbox.Sandbox`'s: each process joins it with
 ``nsenter --target <worker> --mount`` before it does anything, so the host's table is
 never touched.  In it:
 
@@ -42,7 +42,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from . import syscalls
+from ..live import syscalls
 
 __all__ = ["SoakResult", "run_soak"]
 
@@ -86,7 +86,7 @@ def _join(pid: int, role: str, args: dict[str, Any]) -> subprocess.Popen[bytes]:
     from .sandbox import python_env
 
     return subprocess.Popen[bytes](["nsenter", f"--target={pid}", "--mount", "--", sys.executable, "-m",
-                             "mountcursor.live.soak", role, json.dumps(args)],
+                             "mountcursor.verify.soak", role, json.dumps(args)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=python_env())
 
 
@@ -189,7 +189,7 @@ def _churn(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read(args: dict[str, Any]) -> dict[str, Any]:
-    from .reader import snapshot
+    from ..live.reader import snapshot
 
     fixed = [os.fsencode(p) for p in args["fixed"]]
     out = {"snapshots": 0, "retries": 0, "max_attempts": 0, "inconsistent": 0, "broken": 0, "fixed_missed": 0}
@@ -212,7 +212,7 @@ def _read(args: dict[str, Any]) -> dict[str, Any]:
 def _watch(args: dict[str, Any]) -> dict[str, Any]:
     import select
 
-    from .watcher import watch
+    from ..live.watcher import watch
 
     stop = threading.Event()
     events: list[tuple[str, str]] = []
