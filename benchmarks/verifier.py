@@ -46,7 +46,7 @@ import time
 from typing import Any, Callable, Optional
 
 from mountcursor.kernel import SEMANTICS, STRATEGIES
-from mountcursor.verify.check import UnitTime, check_cell, check_cells
+from mountcursor.verify.check import CheckOptions, UnitTime, check_cell, check_cells
 from mountcursor.verify.explorer import Explorer
 from mountcursor.verify.scenarios import Scenario, churn_both, default_scope, umount_one
 
@@ -115,7 +115,7 @@ def jobs_run(pairs: list[tuple[str, str]], scope: list[Scenario], jobs: int) -> 
     """One ``check_cells`` run with its CPU accounting (see the module docstring)."""
     tm: list[UnitTime] = []
     load0, st0, t0, c0 = os.getloadavg()[0], _steal(), time.perf_counter(), os.times()
-    check_cells(pairs, scope, jobs=jobs, timings=tm, shrink_traces=False)
+    check_cells(pairs, scope, jobs=jobs, timings=tm, options=CheckOptions(shrink_traces=False))
     wall, c1 = time.perf_counter() - t0, os.times()
     cpu = sum(getattr(c1, f) - getattr(c0, f) for f in ("user", "system", "children_user", "children_system"))
     start = min(u.start for u in tm)

@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 import time
+from typing import Sequence
 
 import click
 from rich.console import Console
@@ -15,9 +16,9 @@ from rich.table import Table
 
 from ..kernel.iterators import STRATEGIES
 from ..kernel.seqfile import SEMANTICS, SEMANTICS_NAMES, semantics_of
-from ..verify.check import Cell, check_cells
+from ..verify.check import Cell, CheckOptions, check_cells
 from ..verify.explain import explain
-from ..verify.scenarios import default_scope, ns_lock_scope
+from ..verify.scenarios import Scenario, default_scope, ns_lock_scope
 from ..verify.scheduler import GRANULARITIES
 from ..verify.trace import TraceFileError, format_trace, load_trace, replay_trace, save_trace
 from .app import main
@@ -25,7 +26,7 @@ from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, InputError, RunError
 from .progress import PhaseProgress
 
 
-def _matrix(cells: list[Cell], strategies: list[str], semantics: list[str], title: str) -> Table:
+def _matrix(cells: list[Cell], strategies: list[str], semantics: Sequence[str], title: str) -> Table:
     t = Table(title=title, caption="cell: verdict, violated properties, shortest trace (steps), schedules explored",
               caption_justify="left", show_lines=True)
     t.add_column("strategy")
@@ -85,8 +86,8 @@ def check(strategies: tuple[str, ...], semantics: tuple[str, ...], granularity: 
     scope = ns_lock_scope() if fine else default_scope()
     t0 = time.perf_counter()
     pairs = [(s, sem) for s in strats for sem in sems]
-    opts = dict(granularity=granularity, ns_lock=not no_ns_lock, slab_reuse=not no_slab_reuse,
-                random_runs=random_runs, seed=seed, faithful_sync=faithful_sync)
+    opts = CheckOptions(granularity=granularity, ns_lock=not no_ns_lock, slab_reuse=not no_slab_reuse,
+                        random_runs=random_runs, seed=seed, faithful_sync=faithful_sync)
     with PhaseProgress("check", total=len(pairs) * len(scope)) as bar:
         bar.phase(f"checking {len(scope)} scenarios in each of {len(pairs)} cells")
 
@@ -95,7 +96,7 @@ def check(strategies: tuple[str, ...], semantics: tuple[str, ...], granularity: 
             if done * 10 // total != (done - 1) * 10 // total:
                 bar.phase(f"explored {done} of {total} (scenario, cell) units")
 
-        cells = check_cells(pairs, scope, jobs=jobs, on_progress=progress, **opts)
+        cells = check_cells(pairs, scope, jobs=jobs, on_progress=progress, options=opts)
     elapsed = time.perf_counter() - t0
     status = EXIT_OK if all(c.holds for c in cells) else EXIT_FOUND
     if as_json:
@@ -109,7 +110,7 @@ def check(strategies: tuple[str, ...], semantics: tuple[str, ...], granularity: 
     sys.exit(status)
 
 
-def _print_matrix(cells: list[Cell], strats: list[str], sems: list[str], scope: list, granularity: str,
+def _print_matrix(cells: list[Cell], strats: list[str], sems: Sequence[str], scope: list[Scenario], granularity: str,
                   no_ns_lock: bool, elapsed: float, show_traces: bool) -> None:
     out = Console()
     title = (f"mountcursor check — {len(scope)} scenarios, {granularity} granularity"

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,8 +16,11 @@ from .app import main
 from .errors import EXIT_FOUND, EXIT_OK, EXIT_STATUS_HELP, InputError, RunError
 from .progress import PhaseProgress
 
+if TYPE_CHECKING:  # the verifier is imported when the command runs
+    from ..verify.kernel_diff import Op
 
-def load_script_from(res: dict) -> list:  # noqa: ANN001
+
+def load_script_from(res: dict[str, Any]) -> list[Op]:
     """The first mismatch's script, as operations."""
     from ..verify.kernel_diff import check_script
 

@@ -131,7 +131,11 @@ def race(mounts: int, read_size: int, seed: int, strategies: tuple[str, ...], se
     with PhaseProgress("race", total=len(cells) + live) as bar:
         for s, sem in cells:
             bar.phase(f"{s} / {sem}")
-            rows.append(run_race(s, sem, cfg, on_phase=lambda what, s=s, sem=sem: bar.phase(f"{s} / {sem}: {what}")))
+
+            def on_phase(what: str, cell: str = f"{s} / {sem}") -> None:
+                bar.phase(f"{cell}: {what}")
+
+            rows.append(run_race(s, sem, cfg, on_phase=on_phase))
             bar.advance()
         if live:
             bar.phase("the running kernel (sandbox)")

@@ -28,12 +28,16 @@ returns ``&mnt->mnt_list`` or the mount; ``list_entry`` is the identity here).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from .list import ListHead, list_del, list_del_init, list_empty, list_for_each, list_move_tail
 from .mount import Mount, make_cursor
 from .namespace import MountNamespace, Path
 from .seqfile import Pos, SeqFile
+
+if TYPE_CHECKING:  # procfs imports this module
+    from ..format import Era
+    from .procfs import DPath
 
 ShowFn = Callable[[SeqFile, "ProcMounts", Mount], int]
 
@@ -47,8 +51,8 @@ class ProcMounts:
     ns: MountNamespace
     root: Path
     show: ShowFn
-    era: str = "current"  # the proc format era (mountcursor.format.Era)
-    d_path: str = "5.14+"  # fs/d_path.c's generation (procfs.DPath)
+    era: Era = "current"  # the proc format era
+    d_path: DPath = "5.14+"  # fs/d_path.c's generation
     # not struct proc_mounts: current->fs->root of the task that reads (None: the one whose
     # file was opened, root); 3.10's seq_path() prints paths from it
     reader_root: Optional[Path] = None

@@ -26,6 +26,7 @@ class _Poison:
     """LIST_POISON1 / LIST_POISON2: any access through it is a use-after-del."""
 
     __slots__ = ("name",)
+    name: str
 
     def __init__(self, name: str) -> None:
         object.__setattr__(self, "name", name)

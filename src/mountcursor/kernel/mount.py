@@ -27,9 +27,13 @@ import errno
 import heapq
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from .list import ListHead
+
+if TYPE_CHECKING:  # namespace imports this module
+    from ..format import Era
+    from .namespace import Path
 
 # include/linux/mount.h
 MNT_NOSUID = 0x01
@@ -240,7 +244,9 @@ class Mount:
     mnt_slave: Optional[Mount]
     mnt_t_flags: int
     overmount: Optional[Mount]  # the child mounted on mnt_root (6.17+)
-    shown: object  # procfs's line cache (see __setattr__); not kernel state
+    # procfs's line cache (see __setattr__; reader's root, era, the superblock's shown_version,
+    # propagate_from, the line); not kernel state
+    shown: Optional[tuple[Path, Era, int, Optional[int], bytes]]
 
     def _clear(self) -> None:
         """Every field as kzalloc leaves it.  Written past :meth:`__setattr__`: a cleared

@@ -28,7 +28,7 @@ import bisect
 import errno
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Iterator, Optional, cast
 
 from . import hooks, pnode
 from .list import ListHead, list_add_tail, list_del_init, list_for_each, list_for_each_continue
@@ -196,10 +196,15 @@ class MountNamespace:
 
     def mounts_in_list_order(self) -> list[Mount]:
         """All real mounts in list order (cursors skipped).  No locking: for tests and checks."""
-        return [p.owner for p in list_for_each(self.list) if not mnt_is_cursor(p.owner)]  # type: ignore[union-attr]
+        return [m for m in self._owners() if not mnt_is_cursor(m)]
 
     def cursors(self) -> list[Mount]:
-        return [p.owner for p in list_for_each(self.list) if mnt_is_cursor(p.owner)]  # type: ignore[union-attr,misc]
+        return [m for m in self._owners() if mnt_is_cursor(m)]
+
+    def _owners(self) -> Iterator[Mount]:
+        """``list_entry()`` of every entry of ``ns.list``: mounts and cursors."""
+        for p in list_for_each(self.list):
+            yield cast(Mount, p.owner)
 
     def mounts_by_id(self) -> list[Mount]:
         return [self._by_id[i] for i in self._ids]
@@ -582,7 +587,7 @@ class MountNamespace:
         with self._namespace_lock(f"umount({name!r})"):
             mnt = self.find(target) if isinstance(target, bytes) else target
             if mnt.freed or mnt.mnt_ns is not self:
-                raise OSError(errno.EINVAL, f"{name} is not mounted in this namespace")
+                raise OSError(errno.EINVAL, f"{target!r} is not mounted in this namespace")
             if mnt is self.root.mnt or mnt.mnt_parent is mnt:
                 raise OSError(errno.EBUSY, "cannot unmount the root mount")
             if not (flags & MNT_DETACH or recursive) and pnode.propagate_mount_busy(mnt):

@@ -196,12 +196,12 @@ def show_mountinfo(m: SeqFile, p: ProcMounts, mnt: Mount) -> int:
     c = mnt.shown
     dom = propagate_from(mnt, p.root) if mnt.mnt_master is not None else None
     if c is None or c[0] is not p.root or c[1] != p.era or c[2] != sb.shown_version \
-            or c[3] != dom:  # type: ignore[index]
+            or c[3] != dom:
         rec = mountinfo_record(p.ns, mnt, p.root, p.era)
         if rec is None:
             return _mountinfo_outside(m, p, mnt)
         c = mnt.shown = (p.root, p.era, sb.shown_version, rec.propagate_from, fmt.render_mountinfo(rec, p.era))
-    m.seq_put_record(c[4])  # type: ignore[index]
+    m.seq_put_record(c[4])
     return 0
 
 

@@ -84,7 +84,7 @@ SEMANTICS_NAMES: tuple[str, ...] = SEMANTICS + tuple(ALIASES)
 def semantics_of(name: str) -> Semantics:
     """The canonical semantics for ``name`` (a kernel name or an alias)."""
     if name in SEMANTICS:
-        return name  # type: ignore[return-value]
+        return name
     if name in ALIASES:
         return ALIASES[name]
     raise ValueError(f"unknown seq_file semantics {name!r} (one of {', '.join(SEMANTICS_NAMES)})")

@@ -130,13 +130,14 @@ def sync_collect_filesystems(ns: MountNamespace, faithful: bool = False,
             steps += 1
             if steps > budget:
                 raise Livelock("sync_collect_filesystems", budget, mnt)
-            assert mnt.mnt_sb is not None, f"walked onto a cursor: {mnt!r}"
-            if any(sb is mnt.mnt_sb for sb in collected):  # sync_filesystem_collected()
+            mnt_sb = mnt.mnt_sb
+            assert mnt_sb is not None, f"walked onto a cursor: {mnt!r}"
+            if any(sb is mnt_sb for sb in collected):  # sync_filesystem_collected()
                 if faithful:
                     continue
                 mnt = ns.mnt_list_next(mnt.mnt_list)
                 continue
-            collected.append(mnt.mnt_sb)
+            collected.append(mnt_sb)
             mnt = ns.mnt_list_next(mnt.mnt_list)
     finally:
         sem.up_read()

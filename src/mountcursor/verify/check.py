@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from ..kernel.seqfile import semantics_of
 from .explorer import Explorer, Result, shrink
@@ -107,9 +107,9 @@ def check_cell(strategy: str, semantics: str, scope: list[Scenario], granularity
                ns_lock: bool = True, slab_reuse: bool = True, shrink_traces: bool = True,
                random_runs: int = 0, seed: int = 1, faithful_sync: bool = False, reduce: bool = True) -> Cell:
     """Explore every scenario of ``scope`` for one strategy on one semantics, in this process."""
-    return check_cells([(strategy, semantics)], scope, granularity=granularity, ns_lock=ns_lock,
-                       slab_reuse=slab_reuse, shrink_traces=shrink_traces, random_runs=random_runs, seed=seed,
-                       faithful_sync=faithful_sync, reduce=reduce)[0]
+    o = CheckOptions(granularity=granularity, ns_lock=ns_lock, slab_reuse=slab_reuse, shrink_traces=shrink_traces,
+                     random_runs=random_runs, seed=seed, faithful_sync=faithful_sync, reduce=reduce)
+    return check_cells([(strategy, semantics)], scope, options=o)[0]
 
 
 # --- many cells, in processes ---------------------------------------------------------------
@@ -143,7 +143,7 @@ class UnitTime:
     cpu: float
 
 
-def _timed_explore(pairs: list[tuple[str, str]], scope: list[Scenario], o: CheckOptions,
+def _timed_explore(pairs: Sequence[tuple[str, str]], scope: list[Scenario], o: CheckOptions,
                    i: int, j: int) -> tuple[Result, UnitTime]:
     s, sem = pairs[i]
     t0, c0 = time.perf_counter(), time.process_time()
@@ -151,13 +151,27 @@ def _timed_explore(pairs: list[tuple[str, str]], scope: list[Scenario], o: Check
     return r, UnitTime(i, j, os.getpid(), t0, time.perf_counter(), time.process_time() - c0)
 
 
-# what a worker process needs: set in the parent before the pool forks
-_JOB: dict[str, object] = {}
+@dataclass(frozen=True)
+class _Job:
+    """What a worker process needs: set in the parent before the pool forks."""
+
+    pairs: Sequence[tuple[str, str]]
+    scope: list[Scenario]
+    opts: CheckOptions
+
+
+_JOB: Optional[_Job] = None
+
+
+def _job() -> _Job:
+    assert _JOB is not None, "a check_cells worker outside check_cells"
+    return _JOB
 
 
 def _explore_job(unit: tuple[int, int]) -> tuple[int, int, Result, UnitTime]:
     i, j = unit
-    r, t = _timed_explore(_JOB["pairs"], _JOB["scope"], _JOB["opts"], i, j)  # type: ignore[arg-type]
+    job = _job()
+    r, t = _timed_explore(job.pairs, job.scope, job.opts, i, j)
     return i, j, r, t
 
 
@@ -168,15 +182,15 @@ def _timed_trace(strategy: str, semantics: str, r: Result, prop: str, o: CheckOp
 
 
 def _trace_job(unit: tuple[int, str, Result]) -> tuple[int, str, float, Trace]:
-    pairs, o = _JOB["pairs"], _JOB["opts"]
+    job = _job()
     i, prop, r = unit
-    s, sem = pairs[i]  # type: ignore[index]
-    return (i, prop) + _timed_trace(s, sem, r, prop, o)  # type: ignore[arg-type,return-value]
+    s, sem = job.pairs[i]
+    return (i, prop) + _timed_trace(s, sem, r, prop, job.opts)
 
 
-def check_cells(pairs: list[tuple[str, str]], scope: list[Scenario], jobs: int = 1,
+def check_cells(pairs: Sequence[tuple[str, str]], scope: list[Scenario], jobs: int = 1,
                 on_progress: Optional[Callable[[int, int], None]] = None,
-                timings: Optional[list[UnitTime]] = None, **opts: object) -> list[Cell]:
+                timings: Optional[list[UnitTime]] = None, options: CheckOptions = CheckOptions()) -> list[Cell]:
     """:func:`check_cell` for every (strategy, semantics) pair; the cells come back in the
     order of ``pairs``, the same as :func:`check_cell` gives one by one.
 
@@ -186,14 +200,16 @@ def check_cells(pairs: list[tuple[str, str]], scope: list[Scenario], jobs: int =
     magnitude and within a cell one scenario can be most of the time, so whole cells as
     units would leave a process idle at the end.  ``on_progress(done, total)`` is called
     after each unit; ``timings``, if given, gets a :class:`UnitTime` for each unit in the
-    order they finished (what ``benchmarks/verifier.py`` accounts the processes' time with)."""
-    o = CheckOptions(**opts)  # type: ignore[arg-type]
+    order they finished (what ``benchmarks/verifier.py`` accounts the processes' time with).
+    ``options``: how every cell is explored."""
+    global _JOB
+    o = options
     pairs = [(s, semantics_of(sem)) for s, sem in pairs]  # "modern" is named "5.10+" in the cells
     total = len(pairs) * len(scope)
+    cells: list[Cell] = []
     if jobs <= 1:
-        cells = []
         for s, sem in pairs:
-            results = []
+            results: list[Result] = []
             for j in range(len(scope)):
                 r, ut = _timed_explore(pairs, scope, o, len(cells), j)
                 results.append(r)
@@ -203,38 +219,37 @@ def check_cells(pairs: list[tuple[str, str]], scope: list[Scenario], jobs: int =
                     on_progress(len(cells) * len(scope) + len(results), total)
             cell, shortest = assemble(s, sem, results)
             for p, r in sorted(shortest.items()):
-                t, cell.failures[p] = _timed_trace(s, sem, r, p, o)
-                cell.elapsed += t
+                took, cell.failures[p] = _timed_trace(s, sem, r, p, o)
+                cell.elapsed += took
             cells.append(cell)
         return cells
     import multiprocessing
 
-    _JOB.update(pairs=pairs, scope=scope, opts=o)
+    _JOB = _Job(pairs, scope, o)
     units = sorted(((i, j) for i in range(len(pairs)) for j in range(len(scope))),
                    key=lambda u: -scenario_cost(scope[u[1]]))
-    results: list[list[Optional[Result]]] = [[None] * len(scope) for _ in pairs]
+    explored: dict[tuple[int, int], Result] = {}
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             done = 0
             for i, j, r, ut in pool.imap_unordered(_explore_job, units, chunksize=1):
-                results[i][j] = r
+                explored[i, j] = r
                 if timings is not None:
                     timings.append(ut)
                 done += 1
                 if on_progress is not None:
                     on_progress(done, total)
-            cells: list[Cell] = []
             shrinks: list[tuple[int, str, Result]] = []
             for i, (s, sem) in enumerate(pairs):
-                cell, shortest = assemble(s, sem, results[i])  # type: ignore[arg-type]
+                cell, shortest = assemble(s, sem, [explored[i, j] for j in range(len(scope))])
                 cells.append(cell)
                 shrinks += [(i, p, r) for p, r in sorted(shortest.items())]
             traces: dict[tuple[int, str], Trace] = {}
-            for i, p, took, t in pool.imap_unordered(_trace_job, shrinks, chunksize=1):
-                traces[i, p] = t
+            for i, p, took, trace in pool.imap_unordered(_trace_job, shrinks, chunksize=1):
+                traces[i, p] = trace
                 cells[i].elapsed += took
     finally:
-        _JOB.clear()
+        _JOB = None
     for i, p, _ in shrinks:  # in property order, as check_cell adds them
         cells[i].failures[p] = traces[i, p]
     return cells

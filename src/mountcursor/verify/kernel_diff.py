@@ -238,7 +238,7 @@ def _kernel_table(sb: Sandbox, uids: UniqueIds) -> tuple[bytes, KernelTable]:
     """The sandbox's whole mountinfo and every mount's unique id (:class:`UniqueIds`)."""
     data = sb.read_proc("mountinfo")
     records = parse_mountinfo(data)
-    return data, KernelTable(records, uids.of(sb, records))  # type: ignore[arg-type]
+    return data, KernelTable(records, uids.of(sb, records))
 
 
 def _kernel_op(sb: Sandbox, op: Op) -> Any:
@@ -286,7 +286,7 @@ def _model_op(ns: Any, sb: Sandbox, op: Op, first: Any) -> Any:
 
 
 def _model_table(ns: Any, strategy: str, semantics: str) -> bytes:
-    f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)  # type: ignore[arg-type]
+    f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)
     try:
         return f.read_all(65536)
     finally:
@@ -305,7 +305,7 @@ def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy:
         data, ktab = _kernel_table(sb, uids)
         ns = namespace_from_table(ktab.records, ktab.unique_ids)
         h = sb.open_proc("mountinfo")
-        f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)  # type: ignore[arg-type]
+        f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)
         for i, op in enumerate(script):
             kind = op[0]
             if kind == "read":
@@ -339,7 +339,7 @@ def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy:
                 sb.close_proc(h)
                 f.close()
                 h = sb.open_proc("mountinfo")
-                f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)  # type: ignore[arg-type]
+                f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)
                 k = m = None
             else:
                 raise ValueError(f"unknown script operation {op!r}")

@@ -110,7 +110,7 @@ def is_long(i: int, long_every: int) -> bool:
 
 def _long_options(i: int, read_size: int) -> bytes:
     """An overlay-style option string longer than one read."""
-    parts = []
+    parts: list[str] = []
     n = 0
     while n <= read_size + 64:
         layer = f"/var/lib/containers/storage/overlay/l/{i:06d}{len(parts):04d}ABCDEFGHIJKLMNOP"
@@ -147,7 +147,7 @@ class _ModelBackend:
         return b"/mnt/n%05d" % i
 
     def open(self) -> None:
-        self.f = open_proc(self.ns, "mountinfo", strategy=self.strategy, semantics=self.semantics,  # type: ignore[arg-type]
+        self.f = open_proc(self.ns, "mountinfo", strategy=self.strategy, semantics=self.semantics,
                            page_size=self.cfg.page_size)
 
     def read(self, n: int) -> bytes:
@@ -311,7 +311,7 @@ def race_on(be: Any, strategy: str, semantics: str, cfg: RaceConfig,
                 umount(victim)
     cursors_left = be.close()
 
-    lines = out.split(b"\n")
+    lines = bytes(out).split(b"\n")
     tail = lines.pop()  # b"" when the output ends with a newline
     malformed = 1 if tail else 0
     counts: Counter[tuple[bytes, int]] = Counter()

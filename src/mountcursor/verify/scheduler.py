@@ -36,6 +36,9 @@ Granularity = str  # "syscall" | "fine"
 GRANULARITIES = ("syscall", "fine")
 # "relock": inside one read()/lseek(), between a ->stop and the next ->start (the C drops
 # namespace_sem there); in fine granularity the lock steps themselves already mark it
+#: picks the thread to run next: ``choose(enabled tids, scheduler)`` returns one of them
+Chooser = Callable[[list[int], "Scheduler"], int]
+
 _KINDS = {"syscall": frozenset({"syscall", "relock"}), "fine": frozenset({"syscall", "lock", "write"})}
 
 
@@ -129,7 +132,7 @@ class Scheduler:
 
         return body
 
-    def run(self, choose: Callable[[list[int], "Scheduler"], int]) -> None:
+    def run(self, choose: Chooser) -> None:
         """Run every thread to the end.  ``choose(enabled, self)`` returns the tid to run next.
 
         Raises :class:`Deadlock` or :class:`StepLimit`; a thread's own exception is kept in
@@ -145,6 +148,7 @@ class Scheduler:
             # syscall touches nothing shared, so it is not a scheduling decision
             for t in self.threads:
                 self._current = t.tid
+                assert t.glet is not None
                 t.glet.switch()
                 self._current = -1
             while True:

@@ -197,7 +197,10 @@ def trace_from_json(d: Any, where: str = "trace") -> Trace:
     except schema.SchemaError as e:
         raise TraceFileError(f"{where}: {e}") from None
     s = v["scenario"]
-    op = (lambda o: Op(o["kind"], o["path"], o.get("to", b"")))
+
+    def op(o: dict[str, Any]) -> Op:  # an object _OP checked
+        return Op(o["kind"], o["path"], o.get("to", b""))
+
     sc = Scenario(
         name=s["name"], description=s.get("description", ""), max_reads=s.get("max_reads", 0),
         mounts=tuple(MountSpec(m["path"], m["length"]) for m in s["mounts"]),

@@ -27,7 +27,7 @@ import pickle
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from ..format import Era, FormatError, parse_mountinfo_line, render_mountinfo
 from ..kernel import hooks
@@ -39,7 +39,7 @@ from ..kernel.iterators import STRATEGIES
 from ..kernel.procfs import era_of, mountinfo_record
 from ..kernel.walkers import Livelock, is_local_mountpoint, mnt_already_visible, sync_collect_filesystems
 from .scenarios import PAGE_RECORD, Op, Scenario
-from .scheduler import Deadlock, Scheduler, StepLimit
+from .scheduler import Chooser, Deadlock, Scheduler, StepLimit
 
 PROPERTIES = ("missed", "twice", "malformed", "order", "list-corrupt", "cursor-left", "livelock",
               "deadlock", "lock-order", "walker", "crash")
@@ -126,7 +126,9 @@ class World:
             self._mount_initial()
         self.removed: list[int] = []
         self.checker = LockChecker()
-        self.walk_results: list[tuple[Op, object]] = []
+        # a walker op and its answer: is_local_mountpoint/mnt_already_visible's, or the
+        # superblocks sync_collect_filesystems returned, by s_dev (major, minor)
+        self.walk_results: list[tuple[Op, bool | list[tuple[int, int]]]] = []
         self.churn_pc = 0
         self.walker_pc = 0
         self.log: list[str] = []  # what each syscall did, for traces
@@ -240,7 +242,7 @@ class World:
 
     # --- threads -------------------------------------------------------------------------
 
-    def _reader(self, r: ReaderState):  # noqa: ANN202
+    def _reader(self, r: ReaderState) -> Callable[[], None]:
         def run() -> None:
             if r.f is None:
                 r.f = open_proc(self.ns, r.kind, strategy=self.strategy,  # type: ignore[arg-type]
@@ -301,7 +303,7 @@ class World:
         for op in self.sc.walker:
             hooks.step("syscall", str(op))
             root_sb = self.ns.root.mnt.mnt_sb
-            res: object
+            res: bool | list[tuple[int, int]]
             if op.kind == "walk-local":
                 res = is_local_mountpoint(self.ns, root_sb, op.path)  # type: ignore[arg-type]
             elif op.kind == "walk-visible":
@@ -473,7 +475,7 @@ class World:
         """No thread is between two pointer writes (so the list must be well formed)."""
         return all(t.done or t.pending[0] != "write" for t in self.sched.threads)
 
-    def run(self, choose) -> list[Violation]:  # noqa: ANN001
+    def run(self, choose: Chooser) -> list[Violation]:
         """Run to the end under ``choose``; return the violations found."""
         install_checker(self.checker)
         out: list[Violation] = []
@@ -589,8 +591,8 @@ class World:
                 if res is not True:
                     out.append(Violation("walker", f"is_local_mountpoint({op.path!r}) = {res}, it is mounted"))
             if op.kind == "walk-sync":
-                ids = res  # type: ignore[assignment]
-                if len(ids) != len(set(ids)):  # type: ignore[arg-type]
+                assert isinstance(res, list), res
+                if len(res) != len(set(res)):
                     out.append(Violation("walker", "sync_collect_filesystems returned a superblock twice"))
         return out
 
