@@ -1,4 +1,5 @@
-"""Suite-wide guard: the host's mount table is the same before and after the whole run.
+"""Suite-wide guard: the host's mount table is the same before and after the whole run;
+and no property test depends on the machine's speed (the hypothesis profile below).
 
 Every test that touches real mounts does so in a private mount namespace it created;
 this checks that promise for the suite as a whole (``/proc/1/mountinfo``: mount ids,
@@ -8,6 +9,14 @@ mount points and options of the host's init).
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No property test may fail for being slow: a deadline or a "too slow" health check is a
+# wall-clock threshold, which a busy 2-core machine breaks (what a test checks is its
+# property; time goals live in benchmarks/).
+settings.register_profile("suite", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile("suite")
 
 _BEFORE: list[bytes] = []
 
