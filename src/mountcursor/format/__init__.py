@@ -19,6 +19,8 @@ require the data to end with a newline.
 
 from __future__ import annotations
 
+from .._lazy import lazy_exports
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 if TYPE_CHECKING:  # what the names are, for type checkers and readers
     from .errors import FormatError
@@ -42,19 +44,6 @@ plain ``list`` needs only :func:`unescape`, the dataclasses of the records cost 
 than the rest of its run)."""
 
 
-def __getattr__(name: str) -> object:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f".{home}", __name__), name)
-    globals()[name] = value  # once: later lookups do not come here
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
 
 
 __all__ = [
@@ -78,3 +67,5 @@ __all__ = [
     "parse_mountstats_line",
     "parse_mountstats",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _HOME, __all__)

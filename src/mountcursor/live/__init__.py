@@ -25,6 +25,8 @@ always.
 
 from __future__ import annotations
 
+from .._lazy import lazy_exports
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 if TYPE_CHECKING:  # what the names are, for type checkers and readers
     from .tablediff import MountEvent, diff
@@ -51,17 +53,4 @@ __all__ = [
     "diff", "MountEvent", "watch", "Watch", "awatch", "WatchBatch",
 ]
 
-
-def __getattr__(name: str) -> object:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f".{home}", __name__), name)
-    globals()[name] = value  # once: later lookups do not come here
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _HOME, __all__)
