@@ -54,10 +54,18 @@ def _decode_all(raws: list[bytes]) -> list[str]:
 
 
 def _texts(raws: list[bytes]) -> list[str | None]:
-    """The cells of a column of bytes: decoded (in one call for the whole column, which
-    costs less than hashing each cell to decode each distinct value once); nothing for b""."""
+    """The cells of a column of bytes, decoded; nothing for b"".  A column of few values
+    (the split table holds each repeated value once, so they hash once) is decoded once
+    per value and its equal cells are one string; a column of many is decoded in one
+    call for the whole column."""
+    distinct = set(raws)
+    if len(distinct) * 4 <= len(raws):
+        values = list(distinct)
+        decoded: dict[bytes, str | None] = dict(zip(values, _decode_all(values)))
+        decoded[b""] = None
+        return list(map(decoded.__getitem__, raws))
     texts: list[str | None] = list(_decode_all(raws))
-    if b"" in raws:
+    if b"" in distinct:
         texts = [text or None for text in texts]
     return texts
 

@@ -180,7 +180,7 @@ class Rows:
             rows.targets
         vfs, tags, fstypes, sources, fs = rows.vfs, rows.tags, rows.fstypes, rows.sources, rows.fs
         known_tags: dict[bytes, bool] = {b"": True}
-        one: dict[bytes, bytes] = {}  # equal option strings are one object (they repeat on most lines)
+        one: dict[bytes, bytes] = {}  # equal roots, types, sources and options are one object (they repeat)
         same = one.setdefault
         for lines in line_slices(data):
             split = [line.split(b" ") for line in lines]
@@ -216,15 +216,21 @@ class Rows:
             fs += map(same, column, column)
             tags += line_tags
             if unescape is None:
-                roots += [r[3] for r in split]
+                column = [r[3] for r in split]
+                roots += map(same, column, column)
                 targets += [r[4] for r in split]
-                fstypes += [r[7] for r in split]
-                sources += [r[8] for r in split]
+                column = [r[7] for r in split]
+                fstypes += map(same, column, column)
+                column = [r[8] for r in split]
+                sources += map(same, column, column)
             else:
-                roots += map(unescape, [r[3] for r in split])
+                column = list(map(unescape, [r[3] for r in split]))
+                roots += map(same, column, column)
                 targets += map(unescape, [r[4] for r in split])
-                fstypes += map(unescape, [r[7] for r in split])
-                sources += map(unescape, [r[8] for r in split])
+                column = list(map(unescape, [r[7] for r in split]))
+                fstypes += map(same, column, column)
+                column = list(map(unescape, [r[8] for r in split]))
+                sources += map(same, column, column)
         return rows
 
     @classmethod
