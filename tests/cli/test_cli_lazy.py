@@ -99,3 +99,10 @@ def test_raw_and_pairs_escaping_equals_the_char_by_char_rule(text, extra):
     by_char = "".join(ch if 0x20 <= ord(ch) < 0x7F and ch not in extra
                       else (_hex(ch) if ord(ch) >= 0x80 else f"\\x{ord(ch):02x}") for ch in text)
     assert _byte_escape(text, extra) == by_char
+
+
+def test_version_needs_no_click_and_says_what_click_says() -> None:
+    loaded = _modules_after(["--version"])
+    assert "click" not in loaded
+    done = subprocess.run([sys.executable, "-m", "mountcursor", "-V"], capture_output=True, check=True)
+    assert done.stdout.decode() == CliRunner().invoke(main, ["--version"], prog_name="mountcursor").output

@@ -28,6 +28,11 @@ def main(args: list[str] | None = None, prog_name: str = "mountcursor") -> None:
     argv = sys.argv[1:] if args is None else list(args)
     if argv and argv[0] in _PRINTERS and args is None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if argv in (["--version"], ["-V"]) and sys.stdout is not None:  # what click's version option prints
+        from .. import __version__
+
+        sys.stdout.write(f"{prog_name}, version {__version__}\n")
+        sys.exit(0)
     if argv and argv[0] in ("list", "tree") and sys.stdout is not None:
         from .findmnt_cmd import run_line
 
