@@ -230,10 +230,10 @@ def render(res: dict[str, Any], out: Path) -> Section:
     md = [machine_note(res), "",
           "Whole commands timed from outside, start-up included; ratios are medians of per-pair ratios (ours "
           "and findmnt run in turn). The `tree -F` target (under 1 s) is judged on CPU time, as the wall clock "
-          "of this shared machine also counts the time other work held both cores. A live table whose lines have "
-          "the kernel's shape is printed by the lean path (`cli/fasttree.py`: no entry objects); a saved "
-          "file goes the whole way (`MountTable`, warnings about its problems, `tree_order`, "
-          "`column_texts`). See `benchmarks/live_tree.py`.", ""]
+          "of this shared machine also counts the time other work held both cores. A table whose lines have "
+          "the kernel's shape, live or saved, is split into columns by the findmnt engine (no entry objects; "
+          "a saved one is also checked for the problems of a damaged table); any other goes through the "
+          "library's parser into the same engine. See `benchmarks/live_tree.py`.", ""]
     if plots:
         md += ["![tree](live_tree.png)", ""]
     md += [md_table(["what", "measured", "target", ""], rows), ""]
