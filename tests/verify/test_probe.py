@@ -85,19 +85,26 @@ def test_mounts_hidden_under_the_directory_are_not_evidence(g, models) -> None: 
 @pytest.mark.skipif(sandbox_unavailable() is not None, reason=f"no sandbox here: {sandbox_unavailable()}")
 def test_the_running_kernel_is_named_with_a_mount_under_tmp() -> None:
     """``mountcursor probe`` in a private namespace (made here, by unshare) where a tmpfs
-    is mounted on /tmp and another on /tmp/x: it names the kernel and exits 0 (it said
-    "no match", exit 1, while /tmp/x joined its evidence)."""
+    is mounted on a directory under /tmp: it names the kernel and exits 0 (it said "no
+    match", exit 1, while that mount joined its evidence).  The directory is a fresh one
+    (/tmp itself is not covered: a checkout under /tmp, as CI makes, must stay visible)."""
     import os
+    import shlex
     import subprocess
     import sys
+    import tempfile
 
     from mountcursor.verify.sandbox import python_env
 
-    sh = ("mount -t tmpfs probe-test /tmp && mkdir /tmp/x && mount -t tmpfs probe-test /tmp/x && "
-          f"exec {sys.executable} -m mountcursor probe --json")
-    p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", sh], capture_output=True,
-                       env=python_env(), cwd=os.path.dirname(__file__), timeout=600)
+    busy = tempfile.mkdtemp(prefix="probe-x", dir="/tmp")
+    try:
+        sh = (f"mount -t tmpfs probe-test {shlex.quote(busy)} && "
+              f"exec {shlex.quote(sys.executable)} -m mountcursor probe --json")
+        p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", sh], capture_output=True,
+                           env=python_env(), cwd=os.path.dirname(__file__), timeout=600)
+    finally:
+        os.rmdir(busy)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["matches"] == [{"strategy": "idtree", "semantics": "5.10+"}]
-    assert all("x" not in ev["names"] for ev in out["evidence"])
+    assert all(os.path.basename(busy) not in ev["names"] for ev in out["evidence"])
