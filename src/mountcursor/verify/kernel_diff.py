@@ -302,8 +302,8 @@ def _model_table(ns: Any, strategy: str, semantics: str) -> bytes:
 def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy: str = "idtree",
                semantics: str = "5.10+", listmount: Optional[bool] = None) -> ScriptResult:
     """Play ``script`` on a fresh sandbox and its mirror (``strategy`` on ``semantics``);
-    stop at the first difference.  ``listmount=False`` makes the unique ids up from
-    mountinfo order even where listmount(2) exists (:class:`UniqueIds`)."""
+    stop at the first difference.  ``listmount=False`` makes the unique ids up as
+    before 6.8 even where listmount(2) exists (:class:`UniqueIds`)."""
     res = ScriptResult(script)
     script = check_script([_op_json(op) for op in script])  # nothing outside the sandbox's directory
     uids = UniqueIds(listmount)
