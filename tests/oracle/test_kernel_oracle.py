@@ -116,8 +116,9 @@ def test_semantics_without_a_strategy_is_a_usage_error() -> None:
 
 @pytest.mark.parametrize("propagation", [False, True])
 def test_scripts_agree_with_ids_from_mountinfo_order(propagation: bool) -> None:
-    """The ids made up from mountinfo order (what diff-kernel does before 6.8) hold on this
-    kernel too, whose listmount ids order the table the same way."""
+    """The ids made up as diff-kernel does before 6.8 (the first table's in mountinfo order,
+    then each operation's new mounts in mnt_id order) hold on this kernel too, whose
+    listmount ids are allocation order as well."""
     rng = random.Random(5)
     make = propagation_script if propagation else random_script
     for _ in range(6):

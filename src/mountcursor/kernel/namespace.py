@@ -440,8 +440,10 @@ class MountNamespace:
         """``attach_recursive_mnt`` (6.18).  Under a shared ``dest_mnt`` every mount of the
         source tree gets a peer group (``invent_group_ids``), ``propagate_mnt`` makes a copy
         for each mount receiving propagation, and the source tree becomes shared.  The
-        source is committed first, then the copies newest first; a copy landing where a
-        mount already sits slides under it (``mnt_change_mountpoint``)."""
+        source is committed first, then the copies newest first (``tree_list`` is an hlist
+        that ``propagate_one`` fills with ``hlist_add_head``, as in 6.1: on the 3.14-6.7
+        ``ns->list`` this is the line order); a copy landing where a mount already sits
+        slides under it (``mnt_change_mountpoint``)."""
         moving = source_mnt.mnt_parent is not source_mnt
         top = source_mnt
         while top.overmount is not None:

@@ -12,8 +12,8 @@ it.  Every read's bytes, every poll result, every lseek result and every error
 must agree.  The model runs the strategy and seq_file semantics it is asked to hold the
 kernel to (``idtree`` on ``5.10+`` unless told: what 6.18 runs; ``mountcursor
 diff-kernel`` asks :mod:`mountcursor.verify.probe` by default), with the current format.
-The model's mounts take the kernel's unique ids, from listmount(2) on 6.8+ and from
-mountinfo order before (:class:`UniqueIds`).
+The model's mounts take the kernel's unique ids, from listmount(2) on 6.8+ and made up
+from the mnt_ids before (:class:`UniqueIds`).
 
 Propagation scripts (``propagation=True``) add ``make`` (shared, slave, private,
 unbindable, and the recursive ``r...`` forms), ``bind``, ``rbind`` and ``move``, and mount
@@ -192,20 +192,25 @@ def _call(fn: Any, *args: Any) -> Any:
 
 class UniqueIds:
     """Each mount's unique id: listmount/statmount's (Linux 6.8+), or where the kernel has
-    no listmount (``ENOSYS``: every kernel before 6.8) one made up from mountinfo order.
+    no listmount (``ENOSYS``: every kernel before 6.8) one made up from the table.
 
-    Before 6.8 ``/proc/<pid>/mountinfo`` walks ``ns->list``, where every mount is added at
-    the tail when it is attached (``commit_tree``, ``attach_recursive_mnt``): the list is
-    in insertion order, which is what the unique ids order on 6.8+ (a move, ``attach_mnt``,
-    keeps its place).  So a mount keeps the number it was first given, and the mounts new
-    in a table take the next numbers in the order the table lists them.  A table is read
-    after every operation, and one operation only adds mounts or only removes them, so an
-    mnt_id in two tables in a row is one mount (a freed id is forgotten at once)."""
+    6.8+ gives ``mnt_id_unique`` in ``mnt_alloc_id`` (``alloc_vfsmnt``): the unique ids order
+    the mounts by allocation.  Before 6.8 nothing in the table says that order directly:
+    ``/proc/<pid>/mountinfo`` walks ``ns->list``, where ``commit_tree`` adds a mount at the
+    tail when it is attached, and ``attach_recursive_mnt`` commits the propagated copies
+    newest first (``propagate_one`` puts each on ``tree_list`` with ``hlist_add_head``;
+    5.10-6.7 ``fs/pnode.c``, read in 6.1.176), so the list is not allocation order.  The
+    mnt_id is: ``mnt_alloc_id`` takes the lowest free id (``ida_alloc``), and one operation
+    only adds mounts or only removes them (a table is read after each), so the ids one
+    operation allocates grow in allocation order.  Hence a mount keeps the number it was
+    first given, and the mounts new in a table take the next numbers in mnt_id order; the
+    first table's (many operations, ids reused) in mountinfo order.  An mnt_id in two tables
+    in a row is one mount (a freed id is forgotten at once)."""
 
     FIRST = 1 << 20  # made-up ids start here (the hidden parent of / takes the lowest minus one)
 
     def __init__(self, listmount: Optional[bool] = None) -> None:
-        self.listmount = listmount  # None until the kernel was asked; False: made up from the order
+        self.listmount = listmount  # None until the kernel was asked; False: made up (from_order)
         self.known: dict[int, int] = {}  # mnt_id -> made-up unique id, of the last table
         self.next = self.FIRST
 
@@ -222,16 +227,17 @@ class UniqueIds:
         return self.from_order([r.mnt_id for r in records])
 
     def from_order(self, mnt_ids: list[int]) -> dict[int, int]:
-        """Unique ids for one table's mnt_ids (in mountinfo order), from insertion order."""
-        out: dict[int, int] = {}
-        for mnt_id in mnt_ids:
-            uid = self.known.get(mnt_id)
-            if uid is None:
-                uid = self.next
-                self.next += 1
-            out[mnt_id] = uid
-        self.known = out
-        return out
+        """Unique ids for one table's mnt_ids (in mountinfo order): the known ones kept, the
+        new ones numbered in allocation order (mnt_id order; the first table: list order)."""
+        fresh = [m for m in mnt_ids if m not in self.known]
+        if self.known:  # after one operation: allocation order is mnt_id order
+            fresh.sort()
+        uid = dict(self.known)
+        for mnt_id in fresh:
+            uid[mnt_id] = self.next
+            self.next += 1
+        self.known = {m: uid[m] for m in mnt_ids}
+        return self.known
 
 
 def _kernel_table(sb: Sandbox, uids: UniqueIds) -> tuple[bytes, KernelTable]:
@@ -296,8 +302,8 @@ def _model_table(ns: Any, strategy: str, semantics: str) -> bytes:
 def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy: str = "idtree",
                semantics: str = "5.10+", listmount: Optional[bool] = None) -> ScriptResult:
     """Play ``script`` on a fresh sandbox and its mirror (``strategy`` on ``semantics``);
-    stop at the first difference.  ``listmount=False`` makes the unique ids up from
-    mountinfo order even where listmount(2) exists (:class:`UniqueIds`)."""
+    stop at the first difference.  ``listmount=False`` makes the unique ids up as
+    before 6.8 even where listmount(2) exists (:class:`UniqueIds`)."""
     res = ScriptResult(script)
     script = check_script([_op_json(op) for op in script])  # nothing outside the sandbox's directory
     uids = UniqueIds(listmount)
