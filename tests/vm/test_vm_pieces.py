@@ -266,10 +266,10 @@ def test_qemu_shares_the_root_read_only() -> None:
 
 
 def test_job_script_quotes_every_argument(tmp_path) -> None:  # noqa: ANN001
-    argv = ["printf", "[%s]\\n", "a b", "c'd", "$HOME", "-- probe"]
+    argv = ["sh", "-c", 'printf "[%s]\\n" "$@"; echo "$X_Y"; pwd', "sh", "a b", "c'd", "$HOME", "-- probe"]
     job = tmp_path / "job"
     job.write_text(job_script(argv, str(tmp_path), {"X_Y": "v 'w'"}))
-    p = subprocess.run(["sh", "-c", f". {job}; echo \"$X_Y\"; pwd"], capture_output=True, cwd="/")
+    p = subprocess.run(["sh", "-c", f". {job}"], capture_output=True, cwd="/")
     assert p.stdout == f"[a b]\n[c'd]\n[$HOME]\n[-- probe]\nv 'w'\n{tmp_path}\n".encode()
 
 
@@ -278,3 +278,29 @@ def test_missing_qemu_is_one_line(monkeypatch, tmp_path) -> None:  # noqa: ANN00
     res = CliRunner().invoke(main, ["vm", "--kernel", "6.1", "--", "probe"])
     assert res.exit_code == 3
     assert res.stderr == "mountcursor: vm: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)\n"
+
+
+def test_a_checkout_under_tmp_is_shared_into_the_guest() -> None:
+    """The guest mounts a fresh /tmp and /run over the host's root: a checkout or a venv
+    under them (CI clones into /tmp) is shared again, read-only, at the same place."""
+    from mountcursor.vm.boot import guest_shares
+
+    assert guest_shares(["/tmp/fresh", "/tmp/fresh/.venv", "/tmp/fresh/.venv/bin"]) == [("vmshare0", "/tmp/fresh")]
+    assert guest_shares(["/work/main", "/root/.pyenv"]) == []
+    assert guest_shares(["/run/x/y", "/tmp/a/b"]) == [("vmshare0", "/run/x"), ("vmshare1", "/tmp/a")]
+    cmd = qemu_command("/k/vmlinux", "/k/initrd", "/c/out-1", "/c/console.log", "tcg",
+                       shares=[("vmshare0", "/tmp/fresh")])
+    virtfs = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-virtfs"]
+    assert virtfs[2] == "local,path=/tmp/fresh,mount_tag=vmshare0,security_model=none,readonly=on,multidevs=remap"
+    text = init_script(["9p"])
+    assert text.index("mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp") < text.index("/newroot/run/mountcursor-vm/shares")
+    assert 'mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 "$tag" "/newroot$dir"' in text
+
+
+def test_a_job_that_cannot_start_still_reports_its_status(tmp_path) -> None:  # noqa: ANN001
+    """``exit`` in the job (no such directory) ends its subshell, not the shell that
+    sourced it: the guest's PID 1 goes on to write the status."""
+    job = tmp_path / "job"
+    job.write_text(job_script(["true"], str(tmp_path / "nowhere"), {}))
+    p = subprocess.run(["sh", "-c", f". {job}; echo status=$?"], capture_output=True, cwd="/")
+    assert p.stdout == b"status=127\n"

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .initramfs import GUEST_OUT, OUT_TAG, ROOT_TAG
@@ -76,21 +76,47 @@ def kernel_cmdline(accel: str) -> str:
 
 
 def qemu_command(kernel: str, initrd: str, out_dir: str, console: str, accel: str, memory_mb: int = 1024,
-                 cpus: int = 1) -> list[str]:
-    """The QEMU command line: the host's ``/`` read-only and ``out_dir`` writable over 9p."""
-    return [QEMU, "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
-            "-machine", f"pc,accel={accel}", "-cpu", "host" if accel == "kvm" else "max",
-            "-m", str(memory_mb), "-smp", str(cpus),
-            "-kernel", kernel, "-initrd", initrd, "-append", kernel_cmdline(accel),
-            "-serial", f"file:{console}",
-            "-virtfs", f"local,path=/,mount_tag={ROOT_TAG},security_model=none,readonly=on,multidevs=remap",
-            "-virtfs", f"local,path={out_dir},mount_tag={OUT_TAG},security_model=none"]
+                 cpus: int = 1, shares: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """The QEMU command line: the host's ``/`` read-only and ``out_dir`` writable over 9p,
+    and each of ``shares`` (tag, host directory) read-only (:func:`guest_shares`)."""
+    cmd = [QEMU, "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none",
+           "-machine", f"pc,accel={accel}", "-cpu", "host" if accel == "kvm" else "max",
+           "-m", str(memory_mb), "-smp", str(cpus),
+           "-kernel", kernel, "-initrd", initrd, "-append", kernel_cmdline(accel),
+           "-serial", f"file:{console}",
+           "-virtfs", f"local,path=/,mount_tag={ROOT_TAG},security_model=none,readonly=on,multidevs=remap",
+           "-virtfs", f"local,path={out_dir},mount_tag={OUT_TAG},security_model=none"]
+    for tag, path in shares:
+        cmd += ["-virtfs", f"local,path={path},mount_tag={tag},security_model=none,readonly=on,multidevs=remap"]
+    return cmd
+
+
+COVERED = ("/tmp", "/run")
+"""Where the guest mounts fresh filesystems over the host's root (``/init``)."""
+
+
+def guest_shares(paths: Sequence[str]) -> list[tuple[str, str]]:
+    """The host directories the guest must see again under its fresh ``/tmp`` and
+    ``/run``: for each of ``paths`` (the job's directory, the interpreter's prefix) under
+    one of them, its first directory there (``/tmp/fresh`` for a checkout cloned into
+    ``/tmp/fresh``), each once, with a 9p tag."""
+    tops: list[str] = []
+    for path in paths:
+        real = os.path.realpath(path)
+        for covered in COVERED:
+            if real.startswith(covered + "/"):
+                top = os.path.join(covered, real[len(covered) + 1:].split("/")[0])
+                if top not in tops:
+                    tops.append(top)
+    return [(f"vmshare{i}", top) for i, top in enumerate(tops)]
 
 
 def job_script(argv: list[str], cwd: str, env: dict[str, str]) -> str:
-    """The guest's job (sourced by the stage-2 shell): ``argv`` run in ``cwd`` with ``env``."""
+    """The guest's job (sourced by the stage-2 shell): ``argv`` run in ``cwd`` with
+    ``env``, in a subshell (an ``exit`` there must not end the guest's PID 1 before its
+    status is written)."""
     exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in sorted(env.items()))
-    return f"{exports}cd {shlex.quote(cwd)} || exit 127\n{shlex.join(argv)}\n"
+    return f"(\n{exports}cd {shlex.quote(cwd)} || exit 127\n{shlex.join(argv)}\n)\n"
 
 
 def pycache_dir(cache: str) -> str:
@@ -113,7 +139,10 @@ def run_job(kernel: str, initrd: str, argv: list[str], cwd: str, env: dict[str, 
     console = os.path.join(work, "console.log")
     with open(os.path.join(out_dir, "job"), "w", encoding="utf-8") as fh:
         fh.write(job_script(argv, cwd, env))
-    cmd = qemu_command(kernel, initrd, out_dir, console, accel)
+    shares = guest_shares([cwd, sys.prefix, os.path.dirname(argv[0])])
+    with open(os.path.join(out_dir, "shares"), "w", encoding="utf-8") as fh:
+        fh.write("".join(f"{tag} {path}\n" for tag, path in shares))
+    cmd = qemu_command(kernel, initrd, out_dir, console, accel, shares=shares)
     t0 = time.monotonic()
     say(f"booting under {accel.upper()}: {shlex.join(argv)}")
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -29,6 +29,8 @@ import subprocess
 ROOT_TAG = "hostroot"
 OUT_TAG = "vmout"
 GUEST_OUT = "/run/mountcursor-vm"
+INIT_VERSION = 2
+"""Bumped whenever :func:`init_script` changes: the cached initramfs is named after it."""
 #: the modules the guest needs: the 9p filesystem, its virtio transport, the PCI virtio bus
 WANTED = ("virtio_pci", "9pnet_virtio", "9p")
 
@@ -164,6 +166,12 @@ mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp || fail 'mount /tmp'
 mount -t tmpfs -o mode=755 tmpfs /newroot/run || fail 'mount /run'
 mkdir -p /newroot{GUEST_OUT}
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 {OUT_TAG} /newroot{GUEST_OUT} || fail 'mount the results share'
+if [ -f /newroot{GUEST_OUT}/shares ]; then
+  while read -r tag dir; do
+    mkdir -p "/newroot$dir" || fail "mkdir $dir"
+    mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 "$tag" "/newroot$dir" || fail "mount $dir"
+  done < /newroot{GUEST_OUT}/shares
+fi
 echo "mountcursor-vm: running the job" >/dev/console
 umount /proc
 exec switch_root /newroot /bin/sh -c '{stage2}'

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from .apt import SUITES, Fetched, cache_dir, fetch
 from .boot import JobResult, host_accel, need_qemu, pycache_dir, run_job, warm_pycache
-from .initramfs import build, extract_vmlinux
+from .initramfs import INIT_VERSION, build, extract_vmlinux
 from .sources import debian_archive, read_sources
 
 Say = Callable[[str], None]
@@ -28,7 +28,7 @@ def boot_files(f: Fetched, say: Say) -> tuple[str, str]:
     """(kernel, initrd) for ``f``, built once."""
     where = os.path.join(os.path.dirname(os.path.dirname(f.kernel_root)), "boot", f.release)
     os.makedirs(where, exist_ok=True)
-    initrd = os.path.join(where, "initrd.cpio")
+    initrd = os.path.join(where, f"initrd-{INIT_VERSION}.cpio")
     vmlinux = os.path.join(where, "vmlinux")
     if not os.path.exists(initrd):
         say(f"initramfs for {f.release}")
