@@ -12,7 +12,7 @@ generation beside the kernel's, and writes one row: kernel | probe | scripts agr
 control | race's kernel row.  :data:`EXPECTED` is what each
 guest must be named (from the kernels' C: 5.10 and 6.1 keep the cursor of 9f6c61f96f2d on
 the 5.10+ seq_file, 6.12.85+ has 4a403d7aa907's id tree); ``--check`` fails (exit 1) when a
-guest is named otherwise, when plain scripts disagree, when the control agrees on every
+guest is named otherwise, when scripts disagree (plain or propagation), when the control agrees on every
 script, or when the kernel row of the race is broken.  With ``--ci``, a machine that cannot boot a guest (no qemu, no apt source, no
 network) makes a line saying what was skipped and why, and exit 0.
 """
@@ -134,8 +134,8 @@ def one_row(kernel: str, run: Runner, scripts: int, prop_scripts: int, race_moun
         if d["first_mismatch"] is not None:
             fd = d["first_mismatch"]["first_difference"]
             cell += f"; first difference at {fd['op'][0]}"
-            if not prop:
-                row.problems.append(f"{d['scripts'] - d['agreed']} plain scripts disagreed")
+            kind = "propagation" if prop else "plain"
+            row.problems.append(f"{d['scripts'] - d['agreed']} {kind} scripts disagreed")
         if prop:
             row.propagation = cell
         else:
