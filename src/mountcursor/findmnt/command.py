@@ -29,7 +29,7 @@ from operator import ge
 from ..status import BadInput, oserror_words, output_failed
 from .columns import BY_NAME, DEFAULT_COLUMNS, DF_COLUMNS, OUTPUT_ALL, TRUNC, json_kind, parse_columns
 from .rows import Rows
-from .select import Query, select, uniq as uniq_rows
+from .select import Query, mount_point_keys, narrowed_in_vain, select, uniq as uniq_rows
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -99,12 +99,31 @@ class Loaded:
     """A table as read: its rows, its format (``mountinfo`` or ``fstab``) and, for a
     file, what to warn about if a tree is drawn (mounts whose parent is missing)."""
 
-    __slots__ = ("rows", "kind", "tree_warnings")
+    __slots__ = ("rows", "kind", "tree_warnings", "narrowed")
 
-    def __init__(self, rows: Rows, kind: str, tree_warnings: list[str] | None = None) -> None:
+    def __init__(self, rows: Rows, kind: str, tree_warnings: list[str] | None = None,
+                 narrowed: bytes | None = None) -> None:
         self.rows = rows
         self.kind = kind
         self.tree_warnings = tree_warnings or []
+        self.narrowed = narrowed
+        """The whole live table when ``rows`` holds only some of its lines (:func:`load`)."""
+
+    def whole(self) -> Loaded:
+        """The whole table of a narrowed one."""
+        assert self.narrowed is not None
+        return Loaded(_rows_of(self.narrowed).with_tid(self.rows.tids[0] if self.rows.tids else None),
+                      self.kind)
+
+
+def _rows_of(data: bytes) -> Rows:
+    """A live mountinfo table as rows: split, else parsed."""
+    rows = Rows.from_mountinfo(data)
+    if rows is None:
+        from ..live.parse import parse_mountinfo
+
+        rows = Rows.from_entries(parse_mountinfo(data).entries, "mountinfo")
+    return rows
 
 
 def _read_live(pid: str | None, consistency: str) -> bytes | None:
@@ -130,8 +149,10 @@ def _read_live(pid: str | None, consistency: str) -> bytes | None:
 
 
 def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, consistency: str,
-         strict: bool, max_lines: int) -> Loaded:
-    """The table a command line asks for (see the module's docstring)."""
+         strict: bool, max_lines: int, mount_points: list[bytes] | None = None) -> Loaded:
+    """The table a command line asks for (see the module's docstring); with
+    ``mount_points``, of a live table read from mountinfo only the lines at them
+    (:func:`~.rows.lines_at`; ``Loaded.narrowed`` says so)."""
     if tab_files or fstab:
         if pid is not None:
             raise BadInput("-F/--tab-file and -N/--pid cannot be used together")
@@ -156,12 +177,15 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
     rows: Rows | None = None
     if method in ("auto", "mountinfo") and not strict:
         data = _read_live(pid, consistency)
-        if data:
-            rows = Rows.from_mountinfo(data)
-            if rows is None:
-                from ..live.parse import parse_mountinfo
+        if data and mount_points:
+            from .rows import lines_at
 
-                rows = Rows.from_entries(parse_mountinfo(data).entries, "mountinfo")
+            few = lines_at(data, mount_points)
+            narrowed = Rows.from_mountinfo(few) if few else None
+            if narrowed is not None:
+                return Loaded(narrowed.with_tid(tid), "mountinfo", narrowed=data)
+        if data:
+            rows = _rows_of(data)
     if rows is None:
         from ..live.reader import snapshot
 
@@ -349,16 +373,25 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
     # everything built from here on lives until the process exits and forms no garbage:
     # the cyclic collector would only walk the growing heap again and again
     with gc_paused():
-        table = load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines)
+        fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"
+        many = len(tab_files) > 1
+        want_tree = tree_mode and fmt in ("human", "json") and not fstab and not mtab and not many
+        # -T/-M of a live table: only the lines at the mount points that decide it, when
+        # that is all the selection looks at (else, or if that was not enough, all)
+        keys = None if (tab_files or fstab or mtab or uniq) else mount_point_keys(q, want_tree, force_tree)
+        table = load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines, keys)
+        sel = None
+        if table.narrowed is not None:
+            sel = select(table.rows, q, want_tree, kernel_tab=True)
+            if narrowed_in_vain(table.rows, sel):
+                table, sel = table.whole(), None
         rows = table.rows
         if mtab and table.kind == "mountinfo" and len(rows):
             rows = merge_mtab(rows)
         if uniq:
             rows = uniq_rows(rows)
-        fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"
-        many = len(tab_files) > 1
-        want_tree = tree_mode and fmt in ("human", "json") and not fstab and not mtab and not many
-        sel = select(rows, q, want_tree, kernel_tab=not fstab, force_tree=force_tree and not many)
+        if sel is None:
+            sel = select(rows, q, want_tree, kernel_tab=not fstab, force_tree=force_tree and not many)
         if not sel.found:
             return 1
         from .cells import Context, column_texts

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from ..live.entry import MountEntry
 
-__all__ = ["Rows", "line_slices", "tag_facts"]
+__all__ = ["Rows", "line_slices", "tag_facts", "lines_at"]
 
 _CHUNK = 1 << 18  # bytes of a table split at a time (about 4,000 lines)
 _LONG_LINE = 4300  # a line longer than this may hold a number too long for int(): the parser checks
@@ -42,6 +42,27 @@ def _numbers(column: list[bytes]) -> bool:
     """Every token decimal digits, one to 20 of them (checked at C speed)."""
     return (b"".join(column).isdigit() and min(map(len, column)) > 0
             and max(map(len, column)) <= _MAX_DIGITS)
+
+
+def lines_at(data: bytes, mount_points: list[bytes]) -> bytes:
+    """The lines of a mountinfo table that may have one of ``mount_points`` as their
+    mount point: those holding it, escaped as the kernel escapes it, between two spaces
+    (found by searching the bytes, not by splitting every line).  A line found for
+    another field's sake does no harm: the selection reads its mount point."""
+    starts: set[int] = set()
+    for path in mount_points:
+        key = b" " + _escape(path) + b" "
+        at = data.find(key)
+        while at >= 0:
+            start = data.rfind(b"\n", 0, at) + 1
+            starts.add(start)
+            end = data.find(b"\n", at)
+            at = -1 if end < 0 else data.find(key, end)
+    out = []
+    for start in sorted(starts):
+        end = data.find(b"\n", start)
+        out.append(data[start:] if end < 0 else data[start:end + 1])
+    return b"".join(out)
 
 
 def line_slices(data: bytes) -> Iterator[list[bytes]]:

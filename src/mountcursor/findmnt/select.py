@@ -39,7 +39,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["Query", "Selection", "select", "uniq"]
+__all__ = ["Query", "Selection", "select", "uniq", "mount_point_keys", "narrowed_in_vain"]
 
 
 class Query:
@@ -401,3 +401,43 @@ def uniq(rows: Rows) -> Rows:
                            for e, p in zip(out.entries, parents)]
         out._built = {}
     return out
+
+
+# ---- a selection that needs only the rows at a few mount points -----------------------------
+
+
+def mount_point_keys(q: Query, want_tree: bool, force_tree: bool) -> list[bytes] | None:
+    """The mount points whose rows alone decide a ``-T``/``-M`` selection, or None when
+    the selection needs the whole table (a tree, submounts, an inverted match, a
+    positional argument that may be a source, ``--uniq``/``--shadowed``...).
+
+    They are the target as written and (unless ``-C``) as canonicalized, and for ``-T``
+    every directory above that (where the mount holding the path is looked for), but
+    ``/``: the root's rows are not found by their mount point alone (see
+    :func:`narrowed_in_vain`).  The rows whose mount point is one of them are the rows
+    :func:`select` can pick or look at; every other filter is a test of the row itself."""
+    if q.target is None or q.invert or q.positional_source or q.submounts or q.shadowed or force_tree:
+        return None
+    raw = os.fsencode(q.target)
+    paths = [_parts(raw)]
+    if not q.nocanonicalize:
+        from ..live.devices import canonicalize
+
+        cn = canonicalize(raw)
+        if cn is not None:
+            paths.append(_parts(cn))
+    keys: list[tuple[bytes, ...]] = []
+    for parts in paths:
+        for n in range(len(parts), 0, -1) if not q.strict_target else (len(parts),):
+            if parts[:n] and parts[:n] not in keys:
+                keys.append(parts[:n])
+    if not keys:
+        return None  # "/" itself
+    return [b"/" + b"/".join(parts) for parts in keys]
+
+
+def narrowed_in_vain(rows: Rows, sel: Selection) -> bool:
+    """Whether a selection made on the rows at :func:`mount_point_keys` must be made
+    again on the whole table: it found nothing (the whole table says why, and with what
+    status), or it picked a row at ``/`` (whose stack the narrowed rows may not hold)."""
+    return not sel.found or any(rows.targets[i] == b"/" for i in sel.order)
