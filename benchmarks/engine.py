@@ -22,8 +22,8 @@ import sys
 import tempfile
 from typing import Any
 
-from ._common import Config, Section, machine, machine_line, md_table
-from .live import MC, _cmd_pair, _compile_package, _findmnt_version
+from ._common import Config, Section, machine_line, md_table
+from .live import MC, _cmd_pair, sandbox_sizes, start
 
 NAME = "engine"
 TITLE = "The findmnt engine: list, tree and selections next to findmnt"
@@ -103,27 +103,16 @@ def small(runs: int) -> dict[str, Any]:
 
 
 def run(cfg: Config) -> dict[str, Any]:
-    from mountcursor.verify.sandbox import sandbox_unavailable
-
-    from .live_tree import _mount_max
-
-    _compile_package()
-    runs = 3 if cfg.quick else max(5, cfg.repeats)
-    res: dict[str, Any] = {"machine": machine(), "findmnt": _findmnt_version(), "quick": cfg.quick, "runs": runs,
-                           "load_before": os.getloadavg()}
+    runs, res = start(cfg)
     cfg.log(" this machine's table")
     res["small"] = small(runs * 2)
-    why = sandbox_unavailable()
+    sizes, why = sandbox_sizes([10_000] if cfg.quick else [10_000, 100_000])
     res["points"] = []
     if why is not None:
         res["skipped"] = why
-    else:
-        limit = _mount_max()
-        for n in ([10_000] if cfg.quick else [10_000, 100_000]):
-            if limit is not None and n > limit - 100:
-                n = limit - 100
-            cfg.log(f" live namespace, {n:,} tmpfs mounts")
-            res["points"].append(live_point(n, runs, cfg.log))
+    for n in sizes:
+        cfg.log(f" live namespace, {n:,} tmpfs mounts")
+        res["points"].append(live_point(n, runs, cfg.log))
     res["load_after"] = os.getloadavg()
     return res
 

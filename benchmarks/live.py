@@ -198,29 +198,40 @@ def _compile_package() -> None:
     compileall.compile_dir(os.path.dirname(mountcursor.__file__), quiet=1)
 
 
-def run(cfg: Config) -> dict[str, Any]:
+def start(cfg: Config) -> tuple[int, dict[str, Any]]:
+    """What every section against findmnt starts with: the package byte-compiled, the
+    number of pairs a row, and the result's header (machine, findmnt, load)."""
+    _compile_package()
+    runs = 3 if cfg.quick else max(5, cfg.repeats)
+    return runs, {"machine": machine(), "findmnt": _findmnt_version(), "quick": cfg.quick, "runs": runs,
+                  "load_before": os.getloadavg()}
+
+
+def sandbox_sizes(sizes: list[int]) -> tuple[list[int], str | None]:
+    """The live namespaces to make, each kept under ``fs.mount-max`` (the namespace
+    inherits a few mounts), or no size and why there is no sandbox here."""
     from mountcursor.verify.sandbox import sandbox_unavailable
 
     from .live_tree import _mount_max
 
-    _compile_package()
+    why = sandbox_unavailable()
+    if why is not None:
+        return [], why
+    limit = _mount_max()
+    return [n if limit is None or n <= limit - 100 else limit - 100 for n in sizes], None
 
-    runs = 3 if cfg.quick else max(5, cfg.repeats)
-    res: dict[str, Any] = {"machine": machine(), "findmnt": _findmnt_version(), "quick": cfg.quick, "runs": runs,
-                           "load_before": os.getloadavg()}
+
+def run(cfg: Config) -> dict[str, Any]:
+    runs, res = start(cfg)
     cfg.log(" start-up")
     res["startup"] = startup(runs * 2)
-    why = sandbox_unavailable()
+    sizes, why = sandbox_sizes([1000, 10_000] if cfg.quick else [1000, 10_000, 100_000])
     res["live"] = []
     if why is not None:
         res["live_skipped"] = why
-    else:
-        limit = _mount_max()
-        for n in ([1000, 10_000] if cfg.quick else [1000, 10_000, 100_000]):
-            if limit is not None and n > limit - 100:
-                n = limit - 100  # the namespace inherits a few mounts; keep under fs.mount-max
-            cfg.log(f" live namespace, {n:,} tmpfs mounts")
-            res["live"].append(live_point(n, runs, cfg.log))
+    for n in sizes:
+        cfg.log(f" live namespace, {n:,} tmpfs mounts")
+        res["live"].append(live_point(n, runs, cfg.log))
     cfg.log(" saved tables")
     res["saved"] = [saved_shape(shape, 10_000 if cfg.quick else 100_000, max(3, runs // 2))
                     for shape in ("wide", "deep")]

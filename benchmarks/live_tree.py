@@ -39,8 +39,8 @@ if __package__ in (None, ""):  # run as a script: the package is the parent dire
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     __package__ = "benchmarks"
 
-from ._common import Config, Section, fmt_s, machine, md_table  # noqa: E402
-from .live import MC, _cmd_pair, _compile_package, _findmnt_version, _rss_pair, machine_note, rss_row, targets_plot  # noqa: E402
+from ._common import Config, Section, fmt_s, md_table  # noqa: E402
+from .live import MC, _cmd_pair, _rss_pair, machine_note, rss_row, targets_plot  # noqa: E402
 
 NAME = "tree"
 TITLE = "findmnt's tree: `mountcursor tree` next to findmnt"
@@ -151,28 +151,21 @@ def live_point(n: int, runs: int, log: Callable[[str], None]) -> dict[str, Any]:
 
 
 def run(cfg: Config) -> dict[str, Any]:
-    from mountcursor.verify.sandbox import sandbox_unavailable
+    from .live import sandbox_sizes, start
 
-    _compile_package()
-    runs = 3 if cfg.quick else max(5, cfg.repeats)
-    res: dict[str, Any] = {"machine": machine(), "findmnt": _findmnt_version(), "quick": cfg.quick, "runs": runs,
-                           "load_before": os.getloadavg()}
+    runs, res = start(cfg)
     size = 10_000 if cfg.quick else 100_000
     res["saved"] = []
     for shape in SHAPES:
         cfg.log(f" saved table, {shape}, {size:,} mounts")
         res["saved"].append(saved_shape(shape, size, runs))
     res["live"] = []
-    why = sandbox_unavailable()
+    sizes, why = sandbox_sizes([10_000] if cfg.quick else [10_000, 100_000])
     if why is not None:
         res["live_skipped"] = why
-    else:
-        limit = _mount_max()
-        for n in ([10_000] if cfg.quick else [10_000, 100_000]):
-            if limit is not None and n > limit - 100:
-                n = limit - 100  # the namespace inherits a few mounts; keep under fs.mount-max
-            cfg.log(f" live namespace, {n:,} tmpfs mounts")
-            res["live"].append(live_point(n, runs, cfg.log))
+    for n in sizes:
+        cfg.log(f" live namespace, {n:,} tmpfs mounts")
+        res["live"].append(live_point(n, runs, cfg.log))
     res["load_after"] = os.getloadavg()
     return res
 
