@@ -72,17 +72,29 @@ def _script(sb) -> None:
     time.sleep(0.6)
 
 
-def test_watch_prints_what_findmnt_poll_prints(sandbox, findmnt):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+def _both_polling(sandbox, findmnt: str, variants: list[list[str]], env: dict[str, str]) -> list:
+    """``mountcursor watch`` and ``findmnt --poll`` with each of ``variants`` on the
+    sandbox's table (ours, theirs, ours, ...), each already polling it."""
     procs = []
-    for args in VARIANTS:  # no -w: on a busy machine the last starts long after the first
+    for args in variants:
         full = ["-N", str(sandbox.pid), *args]
         for cmd in (_mountcursor(full), _findmnt(findmnt, full)):
             procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
+    deadline = time.monotonic() + 60
     try:
-        deadline = time.monotonic() + 60
         for proc in procs:
             _wait_polling(proc, sandbox.pid, deadline)
+    except BaseException:
+        for proc in procs:
+            proc.kill()
+        raise
+    return procs
+
+
+def test_watch_prints_what_findmnt_poll_prints(sandbox, findmnt):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    procs = _both_polling(sandbox, findmnt, VARIANTS, env)  # no -w: on a busy machine the last starts late
+    try:
         _script(sandbox)
         time.sleep(0.5)
     finally:
@@ -184,15 +196,8 @@ def test_watch_escapes_names_as_findmnt_poll(sandbox, findmnt):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), LC_ALL="C.UTF-8")
     env.pop("PYTHONUTF8", None)
     name = "é 中文".encode()
-    procs = []
-    for args in (["-r", "-f"], ["-P", "-f"], ["-f"]):
-        full = ["-N", str(sandbox.pid), *args]
-        for cmd in (_mountcursor(full), _findmnt(findmnt, full)):
-            procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
+    procs = _both_polling(sandbox, findmnt, [["-r", "-f"], ["-P", "-f"], ["-f"]], env)
     try:
-        deadline = time.monotonic() + 60
-        for proc in procs:
-            _wait_polling(proc, sandbox.pid, deadline)
         sandbox.mount_tmpfs(name)
         outs = [proc.communicate(timeout=30) for proc in procs]
     finally:
@@ -213,13 +218,8 @@ def test_a_lazy_unmount_is_reported_in_table_order_as_findmnt_poll(sandbox, find
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), LC_ALL="C.UTF-8")
     for name in (b"lz", b"lz/a", b"lz/a/b", b"lz/c"):
         sandbox.mount_tmpfs(name)
-    args = ["-N", str(sandbox.pid), "-r", "-o", "ACTION,TARGET"]
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-             for cmd in (_mountcursor(args), _findmnt(findmnt, args))]
+    procs = _both_polling(sandbox, findmnt, [["-r", "-o", "ACTION,TARGET"]], env)
     try:
-        deadline = time.monotonic() + 60
-        for proc in procs:
-            _wait_polling(proc, sandbox.pid, deadline)
         sandbox.umount(b"lz", lazy=True)
         outs = [_read_lines(proc, 5, time.monotonic() + 30) for proc in procs]  # a header, four umounts
     finally:
