@@ -40,13 +40,13 @@ def _case(draw, base: str):
 
 
 def test_the_keys_are_the_mount_points_that_decide() -> None:
-    assert mount_point_keys(Query(target="/nowhere/b"), False, False) == [b"/nowhere/b", b"/nowhere"]
-    assert mount_point_keys(Query(target="/nowhere/b", strict_target=True), False, False) == [b"/nowhere/b"]
-    assert mount_point_keys(Query(target="/"), False, False) is None  # the root: the whole table
+    assert mount_point_keys(Query(target="/nowhere/b"), False) == [b"/nowhere/b", b"/nowhere"]
+    assert mount_point_keys(Query(target="/nowhere/b", strict_target=True), False) == [b"/nowhere/b"]
+    assert mount_point_keys(Query(target="/"), False) is None  # the root: the whole table
     for q in (Query(target="/x", invert=True), Query(target="/x", submounts=True),
               Query(target="/x", shadowed=True), Query(source="/x", positional_source=True, target="/y")):
-        assert mount_point_keys(q, False, False) is None
-    assert mount_point_keys(Query(target="/x"), False, True) is None  # --tree
+        assert mount_point_keys(q, False) is None
+    assert mount_point_keys(Query(target="/x"), True) is None  # --tree
 
 
 def test_the_lines_are_found_by_their_escaped_mount_point() -> None:
@@ -67,7 +67,7 @@ def test_narrowed_picks_what_the_whole_table_picks(tmp_path_factory, data) -> No
     whole = Rows.from_mountinfo(table)
     assert whole is not None
     want = select(whole, q, False)
-    keys = mount_point_keys(q, False, False)
+    keys = mount_point_keys(q, False)
     if keys is None:
         return
     few = lines_at(table, keys)

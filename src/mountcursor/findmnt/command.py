@@ -378,7 +378,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         want_tree = tree_mode and fmt in ("human", "json") and not fstab and not mtab and not many
         # -T/-M of a live table: only the lines at the mount points that decide it, when
         # that is all the selection looks at (else, or if that was not enough, all)
-        keys = None if (tab_files or fstab or mtab or uniq) else mount_point_keys(q, want_tree, force_tree)
+        keys = None if (tab_files or fstab or mtab or uniq) else mount_point_keys(q, force_tree)
         table = load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines, keys)
         sel = None
         if table.narrowed is not None:

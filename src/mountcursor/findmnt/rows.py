@@ -49,9 +49,11 @@ def lines_at(data: bytes, mount_points: list[bytes]) -> bytes:
     mount point: those holding it, escaped as the kernel escapes it, between two spaces
     (found by searching the bytes, not by splitting every line).  A line found for
     another field's sake does no harm: the selection reads its mount point."""
+    from ..format.escaping import escape_path
+
     starts: set[int] = set()
     for path in mount_points:
-        key = b" " + _escape(path) + b" "
+        key = b" " + escape_path(path) + b" "
         at = data.find(key)
         while at >= 0:
             start = data.rfind(b"\n", 0, at) + 1
@@ -300,12 +302,13 @@ class Rows:
             return self.entries[i]
         built = self._built.get(i)
         if built is None:
+            from ..format.escaping import escape_path
             from ..live.parse import parse_mountinfo_line
 
-            fields = [b"%d" % self.ids[i], b"%d" % self.parents[i], self.devnos[i], _escape(self.roots[i]),
-                      _escape(self.targets[i])]
-            fields += [self.vfs[i], *([self.tags[i]] if self.tags[i] else []), b"-", _escape(self.fstypes[i]),
-                       _escape(self.sources[i]), self.fs[i]]
+            fields = [b"%d" % self.ids[i], b"%d" % self.parents[i], self.devnos[i], escape_path(self.roots[i]),
+                      escape_path(self.targets[i])]
+            fields += [self.vfs[i], *([self.tags[i]] if self.tags[i] else []), b"-",
+                       escape_path(self.fstypes[i]), escape_path(self.sources[i]), self.fs[i]]
             built = self._built[i] = parse_mountinfo_line(b" ".join(fields), i + 1)
         return built
 
@@ -348,11 +351,3 @@ class Rows:
         if self.entries is not None:
             return self.entries[i].lineno
         return i + 1
-
-
-def _escape(name: bytes) -> bytes:
-    """A name as mountinfo prints it (``mangle()``: space, tab, newline, backslash octal)."""
-    if not any(c in name for c in (b" ", b"\t", b"\n", b"\\")):
-        return name
-    return (name.replace(b"\\", b"\\134").replace(b" ", b"\\040").replace(b"\t", b"\\011")
-            .replace(b"\n", b"\\012"))

@@ -406,7 +406,7 @@ def uniq(rows: Rows) -> Rows:
 # ---- a selection that needs only the rows at a few mount points -----------------------------
 
 
-def mount_point_keys(q: Query, want_tree: bool, force_tree: bool) -> list[bytes] | None:
+def mount_point_keys(q: Query, force_tree: bool) -> list[bytes] | None:
     """The mount points whose rows alone decide a ``-T``/``-M`` selection, or None when
     the selection needs the whole table (a tree, submounts, an inverted match, a
     positional argument that may be a source, ``--uniq``/``--shadowed``...).
