@@ -70,7 +70,7 @@ _mountcursor_complete_value() {
             if [[ $item == no* ]]; then head+=no; item=${item#no}; fi
             local a b types=
             if [[ -r /proc/filesystems ]]; then
-                while read -r a b; do types+=" ${b:-$a}"; done < /proc/filesystems
+                while IFS=$' \t' read -r a b; do types+=" ${b:-$a}"; done < /proc/filesystems
             fi
             IFS=$' \t\n'
             reply=($(compgen -P "$3$head" -W "$types" -- "$item")) ;;
@@ -233,7 +233,7 @@ def _zsh_option(cmd: Command, opt: Option) -> list[str]:
     specs = []
     for name in opt.names:
         if opt.value and opt.optional:
-            name += "-" if name.startswith("--") else ""
+            name += "=-" if name.startswith("--") else ""  # --poll=LIST, or none
         elif opt.value:
             name += "=" if name.startswith("--") else "+"
         spec = f"{exclude}{name}[{_zq(_short(opt.help))}]"
