@@ -111,8 +111,9 @@ def test_man_pages_and_completions_are_shipped_and_installed(built: tuple[Path, 
     assert {f"mountcursor/share/{p}" for p in shipped} <= names
     assert sorted(n[len(data):] for n in names if n.startswith(data)) == shipped
     prefix = tmp_path / "prefix"
+    # --ignore-installed: without it pip would first uninstall this environment's mountcursor
     done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--no-compile",
-                           "--disable-pip-version-check", "--prefix", str(prefix), str(wheel)],
+                           "--ignore-installed", "--disable-pip-version-check", "--prefix", str(prefix), str(wheel)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     for p in shipped:
