@@ -274,6 +274,56 @@ def test_zsh_parses_the_completion() -> None:
     assert ZSH.read_text().startswith("#compdef mountcursor\n")
 
 
+_ZPTY = r"""
+zmodload zsh/zpty
+dir=$1 out=$2; shift 2
+zpty z zsh -f -i
+zpty -w z "PS1='' RPROMPT=''; fpath=($dir \$fpath); autoload -Uz compinit; compinit -u -D"
+# every match the completion adds, also written to $out
+zpty -w z "compadd() { local -a m; builtin compadd -O m \"\$@\"; print -rl -- \$m >> $out; builtin compadd \"\$@\" }"
+# TAB completes, then says so (zle -M): nothing more is typed before that, since zsh
+# completes nothing while more input is waiting
+zpty -w z "_done_tab() { zle complete-word; zle -M TAB''DONE }; zle -N _done_tab; bindkey '^I' _done_tab"
+for line in "$@"; do
+    zpty -w z "print -r -- '>>>' >> $out"
+    zpty -w -n z "$line"$'\t'
+    zpty -r z got '*TABDONE*'
+    zpty -w z $'\C-u'"print DO''NE"
+    zpty -r z got '*DONE*'
+done
+zpty -d z
+"""
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_zsh_completes(tmp_path: Path) -> None:
+    """TAB typed into an interactive zsh on a pseudo-terminal (zsh/zpty), with the
+    function on $fpath and compinit; the matches its compadd calls make."""
+    cases = {
+        "mountcursor li": {"list"},
+        "mountcursor list -o TA": {"TARGET"},
+        "mountcursor list -oTA": {"TARGET"},
+        "mountcursor list --output=TA": {"TARGET"},
+        "mountcursor list -o TARGET,SO": {"SOURCE", "SOURCES"},
+        "mountcursor list -o +PARTU": {"PARTUUID"},
+        "mountcursor watch -o OLD": {"OLD-OPTIONS", "OLD-TARGET"},
+        "mountcursor list --ou": {"--output", "--output-all"},
+        "mountcursor list -d ": {"forward", "backward"},
+        "mountcursor man w": {"watch"},
+        "mountcursor completion ": {"bash", "fish", "zsh"},
+    }
+    if "ext4" in _filesystems():
+        cases["mountcursor list -t tmpfs,noext"] = {t for t in _filesystems() if t.startswith("ext")}
+    shutil.copy(ZSH, tmp_path / "_mountcursor")
+    out = tmp_path / "matches"
+    lines = list(cases)
+    done = subprocess.run(["zsh", "-f", "-c", _ZPTY, "zsh", str(tmp_path), str(out), *lines], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    blocks = out.read_text().split(">>>\n")[1:]
+    assert dict(zip(cases, [set(b.split()) for b in blocks])) == cases
+
+
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
 def test_fish_parses_the_completion() -> None:
     done = subprocess.run(["fish", "--no-execute", str(FISH)], capture_output=True, text=True, timeout=60)
