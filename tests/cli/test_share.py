@@ -200,8 +200,9 @@ def _bash_complete(line: str, cwd: Path | None = None) -> list[str]:
               f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)}); COMP_CWORD={len(words) - 1}\n"
               "_mountcursor mountcursor\n"
               "printf '%s\\n' \"${COMPREPLY[@]}\"\n")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
     done = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True, text=True,
-                          cwd=cwd, timeout=60)
+                          cwd=cwd, env=env, timeout=60)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     return [w for w in done.stdout.split("\n") if w]
 
@@ -238,6 +239,8 @@ def _filesystems() -> list[str]:
     ("mountcursor check --semantics 4", ["4.19-5.9"]),
     ("mountcursor race --str", ["--strategy"]),
     ("mountcursor vm --kernel 6", ["6.1", "6.12"]),
+    ("mountcursor watch -p ", ["mount", "umount", "remount", "move", "propagation"]),
+    ("mountcursor watch --poll=mount,re", ["mount,remount"]),
 ])
 def test_bash_completes(line: str, expected: list[str]) -> None:
     assert _bash_complete(line) == expected
@@ -248,6 +251,17 @@ def test_bash_completes_fs_types_of_this_kernel() -> None:
     assert _bash_complete("mountcursor list -t ") == types
     assert _bash_complete("mountcursor list -t tmpfs,no") == [f"tmpfs,no{t}" for t in types]
     assert "ext4" not in types or _bash_complete("mountcursor list -t ext4,nop")[:1] in ([], ["ext4,noproc"])
+
+
+@pytest.mark.skipif(shutil.which("findmnt") is None, reason="findmnt is not installed")
+def test_bash_completes_the_mount_options_of_the_table() -> None:
+    """-O offers each option of the live table once, as findmnt reads the table."""
+    table = subprocess.run(["findmnt", "-rno", "OPTIONS"], capture_output=True, text=True, check=True).stdout
+    options = {o for line in table.split() for o in line.split(",")}
+    got = _bash_complete("mountcursor list -O ")
+    assert sorted(got) == sorted(options)
+    assert sorted(_bash_complete("mountcursor watch -O rw,r")) == sorted(f"rw,{o}" for o in options
+                                                                         if o.startswith("r"))
 
 
 def test_bash_completes_directories_and_files(tmp_path: Path) -> None:
@@ -312,6 +326,7 @@ def test_zsh_completes(tmp_path: Path) -> None:
         "mountcursor list -d ": {"forward", "backward"},
         "mountcursor man w": {"watch"},
         "mountcursor completion ": {"bash", "fish", "zsh"},
+        "mountcursor watch --poll=mount,re": {"remount"},
     }
     if "ext4" in _filesystems():
         cases["mountcursor list -t tmpfs,noext"] = {t for t in _filesystems() if t.startswith("ext")}
@@ -344,6 +359,7 @@ def test_fish_completes() -> None:
         "mountcursor li": ["list"],
         "mountcursor man w": ["watch"],
         "mountcursor completion ": ["bash", "fish", "zsh"],
+        "mountcursor watch --poll=mount,re": ["--poll=mount,remount"],
     }
     script = f"source {shlex.quote(str(FISH))}\n" + "".join(
         f"echo '>>>'\ncomplete -C {shlex.quote(line)}\n" for line in cases)

@@ -1,8 +1,10 @@
 """Shell completion for bash, zsh and fish, made from :mod:`mountcursor.cli.spec` (the
 same data as the man pages): every command, every option, the choices of an option,
 the column names of ``-o`` (``+`` and comma lists), the fs types of ``-t`` (``no`` and
-comma lists; this kernel's, from ``/proc/filesystems`` when the completion runs),
-directories for ``-T``/``-M``, files for ``-F``, process ids for ``-N``.
+comma lists; this kernel's, from ``/proc/filesystems`` when the completion runs), the
+mount options of ``-O`` (those of the table, from ``mountcursor list -rno OPTIONS``),
+watch's ``--poll`` actions, directories for ``-T``/``-M``, files for ``-F``, process ids
+for ``-N``.
 
     script("bash")      # the text of share/bash-completion/completions/mountcursor
 
@@ -16,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-from .spec import CHOICE, COLUMNS, DIRS, FILES, FSTYPES, NONE, PIDS, Command, Option, commands, top
+from .spec import (CHOICE, COLUMNS, DIRS, FILES, FSTYPES, MOUNTOPTS, NONE, PIDS, WORDS, Command, Option, commands,
+                   top)
 
 __all__ = ["SHELLS", "script", "bash", "zsh", "fish"]
 
@@ -34,11 +37,14 @@ def _short(text: str, limit: int = 70) -> str:
 
 
 def _value_words(cmd: Command, opt: Option) -> str:
-    """What the bash script knows of an option's value: ``"choice a b"``, ``"columns A B"``, ``"dirs"`` ..."""
+    """What the bash script knows of an option's value: ``"choice a b"``, ``"list a b"``
+    (a comma list), ``"list+ A B"`` (which may start with ``+``: columns), ``"dirs"`` ..."""
     if opt.kind == CHOICE:
         return "choice " + " ".join(opt.choices)
+    if opt.kind == WORDS:
+        return "list " + " ".join(opt.choices)
     if opt.kind == COLUMNS:
-        return "columns " + " ".join(name for name, _ in cmd.columns)
+        return "list+ " + " ".join(name for name, _ in cmd.columns)
     return opt.kind
 
 
@@ -51,8 +57,9 @@ _mountcursor_value_of() {
 }
 
 # fill reply with the completions of OPTION's value: _mountcursor_complete_value CMD OPTION PREFIX VALUE
+# (mount options: those the table has now, as `mountcursor list -rno OPTIONS` prints them)
 _mountcursor_complete_value() {
-    local kind head item p
+    local kind head item p a b
     _mountcursor_value_of "$1" "$2"
     kind=$_mountcursor_kind
     local IFS=$'\n'
@@ -60,15 +67,24 @@ _mountcursor_complete_value() {
         choice\ *)
             IFS=$' \t\n'
             reply=($(compgen -P "$3" -W "${kind#choice }" -- "$4")) ;;
-        columns\ *)
+        list*\ *)
             item=${4##*,}; head=${4%"$item"}
-            if [[ -z $head && $item == +* ]]; then head=+; item=${item#+}; fi
+            if [[ $kind == list+* && -z $head && $item == +* ]]; then head=+; item=${item#+}; fi
             IFS=$' \t\n'
-            reply=($(compgen -P "$3$head" -W "${kind#columns }" -- "$item")) ;;
+            reply=($(compgen -P "$3$head" -W "${kind#* }" -- "$item")) ;;
+        mountopts)
+            item=${4##*,}; head=${4%"$item"}
+            local -A seen=()
+            for a in $("$_mountcursor_prog" list -rno OPTIONS 2>/dev/null); do
+                IFS=,
+                for b in $a; do seen[$b]=1; done
+            done
+            IFS=$' \t\n'
+            reply=($(compgen -P "$3$head" -W "${!seen[*]}" -- "$item")) ;;
         fstypes)
             item=${4##*,}; head=${4%"$item"}
             if [[ $item == no* ]]; then head+=no; item=${item#no}; fi
-            local a b types=
+            local types=
             if [[ -r /proc/filesystems ]]; then
                 while IFS=$' \t' read -r a b; do types+=" ${b:-$a}"; done < /proc/filesystems
             fi
@@ -97,7 +113,7 @@ _mountcursor() {
         cur=${words[${#words[@]}-1]}
         unset 'words[${#words[@]}-1]'
     fi
-    local cmd= w i=1 j pending= dashdash= _mountcursor_kind=
+    local cmd= w i=1 j pending= dashdash= _mountcursor_kind= _mountcursor_prog=${words[0]:-mountcursor}
     while (( i < ${#words[@]} )); do
         w=${words[i]}; i=$((i + 1))
         if [[ $w != -* ]]; then cmd=$w; break; fi
@@ -136,7 +152,8 @@ _mountcursor() {
             for (( j = 1; j < ${#cur}; j++ )); do
                 _mountcursor_value_of "$cmd" "-${cur:j:1}"
                 if [[ -n $_mountcursor_kind ]]; then
-                    (( j < ${#cur} - 1 )) && _mountcursor_complete_value "$cmd" "-${cur:j:1}" "${cur:0:j+1}" "${cur:j+1}"
+                    (( j < ${#cur} - 1 )) &&
+                        _mountcursor_complete_value "$cmd" "-${cur:j:1}" "${cur:0:j+1}" "${cur:j+1}"
                     break
                 fi
             done
@@ -208,6 +225,13 @@ _mountcursor_fstypes() {
     compadd -- $types
 }
 
+_mountcursor_mountopts() {
+    local -a opts
+    opts=(${(u)${(s:,:)${(f)"$(mountcursor list -rno OPTIONS 2>/dev/null)"}}})
+    compset -P '*,'
+    compadd -- $opts
+}
+
 _mountcursor_pids() {
     local -a pids
     pids=(/proc/<->(N:t))
@@ -224,7 +248,10 @@ def _zq(text: str) -> str:
 def _zsh_action(cmd: Command, opt: Option) -> str:
     if opt.kind == CHOICE:
         return "(" + " ".join(opt.choices) + ")"
+    if opt.kind == WORDS:
+        return "_mountcursor_list_of - " + " ".join(opt.choices)
     return {COLUMNS: f"_mountcursor_columns_{cmd.name.replace('-', '_')}", FSTYPES: "_mountcursor_fstypes",
+            MOUNTOPTS: "_mountcursor_mountopts",
             DIRS: "_files -/", FILES: "_files", PIDS: "_mountcursor_pids"}.get(opt.kind, " ")
 
 
@@ -329,6 +356,10 @@ function __mountcursor_list_of
     end
 end
 
+function __mountcursor_mountopts
+    __mountcursor_list_of - (mountcursor list -rno OPTIONS 2>/dev/null | string split , | sort -u)
+end
+
 function __mountcursor_fstypes
     test -r /proc/filesystems; or return
     __mountcursor_list_of no (string replace -r '^.*\t' '' </proc/filesystems)
@@ -359,7 +390,9 @@ def _fish_value(cmd: Command, opt: Option) -> str:
         return f" -x -a {_fq(' '.join(opt.choices))}"
     if opt.kind == COLUMNS:
         return f" -x -a {_fq('(__mountcursor_list_of + ' + ' '.join(n for n, _ in cmd.columns) + ')')}"
-    return {FSTYPES: " -x -a '(__mountcursor_fstypes)'", DIRS: " -x -a '(__fish_complete_directories)'",
+    if opt.kind == WORDS:
+        return f" -x -a {_fq('(__mountcursor_list_of - ' + ' '.join(opt.choices) + ')')}"
+    return {FSTYPES: " -x -a '(__mountcursor_fstypes)'", MOUNTOPTS: " -x -a '(__mountcursor_mountopts)'", DIRS: " -x -a '(__fish_complete_directories)'",
             FILES: " -r -F", PIDS: " -x -a '(__fish_complete_pids)'"}.get(opt.kind, " -x")
 
 

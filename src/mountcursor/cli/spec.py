@@ -27,15 +27,20 @@ from ..findmnt import options as findmnt_options
 from ..findmnt.columns import INFOS
 from ..status import EXIT_STATUS_HELP
 
-__all__ = ["NONE", "CHOICE", "COLUMNS", "FSTYPES", "DIRS", "FILES", "PIDS", "VALUE_OF", "Option",
+__all__ = ["NONE", "CHOICE", "WORDS", "COLUMNS", "FSTYPES", "MOUNTOPTS", "DIRS", "FILES", "PIDS", "VALUE_OF", "Option",
            "Argument", "Command", "commands", "top", "column_help"]
 
 # what a value is, for completion
-NONE, CHOICE, COLUMNS, FSTYPES, DIRS, FILES, PIDS = "none", "choice", "columns", "fstypes", "dirs", "files", "pids"
+NONE, CHOICE, WORDS, COLUMNS, FSTYPES, MOUNTOPTS, DIRS, FILES, PIDS = (
+    "none", "choice", "words", "columns", "fstypes", "mountopts", "dirs", "files", "pids")
+"""What a value is: nothing to offer; one of the choices; a comma list of the choices
+(``words``); a comma list of columns, of fs types, of the mount options in the table; a
+directory, a file, a process id."""
 
 VALUE_OF: dict[str, str] = {
     "--output": COLUMNS,     # comma-separated column names, '+' adds to the default
     "--types": FSTYPES,      # comma-separated fs types, 'no' excludes
+    "--options": MOUNTOPTS,  # comma-separated mount options (those of the table, when completing)
     "--target": DIRS,
     "--mountpoint": DIRS,
     "--source": FILES,       # list/tree: a device (or a tag); watch's is a choice, which wins
@@ -44,6 +49,13 @@ VALUE_OF: dict[str, str] = {
     "--task": PIDS,
 }
 """What the value of an option is, by its long name, where its type does not say."""
+
+
+def _words_of() -> dict[str, tuple[str, ...]]:
+    """Options whose value is a comma list of fixed words (not a click type): the words."""
+    from .watch_cmd import ACTIONS
+
+    return {"--poll": ACTIONS}
 
 
 @dataclass(frozen=True)
@@ -165,6 +177,9 @@ def _from_click(name: str, cmd: click.Command, parent: click.Context) -> Command
             kind = FILES if param.type.file_okay else DIRS
         else:
             kind = _kind(tuple(names), choices)
+            words = [w for n in names for w in _words_of().get(n, ())]
+            if words:
+                kind, choices = WORDS, tuple(words)
         options.append(Option(tuple(names), record[0], record[1], value, kind, choices,
                               bool(getattr(param, "_flag_needs_value", False)), param.multiple))
     paragraphs = _paragraphs(cmd.help or "")

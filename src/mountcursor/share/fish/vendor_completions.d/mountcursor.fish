@@ -38,6 +38,10 @@ function __mountcursor_list_of
     end
 end
 
+function __mountcursor_mountopts
+    __mountcursor_list_of - (mountcursor list -rno OPTIONS 2>/dev/null | string split , | sort -u)
+end
+
 function __mountcursor_fstypes
     test -r /proc/filesystems; or return
     __mountcursor_list_of no (string replace -r '^.*\t' '' </proc/filesystems)
@@ -95,7 +99,7 @@ complete -c mountcursor -n '__mountcursor_using list tree' -s l -l list -d 'A li
 complete -c mountcursor -n '__mountcursor_using list tree' -s o -l output -x -a '(__mountcursor_list_of + AVAIL FREQ FSROOT FSTYPE FS-OPTIONS ID LABEL MAJ:MIN OPTIONS OPT-FIELDS PARENT PARTLABEL PARTUUID PASSNO PROPAGATION SIZE SOURCE SOURCES TARGET TID USED USE% UUID VFS-OPTIONS UNIQ-ID)' -d 'Columns, comma-separated (\'+COLS\' adds to the default)'
 complete -c mountcursor -n '__mountcursor_using list tree' -l output-all -d 'All columns'
 complete -c mountcursor -n '__mountcursor_using list tree' -s t -l types -x -a '(__mountcursor_fstypes)' -d 'Only these fs types (\'nofoo,bar\' excludes)'
-complete -c mountcursor -n '__mountcursor_using list tree' -s O -l options -x -d 'Only mounts with these options'
+complete -c mountcursor -n '__mountcursor_using list tree' -s O -l options -x -a '(__mountcursor_mountopts)' -d 'Only mounts with these options'
 complete -c mountcursor -n '__mountcursor_using list tree' -s S -l source -r -F -d 'Only mounts of this source: a path, MAJ:MIN, LABEL=, UUID=, PARTUUI...'
 complete -c mountcursor -n '__mountcursor_using list tree' -s T -l target -x -a '(__fish_complete_directories)' -d 'The mounts at PATH, else the mount holding PATH'
 complete -c mountcursor -n '__mountcursor_using list tree' -s M -l mountpoint -x -a '(__fish_complete_directories)' -d 'Only the mounts at mount point DIR'
@@ -168,7 +172,7 @@ complete -c mountcursor -n '__mountcursor_using vm' -l refresh -d 'apt-get updat
 complete -c mountcursor -n '__mountcursor_using vm' -s h -l help -d 'Show this message and exit'
 
 # watch
-complete -c mountcursor -n '__mountcursor_using watch' -s p -l poll -x -d 'Only these actions, comma-separated: mount, umount, remount, move (...'
+complete -c mountcursor -n '__mountcursor_using watch' -s p -l poll -x -a '(__mountcursor_list_of - mount umount remount move propagation)' -d 'Only these actions, comma-separated: mount, umount, remount, move (...'
 complete -c mountcursor -n '__mountcursor_using watch' -s w -l timeout -x -d 'Stop after this many milliseconds (as findmnt); a timeout exits 0'
 complete -c mountcursor -n '__mountcursor_using watch' -s f -l first-only -d 'Stop after the first event'
 complete -c mountcursor -n '__mountcursor_using watch' -l count -x -d 'Stop after N events'
@@ -178,7 +182,7 @@ complete -c mountcursor -n '__mountcursor_using watch' -s r -l raw -d 'Space-sep
 complete -c mountcursor -n '__mountcursor_using watch' -s P -l pairs -d 'NAME="value" pairs'
 complete -c mountcursor -n '__mountcursor_using watch' -s J -l json -d 'One JSON object per event and line'
 complete -c mountcursor -n '__mountcursor_using watch' -s t -l types -x -a '(__mountcursor_fstypes)' -d 'Only mounts of these fs types (\'nofoo,bar\' excludes)'
-complete -c mountcursor -n '__mountcursor_using watch' -s O -l options -x -d 'Only mounts with these options'
+complete -c mountcursor -n '__mountcursor_using watch' -s O -l options -x -a '(__mountcursor_mountopts)' -d 'Only mounts with these options'
 complete -c mountcursor -n '__mountcursor_using watch' -s T -l target -x -a '(__fish_complete_directories)' -d 'Only events at this mount point (symlinks resolved)'
 complete -c mountcursor -n '__mountcursor_using watch' -s M -l mountpoint -x -a '(__fish_complete_directories)' -d 'Only events at this mount point, as written'
 complete -c mountcursor -n '__mountcursor_using watch' -s N -l pid -x -a '(__fish_complete_pids)' -d 'Watch the mount table of process PID (ends when it exits)'
