@@ -392,8 +392,9 @@ def _fish_value(cmd: Command, opt: Option) -> str:
         return f" -x -a {_fq('(__mountcursor_list_of + ' + ' '.join(n for n, _ in cmd.columns) + ')')}"
     if opt.kind == WORDS:
         return f" -x -a {_fq('(__mountcursor_list_of - ' + ' '.join(opt.choices) + ')')}"
-    return {FSTYPES: " -x -a '(__mountcursor_fstypes)'", MOUNTOPTS: " -x -a '(__mountcursor_mountopts)'", DIRS: " -x -a '(__fish_complete_directories)'",
-            FILES: " -r -F", PIDS: " -x -a '(__fish_complete_pids)'"}.get(opt.kind, " -x")
+    return {FSTYPES: " -x -a '(__mountcursor_fstypes)'", MOUNTOPTS: " -x -a '(__mountcursor_mountopts)'",
+            DIRS: " -x -a '(__fish_complete_directories)'", FILES: " -r -F",
+            PIDS: " -x -a '(__fish_complete_pids)'"}.get(opt.kind, " -x")
 
 
 def fish(cmds: list[Command], main: Command) -> str:
