@@ -113,6 +113,11 @@ def test_page_has_its_sections_and_exit_statuses(name: str) -> None:
     assert ".BR findmnt (8)," in page
 
 
+def test_every_command_has_examples() -> None:
+    missing = sorted(set(COMMANDS) - set(EXAMPLES))
+    assert missing == [], f"add examples of {', '.join(missing)} to mountcursor.cli.manpage.EXAMPLES"
+
+
 def _examples() -> list[tuple[str, str]]:
     return [(name, line) for name, lines in EXAMPLES.items() for line, _ in lines]
 
