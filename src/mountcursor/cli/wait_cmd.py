@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -34,7 +35,10 @@ from .live_cmds import _one_line_errors
 from .watch_cmd import TIMEOUT_MAX_MS, _integer, start_watch
 
 
-def _from_table(dest: str, help: str | None = None) -> Any:
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _from_table(dest: str, help: str | None = None) -> Callable[[_F], _F]:
     """The click option of ``list``'s option ``dest``: its names, metavar and help from
     the one options table (:mod:`mountcursor.findmnt.options`), ``help`` where waiting
     reads it otherwise."""
