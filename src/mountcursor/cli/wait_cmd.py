@@ -73,7 +73,7 @@ def wait_cmd(path: str | None, present: bool, types: str | None, opts: str | Non
     """
     from ..findmnt.columns import DEFAULT_COLUMNS, parse_columns
     from ..findmnt.select import Query
-    from ..findmnt.wait import Awaited, wait_for
+    from ..findmnt.wait import CONSISTENCY, Awaited, wait_for
     from ..live.fstypes import types_error
     from ..live.optstr import options_error
 
@@ -96,7 +96,7 @@ def wait_cmd(path: str | None, present: bool, types: str | None, opts: str | Non
     except ValueError as err:
         raise BadInput(f"-o/--output: {err}") from None
     query = Query(types=types, options=opts, source=source, target=at, strict_target=True)
-    w = start_watch(pid, timeout=None if timeout is None else timeout / 1000)
+    w = start_watch(pid, timeout=None if timeout is None else timeout / 1000, consistency=CONSISTENCY)
     try:
         got = wait_for(w, Awaited(query, present), os.getpid() if pid is None else int(pid))
     except ProcessLookupError as err:  # the watched process exited

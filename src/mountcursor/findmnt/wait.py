@@ -21,6 +21,14 @@ What is awaited is a state of the table, not an event: ``present`` (the default)
 least one mount matches; else none does.  Matching is findmnt's (:func:`~.select.select`
 with the :class:`~.select.Query` of ``-t -O -S -M``: a target matches as written or
 canonicalized, symlinks resolved anew at each table, never the mount holding a path).
+Each table is read in one pass (:data:`CONSISTENCY`), not retried until a pass saw no
+change: under a churn of other mounts every pass sees one, and the watch's retries
+(``best-effort``: up to 100, backing off) took about 5 s per table here.  One pass is
+enough: a mount there for the whole pass is in it exactly once (the property of
+docs/DESIGN.md), so the awaited mount, once made, is in the next table; one that comes
+or goes during the pass is the kernel's to show or not, and its change leaves the
+watch's own descriptor reporting, so the table is read again.
+
 A mount made and gone again between two reads of the table is not seen: the kernel
 reports that the table changed, not what changed (the fanotify source would not see it
 either: such a mount can no longer be asked about).
@@ -38,7 +46,10 @@ if TYPE_CHECKING:
     from ..live.table import MountTable
     from ..live.watcher import Watch
 
-__all__ = ["Awaited", "Outcome", "wait_for", "rows_of"]
+__all__ = ["Awaited", "Outcome", "wait_for", "rows_of", "CONSISTENCY"]
+
+CONSISTENCY = "single-pass"
+"""How the wait's watch reads each table (see the module docstring)."""
 
 _checked: Callable[[int, Rows, list[int]], object] | None = None
 """Called after each table is checked: the read's number (0: the first table, read
