@@ -124,7 +124,11 @@ def clock(monkeypatch):
 def checks(monkeypatch):
     """Each table the wait checked: (its number, the matching rows' targets)."""
     seen: list[tuple[int, list[bytes]]] = []
-    monkeypatch.setattr(wait_module, "_checked", lambda n, rows, hits: seen.append((n, [rows.targets[i] for i in hits])))
+
+    def checked(n: int, rows, hits: list[int]) -> None:
+        seen.append((n, [rows.targets[i] for i in hits]))
+
+    monkeypatch.setattr(wait_module, "_checked", checked)
     return seen
 
 
