@@ -18,6 +18,9 @@ from click.testing import CliRunner
 
 from mountcursor.cli.app import main
 from mountcursor.live.watcher import Watch
+from mountcursor.verify.sandbox import Sandbox
+
+from .conftest import needs_sandbox
 
 wait_module = importlib.import_module("mountcursor.findmnt.wait")
 watch_module = importlib.import_module("mountcursor.live.watcher")
@@ -214,3 +217,21 @@ def test_json_is_list_json_of_the_same_mount(sandbox, log, columns: str | None) 
     listed = _list_json(sandbox, *extra, "-M", os.fsdecode(path))
     assert result.stdout_bytes == listed
     assert json.loads(listed)["filesystems"][0]["target"] == os.fsdecode(path)
+
+
+# ---- the watched process exits ------------------------------------------------------------
+
+
+def test_a_watched_process_that_exits_ends_the_wait_with_3(log) -> None:
+    """The sandbox's worker exits right after the first table is checked: the wait
+    ends with status 3 and one line, not at its timeout."""
+    needs_sandbox()
+    sb = Sandbox(n=0)
+    pid = sb.pid
+    log.at[0] = sb.close
+    try:
+        result = CliRunner().invoke(main, ["wait", "-N", str(pid), "-w", LONG_MS, "/tmp/never"])
+    finally:
+        sb.close()
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == f"mountcursor: process {pid} exited: its mount table is no longer watched\n"
