@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -94,22 +95,12 @@ def test_a_path_below_a_mount_point_is_no_mount_point() -> None:
 # ---- the timeout, on a driven clock -----------------------------------------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.polls: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    """The watch's clock is the test's; each poll takes the time it was given and
-    reports nothing (``changed``: the test sets it to report a change)."""
-    c = Clock()
-    c.changed = False
-    monkeypatch.setattr(watch_module, "_clock", c)
+    """The watch's clock is the test's (``now``); each poll takes the time it was given
+    (``polls``) and reports nothing, or a change when ``changed`` is set."""
+    c = SimpleNamespace(now=1000.0, polls=[], changed=False)
+    monkeypatch.setattr(watch_module, "_clock", lambda: c.now)
 
     def _wait(self: Watch, seconds: float) -> tuple[bool, bool]:
         c.polls.append(seconds)
