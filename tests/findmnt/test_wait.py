@@ -209,3 +209,21 @@ def test_shared_options_come_from_the_one_options_table() -> None:
         assert params[dest].metavar == opt.metavar
     for dest in ("types", "opts", "source", "output", "pid"):
         assert params[dest].help == option(dest).help
+
+
+def test_wait_for_says_what_answered(clock) -> None:
+    """The library call: the first table answers a mount already there (no poll); a
+    wait for it to go runs into the timeout (None); one for a type nobody has is
+    answered gone at once, with no mount to show."""
+    from mountcursor.findmnt.wait import CONSISTENCY, wait_for
+    from mountcursor.live.watcher import watch
+
+    got = wait_for(watch(timeout=1.0, consistency=CONSISTENCY), Awaited(Query(target="/", strict_target=True)),
+                   os.getpid())
+    assert got is not None and (got.at_start, got.reads) == (True, 1)
+    assert got.shown.targets[-1:] == [b"/"] and got.shown.tids == [os.getpid()] * len(got.shown)
+    assert wait_for(watch(timeout=1.0, consistency=CONSISTENCY),
+                    Awaited(Query(target="/", strict_target=True), present=False), None) is None
+    gone = wait_for(watch(timeout=1.0, consistency=CONSISTENCY), Awaited(Query(types="zzfs"), present=False), None)
+    assert gone is not None and (gone.at_start, gone.reads, len(gone.shown)) == (True, 1, 0)
+    assert clock.polls and sum(clock.polls) == pytest.approx(1.0)  # only the second one polled, to its timeout

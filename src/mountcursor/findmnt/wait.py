@@ -1,10 +1,10 @@
 """``mountcursor wait``: until a mount matching findmnt's filters is in a mount table, or
 until none is, without the race of check-then-poll.
 
-    w = watch(pid, timeout=5.0)                                # opens mountinfo, then reads the first table
+    w = watch(pid, timeout=5.0, consistency=CONSISTENCY)   # opens mountinfo, then reads the first table
     got = wait_for(w, Awaited(Query(target="/mnt", strict_target=True)), tid)
-    got is None                                                # the timeout came first
-    got.shown, got.at_start, got.reads                         # the mounts; answered by the first table?
+    got is None                                            # the timeout came first
+    got.shown, got.at_start, got.reads                     # the mounts; answered by the first table?
 
 The race util-linux#3517 describes: a script checks ``findmnt /mnt``, finds nothing, and
 starts ``findmnt --poll``; a mount made between the check and the poll is never
