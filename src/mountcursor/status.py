@@ -1,7 +1,8 @@
 """Exit statuses of every ``mountcursor`` command, and how a one-line error is said.
 
     0  success: the property holds, the scripts agreed, something was printed
-    1  a finding: a property failed, a mismatch was found, or nothing matched (as findmnt)
+    1  a finding: a property failed, a mismatch was found, nothing matched (as findmnt), or a wait
+       timed out
     2  usage error: a bad option or argument, or an input file that is missing,
        unreadable, malformed or over a limit (nothing was run)
     3  runtime error: the run could not be done here or stopped (no sandbox or root,
@@ -43,7 +44,7 @@ EXIT_STATUSES: tuple[tuple[int, str], ...] = (
 """Each status and what it means, for every command (the man pages' EXIT STATUS)."""
 
 EXIT_STATUS_HELP = (
-    "Exit status: 0 success; 1 a property failed, a mismatch was found or nothing matched; "
+    "Exit status: 0 success; 1 a property failed, a mismatch was found, nothing matched or a wait timed out; "
     "2 usage error (bad option, argument or input file); 3 runtime error (no sandbox or root, "
     "no consistent snapshot, the watched process exited, output or results not written)."
 )

@@ -93,7 +93,7 @@ def test_the_top_page_names_every_command() -> None:
     assert all((SHARE / man_path(n)).is_file() for n in COMMANDS)
 
 
-@pytest.mark.parametrize("name, columns", [("list", COLUMN_NAMES), ("tree", COLUMN_NAMES),
+@pytest.mark.parametrize("name, columns", [("list", COLUMN_NAMES), ("tree", COLUMN_NAMES), ("wait", COLUMN_NAMES),
                                            ("watch", POLL_NAMES + COLUMN_NAMES)])
 def test_the_columns_section_lists_every_column(name: str, columns: tuple[str, ...]) -> None:
     page = (SHARE / man_path(name)).read_text()
@@ -106,7 +106,8 @@ def test_page_has_its_sections_and_exit_statuses(name: str) -> None:
     page = (SHARE / man_path(name)).read_text()
     assert re.findall(r"^\.SH (.+)$", page, re.M) == ["NAME", "SYNOPSIS", "DESCRIPTION",
                                                       *(["COMMANDS"] if not name else []), "OPTIONS",
-                                                      *(["COLUMNS"] if name in ("list", "tree", "watch") else []),
+                                                      *(["COLUMNS"] if name and "--output" in _option_names(name)
+                                                        else []),
                                                       "EXIT STATUS", "EXAMPLES", "SEE ALSO"]
     statuses = page.split("\n.SH EXIT STATUS\n")[1].split("\n.SH ")[0]
     assert re.findall(r"^\\fB(\d+)\\fR$", statuses, re.M) == [str(s) for s, _ in EXIT_STATUSES]
@@ -238,12 +239,15 @@ def _filesystems() -> list[str]:
     ("mountcursor li", ["list"]),
     ("mountcursor ", sorted(COMMANDS)),
     ("mountcursor -", ["-V", "--version", "-h", "--help"]),
-    ("mountcursor man w", ["watch"]),
+    ("mountcursor man wat", ["watch"]),
+    ("mountcursor man w", ["wait", "watch"]),
     ("mountcursor completion ", ["bash", "fish", "zsh"]),
     ("mountcursor watch --source f", ["fanotify"]),
     ("mountcursor check --semantics 4", ["4.19-5.9"]),
     ("mountcursor race --str", ["--strategy"]),
     ("mountcursor vm --kernel 6", ["6.1", "6.12"]),
+    ("mountcursor wait -O rw,nosu", ["rw,nosuid"]),
+    ("mountcursor wait -o +UNIQ", ["+UNIQ-ID"]),
     ("mountcursor watch -p ", ["mount", "umount", "remount", "move", "propagation"]),
     ("mountcursor watch --poll=mount,re", ["mount,remount"]),
 ])
@@ -278,6 +282,7 @@ def test_bash_completes_directories_and_files(tmp_path: Path) -> None:
     assert _bash_complete("mountcursor watch -M dir", tmp_path) == ["dir-a", "dir-b"]
     assert _bash_complete("mountcursor list -F dir", tmp_path) == ["dir-a", "dir-b", "dir-file"]
     assert _bash_complete("mountcursor list dir-f", tmp_path) == ["dir-file"]
+    assert _bash_complete("mountcursor wait dir", tmp_path) == ["dir-a", "dir-b"]
 
 
 def test_bash_completes_process_ids() -> None:
@@ -329,7 +334,7 @@ def test_zsh_completes(tmp_path: Path) -> None:
         "mountcursor watch -o OLD": {"OLD-OPTIONS", "OLD-TARGET"},
         "mountcursor list --ou": {"--output", "--output-all"},
         "mountcursor list -d ": {"forward", "backward"},
-        "mountcursor man w": {"watch"},
+        "mountcursor man wat": {"watch"},
         "mountcursor completion ": {"bash", "fish", "zsh"},
         "mountcursor watch --poll=mount,re": {"remount"},
     }
@@ -362,7 +367,7 @@ def test_fish_completes() -> None:
         "mountcursor list --ou": ["--output", "--output-all"],
         "mountcursor list -d ": ["backward", "forward"],
         "mountcursor li": ["list"],
-        "mountcursor man w": ["watch"],
+        "mountcursor man wat": ["watch"],
         "mountcursor completion ": ["bash", "fish", "zsh"],
         "mountcursor watch --poll=mount,re": ["--poll=mount,remount"],
     }

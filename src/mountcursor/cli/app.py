@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vm": ("vm_cmd", "Boot Debian's newest kernel of a generation under QEMU and run a mountcursor command in "
                      "it.  The guest's root is this machine's / (read-only); its status, stdout and stderr come "
                      "back."),
+    "wait": ("wait_cmd", "Wait until PATH is a mount point (or, with --unmounted, no longer one), or until a mount "
+                         "matching -t/-O/-S/-T/-M appears (or, with --gone, goes)."),
     "watch": ("watch_cmd", "Print mount, umount, remount and move events as they happen (like ``findmnt "
                            "--poll``)."),
 }

@@ -37,6 +37,11 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "watch": (("mountcursor watch", "Every mount, umount, remount and move, until Ctrl-C."),
               ("mountcursor watch -p mount -w 5000 -f", "Wait at most 5 seconds for the next mount."),
               ("mountcursor watch -J -t nfs,nfs4", "NFS mounts and umounts as JSON, one object a line."),),
+    "wait": (("mountcursor wait /mnt/data", "Return when /mnt/data is a mount point (at once if it is one)."),
+             ("mountcursor wait --unmounted -w 10000 /mnt/usb", "Wait at most 10 seconds for /mnt/usb to be "
+              "unmounted; exit 1 if it is still mounted then."),
+             ("mountcursor wait -t nfs4 -S server:/export -J", "Wait for that NFS export to be mounted anywhere, "
+              "and print the mount as JSON."),),
     "race": (("mountcursor race", "Every strategy on every seq_file generation, 2000 mounts."),
              ("mountcursor race --strategy cursor-vz --semantics 3.10 --json", "The seed's patch on RHEL7's "
               "seq_file, as JSON."),),
@@ -84,13 +89,15 @@ def _text(text: str, width: int = 78) -> list[str]:
 
 
 def _term(opt: Option) -> str:
-    """The option's names bold, its value italic: ``\\fB\\-o\\fR, \\fB\\-\\-output\\fR \\fICOLS\\fR``."""
-    names = ", ".join(opt.names)
-    if not opt.term.startswith(names):
-        return "\\fB" + _escape(opt.term) + "\\fR"
-    out = ", ".join(f"\\fB{_escape(name)}\\fR" for name in opt.names)
-    value = opt.term[len(names):].strip()
-    return out + (f" \\fI{_escape(value)}\\fR" if value else "")
+    """The option's names bold, its value italic, as ``--help`` words them:
+    ``\\fB\\-o\\fR, \\fB\\-\\-output\\fR \\fICOLS\\fR``."""
+    out = []
+    for word in re.split(r"(, | / | )", opt.term):
+        if word in (", ", " / ", " ") or not word:
+            out.append(word)
+        else:
+            out.append(("\\fB" if word in opt.names else "\\fI") + _escape(word) + "\\fR")
+    return "".join(out)
 
 
 def _name_line(cmd: Command) -> str:

@@ -47,8 +47,10 @@ VALUE_OF: dict[str, str] = {
     "--tab-file": FILES,
     "--pid": PIDS,
     "--task": PIDS,
+    "PATH": DIRS,            # wait's argument: a mount point
 }
-"""What the value of an option is, by its long name, where its type does not say."""
+"""What the value of an option (by its long name) or an argument (by its name in the
+usage) is, where its type does not say."""
 
 
 def _words_of() -> dict[str, tuple[str, ...]]:
@@ -162,7 +164,8 @@ def _from_click(name: str, cmd: click.Command, parent: click.Context) -> Command
         choices = tuple(str(c) for c in param.type.choices) if isinstance(param.type, click.Choice) else ()
         names = (*param.opts, *param.secondary_opts)
         if isinstance(param, click.Argument):
-            kind = CHOICE if choices else FILES if isinstance(param.type, click.Path) else NONE
+            kind = CHOICE if choices else FILES if isinstance(param.type, click.Path) else VALUE_OF.get(
+                param.human_readable_name, NONE)
             arguments.append(Argument(param.human_readable_name, kind, param.nargs < 0, choices))
             continue
         if not isinstance(param, click.Option) or param.hidden:

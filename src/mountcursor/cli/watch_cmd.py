@@ -28,6 +28,8 @@ import json
 import os
 import sys
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from ..live.tablediff import MountEvent
@@ -38,6 +40,9 @@ from .app import main
 from ..status import BadInput, oserror_words
 from .errors import RunError
 from .live_cmds import _one_line_errors, _write
+
+if TYPE_CHECKING:
+    from ..live.watcher import Watch
 
 ACTIONS = ("mount", "umount", "remount", "move", "propagation")
 DEFAULT_ACTIONS = ("mount", "umount", "remount", "move")
@@ -102,6 +107,20 @@ def _pid(text: str | None) -> int | str:
     if not (text.isascii() and text.isdigit()):
         raise BadInput(f"-N/--pid expects a process id, got {text!r}")
     return int(text)
+
+
+def start_watch(pid: str | None, **kwargs: Any) -> Watch:
+    """:func:`~mountcursor.live.watcher.watch` of ``-N PID`` (this process without),
+    its failures as one-line errors: a zombie exits 3 (it exited before its table could
+    be read), no such process or one not ours to read 2 (said as the kernel says it)."""
+    from ..live.watcher import WatchedProcessExited, watch  # here: list and tree need not load it
+
+    try:
+        return watch(_pid(pid), **kwargs)
+    except WatchedProcessExited as err:
+        raise RunError(err.strerror or str(err)) from None
+    except OSError as err:
+        raise BadInput(oserror_words(err)) from None
 
 
 class _Printer:
@@ -174,7 +193,7 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     lower case (``action``, ``target`` ...; ``old-target`` for move and umount and
     ``old-options`` for remount and umount only).
     """
-    from ..live.watcher import WatchedProcessExited, check_seconds, watch  # here: list and tree need not load it
+    from ..live.watcher import check_seconds  # here: list and tree need not load it
 
     try:
         check_seconds("min_interval", interval)
@@ -207,13 +226,8 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     mode = "json" if as_json else "pairs" if pairs else "raw" if raw else "human"
     printer = _Printer(columns, mode, not noheadings)
     seen = 0
-    try:
-        started = watch(_pid(pid), source=source,  # type: ignore[arg-type]
-                        timeout=None if timeout is None else timeout / 1000, min_interval=interval)
-    except WatchedProcessExited as err:  # a zombie: exited before its table could be read
-        raise RunError(err.strerror or str(err)) from None
-    except OSError as err:  # no such process, not ours to read: said as the kernel says it
-        raise BadInput(oserror_words(err)) from None
+    started = start_watch(pid, source=source, timeout=None if timeout is None else timeout / 1000,
+                          min_interval=interval)
     with started as w:
         if w.note:
             click.echo(f"mountcursor: {w.note}", err=True)

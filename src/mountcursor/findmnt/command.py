@@ -34,10 +34,11 @@ from .select import Query, mount_point_keys, narrowed_in_vain, select, uniq as u
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..format.errors import FormatError
+    from .cells import Context
     from ..live.entry import MountEntry
     from ..live.table import MountTable
 
-__all__ = ["run", "load", "terminal_width", "MAX_WARNINGS"]
+__all__ = ["run", "load", "print_rows", "terminal_width", "MAX_WARNINGS"]
 
 MAX_WARNINGS = 20
 """Warnings about one -F file shown at most (then how many more)."""
@@ -394,41 +395,52 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             sel = select(rows, q, want_tree, kernel_tab=not fstab, force_tree=force_tree and not many)
         if not sel.found:
             return 1
-        from .cells import Context, column_texts
-        from .render import Col, Grid, Layout, locale_is_utf8, render_grid, tree_arts, tree_symbols
+        from .cells import Context
 
-        shown = rows.take(sel.order)
         ctx = Context(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
                       vfs_all=vfs_all, pad_majmin=fmt == "human")
-        cells = column_texts(columns, shown, ctx)
-        cols = []
-        for name in columns:
-            info = BY_NAME[name]
-            flags = info.flags & ~TRUNC if notruncate else info.flags
-            kind_of = json_kind(name, in_bytes)
-            cols.append(Col(name, info.whint, flags, json_number=kind_of == "number", json_array=kind_of == "array"))
-        is_term = fmt == "human" and _is_term()
         # the tree is drawn in the TARGET column (findmnt: SCOLS_FL_TREE): without it the
         # rows come in the tree's order, as a list
         drawn = sel.tree and "TARGET" in columns
         if drawn:
             for text in table.tree_warnings:
                 _say(text)
-        layout = Layout(fmt=fmt, tree=drawn, headings=not noheadings, ascii=ascii, utf8=locale_is_utf8(),
-                        is_term=is_term, termwidth=terminal_width() if is_term else 80, shellvar=shell)
-        arts = None
-        if drawn and fmt != "json":  # JSON nests by depth
-            assert sel.depths is not None
-            arts = tree_arts(sel.depths, tree_symbols(layout))
-        grid = Grid(cells, sel.depths if drawn else None, arts)
-        write = sys.stdout.buffer.write
-        try:
-            for chunk in render_grid(cols, grid, layout):
-                write(chunk.encode("utf-8", "surrogateescape"))
-            sys.stdout.flush()
-        except OSError as err:
-            failed = output_failed(err)
-            if failed is None:
-                raise
-            raise failed from None
+        print_rows(rows.take(sel.order), columns, fmt, ctx, depths=sel.depths if drawn else None,
+                   noheadings=noheadings, notruncate=notruncate, ascii=ascii, shell=shell)
     return 0
+
+
+def print_rows(shown: Rows, columns: list[str], fmt: str, ctx: Context, *, depths: list[int] | None = None,
+               noheadings: bool = False, notruncate: bool = False, ascii: bool = False, shell: bool = False) -> None:
+    """Print ``shown`` (the selected rows, in print order) as findmnt prints them: the
+    cells of ``columns`` (:func:`~.cells.column_texts`) through libsmartcols' printer
+    (:func:`~.render.render_grid`) in ``fmt`` (``human``, ``raw``, ``pairs``, ``json``);
+    a tree drawn in TARGET when ``depths`` is given.  A full disk is :class:`RunFailed`."""
+    from .cells import column_texts
+    from .render import Col, Grid, Layout, locale_is_utf8, render_grid, tree_arts, tree_symbols
+
+    cells = column_texts(columns, shown, ctx)
+    cols = []
+    for name in columns:
+        info = BY_NAME[name]
+        flags = info.flags & ~TRUNC if notruncate else info.flags
+        kind_of = json_kind(name, ctx.in_bytes)
+        cols.append(Col(name, info.whint, flags, json_number=kind_of == "number", json_array=kind_of == "array"))
+    is_term = fmt == "human" and _is_term()
+    drawn = depths is not None
+    layout = Layout(fmt=fmt, tree=drawn, headings=not noheadings, ascii=ascii, utf8=locale_is_utf8(),
+                    is_term=is_term, termwidth=terminal_width() if is_term else 80, shellvar=shell)
+    arts = None
+    if depths is not None and fmt != "json":  # JSON nests by depth
+        arts = tree_arts(depths, tree_symbols(layout))
+    grid = Grid(cells, depths, arts)
+    write = sys.stdout.buffer.write
+    try:
+        for chunk in render_grid(cols, grid, layout):
+            write(chunk.encode("utf-8", "surrogateescape"))
+        sys.stdout.flush()
+    except OSError as err:
+        failed = output_failed(err)
+        if failed is None:
+            raise
+        raise failed from None

@@ -22,7 +22,8 @@ This module imports nothing: it runs before everything else on the ``list`` path
 
 from __future__ import annotations
 
-__all__ = ["Opt", "OPTIONS", "HELP", "VERSION", "UsageError", "defaults", "parse", "help_rows", "help_text", "usage"]
+__all__ = ["Opt", "OPTIONS", "HELP", "VERSION", "UsageError", "option", "defaults", "parse", "help_rows", "help_text",
+           "usage"]
 
 FLAG, VALUE, MULTI, INT_MULTI, CHOICE, INT_MIN1 = "flag", "value", "multi", "int-multi", "choice", "int>=1"
 
@@ -119,6 +120,12 @@ HELP, VERSION = "help", "version"
 
 class UsageError(ValueError):
     """A command line :func:`parse` cannot take: the words say why (click's words)."""
+
+
+def option(dest: str) -> Opt:
+    """The option that fills keyword ``dest`` (for another command that takes it too:
+    ``mountcursor wait`` takes its names, metavar and help from here)."""
+    return _BY_DEST[dest]
 
 
 def defaults() -> dict[str, object]:

@@ -59,6 +59,7 @@ complete -c mountcursor -n __mountcursor_no_command -a probe -d 'Which kernel ge
 complete -c mountcursor -n __mountcursor_no_command -a race -d 'One reader reads mountinfo to EOF while mounts come and go, for eve...'
 complete -c mountcursor -n __mountcursor_no_command -a tree -d 'The mount table as findmnt\'s tree (findmnt): children by id, unreac...'
 complete -c mountcursor -n __mountcursor_no_command -a vm -d 'Boot Debian\'s newest kernel of a generation under QEMU and run a mo...'
+complete -c mountcursor -n __mountcursor_no_command -a wait -d 'Wait until PATH is a mount point (or, with --unmounted, no longer o...'
 complete -c mountcursor -n __mountcursor_no_command -a watch -d 'Print mount, umount, remount and move events as they happen (like f...'
 
 # check
@@ -146,7 +147,7 @@ complete -c mountcursor -n '__mountcursor_using list tree' -F
 # man
 complete -c mountcursor -n '__mountcursor_using man' -l roff -d 'Print the page\'s roff source instead of showing it'
 complete -c mountcursor -n '__mountcursor_using man' -s h -l help -d 'Show this message and exit'
-complete -c mountcursor -n '__mountcursor_using man' -a 'check completion diff-kernel list man probe race tree vm watch'
+complete -c mountcursor -n '__mountcursor_using man' -a 'check completion diff-kernel list man probe race tree vm wait watch'
 
 # probe
 complete -c mountcursor -n '__mountcursor_using probe' -l json -d 'print the result as JSON (with every script and read)'
@@ -170,6 +171,20 @@ complete -c mountcursor -n '__mountcursor_using vm' -l accel -x -a 'auto kvm tcg
 complete -c mountcursor -n '__mountcursor_using vm' -l timeout -x -d 'seconds before the guest is stopped'
 complete -c mountcursor -n '__mountcursor_using vm' -l refresh -d 'apt-get update the suite\'s private lists first'
 complete -c mountcursor -n '__mountcursor_using vm' -s h -l help -d 'Show this message and exit'
+
+# wait
+complete -c mountcursor -n '__mountcursor_using wait' -l mounted -l unmounted -l gone -d 'Wait until a mount matches (the default), or until none does (--gon...'
+complete -c mountcursor -n '__mountcursor_using wait' -s t -l types -x -a '(__mountcursor_fstypes)' -d 'Only these fs types (\'nofoo,bar\' excludes)'
+complete -c mountcursor -n '__mountcursor_using wait' -s O -l options -x -a '(__mountcursor_mountopts)' -d 'Only mounts with these options'
+complete -c mountcursor -n '__mountcursor_using wait' -s S -l source -r -F -d 'Only mounts of this source: a path, MAJ:MIN, LABEL=, UUID=, PARTUUI...'
+complete -c mountcursor -n '__mountcursor_using wait' -s T -l target -x -a '(__fish_complete_directories)' -d 'A mount at PATH (symlinks resolved; not the mount holding PATH)'
+complete -c mountcursor -n '__mountcursor_using wait' -s M -l mountpoint -x -a '(__fish_complete_directories)' -d 'A mount at mount point DIR (what PATH means)'
+complete -c mountcursor -n '__mountcursor_using wait' -s w -l timeout -x -d 'Give up after this many milliseconds (as findmnt\'s -w): exit 1'
+complete -c mountcursor -n '__mountcursor_using wait' -s J -l json -d 'Print the mounts as \'list -J\' does'
+complete -c mountcursor -n '__mountcursor_using wait' -s o -l output -x -a '(__mountcursor_list_of + AVAIL FREQ FSROOT FSTYPE FS-OPTIONS ID LABEL MAJ:MIN OPTIONS OPT-FIELDS PARENT PARTLABEL PARTUUID PASSNO PROPAGATION SIZE SOURCE SOURCES TARGET TID USED USE% UUID VFS-OPTIONS UNIQ-ID)' -d 'Columns, comma-separated (\'+COLS\' adds to the default)'
+complete -c mountcursor -n '__mountcursor_using wait' -s N -l task -l pid -x -a '(__fish_complete_pids)' -d 'The mount table of process PID'
+complete -c mountcursor -n '__mountcursor_using wait' -s h -l help -d 'Show this message and exit'
+complete -c mountcursor -n '__mountcursor_using wait' -F
 
 # watch
 complete -c mountcursor -n '__mountcursor_using watch' -s p -l poll -x -a '(__mountcursor_list_of - mount umount remount move propagation)' -d 'Only these actions, comma-separated: mount, umount, remount, move (...'
