@@ -24,10 +24,12 @@ from ..status import EXIT_INTERRUPTED, EXIT_STATUS_HELP
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", 'Prove or refute "no mount present throughout a read is missed or shown twice". '
                        "Exit 1 when a property fails in any cell checked (or in the --replay trace)."),
+    "completion": ("share_cmd", "Print the completion script of SHELL (bash, zsh or fish)."),
     "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (as the "
                                    "generation `probe` names, or --strategy/--semantics); compare every read(), "
                                    "poll() and lseek(). Exit 1 on a mismatch."),
     "list": ("live_cmds", SUMMARY["list"][0]),
+    "man": ("share_cmd", "Show the manual page of mountcursor, or of COMMAND, with man(1)."),
     "probe": ("probe", "Which kernel generation is this?  Short scripts played in a private mount namespace and on "
                        "the model in every configuration.  Exit 1 when a known bug reproduces or nothing matches."),
     "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
