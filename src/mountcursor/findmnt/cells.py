@@ -28,18 +28,20 @@ _FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodee
 class Context:
     """The options that change how cells read: ``-b`` (sizes in bytes), ``-e`` (tags as
     devices), ``-c`` (canonical source paths), ``-v`` (no ``[root]``), ``--vfs-all``,
-    padded ``MAJ:MIN`` (the human table)."""
+    padded ``MAJ:MIN`` (the human table), ``-C`` (no device is probed for its tags)."""
 
-    __slots__ = ("in_bytes", "evaluate", "canonicalize", "nofsroot", "vfs_all", "pad_majmin")
+    __slots__ = ("in_bytes", "evaluate", "canonicalize", "nofsroot", "vfs_all", "pad_majmin", "nocache")
 
     def __init__(self, *, in_bytes: bool = False, evaluate: bool = False, canonicalize: bool = False,
-                 nofsroot: bool = False, vfs_all: bool = False, pad_majmin: bool = False) -> None:
+                 nofsroot: bool = False, vfs_all: bool = False, pad_majmin: bool = False,
+                 nocache: bool = False) -> None:
         self.in_bytes = in_bytes
         self.evaluate = evaluate
         self.canonicalize = canonicalize
         self.nofsroot = nofsroot
         self.vfs_all = vfs_all
         self.pad_majmin = pad_majmin
+        self.nocache = nocache
 
 
 def _decode_all(raws: list[bytes]) -> list[str]:
@@ -142,7 +144,8 @@ def column_texts(names: list[str], rows: Rows, ctx: Context) -> list[list[str | 
 
         column = COLUMNS[name]
         cctx = ColumnContext(in_bytes=ctx.in_bytes, evaluate=ctx.evaluate, canonicalize=ctx.canonicalize,
-                             nofsroot=ctx.nofsroot, pad_majmin=ctx.pad_majmin, vfs_all=ctx.vfs_all)
+                             nofsroot=ctx.nofsroot, pad_majmin=ctx.pad_majmin, vfs_all=ctx.vfs_all,
+                             nocache=ctx.nocache)
         cells: list[str | None] = []
         for i in range(len(rows)):
             value = column.get(rows.entry(i), cctx)

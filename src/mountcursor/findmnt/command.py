@@ -399,7 +399,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
 
         shown = rows.take(sel.order)
         ctx = Context(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
-                      vfs_all=vfs_all, pad_majmin=fmt == "human")
+                      vfs_all=vfs_all, pad_majmin=fmt == "human", nocache=nocanonicalize)
         cells = column_texts(columns, shown, ctx)
         cols = []
         for name in columns:
