@@ -33,6 +33,8 @@ from .select import Query, mount_point_keys, narrowed_in_vain, select, uniq as u
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ..format.errors import FormatError
     from ..live.entry import MountEntry
     from ..live.table import MountTable
@@ -158,7 +160,7 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
             raise BadInput("-F/--tab-file and -N/--pid cannot be used together")
         from ..live.tabread import MAX_LINES
 
-        paths = tab_files or ("/etc/fstab",)
+        paths = tab_files or (fstab_path(),)
         loaded = [_load_file(path, strict, max_lines or MAX_LINES) for path in paths]
         if len(loaded) == 1:
             return loaded[0]
@@ -327,6 +329,75 @@ def _warn_table(tab_file: str, data: bytes, kind: str, entries: list[MountEntry]
     return orphans
 
 
+# ---- --verify -------------------------------------------------------------------------------
+
+
+def fstab_path() -> str:
+    """libmount's fstab: ``$LIBMOUNT_FSTAB``, else ``/etc/fstab``."""
+    return os.environ.get("LIBMOUNT_FSTAB") or "/etc/fstab"
+
+
+def _load_checked(paths: tuple[str, ...], strict: bool, max_lines: int) -> tuple[Rows, int]:
+    """Files as ``--verify`` reads them: each line that cannot be read is said in
+    findmnt's words (``FILE: parse error at line N -- ignored``) and counted."""
+    from ..format.errors import FormatError
+    from ..live.tabfile import parse_tab
+    from ..live.tabread import MAX_LINES, read_table_file
+
+    entries: list[MountEntry] = []
+    kinds = set()
+    errors = 0
+    for path in paths:
+        try:
+            tab = parse_tab(read_table_file(path, max_lines=max_lines or MAX_LINES), strict=strict)
+        except OSError as err:
+            raise BadInput(oserror_words(err) if err.filename else f"{path}: {err.strerror or err}") from None
+        except FormatError as err:
+            raise BadInput(f"{path}: {err}") from None
+        for bad in tab.errors:
+            _say(f"{path}: parse error at line {bad.lineno} -- ignored")
+        errors += len(tab.errors)
+        entries += tab.entries
+        kinds.add(tab.kind)
+    return Rows.from_entries(entries, "mountinfo" if kinds == {"mountinfo"} else "fstab"), errors
+
+
+def _verify(q: Query, tab_files: tuple[str, ...], fstab: bool, pid: str | None, mtab: bool, uniq: bool,
+            verbose: bool, method: str, consistency: str, strict: bool, max_lines: int) -> int:
+    """``--verify`` of the table the options name (fstab unless ``-k``, ``-m`` or
+    ``-N``): the entries findmnt's filters pick, checked by :mod:`.verify`."""
+    from .verify import Checks, verify_table
+
+    parse_errors = 0
+    if tab_files or fstab:
+        rows, parse_errors = _load_checked(tab_files or (fstab_path(),), strict, max_lines)
+    else:
+        rows = load((), False, pid, method, consistency, strict, max_lines).rows
+        if mtab and len(rows):
+            rows = merge_mtab(rows)
+    kernel_tab = not (tab_files or fstab)
+    mounted = None
+    if not kernel_tab and not q.nocanonicalize:  # libmount's cache knows the mount points (cache_set_targets)
+        live = load((), False, None, method, consistency, False, max_lines).rows
+        mounted = {tuple(s for s in t.split(b"/") if s) for t in live.targets}
+    if uniq:
+        rows = uniq_rows(rows)
+    if q.lists_all():  # findmnt's verify_table walks the table forward, whatever -d says
+        order = list(range(len(rows)))
+    else:
+        order = select(rows, q.but(submounts=False, backward=False), want_tree=False, kernel_tab=False).order
+    if q.first_only:
+        order = order[:1]
+    entries = [rows.entry(i) for i in range(len(rows))]
+    report = verify_table(entries, order, Checks(listall=q.lists_all(), verbose=verbose, nocache=q.nocanonicalize,
+                                                 mounted=mounted, first_only=q.first_only), parse_errors)
+    _write((report.out,))
+    if report.err:
+        sys.stderr.buffer.write(report.err)
+        sys.stderr.flush()
+    return report.status
+
+
 # ---- the command ----------------------------------------------------------------------------
 
 
@@ -334,10 +405,11 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         mountpoint, ids, uniq_ids, first_only, submounts, shadowed, uniq, real, pseudo, df, all_, in_bytes, invert,
         direction, evaluate, canonicalize, nocanonicalize, vfs_all, force_tree, nofsroot, tab_files, fstab, kernel,
         mtab, pid, as_json, raw, pairs, shell, noheadings, notruncate, ascii, method, consistency, strict_parse,
-        max_lines, poll_timeout=None) -> int:
+        max_lines, poll_timeout=None, verify=False, verbose=False) -> int:
     """Print what ``findmnt`` (``tree_mode``) or ``findmnt -l`` prints for these options
     (the keyword arguments of :mod:`.options`); the exit status."""
-    _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw})
+    _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw, "--verify": verify})
+    _exclusive({"--list": as_list, "--verify": verify})
     tree_mode = tree_mode and not as_list
     _exclusive({"--mountpoint": mountpoint is not None, "--target": target is not None})
     _exclusive({"--real": real, "--pseudo": pseudo})
@@ -368,6 +440,10 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         q.source, q.positional_source = positional[0], True
         if len(positional) > 1:
             q.target = positional[1]
+    if verify:
+        if not (tab_files or fstab or mtab or pid is not None or kernel):
+            fstab = True  # findmnt --verify checks fstab unless told otherwise
+        return _verify(q, tab_files, fstab, pid, mtab, uniq, verbose, method, consistency, strict_parse, max_lines)
     from ..live.gcpause import gc_paused
 
     # everything built from here on lives until the process exits and forms no garbage:
@@ -421,14 +497,20 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             assert sel.depths is not None
             arts = tree_arts(sel.depths, tree_symbols(layout))
         grid = Grid(cells, sel.depths if drawn else None, arts)
-        write = sys.stdout.buffer.write
-        try:
-            for chunk in render_grid(cols, grid, layout):
-                write(chunk.encode("utf-8", "surrogateescape"))
-            sys.stdout.flush()
-        except OSError as err:
-            failed = output_failed(err)
-            if failed is None:
-                raise
-            raise failed from None
+        _write(chunk.encode("utf-8", "surrogateescape") for chunk in render_grid(cols, grid, layout))
     return 0
+
+
+def _write(chunks: Iterable[bytes]) -> None:
+    """Write to stdout; a full disk or a closed pipe is the one-line error of
+    :func:`mountcursor.status.output_failed`."""
+    write = sys.stdout.buffer.write
+    try:
+        for chunk in chunks:
+            write(chunk)
+        sys.stdout.flush()
+    except OSError as err:
+        failed = output_failed(err)
+        if failed is None:
+            raise
+        raise failed from None
