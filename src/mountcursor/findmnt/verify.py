@@ -331,9 +331,13 @@ class _Entry:
             self.ok(b"source " + src + b" exists")
 
     def fstype(self) -> None:
-        from ..live.devices import resolve_spec
+        from ..live.devices import parse_tag, resolve_spec, resolve_tag
 
-        src = resolve_spec(self.e.source) if self.e.source else None
+        tag = parse_tag(self.e.source)
+        if self.v.checks.nocache or not self.e.source:
+            src = resolve_spec(self.e.source) if self.e.source else None
+        else:
+            src = resolve_tag(*tag) if tag is not None else self.v.resolve_path(self.e.source)
         if src is None:
             return
         if self.pseudo_or_net():
@@ -386,21 +390,24 @@ class _Verifier:
         self.out: list[bytes] = []
         self.errors = self.warnings = 0
         self.filesystems = checks.filesystems if checks.filesystems is not None else kernel_filesystems()
-        self._targets: dict[bytes, bytes] = {}
+        self._paths: dict[tuple[bool, tuple[bytes, ...]], bytes] = {}
 
     def resolve_target(self, path: bytes) -> bytes:
         """libmount ``mnt_resolve_target``: a path that is a mount point of this
-        namespace as it is written, else canonical (each path once)."""
-        done = self._targets.get(path)
+        namespace as it is written, else canonical; from the cache of paths first."""
+        return self.resolve_path(path, self.checks.mounted)
+
+    def resolve_path(self, path: bytes, mounted: set[tuple[bytes, ...]] | None = None) -> bytes:
+        """libmount ``mnt_resolve_path`` with its cache: the first answer for a path
+        equal to ``path`` as a path (``/a/`` is ``/a``, not ``a``) is kept and given again."""
+        parts = tuple(s for s in path.split(b"/") if s)
+        key = (path[:1] == b"/", parts)
+        done = self._paths.get(key)
         if done is None:
             from ..live.devices import canonicalize
 
-            mounted = self.checks.mounted
-            if mounted is not None and tuple(s for s in path.split(b"/") if s) in mounted:
-                done = path
-            else:
-                done = canonicalize(path) or path
-            self._targets[path] = done
+            done = path if mounted is not None and key[0] and parts in mounted else canonicalize(path) or path
+            self._paths[key] = done
         return done
 
     def probe_type(self, dev: bytes) -> tuple[bytes | None, int]:
