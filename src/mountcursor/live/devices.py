@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
@@ -145,6 +144,8 @@ def resolve_tag(name: str, value: bytes, disk_dir: bytes = DISK_DIR) -> bytes | 
 
 
 def _udev_decode(name: bytes) -> bytes:
+    import re
+
     return re.sub(rb"\\x([0-9a-fA-F]{2})", lambda m: bytes([int(m[1], 16)]), name)
 
 
