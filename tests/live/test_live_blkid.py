@@ -159,6 +159,25 @@ def test_verify_reads_libmount_fstab(tmp_path: Path) -> None:
         assert ours[1] == b"/mc-no-such-dir\n   [E] unreachable on boot required target: No such file or directory\n"
 
 
+@needs_findmnt
+@pytest.mark.parametrize("args", [["-x"], ["-x", "--verbose"], ["-x", "-k"], ["-x", "-k", "--verbose"], ["-s"],
+                                  ["-s", "-o", "TARGET,FREQ,PASSNO"]], ids=" ".join)
+def test_an_fstab_is_read_as_fstab(tmp_path: Path, args: list[str]) -> None:
+    """``-x`` and ``-s`` read a file as fstab whatever its lines look like (libmount's
+    ``mnt_table_parse_fstab``): mountinfo lines are parse errors there; ``-k`` reads
+    the same file as mountinfo.  (``-s`` says what is wrong in its own words.)"""
+    table = tmp_path / "mi"
+    table.write_bytes(b"20 1 8:1 / / rw - ext4 /dev/null rw\n21 20 0:40 / /mc-none rw - tmpfs tmpfs rw\n"
+                      b"/dev/null / ext4 defaults 0 1\n")
+    line = ["-F", str(table), *args]
+    status, out, err = _ours(["list", *line])
+    their_status, their_out, their_err = _theirs(["-l", *line] if "-s" in args else line)
+    assert (status, out) == (their_status, their_out)
+    if "-x" in args:
+        assert _as_findmnt(err) == their_err
+        assert (b"2 parse errors" in err) == ("-k" not in args)
+
+
 def test_verify_takes_no_output_format() -> None:
     """``-x`` with ``-J``/``-r``/``-P``/``-l`` is a usage error, as findmnt's exclusive options."""
     for other in ("-J", "-r", "-P", "-l"):

@@ -161,7 +161,7 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
         from ..live.tabread import MAX_LINES
 
         paths = tab_files or (fstab_path(),)
-        loaded = [_load_file(path, strict, max_lines or MAX_LINES) for path in paths]
+        loaded = [_load_file(path, strict, max_lines or MAX_LINES, fstab) for path in paths]
         if len(loaded) == 1:
             return loaded[0]
         # several files: one table of all their lines, each file's format guessed
@@ -240,8 +240,9 @@ def _file_tid(path: str) -> int | None:
     return int(parent) if parent.isascii() and parent.isdigit() else None
 
 
-def _load_file(tab_file: str, strict: bool, max_lines: int) -> Loaded:
-    """A saved table in any of findmnt's formats, with a warning on stderr for each line
+def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = False) -> Loaded:
+    """A saved table in any of findmnt's formats (``as_fstab``: read as fstab, as
+    ``findmnt -s`` reads it, whatever its lines look like), with a warning on stderr for each line
     skipped and for what :meth:`MountTable.problems` finds in a mountinfo table but
     orphans, which :func:`run` says only where a tree shows them.
 
@@ -253,7 +254,7 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> Loaded:
 
     try:
         data = read_table_file(tab_file, max_lines=max_lines)
-        rows = None if strict else Rows.from_mountinfo(data)
+        rows = None if strict or as_fstab else Rows.from_mountinfo(data)
         if rows is not None:
             if b"\r\n" in data or _may_have_problems(rows):
                 from ..live.parse import parse_mountinfo
@@ -263,7 +264,7 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> Loaded:
             return Loaded(rows.with_tid(_file_tid(tab_file)), "mountinfo")
         from ..live.tabfile import parse_tab
 
-        tab = parse_tab(data, strict=strict)
+        tab = parse_tab(data, strict=strict, fstab=as_fstab)
     except OSError as err:  # missing, unreadable, a directory
         raise BadInput(oserror_words(err) if err.filename else f"{tab_file}: {err.strerror or err}") from None
     except FormatError as err:
@@ -337,9 +338,10 @@ def fstab_path() -> str:
     return os.environ.get("LIBMOUNT_FSTAB") or "/etc/fstab"
 
 
-def _load_checked(paths: tuple[str, ...], strict: bool, max_lines: int) -> tuple[Rows, int]:
-    """Files as ``--verify`` reads them: each line that cannot be read is said in
-    findmnt's words (``FILE: parse error at line N -- ignored``) and counted."""
+def _load_checked(paths: tuple[str, ...], strict: bool, max_lines: int, as_fstab: bool) -> tuple[Rows, int]:
+    """Files as ``--verify`` reads them (``as_fstab``: as fstab whatever their lines
+    look like): each line that cannot be read is said in findmnt's words (``FILE: parse
+    error at line N -- ignored``) and counted."""
     from ..format.errors import FormatError
     from ..live.tabfile import parse_tab
     from ..live.tabread import MAX_LINES, read_table_file
@@ -349,7 +351,7 @@ def _load_checked(paths: tuple[str, ...], strict: bool, max_lines: int) -> tuple
     errors = 0
     for path in paths:
         try:
-            tab = parse_tab(read_table_file(path, max_lines=max_lines or MAX_LINES), strict=strict)
+            tab = parse_tab(read_table_file(path, max_lines=max_lines or MAX_LINES), strict=strict, fstab=as_fstab)
         except OSError as err:
             raise BadInput(oserror_words(err) if err.filename else f"{path}: {err.strerror or err}") from None
         except FormatError as err:
@@ -362,22 +364,23 @@ def _load_checked(paths: tuple[str, ...], strict: bool, max_lines: int) -> tuple
     return Rows.from_entries(entries, "mountinfo" if kinds == {"mountinfo"} else "fstab"), errors
 
 
-def _verify(q: Query, tab_files: tuple[str, ...], fstab: bool, pid: str | None, mtab: bool, uniq: bool,
+def _verify(q: Query, tab_files: tuple[str, ...], kernel: bool, pid: str | None, mtab: bool, uniq: bool,
             verbose: bool, method: str, consistency: str, strict: bool, max_lines: int) -> int:
-    """``--verify`` of the table the options name (fstab unless ``-k``, ``-m`` or
-    ``-N``): the entries findmnt's filters pick, checked by :mod:`.verify`."""
+    """``--verify`` of the table the options name (fstab, or ``-F`` files read as
+    fstab, unless ``-k``, ``-m`` or ``-N``): the entries findmnt's filters pick,
+    checked by :mod:`.verify`."""
     from .verify import Checks, verify_table
 
     parse_errors = 0
-    if tab_files or fstab:
-        rows, parse_errors = _load_checked(tab_files or (fstab_path(),), strict, max_lines)
+    is_fstab = not (kernel or mtab or pid is not None)  # findmnt's tabtype
+    if tab_files or is_fstab:
+        rows, parse_errors = _load_checked(tab_files or (fstab_path(),), strict, max_lines, is_fstab)
     else:
         rows = load((), False, pid, method, consistency, strict, max_lines).rows
         if mtab and len(rows):
             rows = merge_mtab(rows)
-    kernel_tab = not (tab_files or fstab)
     mounted = None
-    if not kernel_tab and not q.nocanonicalize:  # libmount's cache knows the mount points (cache_set_targets)
+    if is_fstab and not q.nocanonicalize:  # libmount's cache knows the mount points (cache_set_targets)
         live = load((), False, None, method, consistency, False, max_lines).rows
         mounted = {tuple(s for s in t.split(b"/") if s) for t in live.targets}
     if uniq:
@@ -441,9 +444,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         if len(positional) > 1:
             q.target = positional[1]
     if verify:
-        if not (tab_files or fstab or mtab or pid is not None or kernel):
-            fstab = True  # findmnt --verify checks fstab unless told otherwise
-        return _verify(q, tab_files, fstab, pid, mtab, uniq, verbose, method, consistency, strict_parse, max_lines)
+        return _verify(q, tab_files, kernel, pid, mtab, uniq, verbose, method, consistency, strict_parse, max_lines)
     from ..live.gcpause import gc_paused
 
     # everything built from here on lives until the process exits and forms no garbage:

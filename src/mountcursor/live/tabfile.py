@@ -204,14 +204,15 @@ def _entry_line(line: bytes) -> bytes | None:
     return line if line and not line.startswith(b"#") else None
 
 
-def parse_tab(data: bytes, *, strict: bool = False) -> TabFile:
+def parse_tab(data: bytes, *, strict: bool = False, fstab: bool = False) -> TabFile:
     """Parse a table in whichever format its first entry line has (a table of blank
-    lines and comments only is an empty fstab)."""
+    lines and comments only is an empty fstab); with ``fstab``, as fstab whatever its
+    lines look like (libmount's ``mnt_table_parse_fstab``: ``findmnt -s``, ``-x``)."""
     lines = data.split(b"\n")
     first = next((s for s in map(_entry_line, lines) if s is not None), None)
-    if first is None and data.strip(b" \t\r\n"):
+    if first is None and (fstab or data.strip(b" \t\r\n")):
         return TabFile(kind="fstab")
-    if first is None or _MOUNTINFO_LINE.match(first):
+    if not fstab and (first is None or _MOUNTINFO_LINE.match(first)):
         result = parse_mountinfo(data, strict=strict)
         return TabFile(list(result.entries), list(result.errors), "mountinfo")
     out = TabFile(kind="fstab")
