@@ -49,6 +49,7 @@ _said = False
 _cache = ctypes.c_void_p()      # libmount's cache->bc: libblkid's cache of the scan, kept for the process
 _scan_cache = ctypes.c_void_p()  # findmnt's blk_cache (SOURCES): every device probed once
 _tags: dict[bytes, Tags] = {}    # libmount's MNT_CACHE_TAGREAD entries: a device's tags, read once
+# (libmount probes again a device that had none, to the same answer: here it is kept too)
 _evaluated: dict[tuple[str, bytes], bytes] = {}  # libmount's cache of tags resolved to devices
 
 
@@ -156,7 +157,8 @@ def evaluate_tag(name: str, value: bytes) -> bytes | None:
 def read_tags(devname: bytes) -> Tags:
     """libmount's ``mnt_cache_read_tags``: probe ``devname`` (a file, usually a block
     device) for LABEL, UUID, TYPE, PARTUUID and PARTLABEL, once per device for the
-    process.  Requires the library."""
+    process (a device that cannot be probed too: 10,000 tmpfs rows of source ``tmpfs``
+    try one file).  Requires the library."""
     cached = _tags.get(devname)
     if cached is not None:
         return cached
@@ -166,7 +168,8 @@ def read_tags(devname: bytes) -> Tags:
     values: dict[str, bytes] = {}
     pr = lib.blkid_new_probe_from_filename(devname)
     if not pr:
-        return Tags(values, ctypes.get_errno())
+        found = _tags[devname] = Tags(values, ctypes.get_errno())
+        return found
     try:
         lib.blkid_probe_enable_superblocks(pr, 1)
         lib.blkid_probe_set_superblocks_flags(pr, _SUBLKS_LABEL | _SUBLKS_UUID | _SUBLKS_TYPE)
@@ -179,9 +182,7 @@ def read_tags(devname: bytes) -> Tags:
                     values[tag] = data.value
     finally:
         lib.blkid_free_probe(pr)
-    found = Tags(values, 0 if values else ctypes.get_errno())
-    if values:
-        _tags[devname] = found
+    found = _tags[devname] = Tags(values, 0 if values else ctypes.get_errno())
     return found
 
 
