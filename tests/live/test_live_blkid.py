@@ -258,10 +258,10 @@ def test_loop_device_tags_as_findmnt(loop_fs: tuple[str, str, str]) -> None:
     with Sandbox(n=0, root=visible_root()) as sb:
         where = os.fsdecode(sb.mount(device, "lbl", "ext4").path)
         fstab = os.fsdecode(sb.root) + "/fstab"  # in the sandbox's own tmpfs
-        _in(sb.pid, ["sh", "-c", f"cat > {fstab}"], data=f"LABEL={label} {where} ext4 defaults 0 2\nUUID={fs_uuid} {where}/ ext4 ro 0 2\n"
-                          f"LABEL={label} /srv xfs defaults 0 0\nUUID=\"{fs_uuid}\" {where} auto noauto 0 0\n"
-                          f"PARTUUID=mc-none {where} ext4 defaults 0 0\n{device} {where} ext4 defaults 0 0\n"
-                          .encode())
+        _in(sb.pid, ["sh", "-c", f"cat > {fstab}"],
+            data=(f"LABEL={label} {where} ext4 defaults 0 2\nUUID={fs_uuid} {where}/ ext4 ro 0 2\n"
+                  f"LABEL={label} /srv xfs defaults 0 0\nUUID=\"{fs_uuid}\" {where} auto noauto 0 0\n"
+                  f"PARTUUID=mc-none {where} ext4 defaults 0 0\n{device} {where} ext4 defaults 0 0\n").encode())
         cases = [["-l", "-S", f"LABEL={label}"], ["-l", f"LABEL={label}"], ["-l", "-S", f"UUID={fs_uuid}"],
                  ["-l", "-o", "SOURCE,LABEL,UUID,FSTYPE,PARTUUID,PARTLABEL", "-T", where],
                  ["-S", f"LABEL={label}", "-J", "-o", "TARGET,SOURCE,LABEL,UUID"],

@@ -92,7 +92,8 @@ def match_fstype(type_: bytes, pattern: bytes) -> bool:
     low = type_.lower()
     p = 0
     while True:
-        if pattern[p:p + 2] == b"no" and pattern[p + 2:p + 2 + n].lower() == low and pattern[p + 2 + n:p + 3 + n] in (b"", b","):
+        negated = pattern[p:p + 2] == b"no" and pattern[p + 2:p + 2 + n].lower() == low
+        if negated and pattern[p + 2 + n:p + 3 + n] in (b"", b","):
             return False
         if pattern[p:p + n].lower() == low and pattern[p + n:p + n + 1] in (b"", b","):
             return not no
@@ -190,14 +191,14 @@ class _Entry:
     """The checks of one entry, printing under its target."""
 
     def __init__(self, v: _Verifier, e: MountEntry) -> None:
-        from ..live.tabfile import all_options, split_options
+        from ..live.tabfile import all_options, split_optstr
 
         self.v = v
         self.e = e
         self.printed = False
         self.no_fsck = False
         if hasattr(e, "optstr"):  # an fstab line: its options as libmount splits them
-            self.vfs, self.fs, self.user = split_options(all_options(e))
+            self.vfs, self.fs, self.user = split_optstr(all_options(e))
         else:
             self.vfs, self.fs, self.user = e.vfs_options, e.fs_options, getattr(e, "user_options", b"")
         self.opts = (self.fs, self.vfs, self.user)  # the order mnt_fs_get_option looks in

@@ -168,8 +168,8 @@ def read_tags(devname: bytes) -> Tags:
     values: dict[str, bytes] = {}
     pr = lib.blkid_new_probe_from_filename(devname)
     if not pr:
-        found = _tags[devname] = Tags(values, ctypes.get_errno())
-        return found
+        tags = _tags[devname] = Tags(values, ctypes.get_errno())
+        return tags
     try:
         lib.blkid_probe_enable_superblocks(pr, 1)
         lib.blkid_probe_set_superblocks_flags(pr, _SUBLKS_LABEL | _SUBLKS_UUID | _SUBLKS_TYPE)
@@ -178,12 +178,13 @@ def read_tags(devname: bytes) -> Tags:
         if lib.blkid_do_safeprobe(pr) == 0:
             data = ctypes.c_char_p()
             for tag, probe_name in zip(TAGS, _PROBE_NAMES):
-                if lib.blkid_probe_lookup_value(pr, probe_name, ctypes.byref(data), None) == 0 and data.value is not None:
+                found = lib.blkid_probe_lookup_value(pr, probe_name, ctypes.byref(data), None) == 0
+                if found and data.value is not None:
                     values[tag] = data.value
     finally:
         lib.blkid_free_probe(pr)
-    found = _tags[devname] = Tags(values, 0 if values else ctypes.get_errno())
-    return found
+    tags = _tags[devname] = Tags(values, 0 if values else ctypes.get_errno())
+    return tags
 
 
 def sources(tag: bytes, value: bytes | None, device: bytes | None) -> list[bytes] | None:

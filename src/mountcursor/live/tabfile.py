@@ -36,8 +36,8 @@ from .devices import is_pseudofs, streq_paths
 from .entry import MountEntry
 from .parse import WORD, parse_mountinfo
 
-__all__ = ["TabEntry", "UserEntry", "TabFile", "read_tab_file", "parse_tab", "split_options", "split_fstab_options", "merge_utab",
-           "utab_path", "all_options"]
+__all__ = ["TabEntry", "UserEntry", "TabFile", "read_tab_file", "parse_tab", "split_optstr", "split_fstab_options",
+           "merge_utab", "utab_path", "all_options"]
 
 # guess_table_format: sscanf(line, "%u %u") == 2 (each %u skips C whitespace, takes a
 # sign and every digit; the space between matches any whitespace, or none)
@@ -138,7 +138,7 @@ class TabFile:
     kind: Literal["mountinfo", "fstab"] = "mountinfo"
 
 
-def split_options(optstr: bytes) -> tuple[bytes, bytes, bytes]:
+def split_optstr(optstr: bytes) -> tuple[bytes, bytes, bytes]:
     """``(vfs, fs, user)`` option strings of an fstab option string, as libmount's
     ``mnt_split_optstr`` splits them: names of its Linux map without a value are
     per-mount options; names of its userspace map (``noauto``, ``user=x``, ``x-*``,
@@ -163,8 +163,8 @@ def split_options(optstr: bytes) -> tuple[bytes, bytes, bytes]:
 
 
 def split_fstab_options(optstr: bytes) -> tuple[bytes, bytes]:
-    """``(vfs, fs)`` option strings of an fstab option string (:func:`split_options`)."""
-    return split_options(optstr)[:2]
+    """``(vfs, fs)`` option strings of an fstab option string (:func:`split_optstr`)."""
+    return split_optstr(optstr)[:2]
 
 
 def _s32(token: bytes, name: str, lineno: int) -> int:
