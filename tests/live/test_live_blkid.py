@@ -178,6 +178,45 @@ def test_an_fstab_is_read_as_fstab(tmp_path: Path, args: list[str]) -> None:
         assert (b"2 parse errors" in err) == ("-k" not in args)
 
 
+def test_kernel_filesystems_from_proc_and_modules(tmp_path: Path) -> None:
+    """The filesystems ``--verify`` knows: ``/proc/filesystems`` (a ``nodev`` flag
+    skipped) and the running kernel's ``modules.dep`` entries under ``kernel/fs/`` but
+    ``nls``, each name once (findmnt's ``match_fstype``, case-insensitive, so a name
+    that starts with ``no`` is a negation and is never added), a line longer than
+    fgets' 1023 bytes read in pieces as fgets reads it."""
+    from mountcursor.findmnt.verify import kernel_filesystems, match_fstype
+
+    proc = tmp_path / "filesystems"
+    proc.write_bytes(b"nodev\tsysfs\nnodev\ttmpfs\n\text4\n\tEXT4\nnodev\tnovfs\n")
+    release = tmp_path / "modules" / os.uname().release
+    release.mkdir(parents=True)
+    (release / "modules.dep").write_bytes(
+        b"kernel/fs/xfs/xfs.ko.xz: kernel/lib/libcrc32c.ko\nkernel/fs/nls/nls_utf8.ko:\n"
+        b"kernel/drivers/block/loop.ko:\nkernel/fs/btrfs/btrfs.ko: " + b"x" * 2000 + b"\n"
+        b"kernel/fs/isofs/isofs.ko:\nkernel/fs/noext/ext4.ko:\nkernel/fs/nocolon.ko\n"
+        b"kernel/drivers/x.ko: " + b"y" * (1023 - 21) + b"kernel/fs/cut/cut.ko:\n")  # fgets' second piece
+    names = kernel_filesystems(str(proc), str(tmp_path / "modules"))
+    assert names == [b"sysfs", b"tmpfs", b"ext4", b"xfs", b"btrfs", b"isofs", b"cut"]  # "novfs": "not vfs", known
+    assert kernel_filesystems(str(tmp_path / "none"), str(tmp_path / "modules")) == []
+    assert kernel_filesystems(str(proc), str(tmp_path / "none")) == names[:3]
+    assert [match_fstype(b"ext4", p) for p in (b"ext4", b"EXT4", b"xfs,ext4", b"noext4", b"noxfs", b"ext", b"ext4x",
+                                               b"xfs,noext4")] == [True, True, True, False, True, False, False, False]
+
+
+def test_verify_without_libblkid(tmp_path: Path) -> None:
+    """``-x`` without libblkid: tags through the udev links (none here: unreachable),
+    no on-disk type, and the one line saying why, once."""
+    fstab = tmp_path / "fstab"
+    fstab.write_bytes(b"LABEL=mc-a / ext4 defaults 0 1\nUUID=mc-b /srv ext4 noauto 0 0\n/dev/null /mnt ext4\n")
+    status, out, err = _ours(["list", "-x", "-F", str(fstab)], {**ENV, "MOUNTCURSOR_LIBBLKID": ""})
+    assert status == 1
+    assert out == (b"/\n   [E] unreachable on boot required source: LABEL=mc-a\n/srv\n   [W] unreachable: UUID=mc-b\n"
+                   b"/mnt\n   [W] source /dev/null is not a block device\n"
+                   b"   [W] cannot detect on-disk filesystem type (reason unknown)\n")
+    assert err == (b"mountcursor: libblkid disabled ($MOUNTCURSOR_LIBBLKID is empty): tags and LABEL/UUID/PARTUUID/"
+                   b"PARTLABEL from /dev/disk/by-* links only\n\n0 parse errors, 1 error, 3 warnings\n")
+
+
 def test_verify_takes_no_output_format() -> None:
     """``-x`` with ``-J``/``-r``/``-P``/``-l`` is a usage error, as findmnt's exclusive options."""
     for other in ("-J", "-r", "-P", "-l"):
