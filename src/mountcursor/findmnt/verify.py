@@ -33,7 +33,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..live.entry import MountEntry
 
-__all__ = ["Checks", "Report", "verify_table", "kernel_filesystems", "UNITS_LOAD", "FSTAB"]
+__all__ = ["Checks", "Report", "verify_table", "kernel_filesystems", "match_fstype", "UNITS_LOAD", "FSTAB"]
 
 UNITS_LOAD = "/run/systemd/systemd-units-load"
 FSTAB = "/etc/fstab"
@@ -45,19 +45,17 @@ class Checks:
     (say what is fine too), ``nocache`` (``-C``: no path canonicalized, no tag
     resolved), ``mounted`` (the mount points of this namespace: a target that is one is
     taken as it is written, as libmount's cache of targets does; None for a kernel table),
-    ``first_only`` (``-f``: one entry), ``filesystems`` (the kernel's; None: read them)."""
+    ``first_only`` (``-f``: one entry)."""
 
-    __slots__ = ("listall", "verbose", "nocache", "mounted", "first_only", "filesystems")
+    __slots__ = ("listall", "verbose", "nocache", "mounted", "first_only")
 
     def __init__(self, *, listall: bool, verbose: bool = False, nocache: bool = False,
-                 mounted: set[tuple[bytes, ...]] | None = None, first_only: bool = False,
-                 filesystems: list[bytes] | None = None) -> None:
+                 mounted: set[tuple[bytes, ...]] | None = None, first_only: bool = False) -> None:
         self.listall = listall
         self.verbose = verbose
         self.nocache = nocache
         self.mounted = mounted
         self.first_only = first_only
-        self.filesystems = filesystems
 
 
 class Report:
@@ -390,7 +388,7 @@ class _Verifier:
         self.checks = checks
         self.out: list[bytes] = []
         self.errors = self.warnings = 0
-        self.filesystems = checks.filesystems if checks.filesystems is not None else kernel_filesystems()
+        self.filesystems = kernel_filesystems()
         self._paths: dict[tuple[bool, tuple[bytes, ...]], bytes] = {}
 
     def resolve_target(self, path: bytes) -> bytes:
