@@ -104,6 +104,10 @@ OPTIONS: tuple[Opt, ...] = (
     Opt("poll_timeout", ("-w", "--timeout"), VALUE,
         "A --poll timeout in milliseconds: checked, then ignored, as findmnt does without --poll "
         "(mountcursor watch -w waits).", metavar="MS"),
+    Opt("verify", ("-x", "--verify"), FLAG,
+        "Check the table (default: fstab) as findmnt --verify does: targets, sources, tags, fs types, "
+        "options, order; exit 1 on errors."),
+    Opt("verbose", ("--verbose",), FLAG, "With --verify: say what was found right too."),
     Opt("max_lines", ("--max-lines",), INT_MIN1,
         "Stop reading an -F file after this many lines.",
         metavar="N"),

@@ -139,6 +139,8 @@ complete -c mountcursor -n '__mountcursor_using list tree' -l method -x -a 'auto
 complete -c mountcursor -n '__mountcursor_using list tree' -l consistency -x -a 'strict best-effort single-pass' -d 'Retry until a pass saw no change?'
 complete -c mountcursor -n '__mountcursor_using list tree' -l strict -d 'Reject lines the kernel would not print'
 complete -c mountcursor -n '__mountcursor_using list tree' -s w -l timeout -x -d 'A --poll timeout in milliseconds: checked, then ignored, as findmnt...'
+complete -c mountcursor -n '__mountcursor_using list tree' -s x -l verify -d 'Check the table (default: fstab) as findmnt --verify does: targets,...'
+complete -c mountcursor -n '__mountcursor_using list tree' -l verbose -d 'With --verify: say what was found right too'
 complete -c mountcursor -n '__mountcursor_using list tree' -l max-lines -x -d 'Stop reading an -F file after this many lines'
 complete -c mountcursor -n '__mountcursor_using list tree' -s V -l version -d 'Show the version and exit'
 complete -c mountcursor -n '__mountcursor_using list tree' -s h -l help -d 'Show this message and exit'
