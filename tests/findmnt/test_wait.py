@@ -55,9 +55,7 @@ def _queries(table: MountTable) -> list[tuple[list[str], Query]]:
         text = os.fsdecode(fstype)
         out.append((["-t", text], Query(types=text)))
         out.append((["-t", "no" + text], Query(types="no" + text)))
-    # an empty source is left out: findmnt -S '' takes a mount without a source, the
-    # engine's selection none (list -S '' too: the engine's, reported, not wait's)
-    for source in sorted({e.source for e in table.entries if e.source})[:8]:
+    for source in sorted({e.source for e in table.entries})[:8]:
         text = os.fsdecode(source)
         out.append((["-S", text], Query(source=text)))
     for opts in ("ro", "noexec,nosuid", "relatime", "rw,mode=755"):

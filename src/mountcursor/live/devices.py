@@ -208,7 +208,8 @@ def source_matches(source: bytes, fstype: bytes, spec: bytes, disk_dir: bytes = 
     with the source's path or its canonical path; for a source that is a tag, whether
     that device has it (probed; or, unreadable or without libblkid, whether the tag
     names that device)."""
-    src = source if source and parse_tag(source) is None else None
+    # an empty source is a path (libmount keeps it as ""): equal to "" and, as a path, to "/"
+    src = source if not source or parse_tag(source) is None else None
     pseudo = is_pseudofs(fstype)
     if src is not None and (src == spec if pseudo else streq_paths(src, spec)):
         return True
