@@ -427,8 +427,18 @@ def _listmount_loop(fd: int | None, path: str, consistency: str, max_attempts: i
 _SB_FLAG_NAMES = ((16, b"sync"), (128, b"dirsync"), (1 << 25, b"lazytime"))  # SB_SYNCHRONOUS, SB_DIRSYNC, SB_LAZYTIME
 
 
+_vfs_seen: dict[int, bytes] = {}  # mnt_attr -> its option string: a table has a handful of distinct ones
+
+
 def _vfs_options(attr: int) -> bytes:
     """The per-mount option string ``show_vfsmnt_opts()`` prints for ``mnt_attr``."""
+    known = _vfs_seen.get(attr)
+    if known is None:
+        known = _vfs_seen[attr] = _vfs_options_of(attr)
+    return known
+
+
+def _vfs_options_of(attr: int) -> bytes:
     from . import syscalls
 
     out = [b"ro" if attr & syscalls.MOUNT_ATTR_RDONLY else b"rw"]

@@ -21,6 +21,7 @@ import signal
 if __name__ == "__main__":  # first of all: a Ctrl-C while the modules below load is no traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+import errno
 import os
 import pickle
 import struct
@@ -116,6 +117,7 @@ class Worker:
         self._watch: threading.Thread | None = None
         self._watch_stop = threading.Event()
         self._batches: list[WatchBatch] = []
+        self.children: list[tuple[int, int]] = []  # slave_copy's processes, and the pipe that holds each
 
     # ---- helpers --------------------------------------------------------------------
     def _path(self, path: str | bytes) -> bytes:
@@ -276,6 +278,72 @@ class Worker:
     def snapshot(self, **kwargs: Any) -> Snapshot:
         return snapshot(**kwargs)
 
+    # ---- table shapes (benchmarks/backend.py, the auto tests) --------------------------
+    def peer_groups(self, groups: int, peers: int, where: bytes = b"peers") -> int:
+        """``groups`` shared tmpfs under ``where``, each bound ``peers - 1`` times more
+        beside it: ``groups`` peer groups of ``peers`` mounts.  Returns the mounts made."""
+        top = self._target(where, True)
+        for g in range(groups):
+            first = os.path.join(top, b"g%05d" % g)
+            os.mkdir(first)
+            syscalls.mount(b"peer", first, b"tmpfs", 0, None)
+            syscalls.mount(None, first, None, MS_SHARED)
+            for p in range(1, peers):
+                bound = os.path.join(top, b"g%05dp%05d" % (g, p))
+                os.mkdir(bound)
+                syscalls.mount(first, bound, None, MS_BIND)
+        return groups * peers
+
+    def containers(self, count: int, layers: int = 4, where: bytes = b"overlay2") -> int:
+        """A container host: ``count`` overlayfs roots on ``layers`` shared lower layers
+        (directories named as Docker's overlay2 names them: a 64-hex id), each with
+        ``/dev``, ``/dev/shm`` and ``/run`` tmpfs inside.  Returns the mounts made."""
+        top = self._target(where, True)
+        lower = []
+        for i in range(layers):
+            layer = os.path.join(top, (b"%064x" % (0x5EED0000 + i)), b"diff")
+            os.makedirs(layer)
+            lower.append(layer)
+        for c in range(count):
+            box = os.path.join(top, b"%064x" % (0xC0FFEE000000 + c))
+            upper, work, merged = (os.path.join(box, name) for name in (b"diff", b"work", b"merged"))
+            for d in (upper, work, merged):
+                os.makedirs(d)
+            syscalls.mount(b"overlay", merged, b"overlay", 0,
+                           b"lowerdir=" + b":".join(lower) + b",upperdir=" + upper + b",workdir=" + work)
+            for sub, source in ((b"dev", b"tmpfs"), (b"dev/shm", b"shm"), (b"run", b"tmpfs")):
+                path = os.path.join(merged, sub)
+                os.makedirs(path, exist_ok=True)
+                syscalls.mount(source, path, b"tmpfs", 0, b"mode=755")
+        return count * 4
+
+    def slave_copy(self) -> int:
+        """A child process in a copy of this namespace with every mount made a slave
+        (``unshare -m --propagation slave``): a service's or container's namespace on
+        a host.  Returns its pid; it lives until the sandbox closes."""
+        ready_r, ready_w = os.pipe()
+        hold_r, hold_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: only system calls, then wait for the worker to go
+            try:
+                os.close(ready_r)
+                os.close(hold_w)
+                syscalls.prctl_set_pdeathsig(signal.SIGKILL)
+                syscalls.unshare(syscalls.CLONE_NEWNS)
+                syscalls.mount(None, b"/", None, MS_REC | MS_SLAVE)
+                os.write(ready_w, b"1")
+                os.read(hold_r, 1)
+            finally:
+                os._exit(0)
+        os.close(ready_w)
+        os.close(hold_r)
+        ok = os.read(ready_r, 1)
+        os.close(ready_r)
+        self.children.append((pid, hold_w))
+        if ok != b"1":
+            raise OSError(errno.ECHILD, "the slave copy's process did not start")
+        return pid
+
     # ---- churn ----------------------------------------------------------------------
     def churn_start(self, where: bytes = b"churn", live: int = 4, depth: int = 2, pause: float = 0.0) -> None:
         """Mount and lazily unmount small trees of tmpfs under ``where`` until stopped.
@@ -351,6 +419,10 @@ class Worker:
 
     # ---- exit -----------------------------------------------------------------------
     def cleanup(self) -> None:
+        for pid, hold in self.children:
+            os.close(hold)  # EOF: the child exits, and its namespace with it
+            os.waitpid(pid, 0)
+        self.children.clear()
         self._watch_stop.set()
         if self._churn is not None:
             self._churn_stop.set()
