@@ -275,7 +275,7 @@ def _auto(fd: int, path: str, pid: int | str, consistency: str, max_attempts: in
                                None, None, note="mountinfo: listmount(2) is not available")
     if _repeats_seen:
         return by_listmount(backend.choose(0.0, 0, 0, listmount=True, kernel_repeats=True)[1])
-    mounts = len(_listmount_ids(ns_id)[0])
+    mounts = _count_mounts(ns_id)
     sample = read_sample(fd, chunk_size, backend.SAMPLE_LINES)
     slaves, masters = backend.propagation(sample.data[:sample.data.rfind(b"\n") + 1])
     choice, why = backend.choose(sample.us_per_line, slaves, masters, listmount=True)
@@ -357,6 +357,11 @@ def statmount_entry(unique_id: int) -> MountEntry:
     from . import syscalls
 
     return entry_from_statmount(syscalls.statmount(unique_id, _statmount_mask(None, unique_id)))
+
+
+def _count_mounts(mnt_ns_id: int = 0) -> int:
+    """How many mounts listmount(2) lists in the namespace (``0``: this thread's)."""
+    return len(_listmount_ids(mnt_ns_id)[0])
 
 
 def _listmount_ids(mnt_ns_id: int = 0) -> tuple[list[int], int]:
