@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from mountcursor.findmnt.command import _read_live
 from mountcursor.live import backend, reader
 from mountcursor.live.backend import choose, line_bound, propagation
 from mountcursor.live.reader import RepeatedMountError, repeated_mount, snapshot
@@ -23,7 +24,11 @@ from .conftest import needs_sandbox
 
 
 def test_a_flat_table_reads_mountinfo():
-    assert choose(1.0, 0, 0, listmount=True) == ("mountinfo", "mountinfo 3.4 µs a mount, listmount 14.0")
+    assert choose(1.0, 0, 0, listmount=True) == (
+        "mountinfo", "mountinfo 3.4 µs a mount, listmount 14.0, no slave mounts in the sample")
+    # a read slowed by the machine, not by the table: no slave, nothing to walk
+    assert choose(500.0, 0, 0, listmount=True) == (
+        "mountinfo", "mountinfo 502.4 µs a mount, listmount 14.0, no slave mounts in the sample")
 
 
 def test_slaves_of_one_big_peer_group_read_listmount():
@@ -38,9 +43,12 @@ def test_slaves_each_of_its_own_group_gain_nothing_from_listmount():
 
 
 def test_listmount_must_win_by_the_margin():
-    at = backend.LISTMOUNT_US * backend.MARGIN - backend.PARSE_LINE_US  # listmount x margin == mountinfo
-    assert choose(at, 0, 0, listmount=True)[0] == "mountinfo"
-    assert choose(at + 0.01, 0, 0, listmount=True)[0] == "listmount"
+    # 1,000 slaves of one group: listmount costs LISTMOUNT_US + a thousandth of a walk
+    m, lm, parse, flat, s = backend.MARGIN, backend.LISTMOUNT_US, backend.PARSE_LINE_US, backend.FLAT_LINE_US, 1000
+    even = (lm * m - parse - m * flat / s) / (1 - m / s)  # listmount x margin == mountinfo
+    assert 15 < even < 16
+    assert choose(even - 0.01, s, 1, listmount=True)[0] == "mountinfo"
+    assert choose(even + 0.01, s, 1, listmount=True)[0] == "listmount"
 
 
 def test_without_listmount_or_on_a_repeating_kernel():
@@ -143,7 +151,8 @@ def test_one_copy_of_each_is_read_as_before(fake_kernel):
     snap = snapshot(method="auto", chunk_size=CHUNK)
     assert snap.method == "mountinfo" and snap.consistent and not reader.kernel_repeats()
     assert [e.mnt_id for e in snap.table] == [21, 22, 25]
-    assert snap.note.startswith("mountinfo ") and snap.note.endswith(" µs a mount, listmount 14.0")
+    assert snap.note.startswith("mountinfo ") and snap.note.endswith(" µs a mount, listmount 14.0, no slave mounts "
+                                                                     "in the sample")
 
 
 # ---- auto on live tables built to favour each method --------------------------------------------
@@ -159,6 +168,8 @@ def test_auto_reads_a_flat_table_with_mountinfo():
         snap = snapshot(sb.pid, method="auto")
         assert snap.method == "mountinfo" and snap.consistent, snap.note
         assert len(snap.table) > 300
+        # `mountcursor list --method auto` reads it on its lean path, the same bytes
+        assert _read_live(str(sb.pid), "strict", "auto") == snap.data
 
 
 def test_auto_reads_a_slave_of_a_big_peer_group_with_listmount():
@@ -176,6 +187,8 @@ def test_auto_reads_a_slave_of_a_big_peer_group_with_listmount():
         assert re.fullmatch(r"mountinfo [0-9.]+ µs a mount, listmount [0-9.]+ \([0-9]+ slaves of 1 master groups in the "
                             r"sample\)", snap.note), snap.note
         assert sum(1 for e in snap.table if e.master is not None) == 10_000
+        # `mountcursor list --method auto` leaves its lean mountinfo path for snapshot()
+        assert _read_live(str(pid), "strict", "auto") is None  # (a whole mountinfo read takes seconds here)
 
 
 def test_listmount_asks_propagate_from_once_a_group_and_gets_mountinfo_s_table():

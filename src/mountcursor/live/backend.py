@@ -17,11 +17,13 @@ docs/benchmarks/README.md):
   the reader asks it once per master group (:mod:`mountcursor.live.reader`).
 
 Signals, all cheap and taken from the read itself: the first reads of mountinfo, timed
-(:func:`mountcursor.live.procread.read_sample`: the median microseconds per line over the
-reads), and from those lines how many are slaves and of how many master groups
-(:func:`propagation`).  :func:`choose` compares the two costs; listmount must win by
-:data:`MARGIN` (noise on a shared machine should not flip a table read in 3 ms to one
-read in 15).  A kernel seen repeating mounts in mountinfo (the 6.8 repeat,
+(:func:`mountcursor.live.procread.read_sample`: the least microseconds per line over the
+reads, as time the machine gave to others only ever adds), and from those lines how many
+are slaves and of how many master groups (:func:`propagation`).  Without a slave among
+them mountinfo is read (nothing for the kernel to walk: no table without propagation
+read faster with listmount in the benchmark).  Else :func:`choose` compares the two
+costs; listmount must win by :data:`MARGIN` (noise on a shared machine should not flip a
+table read in 3 ms to one read in 15).  A kernel seen repeating mounts in mountinfo (the 6.8 repeat,
 :mod:`mountcursor.live.kernel_bugs`) is read with listmount whatever the costs.
 """
 
@@ -76,6 +78,8 @@ def choose(us_per_line: float, slave_lines: int, master_groups: int, *, listmoun
     share = master_groups / slave_lines if slave_lines else 0.0  # one walk per master group
     listmount_us = LISTMOUNT_US + walk_us * share
     costs = f"mountinfo {mountinfo_us:.1f} µs a mount, listmount {listmount_us:.1f}"
+    if not slave_lines:  # nothing for the kernel to walk: a slow read was the machine, not the table
+        return "mountinfo", costs + ", no slave mounts in the sample"
     if listmount_us * MARGIN < mountinfo_us:
         return "listmount", f"{costs} ({slave_lines} slaves of {master_groups} master groups in the sample)"
     return "mountinfo", costs

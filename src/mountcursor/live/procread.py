@@ -18,7 +18,16 @@ import select
 import time
 
 __all__ = ["mountinfo_path", "open_mountinfo", "change_poller", "backoff", "give_up", "read_pass",
-           "read_consistent", "TooManyLines", "Sample", "read_sample"]
+           "read_consistent", "TooManyLines", "Sample", "read_sample", "mount_max"]
+
+
+def mount_max() -> int | None:
+    """``fs.mount-max``: the most mounts a namespace may hold (``None``: unreadable)."""
+    try:
+        with open("/proc/sys/fs/mount-max", "rb") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return None
 
 
 class TooManyLines(Exception):
@@ -35,8 +44,8 @@ class Sample:
     """The first reads of a pass, each timed: what ``method="auto"`` decides from.
 
     ``data``: the bytes read; ``reads``: ``read()`` calls; ``eof``: the table ended
-    within them; ``us_per_line``: the median over the reads of microseconds per line
-    (a median, so a moment the machine gave the other core away does not count)."""
+    within them; ``us_per_line``: the least over the reads of microseconds per line
+    (the least, as a moment the machine gave the core to other work only adds)."""
 
     __slots__ = ("data", "reads", "eof", "us_per_line", "lines")
 
@@ -65,8 +74,7 @@ def read_sample(fd: int, chunk_size: int, lines: int) -> Sample:
             costs.append(t * 1e6 / n)
         got += n
         chunks.append(chunk)
-    costs.sort()
-    return Sample(b"".join(chunks), reads, eof, costs[len(costs) // 2] if costs else 0.0, got)
+    return Sample(b"".join(chunks), reads, eof, min(costs, default=0.0), got)
 
 
 def mountinfo_path(pid: int | str = "self") -> str:

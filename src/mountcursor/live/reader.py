@@ -57,8 +57,8 @@ from typing import TYPE_CHECKING, Literal
 
 from ..status import RunFailed
 from .kernel_bugs import REPEAT_6_8_FIX, REPEAT_6_8_KERNELS
-from .procread import (TooManyLines, backoff as _backoff, give_up as _give_up, mountinfo_path, open_mountinfo,
-                       read_consistent, read_sample)
+from .procread import (TooManyLines, backoff as _backoff, give_up as _give_up, mount_max as _mount_max,
+                       mountinfo_path, open_mountinfo, read_consistent, read_sample)
 from .entry import MountEntry
 from .table import MountTable
 
@@ -175,15 +175,6 @@ def repeated_mount(data: bytes) -> tuple[int, int] | None:
         return None
     key, copies = max(seen.items(), key=lambda kv: kv[1])
     return (int(key), copies) if copies > 1 and key.isdigit() else None
-
-
-def _mount_max() -> int | None:
-    """``fs.mount-max``: the most mounts a namespace may hold."""
-    try:
-        with open("/proc/sys/fs/mount-max", "rb") as f:
-            return int(f.read())
-    except (OSError, ValueError):
-        return None
 
 
 def _check_args(method: str, consistency: str, max_attempts: int) -> None:
