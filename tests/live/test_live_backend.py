@@ -205,3 +205,26 @@ def test_listmount_asks_propagate_from_once_a_group_and_gets_mountinfo_s_table()
         assert len({e.master for e in whole.table if e.master is not None}) == 10
         # listmount once, a statmount a mount, and one more for each of the 10 master groups
         assert by_listmount.reads == 1 + len(whole.table) + 10
+
+
+def test_list_on_a_kernel_that_repeats(fake_kernel, monkeypatch, capsys):
+    """`mountcursor list --method mountinfo` says it in one line and exits 3; `--method
+    auto` (the default) prints the table listmount reads."""
+    from mountcursor.cli import main
+    from mountcursor.live import procread
+
+    path = fake_kernel(300_000)  # 19 MB: the lean path and snapshot() both stop after 1,030 + a read
+    monkeypatch.setattr(procread, "open_mountinfo", reader.open_mountinfo)
+    monkeypatch.setattr(procread, "mount_max", lambda: 3)
+    with pytest.raises(SystemExit) as done:
+        main(["list", "--method", "mountinfo", "-o", "TARGET"])
+    out, err = capsys.readouterr()
+    assert (done.value.code, out) == (3, "")
+    # 64 KiB reads of 1,024 lines: the second passes the bound
+    assert err == "mountcursor: " + _message(path, "2,046", "2,048", "; stopped past 1,030 lines") + "\n"
+    with pytest.raises(SystemExit) as done:
+        main(["list", "-o", "TARGET"])
+    out, err = capsys.readouterr()
+    assert (done.value.code, err) == (0, "")
+    lines = out.splitlines()  # this process's own table, read with listmount
+    assert lines[0] == "TARGET" and "/" in lines[1:] and len(lines) == len(snapshot(method="listmount").table) + 1
