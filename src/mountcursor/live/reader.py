@@ -251,11 +251,14 @@ def _auto(fd: int, path: str, pid: int | str, consistency: str, max_attempts: in
     from . import backend, syscalls
 
     ns_id: int | None = None
+    why_not = "listmount(2) is not available"
     if syscalls.has_listmount():
         try:
-            ns_id = 0 if pid in ("self", "thread-self") else syscalls.mnt_ns_id(pid)
+            ns_id = 0 if pid in ("self", "thread-self") else _other_ns_id(pid)
         except OSError:  # before 6.10 another namespace has no id to list it by
             ns_id = None
+        if ns_id is None:
+            why_not = f"listmount(2) would not show process {pid}'s table as its mountinfo does"
 
     def by_listmount(why: str) -> Snapshot:
         assert ns_id is not None
@@ -263,7 +266,7 @@ def _auto(fd: int, path: str, pid: int | str, consistency: str, max_attempts: in
 
     if ns_id is None:
         return _mountinfo_loop(fd, path, consistency, max_attempts, deadline, start, chunk_size, strict_parse,
-                               None, None, note="mountinfo: listmount(2) is not available")
+                               None, None, note=f"mountinfo: {why_not}")
     if _repeats_seen:
         return by_listmount(backend.choose(0.0, 0, 0, listmount=True, kernel_repeats=True)[1])
     mounts = _count_mounts(ns_id)
@@ -283,6 +286,18 @@ def _finish(snap: Snapshot, consistency: str) -> Snapshot:
     if not snap.consistent and consistency == "strict":
         raise InconsistentSnapshotError(snap)
     return snap
+
+
+def _other_ns_id(pid: int | str) -> int | None:
+    """The id of ``pid``'s mount namespace, for listmount(2) to read it as auto would
+    read its mountinfo; ``None`` where it would not: listmount shows the mount points
+    from the namespace's root, mountinfo from the process's, and a process in a chroot
+    has its own."""
+    from .syscalls import mnt_ns_id
+
+    if os.readlink(f"/proc/{int(pid)}/root") != "/":
+        return None
+    return mnt_ns_id(pid)
 
 
 def _mountinfo_loop(fd: int, path: str, consistency: str, max_attempts: int, deadline: float | None,
