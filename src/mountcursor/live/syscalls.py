@@ -329,10 +329,12 @@ _SM_HEAD = struct.Struct("=IIQIIQIIQQIIQQQQQIIQII")
 _SM_SIZE = 512
 
 
-def _sm_string(buf: ctypes.Array[ctypes.c_char], mask: int, bit: int, offset: int) -> bytes | None:
+def _sm_string(buf: bytes, mask: int, bit: int, offset: int) -> bytes | None:
     if not mask & bit:
         return None
-    return ctypes.string_at(ctypes.addressof(buf) + _SM_SIZE + offset)  # up to its NUL
+    start = _SM_SIZE + offset
+    end = buf.index(b"\0", start)
+    return buf[start:end]
 
 
 def statmount(mnt_id: int, mask: int, *, mnt_ns_id: int = 0, bufsize: int = 4096) -> StatMount:
@@ -351,19 +353,20 @@ def statmount(mnt_id: int, mask: int, *, mnt_ns_id: int = 0, bufsize: int = 4096
             bufsize *= 4
             continue
         raise _fail("statmount", mnt_id)
+    raw = buf.raw
     (size, o_opts, got, major, minor, magic, sb_flags, o_type, uid, parent, id_old, parent_old, attr, prop,
-     peer, master, prop_from, o_root, o_point, ns_id, o_subtype, o_source) = _SM_HEAD.unpack_from(buf, 0)
+     peer, master, prop_from, o_root, o_point, ns_id, o_subtype, o_source) = _SM_HEAD.unpack_from(raw, 0)
     return StatMount(
         mask=got, sb_dev_major=major, sb_dev_minor=minor, sb_magic=magic, sb_flags=sb_flags,
         mnt_id=uid, mnt_parent_id=parent, mnt_id_old=id_old, mnt_parent_id_old=parent_old,
         mnt_attr=attr, mnt_propagation=prop, mnt_peer_group=peer, mnt_master=master,
         propagate_from=prop_from, mnt_ns_id=ns_id,
-        fs_type=_sm_string(buf, got, STATMOUNT_FS_TYPE, o_type),
-        mnt_root=_sm_string(buf, got, STATMOUNT_MNT_ROOT, o_root),
-        mnt_point=_sm_string(buf, got, STATMOUNT_MNT_POINT, o_point),
-        mnt_opts=_sm_string(buf, got, STATMOUNT_MNT_OPTS, o_opts),
-        fs_subtype=_sm_string(buf, got, STATMOUNT_FS_SUBTYPE, o_subtype),
-        sb_source=_sm_string(buf, got, STATMOUNT_SB_SOURCE, o_source),
+        fs_type=_sm_string(raw, got, STATMOUNT_FS_TYPE, o_type),
+        mnt_root=_sm_string(raw, got, STATMOUNT_MNT_ROOT, o_root),
+        mnt_point=_sm_string(raw, got, STATMOUNT_MNT_POINT, o_point),
+        mnt_opts=_sm_string(raw, got, STATMOUNT_MNT_OPTS, o_opts),
+        fs_subtype=_sm_string(raw, got, STATMOUNT_FS_SUBTYPE, o_subtype),
+        sb_source=_sm_string(raw, got, STATMOUNT_SB_SOURCE, o_source),
     )
 
 
