@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..live import syscalls
+from ..live import backend, syscalls  # noqa: F401 -- backend: snapshot(method="auto") imports it on first use
 from ..live.reader import snapshot
 from ..live.syscalls import MNT_DETACH, MS_BIND, MS_MOVE, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE
 from ..live.watcher import watch
