@@ -228,3 +228,36 @@ def test_list_on_a_kernel_that_repeats(fake_kernel, monkeypatch, capsys):
     assert (done.value.code, err) == (0, "")
     lines = out.splitlines()  # this process's own table, read with listmount
     assert lines[0] == "TARGET" and "/" in lines[1:] and len(lines) == len(snapshot(method="listmount").table) + 1
+
+
+def test_propagate_from_asked_once_a_group_is_what_mountinfo_prints():
+    """issue 20's jail: c is a slave of a group whose members are all outside the reader's
+    root, and whose master group has d inside it: ``propagate_from`` names d's group.  A
+    second slave of c's master (e) takes the answer asked for c; a slave of d's group (f)
+    needs its own.  Read by a reader chrooted into the jail, both ways."""
+    needs_sandbox()
+    if not has_listmount():
+        pytest.skip("listmount(2) is not available")
+    with Sandbox(n=0) as sb:
+        sb.mount_tmpfs(b"src")
+        sb.make(b"src", "shared")
+        sb.bind(b"src", b"jail/d")
+        sb.bind(b"src", b"mid")
+        sb.make(b"mid", "slave")
+        sb.make(b"mid", "shared")
+        for name in (b"jail/c", b"jail/e"):
+            sb.bind(b"mid", name)
+            sb.make(name, "slave")
+        sb.bind(b"src", b"jail/f")
+        sb.make(b"jail/f", "slave")
+        sb.mount(b"proc", b"jail/proc", b"proc")
+        by_mountinfo = sb.snapshot_chrooted(b"jail", method="mountinfo")
+        by_listmount = sb.snapshot_chrooted(b"jail", method="listmount")
+    lines = {e.target: e for e in by_mountinfo.table}
+    assert sorted(lines) == [b"/c", b"/d", b"/e", b"/f", b"/proc"]
+    d, c, e, f = lines[b"/d"], lines[b"/c"], lines[b"/e"], lines[b"/f"]
+    assert c.master == e.master != d.shared and c.propagate_from == e.propagate_from == d.shared
+    assert f.master == d.shared and f.propagate_from is None
+    assert _without_unique_ids(by_listmount.table) == list(by_mountinfo.table)
+    # 1 listmount, 5 statmounts, and the walk asked for 2 master groups (c's, f's)
+    assert by_listmount.reads == 1 + 5 + 2

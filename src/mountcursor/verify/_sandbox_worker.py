@@ -28,7 +28,7 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -244,39 +244,35 @@ class Worker:
         if name not in _PROC_FILES:
             raise ValueError(f"proc file must be one of {_PROC_FILES}, got {name!r}")
         path = self._path(root)
-        rfd, wfd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            code = 0
-            try:
-                os.close(rfd)
-                proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY)
-                os.chroot(path)
-                os.chdir("/")
-                fd = os.open(f"self/{name}", os.O_RDONLY, dir_fd=proc)
-                while chunk := os.read(fd, size):
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[os.write(wfd, view):]
-            except OSError as e:
-                code = min(e.errno or 1, 255)
-            finally:
-                os._exit(code)
-        os.close(wfd)
-        parts = []
-        try:
-            while chunk := os.read(rfd, 1 << 16):
-                parts.append(chunk)
-        finally:
-            os.close(rfd)
-            _, status = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        if code:
-            raise OSError(code, f"reading /proc/self/{name} chrooted into {path!r}: {os.strerror(code)}")
-        return b"".join(parts)
+
+        def child(out: int) -> None:
+            proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY)
+            os.chroot(path)
+            os.chdir("/")
+            fd = os.open(f"self/{name}", os.O_RDONLY, dir_fd=proc)
+            while chunk := os.read(fd, size):
+                _write_all(out, chunk)
+
+        return _child_output(child, f"reading /proc/self/{name} chrooted into {path!r}")
 
     def snapshot(self, **kwargs: Any) -> Snapshot:
         return snapshot(**kwargs)
+
+    def snapshot_chrooted(self, root: bytes, **kwargs: Any) -> Snapshot:
+        """``snapshot(**kwargs)`` taken by a child process after ``chroot(root)`` (``root``
+        needs its own ``/proc``): the reader's root decides which mounts are shown, their
+        mount points and ``propagate_from``, for mountinfo and statmount alike."""
+        path = self._path(root)
+
+        def child(out: int) -> None:
+            os.chroot(path)
+            os.chdir("/")
+            snap = snapshot(**kwargs)
+            snap.table  # noqa: B018 -- built here, where the table is read
+            _write_all(out, pickle.dumps(snap, protocol=pickle.HIGHEST_PROTOCOL))
+
+        snap = pickle.loads(_child_output(child, f"snapshot() chrooted into {path!r}"))
+        return snap  # type: ignore[no-any-return]
 
     # ---- table shapes (benchmarks/backend.py, the auto tests) --------------------------
     def peer_groups(self, groups: int, peers: int, where: bytes = b"peers") -> int:
@@ -434,6 +430,42 @@ class Worker:
             syscalls.umount2(self.root, MNT_DETACH)
         except OSError:
             pass
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _child_output(child: Callable[[int], None], what: str) -> bytes:
+    """What ``child(fd)`` writes to ``fd`` in a forked child process (which may chroot:
+    it never returns); an OSError there comes back as one naming ``what``."""
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            os.close(rfd)
+            child(wfd)
+        except OSError as e:
+            code = min(e.errno or 1, 255)
+        except BaseException:  # noqa: BLE001 -- anything else: a status the parent names
+            code = 255
+        finally:
+            os._exit(code)
+    os.close(wfd)
+    parts = []
+    try:
+        while chunk := os.read(rfd, 1 << 16):
+            parts.append(chunk)
+    finally:
+        os.close(rfd)
+        _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        raise OSError(code, f"{what}: {os.strerror(code)}")
+    return b"".join(parts)
 
 
 def _serve(rfd: int, wfd: int, worker: Worker) -> None:

@@ -31,6 +31,8 @@ kernel gave, read back with statx):
   ``close_proc(h)``; ``read_proc(name)`` -> the whole file; ``read_proc_chrooted(name, root)``
   -> the whole file as a child chrooted into ``root`` reads it;
 * ``snapshot(**kwargs)`` -> :class:`~mountcursor.live.reader.Snapshot` taken inside;
+  ``snapshot_chrooted(root, **kwargs)``: taken by a child chrooted into ``root`` (which
+  needs a ``/proc`` mounted in it);
 * table shapes: ``peer_groups(groups, peers, where=b"peers")`` (shared tmpfs, each bound
   ``peers - 1`` times), ``containers(count, layers=4, where=b"overlay2")`` (overlayfs
   roots with tmpfs inside), each returning the mounts made; ``slave_copy()`` -> the pid
@@ -303,6 +305,11 @@ class Sandbox:
 
     def slave_copy(self) -> int:
         return self._typed(int, "slave_copy")
+
+    def snapshot_chrooted(self, root: PathArg, **kwargs: Any) -> Snapshot:
+        from ..live.reader import Snapshot
+
+        return self._typed(Snapshot, "snapshot_chrooted", os.fsencode(root), **kwargs)
 
     def churn_start(self, where: PathArg = b"churn", live: int = 4, depth: int = 2, pause: float = 0.0) -> None:
         self.call("churn_start", os.fsencode(where), live, depth, pause)
