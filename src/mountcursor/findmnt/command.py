@@ -129,20 +129,32 @@ def _rows_of(data: bytes) -> Rows:
     return rows
 
 
-def _read_live(pid: str | None, consistency: str) -> bytes | None:
+def _read_live(pid: str | None, consistency: str, method: str) -> bytes | None:
     """The mountinfo table of this thread or ``pid`` from a pass that saw no change, or
-    None (then :func:`mountcursor.live.reader.snapshot` retries, or says why not)."""
+    None (then :func:`mountcursor.live.reader.snapshot` retries, or says why not).  With
+    ``method="auto"``, None too where the first reads say listmount is faster
+    (:func:`mountcursor.live.backend.choose`) or the read grew past its bound (a kernel
+    that repeats mounts): snapshot() decides again, with listmount's count at hand."""
     import time
 
-    from ..live.procread import open_mountinfo, read_consistent
+    from ..live.backend import SAMPLE_LINES, choose, line_bound, propagation
+    from ..live.procread import TooManyLines, mount_max, open_mountinfo, read_consistent, read_sample
 
     try:
         fd, _ = open_mountinfo("self" if pid is None else int(pid))
     except OSError:
         return None
     try:
-        data, _, _, changed = read_consistent(fd, consistency, 100, None, time.perf_counter(), 65536)
-    except OSError:
+        start = time.perf_counter()
+        head = None
+        if method == "auto":
+            head = read_sample(fd, 65536, SAMPLE_LINES)
+            slaves, masters = propagation(head.data[:head.data.rfind(b"\n") + 1])
+            if choose(head.us_per_line, slaves, masters, listmount=True)[0] == "listmount":
+                return None
+        bound = line_bound(None, mount_max())
+        data, _, _, changed = read_consistent(fd, consistency, 100, None, start, 65536, bound, head)
+    except (OSError, TooManyLines):
         return None
     finally:
         os.close(fd)
@@ -179,7 +191,7 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
     tid = os.getpid() if pid is None else int(pid)
     rows: Rows | None = None
     if method in ("auto", "mountinfo") and not strict:
-        data = _read_live(pid, consistency)
+        data = _read_live(pid, consistency, method)
         if data and mount_points:
             from .rows import lines_at
 

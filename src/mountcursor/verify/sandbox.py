@@ -31,6 +31,12 @@ kernel gave, read back with statx):
   ``close_proc(h)``; ``read_proc(name)`` -> the whole file; ``read_proc_chrooted(name, root)``
   -> the whole file as a child chrooted into ``root`` reads it;
 * ``snapshot(**kwargs)`` -> :class:`~mountcursor.live.reader.Snapshot` taken inside;
+  ``snapshot_chrooted(root, **kwargs)``: taken by a child chrooted into ``root`` (which
+  needs a ``/proc`` mounted in it);
+* table shapes: ``peer_groups(groups, peers, where=b"peers")`` (shared tmpfs, each bound
+  ``peers - 1`` times), ``containers(count, layers=4, where=b"overlay2")`` (overlayfs
+  roots with tmpfs inside), each returning the mounts made; ``slave_copy()`` -> the pid
+  of a child in a copy of the namespace with every mount a slave;
 * ``churn_start(where=b"churn", live=4, depth=2, pause=0.0)``, ``churn_stop()`` -> counts:
   a thread in the worker mounting and detaching nested tmpfs trees;
 * ``watch_start(source="auto", min_interval=0.0)``, ``watch_stop()`` -> the
@@ -290,6 +296,20 @@ class Sandbox:
         from ..live.reader import Snapshot
 
         return self._typed(Snapshot, "snapshot", **kwargs)
+
+    def peer_groups(self, groups: int, peers: int, where: PathArg = b"peers") -> int:
+        return self._typed(int, "peer_groups", groups, peers, os.fsencode(where))
+
+    def containers(self, count: int, layers: int = 4, where: PathArg = b"overlay2") -> int:
+        return self._typed(int, "containers", count, layers, os.fsencode(where))
+
+    def slave_copy(self) -> int:
+        return self._typed(int, "slave_copy")
+
+    def snapshot_chrooted(self, root: PathArg, **kwargs: Any) -> Snapshot:
+        from ..live.reader import Snapshot
+
+        return self._typed(Snapshot, "snapshot_chrooted", os.fsencode(root), **kwargs)
 
     def churn_start(self, where: PathArg = b"churn", live: int = 4, depth: int = 2, pause: float = 0.0) -> None:
         self.call("churn_start", os.fsencode(where), live, depth, pause)
