@@ -60,7 +60,7 @@ def test_timeout_ends_the_iteration_and_closes(sandbox):
         ({"timeout": -5}, "timeout must be a finite number of seconds >= 0, got -5"),
         ({"timeout": math.nan}, "timeout must be a finite number of seconds >= 0, got nan"),
         ({"min_interval": math.inf}, "min_interval must be a finite number of seconds >= 0, got inf"),
-        ({"source": "inotify"}, "source must be 'auto', 'poll' or 'fanotify', got 'inotify'"),
+        ({"source": "inotify"}, "source must be 'auto', 'poll', 'reread' or 'fanotify', got 'inotify'"),
     ],
 )
 def test_bad_arguments(kwargs, message):

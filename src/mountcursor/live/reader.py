@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Method", "Consistency", "Snapshot", "InconsistentSnapshotError", "snapshot", "is_mountpoint",
-    "mountinfo_path", "open_mountinfo", "entry_from_statmount", "statmount_entry",
+    "mountinfo_path", "open_mountinfo", "entry_from_statmount", "statmount_entry", "list_mount_ids",
 ]
 
 Method = Literal["auto", "mountinfo", "listmount"]
@@ -215,25 +215,38 @@ def _statmount_mask(requested: int | None, probe_id: int, mnt_ns_id: int = 0) ->
     return _supported_mask[0]
 
 
-def statmount_entry(unique_id: int) -> MountEntry:
-    """One mount by its unique id, via statmount(2) with the default fields.
-    ``ENOENT`` if it is gone."""
+def statmount_entry(unique_id: int, mnt_ns_id: int = 0, lineno: int = 0) -> MountEntry:
+    """One mount by its unique id (in the namespace ``mnt_ns_id``, 0: the calling
+    thread's), via statmount(2) with the default fields.  ``ENOENT`` if it is gone."""
     from . import syscalls
 
-    return entry_from_statmount(syscalls.statmount(unique_id, _statmount_mask(None, unique_id)))
+    mask = _statmount_mask(None, unique_id, mnt_ns_id)
+    return entry_from_statmount(syscalls.statmount(unique_id, mask, mnt_ns_id=mnt_ns_id), lineno)
 
 
-def _listmount_pass(mask: int | None, mnt_ns_id: int = 0) -> tuple[list[MountEntry], int, bool]:
+_ID_PAGE = 512
+
+
+def list_mount_ids(mnt_ns_id: int = 0, page: int = _ID_PAGE) -> tuple[list[int], int]:
+    """Every unique mount id of a namespace (0: the calling thread's), ascending, with
+    listmount(2) a ``page`` at a time: ``(ids, calls)``.  Each page is one consistent
+    look under the namespace lock; a change between pages is the caller's to notice."""
     from . import syscalls
 
     ids: list[int] = []
     calls = 0
     while True:
-        page = syscalls.listmount(last=ids[-1] if ids else 0, count=512, mnt_ns_id=mnt_ns_id)
+        got = syscalls.listmount(last=ids[-1] if ids else 0, count=page, mnt_ns_id=mnt_ns_id)
         calls += 1
-        ids.extend(page)
-        if len(page) < 512:
-            break
+        ids.extend(got)
+        if len(got) < page:
+            return ids, calls
+
+
+def _listmount_pass(mask: int | None, mnt_ns_id: int = 0) -> tuple[list[MountEntry], int, bool]:
+    from . import syscalls
+
+    ids, calls = list_mount_ids(mnt_ns_id)
     entries: list[MountEntry] = []
     gone = False
     if not ids:

@@ -15,15 +15,22 @@ Nothing is lost: :func:`watch` opens the file it polls and reads the first table
 it returns, so a change made at any time after ``watch()`` returns is reported, and a
 change that lands during a re-read wakes the next one.
 
-Sources:
+Sources (``auto`` is ``poll``: it reports what a full re-read reports, fanotify does not):
 
-* ``"poll"`` (the default): ``poll(POLLPRI)`` on an open ``/proc/<pid>/mountinfo``.  The
+* ``"reread"``: ``poll(POLLPRI)`` on an open ``/proc/<pid>/mountinfo``.  The
   kernel reports a change once per wake-up however many mounts changed
   (``mounts_poll`` in fs/proc_namespace.c compares the namespace's ``event`` counter),
   so events are coalesced: after a wake-up the table is re-read once (a
   :func:`~mountcursor.live.reader.snapshot`, at most once per ``min_interval``
   seconds: a mount storm costs at most one read per interval, as systemd's rate limit)
-  and diffed against the previous one.  The counter moves on mount, umount, move and
+  and diffed against the previous one: each wake-up costs what the table is.
+* ``"poll"`` (the default): the same wake-ups and the same events, at the cost of
+  the change: the unique mount ids are listed (listmount(2), Linux 6.8+) and compared
+  with the cache, new ones statmounted, gone ones are umounts; a full read is made
+  only for what ids cannot show (remounts, moves), as ``_PollSource`` says change by
+  change.  Without listmount it is ``reread`` (and ``note`` says so when asked for).
+
+Of both: the counter moves on mount, umount, move and
   remount (``touch_mnt_namespace``), **not on propagation changes**
   (``mount --make-shared`` ..., ``do_change_type`` does not touch it): those do not
   wake the watch, and are reported (action ``"propagation"``) only when another change
@@ -40,7 +47,9 @@ Sources:
   umounted by propagation is reported, since the kernel reports it.  After a queue
   overflow (``FAN_Q_OVERFLOW``) the table is re-read with listmount(2) and diffed, so
   nothing is lost.  Where fanotify is not available the watch uses ``"poll"`` and says
-  why in ``note``.
+  why in ``note``.  Remounts are not caught by this source (Linux 6.18 has no
+  fanotify event for them, and ``mount_setattr`` none either): watch with ``poll``
+  for them.
 
 For ``pid`` another process, the watch ends with :class:`ProcessLookupError` when that
 process exits (a pidfd is polled beside the table).
@@ -55,7 +64,6 @@ import select
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -65,26 +73,46 @@ if TYPE_CHECKING:
 from . import syscalls
 from .tablediff import MountEvent, diff
 from .entry import MountEntry
-from .reader import Consistency, open_mountinfo, snapshot, statmount_entry
+from .reader import Consistency, list_mount_ids, open_mountinfo, snapshot, statmount_entry
 from .table import MountTable
 
 __all__ = ["WatchBatch", "Watch", "WatchedProcessExited", "watch", "awatch"]
 
-Source = Literal["poll", "fanotify"]
+Source = Literal["poll", "reread", "fanotify"]
+SourceChoice = Literal["auto", "poll", "reread", "fanotify"]
+SOURCES = ("auto", "poll", "reread", "fanotify")
 _TICK = 0.25  # seconds: how often a blocked watch looks at its stop event
 _clock = time.monotonic  # what timeout and min_interval are measured with (tests set their own)
 
 
-@dataclass(frozen=True)
 class WatchBatch:
     """The changes seen at one wake-up.  ``table``: the table after them (for the
-    fanotify source, the cache of known mounts).  ``note``: why a fallback happened."""
+    fanotify source, the cache of known mounts; made on first use, so a batch costs
+    what its events cost).  ``note``: why a fallback happened."""
 
-    events: tuple[MountEvent, ...]
-    table: MountTable
-    source: Source
-    time: float
-    note: str = ""
+    __slots__ = ("events", "source", "time", "note", "_table", "_entries")
+
+    def __init__(self, events: tuple[MountEvent, ...], table: MountTable | tuple[MountEntry, ...],
+                 source: Source, time: float, note: str = "") -> None:
+        self.events = events
+        self.source: Source = source
+        self.time = time
+        self.note = note
+        self._table = table if isinstance(table, MountTable) else None
+        self._entries = table if not isinstance(table, MountTable) else ()
+
+    @property
+    def table(self) -> MountTable:
+        if self._table is None:
+            self._table = MountTable(self._entries)
+        return self._table
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (WatchBatch, (self.events, self.table, self.source, self.time, self.note))
+
+    def __repr__(self) -> str:
+        return (f"WatchBatch(events={self.events!r}, source={self.source!r}, time={self.time!r}, "
+                f"note={self.note!r})")
 
 
 class WatchedProcessExited(ProcessLookupError):
@@ -108,40 +136,168 @@ def _is_self(pid: int | str) -> bool:
     return pid in ("self", "thread-self") or pid == os.getpid()
 
 
-class _PollSource:
-    """``poll(POLLPRI)`` on mountinfo, re-read and diff on each wake-up."""
+VERIFY_FACTOR = 20
+VERIFY_BURST = 2
+"""Full reads of the table are rationed: an allowance of seconds that grows by
+1/VERIFY_FACTOR of the time that passes, up to VERIFY_BURST times the last full read's
+duration, and that each full read spends (a token bucket).  So full reads take at most
+about 1/VERIFY_FACTOR of the watch's time in a storm, and a watch at rest has one (two)
+at hand: a wake-up that finds the allowance is a full read (exactly the events of a
+re-read); one that does not is read by its ids, and a remount or move hidden in it is
+reported by the next full read, when the allowance is there again."""
 
-    name: Source = "poll"
+
+class _PollSource:
+    """``poll(POLLPRI)`` on mountinfo; on each wake-up the unique ids (listmount), or
+    the whole table (``by_ids`` False, or no listmount), against the cache.
+
+    What each change costs, with ids (``source="poll"``, listmount, Linux 6.8+; another
+    process's namespace by its id, 6.10+):
+
+    * a wake-up that finds the allowance of full reads at hand (``VERIFY_BURST``: a
+      watch at rest has it) is a full read and :func:`diff` against the cache: exactly
+      the events of a re-read, at the cost of the table;
+    * any other wake-up (a storm): one listmount(2) of the ids (8 bytes a mount, in
+      the kernel) and a dict lookup each, the part that grows with the table (about
+      15 ms of CPU at 100,000 mounts, where a full read costs 1.5 s with listmount +
+      statmount, 0.4 s with mountinfo); then a mount costs one statmount(2) of its new
+      id, an umount nothing (the cache has it);
+    * a remount, a move, ``mount_setattr``, or a mount and its umount both inside one
+      wake-up leave the ids as they were, and neither listmount, statmount nor the
+      poll says which mount changed (the namespace's event counter is one number for
+      everything): such a change needs a full read.  In a storm it is owed and made
+      when the allowance is back (:meth:`due`; the watch wakes for it without a poll
+      report), at most ``VERIFY_FACTOR`` times a full read's duration later.  Until
+      then ``batch.table`` holds the mount as it was, and a mount moved and then
+      unmounted before that read is reported as an umount at its old place, its move
+      not at all (as two changes inside one wake-up of a re-read are);
+    * propagation changes do not wake the watch (see the module docstring): the next
+      full read reports them.
+    """
+
     events = select.POLLPRI
 
-    def __init__(self, pid: int | str, consistency: Consistency) -> None:
+    def __init__(self, pid: int | str, consistency: Consistency, by_ids: bool = True,
+                 clock: Any = None) -> None:
         self.pid = pid
         self.consistency: Consistency = consistency
+        self.clock = clock if clock is not None else _clock
         self.fd, _path = open_mountinfo(pid)  # first: a change after this wakes the poll
         # The table is read with listmount when the kernel has it (6.8+; another
         # process's namespace by its id, 6.10+): its 64-bit unique ids tell "umount A,
         # mount B" apart even when B gets A's mnt_id and A's anonymous device, both
         # handed out lowest-free (a diff of mountinfo tables would call that a move).
         self.read_as: dict[str, Any] = {"method": "listmount", "pid": "self" if _is_self(pid) else pid}
+        self.cost = 0.0  # how long the last full read took (on the clock)
+        self.done = -math.inf  # when it ended
+        self.allowance = 0.0  # seconds of full reads at hand when it ended
+        self.pending: float | None = None  # since when a change the ids cannot show may be unreported
         try:
             try:
-                self.table = snapshot(consistency=consistency, **self.read_as).table
+                self.ns_id = 0 if _is_self(pid) else syscalls.mnt_ns_id(pid)
+                table = self._full_read()
             except OSError:
                 self.read_as = {"pid": pid}
-                self.table = snapshot(consistency=consistency, **self.read_as).table
+                table = self._full_read()
         except BaseException:
             os.close(self.fd)
             raise
+        self.by_ids = by_ids and self.read_as.get("method") == "listmount"
+        self.name: Source = "poll" if self.by_ids else "reread"
+        self._take(table)
 
-    def collect(self) -> list[MountEvent]:
-        syscalls.poll_fd(self.fd, select.POLLPRI, 0)  # take the report: the read below covers it
+    def _full_read(self) -> MountTable:
+        start = self.clock()
+        at_hand = self._allowance(start)
         table = snapshot(consistency=self.consistency, **self.read_as).table
-        events = diff(self.table, table)
-        self.table = table
+        self.done = self.clock()
+        self.cost = self.done - start
+        # the first read leaves the whole allowance: a watch at rest has it
+        self.allowance = VERIFY_BURST * self.cost if at_hand == math.inf else at_hand - self.cost
+        return table
+
+    def _allowance(self, now: float) -> float:
+        """Seconds of full reads at hand at ``now`` (``inf`` before the first read)."""
+        if self.done == -math.inf:
+            return math.inf
+        return min(VERIFY_BURST * self.cost, self.allowance + (now - self.done) / VERIFY_FACTOR)
+
+    def _affordable_at(self) -> float:
+        """When (on the clock) the allowance covers a full read as long as the last."""
+        return self.done + max(0.0, self.cost - self.allowance) * VERIFY_FACTOR
+
+    def _take(self, table: MountTable) -> None:
+        self.table: MountTable | None = table
+        self.cache: dict[int, MountEntry] = {}
+        if self.by_ids:  # a listmount table: every entry has its unique id
+            self.cache = {e.unique_id: e for e in table.entries if e.unique_id is not None}
+        self.pending = None
+
+    def due(self) -> float | None:
+        """When (on the clock) the full read owed for a change the ids cannot show is
+        due; ``None`` if none is owed."""
+        return None if self.pending is None else self._affordable_at()
+
+    def collect(self, woke: bool = True) -> list[MountEvent]:
+        """The changes since the last call.  ``woke``: the caller's poll reported a
+        change (a poll takes the report, so this one cannot see it again); False when
+        the caller comes only because :meth:`due` came."""
+        woke = bool(syscalls.poll_fd(self.fd, select.POLLPRI, 0) & select.POLLPRI) or woke  # take the report
+        due = self.due()
+        now = self.clock()
+        if due is not None and due <= now:
+            return self.verify()
+        if not woke:
+            return []
+        if not self.by_ids or self._affordable_at() <= now:
+            return self.verify()  # affordable: exactly what a full re-read reports
+        return self._by_ids(now)
+
+    def verify(self) -> list[MountEvent]:
+        """A full read, diffed against the cache (what every wake-up costs without ids)."""
+        table = self._full_read()
+        events = diff(self.current(), table)
+        self._take(table)
         return events
 
+    def _by_ids(self, now: float) -> list[MountEvent]:
+        ids, _calls = list_mount_ids(self.ns_id)
+        cache = self.cache
+        new = [u for u in ids if u not in cache]
+        gone: list[int] = []
+        if len(ids) - len(new) != len(cache):
+            present = set(ids)
+            gone = [u for u in cache if u not in present]
+        if not new and not gone:  # a remount, a move, or a mount and umount in one wake-up
+            self.pending = now if self.pending is None else self.pending
+            return []
+        umounts = [MountEvent("umount", cache.pop(u), None) for u in gone]
+        mounts: list[MountEvent] = []
+        in_order = not cache or not new or new[0] > next(reversed(cache))
+        for u in new:
+            try:
+                entry = statmount_entry(u, self.ns_id)
+            except OSError as err:
+                if err.errno != errno.ENOENT:
+                    raise
+                continue  # mounted and gone again since listmount: its wake-up is pending
+            cache[u] = entry
+            mounts.append(MountEvent("mount", None, entry))
+        if not in_order:  # a mount made earlier elsewhere and attached now (open_tree): table order
+            self.cache = {u: cache[u] for u in ids if u in cache}
+        self.table = None
+        if self.pending is None:
+            self.pending = now
+        return umounts + mounts
+
     def current(self) -> MountTable:
+        if self.table is None:
+            self.table = MountTable(self.cache.values())
         return self.table
+
+    def batch_table(self) -> MountTable | tuple[MountEntry, ...]:
+        """The table for a batch, without building it: a copy of the cache's entries."""
+        return self.table if self.table is not None else tuple(self.cache.values())
 
 
 class _FanotifySource:
@@ -173,7 +329,13 @@ class _FanotifySource:
     def current(self) -> MountTable:
         return MountTable(self.known.values())
 
-    def collect(self) -> list[MountEvent]:
+    def batch_table(self) -> tuple[MountEntry, ...]:
+        return tuple(self.known.values())
+
+    def due(self) -> float | None:
+        return None  # every change this source reports comes as an event
+
+    def collect(self, woke: bool = True) -> list[MountEvent]:
         raw = b""
         while syscalls.poll_fd(self.fd, select.POLLIN, 0):
             raw += os.read(self.fd, 65536)
@@ -237,14 +399,14 @@ class Watch:
         self,
         pid: int | str = "self",
         *,
-        source: Literal["auto", "poll", "fanotify"] = "auto",
+        source: SourceChoice = "auto",
         min_interval: float = 0.1,
         timeout: float | None = None,
         consistency: Consistency = "best-effort",
         stop: threading.Event | None = None,
     ) -> None:
-        if source not in ("auto", "poll", "fanotify"):
-            raise ValueError(f"source must be 'auto', 'poll' or 'fanotify', got {source!r}")
+        if source not in SOURCES:
+            raise ValueError(f"source must be 'auto', 'poll', 'reread' or 'fanotify', got {source!r}")
         check_seconds("timeout", timeout)
         check_seconds("min_interval", min_interval)
         self.pid = pid
@@ -259,6 +421,7 @@ class Watch:
         self._last = -math.inf  # no read yet: the first is not held back
         self._closed = False
         self._exited = False  # the watched process exited: the next __next__ raises
+        self._woke = True  # read() comes after a poll that reported a change
         self._impl: _PollSource | _FanotifySource | None = None
         self._pidfd: int | None = None
         if source == "fanotify":
@@ -273,7 +436,9 @@ class Watch:
                 raise ProcessLookupError(errno.ESRCH, f"process {pid} does not exist (or has exited)") from None
         if self._impl is None:
             try:
-                self._impl = _PollSource(pid, consistency)
+                self._impl = _PollSource(pid, consistency, by_ids=source != "reread")
+                if source == "poll" and self._impl.name != "poll":
+                    self.note = "listmount(2) is unavailable here: the table is read in full at each wake-up"
             except OSError as err:
                 exited = self._pidfd is not None and bool(syscalls.poll_fd(self._pidfd, select.POLLIN, 0))
                 self._pidfd_close()
@@ -302,6 +467,14 @@ class Watch:
         """The descriptor to poll for :attr:`poll_events`; then call :meth:`read`."""
         return self._source().fd
 
+    @property
+    def check_in(self) -> float | None:
+        """Seconds until the full read owed for a change unique ids cannot show is due
+        (0 if it is), ``None`` if none is owed (``poll`` source only): a caller with
+        its own loop polls :meth:`fileno` at most this long, then calls :meth:`read`."""
+        due = self._source().due()
+        return None if due is None else max(0.0, due - self._clock())
+
     def _source(self) -> _PollSource | _FanotifySource:
         if self._impl is None or self._closed:
             raise ValueError("the watch is closed")
@@ -310,13 +483,14 @@ class Watch:
     # ---- reading --------------------------------------------------------------------
     def read(self) -> WatchBatch | None:
         """Take in the changes now, without waiting (for a caller whose poll reported
-        :attr:`poll_events` on :meth:`fileno`): a batch, or ``None`` if nothing
-        changed.  With the poll source this re-reads the table."""
+        :attr:`poll_events` on :meth:`fileno`, or when :attr:`check_in` came): a
+        batch, or ``None`` if nothing changed."""
         impl = self._source()
-        events = impl.collect()
+        events = impl.collect(self._woke)
+        self._woke = True  # a caller's own loop calls read() when its poll reported
         if not events:
             return None
-        return WatchBatch(tuple(events), impl.current(), impl.name, time.time(), self.note)
+        return WatchBatch(tuple(events), impl.batch_table(), impl.name, time.time(), self.note)
 
     def __iter__(self) -> Watch:
         return self
@@ -326,9 +500,13 @@ class Watch:
             self.close()
             raise WatchedProcessExited(errno.ESRCH, f"process {self.pid} exited: its mount table is no longer watched")
         while not self._ending():
-            left = _TICK if self._end is None else min(_TICK, self._end - self._clock())
+            now = self._clock()
+            left = _TICK if self._end is None else min(_TICK, self._end - now)
             if left <= 0:
                 break
+            due = self._source().due()  # a full read owed for what the ids cannot show
+            if due is not None:
+                left = max(0.0, min(left, due - now))
             ready, exited = self._wait(left)
             if exited:
                 self._exited = True
@@ -336,12 +514,13 @@ class Watch:
                 if batch is not None:
                     return batch
                 return self.__next__()  # raises
-            if not ready:
+            if not ready and (due is None or self._clock() < due):
                 continue
             # at most one read per min_interval, but never past the timeout: both hold
             if not self._pause_until(self._last + self.min_interval):
                 break
             self._last = self._clock()
+            self._woke = ready  # else only the owed full read is due
             batch = self.read()
             if batch is not None:
                 return batch
@@ -423,7 +602,7 @@ class Watch:
 def watch(
     pid: int | str = "self",
     *,
-    source: Literal["auto", "poll", "fanotify"] = "auto",
+    source: SourceChoice = "auto",
     min_interval: float = 0.1,
     timeout: float | None = None,
     consistency: Consistency = "best-effort",
@@ -435,6 +614,7 @@ def watch(
     :class:`WatchBatch` for each wake-up that changed something.  ``timeout``: seconds
     after which iteration ends (``None``: never).  ``stop``: an event that ends it from
     another thread.  ``min_interval``: at most one re-read per that many seconds.
+    ``source``: ``poll``, ``reread`` or ``fanotify`` (see the module docstring);
     ``auto`` is ``poll``.  Propagation changes do not wake a watch (see the module
     docstring).  Raises :class:`ValueError` for a negative or non-finite ``timeout`` or
     ``min_interval``, :class:`ProcessLookupError` if ``pid`` does not exist or (while
@@ -446,7 +626,7 @@ def watch(
 def awatch(
     pid: int | str = "self",
     *,
-    source: Literal["auto", "poll", "fanotify"] = "auto",
+    source: SourceChoice = "auto",
     min_interval: float = 0.1,
     timeout: float | None = None,
     consistency: Consistency = "best-effort",

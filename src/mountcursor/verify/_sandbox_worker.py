@@ -323,7 +323,7 @@ class Worker:
         return dict(self._churn_stats)
 
     # ---- watching from inside -------------------------------------------------------
-    def watch_start(self, source: Literal["auto", "poll", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
+    def watch_start(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
         """Run :func:`~mountcursor.live.watcher.watch` on this namespace in a thread."""
         if self._watch is not None:
             raise RuntimeError("a watch is already running")

@@ -297,7 +297,7 @@ class Sandbox:
     def churn_stop(self) -> dict[str, int]:
         return self._typed(dict, "churn_stop")
 
-    def watch_start(self, source: Literal["auto", "poll", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
+    def watch_start(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
         self.call("watch_start", source, min_interval)
 
     def watch_stop(self, settle: float = 0.3) -> list[WatchBatch]:
