@@ -137,14 +137,14 @@ def _is_self(pid: int | str) -> bool:
 
 
 VERIFY_FACTOR = 20
-VERIFY_BURST = 2
-"""Full reads of the table are rationed: an allowance of seconds that grows by
-1/VERIFY_FACTOR of the time that passes, up to VERIFY_BURST times the last full read's
-duration, and that each full read spends (a token bucket).  So full reads take at most
-about 1/VERIFY_FACTOR of the watch's time in a storm, and a watch at rest has one (two)
-at hand: a wake-up that finds the allowance is a full read (exactly the events of a
-re-read); one that does not is read by its ids, and a remount or move hidden in it is
-reported by the next full read, when the allowance is there again."""
+"""An owed full read (for what unique ids cannot show) waits until this many times the
+last full read's duration has passed since the later of its cause and that read: in a
+storm full reads take at most 1/(1 + VERIFY_FACTOR) of the watch's time."""
+CHEAP_READ = 0.02
+"""A table whose full read took at most this many seconds of CPU is read in full at
+every wake-up (about 1,000 mounts): exactly the events of a re-read, at a cost that
+does not matter."""
+_cpu = time.thread_time  # what a full read's cost is measured with
 
 
 class _PollSource:
@@ -154,23 +154,26 @@ class _PollSource:
     What each change costs, with ids (``source="poll"``, listmount, Linux 6.8+; another
     process's namespace by its id, 6.10+):
 
-    * a wake-up that finds the allowance of full reads at hand (``VERIFY_BURST``: a
-      watch at rest has it) is a full read and :func:`diff` against the cache: exactly
-      the events of a re-read, at the cost of the table;
-    * any other wake-up (a storm): one listmount(2) of the ids (8 bytes a mount, in
-      the kernel) and a dict lookup each, the part that grows with the table (about
-      15 ms of CPU at 100,000 mounts, where a full read costs 1.5 s with listmount +
-      statmount, 0.4 s with mountinfo); then a mount costs one statmount(2) of its new
-      id, an umount nothing (the cache has it);
+    * a small table (a full read under ``CHEAP_READ``, about 1,000 mounts) is read in
+      full at every wake-up: exactly the events of a re-read;
+    * otherwise each wake-up lists the ids (listmount(2), 8 bytes a mount, in the
+      kernel) and looks each up in the cache: the part that grows with the table,
+      about 15 ms of CPU at 100,000 mounts, where a full read and diff costs 1.5 s
+      (listmount + statmount) or 0.4 s (mountinfo); a mount then costs one
+      statmount(2) of its new id, an umount nothing (the cache has it);
     * a remount, a move, ``mount_setattr``, or a mount and its umount both inside one
       wake-up leave the ids as they were, and neither listmount, statmount nor the
       poll says which mount changed (the namespace's event counter is one number for
-      everything): such a change needs a full read.  In a storm it is owed and made
-      when the allowance is back (:meth:`due`; the watch wakes for it without a poll
-      report), at most ``VERIFY_FACTOR`` times a full read's duration later.  Until
-      then ``batch.table`` holds the mount as it was, and a mount moved and then
-      unmounted before that read is reported as an umount at its old place, its move
-      not at all (as two changes inside one wake-up of a re-read are);
+      everything): such a wake-up is a full read and :func:`diff` against the cache,
+      at once if the last full read ended ``VERIFY_FACTOR`` times its duration ago,
+      else when that time comes (:meth:`due`; the watch wakes for it without a poll
+      report);
+    * a remount or move in the same wake-up as a mount or umount hides behind the
+      ids: the wake-up is reported from the ids, and the full read it owes comes
+      ``VERIFY_FACTOR`` times a full read's duration later (30 s at 100,000 mounts).
+      Until then ``batch.table`` holds the mount as it was, and a mount moved and
+      then unmounted before that read is reported as an umount at its old place, its
+      move not at all (as two changes inside one wake-up of a re-read are);
     * propagation changes do not wake the watch (see the module docstring): the next
       full read reports them.
     """
@@ -188,10 +191,10 @@ class _PollSource:
         # mount B" apart even when B gets A's mnt_id and A's anonymous device, both
         # handed out lowest-free (a diff of mountinfo tables would call that a move).
         self.read_as: dict[str, Any] = {"method": "listmount", "pid": "self" if _is_self(pid) else pid}
-        self.cost = 0.0  # how long the last full read took (on the clock)
+        self.cost = 0.0  # CPU seconds the last full read took
         self.done = -math.inf  # when it ended
-        self.allowance = 0.0  # seconds of full reads at hand when it ended
         self.pending: float | None = None  # since when a change the ids cannot show may be unreported
+        self.unexplained = False  # a wake-up the ids did not explain: the owed read is due at once
         try:
             try:
                 self.ns_id = 0 if _is_self(pid) else syscalls.mnt_ns_id(pid)
@@ -207,36 +210,26 @@ class _PollSource:
         self._take(table)
 
     def _full_read(self) -> MountTable:
-        start = self.clock()
-        at_hand = self._allowance(start)
+        start = _cpu()
         table = snapshot(consistency=self.consistency, **self.read_as).table
+        self.cost = _cpu() - start
         self.done = self.clock()
-        self.cost = self.done - start
-        # the first read leaves the whole allowance: a watch at rest has it
-        self.allowance = VERIFY_BURST * self.cost if at_hand == math.inf else at_hand - self.cost
         return table
-
-    def _allowance(self, now: float) -> float:
-        """Seconds of full reads at hand at ``now`` (``inf`` before the first read)."""
-        if self.done == -math.inf:
-            return math.inf
-        return min(VERIFY_BURST * self.cost, self.allowance + (now - self.done) / VERIFY_FACTOR)
-
-    def _affordable_at(self) -> float:
-        """When (on the clock) the allowance covers a full read as long as the last."""
-        return self.done + max(0.0, self.cost - self.allowance) * VERIFY_FACTOR
 
     def _take(self, table: MountTable) -> None:
         self.table: MountTable | None = table
         self.cache: dict[int, MountEntry] = {}
         if self.by_ids:  # a listmount table: every entry has its unique id
             self.cache = {e.unique_id: e for e in table.entries if e.unique_id is not None}
-        self.pending = None
+        self.pending, self.unexplained = None, False
 
     def due(self) -> float | None:
         """When (on the clock) the full read owed for a change the ids cannot show is
         due; ``None`` if none is owed."""
-        return None if self.pending is None else self._affordable_at()
+        if self.pending is None:
+            return None
+        since = self.done if self.unexplained else max(self.pending, self.done)
+        return since + VERIFY_FACTOR * self.cost
 
     def collect(self, woke: bool = True) -> list[MountEvent]:
         """The changes since the last call.  ``woke``: the caller's poll reported a
@@ -249,8 +242,8 @@ class _PollSource:
             return self.verify()
         if not woke:
             return []
-        if not self.by_ids or self._affordable_at() <= now:
-            return self.verify()  # affordable: exactly what a full re-read reports
+        if not self.by_ids or self.cost <= CHEAP_READ:
+            return self.verify()  # exactly what a full re-read reports
         return self._by_ids(now)
 
     def verify(self) -> list[MountEvent]:
@@ -269,8 +262,10 @@ class _PollSource:
             present = set(ids)
             gone = [u for u in cache if u not in present]
         if not new and not gone:  # a remount, a move, or a mount and umount in one wake-up
+            self.unexplained = True
             self.pending = now if self.pending is None else self.pending
-            return []
+            due = self.due()
+            return self.verify() if due is not None and due <= now else []
         umounts = [MountEvent("umount", cache.pop(u), None) for u in gone]
         mounts: list[MountEvent] = []
         in_order = not cache or not new or new[0] > next(reversed(cache))

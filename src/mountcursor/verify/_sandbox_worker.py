@@ -322,6 +322,29 @@ class Worker:
         self._churn = None
         return dict(self._churn_stats)
 
+    def storm(self, where: bytes = b"storm", n: int = 1000, live: int = 8, seed: int = 1) -> list[tuple[str, bytes]]:
+        """``n`` tmpfs mounts at fresh paths under ``where``, each unmounted (plainly or
+        lazily, at random) once ``live`` newer ones are up, the rest at the end: ``n``
+        mounts and ``n`` umounts as fast as this process makes them; the operations
+        made, in order."""
+        import random
+
+        rng = random.Random(seed)
+        base = self.mkdir(where)
+        ops: list[tuple[str, bytes]] = []
+        held: list[bytes] = []
+        for i in range(n):
+            path = os.path.join(base, b"s%d" % i)
+            os.mkdir(path)
+            syscalls.mount(b"storm", path, b"tmpfs", 0, None)
+            ops.append(("mount", path))
+            held.append(path)
+            while len(held) > live or (i == n - 1 and held):
+                victim = held.pop(rng.randrange(len(held)) if len(held) > live else 0)
+                syscalls.umount2(victim, MNT_DETACH if rng.random() < 0.5 else 0)
+                ops.append(("umount", victim))
+        return ops
+
     # ---- watching from inside -------------------------------------------------------
     def watch_start(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
         """Run :func:`~mountcursor.live.watcher.watch` on this namespace in a thread."""

@@ -32,7 +32,8 @@ kernel gave, read back with statx):
   -> the whole file as a child chrooted into ``root`` reads it;
 * ``snapshot(**kwargs)`` -> :class:`~mountcursor.live.reader.Snapshot` taken inside;
 * ``churn_start(where=b"churn", live=4, depth=2, pause=0.0)``, ``churn_stop()`` -> counts:
-  a thread in the worker mounting and detaching nested tmpfs trees;
+  a thread in the worker mounting and detaching nested tmpfs trees; ``storm(where, n,
+  live, seed)`` -> the operations: ``n`` mounts and ``n`` umounts at once;
 * ``watch_start(source="auto", min_interval=0.0)``, ``watch_stop()`` -> the
   :class:`~mountcursor.live.watcher.WatchBatch` list of a watch run inside;
 * ``call(op, *args, **kwargs)``: any of the above by name.
@@ -296,6 +297,11 @@ class Sandbox:
 
     def churn_stop(self) -> dict[str, int]:
         return self._typed(dict, "churn_stop")
+
+    def storm(self, where: PathArg = b"storm", n: int = 1000, live: int = 8, seed: int = 1) -> list[tuple[str, bytes]]:
+        """``n`` mounts and ``n`` umounts at fresh paths under ``where``, made by the
+        worker as fast as it can (at most ``live`` up at once); the operations, in order."""
+        return self._typed(list, "storm", os.fsencode(where), n, live, seed)
 
     def watch_start(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
         self.call("watch_start", source, min_interval)
