@@ -334,9 +334,11 @@ class _FanotifySource:
         raw = b""
         while syscalls.poll_fd(self.fd, select.POLLIN, 0):
             raw += os.read(self.fd, 65536)
-        return self._events(syscalls.parse_fanotify_events(raw))
+        return self.collect_raw(syscalls.parse_fanotify_events(raw))
 
-    def _events(self, raw_events: list[syscalls.FanotifyEvent]) -> list[MountEvent]:
+    def collect_raw(self, raw_events: list[syscalls.FanotifyEvent]) -> list[MountEvent]:
+        """The events of decoded fanotify records (after ``FAN_Q_OVERFLOW``: a full
+        read and diff against the cache, as events were lost)."""
         if any(ev.mask & syscalls.FAN_Q_OVERFLOW for ev in raw_events):
             before = self.current()
             self.known = self._read_all()

@@ -23,6 +23,7 @@ if __name__ == "__main__":  # first of all: a Ctrl-C while the modules below loa
 
 import os
 import pickle
+import select
 import struct
 import sys
 import threading
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..live import syscalls
 from ..live.reader import snapshot
 from ..live.syscalls import MNT_DETACH, MS_BIND, MS_MOVE, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE
-from ..live.watcher import watch
+from ..live.watcher import Watch, WatchBatch, watch
 
 # Everything the worker runs is imported here, before it mounts anything: the package
 # may live under the directory the sandbox mounts over (a checkout under /tmp), and
@@ -42,7 +43,6 @@ from ..live.watcher import watch
 
 if TYPE_CHECKING:
     from ..live.reader import Snapshot
-    from ..live.watcher import WatchBatch
 
 _LEN = struct.Struct("<I")
 
@@ -116,6 +116,7 @@ class Worker:
         self._watch: threading.Thread | None = None
         self._watch_stop = threading.Event()
         self._batches: list[WatchBatch] = []
+        self._stepped: Watch | None = None
 
     # ---- helpers --------------------------------------------------------------------
     def _path(self, path: str | bytes) -> bytes:
@@ -372,9 +373,38 @@ class Worker:
         self._watch = None
         return self._batches
 
+    def watch_open(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto") -> str:
+        """A watch of this namespace that the caller steps (:meth:`watch_read`); its
+        source (``poll`` if fanotify fell back)."""
+        if self._stepped is not None:
+            raise RuntimeError("a stepped watch is already open")
+        self._stepped = watch(source=source, min_interval=0.0)
+        return self._stepped.source
+
+    def watch_read(self, lose_events: bool = False) -> WatchBatch | None:
+        """``read()`` of the stepped watch.  ``lose_events`` (fanotify): the queued
+        events are dropped and one ``FAN_Q_OVERFLOW`` is read instead, as the kernel
+        does when its queue overflows."""
+        w = self._stepped
+        if w is None:
+            raise RuntimeError("no stepped watch is open")
+        if not lose_events:
+            return w.read()
+        impl = w._source()
+        while syscalls.poll_fd(impl.fd, select.POLLIN, 0):
+            os.read(impl.fd, 65536)  # lost
+        events = impl.collect_raw([syscalls.FanotifyEvent(syscalls.FAN_Q_OVERFLOW, None)])  # type: ignore[union-attr]
+        return WatchBatch(tuple(events), impl.batch_table(), impl.name, time.time()) if events else None
+
+    def watch_close(self) -> None:
+        if self._stepped is not None:
+            self._stepped.close()
+            self._stepped = None
+
     # ---- exit -----------------------------------------------------------------------
     def cleanup(self) -> None:
         self._watch_stop.set()
+        self.watch_close()
         if self._churn is not None:
             self._churn_stop.set()
             self._churn.join(5)

@@ -36,6 +36,9 @@ kernel gave, read back with statx):
   live, seed)`` -> the operations: ``n`` mounts and ``n`` umounts at once;
 * ``watch_start(source="auto", min_interval=0.0)``, ``watch_stop()`` -> the
   :class:`~mountcursor.live.watcher.WatchBatch` list of a watch run inside;
+  ``watch_open(source)``, ``watch_read(lose_events=False)`` -> a batch or ``None``,
+  ``watch_close()``: a watch inside that the caller steps (``lose_events``: fanotify's
+  queued events are dropped for one ``FAN_Q_OVERFLOW``, as on a queue overflow);
 * ``call(op, *args, **kwargs)``: any of the above by name.
 
 Errors in the worker come back as :class:`OSError` (with the errno) or
@@ -302,6 +305,15 @@ class Sandbox:
         """``n`` mounts and ``n`` umounts at fresh paths under ``where``, made by the
         worker as fast as it can (at most ``live`` up at once); the operations, in order."""
         return self._typed(list, "storm", os.fsencode(where), n, live, seed)
+
+    def watch_open(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto") -> str:
+        return self._typed(str, "watch_open", source)
+
+    def watch_read(self, lose_events: bool = False) -> WatchBatch | None:
+        return self.call("watch_read", lose_events)  # type: ignore[no-any-return]
+
+    def watch_close(self) -> None:
+        self.call("watch_close")
 
     def watch_start(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
         self.call("watch_start", source, min_interval)
