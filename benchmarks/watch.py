@@ -79,13 +79,13 @@ def storm_point(n: int, storm: int, repeats: int, log: Any) -> dict[str, Any]:
             point["table"] = len(w.table)
             impl = w._source()
             full_reads = [0]
-            real_full = impl._full_read  # type: ignore[union-attr]
+            real_full = impl.verify  # type: ignore[union-attr]
 
             def counted_full() -> Any:
                 full_reads[0] += 1
                 return real_full()
 
-            impl._full_read = counted_full  # type: ignore[union-attr,method-assign]
+            impl.verify = counted_full  # type: ignore[union-attr,method-assign]
             poller = select.poll()
             poller.register(w.fileno(), w.poll_events)
             thread = threading.Thread(target=run_storm, daemon=True)

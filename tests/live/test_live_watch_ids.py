@@ -241,13 +241,13 @@ def test_reread_reads_the_whole_table_at_every_wake_up(sb) -> None:
     with watch(sb.pid, source="reread", min_interval=0) as w:
         assert w.source == "reread" and w.check_in is None
         reads = []
-        real = w._source()._full_read
+        real = w._source()._reread
 
         def counted():
             reads.append(1)
             return real()
 
-        w._source()._full_read = counted
+        w._source()._reread = counted
         sb.mount_tmpfs(b"rr")
         assert [(e.action, e.entry.target) for e in w.read().events] == [("mount", sb.path(b"rr"))]
         sb.umount(b"rr")

@@ -59,11 +59,13 @@ from __future__ import annotations
 
 import errno
 import math
+from bisect import bisect_right
+from operator import attrgetter
 import os
 import select
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -90,21 +92,24 @@ class WatchBatch:
     fanotify source, the cache of known mounts; made on first use, so a batch costs
     what its events cost).  ``note``: why a fallback happened."""
 
-    __slots__ = ("events", "source", "time", "note", "_table", "_entries")
+    __slots__ = ("events", "source", "time", "note", "_table", "_make")
 
-    def __init__(self, events: tuple[MountEvent, ...], table: MountTable | tuple[MountEntry, ...],
+    def __init__(self, events: tuple[MountEvent, ...],
+                 table: MountTable | tuple[MountEntry, ...] | Callable[[], MountTable],
                  source: Source, time: float, note: str = "") -> None:
         self.events = events
         self.source: Source = source
         self.time = time
         self.note = note
         self._table = table if isinstance(table, MountTable) else None
-        self._entries = table if not isinstance(table, MountTable) else ()
+        self._make = table if not isinstance(table, MountTable) else None
 
     @property
     def table(self) -> MountTable:
         if self._table is None:
-            self._table = MountTable(self._entries)
+            make = self._make
+            self._table = MountTable(make) if isinstance(make, tuple) else make()  # type: ignore[misc]
+            self._make = None
         return self._table
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -191,41 +196,100 @@ class _PollSource:
         # mount B" apart even when B gets A's mnt_id and A's anonymous device, both
         # handed out lowest-free (a diff of mountinfo tables would call that a move).
         self.read_as: dict[str, Any] = {"method": "listmount", "pid": "self" if _is_self(pid) else pid}
-        self.cost = 0.0  # CPU seconds the last full read took
+        self.cost = 0.0  # CPU seconds the last full read (or check of the lines) took
         self.done = -math.inf  # when it ended
         self.pending: float | None = None  # since when a change the ids cannot show may be unreported
         self.unexplained = False  # a wake-up the ids did not explain: the owed read is due at once
+        self.by_ids = by_ids
         try:
             try:
                 self.ns_id = 0 if _is_self(pid) else syscalls.mnt_ns_id(pid)
-                table = self._full_read()
+                table = self._reread()
             except OSError:
                 self.read_as = {"pid": pid}
-                table = self._full_read()
+                self.by_ids = False
+                table = self._reread()
         except BaseException:
             os.close(self.fd)
             raise
-        self.by_ids = by_ids and self.read_as.get("method") == "listmount"
         self.name: Source = "poll" if self.by_ids else "reread"
         self._take(table)
 
-    def _full_read(self) -> MountTable:
-        start = _cpu()
-        table = snapshot(consistency=self.consistency, **self.read_as).table
-        self.cost = _cpu() - start
-        self.done = self.clock()
-        return table
+    # ---- the cache ------------------------------------------------------------------
+    # ``cache``: unique id -> entry, of every mount known; ``known``: its keys as a set;
+    # ``ids``: the last listing.  The batch tables are made from ``base`` (the entries
+    # at the last full read, ascending unique ids) less ``removed`` plus ``added``:
+    # a batch copies only what changed since (re-based when that grows).
 
     def _take(self, table: MountTable) -> None:
         self.table: MountTable | None = table
         self.cache: dict[int, MountEntry] = {}
         if self.by_ids:  # a listmount table: every entry has its unique id
             self.cache = {e.unique_id: e for e in table.entries if e.unique_id is not None}
+        self.known = set(self.cache)
+        self.ids = list(self.cache)
+        self._rebase(table.entries)
         self.pending, self.unexplained = None, False
 
+    def _rebase(self, entries: tuple[MountEntry, ...]) -> None:
+        self.base = entries
+        self.removed: set[int] = set()
+        self.added: dict[int, MountEntry] = {}
+
+    def _put(self, uid: int, entry: MountEntry | None) -> None:
+        """``entry`` is now the mount ``uid`` (``None``: gone)."""
+        if entry is None:
+            del self.cache[uid]
+            self.known.discard(uid)
+        else:
+            self.cache[uid] = entry
+            self.known.add(uid)
+        if self.added.pop(uid, None) is None or entry is not None:
+            self.removed.add(uid)
+        if entry is not None:
+            self.added[uid] = entry
+        self.table = None
+
+    def _entries(self) -> tuple[MountEntry, ...]:
+        removed, added = self.removed, self.added
+        kept = [e for e in self.base if e.unique_id not in removed]
+        return tuple(sorted(kept + list(added.values()), key=_UNIQUE)) if added else tuple(kept)
+
+    def current(self) -> MountTable:
+        if self.table is None:
+            self.table = MountTable(self._entries())
+            self._rebase(self.table.entries)
+        return self.table
+
+    def batch_table(self) -> MountTable | Callable[[], MountTable]:
+        """The table for a batch, without building it: what it takes to build it."""
+        if self.table is not None:
+            return self.table
+        if len(self.removed) + len(self.added) > len(self.base) // 8 + 64:
+            return self.current()  # re-based: what a batch copies stays small
+        base, removed, added = self.base, frozenset(self.removed), tuple(self.added.values())
+        return lambda: MountTable(sorted([e for e in base if e.unique_id not in removed] + list(added),
+                                         key=_UNIQUE))
+
+    # ---- reading --------------------------------------------------------------------
+    def _reread(self) -> MountTable:
+        """The whole table (and, read first, the mountinfo lines the next check of the
+        lines compares with: a change between the two is then seen again, never missed)."""
+        start = _cpu()
+        if self.by_ids:
+            self.lines = self._lines()
+        table = snapshot(consistency=self.consistency, **self.read_as).table
+        self.cost = _cpu() - start
+        self.done = self.clock()
+        return table
+
+    def _lines(self) -> set[bytes]:
+        data = snapshot(self.pid, method="mountinfo", consistency="single-pass").data or b""
+        return set(data.split(b"\n"))
+
     def due(self) -> float | None:
-        """When (on the clock) the full read owed for a change the ids cannot show is
-        due; ``None`` if none is owed."""
+        """When (on the clock) the check owed for a change the ids cannot show is due;
+        ``None`` if none is owed."""
         if self.pending is None:
             return None
         since = self.done if self.unexplained else max(self.pending, self.done)
@@ -243,56 +307,100 @@ class _PollSource:
         if not woke:
             return []
         if not self.by_ids or self.cost <= CHEAP_READ:
-            return self.verify()  # exactly what a full re-read reports
+            return self.reread()  # exactly what a full re-read reports
         return self._by_ids(now)
 
-    def verify(self) -> list[MountEvent]:
+    def reread(self) -> list[MountEvent]:
         """A full read, diffed against the cache (what every wake-up costs without ids)."""
-        table = self._full_read()
+        table = self._reread()
         events = diff(self.current(), table)
         self._take(table)
         return events
 
+    def verify(self) -> list[MountEvent]:
+        """What the ids cannot show: a full read without ids; with them, the ids and
+        then the mountinfo lines against the last ones: the mounts of the lines that
+        changed are statmounted and diffed (the kernel reads the table, this process
+        handles only what changed)."""
+        if not self.by_ids:
+            return self.reread()
+        start = _cpu()
+        lines = self._lines()  # first: a change after this is seen by the next check
+        umounts, mounts = self._id_changes()
+        changed = lines - self.lines
+        self.lines = lines
+        fresh = {ev.new.unique_id for ev in mounts if ev.new is not None}
+        by_mnt_id = {e.mnt_id: uid for uid, e in self.cache.items()} if changed else {}
+        suspects = sorted({by_mnt_id[m] for m in map(_mnt_id_of, changed) if m in by_mnt_id} - fresh)
+        old: list[MountEntry] = []
+        new: list[MountEntry] = []
+        for uid in suspects:
+            try:
+                entry = statmount_entry(uid, self.ns_id)
+            except OSError as err:
+                if err.errno != errno.ENOENT:
+                    raise
+                continue  # gone since the listing: its wake-up is pending
+            if entry != self.cache[uid]:
+                old.append(self.cache[uid])
+                new.append(entry)
+                self._put(uid, entry)
+        self.cost = _cpu() - start
+        self.done = self.clock()
+        self.pending, self.unexplained = None, False
+        return umounts + diff(MountTable(old), MountTable(new)) + mounts
+
     def _by_ids(self, now: float) -> list[MountEvent]:
-        ids, _calls = list_mount_ids(self.ns_id)
-        cache = self.cache
-        new = [u for u in ids if u not in cache]
-        gone: list[int] = []
-        if len(ids) - len(new) != len(cache):
-            present = set(ids)
-            gone = [u for u in cache if u not in present]
-        if not new and not gone:  # a remount, a move, or a mount and umount in one wake-up
+        umounts, mounts = self._id_changes()
+        if not umounts and not mounts:  # a remount, a move, or a mount and umount in one wake-up
             self.unexplained = True
             self.pending = now if self.pending is None else self.pending
             due = self.due()
             return self.verify() if due is not None and due <= now else []
-        umounts = [MountEvent("umount", cache.pop(u), None) for u in gone]
-        mounts: list[MountEvent] = []
-        in_order = not cache or not new or new[0] > next(reversed(cache))
-        for u in new:
-            try:
-                entry = statmount_entry(u, self.ns_id)
-            except OSError as err:
-                if err.errno != errno.ENOENT:
-                    raise
-                continue  # mounted and gone again since listmount: its wake-up is pending
-            cache[u] = entry
-            mounts.append(MountEvent("mount", None, entry))
-        if not in_order:  # a mount made earlier elsewhere and attached now (open_tree): table order
-            self.cache = {u: cache[u] for u in ids if u in cache}
-        self.table = None
         if self.pending is None:
             self.pending = now
         return umounts + mounts
 
-    def current(self) -> MountTable:
-        if self.table is None:
-            self.table = MountTable(self.cache.values())
-        return self.table
+    def _id_changes(self) -> tuple[list[MountEvent], list[MountEvent]]:
+        """The umounts and mounts the ids show since the last listing (the cache updated)."""
+        ids, _calls = list_mount_ids(self.ns_id)
+        prev, known = self.ids, self.known
+        self.ids = ids
+        if ids == prev:
+            return [], []
+        cut = bisect_right(ids, prev[-1]) if prev else 0
+        if ids[:cut] == prev:  # the usual storm: new mounts at the end (unique ids only grow)
+            gone: list[int] = []
+            new = ids[cut:]
+        else:
+            gone = sorted(known.difference(ids))
+            new = ids[cut:]
+            if cut - (len(known) - len(gone)) > 0:  # an older mount attached now (open_tree)
+                new = [u for u in ids if u not in known]
+        umounts = []
+        for uid in gone:
+            umounts.append(MountEvent("umount", self.cache[uid], None))
+            self._put(uid, None)
+        mounts = []
+        for uid in new:
+            try:
+                entry = statmount_entry(uid, self.ns_id)
+            except OSError as err:
+                if err.errno != errno.ENOENT:
+                    raise
+                continue  # mounted and gone again since the listing: its wake-up is pending
+            self._put(uid, entry)
+            mounts.append(MountEvent("mount", None, entry))
+        return umounts, mounts
 
-    def batch_table(self) -> MountTable | tuple[MountEntry, ...]:
-        """The table for a batch, without building it: a copy of the cache's entries."""
-        return self.table if self.table is not None else tuple(self.cache.values())
+
+def _mnt_id_of(line: bytes) -> int:
+    """The mount id of a mountinfo line (-1 for the empty one after the last)."""
+    head = line.split(b" ", 1)[0]
+    return int(head) if head.isdigit() else -1
+
+
+_UNIQUE = attrgetter("unique_id")
 
 
 class _FanotifySource:
