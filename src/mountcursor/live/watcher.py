@@ -26,9 +26,12 @@ Sources (``auto`` is ``poll``: it reports what a full re-read reports, fanotify 
   and diffed against the previous one: each wake-up costs what the table is.
 * ``"poll"`` (the default): the same wake-ups and the same events, at the cost of
   the change: the unique mount ids are listed (listmount(2), Linux 6.8+) and compared
-  with the cache, new ones statmounted, gone ones are umounts; a full read is made
-  only for what ids cannot show (remounts, moves), as ``_PollSource`` says change by
-  change.  Without listmount it is ``reread`` (and ``note`` says so when asked for).
+  with the cache, new ones statmounted, gone ones are umounts; what ids cannot show
+  (remounts, moves) is found by comparing the mountinfo lines with the last ones and
+  statmounting the mounts whose line changed, at most 1/20 of the time; in a storm a
+  remount or move hidden behind mounts comes in a later batch.  ``_PollSource``
+  says change by change what it costs.  Without listmount it is ``reread`` (and
+  ``note`` says so when asked for).
 
 Of both: the counter moves on mount, umount, move and
   remount (``touch_mnt_namespace``), **not on propagation changes**
@@ -142,9 +145,9 @@ def _is_self(pid: int | str) -> bool:
 
 
 VERIFY_FACTOR = 20
-"""An owed full read (for what unique ids cannot show) waits until this many times the
-last full read's duration has passed since the later of its cause and that read: in a
-storm full reads take at most 1/(1 + VERIFY_FACTOR) of the watch's time."""
+"""An owed check (for what unique ids cannot show) waits until this many times the
+last check's (or full read's) CPU has passed since the later of its cause and that
+one: in a storm checks take at most 1/(1 + VERIFY_FACTOR) of the watch's time."""
 CHEAP_READ = 0.02
 """A table whose full read took at most this many seconds of CPU is read in full at
 every wake-up (about 1,000 mounts): exactly the events of a re-read, at a cost that
@@ -159,28 +162,32 @@ class _PollSource:
     What each change costs, with ids (``source="poll"``, listmount, Linux 6.8+; another
     process's namespace by its id, 6.10+):
 
-    * a small table (a full read under ``CHEAP_READ``, about 1,000 mounts) is read in
-      full at every wake-up: exactly the events of a re-read;
+    * a small table (a full read under ``CHEAP_READ`` of CPU, about 1,000 mounts) is
+      read in full at every wake-up: exactly the events of a re-read;
     * otherwise each wake-up lists the ids (listmount(2), 8 bytes a mount, in the
-      kernel) and looks each up in the cache: the part that grows with the table,
-      about 15 ms of CPU at 100,000 mounts, where a full read and diff costs 1.5 s
-      (listmount + statmount) or 0.4 s (mountinfo); a mount then costs one
-      statmount(2) of its new id, an umount nothing (the cache has it);
+      kernel): the part that grows with the table (about 10 ms of CPU at 100,000
+      mounts, where a full read and diff costs 1.5 s with listmount + statmount, 0.4 s
+      with mountinfo).  New ids are the tail of the listing (unique ids only grow); a
+      set difference finds the gone ones only when some are.  A mount then costs one
+      statmount(2), an umount nothing (the cache has it);
     * a remount, a move, ``mount_setattr``, or a mount and its umount both inside one
       wake-up leave the ids as they were, and neither listmount, statmount nor the
       poll says which mount changed (the namespace's event counter is one number for
-      everything): such a wake-up is a full read and :func:`diff` against the cache,
-      at once if the last full read ended ``VERIFY_FACTOR`` times its duration ago,
-      else when that time comes (:meth:`due`; the watch wakes for it without a poll
-      report);
+      everything).  Such a wake-up owes a check (:meth:`verify`): the mountinfo lines
+      are read (the kernel prints the whole table, about a third of a full read's
+      CPU) and compared as bytes with the last ones; only the mounts of the lines that
+      changed are statmounted and diffed.  The check is made at once if the last one
+      (or full read) ended ``VERIFY_FACTOR`` times its cost ago, else when that time
+      comes (:meth:`due`; the watch wakes for it without a poll report);
     * a remount or move in the same wake-up as a mount or umount hides behind the
-      ids: the wake-up is reported from the ids, and the full read it owes comes
-      ``VERIFY_FACTOR`` times a full read's duration later (30 s at 100,000 mounts).
-      Until then ``batch.table`` holds the mount as it was, and a mount moved and
-      then unmounted before that read is reported as an umount at its old place, its
-      move not at all (as two changes inside one wake-up of a re-read are);
+      ids: the wake-up is reported from the ids, and it owes the check, made
+      ``VERIFY_FACTOR`` times the last one's cost after the later of the two (about
+      5 s at 100,000 mounts).  Until then ``batch.table`` holds the mount as it was,
+      and a mount moved and then unmounted before the check is reported as an umount
+      at its old place, its move not at all (as two changes inside one wake-up of a
+      re-read are);
     * propagation changes do not wake the watch (see the module docstring): the next
-      full read reports them.
+      check or full read reports them.
     """
 
     events = select.POLLPRI
