@@ -323,11 +323,12 @@ class Worker:
         self._churn = None
         return dict(self._churn_stats)
 
-    def storm(self, where: bytes = b"storm", n: int = 1000, live: int = 8, seed: int = 1) -> list[tuple[str, bytes]]:
+    def storm(self, where: bytes = b"storm", n: int = 1000, live: int = 8, seed: int = 1,
+              pause: float = 0.0) -> list[tuple[str, bytes]]:
         """``n`` tmpfs mounts at fresh paths under ``where``, each unmounted (plainly or
         lazily, at random) once ``live`` newer ones are up, the rest at the end: ``n``
-        mounts and ``n`` umounts as fast as this process makes them; the operations
-        made, in order."""
+        mounts and ``n`` umounts as fast as this process makes them (``pause`` seconds
+        after each mount); the operations made, in order."""
         import random
 
         rng = random.Random(seed)
@@ -340,6 +341,8 @@ class Worker:
             syscalls.mount(b"storm", path, b"tmpfs", 0, None)
             ops.append(("mount", path))
             held.append(path)
+            if pause:
+                time.sleep(pause)
             while len(held) > live or (i == n - 1 and held):
                 victim = held.pop(rng.randrange(len(held)) if len(held) > live else 0)
                 syscalls.umount2(victim, MNT_DETACH if rng.random() < 0.5 else 0)

@@ -33,7 +33,7 @@ kernel gave, read back with statx):
 * ``snapshot(**kwargs)`` -> :class:`~mountcursor.live.reader.Snapshot` taken inside;
 * ``churn_start(where=b"churn", live=4, depth=2, pause=0.0)``, ``churn_stop()`` -> counts:
   a thread in the worker mounting and detaching nested tmpfs trees; ``storm(where, n,
-  live, seed)`` -> the operations: ``n`` mounts and ``n`` umounts at once;
+  live, seed, pause)`` -> the operations: ``n`` mounts and ``n`` umounts at once;
 * ``watch_start(source="auto", min_interval=0.0)``, ``watch_stop()`` -> the
   :class:`~mountcursor.live.watcher.WatchBatch` list of a watch run inside;
   ``watch_open(source)``, ``watch_read(lose_events=False)`` -> a batch or ``None``,
@@ -301,10 +301,12 @@ class Sandbox:
     def churn_stop(self) -> dict[str, int]:
         return self._typed(dict, "churn_stop")
 
-    def storm(self, where: PathArg = b"storm", n: int = 1000, live: int = 8, seed: int = 1) -> list[tuple[str, bytes]]:
+    def storm(self, where: PathArg = b"storm", n: int = 1000, live: int = 8, seed: int = 1,
+              pause: float = 0.0) -> list[tuple[str, bytes]]:
         """``n`` mounts and ``n`` umounts at fresh paths under ``where``, made by the
-        worker as fast as it can (at most ``live`` up at once); the operations, in order."""
-        return self._typed(list, "storm", os.fsencode(where), n, live, seed)
+        worker as fast as it can (at most ``live`` up at once; ``pause`` seconds after
+        each mount); the operations, in order."""
+        return self._typed(list, "storm", os.fsencode(where), n, live, seed, pause)
 
     def watch_open(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto") -> str:
         return self._typed(str, "watch_open", source)
