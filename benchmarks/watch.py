@@ -169,7 +169,7 @@ def render(res: dict[str, Any], out: Path) -> Section:
           "made by the sandbox's worker as fast as it can (*burst*) or with 2 ms after each mount (*paced*), "
           "each watched by a new `watch(pid, source=\"poll\", "
           "min_interval=0)` in another process. The watcher's CPU (its thread's user + system time, from "
-          "the storm's start until it has reported everything, the owed full read at the end included) is "
+          "the storm's start until it has reported everything, the owed check at the end included) is "
           "divided by its wake-ups times the CPU of one full re-read and diff, measured in the same run: "
           "as the `reread` source makes it (listmount + statmount of every mount) and, the cheaper peer, "
           "a mountinfo read, parse and diff. The accounting is the soak's: the storm's operations "
