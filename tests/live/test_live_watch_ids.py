@@ -309,3 +309,25 @@ def test_check_in_tells_a_callers_loop_when_to_read(sb, monkeypatch) -> None:
         assert w.check_in is None and impl.pending is None
     sb.umount(b"ci")
     sb.umount(b"ci0")
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(prev=st.lists(st.integers(1, 300), unique=True).map(sorted), data=st.data())
+def test_gone_ids_are_found_by_bisection_or_refused(prev, data) -> None:
+    """``_gone`` names exactly the ids the new listing lost, and refuses (``None``) a
+    listing that holds an id the last one had not below its end (an older mount
+    attached now): then the watch takes the set difference."""
+    from bisect import bisect_right
+
+    from mountcursor.live.watcher import _gone
+
+    kept = [u for u in prev if data.draw(st.booleans())]
+    middle = data.draw(st.lists(st.integers(1, 300).filter(lambda u: u not in prev), max_size=2, unique=True))
+    tail = list(range(301, 301 + data.draw(st.integers(0, 3))))
+    ids = sorted(set(kept) | set(middle)) + tail
+    cut = bisect_right(ids, prev[-1]) if prev else 0
+    got = _gone(prev, ids, cut)
+    if any(u < (prev[-1] if prev else 0) for u in middle):
+        assert got is None
+    else:
+        assert got == sorted(set(prev) - set(ids))
