@@ -33,11 +33,11 @@ Sources (``auto`` is ``poll``: it reports what a full re-read reports, fanotify 
   says change by change what it costs.  Without listmount it is ``reread`` (and
   ``note`` says so when asked for).
 
-Of both: the counter moves on mount, umount, move and
-  remount (``touch_mnt_namespace``), **not on propagation changes**
-  (``mount --make-shared`` ..., ``do_change_type`` does not touch it): those do not
-  wake the watch, and are reported (action ``"propagation"``) only when another change
-  wakes it later (fs/namespace.c as of Linux 6.18, the kernel these tests run on).
+  For both, the counter moves on mount, umount, move and remount
+  (``touch_mnt_namespace``), **not on propagation changes** (``mount --make-shared``
+  ..., ``do_change_type`` does not touch it): those do not wake the watch, and are
+  reported (action ``"propagation"``) only when another change wakes it later
+  (fs/namespace.c as of Linux 6.18, the kernel these tests run on).
 * ``"fanotify"``: fanotify mount events (Linux 6.15+, CAP_SYS_ADMIN, the calling
   thread's namespace only), reported as the kernel reports them: ``FAN_MNT_ATTACH`` is
   a ``"mount"``, ``FAN_MNT_DETACH`` an ``"umount"``, and one mount both detached and
@@ -62,13 +62,13 @@ from __future__ import annotations
 
 import errno
 import math
-from bisect import bisect_left, bisect_right
-from operator import attrgetter
 import os
 import select
 import threading
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import AsyncIterator, Callable, Iterator
+from operator import attrgetter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -167,9 +167,10 @@ class _PollSource:
     * otherwise each wake-up lists the ids (listmount(2), 8 bytes a mount, in the
       kernel): the part that grows with the table (about 10 ms of CPU at 100,000
       mounts, where a full read and diff costs 1.5 s with listmount + statmount, 0.4 s
-      with mountinfo).  New ids are the tail of the listing (unique ids only grow); a
-      set difference finds the gone ones only when some are.  A mount then costs one
-      statmount(2), an umount nothing (the cache has it);
+      with mountinfo).  New ids are the tail of the listing (unique ids only grow);
+      gone ones are found by bisecting the last listing (``_gone``: a few steps per
+      gone id, the rest compared in C).  A mount then costs one statmount(2), an
+      umount nothing (the cache has it);
     * a remount, a move, ``mount_setattr``, or a mount and its umount both inside one
       wake-up leave the ids as they were, and neither listmount, statmount nor the
       poll says which mount changed (the namespace's event counter is one number for
