@@ -331,3 +331,29 @@ def test_gone_ids_are_found_by_bisection_or_refused(prev, data) -> None:
         assert got is None
     else:
         assert got == sorted(set(prev) - set(ids))
+
+
+def test_a_mount_gone_before_its_statmount_is_never_reported(sb, monkeypatch) -> None:
+    """Listed, then gone before statmount(2) could ask (ENOENT): no mount event, and
+    when the next listing lacks it, no umount either (was: KeyError)."""
+    import errno
+
+    with watch(sb.pid, source="poll", min_interval=0) as w:
+        impl = _by_ids(w, 1e9, monkeypatch)
+        fleeting = sb.mount_tmpfs(b"fleeting")
+        real = watcher.statmount_entry
+
+        def statmount_entry(uid, ns_id=0, lineno=0):
+            if uid == fleeting.unique_id:
+                raise OSError(errno.ENOENT, "statmount: gone")
+            return real(uid, ns_id, lineno)
+
+        monkeypatch.setattr(watcher, "statmount_entry", statmount_entry)
+        kept = sb.mount_tmpfs(b"kept")
+        assert [(e.action, e.entry.target) for e in w.read().events] == [("mount", sb.path(b"kept"))]
+        assert fleeting.unique_id in impl.ids and fleeting.unique_id not in impl.cache
+        monkeypatch.setattr(watcher, "statmount_entry", real)
+        sb.umount(b"fleeting")
+        sb.umount(b"kept")
+        assert [(e.action, e.entry.target) for e in w.read().events] == [("umount", sb.path(b"kept"))]
+        assert kept.unique_id not in impl.cache and fleeting.unique_id not in impl.ids

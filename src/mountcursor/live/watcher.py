@@ -384,8 +384,9 @@ class _PollSource:
             new = [u for u in ids if u not in known]
         umounts = []
         for uid in gone:
-            umounts.append(MountEvent("umount", self.cache[uid], None))
-            self._put(uid, None)
+            if uid in known:  # else listed once, gone before its statmount: never reported
+                umounts.append(MountEvent("umount", self.cache[uid], None))
+                self._put(uid, None)
         mounts = []
         for uid in new:
             try:
