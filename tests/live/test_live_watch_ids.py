@@ -65,7 +65,7 @@ def _by_ids(w, cost: float, monkeypatch) -> _PollSource:
     CPU clock they are measured with moves ``cost`` a look)."""
     impl = w._source()
     assert isinstance(impl, _PollSource) and impl.by_ids
-    impl.cost = cost
+    impl.cost = impl.read_cost = cost
     ticks = iter(range(1 << 62))
     monkeypatch.setattr(watcher, "_cpu", lambda: next(ticks) * cost)
     return impl

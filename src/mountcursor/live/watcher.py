@@ -165,9 +165,9 @@ class _PollSource:
     * a small table (a full read under ``CHEAP_READ`` of CPU, about 1,000 mounts) is
       read in full at every wake-up: exactly the events of a re-read;
     * otherwise each wake-up lists the ids (listmount(2), 8 bytes a mount, in the
-      kernel): the part that grows with the table (about 10 ms of CPU at 100,000
-      mounts, where a full read and diff costs 1.5 s with listmount + statmount, 0.4 s
-      with mountinfo).  New ids are the tail of the listing (unique ids only grow);
+      kernel): the part that grows with the table (about 12 ms of CPU at 100,000
+      mounts, 17 ms with the rest of a wake-up, where a full read and diff costs
+      1.85 s with listmount + statmount, 0.55 s with mountinfo).  New ids are the tail of the listing (unique ids only grow);
       gone ones are found by bisecting the last listing (``_gone``: a few steps per
       gone id, the rest compared in C).  A mount then costs one statmount(2), an
       umount nothing (the cache has it);
@@ -183,7 +183,7 @@ class _PollSource:
     * a remount or move in the same wake-up as a mount or umount hides behind the
       ids: the wake-up is reported from the ids, and it owes the check, made
       ``VERIFY_FACTOR`` times the last one's cost after the later of the two (about
-      5 s at 100,000 mounts).  Until then ``batch.table`` holds the mount as it was,
+      4 s at 100,000 mounts, where a check costs 0.2 s).  Until then ``batch.table`` holds the mount as it was,
       and a mount moved and then unmounted before the check is reported as an umount
       at its old place, its move not at all (as two changes inside one wake-up of a
       re-read are);
@@ -204,7 +204,8 @@ class _PollSource:
         # mount B" apart even when B gets A's mnt_id and A's anonymous device, both
         # handed out lowest-free (a diff of mountinfo tables would call that a move).
         self.read_as: dict[str, Any] = {"method": "listmount", "pid": "self" if _is_self(pid) else pid}
-        self.cost = 0.0  # CPU seconds the last full read (or check of the lines) took
+        self.cost = 0.0  # CPU seconds of the last check of the lines (or full read without ids)
+        self.read_cost = 0.0  # CPU seconds of the last full read
         self.done = -math.inf  # when it ended
         self.pending: float | None = None  # since when a change the ids cannot show may be unreported
         self.unexplained = False  # a wake-up the ids did not explain: the owed read is due at once
@@ -286,8 +287,11 @@ class _PollSource:
         start = _cpu()
         if self.by_ids:
             self.lines = self._lines()
+        lines_read = _cpu()
         table = snapshot(consistency=self.consistency, **self.read_as).table
-        self.cost = _cpu() - start
+        end = _cpu()
+        self.read_cost = end - start
+        self.cost = lines_read - start if self.by_ids else self.read_cost  # what a check will cost
         self.done = self.clock()
         return table
 
@@ -314,7 +318,7 @@ class _PollSource:
             return self.verify()
         if not woke:
             return []
-        if not self.by_ids or self.cost <= CHEAP_READ:
+        if not self.by_ids or self.read_cost <= CHEAP_READ:
             return self.reread()  # exactly what a full re-read reports
         return self._by_ids(now)
 
