@@ -357,3 +357,32 @@ def test_a_mount_gone_before_its_statmount_is_never_reported(sb, monkeypatch) ->
         sb.umount(b"kept")
         assert [(e.action, e.entry.target) for e in w.read().events] == [("umount", sb.path(b"kept"))]
         assert kept.unique_id not in impl.cache and fleeting.unique_id not in impl.ids
+
+
+def test_the_owed_check_finds_a_propagation_change_by_its_line(sb, monkeypatch) -> None:
+    """A propagation change wakes nothing; the check a later mount owes finds it: its
+    mountinfo line changed (``shared:N``): only the mounts whose line changed since the
+    last check are statmounted, not the table."""
+    sb.mount_tmpfs(b"pg")
+    w, impl, clock = _driven(monkeypatch, sb, cost=0.1)
+    with w:
+        asked: list[int] = []
+        real = watcher.statmount_entry
+
+        def statmount_entry(uid, ns_id=0, lineno=0):
+            asked.append(uid)
+            return real(uid, ns_id, lineno)
+
+        monkeypatch.setattr(watcher, "statmount_entry", statmount_entry)
+        sb.make(b"pg", "shared")
+        new = sb.mount_tmpfs(b"pgnew")
+        first = next(w)
+        assert [(e.action, e.entry.target) for e in first.events] == [("mount", sb.path(b"pgnew"))]
+        assert asked == [new.unique_id]
+        second = next(w)
+        assert [(e.action, e.entry.target, e.old.shared, e.new.shared is not None) for e in second.events] == [
+            ("propagation", sb.path(b"pg"), None, True)]
+        # the mounts whose line changed since the last check: pg, and pgnew (new since)
+        assert asked == [new.unique_id, sb.stat(b"pg").unique_id, new.unique_id]
+    sb.umount(b"pgnew")
+    sb.umount(b"pg")
