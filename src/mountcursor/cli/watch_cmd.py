@@ -2,7 +2,7 @@
 
     mountcursor watch [-p[ACTIONS] | --poll[=ACTIONS]] [-w MS] [-f] [--count N]
                       [-o COLS] [-n] [-r | -P | -J] [-t TYPES] [-O OPTS] [-T PATH] [-M PATH]
-                      [-N PID] [--source auto|poll|fanotify] [--interval S]
+                      [-N PID] [--source auto|poll|reread|fanotify] [--interval S]
 
 As util-linux findmnt 2.38 (misc-utils/findmnt.c ``poll_table``): ``-w`` is in
 milliseconds, a timeout exits 0 whether or not anything was printed, ``-f`` stops after
@@ -173,8 +173,11 @@ class _Printer:
 @click.option("-T", "--target", metavar="PATH", help="Only events at this mount point (symlinks resolved).")
 @click.option("-M", "--mountpoint", metavar="PATH", help="Only events at this mount point, as written.")
 @click.option("-N", "--pid", metavar="PID", help="Watch the mount table of process PID (ends when it exits).")
-@click.option("--source", "source", type=click.Choice(["auto", "poll", "fanotify"]), default="auto",
-              show_default=True, help="poll(POLLPRI) on mountinfo, or fanotify mount events (6.15+, root).")
+@click.option("--source", "source", type=click.Choice(["auto", "poll", "reread", "fanotify"]), default="auto",
+              show_default=True,
+              help="poll: poll(POLLPRI) on mountinfo, then only the mount ids that changed (listmount, 6.8+; "
+                   "auto); reread: the whole table at each wake-up; fanotify: mount events (6.15+, root, "
+                   "no remounts).")
 @click.option("--interval", type=float, default=0.1, show_default=True, metavar="SECONDS",
               help="Re-read the table at most this often.")
 @_one_line_errors

@@ -69,7 +69,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Method", "Consistency", "Snapshot", "InconsistentSnapshotError", "RepeatedMountError", "snapshot",
     "is_mountpoint", "mountinfo_path", "open_mountinfo", "entry_from_statmount", "statmount_entry",
-    "kernel_repeats", "repeated_mount",
+    "kernel_repeats", "repeated_mount", "list_mount_ids",
 ]
 
 Method = Literal["auto", "mountinfo", "listmount"]
@@ -357,30 +357,36 @@ def _statmount_mask(requested: int | None, probe_id: int, mnt_ns_id: int = 0) ->
     return _supported_mask[0]
 
 
-def statmount_entry(unique_id: int) -> MountEntry:
-    """One mount by its unique id, via statmount(2) with the default fields.
-    ``ENOENT`` if it is gone."""
+def statmount_entry(unique_id: int, mnt_ns_id: int = 0, lineno: int = 0) -> MountEntry:
+    """One mount by its unique id (in the namespace ``mnt_ns_id``, 0: the calling
+    thread's), via statmount(2) with the default fields.  ``ENOENT`` if it is gone."""
     from . import syscalls
 
-    return entry_from_statmount(syscalls.statmount(unique_id, _statmount_mask(None, unique_id)))
+    mask = _statmount_mask(None, unique_id, mnt_ns_id)
+    return entry_from_statmount(syscalls.statmount(unique_id, mask, mnt_ns_id=mnt_ns_id), lineno)
 
 
 def _count_mounts(mnt_ns_id: int = 0) -> int:
     """How many mounts listmount(2) lists in the namespace (``0``: this thread's)."""
-    return len(_listmount_ids(mnt_ns_id)[0])
+    return len(list_mount_ids(mnt_ns_id)[0])
 
 
-def _listmount_ids(mnt_ns_id: int = 0) -> tuple[list[int], int]:
-    """The unique ids of the namespace's mounts, and the listmount(2) calls it took."""
+_ID_PAGE = 32768  # 256 KiB a call: 4 calls for 100,000 mounts
+
+
+def list_mount_ids(mnt_ns_id: int = 0, page: int = _ID_PAGE) -> tuple[list[int], int]:
+    """Every unique mount id of a namespace (0: the calling thread's), ascending, with
+    listmount(2) a ``page`` at a time: ``(ids, calls)``.  Each page is one consistent
+    look under the namespace lock; a change between pages is the caller's to notice."""
     from . import syscalls
 
     ids: list[int] = []
     calls = 0
     while True:
-        page = syscalls.listmount(last=ids[-1] if ids else 0, count=4096, mnt_ns_id=mnt_ns_id)
+        got = syscalls.listmount(last=ids[-1] if ids else 0, count=page, mnt_ns_id=mnt_ns_id)
         calls += 1
-        ids.extend(page)
-        if len(page) < 4096:
+        ids.extend(got)
+        if len(got) < page:
             return ids, calls
 
 
@@ -391,7 +397,7 @@ def _listmount_pass(mask: int | None, mnt_ns_id: int = 0) -> tuple[list[MountEnt
     is the same for every slave of one group (peers share their master)."""
     from . import syscalls
 
-    ids, calls = _listmount_ids(mnt_ns_id)
+    ids, calls = list_mount_ids(mnt_ns_id)
     entries: list[MountEntry] = []
     gone = False
     if not ids:

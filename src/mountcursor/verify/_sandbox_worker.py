@@ -24,6 +24,7 @@ if __name__ == "__main__":  # first of all: a Ctrl-C while the modules below loa
 import errno
 import os
 import pickle
+import select
 import struct
 import sys
 import threading
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..live import backend, syscalls  # noqa: F401 -- backend: snapshot(method="auto") imports it on first use
 from ..live.reader import snapshot
 from ..live.syscalls import MNT_DETACH, MS_BIND, MS_MOVE, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE
-from ..live.watcher import watch
+from ..live.watcher import Watch, WatchBatch, watch
 
 # Everything the worker runs is imported here, before it mounts anything: the package
 # may live under the directory the sandbox mounts over (a checkout under /tmp), and
@@ -43,7 +44,6 @@ from ..live.watcher import watch
 
 if TYPE_CHECKING:
     from ..live.reader import Snapshot
-    from ..live.watcher import WatchBatch
 
 _LEN = struct.Struct("<I")
 
@@ -118,6 +118,7 @@ class Worker:
         self._watch_stop = threading.Event()
         self._batches: list[WatchBatch] = []
         self.children: list[tuple[int, int]] = []  # slave_copy's processes, and the pipe that holds each
+        self._stepped: Watch | None = None
 
     # ---- helpers --------------------------------------------------------------------
     def _path(self, path: str | bytes) -> bytes:
@@ -386,8 +387,34 @@ class Worker:
         self._churn = None
         return dict(self._churn_stats)
 
+    def storm(self, where: bytes = b"storm", n: int = 1000, live: int = 8, seed: int = 1,
+              pause: float = 0.0) -> list[tuple[str, bytes]]:
+        """``n`` tmpfs mounts at fresh paths under ``where``, each unmounted (plainly or
+        lazily, at random) once ``live`` newer ones are up, the rest at the end: ``n``
+        mounts and ``n`` umounts as fast as this process makes them (``pause`` seconds
+        after each mount); the operations made, in order."""
+        import random
+
+        rng = random.Random(seed)
+        base = self.mkdir(where)
+        ops: list[tuple[str, bytes]] = []
+        held: list[bytes] = []
+        for i in range(n):
+            path = os.path.join(base, b"s%d" % i)
+            os.mkdir(path)
+            syscalls.mount(b"storm", path, b"tmpfs", 0, None)
+            ops.append(("mount", path))
+            held.append(path)
+            if pause:
+                time.sleep(pause)
+            while len(held) > live or (i == n - 1 and held):
+                victim = held.pop(rng.randrange(len(held)) if len(held) > live else 0)
+                syscalls.umount2(victim, MNT_DETACH if rng.random() < 0.5 else 0)
+                ops.append(("umount", victim))
+        return ops
+
     # ---- watching from inside -------------------------------------------------------
-    def watch_start(self, source: Literal["auto", "poll", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
+    def watch_start(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
         """Run :func:`~mountcursor.live.watcher.watch` on this namespace in a thread."""
         if self._watch is not None:
             raise RuntimeError("a watch is already running")
@@ -413,6 +440,34 @@ class Worker:
         self._watch = None
         return self._batches
 
+    def watch_open(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto") -> str:
+        """A watch of this namespace that the caller steps (:meth:`watch_read`); its
+        source (``poll`` if fanotify fell back)."""
+        if self._stepped is not None:
+            raise RuntimeError("a stepped watch is already open")
+        self._stepped = watch(source=source, min_interval=0.0)
+        return self._stepped.source
+
+    def watch_read(self, lose_events: bool = False) -> WatchBatch | None:
+        """``read()`` of the stepped watch.  ``lose_events`` (fanotify): the queued
+        events are dropped and one ``FAN_Q_OVERFLOW`` is read instead, as the kernel
+        does when its queue overflows."""
+        w = self._stepped
+        if w is None:
+            raise RuntimeError("no stepped watch is open")
+        if not lose_events:
+            return w.read()
+        impl = w._source()
+        while syscalls.poll_fd(impl.fd, select.POLLIN, 0):
+            os.read(impl.fd, 65536)  # lost
+        events = impl.collect_raw([syscalls.FanotifyEvent(syscalls.FAN_Q_OVERFLOW, None)])  # type: ignore[union-attr]
+        return WatchBatch(tuple(events), impl.batch_table(), impl.name, time.time()) if events else None
+
+    def watch_close(self) -> None:
+        if self._stepped is not None:
+            self._stepped.close()
+            self._stepped = None
+
     # ---- exit -----------------------------------------------------------------------
     def cleanup(self) -> None:
         for pid, hold in self.children:
@@ -420,6 +475,7 @@ class Worker:
             os.waitpid(pid, 0)
         self.children.clear()
         self._watch_stop.set()
+        self.watch_close()
         if self._churn is not None:
             self._churn_stop.set()
             self._churn.join(5)

@@ -38,9 +38,13 @@ kernel gave, read back with statx):
   roots with tmpfs inside), each returning the mounts made; ``slave_copy()`` -> the pid
   of a child in a copy of the namespace with every mount a slave;
 * ``churn_start(where=b"churn", live=4, depth=2, pause=0.0)``, ``churn_stop()`` -> counts:
-  a thread in the worker mounting and detaching nested tmpfs trees;
+  a thread in the worker mounting and detaching nested tmpfs trees; ``storm(where, n,
+  live, seed, pause)`` -> the operations: ``n`` mounts and ``n`` umounts at once;
 * ``watch_start(source="auto", min_interval=0.0)``, ``watch_stop()`` -> the
   :class:`~mountcursor.live.watcher.WatchBatch` list of a watch run inside;
+  ``watch_open(source)``, ``watch_read(lose_events=False)`` -> a batch or ``None``,
+  ``watch_close()``: a watch inside that the caller steps (``lose_events``: fanotify's
+  queued events are dropped for one ``FAN_Q_OVERFLOW``, as on a queue overflow);
 * ``call(op, *args, **kwargs)``: any of the above by name.
 
 Errors in the worker come back as :class:`OSError` (with the errno) or
@@ -317,7 +321,23 @@ class Sandbox:
     def churn_stop(self) -> dict[str, int]:
         return self._typed(dict, "churn_stop")
 
-    def watch_start(self, source: Literal["auto", "poll", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
+    def storm(self, where: PathArg = b"storm", n: int = 1000, live: int = 8, seed: int = 1,
+              pause: float = 0.0) -> list[tuple[str, bytes]]:
+        """``n`` mounts and ``n`` umounts at fresh paths under ``where``, made by the
+        worker as fast as it can (at most ``live`` up at once; ``pause`` seconds after
+        each mount); the operations, in order."""
+        return self._typed(list, "storm", os.fsencode(where), n, live, seed, pause)
+
+    def watch_open(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto") -> str:
+        return self._typed(str, "watch_open", source)
+
+    def watch_read(self, lose_events: bool = False) -> WatchBatch | None:
+        return self.call("watch_read", lose_events)  # type: ignore[no-any-return]
+
+    def watch_close(self) -> None:
+        self.call("watch_close")
+
+    def watch_start(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
         self.call("watch_start", source, min_interval)
 
     def watch_stop(self, settle: float = 0.3) -> list[WatchBatch]:

@@ -203,6 +203,6 @@ complete -c mountcursor -n '__mountcursor_using watch' -s O -l options -x -a '(_
 complete -c mountcursor -n '__mountcursor_using watch' -s T -l target -x -a '(__fish_complete_directories)' -d 'Only events at this mount point (symlinks resolved)'
 complete -c mountcursor -n '__mountcursor_using watch' -s M -l mountpoint -x -a '(__fish_complete_directories)' -d 'Only events at this mount point, as written'
 complete -c mountcursor -n '__mountcursor_using watch' -s N -l pid -x -a '(__fish_complete_pids)' -d 'Watch the mount table of process PID (ends when it exits)'
-complete -c mountcursor -n '__mountcursor_using watch' -l source -x -a 'auto poll fanotify' -d 'poll(POLLPRI) on mountinfo, or fanotify mount events (6.15+, root)'
+complete -c mountcursor -n '__mountcursor_using watch' -l source -x -a 'auto poll reread fanotify' -d 'poll: poll(POLLPRI) on mountinfo, then only the mount ids that chan...'
 complete -c mountcursor -n '__mountcursor_using watch' -l interval -x -d 'Re-read the table at most this often'
 complete -c mountcursor -n '__mountcursor_using watch' -s h -l help -d 'Show this message and exit'
