@@ -88,6 +88,8 @@ class SandboxError(RuntimeError):
 
 
 DEFAULT_TIMEOUT = 30.0
+#: where a sandbox mounts its tmpfs unless told (inside its own namespace only)
+DEFAULT_ROOT = "/tmp"
 TIMEOUT_ENV = "MOUNTCURSOR_SANDBOX_TIMEOUT"
 
 
@@ -136,7 +138,7 @@ def visible_root(candidates: Iterable[str] = ("/tmp", "/mnt", "/media", "/srv", 
 class Sandbox:
     """A worker process in its own private mount namespace (see the module docstring)."""
 
-    def __init__(self, n: int = 0, *, root: str | bytes = "/tmp", timeout: float | None = None) -> None:
+    def __init__(self, n: int = 0, *, root: str | bytes = DEFAULT_ROOT, timeout: float | None = None) -> None:
         self.timeout = default_timeout() if timeout is None else timeout
         self._proc: subprocess.Popen[bytes] | None = None
         c_read, p_write = os.pipe()
