@@ -24,7 +24,8 @@ from mountcursor.format import escape_path, parse_mountinfo
 from mountcursor.kernel import MountNamespace, Path, open_proc
 from mountcursor.kernel.mirror import namespace_from_table
 from mountcursor.kernel.seqfile import PAGE_SIZE
-from mountcursor.verify.kernel_diff import pad_path
+from mountcursor.verify import kernel_diff
+from mountcursor.verify.kernel_diff import diff_kernel, pad_path, propagation_script, random_script
 from mountcursor.verify.sandbox import Sandbox, sandbox_unavailable
 from mountcursor.verify.schema import PATH_MAX
 
@@ -286,3 +287,26 @@ def test_the_outside_walk_can_disagree(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(procfs, "d_path_room", lambda path, d_path: 0)
     with pytest.raises(AssertionError, match=r"\(\'mounts\', b\'/tmp/jail"):
         test_a_mount_outside_the_root_takes_its_walk_of_room("mounts")
+
+
+def _long_scripts_agree(monkeypatch: pytest.MonkeyPatch, propagation: bool, scripts: int, seed: int) -> None:
+    monkeypatch.setattr(kernel_diff, "LONG_RATE", 0.5)
+    res = diff_kernel(scripts=scripts, seed=seed, length=30, propagation=propagation)
+    assert res["first_mismatch"] is None and res["agreed"] == scripts
+    rng = random.Random(seed)  # the same scripts again: they did hold lines of a page and more
+    made = [(propagation_script if propagation else random_script)(rng, 30, 8) for _ in range(scripts)]
+    assert sum(op[0] == "mount" and len(op[1]) > 3000 for script in made for op in script) >= scripts
+
+
+@pytest.mark.parametrize("propagation", [False, True], ids=["plain", "propagation"])
+def test_diff_kernel_scripts_with_long_lines_agree(monkeypatch: pytest.MonkeyPatch, propagation: bool) -> None:
+    """diff-kernel's random scripts with half their new mount points long
+    (:func:`~mountcursor.verify.kernel_diff.long_path`), read by read and table by table;
+    the bounded run of the ``slow`` one below."""
+    _long_scripts_agree(monkeypatch, propagation, 3, 24)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("propagation", [False, True], ids=["plain", "propagation"])
+def test_diff_kernel_scripts_with_long_lines_agree_long(monkeypatch: pytest.MonkeyPatch, propagation: bool) -> None:
+    _long_scripts_agree(monkeypatch, propagation, 150, 25)
