@@ -242,8 +242,15 @@ class Worker:
     def read_proc_chrooted(self, name: str, root: bytes, size: int = 1 << 20) -> bytes:
         """The whole ``/proc/self/<name>`` as a child process reads it after ``chroot(root)``
         (``/proc`` is opened before, the file after: its reader's root is ``root``)."""
+        return b"".join(self.read_proc_chrooted_reads(name, root, [size]))
+
+    def read_proc_chrooted_reads(self, name: str, root: bytes, sizes: list[int]) -> list[bytes]:
+        """What each ``read()`` returned, to EOF, as :meth:`read_proc_chrooted`'s child reads:
+        the read sizes are ``sizes`` in turn, over and over."""
         if name not in _PROC_FILES:
             raise ValueError(f"proc file must be one of {_PROC_FILES}, got {name!r}")
+        if not sizes or min(sizes) < 1:
+            raise ValueError(f"read sizes must be at least 1 byte, got {sizes!r}")
         path = self._path(root)
 
         def child(out: int) -> None:
@@ -251,10 +258,13 @@ class Worker:
             os.chroot(path)
             os.chdir("/")
             fd = os.open(f"self/{name}", os.O_RDONLY, dir_fd=proc)
-            while chunk := os.read(fd, size):
-                _write_all(out, chunk)
+            reads: list[bytes] = []
+            while chunk := os.read(fd, sizes[len(reads) % len(sizes)]):
+                reads.append(chunk)
+            _write_all(out, pickle.dumps(reads, protocol=pickle.HIGHEST_PROTOCOL))
 
-        return _child_output(child, f"reading /proc/self/{name} chrooted into {path!r}")
+        reads = pickle.loads(_child_output(child, f"reading /proc/self/{name} chrooted into {path!r}"))
+        return reads  # type: ignore[no-any-return]
 
     def snapshot(self, **kwargs: Any) -> Snapshot:
         return snapshot(**kwargs)

@@ -30,6 +30,8 @@ kernel gave, read back with statx):
   ``lseek(h, offset, whence=0)``, ``poll(h, events=POLLPRI, timeout_ms=0)`` -> revents,
   ``close_proc(h)``; ``read_proc(name)`` -> the whole file; ``read_proc_chrooted(name, root)``
   -> the whole file as a child chrooted into ``root`` reads it;
+  ``read_proc_chrooted_reads(name, root, sizes)`` -> what each of its ``read()`` calls
+  returned (sizes taken in turn, over and over);
 * ``snapshot(**kwargs)`` -> :class:`~mountcursor.live.reader.Snapshot` taken inside;
   ``snapshot_chrooted(root, **kwargs)``: taken by a child chrooted into ``root`` (which
   needs a ``/proc`` mounted in it);
@@ -86,6 +88,8 @@ class SandboxError(RuntimeError):
 
 
 DEFAULT_TIMEOUT = 30.0
+#: where a sandbox mounts its tmpfs unless told (inside its own namespace only)
+DEFAULT_ROOT = "/tmp"
 TIMEOUT_ENV = "MOUNTCURSOR_SANDBOX_TIMEOUT"
 
 
@@ -134,7 +138,7 @@ def visible_root(candidates: Iterable[str] = ("/tmp", "/mnt", "/media", "/srv", 
 class Sandbox:
     """A worker process in its own private mount namespace (see the module docstring)."""
 
-    def __init__(self, n: int = 0, *, root: str | bytes = "/tmp", timeout: float | None = None) -> None:
+    def __init__(self, n: int = 0, *, root: str | bytes = DEFAULT_ROOT, timeout: float | None = None) -> None:
         self.timeout = default_timeout() if timeout is None else timeout
         self._proc: subprocess.Popen[bytes] | None = None
         c_read, p_write = os.pipe()
@@ -295,6 +299,11 @@ class Sandbox:
     def read_proc_chrooted(self, name: str, root: PathArg, size: int = 1 << 20) -> bytes:
         """The whole ``/proc/self/<name>`` read by a child chrooted into ``root``."""
         return self._typed(bytes, "read_proc_chrooted", name, os.fsencode(root), size)
+
+    def read_proc_chrooted_reads(self, name: str, root: PathArg, sizes: Iterable[int]) -> list[bytes]:
+        """What each ``read()`` of ``/proc/self/<name>`` returned to a child chrooted into
+        ``root`` that reads ``sizes`` in turn, over and over, to EOF."""
+        return self._typed(list, "read_proc_chrooted_reads", name, os.fsencode(root), list(sizes))
 
     def snapshot(self, **kwargs: Any) -> Snapshot:
         from ..live.reader import Snapshot
