@@ -4,9 +4,10 @@
     rows = Rows.from_entries(entries, "fstab")
     rows.targets[i], rows.entry(i)        # a column's cell; one mount as an object
 
-A table read from mountinfo is split into its fields, a slice of about a quarter MiB at
-a time (the slice's objects stay in the processor's cache), and kept as one list per
-field: no :class:`~mountcursor.live.entry.MountEntry` is built for a row unless a
+A table read from mountinfo is split into its fields a slice of about 32 KiB at a time
+(:func:`line_slices`: what a slice makes and drops is freed before the next, so the
+memory is used again instead of the kernel faulting in fresh pages), and kept as one
+list per field: no :class:`~mountcursor.live.entry.MountEntry` is built for a row unless a
 matcher or a column needs one (:meth:`Rows.entry`).  Every line must have the shape
 ``show_mountinfo()`` prints (fs/proc_namespace.c, Linux 3.10 to 6.18): the six fields,
 the optional ``shared:N``/``master:N``/``propagate_from:N``/``unbindable`` fields in
@@ -31,8 +32,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Rows", "line_slices", "tag_facts", "lines_at"]
 
-_CHUNK = 1 << 18  # bytes of a table split at a time (about 4,000 lines)
-_LONG_LINE = 4300  # a line longer than this may hold a number too long for int(): the parser checks
+_SLICE = 1 << 15  # bytes of a table split at a time (about 500 lines): what one slice makes is
+# freed before the next is split, so its memory is used again (a page the process touches
+# first costs the kernel a fault)
 _MAX_DIGITS = 20
 _KNOWN_TAGS = (b"shared", b"master", b"propagate_from")
 _DEVNOS = re.compile(rb"[0-9]{1,20}:[0-9]{1,20}(?: [0-9]{1,20}:[0-9]{1,20})*")
@@ -67,16 +69,58 @@ def lines_at(data: bytes, mount_points: list[bytes]) -> bytes:
     return b"".join(out)
 
 
-def line_slices(data: bytes) -> Iterator[list[bytes]]:
-    """The lines of ``data`` (each ended by a newline, which is cut), a slice of about
-    :data:`_CHUNK` bytes at a time."""
+def line_slices(data: bytes, size: int = _SLICE) -> Iterator[bytes]:
+    """``data`` a piece of whole lines (each ended by a newline) at a time, each piece
+    about ``size`` bytes or one line."""
     start = 0
     while start < len(data):
-        stop = data.find(b"\n", start + _CHUNK) + 1 or len(data)
-        lines = data[start:stop].split(b"\n")
-        lines.pop()
+        stop = data.find(b"\n", start + size) + 1 or len(data)
+        yield data[start:stop]
         start = stop
-        yield lines
+
+
+def _fields(piece: bytes) -> list[list[bytes]] | None:
+    """The fields of the lines of ``piece`` (whole lines, each ended by a newline),
+    column by column: ids, parents, devices, roots, mount points, mount options, the
+    optional fields (joined by a blank as printed, ``b""`` for none), types, sources,
+    super-block options; None when a line has no ``-`` with three fields after it, or
+    an empty optional field.  Nothing else is checked here.
+
+    When every line has the same number of fields (the kernel prints as many optional
+    fields on most lines of a table), the whole piece is split at once and each column
+    is a slice of that (at C speed); else each line is split on its own."""
+    n = piece.count(b"\n")
+    flat = piece.replace(b"\n", b" \n ").split(b" ")  # each line's fields, then a b"\n" of its own
+    flat.pop()  # what follows the last newline: b""
+    stride, rest = divmod(len(flat), n)
+    if not rest and stride >= 11 and flat[stride - 1::stride].count(b"\n") == n \
+            and flat[stride - 5::stride].count(b"-") == n:
+        # every line has stride - 1 fields, the "-" fifth from its end (the b"\n"
+        # tokens, as many as the lines, are all where each line's own is)
+        if stride == 11:
+            line_tags = [b""] * n
+        else:
+            optional = [flat[k::stride] for k in range(6, stride - 5)]
+            if any(b"" in column for column in optional):
+                return None
+            line_tags = optional[0] if len(optional) == 1 else list(map(b" ".join, zip(*optional)))
+        return [flat[k::stride] for k in range(6)] + [line_tags] + [flat[k::stride] for k in range(stride - 4,
+                                                                                                   stride - 1)]
+    del flat
+    lines = piece.split(b"\n")
+    lines.pop()
+    split = [line.split(b" ") for line in lines]
+    line_tags = []
+    for r in split:
+        k = len(r)
+        if k == 10 and r[6] == b"-":
+            line_tags.append(b"")
+            continue
+        if k < 10 or r[k - 4] != b"-" or b"" in r[6:k - 4]:
+            return None
+        line_tags.append(b" ".join(r[6:k - 4]))
+        del r[6:k - 4]
+    return [[r[k] for r in split] for k in range(6)] + [line_tags] + [[r[k] for r in split] for k in range(7, 10)]
 
 
 def tag_facts(tags: bytes) -> tuple[str, bytes] | None:
@@ -192,8 +236,8 @@ class Rows:
     def from_mountinfo(cls, data: bytes) -> Rows | None:
         """The rows of a mountinfo table whose every line has the kernel's shape (see the
         module's docstring), or None."""
-        if not data.endswith(b"\n") or data.startswith(b"\n") or b"\n\n" in data:
-            return None
+        if not data.endswith(b"\n") or data.startswith(b"\n") or b"\n\n" in data or b"\t" in data:
+            return None  # an empty line; a tab, which libmount takes for a blank
         unescape: Callable[[bytes], bytes] | None = None
         if b"\\" in data:
             from ..format.escaping import unescape
@@ -205,25 +249,13 @@ class Rows:
         known_tags: dict[bytes, bool] = {b"": True}
         one: dict[bytes, bytes] = {}  # equal roots, types, sources and options are one object (they repeat)
         same = one.setdefault
-        for lines in line_slices(data):
-            split = [line.split(b" ") for line in lines]
-            if {len(r) for r in split} == {10} and {r[6] for r in split} == {b"-"}:
-                line_tags = [b""] * len(split)
-            else:
-                line_tags = []
-                for r in split:
-                    n = len(r)
-                    if n == 10 and r[6] == b"-":
-                        line_tags.append(b"")
-                        continue
-                    if n < 10 or r[n - 4] != b"-" or b"" in r[6:n - 4]:
-                        return None
-                    line_tags.append(b" ".join(r[6:n - 4]))
-                    del r[6:n - 4]
-            if max(map(len, lines)) > _LONG_LINE:
+        for piece in line_slices(data):
+            fields = _fields(piece)
+            if fields is None:
                 return None
+            id_col, parent_col, devno_col, root_col, target_col, vfs_col, line_tags, type_col, source_col, fs_col \
+                = fields
             # the numbers, a column at a time: ids and parents in decimal, devices major:minor
-            id_col, parent_col, devno_col = [r[0] for r in split], [r[1] for r in split], [r[2] for r in split]
             if not (_numbers(id_col) and _numbers(parent_col) and _DEVNOS.fullmatch(b" ".join(devno_col))):
                 return None
             for tag in set(line_tags).difference(known_tags):
@@ -233,27 +265,16 @@ class Rows:
             raw_ids += id_col
             raw_parents += parent_col
             devnos += devno_col
-            column = [r[5] for r in split]
-            vfs += map(same, column, column)
-            column = [r[9] for r in split]
-            fs += map(same, column, column)
+            vfs += map(same, vfs_col, vfs_col)
+            fs += map(same, fs_col, fs_col)
             tags += line_tags
-            if unescape is None:
-                column = [r[3] for r in split]
-                roots += map(same, column, column)
-                targets += [r[4] for r in split]
-                column = [r[7] for r in split]
-                fstypes += map(same, column, column)
-                column = [r[8] for r in split]
-                sources += map(same, column, column)
-            else:
-                column = list(map(unescape, [r[3] for r in split]))
-                roots += map(same, column, column)
-                targets += map(unescape, [r[4] for r in split])
-                column = list(map(unescape, [r[7] for r in split]))
-                fstypes += map(same, column, column)
-                column = list(map(unescape, [r[8] for r in split]))
-                sources += map(same, column, column)
+            if unescape is not None:
+                root_col, target_col = list(map(unescape, root_col)), list(map(unescape, target_col))
+                type_col, source_col = list(map(unescape, type_col)), list(map(unescape, source_col))
+            roots += map(same, root_col, root_col)
+            targets += target_col
+            fstypes += map(same, type_col, type_col)
+            sources += map(same, source_col, source_col)
         return rows
 
     @classmethod
