@@ -174,3 +174,14 @@ def test_blank_dos_lines_of_mountinfo_are_blank(tmp_path) -> None:
     _, err = compare(f, "list", "-r")
     assert err == (f"mountcursor: {f}: line 1: ends with \\r\\n (a DOS line end?), 4 lines in all: "
                    "the \\r is kept in the last field, as the kernel never prints it\n")  # no line skipped
+
+
+@needs_findmnt
+@pytest.mark.parametrize("args", [["-r"], ["-J"], ["-o", MI_COLUMNS]])
+def test_a_tab_in_a_mountinfo_line_is_a_blank_as_findmnt_reads_it(tmp_path, args) -> None:
+    """The kernel escapes a tab in a name (``\\011``); libmount reads a raw one as a
+    blank between fields, so ``/m<TAB>x`` is the mount point ``/m`` with ``x`` after it."""
+    f = tmp_path / "mountinfo"
+    f.write_bytes(b"1 0 8:1 / / rw - ext4 /dev/vda rw\n2 1 0:1 / /m\tx rw - tmpfs t rw\n")
+    out, _ = compare(f, "list", *args)
+    assert b"\\x09" not in out
