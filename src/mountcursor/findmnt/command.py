@@ -29,15 +29,19 @@ from operator import ge
 from ..status import BadInput, oserror_words, output_failed
 from .columns import BY_NAME, DEFAULT_COLUMNS, DF_COLUMNS, OUTPUT_ALL, TRUNC, json_kind, parse_columns
 from .rows import Rows
-from .select import Query, mount_point_keys, narrowed_in_vain, select, uniq as uniq_rows
+from .select import Query, by_slices, mount_point_keys, narrowed_in_vain, select, uniq as uniq_rows
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from ..format.errors import FormatError
     from ..live.entry import MountEntry
     from ..live.table import MountTable
+    from .cells import Context
+    from .render import Grid
 
-__all__ = ["run", "load", "terminal_width", "MAX_WARNINGS"]
+__all__ = ["run", "load", "selected_slices", "terminal_width", "MAX_WARNINGS"]
 
 MAX_WARNINGS = 20
 """Warnings about one -F file shown at most (then how many more)."""
@@ -99,15 +103,19 @@ class Loaded:
     """A table as read: its rows, its format (``mountinfo`` or ``fstab``) and, for a
     file, what to warn about if a tree is drawn (mounts whose parent is missing)."""
 
-    __slots__ = ("rows", "kind", "tree_warnings", "narrowed")
+    __slots__ = ("rows", "kind", "tree_warnings", "narrowed", "unsplit", "tid")
 
     def __init__(self, rows: Rows, kind: str, tree_warnings: list[str] | None = None,
-                 narrowed: bytes | None = None) -> None:
+                 narrowed: bytes | None = None, unsplit: bytes | None = None, tid: int | None = None) -> None:
         self.rows = rows
         self.kind = kind
         self.tree_warnings = tree_warnings or []
         self.narrowed = narrowed
         """The whole live table when ``rows`` holds only some of its lines (:func:`load`)."""
+        self.unsplit = unsplit
+        """A live table not split yet (``rows`` is empty): :func:`run` splits and prints
+        it a slice at a time, the rows read from the table of task ``tid``."""
+        self.tid = tid
 
     def whole(self) -> Loaded:
         """The whole table of a narrowed one."""
@@ -149,10 +157,11 @@ def _read_live(pid: str | None, consistency: str) -> bytes | None:
 
 
 def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, consistency: str,
-         strict: bool, max_lines: int, mount_points: list[bytes] | None = None) -> Loaded:
+         strict: bool, max_lines: int, mount_points: list[bytes] | None = None, split: bool = True) -> Loaded:
     """The table a command line asks for (see the module's docstring); with
     ``mount_points``, of a live table read from mountinfo only the lines at them
-    (:func:`~.rows.lines_at`; ``Loaded.narrowed`` says so)."""
+    (:func:`~.rows.lines_at`; ``Loaded.narrowed`` says so); without ``split``, a live
+    table read from mountinfo as it was read (``Loaded.unsplit``)."""
     if tab_files or fstab:
         if pid is not None:
             raise BadInput("-F/--tab-file and -N/--pid cannot be used together")
@@ -184,6 +193,8 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
             narrowed = Rows.from_mountinfo(few) if few else None
             if narrowed is not None:
                 return Loaded(narrowed.with_tid(tid), "mountinfo", narrowed=data)
+        if data and not split:
+            return Loaded(Rows("mountinfo"), "mountinfo", unsplit=data, tid=tid)
         if data:
             rows = _rows_of(data)
     if rows is None:
@@ -195,6 +206,46 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
         except OSError as err:  # no such process, not ours to read, no listmount here: said as the kernel says it
             raise BadInput(oserror_words(err)) from None
     return Loaded(rows.with_tid(tid), "mountinfo")
+
+
+_PIECE = 1 << 15
+"""Bytes of a live table split, selected and printed at a time (about 500 lines)."""
+
+
+def selected_slices(data: bytes, tid: int | None, q: Query, columns: list[str], ctx: Context,
+                    size: int = _PIECE) -> Iterator[Grid]:
+    """The cells of the rows ``q`` picks from a live table, a slice of the table at a time
+    (only slices with a row picked; for ``--first-only``, the first such), in print order:
+    a list whose rows are each picked for itself (:func:`~.select.by_slices`)."""
+    from .cells import column_texts
+    from .render import Grid
+    from .rows import line_slices
+
+    pieces: Iterable[bytes] = line_slices(data, size)
+    if q.backward:
+        pieces = reversed(list(pieces))
+    for piece in pieces:
+        rows = _rows_of(piece).with_tid(tid)
+        sel = select(rows, q, False, kernel_tab=True)
+        if sel.order:
+            yield Grid(column_texts(columns, rows.take(sel.order), ctx))
+            if q.first_only:
+                return
+
+
+def _write(chunks: Iterable[str]) -> None:
+    """Write the printer's text to stdout (a failed write is the one-line error of
+    :func:`~mountcursor.status.output_failed`)."""
+    write = sys.stdout.buffer.write
+    try:
+        for chunk in chunks:
+            write(chunk.encode("utf-8", "surrogateescape"))
+        sys.stdout.flush()
+    except OSError as err:
+        failed = output_failed(err)
+        if failed is None:
+            raise
+        raise failed from None
 
 
 def merge_mtab(rows: Rows) -> Rows:
@@ -379,7 +430,37 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         # -T/-M of a live table: only the lines at the mount points that decide it, when
         # that is all the selection looks at (else, or if that was not enough, all)
         keys = None if (tab_files or fstab or mtab or uniq) else mount_point_keys(q, force_tree)
-        table = load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines, keys)
+        # a list whose every row is picked for itself: a live table a slice at a time
+        slices = keys is None and not (tab_files or fstab or mtab or uniq) and by_slices(q, want_tree, force_tree)
+        table = load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines, keys, split=not slices)
+        from .cells import Context, column_texts
+        from .render import Col, Grid, Layout, locale_is_utf8
+
+        ctx = Context(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
+                      vfs_all=vfs_all, pad_majmin=fmt == "human")
+        cols = []
+        for name in columns:
+            info = BY_NAME[name]
+            flags = info.flags & ~TRUNC if notruncate else info.flags
+            kind_of = json_kind(name, in_bytes)
+            cols.append(Col(name, info.whint, flags, json_number=kind_of == "number", json_array=kind_of == "array"))
+        is_term = fmt == "human" and _is_term()
+
+        def layout(tree: bool) -> Layout:
+            return Layout(fmt=fmt, tree=tree, headings=not noheadings, ascii=ascii, utf8=locale_is_utf8(),
+                          is_term=is_term, termwidth=terminal_width() if is_term else 80, shellvar=shell)
+
+        if table.unsplit is not None:
+            from itertools import chain
+
+            from .render import render_pieces
+
+            pieces = selected_slices(table.unsplit, table.tid, q, columns, ctx)
+            first = next(pieces, None)
+            if first is None:
+                return 1
+            _write(render_pieces(cols, chain((first,), pieces), layout(False)))
+            return 0
         sel = None
         if table.narrowed is not None:
             sel = select(table.rows, q, want_tree, kernel_tab=True)
@@ -394,41 +475,19 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             sel = select(rows, q, want_tree, kernel_tab=not fstab, force_tree=force_tree and not many)
         if not sel.found:
             return 1
-        from .cells import Context, column_texts
-        from .render import Col, Grid, Layout, locale_is_utf8, render_grid, tree_arts, tree_symbols
+        from .render import render_grid, tree_arts, tree_symbols
 
-        shown = rows.take(sel.order)
-        ctx = Context(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
-                      vfs_all=vfs_all, pad_majmin=fmt == "human")
-        cells = column_texts(columns, shown, ctx)
-        cols = []
-        for name in columns:
-            info = BY_NAME[name]
-            flags = info.flags & ~TRUNC if notruncate else info.flags
-            kind_of = json_kind(name, in_bytes)
-            cols.append(Col(name, info.whint, flags, json_number=kind_of == "number", json_array=kind_of == "array"))
-        is_term = fmt == "human" and _is_term()
+        cells = column_texts(columns, rows.take(sel.order), ctx)
         # the tree is drawn in the TARGET column (findmnt: SCOLS_FL_TREE): without it the
         # rows come in the tree's order, as a list
         drawn = sel.tree and "TARGET" in columns
         if drawn:
             for text in table.tree_warnings:
                 _say(text)
-        layout = Layout(fmt=fmt, tree=drawn, headings=not noheadings, ascii=ascii, utf8=locale_is_utf8(),
-                        is_term=is_term, termwidth=terminal_width() if is_term else 80, shellvar=shell)
+        look = layout(drawn)
         arts = None
         if drawn and fmt != "json":  # JSON nests by depth
             assert sel.depths is not None
-            arts = tree_arts(sel.depths, tree_symbols(layout))
-        grid = Grid(cells, sel.depths if drawn else None, arts)
-        write = sys.stdout.buffer.write
-        try:
-            for chunk in render_grid(cols, grid, layout):
-                write(chunk.encode("utf-8", "surrogateescape"))
-            sys.stdout.flush()
-        except OSError as err:
-            failed = output_failed(err)
-            if failed is None:
-                raise
-            raise failed from None
+            arts = tree_arts(sel.depths, tree_symbols(look))
+        _write(render_grid(cols, Grid(cells, sel.depths if drawn else None, arts), look))
     return 0

@@ -39,7 +39,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["Query", "Selection", "select", "uniq", "mount_point_keys", "narrowed_in_vain"]
+__all__ = ["Query", "Selection", "select", "uniq", "mount_point_keys", "narrowed_in_vain", "by_slices"]
 
 
 class Query:
@@ -441,3 +441,24 @@ def narrowed_in_vain(rows: Rows, sel: Selection) -> bool:
     again on the whole table: it found nothing (the whole table says why, and with what
     status), or it picked a row at ``/`` (whose stack the narrowed rows may not hold)."""
     return not sel.found or any(rows.targets[i] == b"/" for i in sel.order)
+
+
+# ---- a selection made a slice of the table at a time ------------------------------------------
+
+
+def by_slices(q: Query, want_tree: bool, force_tree: bool) -> bool:
+    """Whether :func:`select` of a kernel table is the selections of its slices (whole
+    lines, in table order) one after the other: a list (no tree, no submounts) whose
+    every row is picked for what it holds alone.  Not with ``-T`` (the mount holding a
+    path is looked up in the whole table), ``--shadowed`` (a row's children), a
+    positional argument (a source, else a target: known once the whole table is
+    read) or ``--uniq-id`` (only the parser's entries have unique ids).  ``--first-only``
+    stops at the first slice with a row picked; ``--direction backward`` takes the
+    slices last first."""
+    if force_tree or q.shadowed or q.positional_source or q.unique_ids:
+        return False
+    if q.target is not None and not q.strict_target:
+        return False
+    if q.submounts and not q.lists_all():
+        return False
+    return not want_tree or q.first_only or q.source is not None or q.target is not None or q.df

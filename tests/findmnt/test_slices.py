@@ -1,0 +1,93 @@
+"""A list whose every row is picked for itself is printed a slice of the live table at a
+time (:func:`~mountcursor.findmnt.command.selected_slices`): on generated tables and
+queries, the cells of the slices one after the other are the cells of the rows the whole
+table's selection picks, in the same order."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mountcursor.findmnt.cells import Context, column_texts
+from mountcursor.findmnt.command import selected_slices
+from mountcursor.findmnt.rows import Rows
+from mountcursor.findmnt.select import Query, by_slices, select
+
+COLUMNS = ["ID", "TARGET", "SOURCE", "FSTYPE", "OPTIONS", "PROPAGATION", "TID"]
+TYPES = ["tmpfs", "proc", "ext4", "fuse.x"]
+SOURCES = ["t1", "t2", "/dev/vda", "none", "a\\040b"]
+
+
+@st.composite
+def _table(draw) -> bytes:
+    lines = [b"1 0 8:1 / / rw - ext4 /dev/vda rw\n"]
+    for i in range(draw(st.integers(0, 40))):
+        tag = draw(st.sampled_from([b"", b" shared:1", b" master:2"]))
+        lines.append(b"%d %d 0:%d / /m/%d %s%s - %s %s %s\n" % (
+            i + 2, draw(st.integers(1, i + 1)), i, i, draw(st.sampled_from([b"rw", b"ro", b"rw,nosuid"])), tag,
+            draw(st.sampled_from(TYPES)).encode(), draw(st.sampled_from(SOURCES)).encode(),
+            draw(st.sampled_from([b"rw", b"rw,size=4k", b"ro"]))))
+    return b"".join(lines)
+
+
+_QUERY = st.fixed_dictionaries({}, optional={
+    "types": st.sampled_from(["tmpfs", "notmpfs", "ext4,proc"]),
+    "options": st.sampled_from(["rw", "noro", "nosuid", "size=4k"]),
+    "source": st.sampled_from(SOURCES + ["0:3", "nowhere"]),
+    "target": st.sampled_from(["/m/3", "/", "/m/x"]),
+    "first_only": st.booleans(), "backward": st.booleans(), "invert": st.booleans(),
+    "real": st.booleans(), "pseudo": st.booleans(), "df": st.booleans(),
+    "ids": st.sampled_from([(1,), (3, 5)]),
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(_table(), _QUERY, st.integers(1, 300))
+def test_the_slices_print_what_the_whole_table_prints(data: bytes, options: dict, size: int) -> None:
+    q = Query(strict_target="target" in options, **options)
+    if q.real and q.pseudo:
+        q.pseudo = False
+    assert by_slices(q, False, False)
+    ctx = Context(pad_majmin=True)
+    whole = Rows.from_mountinfo(data)
+    assert whole is not None
+    want = select(whole.with_tid(7), q, False)
+    expected = column_texts(COLUMNS, whole.take(want.order), ctx)
+    got: list[list[str | None]] = [[] for _ in COLUMNS]
+    pieces = 0
+    for grid in selected_slices(data, 7, q, COLUMNS, ctx, size):
+        assert len(grid) > 0
+        pieces += 1
+        for column, cells in zip(got, grid.columns):
+            column += cells
+    assert got == expected
+    assert (pieces > 0) == want.found
+
+
+def test_which_selections_go_by_slices() -> None:
+    assert by_slices(Query(), False, False) and by_slices(Query(source="x"), True, False)
+    assert by_slices(Query(target="/x", strict_target=True), False, False)       # -M: the row's own mount point
+    assert not by_slices(Query(), True, False)                                    # a tree
+    assert not by_slices(Query(), False, True)                                    # --tree
+    assert not by_slices(Query(target="/x"), False, False)                        # -T: the mount holding a path
+    assert not by_slices(Query(source="x", positional_source=True), False, False)  # a source, else a target
+    assert not by_slices(Query(shadowed=True), False, False)
+    assert not by_slices(Query(source="x", submounts=True), False, False)
+    assert not by_slices(Query(unique_ids=(5,)), False, False)
+
+
+_CELL = st.one_of(st.none(), st.sampled_from(["", "/", "/a b", "x\\y", 'q"$`', "\u00e9", "\udcff", "12", "a\nb",
+                                            "tab\there"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 4), st.lists(st.integers(0, 5), min_size=1, max_size=5), st.data(),
+       st.sampled_from(["raw", "pairs", "json", "human"]), st.booleans(), st.booleans())
+def test_a_list_printed_by_pieces_is_the_list_printed_whole(width, sizes, data, fmt, headings, arrays) -> None:
+    from mountcursor.findmnt.render import Col, Grid, Layout, render_grid, render_pieces
+
+    cols = [Col(f"C{k}", 0.1, json_number=k == 1, json_array=arrays and k == 2) for k in range(width)]
+    pieces = [Grid([data.draw(st.lists(_CELL, min_size=n, max_size=n)) for _ in cols]) for n in sizes]
+    whole = Grid([[cell for piece in pieces for cell in piece.columns[k]] for k in range(width)])
+    layout = Layout(fmt=fmt, headings=headings)
+    assert "".join(render_pieces(cols, pieces, layout)) == "".join(render_grid(cols, whole, layout))
