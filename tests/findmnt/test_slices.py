@@ -91,3 +91,50 @@ def test_a_list_printed_by_pieces_is_the_list_printed_whole(width, sizes, data, 
     whole = Grid([[cell for piece in pieces for cell in piece.columns[k]] for k in range(width)])
     layout = Layout(fmt=fmt, headings=headings)
     assert "".join(render_pieces(cols, pieces, layout)) == "".join(render_grid(cols, whole, layout))
+
+
+_SOURCES = ["t1", "t1/", "//t1", "/x/t1", "t2", "/dev/vda", "LABEL=t1", "none", "a\\040b", "t#1"]
+
+
+@st.composite
+def _sourced(draw) -> bytes:
+    lines = [b"1 0 8:1 / / rw - ext4 /dev/vda rw\n"]
+    for i in range(draw(st.integers(0, 30))):
+        lines.append(b"%d 1 %d:%d / /m/%d rw - %s %s rw\n" % (
+            i + 2, draw(st.integers(0, 2)), draw(st.integers(0, 3)), i, draw(st.sampled_from(TYPES)).encode(),
+            draw(st.sampled_from(_SOURCES)).encode()))
+    return b"".join(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_sourced(), st.sampled_from(_SOURCES + ["a b", "/nowhere/t1", "1:2", "0:0", "LABEL=t1", "UUID=t1", "/", "/tmp"]),
+       st.booleans(), st.sampled_from([{}, {"types": "tmpfs"}, {"first_only": True}, {"backward": True}]))
+def test_a_source_is_looked_for_in_the_lines_that_hold_it(data: bytes, source: str, nocanon: bool, extra) -> None:
+    """``-S``: the lines that hold what :func:`source_keys` names are all the lines the
+    whole table's selection picks (else the keys are None and every line is read)."""
+    from mountcursor.findmnt.rows import lines_holding
+    from mountcursor.findmnt.select import source_keys
+
+    q = Query(source=source.replace("\\040", " "), nocanonicalize=nocanon, **extra)
+    whole = Rows.from_mountinfo(data)
+    assert whole is not None
+    want = [whole.ids[i] for i in select(whole, q, False).order]
+    keys = source_keys(q)
+    if keys is None:
+        return
+    few = lines_holding(data, keys)
+    part = Rows.from_mountinfo(few) if few else Rows("mountinfo")
+    assert part is not None
+    assert [part.ids[i] for i in select(part, q, False).order] == want
+    NARROWED.append(bool(want))
+
+
+NARROWED: list[bool] = []
+
+
+def test_the_comparison_above_compared_sources_found_and_not() -> None:
+    if not NARROWED:
+        import pytest
+
+        pytest.skip("run with the property test above")
+    assert len(NARROWED) >= 30 and set(NARROWED) == {True, False}, (len(NARROWED), set(NARROWED))

@@ -29,7 +29,7 @@ from operator import ge
 from ..status import BadInput, oserror_words, output_failed
 from .columns import BY_NAME, DEFAULT_COLUMNS, DF_COLUMNS, OUTPUT_ALL, TRUNC, json_kind, parse_columns
 from .rows import Rows
-from .select import Query, by_slices, mount_point_keys, narrowed_in_vain, select, uniq as uniq_rows
+from .select import Query, by_slices, mount_point_keys, narrowed_in_vain, select, source_keys, uniq as uniq_rows
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -455,7 +455,13 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
 
             from .render import render_pieces
 
-            pieces = selected_slices(table.unsplit, table.tid, q, columns, ctx)
+            data = table.unsplit
+            held = source_keys(q)  # -S: only the lines that hold what every line it picks holds
+            if held is not None:
+                from .rows import lines_holding
+
+                data = lines_holding(data, held)
+            pieces = selected_slices(data, table.tid, q, columns, ctx)
             first = next(pieces, None)
             if first is None:
                 return 1

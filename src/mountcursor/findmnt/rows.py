@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from ..live.entry import MountEntry
 
-__all__ = ["Rows", "line_slices", "tag_facts", "lines_at"]
+__all__ = ["Rows", "line_slices", "tag_facts", "lines_at", "lines_holding"]
 
 _SLICE = 1 << 15  # bytes of a table split at a time (about 500 lines): what one slice makes is
 # freed before the next is split, so its memory is used again (a page the process touches
@@ -53,9 +53,14 @@ def lines_at(data: bytes, mount_points: list[bytes]) -> bytes:
     another field's sake does no harm: the selection reads its mount point."""
     from ..format.escaping import escape_path
 
+    return lines_holding(data, [b" " + escape_path(path) + b" " for path in mount_points])
+
+
+def lines_holding(data: bytes, keys: list[bytes]) -> bytes:
+    """The lines of ``data`` (each ended by a newline) that hold one of ``keys``, in
+    table order, each once."""
     starts: set[int] = set()
-    for path in mount_points:
-        key = b" " + escape_path(path) + b" "
+    for key in keys:
         at = data.find(key)
         while at >= 0:
             start = data.rfind(b"\n", 0, at) + 1

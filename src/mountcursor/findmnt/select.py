@@ -39,7 +39,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["Query", "Selection", "select", "uniq", "mount_point_keys", "narrowed_in_vain", "by_slices"]
+__all__ = ["Query", "Selection", "select", "uniq", "mount_point_keys", "narrowed_in_vain", "by_slices", "source_keys"]
 
 
 class Query:
@@ -462,3 +462,35 @@ def by_slices(q: Query, want_tree: bool, force_tree: bool) -> bool:
     if q.submounts and not q.lists_all():
         return False
     return not want_tree or q.first_only or q.source is not None or q.target is not None or q.df
+
+
+def source_keys(q: Query) -> list[bytes] | None:
+    """Bytes that every line of a kernel table a ``-S`` selection (made by slices,
+    :func:`by_slices`) can pick holds, or None when any line may be picked.
+
+    A mount matches a ``MAJ:MIN`` by its device (printed between two blanks), else its
+    source matches (:func:`mountcursor.live.devices.source_matches`) as written, equal
+    or equal as a path, so it holds the last component of the source asked for; or by
+    the canonical forms, which match other sources too: only when ``-C`` is not given
+    and the source resolves (a tag to a device, a path through the file system: a path
+    that names nothing is compared as it is).  A component the kernel escapes in a
+    source (a blank, a backslash, ``#``) is not looked for."""
+    if q.source is None or q.invert or q.positional_source:
+        return None
+    devno = _devno(q.source)
+    if devno is not None:
+        return [b" " + devno + b" "]
+    spec = os.fsencode(q.source)
+    parts = _parts(spec)
+    if not parts or any(ch in parts[-1] for ch in (b" ", b"\t", b"\n", b"\\", b"#")):
+        return None
+    if not q.nocanonicalize:
+        from ..live.devices import parse_tag, resolve_tag
+
+        tag = parse_tag(spec)
+        if tag is not None:
+            if resolve_tag(tag[0], tag[1]) is not None:
+                return None
+        elif os.path.lexists(spec) or spec.startswith(b"/dev/mapper/"):  # a dm device's other name
+            return None
+    return [parts[-1]]
