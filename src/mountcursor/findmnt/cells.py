@@ -55,9 +55,8 @@ def _decode_all(raws: list[bytes]) -> list[str]:
 
 def _texts(raws: list[bytes]) -> list[str | None]:
     """The cells of a column of bytes, decoded; nothing for b"".  A column of few values
-    (the split table holds each repeated value once, so they hash once) is decoded once
-    per value and its equal cells are one string; a column of many is decoded in one
-    call for the whole column."""
+    is decoded once per value and its equal cells are one string; a column of many is
+    decoded in one call for the whole column."""
     distinct = set(raws)
     if len(distinct) * 4 <= len(raws):
         values = list(distinct)

@@ -41,9 +41,16 @@ _DEVNOS = re.compile(rb"[0-9]{1,20}:[0-9]{1,20}(?: [0-9]{1,20}:[0-9]{1,20})*")
 
 
 def _numbers(column: list[bytes]) -> bool:
-    """Every token decimal digits, one to 20 of them (checked at C speed)."""
-    return (b"".join(column).isdigit() and min(map(len, column)) > 0
-            and max(map(len, column)) <= _MAX_DIGITS)
+    """Every token (a field of lines split on blanks: none holds a blank) decimal
+    digits, one to 20 of them, checked at C speed: the tokens joined by blanks, each
+    digit read as a 0, hold nothing but 0s and blanks, no token is empty and no run of
+    21 digits."""
+    zeros = b" ".join(column).translate(_DIGITS_AS_0)
+    return not zeros.translate(None, b"0 ") and b"" not in column and _TOO_LONG not in zeros
+
+
+_DIGITS_AS_0 = bytes.maketrans(b"0123456789", b"0" * 10)
+_TOO_LONG = b"0" * (_MAX_DIGITS + 1)
 
 
 def lines_at(data: bytes, mount_points: list[bytes]) -> bytes:
@@ -252,8 +259,6 @@ class Rows:
             rows.targets
         vfs, tags, fstypes, sources, fs = rows.vfs, rows.tags, rows.fstypes, rows.sources, rows.fs
         known_tags: dict[bytes, bool] = {b"": True}
-        one: dict[bytes, bytes] = {}  # equal roots, types, sources and options are one object (they repeat)
-        same = one.setdefault
         for piece in line_slices(data):
             fields = _fields(piece)
             if fields is None:
@@ -270,16 +275,16 @@ class Rows:
             raw_ids += id_col
             raw_parents += parent_col
             devnos += devno_col
-            vfs += map(same, vfs_col, vfs_col)
-            fs += map(same, fs_col, fs_col)
+            vfs += vfs_col
+            fs += fs_col
             tags += line_tags
             if unescape is not None:
                 root_col, target_col = list(map(unescape, root_col)), list(map(unescape, target_col))
                 type_col, source_col = list(map(unescape, type_col)), list(map(unescape, source_col))
-            roots += map(same, root_col, root_col)
+            roots += root_col
             targets += target_col
-            fstypes += map(same, type_col, type_col)
-            sources += map(same, source_col, source_col)
+            fstypes += type_col
+            sources += source_col
         return rows
 
     @classmethod
