@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import sys
-from operator import ge
 
 from ..status import BadInput, oserror_words, output_failed
 from .columns import BY_NAME, DEFAULT_COLUMNS, DF_COLUMNS, OUTPUT_ALL, TRUNC, json_kind, parse_columns
@@ -338,6 +337,8 @@ def _may_have_problems(rows: Rows) -> bool:
     (root_parent,) = missing
     if parents.count(root_parent) != 1 or rows.targets[parents.index(root_parent)] != b"/":
         return True
+    from operator import ge
+
     return any(map(ge, parents, ids))  # a parent not below its child: maybe a cycle (and the root's own)
 
 

@@ -30,11 +30,8 @@ result is ``str`` in the same convention, to be written with ``surrogateescape``
 
 from __future__ import annotations
 
-import locale
 import os
-import re
 import sys
-import unicodedata
 from itertools import chain, repeat
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
@@ -116,6 +113,8 @@ class Layout:
 
 
 def _cell_width(ch: str) -> int:
+    import unicodedata  # only for a cell that is not ASCII
+
     if unicodedata.east_asian_width(ch) in ("W", "F"):
         return 2
     if unicodedata.category(ch) in ("Mn", "Me", "Cf") or ch == "\u200b":
@@ -124,6 +123,8 @@ def _cell_width(ch: str) -> int:
 
 
 def _printable(ch: str) -> bool:
+    import unicodedata
+
     return unicodedata.category(ch) not in ("Cc", "Cs", "Cn", "Zl", "Zp")
 
 
@@ -225,7 +226,11 @@ def locale_is_utf8() -> bool:
     for means the locale was C or POSIX."""
     if sys.flags.utf8_mode and os.environ.get("PYTHONUTF8") != "1":
         return False
-    return locale.nl_langinfo(locale.CODESET).upper().replace("-", "") == "UTF8"
+    try:  # the built-in module under locale, which would import re
+        from _locale import CODESET, nl_langinfo
+    except ImportError:  # another Python
+        from locale import CODESET, nl_langinfo
+    return nl_langinfo(CODESET).upper().replace("-", "") == "UTF8"
 
 
 def tree_symbols(layout: Layout) -> tuple[str, str, str]:
@@ -732,11 +737,20 @@ def _raw_lines(cols: list[Col], columns: list[list[str]], layout: Layout) -> lis
 _JSON_SHORT = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
-_JSON_PLAIN = re.compile('["\\\\\\x00-\\x1f]')
+def _json_plain(text: str) -> bool:
+    """Whether ``text`` goes into JSON as it is: no ``"``, no backslash, no control
+    character (checked at C speed: printable text has none of the last)."""
+    if '"' in text or "\\" in text:
+        return False
+    if text.isprintable():
+        return True
+    import re  # a cell that is not printable: rare
+
+    return re.search("[\x00-\x1f]", text) is None
 
 
 def _json_string(text: str) -> str:
-    if _JSON_PLAIN.search(text) is None:
+    if _json_plain(text):
         return '"' + text + '"'
     out = ['"']
     for ch in text:
@@ -763,7 +777,7 @@ def _json_texts(col: Col, column: list[str | None]) -> list[str] | None:
         return None
     if col.json_number:
         return [text if text else "null" for text in column]
-    if _JSON_PLAIN.search("".join(text for text in column if text)) is None:
+    if _json_plain("".join(text for text in column if text)):
         return ['"' + text + '"' if text else "null" for text in column]
     return [_json_string(text) if text else "null" for text in column]
 
@@ -782,7 +796,7 @@ def _json_slots(cols: list[Col], grid: Grid) -> tuple[list[str], list[list[str]]
     slots = []
     texts: list[list[str]] = []
     for col, column in zip(cols, grid.columns):
-        if None in column or "" in column or not (col.json_number or _JSON_PLAIN.search("".join(column)) is None):  # type: ignore[arg-type]
+        if None in column or "" in column or not (col.json_number or _json_plain("".join(column))):  # type: ignore[arg-type]
             slots.append("%s")
             texts.append(_json_texts(col, column))  # type: ignore[arg-type]
         else:

@@ -22,8 +22,6 @@ are kept as printed, as the parser keeps them.
 
 from __future__ import annotations
 
-import re
-
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -37,7 +35,6 @@ _SLICE = 1 << 15  # bytes of a table split at a time (about 500 lines): what one
 # first costs the kernel a fault)
 _MAX_DIGITS = 20
 _KNOWN_TAGS = (b"shared", b"master", b"propagate_from")
-_DEVNOS = re.compile(rb"[0-9]{1,20}:[0-9]{1,20}(?: [0-9]{1,20}:[0-9]{1,20})*")
 
 
 def _numbers(column: list[bytes]) -> bool:
@@ -47,6 +44,19 @@ def _numbers(column: list[bytes]) -> bool:
     21 digits."""
     zeros = b" ".join(column).translate(_DIGITS_AS_0)
     return not zeros.translate(None, b"0 ") and b"" not in column and _TOO_LONG not in zeros
+
+
+def _devnos(column: list[bytes]) -> bool:
+    """Every token (as in :func:`_numbers`) ``MAJOR:MINOR``, each one to 20 decimal
+    digits: with each digit read as a 0, the tokens take few shapes (``0:00``), and
+    each shape is checked once."""
+    shapes = set(b" ".join(column).translate(_DIGITS_AS_0).split(b" "))
+    for shape in shapes:
+        major, colon, minor = shape.partition(b":")
+        if not (colon and 0 < len(major) <= _MAX_DIGITS and 0 < len(minor) <= _MAX_DIGITS
+                and not (major + minor).strip(b"0")):
+            return False
+    return True
 
 
 _DIGITS_AS_0 = bytes.maketrans(b"0123456789", b"0" * 10)
@@ -266,7 +276,7 @@ class Rows:
             id_col, parent_col, devno_col, root_col, target_col, vfs_col, line_tags, type_col, source_col, fs_col \
                 = fields
             # the numbers, a column at a time: ids and parents in decimal, devices major:minor
-            if not (_numbers(id_col) and _numbers(parent_col) and _DEVNOS.fullmatch(b" ".join(devno_col))):
+            if not (_numbers(id_col) and _numbers(parent_col) and _devnos(devno_col)):
                 return None
             for tag in set(line_tags).difference(known_tags):
                 known_tags[tag] = tag_facts(tag) is not None

@@ -120,9 +120,10 @@ def _parts(path: bytes) -> tuple[bytes, ...]:
 def _devno(spec: str) -> bytes | None:
     """``MAJ:MIN`` as a kernel table prints it, when ``spec`` is one (findmnt's
     ``sscanf("%u:%u")``, as :func:`mountcursor.live.query.select` reads it), else None."""
-    import re
-
-    if re.match(r"\s*[+-]?\d+:[+-]?\d+", spec) is None:
+    # the start of spec matches \s*[+-]?\d+:[+-]?\d (read without re: a tenth of -S's start)
+    head, colon, tail = spec.lstrip().partition(":")
+    digits = head[1:] if head[:1] in "+-" else head
+    if not colon or not digits.isdecimal() or not (tail[1:] if tail[:1] in "+-" else tail)[:1].isdecimal():
         return None
     major, _, minor = spec.strip().partition(":")
     try:
@@ -276,9 +277,9 @@ def select(rows: Rows, q: Query, want_tree: bool = True, kernel_tab: bool = True
         as_tree = False
     if force_tree and kind == "mountinfo" and len(rows):
         as_tree = True
-    from ..live.treeorder import preorder
-
     if as_tree and not submounts:
+        from ..live.treeorder import preorder
+
         trivial = q.lists_all() and not (q.invert or q.real or q.pseudo or q.df)
         keep = None
         if not trivial:
