@@ -138,3 +138,52 @@ def test_the_comparison_above_compared_sources_found_and_not() -> None:
 
         pytest.skip("run with the property test above")
     assert len(NARROWED) >= 30 and set(NARROWED) == {True, False}, (len(NARROWED), set(NARROWED))
+
+
+_CLEAN = [b"a", b"/", b",", b"=", b"[", b"#", b"~", b"-"]
+_ODD = [b'"', b"$", b"`", b"\\040", b"\\134", b"\xc3\xa9", b"\x01", b"\x7f", b"\r"]
+
+
+@st.composite
+def _fields(draw) -> list[tuple[bytes, ...]]:
+    """Lines of fields made of the clean bytes and at most one odd one."""
+    alphabet = _CLEAN + draw(st.sampled_from([[]] + [[odd] for odd in _ODD]))
+    field = st.lists(st.sampled_from(alphabet), min_size=1, max_size=4).map(b"".join)
+    return draw(st.lists(st.tuples(field, field, field, field, field), min_size=1, max_size=8))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_fields(), st.sampled_from([False, True]))
+def test_a_column_said_plain_needs_no_escape_in_any_format(fields, nofsroot) -> None:
+    """:func:`~mountcursor.findmnt.cells.plain_columns` lets the printer skip its checks:
+    every cell of a column it calls plain passes each format's check."""
+    from mountcursor.findmnt.cells import plain_columns
+    from mountcursor.findmnt.render import _QUOTED, _json_plain, _plain, _simple
+
+    data = b"".join(b"%d 1 0:%d %s /m%s %s - %s %s %s\n" % (i + 2, i, b"/" + root, target, opts, fstype, source, opts)
+                    for i, (root, target, opts, fstype, source) in enumerate(fields))
+    rows = Rows.from_mountinfo(data)
+    if rows is None:
+        return
+    names = [*COLUMNS, "FSROOT", "VFS-OPTIONS", "FS-OPTIONS", "PARENT", "OPT-FIELDS", "MAJ:MIN"]
+    ctx = Context(pad_majmin=True, nofsroot=nofsroot)
+    said = plain_columns(names, rows.with_tid(7), ctx)
+    assert said[names.index("OPT-FIELDS")] is False and said[names.index("MAJ:MIN")] is False
+    for name, plain, cells in zip(names, said, column_texts(names, rows, ctx)):
+        if plain:
+            texts = [cell or "" for cell in cells]
+            for text in texts:
+                assert _plain(text, " \t\\") and _plain(text, _QUOTED) and _json_plain(text), (name, text)
+            assert _simple(texts)
+            PLAIN.append(name)
+
+
+PLAIN: list[str] = []
+
+
+def test_the_check_above_saw_plain_columns() -> None:
+    if not PLAIN:
+        import pytest
+
+        pytest.skip("run with the property test above")
+    assert {"TARGET", "SOURCE", "OPTIONS"} <= set(PLAIN)

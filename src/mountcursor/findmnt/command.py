@@ -216,7 +216,7 @@ def selected_slices(data: bytes, tid: int | None, q: Query, columns: list[str], 
     """The cells of the rows ``q`` picks from a live table, a slice of the table at a time
     (only slices with a row picked; for ``--first-only``, the first such), in print order:
     a list whose rows are each picked for itself (:func:`~.select.by_slices`)."""
-    from .cells import column_texts
+    from .cells import column_texts, plain_columns
     from .render import Grid
     from .rows import line_slices
 
@@ -227,7 +227,8 @@ def selected_slices(data: bytes, tid: int | None, q: Query, columns: list[str], 
         rows = _rows_of(piece).with_tid(tid)
         sel = select(rows, q, False, kernel_tab=True)
         if sel.order:
-            yield Grid(column_texts(columns, rows.take(sel.order), ctx))
+            shown = rows.take(sel.order)
+            yield Grid(column_texts(columns, shown, ctx), plain=plain_columns(columns, shown, ctx))
             if q.first_only:
                 return
 
@@ -434,7 +435,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         # a list whose every row is picked for itself: a live table a slice at a time
         slices = keys is None and not (tab_files or fstab or mtab or uniq) and by_slices(q, want_tree, force_tree)
         table = load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines, keys, split=not slices)
-        from .cells import Context, column_texts
+        from .cells import Context, column_texts, plain_columns
         from .render import Col, Grid, Layout, locale_is_utf8
 
         ctx = Context(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
@@ -484,7 +485,8 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             return 1
         from .render import render_grid, tree_arts, tree_symbols
 
-        cells = column_texts(columns, rows.take(sel.order), ctx)
+        shown = rows.take(sel.order)
+        cells = column_texts(columns, shown, ctx)
         # the tree is drawn in the TARGET column (findmnt: SCOLS_FL_TREE): without it the
         # rows come in the tree's order, as a list
         drawn = sel.tree and "TARGET" in columns
@@ -496,5 +498,6 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         if drawn and fmt != "json":  # JSON nests by depth
             assert sel.depths is not None
             arts = tree_arts(sel.depths, tree_symbols(look))
-        _write(render_grid(cols, Grid(cells, sel.depths if drawn else None, arts), look))
+        _write(render_grid(cols, Grid(cells, sel.depths if drawn else None, arts,
+                                      plain_columns(columns, shown, ctx)), look))
     return 0

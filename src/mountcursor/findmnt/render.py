@@ -467,15 +467,18 @@ _BATCH = 4096  # lines per chunk of output
 class Grid:
     """A table ready to print: its cells column by column, rows in print order (tree
     pre-order); in a tree, each row's depth (0 for a root) and the tree art before its
-    ``TREE`` cell (from :func:`tree_arts`)."""
+    ``TREE`` cell (from :func:`tree_arts`); ``plain`` says of each column whether its
+    cells are known to be printable ASCII that no format escapes (no blank, none of
+    ``\\ " $`` or a backquote), so that they are printed without being looked at."""
 
-    __slots__ = ("columns", "depths", "arts")
+    __slots__ = ("columns", "depths", "arts", "plain")
 
     def __init__(self, columns: list[list[str | None]], depths: list[int] | None = None,
-                 arts: list[str] | None = None) -> None:
+                 arts: list[str] | None = None, plain: list[bool] | None = None) -> None:
         self.columns = columns
         self.depths = depths
         self.arts = arts
+        self.plain = plain if plain is not None else [False] * len(columns)
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0
@@ -598,13 +601,15 @@ def render_grid(cols: list[Col], grid: Grid, layout: Layout) -> Iterator[str]:
         return
     arts = grid.arts if layout.tree and any(c.flags & TREE for c in cols) else None
     columns = [[text or "" for text in column] if None in column else column for column in grid.columns]
+    plain = list(grid.plain)
     if layout.fmt == "human":
-        yield from _human_chunks(cols, columns, arts, layout)  # type: ignore[arg-type]
+        yield from _human_chunks(cols, columns, arts, layout, plain)  # type: ignore[arg-type]
         return
     for i, col in enumerate(cols):
         if arts is not None and col.flags & TREE:
             columns[i] = list(map(str.__add__, arts, columns[i]))  # type: ignore[arg-type]
-    yield from _raw_chunks(cols, columns, layout, layout.headings)  # type: ignore[arg-type]
+            plain[i] = False  # the art is not ASCII
+    yield from _raw_chunks(cols, columns, layout, layout.headings, plain)  # type: ignore[arg-type]
 
 
 def render_pieces(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Iterator[str]:
@@ -621,13 +626,14 @@ def render_pieces(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> It
             yield from render_grid(cols, grids[0], layout)
         elif grids:
             yield from render_grid(cols, Grid([list(chain.from_iterable(grid.columns[i] for grid in grids))
-                                               for i in range(len(cols))]), layout)
+                                               for i in range(len(cols))], plain=[all(grid.plain[i] for grid in grids)
+                                                                                  for i in range(len(cols))]), layout)
         return
     headings = layout.headings
     for grid in pieces:
         if len(grid):
             columns = [[text or "" for text in column] if None in column else column for column in grid.columns]
-            yield from _raw_chunks(cols, columns, layout, headings)  # type: ignore[arg-type]
+            yield from _raw_chunks(cols, columns, layout, headings, grid.plain)  # type: ignore[arg-type]
             headings = False
 
 
@@ -639,7 +645,7 @@ def _simple(texts: list[str]) -> bool:
 
 
 def _human_chunks(cols: list[Col], columns: list[list[str]], arts: list[str] | None,
-                  layout: Layout) -> Iterator[str]:
+                  layout: Layout, plain: list[bool]) -> Iterator[str]:
     """findmnt's human table, not on a terminal: every column as wide as its widest cell
     (``count_column_width``), nothing truncated or wrapped.  Widths column by column,
     then the lines padded a batch at a time."""
@@ -649,7 +655,7 @@ def _human_chunks(cols: list[Col], columns: list[list[str]], arts: list[str] | N
     heads: list[str] = []
     for i, (col, texts) in enumerate(zip(cols, columns)):
         tree_art = arts if arts is not None and col.flags & TREE else None
-        if _simple(texts):
+        if plain[i] or _simple(texts):
             widths = None
             cells = texts
         else:
@@ -707,23 +713,24 @@ def _pad(cell: str, length: int, width: int, right: bool, last: bool) -> str:
     return cell + " " * (width - length)
 
 
-def _raw_chunks(cols: list[Col], columns: list[list[str]], layout: Layout, headings: bool) -> Iterator[str]:
+def _raw_chunks(cols: list[Col], columns: list[list[str]], layout: Layout, headings: bool,
+                plain: list[bool]) -> Iterator[str]:
     """The lines of ``-r`` (with the header if ``headings``) or ``-P``, a batch at a time."""
-    lines = _raw_lines(cols, columns, layout)
+    lines = _raw_lines(cols, columns, layout, plain)
     if headings and layout.fmt == "raw":
         lines.insert(0, " ".join(_byte_escape(_name(c, layout.shellvar), " \t\\") for c in cols))
     for start in range(0, len(lines), _BATCH):
         yield "\n".join(lines[start:start + _BATCH]) + "\n"
 
 
-def _raw_lines(cols: list[Col], columns: list[list[str]], layout: Layout) -> list[str]:
+def _raw_lines(cols: list[Col], columns: list[list[str]], layout: Layout, plain: list[bool]) -> list[str]:
     """``-r`` (blanks and backslashes as ``\\xHH``) and ``-P`` (``NAME="value"``),
     column by column; a column with nothing to escape is used as it is."""
     raw = layout.fmt == "raw"
     extra = " \t\\" if raw else _QUOTED
     escaped = []
-    for col, texts in zip(cols, columns):
-        if not _plain("".join(texts), extra):
+    for col, texts, known in zip(cols, columns, plain):
+        if not known and not _plain("".join(texts), extra):
             texts = [_byte_escape(t, extra) for t in texts]
         if not raw:
             name = _name(col, layout.shellvar) + '="'
@@ -795,8 +802,8 @@ def _json_slots(cols: list[Col], grid: Grid) -> tuple[list[str], list[list[str]]
     needs no escape); the others as JSON values made cell by cell."""
     slots = []
     texts: list[list[str]] = []
-    for col, column in zip(cols, grid.columns):
-        if None in column or "" in column or not (col.json_number or _json_plain("".join(column))):  # type: ignore[arg-type]
+    for col, column, known in zip(cols, grid.columns, grid.plain):
+        if None in column or "" in column or not (col.json_number or known or _json_plain("".join(column))):  # type: ignore[arg-type]
             slots.append("%s")
             texts.append(_json_texts(col, column))  # type: ignore[arg-type]
         else:

@@ -59,6 +59,8 @@ def _devnos(column: list[bytes]) -> bool:
     return True
 
 
+_PLAIN_BYTES = bytes(sorted(set(range(0x20, 0x7F)).difference(b'\\"$`'))) + b"\n"
+"""The bytes of a table whose fields need no escape in any format (the blank separates them)."""
 _DIGITS_AS_0 = bytes.maketrans(b"0123456789", b"0" * 10)
 _TOO_LONG = b"0" * (_MAX_DIGITS + 1)
 
@@ -193,7 +195,8 @@ class Rows:
     rows were made from, if any (fstab lines, listmount, utab-merged tables)."""
 
     __slots__ = ("kind", "_ids", "_parents", "devnos", "roots", "targets", "vfs", "tags", "fstypes", "sources", "fs",
-                 "_propagations", "tids", "entries", "_options", "_built", "_raw_ids", "_raw_parents")
+                 "_propagations", "tids", "entries", "_options", "_built", "_raw_ids", "_raw_parents", "_split_from",
+                 "_plain")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -214,6 +217,8 @@ class Rows:
         self.entries: list[MountEntry] | None = None
         self._options: list[bytes] | None = None
         self._built: dict[int, MountEntry] = {}
+        self._split_from: bytes | None = None  # the mountinfo lines the rows were split from
+        self._plain: bool | None = None
 
     def __len__(self) -> int:
         return len(self.targets)
@@ -241,6 +246,17 @@ class Rows:
         self._parents = value
 
     @property
+    def plain(self) -> bool:
+        """Whether every field of every row is printable ASCII with none of
+        ``\\ " $ `` and a backquote (found by one scan of the lines the rows were split
+        from; False for rows made from entries): then a cell made of fields needs no
+        escape in any of findmnt's formats and is as wide as it is long."""
+        if self._plain is None:
+            data = self._split_from
+            self._plain = data is not None and not data.translate(None, _PLAIN_BYTES)
+        return self._plain
+
+    @property
     def propagations(self) -> list[str | None]:
         """findmnt's PROPAGATION of each row (None for an fstab line)."""
         if self._propagations is None:
@@ -265,6 +281,7 @@ class Rows:
             from ..format.escaping import unescape
         rows = cls("mountinfo")
         rows._ids = rows._parents = rows._propagations = None  # made from the split fields on first use
+        rows._split_from = data
         raw_ids, raw_parents, devnos, roots, targets = rows._raw_ids, rows._raw_parents, rows.devnos, rows.roots, \
             rows.targets
         vfs, tags, fstypes, sources, fs = rows.vfs, rows.tags, rows.fstypes, rows.sources, rows.fs
@@ -380,6 +397,7 @@ class Rows:
             out._built = {j: self._built[i] for j, i in enumerate(order) if i in self._built}
         if self._options is not None:
             out._options = list(map(self._options.__getitem__, order))
+        out._plain = self._plain if self._split_from is None else self.plain
         return out
 
     def with_tid(self, tid: int | None) -> Rows:
