@@ -14,6 +14,10 @@ cells, print -- one program for every question, whatever the source or the selec
 4. the printer (:func:`~.render.render_grid`), libsmartcols' list, tree, raw, pairs
    and JSON.
 
+A list whose every row is picked for itself (:func:`~.select.by_slices`) takes steps
+1 to 4 a slice of the live table at a time (:func:`selected_slices`,
+:func:`~.render.render_pieces`), so that what a slice makes is freed before the next.
+
 Exit status as findmnt: 0 when something was printed, or for a whole tree (even one
 whose filter kept nothing); 1 when a list selection found nothing, and for a bad
 ``-o``; 2 for other errors (one line on stderr, never a traceback; see
