@@ -36,13 +36,13 @@ from .select import Query, by_slices, mount_point_keys, narrowed_in_vain, select
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
     from ..format.errors import FormatError
     from ..live.entry import MountEntry
     from ..live.table import MountTable
     from .cells import Context
-    from .render import Grid
+    from .render import Col, Grid, Layout
 
 __all__ = ["run", "load", "selected_slices", "terminal_width", "MAX_WARNINGS"]
 
@@ -106,19 +106,22 @@ class Loaded:
     """A table as read: its rows, its format (``mountinfo`` or ``fstab``) and, for a
     file, what to warn about if a tree is drawn (mounts whose parent is missing)."""
 
-    __slots__ = ("rows", "kind", "tree_warnings", "narrowed", "unsplit", "tid")
+    __slots__ = ("rows", "kind", "tree_warnings", "narrowed", "unsplit", "tid", "saved")
 
     def __init__(self, rows: Rows, kind: str, tree_warnings: list[str] | None = None,
-                 narrowed: bytes | None = None, unsplit: bytes | None = None, tid: int | None = None) -> None:
+                 narrowed: bytes | None = None, unsplit: bytes | None = None, tid: int | None = None,
+                 saved: str | None = None) -> None:
         self.rows = rows
         self.kind = kind
         self.tree_warnings = tree_warnings or []
         self.narrowed = narrowed
         """The whole live table when ``rows`` holds only some of its lines (:func:`load`)."""
         self.unsplit = unsplit
-        """A live table not split yet (``rows`` is empty): :func:`run` splits and prints
-        it a slice at a time, the rows read from the table of task ``tid``."""
+        """A table not split yet (``rows`` is empty): :func:`run` splits and prints it a
+        slice at a time, the rows read from the table of task ``tid``."""
         self.tid = tid
+        self.saved = saved
+        """The file ``unsplit`` was read from (-F), if any."""
 
     def whole(self) -> Loaded:
         """The whole table of a narrowed one."""
@@ -171,6 +174,9 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
         from ..live.tabread import MAX_LINES
 
         paths = tab_files or ("/etc/fstab",)
+        if len(paths) == 1 and not split and not strict:
+            saved = _read_file(paths[0], max_lines or MAX_LINES)
+            return Loaded(Rows("mountinfo"), "mountinfo", unsplit=saved, tid=_file_tid(paths[0]), saved=paths[0])
         loaded = [_load_file(path, strict, max_lines or MAX_LINES) for path in paths]
         if len(loaded) == 1:
             return loaded[0]
@@ -215,26 +221,85 @@ _PIECE = 1 << 15
 """Bytes of a live table split, selected and printed at a time (about 500 lines)."""
 
 
+class _OddSlice(Exception):
+    """A slice of a saved table holds a line of another shape than the kernel's."""
+
+
 def selected_slices(data: bytes, tid: int | None, q: Query, columns: list[str], ctx: Context,
-                    size: int = _PIECE) -> Iterator[Grid]:
-    """The cells of the rows ``q`` picks from a live table, a slice of the table at a time
+                    size: int | None = None, seen: Callable[[Rows], None] | None = None) -> Iterator[Grid]:
+    """The cells of the rows ``q`` picks from a table, a slice of the table at a time
     (only slices with a row picked; for ``--first-only``, the first such), in print order:
-    a list whose rows are each picked for itself (:func:`~.select.by_slices`)."""
+    a list whose rows are each picked for itself (:func:`~.select.by_slices`).
+
+    A slice of a live table with a line of another shape is read by the parser; with
+    ``seen`` (a saved table), which is given each slice's rows, it raises
+    :class:`_OddSlice` instead."""
     from .cells import column_texts, plain_columns
     from .render import Grid
     from .rows import line_slices
 
-    pieces: Iterable[bytes] = line_slices(data, size)
+    pieces: Iterable[bytes] = line_slices(data, size or _PIECE)
     if q.backward:
         pieces = reversed(list(pieces))
     for piece in pieces:
-        rows = _rows_of(piece).with_tid(tid)
+        if seen is None:
+            rows = _rows_of(piece)
+        else:
+            split = Rows.from_mountinfo(piece)
+            if split is None:
+                raise _OddSlice
+            seen(split)
+            rows = split
+        rows = rows.with_tid(tid)
         sel = select(rows, q, False, kernel_tab=True)
         if sel.order:
             shown = rows.take(sel.order)
             yield Grid(column_texts(columns, shown, ctx), plain=plain_columns(columns, shown, ctx))
             if q.first_only:
                 return
+
+
+def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, cols: list[Col],
+                     look: Layout) -> int | None:
+    """Print a list of a saved table a slice at a time (:func:`selected_slices`): what
+    :func:`_load_file` warns about is known once every slice is split, and the warnings
+    come first, so the printed text is kept until then.  The exit status; None when a
+    line has another shape than the kernel's (nothing said or printed: the file is then
+    read the general way)."""
+    from .render import render_pieces
+
+    assert table.unsplit is not None and table.saved is not None
+    data = table.unsplit
+    ids: list[int] = []
+    parents: list[int] = []
+    targets: list[bytes] = []
+
+    def seen(rows: Rows) -> None:
+        ids.extend(rows.ids)
+        parents.extend(rows.parents)
+        targets.extend(rows.targets)
+
+    found = []
+
+    def picked() -> Iterator[Grid]:
+        for grid in selected_slices(data, table.tid, q, columns, ctx, seen=seen):
+            found.append(True)
+            yield grid
+
+    try:
+        text = list(render_pieces(cols, picked(), look))
+    except _OddSlice:
+        return None
+    whole = Rows("mountinfo")
+    whole.ids, whole.parents, whole.targets = ids, parents, targets
+    if b"\r\n" in data or _may_have_problems(whole):
+        from ..live.parse import parse_mountinfo
+
+        _warn_table(table.saved, data, "mountinfo", parse_mountinfo(data).entries, [])
+    if not found:
+        return 1
+    _write(text)
+    return 0
 
 
 def _write(chunks: Iterable[str]) -> None:
@@ -293,19 +358,34 @@ def _file_tid(path: str) -> int | None:
     return int(parent) if parent.isascii() and parent.isdigit() else None
 
 
-def _load_file(tab_file: str, strict: bool, max_lines: int) -> Loaded:
+def _read_file(tab_file: str, max_lines: int) -> bytes:
+    """The bytes of a saved table (:func:`~mountcursor.live.tabread.read_table_file`),
+    or the one-line error of a file that cannot be one."""
+    from ..format.errors import FormatError
+    from ..live.tabread import read_table_file
+
+    try:
+        return read_table_file(tab_file, max_lines=max_lines)
+    except OSError as err:  # missing, unreadable, a directory
+        raise BadInput(oserror_words(err) if err.filename else f"{tab_file}: {err.strerror or err}") from None
+    except FormatError as err:
+        raise BadInput(f"{tab_file}: {err}") from None
+
+
+def _load_file(tab_file: str, strict: bool, max_lines: int, data: bytes | None = None) -> Loaded:
     """A saved table in any of findmnt's formats, with a warning on stderr for each line
     skipped and for what :meth:`MountTable.problems` finds in a mountinfo table but
     orphans, which :func:`run` says only where a tree shows them.
 
     A table whose every line has the kernel's shape is split into columns as a live one
     is (no parser, no entry per line); its problems are looked for only when the
-    columns show it may have one (:func:`_may_have_problems`)."""
+    columns show it may have one (:func:`_may_have_problems`).  ``data``: the file as
+    read already."""
     from ..format.errors import FormatError
-    from ..live.tabread import read_table_file
 
+    if data is None:
+        data = _read_file(tab_file, max_lines)
     try:
-        data = read_table_file(tab_file, max_lines=max_lines)
         rows = None if strict else Rows.from_mountinfo(data)
         if rows is not None:
             if b"\r\n" in data or _may_have_problems(rows):
@@ -317,8 +397,6 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> Loaded:
         from ..live.tabfile import parse_tab
 
         tab = parse_tab(data, strict=strict)
-    except OSError as err:  # missing, unreadable, a directory
-        raise BadInput(oserror_words(err) if err.filename else f"{tab_file}: {err.strerror or err}") from None
     except FormatError as err:
         raise BadInput(f"{tab_file}: {err}") from None
     orphans = _warn_table(tab_file, data, tab.kind, tab.entries, tab.errors)
@@ -437,7 +515,9 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         # that is all the selection looks at (else, or if that was not enough, all)
         keys = None if (tab_files or fstab or mtab or uniq) else mount_point_keys(q, force_tree)
         # a list whose every row is picked for itself: a live table a slice at a time
-        slices = keys is None and not (tab_files or fstab or mtab or uniq) and by_slices(q, want_tree, force_tree)
+        # (of a saved table, not with --first-only: its warnings need every slice)
+        slices = keys is None and not (fstab or mtab or uniq or many) and by_slices(q, want_tree, force_tree) \
+            and not (tab_files and q.first_only)
         table = load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines, keys, split=not slices)
         from .cells import Context, column_texts, plain_columns
         from .render import Col, Grid, Layout, locale_is_utf8
@@ -456,6 +536,11 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             return Layout(fmt=fmt, tree=tree, headings=not noheadings, ascii=ascii, utf8=locale_is_utf8(),
                           is_term=is_term, termwidth=terminal_width() if is_term else 80, shellvar=shell)
 
+        if table.unsplit is not None and table.saved is not None:
+            status = _saved_by_slices(table, q, columns, ctx, cols, layout(False))
+            if status is not None:
+                return status
+            table = _load_file(table.saved, strict_parse, max_lines, table.unsplit)  # the general way
         if table.unsplit is not None:
             from itertools import chain
 
