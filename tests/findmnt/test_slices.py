@@ -187,3 +187,67 @@ def test_the_check_above_saw_plain_columns() -> None:
 
         pytest.skip("run with the property test above")
     assert {"TARGET", "SOURCE", "OPTIONS"} <= set(PLAIN)
+
+
+@st.composite
+def _linked(draw) -> bytes:
+    """A table whose ids are a shuffle (the kernel gives freed ids again) and whose
+    parents are mostly a tree's, sometimes with a cycle, a repeated id or a mount its own
+    parent."""
+    n = draw(st.integers(1, 12))
+    ids = draw(st.permutations(list(range(2, n + 2))))
+    parents = [1] + [ids[draw(st.integers(0, k - 1))] for k in range(1, n)]  # each under an earlier line
+    lines = []
+    for k in range(n):
+        lines.append([ids[k], parents[k], b"/" if k == 0 else b"/m/%d" % k])
+    damage = draw(st.sampled_from(["none", "none", "cycle", "self", "repeat", "root"]))
+    if damage == "cycle" and n > 2:
+        a, b = draw(st.integers(1, n - 1)), draw(st.integers(1, n - 1))
+        lines[a][1], lines[b][1] = lines[b][0], lines[a][0]
+    elif damage == "self" and n > 1:
+        k = draw(st.integers(1, n - 1))
+        lines[k][1] = lines[k][0]
+    elif damage == "repeat" and n > 1:
+        lines[-1][0] = lines[0][0]
+    elif damage == "root":
+        lines[0][2] = b"/r"
+    return b"".join(b"%d %d 0:1 / %s rw - tmpfs t rw\n" % (i, p, t) for i, p, t in lines)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_linked())
+def test_a_table_said_well_formed_has_no_problems(data: bytes) -> None:
+    """What ``_may_have_problems`` lets through, :meth:`MountTable.problems` finds
+    nothing in: the warnings of a saved table are only skipped when there are none."""
+    from mountcursor.findmnt.command import _may_have_problems
+    from mountcursor.live.parse import parse_mountinfo
+    from mountcursor.live.table import MountTable
+
+    rows = Rows.from_mountinfo(data)
+    assert rows is not None
+    problems = MountTable(parse_mountinfo(data).entries).problems()
+    if not _may_have_problems(rows):
+        assert problems == []
+    WELL.append((_may_have_problems(rows), bool(problems)))
+
+
+WELL: list[tuple[bool, bool]] = []
+
+
+def test_the_check_above_passed_reused_ids_and_caught_damage() -> None:
+    if not WELL:
+        import pytest
+
+        pytest.skip("run with the property test above")
+    assert (False, False) in WELL and (True, True) in WELL  # trees with ids in any order pass, damage does not
+
+
+def test_ids_given_again_are_no_problem() -> None:
+    from mountcursor.findmnt.command import _may_have_problems
+
+    tree = b"10 9 0:1 / / rw - ext4 r rw\n3 10 0:2 / /a rw - tmpfs t rw\n2 3 0:3 / /a/b rw - tmpfs t rw\n"
+    rows = Rows.from_mountinfo(tree)
+    assert rows is not None and not _may_have_problems(rows)
+    looped = tree + b"4 5 0:4 / /x rw - tmpfs t rw\n5 4 0:5 / /y rw - tmpfs t rw\n"
+    rows = Rows.from_mountinfo(looped)
+    assert rows is not None and _may_have_problems(rows)

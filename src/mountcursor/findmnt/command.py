@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import sys
+from itertools import compress
 
 from ..status import BadInput, oserror_words, output_failed
 from .columns import BY_NAME, DEFAULT_COLUMNS, DF_COLUMNS, OUTPUT_ALL, TRUNC, json_kind, parse_columns
@@ -407,9 +408,15 @@ def _load_file(tab_file: str, strict: bool, max_lines: int, data: bytes | None =
 
 def _may_have_problems(rows: Rows) -> bool:
     """False when the split table surely is a well-formed tree (unique ids, one root at
-    ``/`` whose parent is not in the table, every other parent present and below its
-    child's id): then :meth:`MountTable.problems` has nothing to say and nobody is an
-    orphan.  True otherwise (then the parser's entries are asked)."""
+    ``/`` whose parent is not in the table, every other parent present, no mount its
+    own parent and no cycle): then :meth:`MountTable.problems` has nothing to say and
+    nobody is an orphan.  True otherwise (then the parser's entries are asked).
+
+    A cycle of parents has a mount whose parent's id is above its own (ids cannot fall
+    all the way round), so only from such mounts (the kernel gives a freed id again,
+    so a table has some) is the way up followed."""
+    from operator import eq, gt
+
     ids, parents = rows.ids, rows.parents
     present = set(ids)
     if len(present) != len(ids):
@@ -420,9 +427,23 @@ def _may_have_problems(rows: Rows) -> bool:
     (root_parent,) = missing
     if parents.count(root_parent) != 1 or rows.targets[parents.index(root_parent)] != b"/":
         return True
-    from operator import ge
-
-    return any(map(ge, parents, ids))  # a parent not below its child: maybe a cycle (and the root's own)
+    if any(map(eq, parents, ids)):
+        return True  # its own parent
+    up = list(compress(ids, map(gt, parents, ids)))
+    if not up:
+        return False
+    parent_of = dict(zip(ids, parents))
+    reaches_root: set[int] = set()
+    for start in up:
+        path: set[int] = set()
+        mnt = start
+        while mnt in parent_of and mnt not in reaches_root:
+            if mnt in path:
+                return True  # a cycle
+            path.add(mnt)
+            mnt = parent_of[mnt]
+        reaches_root |= path
+    return False
 
 
 def _warn_table(tab_file: str, data: bytes, kind: str, entries: list[MountEntry],
