@@ -51,6 +51,25 @@ def test_help_loads_no_command_module() -> None:
                   if f"mountcursor.cli.{mod}" in loaded) == []
 
 
+def test_help_gives_click_its_width_without_shutil() -> None:
+    assert "shutil" not in _modules_after(["--help"])
+
+
+@pytest.mark.parametrize("columns", [None, "", "0", "-3", "abc", "20", "40", "79", "80", "81", "200"])
+def test_help_width_is_clicks_own(monkeypatch, columns: str | None) -> None:
+    """``help_width`` is what click's formatter computes with shutil's terminal size."""
+    import shutil
+
+    from mountcursor.cli.app import help_width
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert help_width() == click.HelpFormatter().width == max(min(shutil.get_terminal_size().columns, 80) - 2, 50)
+    assert help_width(120) == click.HelpFormatter(max_width=120).width
+
+
 def test_check_still_loads_what_it_uses() -> None:
     loaded = _modules_after(["check", "--help"])
     assert {"rich", "mountcursor.verify"} <= loaded

@@ -57,6 +57,28 @@ def test_split_columns_are_the_parsers_entries(lines: list[bytes]) -> None:
         assert split.entry(i) == parsed.entry(i)
 
 
+@st.composite
+def _uniform(draw) -> list[bytes]:
+    """Lines with as many optional fields each (the whole slice is split at once)."""
+    tag = draw(_TAG)
+    return [_swap_tag(line, tag) for line in draw(st.lists(_line(), min_size=1, max_size=12))]
+
+
+def _swap_tag(line: bytes, tag: str) -> bytes:
+    head, _, tail = line.partition(b" - ")
+    fields = head.split(b" ")[:6] + ([tag.encode()] if tag else [])
+    return b" ".join(fields) + b" - " + tail
+
+
+@settings(max_examples=200, deadline=None)
+@given(_uniform())
+def test_lines_with_as_many_fields_are_split_as_the_parser_reads_them(lines: list[bytes]) -> None:
+    data = b"".join(lines)
+    split = Rows.from_mountinfo(data)
+    assert split is not None
+    assert _columns(split) == _columns(Rows.from_entries(parse_mountinfo(data).entries, "mountinfo"))
+
+
 def test_lines_of_another_shape_are_left_to_the_parser() -> None:
     plain = (b"21 1 0:19 / / rw,relatime shared:1 - tmpfs tmpfs rw,size=4k\n"
              b"22 21 8:1 /sub /mnt rw master:3 - ext4 /dev/vda1 rw\n")
@@ -69,8 +91,19 @@ def test_lines_of_another_shape_are_left_to_the_parser() -> None:
                 plain.replace(b"0:19", b"0x19"), plain.replace(b"21 1", b"21 -1"),
                 plain[:-1],                                           # the last line not ended
                 plain + b"\n", b"\n" + plain,                          # an empty line
-                plain.replace(b"/mnt", b"/" + b"m" * 5000)):          # a line longer than the parser's fast path
+                plain.replace(b"/mnt", b"/m\tx")):                    # a tab: libmount's blank, as a space
         assert Rows.from_mountinfo(odd) is None, odd
+
+
+def test_a_long_line_is_split_as_the_parser_reads_it() -> None:
+    """A line longer than the parser's fast path (4,300 bytes: its numbers are checked
+    there) is split all the same: the split takes no number of over 20 digits."""
+    data = (b"21 1 0:19 / / rw,relatime shared:1 - tmpfs tmpfs rw,size=4k\n"
+            b"22 21 8:1 /sub /" + b"m" * 5000 + b" rw master:3 - ext4 /dev/vda1 rw\n")
+    split = Rows.from_mountinfo(data)
+    assert split is not None and split.targets[1] == b"/" + b"m" * 5000
+    assert _columns(split) == _columns(Rows.from_entries(parse_mountinfo(data).entries, "mountinfo"))
+    assert Rows.from_mountinfo(data.replace(b"22 21", b"2" * 21 + b" 21")) is None
 
 
 @pytest.mark.parametrize("tags", [b"", b"shared:1", b"master:2", b"shared:1 master:2", b"unbindable",
@@ -90,6 +123,16 @@ def test_a_table_of_many_slices_is_split_whole() -> None:
     assert split is not None and len(split) == 12000
     assert _columns(split) == _columns(Rows.from_entries(parse_mountinfo(data).entries, "mountinfo"))
     assert Rows.from_mountinfo(b"".join(lines[:11999] + [lines[11999].replace(b" - ", b" x - ")])) is None
+    same = [_swap_tag(line, "shared:1 master:2") for line in lines]   # every slice split at once
+    split = Rows.from_mountinfo(b"".join(same))
+    assert split is not None and split.tags == [b"shared:1 master:2"] * 12000
+    assert _columns(split) == _columns(Rows.from_entries(parse_mountinfo(b"".join(same)).entries, "mountinfo"))
+    # as many fields in all as if each line had as many, but one has fewer and the next more
+    shifted = b"".join(same[:5000] + [same[5000].replace(b" master:2", b""),
+                                      same[5001].replace(b" - ", b" propagate_from:3 - ")] + same[5002:])
+    split = Rows.from_mountinfo(shifted)
+    assert split is not None and split.tags[5000:5002] == [b"shared:1", b"shared:1 master:2 propagate_from:3"]
+    assert _columns(split) == _columns(Rows.from_entries(parse_mountinfo(shifted).entries, "mountinfo"))
 
 
 def _modules_after(args: list[str]) -> set[str]:
@@ -112,7 +155,9 @@ def test_list_starts_without_click_dataclasses_or_the_parser(args: list[str]) ->
             pytest.skip("this machine's mount table has a line of another shape: the parser reads it")
     loaded = _modules_after(args)
     heavy = {"click", "dataclasses", "typing", "mountcursor.live.entry", "mountcursor.live.table",
-             "mountcursor.live.query", "mountcursor.format.mountinfo"}
+             "mountcursor.live.query", "mountcursor.format.mountinfo",
+             # nor re and enum (a third of a small table's run), nor what they bring
+             "re", "enum", "functools", "collections", "locale", "signal", "operator", "unicodedata"}
     assert sorted(loaded & heavy) == []
     general = _modules_after(["list", "-r", "-o", "TARGET,SIZE"])   # a column made from more than the line
     assert "mountcursor.live.entry" in general

@@ -193,3 +193,42 @@ def test_an_empty_source_is_a_path(tmp_path, spec) -> None:
     out, _ = compare(f, "list", "-o", "TARGET", "-n", "-S", spec)
     expected = {"": b"/a\n/b\n", "/": b"/a\n", "//": b"/a\n", "none": b"/c\n", "/dev/sda1": b"/\n"}[spec]
     assert out == expected
+
+
+@needs_findmnt
+@pytest.mark.parametrize("args", [["-r"], ["-J"], ["-o", MI_COLUMNS]])
+def test_a_tab_in_a_mountinfo_line_is_a_blank_as_findmnt_reads_it(tmp_path, args) -> None:
+    """The kernel escapes a tab in a name (``\\011``); libmount reads a raw one as a
+    blank between fields, so ``/m<TAB>x`` is the mount point ``/m`` with ``x`` after it."""
+    f = tmp_path / "mountinfo"
+    f.write_bytes(b"1 0 8:1 / / rw - ext4 /dev/vda rw\n2 1 0:1 / /m\tx rw - tmpfs t rw\n")
+    out, _ = compare(f, "list", *args)
+    assert b"\\x09" not in out
+
+
+SLICED = (b"".join(b"%d %d 0:%d / /m/%d rw,relatime%s - tmpfs t%d rw\n" % (i + 2, 1 if i % 9 else i + 1, i, i,
+                                                                       b" shared:1" if i % 4 == 0 else b"", i % 5)
+                   for i in range(40)) + b"20 1 0:300 / /dup rw - tmpfs d rw\n")
+"""Forty mounts, some shared, and one more with the id of another (a warning)."""
+
+
+@needs_findmnt
+@pytest.mark.parametrize("args", [["-r"], ["-J"], ["-P"], [], ["-S", "t3"], ["-O", "shared"], ["-t", "tmpfs", "-r"],
+                                  ["--real", "-r"], ["-d", "backward", "-r"], ["-r", "-o", "TARGET,SIZE"]])
+@pytest.mark.parametrize("piece", [60, 300, 1 << 20])
+def test_a_saved_table_printed_a_slice_at_a_time_is_findmnts(tmp_path, monkeypatch, args, piece) -> None:
+    """A list of a saved table is split and printed a slice at a time, its warnings said
+    first: bytes, status and stderr as with one slice (and stdout as findmnt's)."""
+    from mountcursor.findmnt import command
+
+    f = tmp_path / "mountinfo"
+    f.write_bytes(b"1 0 8:1 / / rw - ext4 /dev/vda rw\n" + SLICED)
+    monkeypatch.setattr(command, "_PIECE", piece)
+    out, err = compare(f, "list", *args)
+    monkeypatch.setattr(command, "_PIECE", 1 << 20)
+    assert compare(f, "list", *args) == (out, err)
+    assert "id 20" in err and "no parent in the table" not in err  # a list says nothing of orphans
+    odd = tmp_path / "odd"   # a line of another shape at the end: the file is read the general way
+    odd.write_bytes(f.read_bytes() + b"99 1 0:99 / /odd rw - tmpfs t x y\n")
+    monkeypatch.setattr(command, "_PIECE", piece)
+    compare(odd, "list", *args)

@@ -173,14 +173,19 @@ def test_a_stacked_mount_is_gone_only_when_the_last_of_the_stack_goes(sandbox, l
 
 def test_the_timeout_exits_1_under_churn(sandbox, log, monkeypatch) -> None:
     """Nothing that matches comes: exit 1 at the timeout, on a clock the test drives
-    (each real poll, made without waiting, takes the time it was given), while the
-    churn's changes are read and checked."""
+    (each real poll takes the time it was given on that clock), while the churn's
+    changes and, before each poll, a mount of the test's own that matches nothing
+    (so that every poll has a change to report: the churn's may cancel out) are read
+    and checked."""
     now = [1000.0]
     monkeypatch.setattr(watch_module, "_clock", lambda: now[0])
     polled = Watch._wait  # the log's: real polls
+    ticks = [0]
 
     def driven(self: Watch, seconds: float) -> tuple[bool, bool]:
         now[0] += seconds
+        ticks[0] += 1
+        sandbox.mount_tmpfs(sandbox.path(b"tick%d" % ticks[0]), b"other")
         return polled(self, 0)
 
     monkeypatch.setattr(Watch, "_wait", driven)

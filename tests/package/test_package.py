@@ -54,12 +54,34 @@ def test_sdist_and_wheel_carry_license_and_py_typed(built: tuple[Path, Path]) ->
         metadata = zf.read(f"{dist_info}/METADATA").decode()
         license_text = zf.read(f"{dist_info}/licenses/LICENSE").decode()
     assert "mountcursor/py.typed" in names
+    # the command is a script of its own (bin/mountcursor), not a wrapper importing re
+    script = zf_script(wheel)
+    assert script.startswith(b"#!python\n") and b"import re" not in script and b"from mountcursor.cli import main" in script
     assert "License-Expression: GPL-2.0-or-later" in metadata
     assert f"Version: {mountcursor.__version__}\n" in metadata
     assert "Requires-Dist: click" in metadata
     assert "Requires-Dist: greenlet" in metadata and 'extra == "verify"' in metadata
     assert "GNU GENERAL PUBLIC LICENSE" in license_text and "Version 2, June 1991" in license_text
     assert "or (at your option) any later version" in license_text
+
+
+def zf_script(wheel: Path) -> bytes:
+    with zipfile.ZipFile(wheel) as zf:
+        (name,) = [n for n in zf.namelist() if n.endswith(".data/scripts/mountcursor")]
+        return zf.read(name)
+
+
+def test_the_command_starts_without_re(tmp_path: Path) -> None:
+    """``bin/mountcursor`` as installed: ``list`` loads neither re nor enum (pip's wrapper
+    for an entry point imports re first: a third of a small table's run)."""
+    script = tmp_path / "mountcursor"
+    script.write_bytes((ROOT / "bin" / "mountcursor").read_bytes().replace(b"#!python", b"#!" + sys.executable.encode(), 1))
+    done = subprocess.run([sys.executable, "-X", "importtime", str(script), "list", "-o", "TARGET"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("TARGET\n/"), done.stderr[-2000:]
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "mountcursor.findmnt.command" in loaded  # the list ran in this process
+    assert sorted(loaded & {"re", "enum", "click", "typing"}) == []
 
 
 def test_live_and_its_commands_need_neither_greenlet_nor_rich() -> None:

@@ -15,7 +15,6 @@ reporting a broken pipe.
 
 from __future__ import annotations
 
-import signal
 import sys
 
 __all__ = ["main"]
@@ -27,7 +26,11 @@ def main(args: list[str] | None = None, prog_name: str = "mountcursor") -> None:
     """Run the command line ``args`` (default: ``sys.argv[1:]``) and exit with its status."""
     argv = sys.argv[1:] if args is None else list(args)
     if argv and argv[0] in _PRINTERS and args is None:
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        try:  # the built-in module under signal, which would import enum (a tenth of list's start)
+            from _signal import SIG_DFL, SIGPIPE, signal  # type: ignore[import-not-found, unused-ignore]
+        except ImportError:  # another Python
+            from signal import SIG_DFL, SIGPIPE, signal
+        signal(SIGPIPE, SIG_DFL)
     if argv in (["--version"], ["-V"]) and sys.stdout is not None:  # what click's version option prints
         from .. import __version__
 

@@ -13,6 +13,7 @@ the commands themselves).
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -72,6 +73,15 @@ class LazyGroup(click.Group):
                                "pip install 'mountcursor[verify]'") from None
         return self.commands.get(cmd_name)
 
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: object) -> click.Context:
+        """The context of a command line, with the width of its help given (as
+        :func:`help_width`), which spares click's formatter the import of shutil (and
+        of lzma, bz2 and zlib with it: a twentieth of ``--help``)."""
+        if parent is None and extra.get("terminal_width") is None and "terminal_width" not in self.context_settings:
+            extra["terminal_width"] = help_width(self.context_settings.get("max_content_width"))
+        return super().make_context(info_name, args, parent, **extra)
+
     def invoke(self, ctx: click.Context) -> object:
         """Ctrl-C ends any command with 130 (128 + SIGINT), as a shell reports it; click
         would say "Aborted!" and exit 1, the status of a finding here."""
@@ -93,6 +103,26 @@ class LazyGroup(click.Group):
             rows.append((name, cmd.get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def help_width(max_width: int | None = None) -> int:
+    """The width click's ``HelpFormatter`` gives itself (click 8: ``max(min(columns,
+    max_width) - 2, 50)``, ``FORCED_WIDTH`` first) with ``columns`` as
+    ``shutil.get_terminal_size`` finds it: ``$COLUMNS`` when a positive number, else the
+    window of the process's stdout, else 80."""
+    forced = click.formatting.FORCED_WIDTH
+    if forced is not None:
+        return forced
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]  # None: caught
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return max(min(columns, max_width or 80) - 2, 50)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUS_HELP)

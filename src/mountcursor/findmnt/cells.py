@@ -21,7 +21,7 @@ import sys
 
 from .rows import Rows
 
-__all__ = ["Context", "column_texts"]
+__all__ = ["Context", "column_texts", "plain_columns"]
 
 _FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
@@ -58,9 +58,8 @@ def _decode_all(raws: list[bytes]) -> list[str]:
 
 def _texts(raws: list[bytes]) -> list[str | None]:
     """The cells of a column of bytes, decoded; nothing for b"".  A column of few values
-    (the split table holds each repeated value once, so they hash once) is decoded once
-    per value and its equal cells are one string; a column of many is decoded in one
-    call for the whole column."""
+    is decoded once per value and its equal cells are one string; a column of many is
+    decoded in one call for the whole column."""
     distinct = set(raws)
     if len(distinct) * 4 <= len(raws):
         values = list(distinct)
@@ -138,14 +137,33 @@ def _cell(value: str | int | None) -> str | None:
     return value if value is None or isinstance(value, str) else str(value)
 
 
-def column_texts(names: list[str], rows: Rows, ctx: Context) -> list[list[str | None]]:
-    """The cells of each column of ``names``, column by column, for every row of ``rows``."""
+def _general(name: str, ctx: Context) -> bool:
+    """Whether the column is computed from a row's entry (not from its line's fields alone)."""
     from .columns import LINE_COLUMNS
 
+    return name not in LINE_COLUMNS or (name == "SOURCE" and (ctx.evaluate or ctx.canonicalize)) \
+        or (name == "VFS-OPTIONS" and ctx.vfs_all)
+
+
+_PLAIN = frozenset({"TARGET", "SOURCE", "FSTYPE", "OPTIONS", "VFS-OPTIONS", "FS-OPTIONS", "FSROOT", "ID", "PARENT",
+                    "PROPAGATION", "TID"})
+"""The columns made of a line's fields with nothing added but ``,[]`` and digits (not
+OPT-FIELDS: a blank between tags; not MAJ:MIN: padded with blanks in a table)."""
+
+
+def plain_columns(names: list[str], rows: Rows, ctx: Context) -> list[bool]:
+    """Of each column of ``names`` that :func:`column_texts` makes of ``rows``, whether
+    its cells are known to need no escape in any format (:attr:`Rows.plain`)."""
+    if not any(name in _PLAIN for name in names) or not rows.plain:
+        return [False] * len(names)
+    return [name in _PLAIN and not _general(name, ctx) for name in names]
+
+
+def column_texts(names: list[str], rows: Rows, ctx: Context) -> list[list[str | None]]:
+    """The cells of each column of ``names``, column by column, for every row of ``rows``."""
     out: list[list[str | None]] = []
     for name in names:
-        general = name not in LINE_COLUMNS or (name == "SOURCE" and (ctx.evaluate or ctx.canonicalize)) \
-            or (name == "VFS-OPTIONS" and ctx.vfs_all)
+        general = _general(name, ctx)
         if not general:
             out.append(_line_column(name, rows, ctx))
             continue

@@ -14,6 +14,10 @@ cells, print -- one program for every question, whatever the source or the selec
 4. the printer (:func:`~.render.render_grid`), libsmartcols' list, tree, raw, pairs
    and JSON.
 
+A list whose every row is picked for itself (:func:`~.select.by_slices`) takes steps
+1 to 4 a slice of the live table at a time (:func:`selected_slices`,
+:func:`~.render.render_pieces`), so that what a slice makes is freed before the next.
+
 Exit status as findmnt: 0 when something was printed, or for a whole tree (even one
 whose filter kept nothing); 1 when a list selection found nothing, and for a bad
 ``-o``; 2 for other errors (one line on stderr, never a traceback; see
@@ -24,23 +28,24 @@ from __future__ import annotations
 
 import os
 import sys
-from operator import ge
+from itertools import compress
 
 from ..status import BadInput, oserror_words, output_failed
 from .columns import BY_NAME, DEFAULT_COLUMNS, DF_COLUMNS, OUTPUT_ALL, TRUNC, json_kind, parse_columns
 from .rows import Rows
-from .select import Query, mount_point_keys, narrowed_in_vain, select, uniq as uniq_rows
+from .select import Query, by_slices, mount_point_keys, narrowed_in_vain, select, source_keys, uniq as uniq_rows
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
     from ..format.errors import FormatError
     from .cells import Context
     from ..live.entry import MountEntry
     from ..live.table import MountTable
+    from .render import Col, Grid, Layout
 
-__all__ = ["run", "load", "print_rows", "terminal_width", "MAX_WARNINGS"]
+__all__ = ["run", "load", "print_rows", "selected_slices", "terminal_width", "MAX_WARNINGS"]
 
 MAX_WARNINGS = 20
 """Warnings about one -F file shown at most (then how many more)."""
@@ -102,15 +107,22 @@ class Loaded:
     """A table as read: its rows, its format (``mountinfo`` or ``fstab``) and, for a
     file, what to warn about if a tree is drawn (mounts whose parent is missing)."""
 
-    __slots__ = ("rows", "kind", "tree_warnings", "narrowed")
+    __slots__ = ("rows", "kind", "tree_warnings", "narrowed", "unsplit", "tid", "saved")
 
     def __init__(self, rows: Rows, kind: str, tree_warnings: list[str] | None = None,
-                 narrowed: bytes | None = None) -> None:
+                 narrowed: bytes | None = None, unsplit: bytes | None = None, tid: int | None = None,
+                 saved: str | None = None) -> None:
         self.rows = rows
         self.kind = kind
         self.tree_warnings = tree_warnings or []
         self.narrowed = narrowed
         """The whole live table when ``rows`` holds only some of its lines (:func:`load`)."""
+        self.unsplit = unsplit
+        """A table not split yet (``rows`` is empty): :func:`run` splits and prints it a
+        slice at a time, the rows read from the table of task ``tid``."""
+        self.tid = tid
+        self.saved = saved
+        """The file ``unsplit`` was read from (-F), if any."""
 
     def whole(self) -> Loaded:
         """The whole table of a narrowed one."""
@@ -164,16 +176,20 @@ def _read_live(pid: str | None, consistency: str, method: str) -> bytes | None:
 
 
 def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, consistency: str,
-         strict: bool, max_lines: int, mount_points: list[bytes] | None = None) -> Loaded:
+         strict: bool, max_lines: int, mount_points: list[bytes] | None = None, split: bool = True) -> Loaded:
     """The table a command line asks for (see the module's docstring); with
     ``mount_points``, of a live table read from mountinfo only the lines at them
-    (:func:`~.rows.lines_at`; ``Loaded.narrowed`` says so)."""
+    (:func:`~.rows.lines_at`; ``Loaded.narrowed`` says so); without ``split``, a live
+    table read from mountinfo as it was read (``Loaded.unsplit``)."""
     if tab_files or fstab:
         if pid is not None:
             raise BadInput("-F/--tab-file and -N/--pid cannot be used together")
         from ..live.tabread import MAX_LINES
 
         paths = tab_files or (fstab_path(),)
+        if len(paths) == 1 and not split and not strict and not fstab:
+            saved = _read_file(paths[0], max_lines or MAX_LINES)
+            return Loaded(Rows("mountinfo"), "mountinfo", unsplit=saved, tid=_file_tid(paths[0]), saved=paths[0])
         loaded = [_load_file(path, strict, max_lines or MAX_LINES, fstab) for path in paths]
         if len(loaded) == 1:
             return loaded[0]
@@ -199,6 +215,8 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
             narrowed = Rows.from_mountinfo(few) if few else None
             if narrowed is not None:
                 return Loaded(narrowed.with_tid(tid), "mountinfo", narrowed=data)
+        if data and not split:
+            return Loaded(Rows("mountinfo"), "mountinfo", unsplit=data, tid=tid)
         if data:
             rows = _rows_of(data)
     if rows is None:
@@ -210,6 +228,106 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
         except OSError as err:  # no such process, not ours to read, no listmount here: said as the kernel says it
             raise BadInput(oserror_words(err)) from None
     return Loaded(rows.with_tid(tid), "mountinfo")
+
+
+_PIECE = 1 << 15
+"""Bytes of a live table split, selected and printed at a time (about 500 lines)."""
+
+
+class _OddSlice(Exception):
+    """A slice of a saved table holds a line of another shape than the kernel's."""
+
+
+def selected_slices(data: bytes, tid: int | None, q: Query, columns: list[str], ctx: Context,
+                    size: int | None = None, seen: Callable[[Rows], None] | None = None) -> Iterator[Grid]:
+    """The cells of the rows ``q`` picks from a table, a slice of the table at a time
+    (only slices with a row picked; for ``--first-only``, the first such), in print order:
+    a list whose rows are each picked for itself (:func:`~.select.by_slices`).
+
+    A slice of a live table with a line of another shape is read by the parser; with
+    ``seen`` (a saved table), which is given each slice's rows, it raises
+    :class:`_OddSlice` instead."""
+    from .cells import column_texts, plain_columns
+    from .render import Grid
+    from .rows import line_slices
+
+    pieces: Iterable[bytes] = line_slices(data, size or _PIECE)
+    if q.backward:
+        pieces = reversed(list(pieces))
+    for piece in pieces:
+        if seen is None:
+            rows = _rows_of(piece)
+        else:
+            split = Rows.from_mountinfo(piece)
+            if split is None:
+                raise _OddSlice
+            seen(split)
+            rows = split
+        rows = rows.with_tid(tid)
+        sel = select(rows, q, False, kernel_tab=True)
+        if sel.order:
+            shown = rows.take(sel.order)
+            yield Grid(column_texts(columns, shown, ctx), plain=plain_columns(columns, shown, ctx))
+            if q.first_only:
+                return
+
+
+def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, cols: list[Col],
+                     look: Layout) -> int | None:
+    """Print a list of a saved table a slice at a time (:func:`selected_slices`): what
+    :func:`_load_file` warns about is known once every slice is split, and the warnings
+    come first, so the printed text is kept until then.  The exit status; None when a
+    line has another shape than the kernel's (nothing said or printed: the file is then
+    read the general way)."""
+    from .render import render_pieces
+
+    assert table.unsplit is not None and table.saved is not None
+    data = table.unsplit
+    ids: list[int] = []
+    parents: list[int] = []
+    targets: list[bytes] = []
+
+    def seen(rows: Rows) -> None:
+        ids.extend(rows.ids)
+        parents.extend(rows.parents)
+        targets.extend(rows.targets)
+
+    found = []
+
+    def picked() -> Iterator[Grid]:
+        for grid in selected_slices(data, table.tid, q, columns, ctx, seen=seen):
+            found.append(True)
+            yield grid
+
+    try:
+        text = list(render_pieces(cols, picked(), look))
+    except _OddSlice:
+        return None
+    whole = Rows("mountinfo")
+    whole.ids, whole.parents, whole.targets = ids, parents, targets
+    if b"\r\n" in data or _may_have_problems(whole):
+        from ..live.parse import parse_mountinfo
+
+        _warn_table(table.saved, data, "mountinfo", parse_mountinfo(data).entries, [])
+    if not found:
+        return 1
+    _write(text)
+    return 0
+
+
+def _write(chunks: Iterable[str]) -> None:
+    """Write the printer's text to stdout (a failed write is the one-line error of
+    :func:`~mountcursor.status.output_failed`)."""
+    write = sys.stdout.buffer.write
+    try:
+        for chunk in chunks:
+            write(chunk.encode("utf-8", "surrogateescape"))
+        sys.stdout.flush()
+    except OSError as err:
+        failed = output_failed(err)
+        if failed is None:
+            raise
+        raise failed from None
 
 
 def merge_mtab(rows: Rows) -> Rows:
@@ -253,7 +371,22 @@ def _file_tid(path: str) -> int | None:
     return int(parent) if parent.isascii() and parent.isdigit() else None
 
 
-def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = False) -> Loaded:
+def _read_file(tab_file: str, max_lines: int) -> bytes:
+    """The bytes of a saved table (:func:`~mountcursor.live.tabread.read_table_file`),
+    or the one-line error of a file that cannot be one."""
+    from ..format.errors import FormatError
+    from ..live.tabread import read_table_file
+
+    try:
+        return read_table_file(tab_file, max_lines=max_lines)
+    except OSError as err:  # missing, unreadable, a directory
+        raise BadInput(oserror_words(err) if err.filename else f"{tab_file}: {err.strerror or err}") from None
+    except FormatError as err:
+        raise BadInput(f"{tab_file}: {err}") from None
+
+
+def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = False,
+               data: bytes | None = None) -> Loaded:
     """A saved table in any of findmnt's formats (``as_fstab``: read as fstab, as
     ``findmnt -s`` reads it, whatever its lines look like), with a warning on stderr for each line
     skipped and for what :meth:`MountTable.problems` finds in a mountinfo table but
@@ -261,12 +394,13 @@ def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = Fal
 
     A table whose every line has the kernel's shape is split into columns as a live one
     is (no parser, no entry per line); its problems are looked for only when the
-    columns show it may have one (:func:`_may_have_problems`)."""
+    columns show it may have one (:func:`_may_have_problems`).  ``data``: the file as
+    read already."""
     from ..format.errors import FormatError
-    from ..live.tabread import read_table_file
 
+    if data is None:
+        data = _read_file(tab_file, max_lines)
     try:
-        data = read_table_file(tab_file, max_lines=max_lines)
         rows = None if strict or as_fstab else Rows.from_mountinfo(data)
         if rows is not None:
             if b"\r\n" in data or _may_have_problems(rows):
@@ -278,8 +412,6 @@ def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = Fal
         from ..live.tabfile import parse_tab
 
         tab = parse_tab(data, strict=strict, fstab=as_fstab)
-    except OSError as err:  # missing, unreadable, a directory
-        raise BadInput(oserror_words(err) if err.filename else f"{tab_file}: {err.strerror or err}") from None
     except FormatError as err:
         raise BadInput(f"{tab_file}: {err}") from None
     orphans = _warn_table(tab_file, data, tab.kind, tab.entries, tab.errors)
@@ -290,9 +422,15 @@ def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = Fal
 
 def _may_have_problems(rows: Rows) -> bool:
     """False when the split table surely is a well-formed tree (unique ids, one root at
-    ``/`` whose parent is not in the table, every other parent present and below its
-    child's id): then :meth:`MountTable.problems` has nothing to say and nobody is an
-    orphan.  True otherwise (then the parser's entries are asked)."""
+    ``/`` whose parent is not in the table, every other parent present, no mount its
+    own parent and no cycle): then :meth:`MountTable.problems` has nothing to say and
+    nobody is an orphan.  True otherwise (then the parser's entries are asked).
+
+    A cycle of parents has a mount whose parent's id is above its own (ids cannot fall
+    all the way round), so only from such mounts (the kernel gives a freed id again,
+    so a table has some) is the way up followed."""
+    from operator import eq, gt
+
     ids, parents = rows.ids, rows.parents
     present = set(ids)
     if len(present) != len(ids):
@@ -303,7 +441,23 @@ def _may_have_problems(rows: Rows) -> bool:
     (root_parent,) = missing
     if parents.count(root_parent) != 1 or rows.targets[parents.index(root_parent)] != b"/":
         return True
-    return any(map(ge, parents, ids))  # a parent not below its child: maybe a cycle (and the root's own)
+    if any(map(eq, parents, ids)):
+        return True  # its own parent
+    up = list(compress(ids, map(gt, parents, ids)))
+    if not up:
+        return False
+    parent_of = dict(zip(ids, parents))
+    reaches_root: set[int] = set()
+    for start in up:
+        path: set[int] = set()
+        mnt = start
+        while mnt in parent_of and mnt not in reaches_root:
+            if mnt in path:
+                return True  # a cycle
+            path.add(mnt)
+            mnt = parent_of[mnt]
+        reaches_root |= path
+    return False
 
 
 def _warn_table(tab_file: str, data: bytes, kind: str, entries: list[MountEntry],
@@ -407,7 +561,7 @@ def _verify(q: Query, tab_files: tuple[str, ...], kernel: bool, pid: str | None,
     entries = [rows.entry(i) for i in range(len(rows))]
     report = verify_table(entries, order, Checks(listall=q.lists_all(), verbose=verbose, nocache=q.nocanonicalize,
                                                  mounted=mounted, first_only=q.first_only), parse_errors)
-    _write((report.out,))
+    _write((report.out.decode("utf-8", "surrogateescape"),))
     if report.err:
         sys.stderr.buffer.write(report.err)
         sys.stderr.flush()
@@ -469,7 +623,42 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         # -T/-M of a live table: only the lines at the mount points that decide it, when
         # that is all the selection looks at (else, or if that was not enough, all)
         keys = None if (tab_files or fstab or mtab or uniq) else mount_point_keys(q, force_tree)
-        table = load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines, keys)
+        # a list whose every row is picked for itself: a live table a slice at a time
+        # (of a saved table, not with --first-only: its warnings need every slice)
+        slices = keys is None and not (fstab or mtab or uniq or many) and by_slices(q, want_tree, force_tree) \
+            and not (tab_files and q.first_only)
+        table = load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines, keys, split=not slices)
+        from .cells import Context
+
+        ctx = Context(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
+                      vfs_all=vfs_all, pad_majmin=fmt == "human", nocache=nocanonicalize)
+        cols = _cols(columns, notruncate, in_bytes)
+
+        def layout(tree: bool) -> Layout:
+            return _layout(fmt, tree, noheadings=noheadings, ascii=ascii, shell=shell)
+
+        if table.unsplit is not None and table.saved is not None:
+            status = _saved_by_slices(table, q, columns, ctx, cols, layout(False))
+            if status is not None:
+                return status
+            table = _load_file(table.saved, strict_parse, max_lines, data=table.unsplit)  # the general way
+        if table.unsplit is not None:
+            from itertools import chain
+
+            from .render import render_pieces
+
+            data = table.unsplit
+            held = source_keys(q)  # -S: only the lines that hold what every line it picks holds
+            if held is not None:
+                from .rows import lines_holding
+
+                data = lines_holding(data, held)
+            pieces = selected_slices(data, table.tid, q, columns, ctx)
+            first = next(pieces, None)
+            if first is None:
+                return 1
+            _write(render_pieces(cols, chain((first,), pieces), layout(False)))
+            return 0
         sel = None
         if table.narrowed is not None:
             sel = select(table.rows, q, want_tree, kernel_tab=True)
@@ -484,10 +673,6 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             sel = select(rows, q, want_tree, kernel_tab=not fstab, force_tree=force_tree and not many)
         if not sel.found:
             return 1
-        from .cells import Context
-
-        ctx = Context(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
-                      vfs_all=vfs_all, pad_majmin=fmt == "human", nocache=nocanonicalize)
         # the tree is drawn in the TARGET column (findmnt: SCOLS_FL_TREE): without it the
         # rows come in the tree's order, as a list
         drawn = sel.tree and "TARGET" in columns
@@ -499,43 +684,41 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
     return 0
 
 
+def _cols(columns: list[str], notruncate: bool, in_bytes: bool) -> list[Col]:
+    """The printer's columns of ``columns``: each one's width hint, flags and JSON type
+    from :data:`~.columns.INFOS`."""
+    from .render import Col
+
+    cols = []
+    for name in columns:
+        info = BY_NAME[name]
+        flags = info.flags & ~TRUNC if notruncate else info.flags
+        kind_of = json_kind(name, in_bytes)
+        cols.append(Col(name, info.whint, flags, json_number=kind_of == "number", json_array=kind_of == "array"))
+    return cols
+
+
+def _layout(fmt: str, tree: bool, *, noheadings: bool, ascii: bool, shell: bool) -> Layout:
+    """How the printer lays out ``fmt`` (``human``, ``raw``, ``pairs``, ``json``), a tree or not."""
+    from .render import Layout, locale_is_utf8
+
+    is_term = fmt == "human" and _is_term()
+    return Layout(fmt=fmt, tree=tree, headings=not noheadings, ascii=ascii, utf8=locale_is_utf8(),
+                  is_term=is_term, termwidth=terminal_width() if is_term else 80, shellvar=shell)
+
+
 def print_rows(shown: Rows, columns: list[str], fmt: str, ctx: Context, *, depths: list[int] | None = None,
                noheadings: bool = False, notruncate: bool = False, ascii: bool = False, shell: bool = False) -> None:
     """Print ``shown`` (the selected rows, in print order) as findmnt prints them: the
     cells of ``columns`` (:func:`~.cells.column_texts`) through libsmartcols' printer
     (:func:`~.render.render_grid`) in ``fmt`` (``human``, ``raw``, ``pairs``, ``json``);
     a tree drawn in TARGET when ``depths`` is given.  A full disk is :class:`RunFailed`."""
-    from .cells import column_texts
-    from .render import Col, Grid, Layout, locale_is_utf8, render_grid, tree_arts, tree_symbols
+    from .cells import column_texts, plain_columns
+    from .render import Grid, render_grid, tree_arts, tree_symbols
 
-    cells = column_texts(columns, shown, ctx)
-    cols = []
-    for name in columns:
-        info = BY_NAME[name]
-        flags = info.flags & ~TRUNC if notruncate else info.flags
-        kind_of = json_kind(name, ctx.in_bytes)
-        cols.append(Col(name, info.whint, flags, json_number=kind_of == "number", json_array=kind_of == "array"))
-    is_term = fmt == "human" and _is_term()
-    drawn = depths is not None
-    layout = Layout(fmt=fmt, tree=drawn, headings=not noheadings, ascii=ascii, utf8=locale_is_utf8(),
-                    is_term=is_term, termwidth=terminal_width() if is_term else 80, shellvar=shell)
+    look = _layout(fmt, depths is not None, noheadings=noheadings, ascii=ascii, shell=shell)
     arts = None
     if depths is not None and fmt != "json":  # JSON nests by depth
-        arts = tree_arts(depths, tree_symbols(layout))
-    grid = Grid(cells, depths, arts)
-    _write(chunk.encode("utf-8", "surrogateescape") for chunk in render_grid(cols, grid, layout))
-
-
-def _write(chunks: Iterable[bytes]) -> None:
-    """Write to stdout; a full disk or a closed pipe is the one-line error of
-    :func:`mountcursor.status.output_failed`."""
-    write = sys.stdout.buffer.write
-    try:
-        for chunk in chunks:
-            write(chunk)
-        sys.stdout.flush()
-    except OSError as err:
-        failed = output_failed(err)
-        if failed is None:
-            raise
-        raise failed from None
+        arts = tree_arts(depths, tree_symbols(look))
+    grid = Grid(column_texts(columns, shown, ctx), depths, arts, plain_columns(columns, shown, ctx))
+    _write(render_grid(_cols(columns, notruncate, ctx.in_bytes), grid, look))

@@ -30,21 +30,18 @@ result is ``str`` in the same convention, to be written with ``surrogateescape``
 
 from __future__ import annotations
 
-import locale
 import os
-import re
 import sys
-import unicodedata
 from itertools import chain, repeat
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
 from .columns import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, WRAP, shell_name
 
 __all__ = ["TRUNC", "TREE", "RIGHT", "NOEXTREMES", "STRICTWIDTH", "WRAP", "Col", "Row", "Layout", "render",
-           "render_chunks", "render_grid", "Grid", "flatten", "tree_arts", "tree_symbols", "locale_is_utf8", "render_json", "safe_encode", "safe_width"]
+           "render_chunks", "render_grid", "render_pieces", "Grid", "flatten", "tree_arts", "tree_symbols", "locale_is_utf8", "render_json", "safe_encode", "safe_width"]
 
 Format = str
 """``"human"``, ``"raw"``, ``"pairs"`` or ``"json"`` (a plain ``str``: the lean ``tree`` does not import
@@ -116,6 +113,8 @@ class Layout:
 
 
 def _cell_width(ch: str) -> int:
+    import unicodedata  # only for a cell that is not ASCII
+
     if unicodedata.east_asian_width(ch) in ("W", "F"):
         return 2
     if unicodedata.category(ch) in ("Mn", "Me", "Cf") or ch == "\u200b":
@@ -124,6 +123,8 @@ def _cell_width(ch: str) -> int:
 
 
 def _printable(ch: str) -> bool:
+    import unicodedata
+
     return unicodedata.category(ch) not in ("Cc", "Cs", "Cn", "Zl", "Zp")
 
 
@@ -225,7 +226,11 @@ def locale_is_utf8() -> bool:
     for means the locale was C or POSIX."""
     if sys.flags.utf8_mode and os.environ.get("PYTHONUTF8") != "1":
         return False
-    return locale.nl_langinfo(locale.CODESET).upper().replace("-", "") == "UTF8"
+    try:  # the built-in module under locale, which would import re
+        from _locale import CODESET, nl_langinfo
+    except ImportError:  # another Python
+        from locale import CODESET, nl_langinfo
+    return nl_langinfo(CODESET).upper().replace("-", "") == "UTF8"
 
 
 def tree_symbols(layout: Layout) -> tuple[str, str, str]:
@@ -462,15 +467,18 @@ _BATCH = 4096  # lines per chunk of output
 class Grid:
     """A table ready to print: its cells column by column, rows in print order (tree
     pre-order); in a tree, each row's depth (0 for a root) and the tree art before its
-    ``TREE`` cell (from :func:`tree_arts`)."""
+    ``TREE`` cell (from :func:`tree_arts`); ``plain`` says of each column whether its
+    cells are known to be printable ASCII that no format escapes (no blank, none of
+    ``\\ " $`` or a backquote), so that they are printed without being looked at."""
 
-    __slots__ = ("columns", "depths", "arts")
+    __slots__ = ("columns", "depths", "arts", "plain")
 
     def __init__(self, columns: list[list[str | None]], depths: list[int] | None = None,
-                 arts: list[str] | None = None) -> None:
+                 arts: list[str] | None = None, plain: list[bool] | None = None) -> None:
         self.columns = columns
         self.depths = depths
         self.arts = arts
+        self.plain = plain if plain is not None else [False] * len(columns)
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0
@@ -593,15 +601,40 @@ def render_grid(cols: list[Col], grid: Grid, layout: Layout) -> Iterator[str]:
         return
     arts = grid.arts if layout.tree and any(c.flags & TREE for c in cols) else None
     columns = [[text or "" for text in column] if None in column else column for column in grid.columns]
+    plain = list(grid.plain)
     if layout.fmt == "human":
-        yield from _human_chunks(cols, columns, arts, layout)  # type: ignore[arg-type]
+        yield from _human_chunks(cols, columns, arts, layout, plain)  # type: ignore[arg-type]
         return
     for i, col in enumerate(cols):
         if arts is not None and col.flags & TREE:
             columns[i] = list(map(str.__add__, arts, columns[i]))  # type: ignore[arg-type]
-    lines = _raw_lines(cols, columns, layout)  # type: ignore[arg-type]
-    for start in range(0, len(lines), _BATCH):
-        yield "\n".join(lines[start:start + _BATCH]) + "\n"
+            plain[i] = False  # the art is not ASCII
+    yield from _raw_chunks(cols, columns, layout, layout.headings, plain)  # type: ignore[arg-type]
+
+
+def render_pieces(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Iterator[str]:
+    """:func:`render_grid` of a list (no tree) given a piece of its rows at a time, in
+    print order.  Raw, pairs and JSON are written as the pieces come, so what a piece
+    made is freed before the next is made; a human table needs every cell for its
+    widths, so it is laid out once all pieces are in."""
+    if layout.fmt == "json":
+        yield from _json_list(cols, pieces, layout)
+        return
+    if layout.fmt == "human":
+        grids = [grid for grid in pieces if len(grid)]
+        if len(grids) == 1:
+            yield from render_grid(cols, grids[0], layout)
+        elif grids:
+            yield from render_grid(cols, Grid([list(chain.from_iterable(grid.columns[i] for grid in grids))
+                                               for i in range(len(cols))], plain=[all(grid.plain[i] for grid in grids)
+                                                                                  for i in range(len(cols))]), layout)
+        return
+    headings = layout.headings
+    for grid in pieces:
+        if len(grid):
+            columns = [[text or "" for text in column] if None in column else column for column in grid.columns]
+            yield from _raw_chunks(cols, columns, layout, headings, grid.plain)  # type: ignore[arg-type]
+            headings = False
 
 
 def _simple(texts: list[str]) -> bool:
@@ -612,7 +645,7 @@ def _simple(texts: list[str]) -> bool:
 
 
 def _human_chunks(cols: list[Col], columns: list[list[str]], arts: list[str] | None,
-                  layout: Layout) -> Iterator[str]:
+                  layout: Layout, plain: list[bool]) -> Iterator[str]:
     """findmnt's human table, not on a terminal: every column as wide as its widest cell
     (``count_column_width``), nothing truncated or wrapped.  Widths column by column,
     then the lines padded a batch at a time."""
@@ -622,7 +655,7 @@ def _human_chunks(cols: list[Col], columns: list[list[str]], arts: list[str] | N
     heads: list[str] = []
     for i, (col, texts) in enumerate(zip(cols, columns)):
         tree_art = arts if arts is not None and col.flags & TREE else None
-        if _simple(texts):
+        if plain[i] or _simple(texts):
             widths = None
             cells = texts
         else:
@@ -680,23 +713,30 @@ def _pad(cell: str, length: int, width: int, right: bool, last: bool) -> str:
     return cell + " " * (width - length)
 
 
-def _raw_lines(cols: list[Col], columns: list[list[str]], layout: Layout) -> list[str]:
+def _raw_chunks(cols: list[Col], columns: list[list[str]], layout: Layout, headings: bool,
+                plain: list[bool]) -> Iterator[str]:
+    """The lines of ``-r`` (with the header if ``headings``) or ``-P``, a batch at a time."""
+    lines = _raw_lines(cols, columns, layout, plain)
+    if headings and layout.fmt == "raw":
+        lines.insert(0, " ".join(_byte_escape(_name(c, layout.shellvar), " \t\\") for c in cols))
+    for start in range(0, len(lines), _BATCH):
+        yield "\n".join(lines[start:start + _BATCH]) + "\n"
+
+
+def _raw_lines(cols: list[Col], columns: list[list[str]], layout: Layout, plain: list[bool]) -> list[str]:
     """``-r`` (blanks and backslashes as ``\\xHH``) and ``-P`` (``NAME="value"``),
     column by column; a column with nothing to escape is used as it is."""
     raw = layout.fmt == "raw"
     extra = " \t\\" if raw else _QUOTED
     escaped = []
-    for col, texts in zip(cols, columns):
-        if not _plain("".join(texts), extra):
+    for col, texts, known in zip(cols, columns, plain):
+        if not known and not _plain("".join(texts), extra):
             texts = [_byte_escape(t, extra) for t in texts]
         if not raw:
             name = _name(col, layout.shellvar) + '="'
             texts = [name + t + '"' for t in texts]
         escaped.append(texts)
-    lines = list(map(" ".join, zip(*escaped)))
-    if raw and layout.headings:
-        lines.insert(0, " ".join(_byte_escape(_name(c, layout.shellvar), extra) for c in cols))
-    return lines
+    return list(map(" ".join, zip(*escaped)))
 
 
 # ---- JSON (lib/jsonwrt.c) ---------------------------------------------------------------------
@@ -704,11 +744,20 @@ def _raw_lines(cols: list[Col], columns: list[list[str]], layout: Layout) -> lis
 _JSON_SHORT = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
-_JSON_PLAIN = re.compile('["\\\\\\x00-\\x1f]')
+def _json_plain(text: str) -> bool:
+    """Whether ``text`` goes into JSON as it is: no ``"``, no backslash, no control
+    character (checked at C speed: printable text has none of the last)."""
+    if '"' in text or "\\" in text:
+        return False
+    if text.isprintable():
+        return True
+    import re  # a cell that is not printable: rare
+
+    return re.search("[\x00-\x1f]", text) is None
 
 
 def _json_string(text: str) -> str:
-    if _JSON_PLAIN.search(text) is None:
+    if _json_plain(text):
         return '"' + text + '"'
     out = ['"']
     for ch in text:
@@ -735,57 +784,106 @@ def _json_texts(col: Col, column: list[str | None]) -> list[str] | None:
         return None
     if col.json_number:
         return [text if text else "null" for text in column]
-    if _JSON_PLAIN.search("".join(text for text in column if text)) is None:
+    if _json_plain("".join(text for text in column if text)):
         return ['"' + text + '"' if text else "null" for text in column]
     return [_json_string(text) if text else "null" for text in column]
 
 
+def _json_head(layout: Layout) -> str:
+    return "{\n   " + _json_string(layout.json_name) + ": [\n"
+
+
+_JSON_TAIL = "\n   ]\n}\n"
+
+
+def _json_slots(cols: list[Col], grid: Grid) -> tuple[list[str], list[list[str]]]:
+    """Each column's place in a row's template and its values: a column with a value
+    in every cell goes into the template as it is (quoted there when it is text that
+    needs no escape); the others as JSON values made cell by cell."""
+    slots = []
+    texts: list[list[str]] = []
+    for col, column, known in zip(cols, grid.columns, grid.plain):
+        if None in column or "" in column or not (col.json_number or known or _json_plain("".join(column))):  # type: ignore[arg-type]
+            slots.append("%s")
+            texts.append(_json_texts(col, column))  # type: ignore[arg-type]
+        else:
+            slots.append("%s" if col.json_number else '"%s"')
+            texts.append(column)  # type: ignore[arg-type]
+    return slots, texts
+
+
+def _json_template(keys: list[str], slots: list[str], depth: int) -> str:
+    """A row of ``depth`` with a ``%s`` for each value (``keys`` with ``%`` doubled)."""
+    pad = "   " * (3 + 2 * depth)
+    return "{\n" + ",\n".join(f"{pad}{key}: {slot}" for key, slot in zip(keys, slots))
+
+
+def _json_keys(cols: list[Col], layout: Layout) -> list[str]:
+    return [_json_string(_name(col, layout.shellvar).lower()).replace("%", "%%") for col in cols]
+
+
+def _json_list(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Iterator[str]:
+    """The JSON of a list (every row at depth 0, no ``children``), a piece of its rows
+    at a time: each row is one %-format of its values, a comma between rows."""
+    yield _json_head(layout)
+    keys = _json_keys(cols, layout)
+    arrays = any(col.json_array for col in cols)
+    started = False
+    for grid in pieces:
+        n = len(grid)
+        if not n:
+            continue
+        yield "," if started else "      "
+        started = True
+        if arrays:
+            yield from _json_rows(cols, grid, [_json_texts(col, column) for col, column in zip(cols, grid.columns)],
+                                  None, layout.shellvar)
+            continue
+        slots, texts = _json_slots(cols, grid)
+        row = _json_template(keys, slots, 0) + _json_after(0, 0)
+        for start in range(0, n, _BATCH):
+            yield ",".join(map(row.__mod__, zip(*[t[start:start + _BATCH] for t in texts])))
+    yield _JSON_TAIL
+
+
 def _json_chunks(cols: list[Col], grid: Grid, layout: Layout) -> Iterator[str]:
     """:func:`render_json` in pieces.  A row opens ``children`` when the next row is
-    one deeper, and closes as many arrays as the next row is shallower.
+    one deeper, and closes as many arrays as the next row is shallower (a list:
+    :func:`_json_list`).
 
     Each row is one %-format of its values with the template of its depth, and what
     follows it depends only on its depth and the next row's: both are looked up, so a
     batch of rows is put together at C speed.  A column of arrays (``SOURCES``) is
     written row by row (:func:`_json_rows`)."""
     depths = grid.depths if layout.tree else None
+    if depths is None:
+        yield from _json_list(cols, (grid,), layout)
+        return
     n = len(grid)
-    yield "{\n   " + _json_string(layout.json_name) + ": [\n" + ("      " if n else "")
+    yield _json_head(layout) + ("      " if n else "")
     if any(col.json_array for col in cols):
         yield from _json_rows(cols, grid, [_json_texts(col, column) for col, column in zip(cols, grid.columns)],
                               depths, layout.shellvar)
-        yield "\n   ]\n}\n"
+        yield _JSON_TAIL
         return
-    # a column with a value in every cell goes into the template as it is (quoted there
-    # when it is text that needs no escape); the others as JSON values made cell by cell
-    slots = []
-    texts: list[list[str]] = []
-    for col, column in zip(cols, grid.columns):
-        if None in column or "" in column or not (col.json_number or _JSON_PLAIN.search("".join(column)) is None):  # type: ignore[arg-type]
-            slots.append("%s")
-            texts.append(_json_texts(col, column))  # type: ignore[arg-type]
-        else:
-            slots.append("%s" if col.json_number else '"%s"')
-            texts.append(column)  # type: ignore[arg-type]
-    keys = [_json_string(_name(col, layout.shellvar).lower()).replace("%", "%%") for col in cols]
+    slots, texts = _json_slots(cols, grid)
+    keys = _json_keys(cols, layout)
     rows_of: dict[int, str] = {}          # depth -> the template of a row
     after: dict[tuple[int, int], str] = {}  # (depth, next row's depth) -> what follows the row
-    all_depths = depths if depths is not None else [0] * n
     for start in range(0, n, _BATCH):
         stop = min(start + _BATCH, n)
-        ds = all_depths[start:stop]
+        ds = depths[start:stop]
         for depth in set(ds).difference(rows_of):
-            pad = "   " * (3 + 2 * depth)
-            rows_of[depth] = "{\n" + ",\n".join(f"{pad}{key}: {slot}" for key, slot in zip(keys, slots))
+            rows_of[depth] = _json_template(keys, slots, depth)
         rows = list(map(str.__mod__, map(rows_of.__getitem__, ds), zip(*[t[start:stop] for t in texts])))
-        pairs = list(zip(ds, all_depths[start + 1:stop + 1]))
+        pairs = list(zip(ds, depths[start + 1:stop + 1]))
         for depth, below in set(pairs).difference(after):
             after[depth, below] = _json_after(depth, below) + ("," if below <= depth else "")
         follow = list(map(after.__getitem__, pairs))
         if stop == n:
             follow.append(_json_after(ds[-1], 0))   # the last row closes every array
         yield "".join(chain.from_iterable(zip(rows, follow)))
-    yield "\n   ]\n}\n"
+    yield _JSON_TAIL
 
 
 def _json_after(depth: int, below: int) -> str:

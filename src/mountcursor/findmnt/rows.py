@@ -4,9 +4,10 @@
     rows = Rows.from_entries(entries, "fstab")
     rows.targets[i], rows.entry(i)        # a column's cell; one mount as an object
 
-A table read from mountinfo is split into its fields, a slice of about a quarter MiB at
-a time (the slice's objects stay in the processor's cache), and kept as one list per
-field: no :class:`~mountcursor.live.entry.MountEntry` is built for a row unless a
+A table read from mountinfo is split into its fields a slice of about 32 KiB at a time
+(:func:`line_slices`: what a slice makes and drops is freed before the next, so the
+memory is used again instead of the kernel faulting in fresh pages), and kept as one
+list per field: no :class:`~mountcursor.live.entry.MountEntry` is built for a row unless a
 matcher or a column needs one (:meth:`Rows.entry`).  Every line must have the shape
 ``show_mountinfo()`` prints (fs/proc_namespace.c, Linux 3.10 to 6.18): the six fields,
 the optional ``shared:N``/``master:N``/``propagate_from:N``/``unbindable`` fields in
@@ -21,27 +22,47 @@ are kept as printed, as the parser keeps them.
 
 from __future__ import annotations
 
-import re
-
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from ..live.entry import MountEntry
 
-__all__ = ["Rows", "line_slices", "tag_facts", "lines_at"]
+__all__ = ["Rows", "line_slices", "tag_facts", "lines_at", "lines_holding"]
 
-_CHUNK = 1 << 18  # bytes of a table split at a time (about 4,000 lines)
-_LONG_LINE = 4300  # a line longer than this may hold a number too long for int(): the parser checks
+_SLICE = 1 << 15  # bytes of a table split at a time (about 500 lines): what one slice makes is
+# freed before the next is split, so its memory is used again (a page the process touches
+# first costs the kernel a fault)
 _MAX_DIGITS = 20
 _KNOWN_TAGS = (b"shared", b"master", b"propagate_from")
-_DEVNOS = re.compile(rb"[0-9]{1,20}:[0-9]{1,20}(?: [0-9]{1,20}:[0-9]{1,20})*")
 
 
 def _numbers(column: list[bytes]) -> bool:
-    """Every token decimal digits, one to 20 of them (checked at C speed)."""
-    return (b"".join(column).isdigit() and min(map(len, column)) > 0
-            and max(map(len, column)) <= _MAX_DIGITS)
+    """Every token (a field of lines split on blanks: none holds a blank) decimal
+    digits, one to 20 of them, checked at C speed: the tokens joined by blanks, each
+    digit read as a 0, hold nothing but 0s and blanks, no token is empty and no run of
+    21 digits."""
+    zeros = b" ".join(column).translate(_DIGITS_AS_0)
+    return not zeros.translate(None, b"0 ") and b"" not in column and _TOO_LONG not in zeros
+
+
+def _devnos(column: list[bytes]) -> bool:
+    """Every token (as in :func:`_numbers`) ``MAJOR:MINOR``, each one to 20 decimal
+    digits: with each digit read as a 0, the tokens take few shapes (``0:00``), and
+    each shape is checked once."""
+    shapes = set(b" ".join(column).translate(_DIGITS_AS_0).split(b" "))
+    for shape in shapes:
+        major, colon, minor = shape.partition(b":")
+        if not (colon and 0 < len(major) <= _MAX_DIGITS and 0 < len(minor) <= _MAX_DIGITS
+                and not (major + minor).strip(b"0")):
+            return False
+    return True
+
+
+_PLAIN_BYTES = bytes(sorted(set(range(0x20, 0x7F)).difference(b'\\"$`'))) + b"\n"
+"""The bytes of a table whose fields need no escape in any format (the blank separates them)."""
+_DIGITS_AS_0 = bytes.maketrans(b"0123456789", b"0" * 10)
+_TOO_LONG = b"0" * (_MAX_DIGITS + 1)
 
 
 def lines_at(data: bytes, mount_points: list[bytes]) -> bytes:
@@ -51,9 +72,14 @@ def lines_at(data: bytes, mount_points: list[bytes]) -> bytes:
     another field's sake does no harm: the selection reads its mount point."""
     from ..format.escaping import escape_path
 
+    return lines_holding(data, [b" " + escape_path(path) + b" " for path in mount_points])
+
+
+def lines_holding(data: bytes, keys: list[bytes]) -> bytes:
+    """The lines of ``data`` (each ended by a newline) that hold one of ``keys``, in
+    table order, each once."""
     starts: set[int] = set()
-    for path in mount_points:
-        key = b" " + escape_path(path) + b" "
+    for key in keys:
         at = data.find(key)
         while at >= 0:
             start = data.rfind(b"\n", 0, at) + 1
@@ -67,16 +93,58 @@ def lines_at(data: bytes, mount_points: list[bytes]) -> bytes:
     return b"".join(out)
 
 
-def line_slices(data: bytes) -> Iterator[list[bytes]]:
-    """The lines of ``data`` (each ended by a newline, which is cut), a slice of about
-    :data:`_CHUNK` bytes at a time."""
+def line_slices(data: bytes, size: int = _SLICE) -> Iterator[bytes]:
+    """``data`` a piece of whole lines (each ended by a newline) at a time, each piece
+    about ``size`` bytes or one line."""
     start = 0
     while start < len(data):
-        stop = data.find(b"\n", start + _CHUNK) + 1 or len(data)
-        lines = data[start:stop].split(b"\n")
-        lines.pop()
+        stop = data.find(b"\n", start + size) + 1 or len(data)
+        yield data[start:stop]
         start = stop
-        yield lines
+
+
+def _fields(piece: bytes) -> list[list[bytes]] | None:
+    """The fields of the lines of ``piece`` (whole lines, each ended by a newline),
+    column by column: ids, parents, devices, roots, mount points, mount options, the
+    optional fields (joined by a blank as printed, ``b""`` for none), types, sources,
+    super-block options; None when a line has no ``-`` with three fields after it, or
+    an empty optional field.  Nothing else is checked here.
+
+    When every line has the same number of fields (the kernel prints as many optional
+    fields on most lines of a table), the whole piece is split at once and each column
+    is a slice of that (at C speed); else each line is split on its own."""
+    n = piece.count(b"\n")
+    flat = piece.replace(b"\n", b" \n ").split(b" ")  # each line's fields, then a b"\n" of its own
+    flat.pop()  # what follows the last newline: b""
+    stride, rest = divmod(len(flat), n)
+    if not rest and stride >= 11 and flat[stride - 1::stride].count(b"\n") == n \
+            and flat[stride - 5::stride].count(b"-") == n:
+        # every line has stride - 1 fields, the "-" fifth from its end (the b"\n"
+        # tokens, as many as the lines, are all where each line's own is)
+        if stride == 11:
+            line_tags = [b""] * n
+        else:
+            optional = [flat[k::stride] for k in range(6, stride - 5)]
+            if any(b"" in column for column in optional):
+                return None
+            line_tags = optional[0] if len(optional) == 1 else list(map(b" ".join, zip(*optional)))
+        return [flat[k::stride] for k in range(6)] + [line_tags] + [flat[k::stride] for k in range(stride - 4,
+                                                                                                   stride - 1)]
+    del flat
+    lines = piece.split(b"\n")
+    lines.pop()
+    split = [line.split(b" ") for line in lines]
+    line_tags = []
+    for r in split:
+        k = len(r)
+        if k == 10 and r[6] == b"-":
+            line_tags.append(b"")
+            continue
+        if k < 10 or r[k - 4] != b"-" or b"" in r[6:k - 4]:
+            return None
+        line_tags.append(b" ".join(r[6:k - 4]))
+        del r[6:k - 4]
+    return [[r[k] for r in split] for k in range(6)] + [line_tags] + [[r[k] for r in split] for k in range(7, 10)]
 
 
 def tag_facts(tags: bytes) -> tuple[str, bytes] | None:
@@ -127,7 +195,8 @@ class Rows:
     rows were made from, if any (fstab lines, listmount, utab-merged tables)."""
 
     __slots__ = ("kind", "_ids", "_parents", "devnos", "roots", "targets", "vfs", "tags", "fstypes", "sources", "fs",
-                 "_propagations", "tids", "entries", "_options", "_built", "_raw_ids", "_raw_parents")
+                 "_propagations", "tids", "entries", "_options", "_built", "_raw_ids", "_raw_parents", "_split_from",
+                 "_plain")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -148,6 +217,8 @@ class Rows:
         self.entries: list[MountEntry] | None = None
         self._options: list[bytes] | None = None
         self._built: dict[int, MountEntry] = {}
+        self._split_from: bytes | None = None  # the mountinfo lines the rows were split from
+        self._plain: bool | None = None
 
     def __len__(self) -> int:
         return len(self.targets)
@@ -175,6 +246,17 @@ class Rows:
         self._parents = value
 
     @property
+    def plain(self) -> bool:
+        """Whether every field of every row is printable ASCII with none of
+        ``\\ " $ `` and a backquote (found by one scan of the lines the rows were split
+        from; False for rows made from entries): then a cell made of fields needs no
+        escape in any of findmnt's formats and is as wide as it is long."""
+        if self._plain is None:
+            data = self._split_from
+            self._plain = data is not None and not data.translate(None, _PLAIN_BYTES)
+        return self._plain
+
+    @property
     def propagations(self) -> list[str | None]:
         """findmnt's PROPAGATION of each row (None for an fstab line)."""
         if self._propagations is None:
@@ -192,39 +274,26 @@ class Rows:
     def from_mountinfo(cls, data: bytes) -> Rows | None:
         """The rows of a mountinfo table whose every line has the kernel's shape (see the
         module's docstring), or None."""
-        if not data.endswith(b"\n") or data.startswith(b"\n") or b"\n\n" in data:
-            return None
+        if not data.endswith(b"\n") or data.startswith(b"\n") or b"\n\n" in data or b"\t" in data:
+            return None  # an empty line; a tab, which libmount takes for a blank
         unescape: Callable[[bytes], bytes] | None = None
         if b"\\" in data:
             from ..format.escaping import unescape
         rows = cls("mountinfo")
         rows._ids = rows._parents = rows._propagations = None  # made from the split fields on first use
+        rows._split_from = data
         raw_ids, raw_parents, devnos, roots, targets = rows._raw_ids, rows._raw_parents, rows.devnos, rows.roots, \
             rows.targets
         vfs, tags, fstypes, sources, fs = rows.vfs, rows.tags, rows.fstypes, rows.sources, rows.fs
         known_tags: dict[bytes, bool] = {b"": True}
-        one: dict[bytes, bytes] = {}  # equal roots, types, sources and options are one object (they repeat)
-        same = one.setdefault
-        for lines in line_slices(data):
-            split = [line.split(b" ") for line in lines]
-            if {len(r) for r in split} == {10} and {r[6] for r in split} == {b"-"}:
-                line_tags = [b""] * len(split)
-            else:
-                line_tags = []
-                for r in split:
-                    n = len(r)
-                    if n == 10 and r[6] == b"-":
-                        line_tags.append(b"")
-                        continue
-                    if n < 10 or r[n - 4] != b"-" or b"" in r[6:n - 4]:
-                        return None
-                    line_tags.append(b" ".join(r[6:n - 4]))
-                    del r[6:n - 4]
-            if max(map(len, lines)) > _LONG_LINE:
+        for piece in line_slices(data):
+            fields = _fields(piece)
+            if fields is None:
                 return None
+            id_col, parent_col, devno_col, root_col, target_col, vfs_col, line_tags, type_col, source_col, fs_col \
+                = fields
             # the numbers, a column at a time: ids and parents in decimal, devices major:minor
-            id_col, parent_col, devno_col = [r[0] for r in split], [r[1] for r in split], [r[2] for r in split]
-            if not (_numbers(id_col) and _numbers(parent_col) and _DEVNOS.fullmatch(b" ".join(devno_col))):
+            if not (_numbers(id_col) and _numbers(parent_col) and _devnos(devno_col)):
                 return None
             for tag in set(line_tags).difference(known_tags):
                 known_tags[tag] = tag_facts(tag) is not None
@@ -233,27 +302,16 @@ class Rows:
             raw_ids += id_col
             raw_parents += parent_col
             devnos += devno_col
-            column = [r[5] for r in split]
-            vfs += map(same, column, column)
-            column = [r[9] for r in split]
-            fs += map(same, column, column)
+            vfs += vfs_col
+            fs += fs_col
             tags += line_tags
-            if unescape is None:
-                column = [r[3] for r in split]
-                roots += map(same, column, column)
-                targets += [r[4] for r in split]
-                column = [r[7] for r in split]
-                fstypes += map(same, column, column)
-                column = [r[8] for r in split]
-                sources += map(same, column, column)
-            else:
-                column = list(map(unescape, [r[3] for r in split]))
-                roots += map(same, column, column)
-                targets += map(unescape, [r[4] for r in split])
-                column = list(map(unescape, [r[7] for r in split]))
-                fstypes += map(same, column, column)
-                column = list(map(unescape, [r[8] for r in split]))
-                sources += map(same, column, column)
+            if unescape is not None:
+                root_col, target_col = list(map(unescape, root_col)), list(map(unescape, target_col))
+                type_col, source_col = list(map(unescape, type_col)), list(map(unescape, source_col))
+            roots += root_col
+            targets += target_col
+            fstypes += type_col
+            sources += source_col
         return rows
 
     @classmethod
@@ -339,6 +397,7 @@ class Rows:
             out._built = {j: self._built[i] for j, i in enumerate(order) if i in self._built}
         if self._options is not None:
             out._options = list(map(self._options.__getitem__, order))
+        out._plain = self._plain if self._split_from is None else self.plain
         return out
 
     def with_tid(self, tid: int | None) -> Rows:

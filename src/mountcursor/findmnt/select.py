@@ -39,7 +39,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["Query", "Selection", "select", "uniq", "mount_point_keys", "narrowed_in_vain"]
+__all__ = ["Query", "Selection", "select", "uniq", "mount_point_keys", "narrowed_in_vain", "by_slices", "source_keys"]
 
 
 class Query:
@@ -120,9 +120,10 @@ def _parts(path: bytes) -> tuple[bytes, ...]:
 def _devno(spec: str) -> bytes | None:
     """``MAJ:MIN`` as a kernel table prints it, when ``spec`` is one (findmnt's
     ``sscanf("%u:%u")``, as :func:`mountcursor.live.query.select` reads it), else None."""
-    import re
-
-    if re.match(r"\s*[+-]?\d+:[+-]?\d+", spec) is None:
+    # the start of spec matches \s*[+-]?\d+:[+-]?\d (read without re: a tenth of -S's start)
+    head, colon, tail = spec.lstrip().partition(":")
+    digits = head[1:] if head[:1] in "+-" else head
+    if not colon or not digits.isdecimal() or not (tail[1:] if tail[:1] in "+-" else tail)[:1].isdecimal():
         return None
     major, _, minor = spec.strip().partition(":")
     try:
@@ -284,9 +285,9 @@ def select(rows: Rows, q: Query, want_tree: bool = True, kernel_tab: bool = True
         as_tree = False
     if force_tree and kind == "mountinfo" and len(rows):
         as_tree = True
-    from ..live.treeorder import preorder
-
     if as_tree and not submounts:
+        from ..live.treeorder import preorder
+
         trivial = q.lists_all() and not (q.invert or q.real or q.pseudo or q.df)
         keep = None
         if not trivial:
@@ -449,3 +450,56 @@ def narrowed_in_vain(rows: Rows, sel: Selection) -> bool:
     again on the whole table: it found nothing (the whole table says why, and with what
     status), or it picked a row at ``/`` (whose stack the narrowed rows may not hold)."""
     return not sel.found or any(rows.targets[i] == b"/" for i in sel.order)
+
+
+# ---- a selection made a slice of the table at a time ------------------------------------------
+
+
+def by_slices(q: Query, want_tree: bool, force_tree: bool) -> bool:
+    """Whether :func:`select` of a kernel table is the selections of its slices (whole
+    lines, in table order) one after the other: a list (no tree, no submounts) whose
+    every row is picked for what it holds alone.  Not with ``-T`` (the mount holding a
+    path is looked up in the whole table), ``--shadowed`` (a row's children), a
+    positional argument (a source, else a target: known once the whole table is
+    read) or ``--uniq-id`` (only the parser's entries have unique ids).  ``--first-only``
+    stops at the first slice with a row picked; ``--direction backward`` takes the
+    slices last first."""
+    if force_tree or q.shadowed or q.positional_source or q.unique_ids:
+        return False
+    if q.target is not None and not q.strict_target:
+        return False
+    if q.submounts and not q.lists_all():
+        return False
+    return not want_tree or q.first_only or q.source is not None or q.target is not None or q.df
+
+
+def source_keys(q: Query) -> list[bytes] | None:
+    """Bytes that every line of a kernel table a ``-S`` selection (made by slices,
+    :func:`by_slices`) can pick holds, or None when any line may be picked.
+
+    A mount matches a ``MAJ:MIN`` by its device (printed between two blanks), else its
+    source matches (:func:`mountcursor.live.devices.source_matches`) as written, equal
+    or equal as a path, so it holds the last component of the source asked for; or by
+    the canonical forms, which match other sources too: only when ``-C`` is not given
+    and the source resolves (a tag to a device, a path through the file system: a path
+    that names nothing is compared as it is).  A component the kernel escapes in a
+    source (a blank, a backslash, ``#``) is not looked for."""
+    if q.source is None or q.invert or q.positional_source:
+        return None
+    devno = _devno(q.source)
+    if devno is not None:
+        return [b" " + devno + b" "]
+    spec = os.fsencode(q.source)
+    parts = _parts(spec)
+    if not parts or any(ch in parts[-1] for ch in (b" ", b"\t", b"\n", b"\\", b"#")):
+        return None
+    if not q.nocanonicalize:
+        from ..live.devices import parse_tag, resolve_tag
+
+        tag = parse_tag(spec)
+        if tag is not None:
+            if resolve_tag(tag[0], tag[1]) is not None:
+                return None
+        elif os.path.lexists(spec) or spec.startswith(b"/dev/mapper/"):  # a dm device's other name
+            return None
+    return [parts[-1]]

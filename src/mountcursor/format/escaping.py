@@ -21,13 +21,11 @@ a raw ``#`` in either era.
 
 from __future__ import annotations
 
-import functools
-import re
-
 __all__ = ["Era", "ERAS", "escape", "unescape", "mangle", "escape_path"]
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 if TYPE_CHECKING:
+    import re
     from typing import Literal
 
     Era = Literal["old", "current"]
@@ -43,13 +41,32 @@ PATH_ESCAPES = b" \t\n\\"
 
 _MANGLE_ESCAPES: dict[str, bytes] = {"old": b" \t\n\\", "current": b" \t\n\\#"}
 
-# One escape as the kernel writes it: the first digit is (c & 0300) >> 6, so 0-3.
-_ESCAPE_SEQUENCE = re.compile(rb"\\([0-3][0-7][0-7])")
+# re is imported on first use: findmnt's plainest queries read names that hold nothing
+# to escape, and the import (with enum) is a good part of a small command's start
+_PATTERNS: dict[bytes, re.Pattern[bytes]] = {}
 
 
-@functools.lru_cache(maxsize=16)
 def _escape_pattern(chars: bytes) -> re.Pattern[bytes]:
-    return re.compile(b"[" + re.escape(chars) + b"]")
+    pattern = _PATTERNS.get(chars)
+    if pattern is None:
+        import re
+
+        if len(_PATTERNS) >= 16:
+            _PATTERNS.clear()
+        pattern = _PATTERNS[chars] = re.compile(b"[" + re.escape(chars) + b"]")
+    return pattern
+
+
+_SEQUENCE: list[re.Pattern[bytes]] = []
+
+
+def _escape_sequence() -> re.Pattern[bytes]:
+    """One escape as the kernel writes it: the first digit is (c & 0300) >> 6, so 0-3."""
+    if not _SEQUENCE:
+        import re
+
+        _SEQUENCE.append(re.compile(rb"\\([0-3][0-7][0-7])"))
+    return _SEQUENCE[0]
 
 
 def _octal(match: re.Match[bytes]) -> bytes:
@@ -62,7 +79,7 @@ def escape(s: bytes, chars: bytes) -> bytes:
     Follows ``seq_escape()``/``mangle_path()`` (fs/seq_file.c, v2.6 to v6.18):
     ``escape(b"a b", b" ")`` is ``b"a\\\\040b"``.
     """
-    if not chars:
+    if not chars or len(s.translate(None, chars)) == len(s):  # nothing to escape
         return s
     return _escape_pattern(chars).sub(_octal, s)
 
@@ -76,7 +93,7 @@ def unescape(s: bytes) -> bytes:
     """
     if b"\\" not in s:
         return s
-    return _ESCAPE_SEQUENCE.sub(lambda m: bytes((int(m[1], 8),)), s)
+    return _escape_sequence().sub(lambda m: bytes((int(m[1], 8),)), s)
 
 
 def mangle_escapes(era: Era) -> bytes:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 
-from ..format.escaping import unescape
-
 __all__ = ["merge_options", "split_items", "match_options", "options_error"]
 
 
@@ -58,6 +56,8 @@ def split_items(raw: bytes) -> list[tuple[bytes, bytes | None]]:
     and values unescaped: cut on ``,`` before unescaping and each item on its first raw
     ``=``, except inside double quotes; empty items dropped (see
     :func:`mountcursor.live.entry.split_options`, which makes :class:`Option` of them)."""
+    from ..format.escaping import unescape
+
     out: list[tuple[bytes, bytes | None]] = []
     for item in _cut(raw):
         if not item:

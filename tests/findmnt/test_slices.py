@@ -1,0 +1,253 @@
+"""A list whose every row is picked for itself is printed a slice of the live table at a
+time (:func:`~mountcursor.findmnt.command.selected_slices`): on generated tables and
+queries, the cells of the slices one after the other are the cells of the rows the whole
+table's selection picks, in the same order."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mountcursor.findmnt.cells import Context, column_texts
+from mountcursor.findmnt.command import selected_slices
+from mountcursor.findmnt.rows import Rows
+from mountcursor.findmnt.select import Query, by_slices, select
+
+COLUMNS = ["ID", "TARGET", "SOURCE", "FSTYPE", "OPTIONS", "PROPAGATION", "TID"]
+TYPES = ["tmpfs", "proc", "ext4", "fuse.x"]
+SOURCES = ["t1", "t2", "/dev/vda", "none", "a\\040b"]
+
+
+@st.composite
+def _table(draw) -> bytes:
+    lines = [b"1 0 8:1 / / rw - ext4 /dev/vda rw\n"]
+    for i in range(draw(st.integers(0, 40))):
+        tag = draw(st.sampled_from([b"", b" shared:1", b" master:2"]))
+        lines.append(b"%d %d 0:%d / /m/%d %s%s - %s %s %s\n" % (
+            i + 2, draw(st.integers(1, i + 1)), i, i, draw(st.sampled_from([b"rw", b"ro", b"rw,nosuid"])), tag,
+            draw(st.sampled_from(TYPES)).encode(), draw(st.sampled_from(SOURCES)).encode(),
+            draw(st.sampled_from([b"rw", b"rw,size=4k", b"ro"]))))
+    return b"".join(lines)
+
+
+_QUERY = st.fixed_dictionaries({}, optional={
+    "types": st.sampled_from(["tmpfs", "notmpfs", "ext4,proc"]),
+    "options": st.sampled_from(["rw", "noro", "nosuid", "size=4k"]),
+    "source": st.sampled_from(SOURCES + ["0:3", "nowhere"]),
+    "target": st.sampled_from(["/m/3", "/", "/m/x"]),
+    "first_only": st.booleans(), "backward": st.booleans(), "invert": st.booleans(),
+    "real": st.booleans(), "pseudo": st.booleans(), "df": st.booleans(),
+    "ids": st.sampled_from([(1,), (3, 5)]),
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(_table(), _QUERY, st.integers(1, 300))
+def test_the_slices_print_what_the_whole_table_prints(data: bytes, options: dict, size: int) -> None:
+    q = Query(strict_target="target" in options, **options)
+    if q.real and q.pseudo:
+        q.pseudo = False
+    assert by_slices(q, False, False)
+    ctx = Context(pad_majmin=True)
+    whole = Rows.from_mountinfo(data)
+    assert whole is not None
+    want = select(whole.with_tid(7), q, False)
+    expected = column_texts(COLUMNS, whole.take(want.order), ctx)
+    got: list[list[str | None]] = [[] for _ in COLUMNS]
+    pieces = 0
+    for grid in selected_slices(data, 7, q, COLUMNS, ctx, size):
+        assert len(grid) > 0
+        pieces += 1
+        for column, cells in zip(got, grid.columns):
+            column += cells
+    assert got == expected
+    assert (pieces > 0) == want.found
+
+
+def test_which_selections_go_by_slices() -> None:
+    assert by_slices(Query(), False, False) and by_slices(Query(source="x"), True, False)
+    assert by_slices(Query(target="/x", strict_target=True), False, False)       # -M: the row's own mount point
+    assert not by_slices(Query(), True, False)                                    # a tree
+    assert not by_slices(Query(), False, True)                                    # --tree
+    assert not by_slices(Query(target="/x"), False, False)                        # -T: the mount holding a path
+    assert not by_slices(Query(source="x", positional_source=True), False, False)  # a source, else a target
+    assert not by_slices(Query(shadowed=True), False, False)
+    assert not by_slices(Query(source="x", submounts=True), False, False)
+    assert not by_slices(Query(unique_ids=(5,)), False, False)
+
+
+_CELL = st.one_of(st.none(), st.sampled_from(["", "/", "/a b", "x\\y", 'q"$`', "\u00e9", "\udcff", "12", "a\nb",
+                                            "tab\there"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 4), st.lists(st.integers(0, 5), min_size=1, max_size=5), st.data(),
+       st.sampled_from(["raw", "pairs", "json", "human"]), st.booleans(), st.booleans())
+def test_a_list_printed_by_pieces_is_the_list_printed_whole(width, sizes, data, fmt, headings, arrays) -> None:
+    from mountcursor.findmnt.render import Col, Grid, Layout, render_grid, render_pieces
+
+    cols = [Col(f"C{k}", 0.1, json_number=k == 1, json_array=arrays and k == 2) for k in range(width)]
+    pieces = [Grid([data.draw(st.lists(_CELL, min_size=n, max_size=n)) for _ in cols]) for n in sizes]
+    whole = Grid([[cell for piece in pieces for cell in piece.columns[k]] for k in range(width)])
+    layout = Layout(fmt=fmt, headings=headings)
+    assert "".join(render_pieces(cols, pieces, layout)) == "".join(render_grid(cols, whole, layout))
+
+
+_SOURCES = ["t1", "t1/", "//t1", "/x/t1", "t2", "/dev/vda", "LABEL=t1", "none", "a\\040b", "t#1"]
+
+
+@st.composite
+def _sourced(draw) -> bytes:
+    lines = [b"1 0 8:1 / / rw - ext4 /dev/vda rw\n"]
+    for i in range(draw(st.integers(0, 30))):
+        lines.append(b"%d 1 %d:%d / /m/%d rw - %s %s rw\n" % (
+            i + 2, draw(st.integers(0, 2)), draw(st.integers(0, 3)), i, draw(st.sampled_from(TYPES)).encode(),
+            draw(st.sampled_from(_SOURCES)).encode()))
+    return b"".join(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_sourced(), st.sampled_from(_SOURCES + ["a b", "/nowhere/t1", "1:2", "0:0", "LABEL=t1", "UUID=t1", "/", "/tmp"]),
+       st.booleans(), st.sampled_from([{}, {"types": "tmpfs"}, {"first_only": True}, {"backward": True}]))
+def test_a_source_is_looked_for_in_the_lines_that_hold_it(data: bytes, source: str, nocanon: bool, extra) -> None:
+    """``-S``: the lines that hold what :func:`source_keys` names are all the lines the
+    whole table's selection picks (else the keys are None and every line is read)."""
+    from mountcursor.findmnt.rows import lines_holding
+    from mountcursor.findmnt.select import source_keys
+
+    q = Query(source=source.replace("\\040", " "), nocanonicalize=nocanon, **extra)
+    whole = Rows.from_mountinfo(data)
+    assert whole is not None
+    want = [whole.ids[i] for i in select(whole, q, False).order]
+    keys = source_keys(q)
+    if keys is None:
+        return
+    few = lines_holding(data, keys)
+    part = Rows.from_mountinfo(few) if few else Rows("mountinfo")
+    assert part is not None
+    assert [part.ids[i] for i in select(part, q, False).order] == want
+    NARROWED.append(bool(want))
+
+
+NARROWED: list[bool] = []
+
+
+def test_the_comparison_above_compared_sources_found_and_not() -> None:
+    if not NARROWED:
+        import pytest
+
+        pytest.skip("run with the property test above")
+    assert len(NARROWED) >= 30 and set(NARROWED) == {True, False}, (len(NARROWED), set(NARROWED))
+
+
+_CLEAN = [b"a", b"/", b",", b"=", b"[", b"#", b"~", b"-"]
+_ODD = [b'"', b"$", b"`", b"\\040", b"\\134", b"\xc3\xa9", b"\x01", b"\x7f", b"\r"]
+
+
+@st.composite
+def _fields(draw) -> list[tuple[bytes, ...]]:
+    """Lines of fields made of the clean bytes and at most one odd one."""
+    alphabet = _CLEAN + draw(st.sampled_from([[]] + [[odd] for odd in _ODD]))
+    field = st.lists(st.sampled_from(alphabet), min_size=1, max_size=4).map(b"".join)
+    return draw(st.lists(st.tuples(field, field, field, field, field), min_size=1, max_size=8))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_fields(), st.sampled_from([False, True]))
+def test_a_column_said_plain_needs_no_escape_in_any_format(fields, nofsroot) -> None:
+    """:func:`~mountcursor.findmnt.cells.plain_columns` lets the printer skip its checks:
+    every cell of a column it calls plain passes each format's check."""
+    from mountcursor.findmnt.cells import plain_columns
+    from mountcursor.findmnt.render import _QUOTED, _json_plain, _plain, _simple
+
+    data = b"".join(b"%d 1 0:%d %s /m%s %s - %s %s %s\n" % (i + 2, i, b"/" + root, target, opts, fstype, source, opts)
+                    for i, (root, target, opts, fstype, source) in enumerate(fields))
+    rows = Rows.from_mountinfo(data)
+    if rows is None:
+        return
+    names = [*COLUMNS, "FSROOT", "VFS-OPTIONS", "FS-OPTIONS", "PARENT", "OPT-FIELDS", "MAJ:MIN"]
+    ctx = Context(pad_majmin=True, nofsroot=nofsroot)
+    said = plain_columns(names, rows.with_tid(7), ctx)
+    assert said[names.index("OPT-FIELDS")] is False and said[names.index("MAJ:MIN")] is False
+    for name, plain, cells in zip(names, said, column_texts(names, rows, ctx)):
+        if plain:
+            texts = [cell or "" for cell in cells]
+            for text in texts:
+                assert _plain(text, " \t\\") and _plain(text, _QUOTED) and _json_plain(text), (name, text)
+            assert _simple(texts)
+            PLAIN.append(name)
+
+
+PLAIN: list[str] = []
+
+
+def test_the_check_above_saw_plain_columns() -> None:
+    if not PLAIN:
+        import pytest
+
+        pytest.skip("run with the property test above")
+    assert {"TARGET", "SOURCE", "OPTIONS"} <= set(PLAIN)
+
+
+@st.composite
+def _linked(draw) -> bytes:
+    """A table whose ids are a shuffle (the kernel gives freed ids again) and whose
+    parents are mostly a tree's, sometimes with a cycle, a repeated id or a mount its own
+    parent."""
+    n = draw(st.integers(1, 12))
+    ids = draw(st.permutations(list(range(2, n + 2))))
+    parents = [1] + [ids[draw(st.integers(0, k - 1))] for k in range(1, n)]  # each under an earlier line
+    lines = []
+    for k in range(n):
+        lines.append([ids[k], parents[k], b"/" if k == 0 else b"/m/%d" % k])
+    damage = draw(st.sampled_from(["none", "none", "cycle", "self", "repeat", "root"]))
+    if damage == "cycle" and n > 2:
+        a, b = draw(st.integers(1, n - 1)), draw(st.integers(1, n - 1))
+        lines[a][1], lines[b][1] = lines[b][0], lines[a][0]
+    elif damage == "self" and n > 1:
+        k = draw(st.integers(1, n - 1))
+        lines[k][1] = lines[k][0]
+    elif damage == "repeat" and n > 1:
+        lines[-1][0] = lines[0][0]
+    elif damage == "root":
+        lines[0][2] = b"/r"
+    return b"".join(b"%d %d 0:1 / %s rw - tmpfs t rw\n" % (i, p, t) for i, p, t in lines)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_linked())
+def test_a_table_said_well_formed_has_no_problems(data: bytes) -> None:
+    """What ``_may_have_problems`` lets through, :meth:`MountTable.problems` finds
+    nothing in: the warnings of a saved table are only skipped when there are none."""
+    from mountcursor.findmnt.command import _may_have_problems
+    from mountcursor.live.parse import parse_mountinfo
+    from mountcursor.live.table import MountTable
+
+    rows = Rows.from_mountinfo(data)
+    assert rows is not None
+    problems = MountTable(parse_mountinfo(data).entries).problems()
+    if not _may_have_problems(rows):
+        assert problems == []
+    WELL.append((_may_have_problems(rows), bool(problems)))
+
+
+WELL: list[tuple[bool, bool]] = []
+
+
+def test_the_check_above_passed_reused_ids_and_caught_damage() -> None:
+    if not WELL:
+        import pytest
+
+        pytest.skip("run with the property test above")
+    assert (False, False) in WELL and (True, True) in WELL  # trees with ids in any order pass, damage does not
+
+
+def test_ids_given_again_are_no_problem() -> None:
+    from mountcursor.findmnt.command import _may_have_problems
+
+    tree = b"10 9 0:1 / / rw - ext4 r rw\n3 10 0:2 / /a rw - tmpfs t rw\n2 3 0:3 / /a/b rw - tmpfs t rw\n"
+    rows = Rows.from_mountinfo(tree)
+    assert rows is not None and not _may_have_problems(rows)
+    looped = tree + b"4 5 0:4 / /x rw - tmpfs t rw\n5 4 0:5 / /y rw - tmpfs t rw\n"
+    rows = Rows.from_mountinfo(looped)
+    assert rows is not None and _may_have_problems(rows)
