@@ -315,6 +315,16 @@ class MountNamespace:
         """The mount point of ``mnt`` as /proc prints it (None: outside ``root``)."""
         return self.d_path(mnt, mnt.mnt_root, root)
 
+    def chroot(self, path: bytes) -> Path:
+        """``chroot(path)`` and ``chdir("/")`` of a task of this namespace (``ksys_chroot``,
+        ``set_fs_root``, ``set_fs_pwd``; ``fs/open.c``, ``fs/fs_struct.c``): its root is where
+        the lookup of ``path`` ends, on the topmost mount there, and stays that mount and
+        dentry whatever is mounted or unmounted later; root and cwd each hold a reference
+        (``path_get``) on that mount (``Mount.mnt_pins``)."""
+        p = self.lookup(path)
+        p.mnt.mnt_pins += 2
+        return p
+
     def find(self, mount_point: bytes) -> Mount:
         """The topmost mount whose mount point is exactly ``mount_point``."""
         p = self.lookup(mount_point)
