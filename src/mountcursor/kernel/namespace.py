@@ -488,7 +488,10 @@ class MountNamespace:
         """``umount_tree()`` (6.18): ``mnt`` and its subtree (depth first), plus with
         ``UMOUNT_PROPAGATE`` what ``propagate_umount`` adds, leave their namespaces
         (``__touch_mnt_namespace`` for each), leave the propagation graph at once
-        (``bulk_make_private``), are detached and freed."""
+        (``bulk_make_private``), are detached and freed -- but for a mount a task still
+        holds (``mnt_pins``: a chroot into it): the last ``mntput`` frees it
+        (``cleanup_mnt``: ``deactivate_super``, ``mnt_free_id``), so until then it keeps its
+        object, its mnt_id and its superblock, and stays that task's root."""
         victims = list(next_mnt(mnt))
         for p in victims:
             p.mnt_flags |= MNT_UMOUNT
@@ -508,6 +511,8 @@ class MountNamespace:
                 p.mnt_parent = p
             p.mnt_ns = None
         for p in victims:
+            if p.mnt_pins:
+                continue
             sb = p.mnt_sb
             if sb is not None:
                 sb.s_mounts -= 1

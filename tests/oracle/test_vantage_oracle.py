@@ -1,0 +1,52 @@
+"""diff-kernel's vantage points held to the running kernel (issue 20): ``mounts`` and
+``mountstats`` beside ``mountinfo``, readers chrooted into a jail, and ``/proc/<pid>/`` of
+a process chrooted there read from the namespace's root; each model fix found by the
+random scripts keeps the script it shrank to."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from mountcursor.cli.app import main
+from mountcursor.verify.kernel_diff import (
+    FILES, READERS, check_script, diff_kernel, propagation_script, random_script, run_script,
+)
+from mountcursor.verify.sandbox import Sandbox, sandbox_unavailable
+
+pytestmark = pytest.mark.root
+_WHY = sandbox_unavailable()
+if _WHY is not None:
+    pytest.skip(f"no sandbox here: {_WHY}", allow_module_level=True)
+
+
+def _agrees(script: list, n_mounts: int = 1) -> None:
+    r = run_script(check_script(script), n_mounts=n_mounts)
+    assert r.mismatch is None, r.mismatch
+
+
+@pytest.mark.parametrize("reader", ["chroot", "pid"])
+def test_a_lazily_unmounted_jail_stays_the_readers_root(reader: str) -> None:
+    """The jail's mount, lazily unmounted, is pinned by the chrooted process (its root and
+    cwd): not freed, so a new mount cannot take its place as that reader's root; every
+    mount of the namespace is outside it (the files are empty).  The model freed it and
+    its slab gave the object to the next mount, printed as ``/``."""
+    _agrees([["open", 1, "mountstats", reader, "m00000"], ["lazy", "m00000"], ["mount", "n1"],
+             ["read", 4096, 1], ["read", 4096, 1]])
+
+
+@pytest.mark.parametrize("script", [
+    [["open", 1, "mountinfo", "chroot", "m00000"], ["umount", "m00000"], ["read", 65536, 1]],
+    [["open", 1, "mounts", "pid", "m00000/d"], ["umount", "m00000"], ["read", 65536, 1]],
+    [["make", "m00000", "shared"], ["bind", "m00000", "b0"], ["mount", "m00000/x"],
+     ["open", 1, "mountinfo", "chroot", "b0/x"], ["umount", "m00000/x"], ["read", 65536, 1]],
+    [["make", "m00000", "shared"], ["bind", "m00000", "b0"], ["mount", "m00000/x"], ["mount", "b0/x"],
+     ["open", 1, "mountinfo", "chroot", "b0/x"], ["umount", "b0/x"], ["umount", "m00000/x"], ["read", 65536, 1]],
+], ids=["jail", "directory-in-it", "peer-copy", "covered-peer-copy"])
+def test_a_mount_a_chroot_holds_is_busy(script: list) -> None:
+    """``propagate_mount_busy(mnt, 2)`` counts references: a plain umount of a mount a
+    chrooted process holds, or of one whose copy on a peer (with no other mount on it than
+    one covering it whole) it holds, is ``EBUSY``.  The model looked only for children."""
+    _agrees(script)
