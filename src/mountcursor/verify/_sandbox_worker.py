@@ -244,6 +244,7 @@ class Worker:
         self.rfd, self.wfd = rfd, wfd  # the command pipes (a jail's process closes them)
         self.fds: set[int] = set()
         self.remote: dict[int, tuple[_Jail, int]] = {}  # handle -> (jail, its fd)
+        self.last_remote = _REMOTE
         self.jails: dict[bytes, _Jail] = {}
         self.base: list[MountFacts] = []
         self._churn: threading.Thread | None = None
@@ -343,7 +344,8 @@ class Worker:
         _check_proc_file(name)
         if jail is not None:
             j = self._jail(jail)
-            handle = _REMOTE + len(self.remote)
+            self.last_remote += 1
+            handle = self.last_remote
             self.remote[handle] = (j, j.call("open_proc", name))
             return handle
         fd = os.open(f"/proc/{pid}/{name}", os.O_RDONLY | os.O_CLOEXEC)
