@@ -50,3 +50,51 @@ def test_a_mount_a_chroot_holds_is_busy(script: list) -> None:
     chrooted process holds, or of one whose copy on a peer (with no other mount on it than
     one covering it whole) it holds, is ``EBUSY``.  The model looked only for children."""
     _agrees(script)
+
+
+def _at(script: list, file: str, reader: str) -> list:
+    """``script`` with every file it opens opened as ``file`` from ``reader``."""
+    jail = [b"j"]
+    out = []
+    for op in script:
+        if op[0] == "open":
+            jail = list(op[4:]) or jail
+            op = ("open", op[1], file, reader) if reader == "root" else ("open", op[1], file, reader, jail[0])
+        out.append(op)
+    return out
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("file", FILES)
+def test_every_vantage_point_agrees(file: str, reader: str) -> None:
+    """A bounded run per vantage point: two plain and two propagation scripts with their
+    files opened as ``file`` from ``reader`` (the full runs are ``mountcursor diff-kernel``
+    and the slow test below)."""
+    import random
+
+    rng = random.Random(f"{file}@{reader}")
+    key = f"{file}@{reader}"
+    for make, length in ((random_script, 40), (random_script, 40), (propagation_script, 60),
+                         (propagation_script, 60)):
+        r = run_script(_at(make(rng, length, 4), file, reader), n_mounts=4)
+        assert r.mismatch is None, r.mismatch
+        assert r.vantage_reads.get(key, 0) > 0 and r.vantage_tables.get(key, 0) > 0, (r.vantage_reads, r.steps)
+
+
+def test_diff_kernel_reports_each_vantage_point() -> None:
+    res = CliRunner().invoke(main, ["diff-kernel", "--scripts", "4", "--seed", "3", "--strategy", "idtree"])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("4/4 scripts agreed (")
+    assert lines[1].startswith("reads per vantage point: mountinfo@root ")
+    assert [part.rsplit(" ", 1)[0] for part in lines[1].split(": ", 1)[1].split(", ")] == [
+        f"{f}@{r}" for r in READERS for f in FILES]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("propagation", [False, True])
+def test_vantage_scripts_many(propagation: bool) -> None:
+    """A longer run: 150 scripts, every vantage point read from and compared whole."""
+    res = diff_kernel(scripts=150, seed=7, length=60 if propagation else 40, propagation=propagation)
+    assert res["first_mismatch"] is None and res["agreed"] == 150
+    assert all(c["reads"] > 0 and c["tables"] > 0 for c in res["vantage_points"].values()), res["vantage_points"]
