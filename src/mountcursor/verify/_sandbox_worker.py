@@ -217,9 +217,11 @@ def _serve_jail(rfd: int, wfd: int, proc: int) -> None:
     """A jail's process: answer until the worker closes the pipe."""
     while True:
         try:
-            op, args = recv(rfd)  # type: ignore[misc]
+            message: Any = recv(rfd)
         except EOFError:
             return
+        op: str = message[0]
+        args: tuple[Any, ...] = message[1]
         try:
             if op == "open_proc":
                 _check_proc_file(args[0])
