@@ -241,7 +241,10 @@ def propagation_script(rng: random.Random, length: int, n_mounts: int) -> list[O
             dst = rng.choice(binds + [JAIL]) if rng.random() < 0.5 else rng.choice(known) + b"/n%d" % new
             new += 1
             u = rng.random()
-            out.append(("move" if u < 0.15 else "rbind" if u < 0.45 else "bind", somewhere(), dst))
+            src = somewhere()
+            if u >= 0.15 and rng.random() < 0.25:  # a bind of a directory: a mount whose root is /d
+                src += b"/d"
+            out.append(("move" if u < 0.15 else "rbind" if u < 0.45 else "bind", src, dst))
             known.append(dst)
         elif r < 0.72:
             base = rng.choice(HOSTILE) if rng.random() < 0.15 else b"n"
