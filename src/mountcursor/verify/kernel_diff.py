@@ -4,12 +4,22 @@ The sandbox (:class:`mountcursor.verify.sandbox.Sandbox`) is a worker process in
 private mount namespace of its own.  The model namespace is built from the
 sandbox's real table (:func:`mountcursor.kernel.mirror.namespace_from_table`),
 so both print the same lines; every later mount in the model takes the ids and
-device the kernel gave.  A script mixes ``read(n)`` of one open ``mountinfo``
-file descriptor (sizes from 1 byte to beyond the kernel buffer), mounts (some
-with hostile names), umounts (plain and lazy), ``lseek`` (to 0 and into a line),
-``poll``, and close/reopen; reads after EOF with new mounts added are part of
-it.  Every read's bytes, every poll result, every lseek result and every error
-must agree.  The model runs the strategy and seq_file semantics it is asked to hold the
+device the kernel gave.  A script mixes ``read(n)`` of open proc files (sizes
+from 1 byte to beyond the kernel buffer), mounts (some with hostile names), umounts
+(plain and lazy), ``lseek`` (to 0 and into a line), ``poll``, and close/reopen; reads
+after EOF with new mounts added are part of it.  Every read's bytes, every poll
+result, every lseek result and every error must agree.
+
+Vantage points (:class:`Vantage`): stream 0 is the ``mountinfo`` of the namespace's
+root, open from the start (all a script saved before vantage points reads); ``open``
+opens ``mountinfo``, ``mounts`` or ``mountstats`` as another stream, read by the worker
+at the namespace's root (``root``), by a child of the worker chrooted into a jail
+(``chroot``: its ``/proc/self/``), or by the worker through that child's
+``/proc/<pid>/`` (``pid``: the file's root is the child's).  The child lives as long
+as the sandbox, so its root keeps the mount it chrooted into (and pins it: the model's
+``MountNamespace.chroot``).  The stream operations name their stream as an optional
+last argument.  After every operation that changes the table, the whole file of every
+vantage point opened so far is compared too.  The model runs the strategy and seq_file semantics it is asked to hold the
 kernel to (``idtree`` on ``5.10+`` unless told: what 6.18 runs; ``mountcursor
 diff-kernel`` asks :mod:`mountcursor.verify.probe` by default), with the current format.
 The model's mounts take the kernel's unique ids, from listmount(2) on 6.8+ and made up
