@@ -98,3 +98,36 @@ def test_vantage_scripts_many(propagation: bool) -> None:
     res = diff_kernel(scripts=150, seed=7, length=60 if propagation else 40, propagation=propagation)
     assert res["first_mismatch"] is None and res["agreed"] == 150
     assert all(c["reads"] > 0 and c["tables"] > 0 for c in res["vantage_points"].values()), res["vantage_points"]
+
+
+def test_a_saved_vantage_script_replays(tmp_path) -> None:  # noqa: ANN001
+    """Saved and replayed: a stream per reader, every step logged; a script saved before
+    vantage points (no ``open``, no stream arguments) reads stream 0 as it did."""
+    from mountcursor.verify.kernel_diff import load_script, save_script
+
+    script = check_script([["open", 1, "mounts", "chroot", "j"], ["open", 2, "mountstats", "pid", "j"],
+                           ["mount", "j/a b"], ["read", 7, 1], ["lseek", 3, 1], ["read", 4096, 2], ["poll", 2],
+                           ["reopen", 1], ["read", 65536, 1], ["read", 65536], ["poll"]])
+    path = str(tmp_path / "v.json")
+    save_script(script, path)
+    assert load_script(path) == script
+    res = CliRunner().invoke(main, ["diff-kernel", "--replay", path, "--strategy", "idtree"])
+    assert res.exit_code == 0, res.output
+    log = res.stdout.splitlines()
+    assert log[-1] == "agreed" and len(log) == len(script) + 1
+    assert log[3] == "  3 ['read', 7, 1]: kernel b'tmpfs /' model b'tmpfs /'"
+    # the jail is a directory of the sandbox's tmpfs, whose own mount point is outside it
+    assert log[8] == (r"  8 ['read', 65536, 1]: kernel b'tmpfs /a\\040b tmpfs rw,relatime 0 0\n' "
+                      r"model b'tmpfs /a\\040b tmpfs rw,relatime 0 0\n'")
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps([["read", 7], ["mount", "x"], ["read", 65536], ["poll"]]))
+    res = CliRunner().invoke(main, ["diff-kernel", "--replay", str(old), "--strategy", "idtree"])
+    assert res.exit_code == 0 and res.stdout.splitlines()[-1] == "agreed", res.output
+
+
+def test_an_unbindable_tree_moved_into_itself_onto_a_shared_mount_is_einval() -> None:
+    """``do_move_mount`` asks whether an unbindable tree goes onto a shared mount (EINVAL)
+    before whether it goes into itself (ELOOP); the model asked the other way round
+    (propagation script 134 of seed 11, shrunk)."""
+    _agrees([["bind", "m00001", "m00003/n0"], ["make", "m00003", "rshared"], ["make", "m00003", "unbindable"],
+             ["move", "m00003", "m00003/n0/n9"]], n_mounts=4)

@@ -580,7 +580,9 @@ class MountNamespace:
     def move(self, source: bytes, target: bytes) -> Mount:
         """``mount --move`` (``do_move_mount`` -> ``attach_recursive_mnt``): the tree keeps its
         list position and ids; under a shared target it propagates.  A mount whose parent
-        is shared cannot move (``EINVAL``)."""
+        is shared cannot move (``EINVAL``), nor a tree holding an unbindable mount onto a
+        shared mount (``EINVAL``, asked before the move into its own subtree, ``ELOOP``:
+        the order of ``do_move_mount``'s checks from 5.x to 6.18)."""
         with self._namespace_lock(f"move({source!r}, {target!r})"):
             mnt = self.find(source)
             if mnt is self.root.mnt:
@@ -588,10 +590,10 @@ class MountNamespace:
             if pnode.IS_MNT_SHARED(mnt.mnt_parent):
                 raise OSError(errno.EINVAL, f"{source!r} sits on a shared mount")
             where = self.lookup(target)
-            if any(where.mnt is m for m in next_mnt(mnt)):
-                raise OSError(errno.ELOOP, f"cannot move {source!r} under itself")
             if pnode.IS_MNT_SHARED(where.mnt) and any(m.mnt_flags & MNT_UNBINDABLE for m in next_mnt(mnt)):
                 raise OSError(errno.EINVAL, f"{source!r} holds an unbindable mount")
+            if any(where.mnt is m for m in next_mnt(mnt)):
+                raise OSError(errno.ELOOP, f"cannot move {source!r} under itself")
             self.attach_recursive_mnt(mnt, where.mnt, where.dentry)
             return mnt
 

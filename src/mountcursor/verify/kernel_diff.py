@@ -649,12 +649,16 @@ def check_op(raw: Any, where: str) -> Op:
     if not isinstance(raw, list) or not raw or not isinstance(raw[0], str) or raw[0] not in SCRIPT_OPS:
         raise schema.SchemaError(f"{where}: expected one of {sorted(SCRIPT_OPS)} with its arguments, got {_short(raw)}")
     args = SCRIPT_OPS[raw[0]]
-    if raw[0] in _STREAM_OPS and len(raw) == len(args) + 2:
-        args = (*args, _STREAM)
-    elif raw[0] == "open" and len(raw) == len(args) + 2 and raw[3] != "root":
+    takes = f"{len(args)} argument(s)"
+    if raw[0] in _STREAM_OPS:
+        takes += " and an optional stream"
+        if len(raw) == len(args) + 2:
+            args = (*args, _STREAM)
+    elif raw[0] == "open" and len(raw) >= 4 and raw[3] in READERS[1:]:
         args = (*args, schema.rel_path_in_dir)
+        takes = f"{len(args)} argument(s) (a chroot or pid reader's jail last)"
     if len(raw) != len(args) + 1:
-        raise schema.SchemaError(f"{where}: {raw[0]!r} takes {len(args)} argument(s), got {len(raw) - 1}")
+        raise schema.SchemaError(f"{where}: {raw[0]!r} takes {takes}, got {len(raw) - 1}")
     return (raw[0], *(check(v, f"{where}[{i + 1}]") for i, (check, v) in enumerate(zip(args, raw[1:]))))
 
 
