@@ -131,3 +131,23 @@ def test_an_unbindable_tree_moved_into_itself_onto_a_shared_mount_is_einval() ->
     (propagation script 134 of seed 11, shrunk)."""
     _agrees([["bind", "m00001", "m00003/n0"], ["make", "m00003", "rshared"], ["make", "m00003", "unbindable"],
              ["move", "m00003", "m00003/n0/n9"]], n_mounts=4)
+
+
+def test_superblock_flags_print_where_the_kernel_prints_them() -> None:
+    """A mount with ``sync``, ``dirsync`` and ``lazytime`` in the sandbox, mirrored: the
+    model's three files are the kernel's (``/proc/mounts`` puts the per-mount flags
+    between the superblock's flags and the filesystem's options; the 6.1 guest's ``mounts``
+    showed the mirror keeping them in the options)."""
+    from mountcursor.format import parse_mountinfo
+    from mountcursor.kernel import open_proc
+    from mountcursor.kernel.mirror import namespace_from_table
+    from mountcursor.verify.kernel_diff import UniqueIds, _kernel_table
+
+    with Sandbox(n=0) as sb:
+        sb.mount_tmpfs("s", flags=16 | 128 | (1 << 25))  # MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME
+        data, ktab = _kernel_table(sb, UniqueIds(None))
+        ns = namespace_from_table(ktab.records, ktab.unique_ids)
+        assert parse_mountinfo(data)[-1].super_opts == b"rw,sync,dirsync,lazytime"
+        for kind in FILES:
+            with open_proc(ns, kind) as f:  # type: ignore[arg-type]
+                assert f.read_all(65536) == sb.read_proc(kind), kind
