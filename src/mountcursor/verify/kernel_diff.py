@@ -21,8 +21,9 @@ as the sandbox, so its root keeps the mount it chrooted into (and pins it: the m
 last argument.  After every operation that changes the table, the whole file of every
 vantage point opened so far is compared too.
 
-The model runs the strategy and seq_file semantics it is asked to hold the kernel to (``idtree`` on ``5.10+`` unless told: what 6.18 runs; ``mountcursor
-diff-kernel`` asks :mod:`mountcursor.verify.probe` by default), with the current format.
+The model runs the strategy and seq_file semantics it is asked to hold the kernel to
+(``idtree`` on ``5.10+`` unless told: what 6.18 runs; ``mountcursor diff-kernel`` asks
+:mod:`mountcursor.verify.probe` by default), with the current format.
 The model's mounts take the kernel's unique ids, from listmount(2) on 6.8+ and made up
 from the mnt_ids before (:class:`UniqueIds`).
 
