@@ -151,3 +151,16 @@ def test_superblock_flags_print_where_the_kernel_prints_them() -> None:
         for kind in FILES:
             with open_proc(ns, kind) as f:  # type: ignore[arg-type]
                 assert f.read_all(65536) == sb.read_proc(kind), kind
+
+
+@pytest.mark.parametrize("reader", ["chroot", "pid"])
+def test_a_jailed_vantage_point_can_disagree(monkeypatch: pytest.MonkeyPatch, reader: str) -> None:
+    """The control: a model whose chroot leaves the root where it was reads the whole table
+    where the kernel shows the jail's mounts only; the first read of the stream differs."""
+    from mountcursor.kernel.namespace import MountNamespace
+
+    monkeypatch.setattr(MountNamespace, "chroot", lambda self, path: self.root)
+    r = run_script(check_script([["open", 1, "mountinfo", reader, "m00000"], ["read", 65536, 1]]), n_mounts=1)
+    assert r.mismatch is not None and r.mismatch.step == 1
+    assert r.mismatch.kernel.count(b"\n") == 1 and b" / / rw,relatime - tmpfs sandbox rw\n" in r.mismatch.kernel
+    assert r.mismatch.model.count(b"\n") > 1
