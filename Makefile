@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: race test matrix bench venv clean diff-kernel-propagation vm-deps vm-table vm-ci
+.PHONY: race test matrix bench venv clean share diff-kernel-propagation vm-deps vm-table vm-ci
 
 venv: $(STAMP)
 
@@ -21,6 +21,11 @@ race: $(STAMP)
 # The default suite: everything but the `slow` tests, each of which has a bounded run in it.
 test: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
+
+# The man pages and shell completions, made again from the command definitions into
+# src/mountcursor/share (checked in; tests/cli/test_share.py fails when one is stale)
+share: $(STAMP)
+	$(PY) -m mountcursor.cli.share
 
 # The full runs behind those bounded ones: the whole verdict matrix over the default scope,
 # and the long explorations (`slow` marker).

@@ -13,10 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from . import engine, growth, kernel_render, live, live_tree, verifier, walkers
+from . import backend, engine, growth, kernel_render, live, live_tree, verifier, walkers, watch
 from ._common import Config, Section, machine, machine_line
 
-MODULES = (growth, walkers, kernel_render, verifier, live, live_tree, engine)
+MODULES = (growth, walkers, kernel_render, verifier, live, live_tree, engine, backend, watch)
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,7 +1,8 @@
 """Exit statuses of every ``mountcursor`` command, and how a one-line error is said.
 
     0  success: the property holds, the scripts agreed, something was printed
-    1  a finding: a property failed, a mismatch was found, or nothing matched (as findmnt)
+    1  a finding: a property failed, a mismatch was found, nothing matched (as findmnt), or a wait
+       timed out
     2  usage error: a bad option or argument, or an input file that is missing,
        unreadable, malformed or over a limit (nothing was run)
     3  runtime error: the run could not be done here or stopped (no sandbox or root,
@@ -22,8 +23,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy kno
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["EXIT_OK", "EXIT_FOUND", "EXIT_USAGE", "EXIT_RUNTIME", "EXIT_INTERRUPTED", "EXIT_STATUS_HELP", "say",
-           "guarded", "Failure", "BadInput", "RunFailed", "output_failed", "oserror_words"]
+__all__ = ["EXIT_OK", "EXIT_FOUND", "EXIT_USAGE", "EXIT_RUNTIME", "EXIT_INTERRUPTED", "EXIT_STATUSES",
+           "EXIT_STATUS_HELP", "say", "guarded", "Failure", "BadInput", "RunFailed", "output_failed", "oserror_words"]
 
 EXIT_OK = 0
 EXIT_FOUND = 1
@@ -31,8 +32,19 @@ EXIT_USAGE = 2
 EXIT_RUNTIME = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
 
+EXIT_STATUSES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "success: the property holds, the scripts agreed, something was printed"),
+    (EXIT_FOUND, "a finding: a property failed, a mismatch was found, or nothing matched (as findmnt)"),
+    (EXIT_USAGE, "usage error: a bad option or argument, or an input file that is missing, unreadable, "
+                 "malformed or over a limit (nothing was run)"),
+    (EXIT_RUNTIME, "runtime error: the run could not be done here or stopped (no sandbox or root, no consistent "
+                   "snapshot, the watched process exited, output or results not written)"),
+    (EXIT_INTERRUPTED, "interrupted by Ctrl-C (128 + SIGINT)"),
+)
+"""Each status and what it means, for every command (the man pages' EXIT STATUS)."""
+
 EXIT_STATUS_HELP = (
-    "Exit status: 0 success; 1 a property failed, a mismatch was found or nothing matched; "
+    "Exit status: 0 success; 1 a property failed, a mismatch was found, nothing matched or a wait timed out; "
     "2 usage error (bad option, argument or input file); 3 runtime error (no sandbox or root, "
     "no consistent snapshot, the watched process exited, output or results not written)."
 )

@@ -39,7 +39,7 @@ def _heavy(modules: set[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["list", "--help"], ["tree", "--help"],
-                                  ["watch", "--help"]])
+                                  ["watch", "--help"], ["wait", "--help"], ["wait", "-w", "0", "-J", "/"]])
 def test_light_commands_load_no_verifier_rich_greenlet_or_asyncio(args: list[str]) -> None:
     assert _heavy(_modules_after(args)) == []
 

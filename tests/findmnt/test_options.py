@@ -51,18 +51,29 @@ def _clicks(command: str, args: list[str]) -> dict[str, object] | str | None:
 _VALUED = {name[1] for opt in OPTIONS for name in opt.names if len(name) == 2 and opt.kind != FLAG}
 
 
+_VALUED_LONG = {name for opt in OPTIONS for name in opt.names if name[:2] == "--" and opt.kind != FLAG}
+
+
 def _asks_help(args: list[str]) -> bool:
-    """Which of help and version click answered (the first of them on the line)."""
+    """Which of help and version click answered (the first of them on the line that is
+    not an option's value: ``--options --help --version`` asks for the version)."""
+    value_next = False
     for arg in args:
+        if value_next:
+            value_next = False
+            continue
         if arg == "--":
             break
         if arg in ("--help", "--version"):
             return arg == "--help"
-        if arg[:1] == "-" and arg[:2] != "--":
-            for letter in arg[1:]:
+        if arg in _VALUED_LONG:
+            value_next = True
+        elif arg[:1] == "-" and arg[:2] != "--":
+            for i, letter in enumerate(arg[1:], 1):
                 if letter in "hV":
                     return letter == "h"
-                if letter in _VALUED:  # a letter that takes the rest of the word as its value
+                if letter in _VALUED:  # a letter that takes the rest of the word, else the next word
+                    value_next = i == len(arg) - 1
                     break
     return False
 

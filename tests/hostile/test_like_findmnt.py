@@ -174,3 +174,22 @@ def test_blank_dos_lines_of_mountinfo_are_blank(tmp_path) -> None:
     _, err = compare(f, "list", "-r")
     assert err == (f"mountcursor: {f}: line 1: ends with \\r\\n (a DOS line end?), 4 lines in all: "
                    "the \\r is kept in the last field, as the kernel never prints it\n")  # no line skipped
+
+
+EMPTY_SOURCES = (b"21 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                 b"22 21 8:2 / /a rw - ext4  rw\n"
+                 b"23 21 0:5 / /b rw - tmpfs  rw\n"
+                 b"24 21 0:6 / /c rw - tmpfs none rw\n")
+
+
+@needs_findmnt
+@pytest.mark.parametrize("spec", ["", "/", "//", "none", "/dev/sda1"])
+def test_an_empty_source_is_a_path(tmp_path, spec) -> None:
+    """libmount keeps an empty mountinfo source as "": ``-S ''`` finds it on a pseudo
+    filesystem too, and on any other it is equal as a path to ``/`` (``streq_paths``
+    of two paths without a component)."""
+    f = tmp_path / "mountinfo"
+    f.write_bytes(EMPTY_SOURCES)
+    out, _ = compare(f, "list", "-o", "TARGET", "-n", "-S", spec)
+    expected = {"": b"/a\n/b\n", "/": b"/a\n", "//": b"/a\n", "none": b"/c\n", "/dev/sda1": b"/\n"}[spec]
+    assert out == expected

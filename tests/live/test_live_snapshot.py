@@ -108,7 +108,8 @@ def test_best_effort_returns_the_last_pass_honestly():
         results = []
         try:  # until a snapshot gives up (a pass takes ~0.2 ms: how many it takes varies with load)
             while len(results) < 500 and all(s.consistent for s in results):
-                results.append(snapshot(sb.pid, consistency="best-effort", chunk_size=32, max_attempts=2))
+                results.append(snapshot(sb.pid, method="mountinfo", consistency="best-effort", chunk_size=32,
+                                            max_attempts=2))
         finally:
             sb.churn_stop()
     for snap in results:

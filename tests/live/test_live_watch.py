@@ -60,7 +60,7 @@ def test_timeout_ends_the_iteration_and_closes(sandbox):
         ({"timeout": -5}, "timeout must be a finite number of seconds >= 0, got -5"),
         ({"timeout": math.nan}, "timeout must be a finite number of seconds >= 0, got nan"),
         ({"min_interval": math.inf}, "min_interval must be a finite number of seconds >= 0, got inf"),
-        ({"source": "inotify"}, "source must be 'auto', 'poll' or 'fanotify', got 'inotify'"),
+        ({"source": "inotify"}, "source must be 'auto', 'poll', 'reread' or 'fanotify', got 'inotify'"),
     ],
 )
 def test_bad_arguments(kwargs, message):
@@ -115,7 +115,7 @@ def test_fanotify_queue_overflow_rereads_the_table(monkeypatch):
     source.known = {e.unique_id: e for e in entries[:2]}
     monkeypatch.setattr(_FanotifySource, "_read_all", staticmethod(lambda: {e.unique_id: e for e in
                                                                             (entries[0], entries[2])}))
-    events = source._events([syscalls.FanotifyEvent(syscalls.FAN_MNT_ATTACH, 1005),
+    events = source.collect_raw([syscalls.FanotifyEvent(syscalls.FAN_MNT_ATTACH, 1005),
                              syscalls.FanotifyEvent(syscalls.FAN_Q_OVERFLOW, None)])
     assert [(ev.action, ev.entry.target) for ev in events] == [("umount", b"/x"), ("mount", b"/y")]
     assert sorted(source.known) == [1001, 1003]

@@ -5,6 +5,8 @@ works, and there is one version number."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -89,3 +91,36 @@ def test_one_version_number() -> None:
 
     assert version("mountcursor") == mountcursor.__version__
     assert "version =" not in (ROOT / "pyproject.toml").read_text().split("[project]")[1].split("[")[0]
+
+
+def test_man_pages_and_completions_are_shipped_and_installed(built: tuple[Path, Path], tmp_path: Path) -> None:
+    """The package carries share/ (for ``mountcursor man``/``completion``) and installs it
+    into the prefix's share/, where man finds a page from PATH alone, as in an activated
+    virtual environment."""
+    from mountcursor.cli.share import SHARE
+
+    shipped = sorted(str(p.relative_to(SHARE)) for p in SHARE.rglob("*") if p.is_file())
+    assert "man/man1/mountcursor-list.1" in shipped and "bash-completion/completions/mountcursor" in shipped
+    sdist, wheel = built
+    with tarfile.open(sdist) as tar:
+        top = tar.getnames()[0].split("/")[0]
+        assert {f"{top}/src/mountcursor/share/{p}" for p in shipped} <= set(tar.getnames())
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+    data = f"mountcursor-{mountcursor.__version__}.data/data/share/"
+    assert {f"mountcursor/share/{p}" for p in shipped} <= names
+    assert sorted(n[len(data):] for n in names if n.startswith(data)) == shipped
+    prefix = tmp_path / "prefix"
+    # --ignore-installed: without it pip would first uninstall this environment's mountcursor
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--no-compile",
+                           "--ignore-installed", "--disable-pip-version-check", "--prefix", str(prefix), str(wheel)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for p in shipped:
+        assert (prefix / "share" / p).read_bytes() == (SHARE / p).read_bytes(), p
+    if shutil.which("man") is None:
+        pytest.skip("man is not installed")
+    env = {k: v for k, v in os.environ.items() if k != "MANPATH"}
+    env["PATH"] = f"{prefix / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    found = subprocess.run(["man", "-w", "mountcursor-list"], capture_output=True, text=True, env=env, timeout=60)
+    assert (found.returncode, found.stdout) == (0, f"{prefix}/share/man/man1/mountcursor-list.1\n")

@@ -8,7 +8,7 @@ the findmnt engine's own parser, help and usage errors), without click: that is 
 ``mountcursor list``'s start-up.  Every other line goes to the click group
 :data:`mountcursor.cli.app.main`, which loads each command's module when it runs.
 
-``list``, ``tree`` and ``watch`` only print, so they die of ``SIGPIPE`` when the reader
+``list``, ``tree``, ``wait`` and ``watch`` only print, so they die of ``SIGPIPE`` when the reader
 of their output goes away (``mountcursor list | head -1``), as findmnt does, instead of
 reporting a broken pipe.
 """
@@ -20,7 +20,7 @@ import sys
 
 __all__ = ["main"]
 
-_PRINTERS = ("list", "tree", "watch")
+_PRINTERS = ("list", "tree", "wait", "watch")
 
 
 def main(args: list[str] | None = None, prog_name: str = "mountcursor") -> None:

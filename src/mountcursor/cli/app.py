@@ -24,12 +24,14 @@ from ..status import EXIT_INTERRUPTED, EXIT_STATUS_HELP
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", 'Prove or refute "no mount present throughout a read is missed or shown twice". '
                        "Exit 1 when a property fails in any cell checked (or in the --replay trace)."),
+    "completion": ("share_cmd", "Print the completion script of SHELL (bash, zsh or fish)."),
     "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (as the "
                                    "generation `probe` names, or --strategy/--semantics); compare every read(), "
                                    "poll() and lseek() of mountinfo, mounts and mountstats, opened at the "
                                    "namespace's root, from a chroot, and through /proc/<pid>/ of a chrooted "
                                    "process. Exit 1 on a mismatch."),
     "list": ("live_cmds", SUMMARY["list"][0]),
+    "man": ("share_cmd", "Show the manual page of mountcursor, or of COMMAND, with man(1)."),
     "probe": ("probe", "Which kernel generation is this?  Short scripts played in a private mount namespace and on "
                        "the model in every configuration.  Exit 1 when a known bug reproduces or nothing matches."),
     "race": ("race", "One reader reads mountinfo to EOF while mounts come and go, for every strategy. Exit 1 "
@@ -38,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vm": ("vm_cmd", "Boot Debian's newest kernel of a generation under QEMU and run a mountcursor command in "
                      "it.  The guest's root is this machine's / (read-only); its status, stdout and stderr come "
                      "back."),
+    "wait": ("wait_cmd", "Wait until PATH is a mount point (or, with --unmounted, no longer one), or until a mount "
+                         "matching -t/-O/-S/-T/-M appears (or, with --gone, goes)."),
     "watch": ("watch_cmd", "Print mount, umount, remount and move events as they happen (like ``findmnt "
                            "--poll``)."),
 }

@@ -2,7 +2,7 @@
 
     mountcursor watch [-p[ACTIONS] | --poll[=ACTIONS]] [-w MS] [-f] [--count N]
                       [-o COLS] [-n] [-r | -P | -J] [-t TYPES] [-O OPTS] [-T PATH] [-M PATH]
-                      [-N PID] [--source auto|poll|fanotify] [--interval S]
+                      [-N PID] [--source auto|poll|reread|fanotify] [--interval S]
 
 As util-linux findmnt 2.38 (misc-utils/findmnt.c ``poll_table``): ``-w`` is in
 milliseconds, a timeout exits 0 whether or not anything was printed, ``-f`` stops after
@@ -28,6 +28,8 @@ import json
 import os
 import sys
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from ..live.tablediff import MountEvent
@@ -38,6 +40,9 @@ from .app import main
 from ..status import BadInput, oserror_words
 from .errors import RunError
 from .live_cmds import _one_line_errors, _write
+
+if TYPE_CHECKING:
+    from ..live.watcher import Watch
 
 ACTIONS = ("mount", "umount", "remount", "move", "propagation")
 DEFAULT_ACTIONS = ("mount", "umount", "remount", "move")
@@ -104,6 +109,20 @@ def _pid(text: str | None) -> int | str:
     return int(text)
 
 
+def start_watch(pid: str | None, **kwargs: Any) -> Watch:
+    """:func:`~mountcursor.live.watcher.watch` of ``-N PID`` (this process without),
+    its failures as one-line errors: a zombie exits 3 (it exited before its table could
+    be read), no such process or one not ours to read 2 (said as the kernel says it)."""
+    from ..live.watcher import WatchedProcessExited, watch  # here: list and tree need not load it
+
+    try:
+        return watch(_pid(pid), **kwargs)
+    except WatchedProcessExited as err:
+        raise RunError(err.strerror or str(err)) from None
+    except OSError as err:
+        raise BadInput(oserror_words(err)) from None
+
+
 class _Printer:
     """Prints batches as findmnt's poll does, with the findmnt engine's printer
     (:func:`mountcursor.findmnt.render.render_grid`): the header once, with the first
@@ -154,8 +173,11 @@ class _Printer:
 @click.option("-T", "--target", metavar="PATH", help="Only events at this mount point (symlinks resolved).")
 @click.option("-M", "--mountpoint", metavar="PATH", help="Only events at this mount point, as written.")
 @click.option("-N", "--pid", metavar="PID", help="Watch the mount table of process PID (ends when it exits).")
-@click.option("--source", "source", type=click.Choice(["auto", "poll", "fanotify"]), default="auto",
-              show_default=True, help="poll(POLLPRI) on mountinfo, or fanotify mount events (6.15+, root).")
+@click.option("--source", "source", type=click.Choice(["auto", "poll", "reread", "fanotify"]), default="auto",
+              show_default=True,
+              help="poll: poll(POLLPRI) on mountinfo, then only the mount ids that changed (listmount, 6.8+; "
+                   "auto); reread: the whole table at each wake-up; fanotify: mount events (6.15+, root, "
+                   "no remounts).")
 @click.option("--interval", type=float, default=0.1, show_default=True, metavar="SECONDS",
               help="Re-read the table at most this often.")
 @_one_line_errors
@@ -174,7 +196,7 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     lower case (``action``, ``target`` ...; ``old-target`` for move and umount and
     ``old-options`` for remount and umount only).
     """
-    from ..live.watcher import WatchedProcessExited, check_seconds, watch  # here: list and tree need not load it
+    from ..live.watcher import check_seconds  # here: list and tree need not load it
 
     try:
         check_seconds("min_interval", interval)
@@ -207,13 +229,8 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     mode = "json" if as_json else "pairs" if pairs else "raw" if raw else "human"
     printer = _Printer(columns, mode, not noheadings)
     seen = 0
-    try:
-        started = watch(_pid(pid), source=source,  # type: ignore[arg-type]
-                        timeout=None if timeout is None else timeout / 1000, min_interval=interval)
-    except WatchedProcessExited as err:  # a zombie: exited before its table could be read
-        raise RunError(err.strerror or str(err)) from None
-    except OSError as err:  # no such process, not ours to read: said as the kernel says it
-        raise BadInput(oserror_words(err)) from None
+    started = start_watch(pid, source=source, timeout=None if timeout is None else timeout / 1000,
+                          min_interval=interval)
     with started as w:
         if w.note:
             click.echo(f"mountcursor: {w.note}", err=True)

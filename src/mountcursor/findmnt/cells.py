@@ -8,7 +8,8 @@ depends on a value (a type, an option string, a source and root): a 100,000-row 
 of one type decodes one type.  The other columns (sizes from ``statvfs``, tags and
 devices, ``-e``/``-c`` sources, fstab's FREQ and PASSNO, UNIQ-ID) are computed per row
 from the row's :class:`~mountcursor.live.entry.MountEntry` by
-:data:`mountcursor.live.findmnt.COLUMNS`.  Cells are ``str`` with undecodable bytes as
+:data:`mountcursor.live.findmnt.COLUMNS`; a device's tags (LABEL, UUID, PARTUUID,
+PARTLABEL) once per distinct source, as they depend on nothing else.  Cells are ``str`` with undecodable bytes as
 surrogate escapes, ``None`` where findmnt prints nothing; numbers in decimal.
 
 Follows findmnt of util-linux 2.38.1 (``get_data``, ``get_tag``, ``get_vfs_attr``).
@@ -28,18 +29,20 @@ _FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodee
 class Context:
     """The options that change how cells read: ``-b`` (sizes in bytes), ``-e`` (tags as
     devices), ``-c`` (canonical source paths), ``-v`` (no ``[root]``), ``--vfs-all``,
-    padded ``MAJ:MIN`` (the human table)."""
+    padded ``MAJ:MIN`` (the human table), ``-C`` (no device is probed for its tags)."""
 
-    __slots__ = ("in_bytes", "evaluate", "canonicalize", "nofsroot", "vfs_all", "pad_majmin")
+    __slots__ = ("in_bytes", "evaluate", "canonicalize", "nofsroot", "vfs_all", "pad_majmin", "nocache")
 
     def __init__(self, *, in_bytes: bool = False, evaluate: bool = False, canonicalize: bool = False,
-                 nofsroot: bool = False, vfs_all: bool = False, pad_majmin: bool = False) -> None:
+                 nofsroot: bool = False, vfs_all: bool = False, pad_majmin: bool = False,
+                 nocache: bool = False) -> None:
         self.in_bytes = in_bytes
         self.evaluate = evaluate
         self.canonicalize = canonicalize
         self.nofsroot = nofsroot
         self.vfs_all = vfs_all
         self.pad_majmin = pad_majmin
+        self.nocache = nocache
 
 
 def _decode_all(raws: list[bytes]) -> list[str]:
@@ -127,6 +130,14 @@ def _source(source: bytes, root: bytes) -> bytes:
     return source
 
 
+_BY_SOURCE = frozenset(("LABEL", "UUID", "PARTUUID", "PARTLABEL"))
+"""The columns that depend on a row's source alone (its own tag, or its device's)."""
+
+
+def _cell(value: str | int | None) -> str | None:
+    return value if value is None or isinstance(value, str) else str(value)
+
+
 def column_texts(names: list[str], rows: Rows, ctx: Context) -> list[list[str | None]]:
     """The cells of each column of ``names``, column by column, for every row of ``rows``."""
     from .columns import LINE_COLUMNS
@@ -142,10 +153,14 @@ def column_texts(names: list[str], rows: Rows, ctx: Context) -> list[list[str | 
 
         column = COLUMNS[name]
         cctx = ColumnContext(in_bytes=ctx.in_bytes, evaluate=ctx.evaluate, canonicalize=ctx.canonicalize,
-                             nofsroot=ctx.nofsroot, pad_majmin=ctx.pad_majmin, vfs_all=ctx.vfs_all)
-        cells: list[str | None] = []
-        for i in range(len(rows)):
-            value = column.get(rows.entry(i), cctx)
-            cells.append(value if value is None or isinstance(value, str) else str(value))
-        out.append(cells)
+                             nofsroot=ctx.nofsroot, pad_majmin=ctx.pad_majmin, vfs_all=ctx.vfs_all,
+                             nocache=ctx.nocache)
+        if name in _BY_SOURCE:  # a device's tag: once per distinct source (a probe each, else)
+            first: dict[bytes, int] = {}
+            for i, source in enumerate(rows.sources):
+                first.setdefault(source, i)
+            tags = {source: column.get(rows.entry(i), cctx) for source, i in first.items()}
+            out.append([_cell(tags[source]) for source in rows.sources])
+            continue
+        out.append([_cell(column.get(rows.entry(i), cctx)) for i in range(len(rows))])
     return out

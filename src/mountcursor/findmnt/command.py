@@ -33,11 +33,14 @@ from .select import Query, mount_point_keys, narrowed_in_vain, select, uniq as u
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ..format.errors import FormatError
+    from .cells import Context
     from ..live.entry import MountEntry
     from ..live.table import MountTable
 
-__all__ = ["run", "load", "terminal_width", "MAX_WARNINGS"]
+__all__ = ["run", "load", "print_rows", "terminal_width", "MAX_WARNINGS"]
 
 MAX_WARNINGS = 20
 """Warnings about one -F file shown at most (then how many more)."""
@@ -126,20 +129,32 @@ def _rows_of(data: bytes) -> Rows:
     return rows
 
 
-def _read_live(pid: str | None, consistency: str) -> bytes | None:
+def _read_live(pid: str | None, consistency: str, method: str) -> bytes | None:
     """The mountinfo table of this thread or ``pid`` from a pass that saw no change, or
-    None (then :func:`mountcursor.live.reader.snapshot` retries, or says why not)."""
+    None (then :func:`mountcursor.live.reader.snapshot` retries, or says why not).  With
+    ``method="auto"``, None too where the first reads say listmount is faster
+    (:func:`mountcursor.live.backend.choose`) or the read grew past its bound (a kernel
+    that repeats mounts): snapshot() decides again, with listmount's count at hand."""
     import time
 
-    from ..live.procread import open_mountinfo, read_consistent
+    from ..live.backend import SAMPLE_LINES, choose, line_bound, propagation
+    from ..live.procread import TooManyLines, mount_max, open_mountinfo, read_consistent, read_sample
 
     try:
         fd, _ = open_mountinfo("self" if pid is None else int(pid))
     except OSError:
         return None
     try:
-        data, _, _, changed = read_consistent(fd, consistency, 100, None, time.perf_counter(), 65536)
-    except OSError:
+        start = time.perf_counter()
+        head = None
+        if method == "auto":
+            head = read_sample(fd, 65536, SAMPLE_LINES)
+            slaves, masters = propagation(head.data[:head.data.rfind(b"\n") + 1])
+            if choose(head.us_per_line, slaves, masters, listmount=True)[0] == "listmount":
+                return None
+        bound = line_bound(None, mount_max())
+        data, _, _, changed = read_consistent(fd, consistency, 100, None, start, 65536, bound, head)
+    except (OSError, TooManyLines):
         return None
     finally:
         os.close(fd)
@@ -158,8 +173,8 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
             raise BadInput("-F/--tab-file and -N/--pid cannot be used together")
         from ..live.tabread import MAX_LINES
 
-        paths = tab_files or ("/etc/fstab",)
-        loaded = [_load_file(path, strict, max_lines or MAX_LINES) for path in paths]
+        paths = tab_files or (fstab_path(),)
+        loaded = [_load_file(path, strict, max_lines or MAX_LINES, fstab) for path in paths]
         if len(loaded) == 1:
             return loaded[0]
         # several files: one table of all their lines, each file's format guessed
@@ -176,7 +191,7 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
     tid = os.getpid() if pid is None else int(pid)
     rows: Rows | None = None
     if method in ("auto", "mountinfo") and not strict:
-        data = _read_live(pid, consistency)
+        data = _read_live(pid, consistency, method)
         if data and mount_points:
             from .rows import lines_at
 
@@ -238,8 +253,9 @@ def _file_tid(path: str) -> int | None:
     return int(parent) if parent.isascii() and parent.isdigit() else None
 
 
-def _load_file(tab_file: str, strict: bool, max_lines: int) -> Loaded:
-    """A saved table in any of findmnt's formats, with a warning on stderr for each line
+def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = False) -> Loaded:
+    """A saved table in any of findmnt's formats (``as_fstab``: read as fstab, as
+    ``findmnt -s`` reads it, whatever its lines look like), with a warning on stderr for each line
     skipped and for what :meth:`MountTable.problems` finds in a mountinfo table but
     orphans, which :func:`run` says only where a tree shows them.
 
@@ -251,7 +267,7 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> Loaded:
 
     try:
         data = read_table_file(tab_file, max_lines=max_lines)
-        rows = None if strict else Rows.from_mountinfo(data)
+        rows = None if strict or as_fstab else Rows.from_mountinfo(data)
         if rows is not None:
             if b"\r\n" in data or _may_have_problems(rows):
                 from ..live.parse import parse_mountinfo
@@ -261,7 +277,7 @@ def _load_file(tab_file: str, strict: bool, max_lines: int) -> Loaded:
             return Loaded(rows.with_tid(_file_tid(tab_file)), "mountinfo")
         from ..live.tabfile import parse_tab
 
-        tab = parse_tab(data, strict=strict)
+        tab = parse_tab(data, strict=strict, fstab=as_fstab)
     except OSError as err:  # missing, unreadable, a directory
         raise BadInput(oserror_words(err) if err.filename else f"{tab_file}: {err.strerror or err}") from None
     except FormatError as err:
@@ -327,6 +343,77 @@ def _warn_table(tab_file: str, data: bytes, kind: str, entries: list[MountEntry]
     return orphans
 
 
+# ---- --verify -------------------------------------------------------------------------------
+
+
+def fstab_path() -> str:
+    """libmount's fstab: ``$LIBMOUNT_FSTAB``, else ``/etc/fstab``."""
+    return os.environ.get("LIBMOUNT_FSTAB") or "/etc/fstab"
+
+
+def _load_checked(paths: tuple[str, ...], strict: bool, max_lines: int, as_fstab: bool) -> tuple[Rows, int]:
+    """Files as ``--verify`` reads them (``as_fstab``: as fstab whatever their lines
+    look like): each line that cannot be read is said in findmnt's words (``FILE: parse
+    error at line N -- ignored``) and counted."""
+    from ..format.errors import FormatError
+    from ..live.tabfile import parse_tab
+    from ..live.tabread import MAX_LINES, read_table_file
+
+    entries: list[MountEntry] = []
+    kinds = set()
+    errors = 0
+    for path in paths:
+        try:
+            tab = parse_tab(read_table_file(path, max_lines=max_lines or MAX_LINES), strict=strict, fstab=as_fstab)
+        except OSError as err:
+            raise BadInput(oserror_words(err) if err.filename else f"{path}: {err.strerror or err}") from None
+        except FormatError as err:
+            raise BadInput(f"{path}: {err}") from None
+        for bad in tab.errors:
+            _say(f"{path}: parse error at line {bad.lineno} -- ignored")
+        errors += len(tab.errors)
+        entries += tab.entries
+        kinds.add(tab.kind)
+    return Rows.from_entries(entries, "mountinfo" if kinds == {"mountinfo"} else "fstab"), errors
+
+
+def _verify(q: Query, tab_files: tuple[str, ...], kernel: bool, pid: str | None, mtab: bool, uniq: bool,
+            verbose: bool, method: str, consistency: str, strict: bool, max_lines: int) -> int:
+    """``--verify`` of the table the options name (fstab, or ``-F`` files read as
+    fstab, unless ``-k``, ``-m`` or ``-N``): the entries findmnt's filters pick,
+    checked by :mod:`.verify`."""
+    from .verify import Checks, verify_table
+
+    parse_errors = 0
+    is_fstab = not (kernel or mtab or pid is not None)  # findmnt's tabtype
+    if tab_files or is_fstab:
+        rows, parse_errors = _load_checked(tab_files or (fstab_path(),), strict, max_lines, is_fstab)
+    else:
+        rows = load((), False, pid, method, consistency, strict, max_lines).rows
+        if mtab and len(rows):
+            rows = merge_mtab(rows)
+    mounted = None
+    if is_fstab and not q.nocanonicalize:  # libmount's cache knows the mount points (cache_set_targets)
+        live = load((), False, None, method, consistency, False, max_lines).rows
+        mounted = {tuple(s for s in t.split(b"/") if s) for t in live.targets}
+    if uniq:
+        rows = uniq_rows(rows)
+    if q.lists_all():  # findmnt's verify_table walks the table forward, whatever -d says
+        order = list(range(len(rows)))
+    else:
+        order = select(rows, q.but(submounts=False, backward=False), want_tree=False, kernel_tab=False).order
+    if q.first_only:
+        order = order[:1]
+    entries = [rows.entry(i) for i in range(len(rows))]
+    report = verify_table(entries, order, Checks(listall=q.lists_all(), verbose=verbose, nocache=q.nocanonicalize,
+                                                 mounted=mounted, first_only=q.first_only), parse_errors)
+    _write((report.out,))
+    if report.err:
+        sys.stderr.buffer.write(report.err)
+        sys.stderr.flush()
+    return report.status
+
+
 # ---- the command ----------------------------------------------------------------------------
 
 
@@ -334,10 +421,11 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         mountpoint, ids, uniq_ids, first_only, submounts, shadowed, uniq, real, pseudo, df, all_, in_bytes, invert,
         direction, evaluate, canonicalize, nocanonicalize, vfs_all, force_tree, nofsroot, tab_files, fstab, kernel,
         mtab, pid, as_json, raw, pairs, shell, noheadings, notruncate, ascii, method, consistency, strict_parse,
-        max_lines, poll_timeout=None) -> int:
+        max_lines, poll_timeout=None, verify=False, verbose=False) -> int:
     """Print what ``findmnt`` (``tree_mode``) or ``findmnt -l`` prints for these options
     (the keyword arguments of :mod:`.options`); the exit status."""
-    _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw})
+    _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw, "--verify": verify})
+    _exclusive({"--list": as_list, "--verify": verify})
     tree_mode = tree_mode and not as_list
     _exclusive({"--mountpoint": mountpoint is not None, "--target": target is not None})
     _exclusive({"--real": real, "--pseudo": pseudo})
@@ -368,6 +456,8 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         q.source, q.positional_source = positional[0], True
         if len(positional) > 1:
             q.target = positional[1]
+    if verify:
+        return _verify(q, tab_files, kernel, pid, mtab, uniq, verbose, method, consistency, strict_parse, max_lines)
     from ..live.gcpause import gc_paused
 
     # everything built from here on lives until the process exits and forms no garbage:
@@ -394,41 +484,58 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             sel = select(rows, q, want_tree, kernel_tab=not fstab, force_tree=force_tree and not many)
         if not sel.found:
             return 1
-        from .cells import Context, column_texts
-        from .render import Col, Grid, Layout, locale_is_utf8, render_grid, tree_arts, tree_symbols
+        from .cells import Context
 
-        shown = rows.take(sel.order)
         ctx = Context(in_bytes=in_bytes, evaluate=evaluate, canonicalize=canonicalize, nofsroot=nofsroot,
-                      vfs_all=vfs_all, pad_majmin=fmt == "human")
-        cells = column_texts(columns, shown, ctx)
-        cols = []
-        for name in columns:
-            info = BY_NAME[name]
-            flags = info.flags & ~TRUNC if notruncate else info.flags
-            kind_of = json_kind(name, in_bytes)
-            cols.append(Col(name, info.whint, flags, json_number=kind_of == "number", json_array=kind_of == "array"))
-        is_term = fmt == "human" and _is_term()
+                      vfs_all=vfs_all, pad_majmin=fmt == "human", nocache=nocanonicalize)
         # the tree is drawn in the TARGET column (findmnt: SCOLS_FL_TREE): without it the
         # rows come in the tree's order, as a list
         drawn = sel.tree and "TARGET" in columns
         if drawn:
             for text in table.tree_warnings:
                 _say(text)
-        layout = Layout(fmt=fmt, tree=drawn, headings=not noheadings, ascii=ascii, utf8=locale_is_utf8(),
-                        is_term=is_term, termwidth=terminal_width() if is_term else 80, shellvar=shell)
-        arts = None
-        if drawn and fmt != "json":  # JSON nests by depth
-            assert sel.depths is not None
-            arts = tree_arts(sel.depths, tree_symbols(layout))
-        grid = Grid(cells, sel.depths if drawn else None, arts)
-        write = sys.stdout.buffer.write
-        try:
-            for chunk in render_grid(cols, grid, layout):
-                write(chunk.encode("utf-8", "surrogateescape"))
-            sys.stdout.flush()
-        except OSError as err:
-            failed = output_failed(err)
-            if failed is None:
-                raise
-            raise failed from None
+        print_rows(rows.take(sel.order), columns, fmt, ctx, depths=sel.depths if drawn else None,
+                   noheadings=noheadings, notruncate=notruncate, ascii=ascii, shell=shell)
     return 0
+
+
+def print_rows(shown: Rows, columns: list[str], fmt: str, ctx: Context, *, depths: list[int] | None = None,
+               noheadings: bool = False, notruncate: bool = False, ascii: bool = False, shell: bool = False) -> None:
+    """Print ``shown`` (the selected rows, in print order) as findmnt prints them: the
+    cells of ``columns`` (:func:`~.cells.column_texts`) through libsmartcols' printer
+    (:func:`~.render.render_grid`) in ``fmt`` (``human``, ``raw``, ``pairs``, ``json``);
+    a tree drawn in TARGET when ``depths`` is given.  A full disk is :class:`RunFailed`."""
+    from .cells import column_texts
+    from .render import Col, Grid, Layout, locale_is_utf8, render_grid, tree_arts, tree_symbols
+
+    cells = column_texts(columns, shown, ctx)
+    cols = []
+    for name in columns:
+        info = BY_NAME[name]
+        flags = info.flags & ~TRUNC if notruncate else info.flags
+        kind_of = json_kind(name, ctx.in_bytes)
+        cols.append(Col(name, info.whint, flags, json_number=kind_of == "number", json_array=kind_of == "array"))
+    is_term = fmt == "human" and _is_term()
+    drawn = depths is not None
+    layout = Layout(fmt=fmt, tree=drawn, headings=not noheadings, ascii=ascii, utf8=locale_is_utf8(),
+                    is_term=is_term, termwidth=terminal_width() if is_term else 80, shellvar=shell)
+    arts = None
+    if depths is not None and fmt != "json":  # JSON nests by depth
+        arts = tree_arts(depths, tree_symbols(layout))
+    grid = Grid(cells, depths, arts)
+    _write(chunk.encode("utf-8", "surrogateescape") for chunk in render_grid(cols, grid, layout))
+
+
+def _write(chunks: Iterable[bytes]) -> None:
+    """Write to stdout; a full disk or a closed pipe is the one-line error of
+    :func:`mountcursor.status.output_failed`."""
+    write = sys.stdout.buffer.write
+    try:
+        for chunk in chunks:
+            write(chunk)
+        sys.stdout.flush()
+    except OSError as err:
+        failed = output_failed(err)
+        if failed is None:
+            raise
+        raise failed from None

@@ -22,7 +22,8 @@ This module imports nothing: it runs before everything else on the ``list`` path
 
 from __future__ import annotations
 
-__all__ = ["Opt", "OPTIONS", "HELP", "VERSION", "UsageError", "defaults", "parse", "help_text", "usage"]
+__all__ = ["Opt", "OPTIONS", "HELP", "VERSION", "UsageError", "option", "defaults", "parse", "help_rows", "help_text",
+           "usage"]
 
 FLAG, VALUE, MULTI, INT_MULTI, CHOICE, INT_MIN1 = "flag", "value", "multi", "int-multi", "choice", "int>=1"
 
@@ -103,6 +104,10 @@ OPTIONS: tuple[Opt, ...] = (
     Opt("poll_timeout", ("-w", "--timeout"), VALUE,
         "A --poll timeout in milliseconds: checked, then ignored, as findmnt does without --poll "
         "(mountcursor watch -w waits).", metavar="MS"),
+    Opt("verify", ("-x", "--verify"), FLAG,
+        "Check the table (default: fstab) as findmnt --verify does: targets, sources, tags, fs types, "
+        "options, order; exit 1 on errors."),
+    Opt("verbose", ("--verbose",), FLAG, "With --verify: say what was found right too."),
     Opt("max_lines", ("--max-lines",), INT_MIN1,
         "Stop reading an -F file after this many lines.",
         metavar="N"),
@@ -119,6 +124,12 @@ HELP, VERSION = "help", "version"
 
 class UsageError(ValueError):
     """A command line :func:`parse` cannot take: the words say why (click's words)."""
+
+
+def option(dest: str) -> Opt:
+    """The option that fills keyword ``dest`` (for another command that takes it too:
+    ``mountcursor wait`` takes its names, metavar and help from here)."""
+    return _BY_DEST[dest]
 
 
 def defaults() -> dict[str, object]:
@@ -238,6 +249,26 @@ def usage(command: str) -> str:
             f"Try 'mountcursor {command} -h' for help.\n")
 
 
+def help_rows(columns: tuple[str, ...] = ()) -> list[tuple[Opt | None, str, str]]:
+    """Each option as ``--help`` lists it: the option (None for ``-V`` and ``-h``), its
+    names with its value (``-o, --output COLS``) and its help (``[default: ...]`` after a
+    choice's; ``columns``: the names ``-o`` knows, named after its help).  The man pages
+    are made from these rows too (:mod:`mountcursor.cli.manpage`)."""
+    rows: list[tuple[Opt | None, str, str]] = []
+    for opt in OPTIONS:
+        names = ", ".join(opt.names)
+        if opt.kind != FLAG:
+            names += " " + (opt.metavar or ("[" + "|".join(opt.choices) + "]" if opt.choices else "TEXT"))
+        text = opt.help
+        if opt.dest == "output" and columns:
+            text += " Known: " + ", ".join(columns) + "."
+        if opt.kind == CHOICE:
+            text += f"  [default: {opt.default}]"
+        rows.append((opt, names, text))
+    rows += [(None, "-V, --version", "Show the version and exit."), (None, "-h, --help", "Show this message and exit.")]
+    return rows
+
+
 def help_text(command: str, columns: tuple[str, ...] = (), width: int = 79) -> str:
     """``mountcursor list --help`` (or ``tree``), made from :data:`OPTIONS`;
     ``columns``: the names ``-o`` knows, listed under it."""
@@ -249,18 +280,7 @@ def help_text(command: str, columns: tuple[str, ...] = (), width: int = 79) -> s
     first, rest = SUMMARY[command]
     out = [f"Usage: mountcursor {command} [OPTIONS] [SOURCE] [TARGET]", "", *para(first), "", *para(rest), "",
            "Options:"]
-    rows = []
-    for opt in OPTIONS:
-        names = ", ".join(opt.names)
-        if opt.kind != FLAG:
-            names += " " + (opt.metavar or ("[" + "|".join(opt.choices) + "]" if opt.choices else "TEXT"))
-        text = opt.help
-        if opt.dest == "output" and columns:
-            text += " Known: " + ", ".join(columns) + "."
-        if opt.kind == CHOICE:
-            text += f"  [default: {opt.default}]"
-        rows.append((names, text))
-    rows += [("-V, --version", "Show the version and exit."), ("-h, --help", "Show this message and exit.")]
+    rows = [(term, text) for _, term, text in help_rows(columns)]
     left = min(max(len(names) for names, _ in rows) + 4, 32)
     for names, text in rows:
         wrapped = textwrap.wrap(text, width - left) or [""]

@@ -244,13 +244,21 @@ class _Filters:
 
     def source(self, spec: bytes) -> list[bool]:
         """libmount ``mnt_fs_match_source`` of every row, once per distinct (source,
-        type) pair."""
-        from ..live.devices import source_matches
+        type) pair, the query resolved once."""
+        from ..live.devices import resolve_spec, source_matches
 
         rows = self.rows
         canonical = not self.q.nocanonicalize
+        found: list[bytes | None] = []
+
+        def resolved() -> bytes | None:  # the query's device or canonical path, once (a tag: a libblkid call)
+            if not found:
+                found.append(resolve_spec(spec))
+            return found[0]
+
         keys = list(zip(rows.sources, rows.fstypes))
-        answers = {key: source_matches(key[0], key[1], spec, canonical=canonical) for key in set(keys)}
+        answers = {key: source_matches(key[0], key[1], spec, canonical=canonical, resolved=resolved)
+                   for key in set(keys)}
         return list(map(answers.__getitem__, keys))
 
 

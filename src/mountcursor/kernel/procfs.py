@@ -185,7 +185,10 @@ def seq_path_root_outside(m: SeqFile, p: ProcMounts, mnt: Mount, head: bytes) ->
     """What a show function returns for a mount outside the reader's root, having written
     ``head`` (the start of the line) before its ``seq_path_root()``: SEQ_SKIP when the
     walk to the namespace's root fits in what is left of the buffer (:func:`d_path_room`),
-    else an overflow (``seq_commit(m, -ENAMETOOLONG)``: ``count = size``) and 0."""
+    else an overflow (``seq_commit(m, -ENAMETOOLONG)``: ``count = size``) and 0.  Held to
+    6.18 byte for byte at both sides of the edge, in all three files, for a mount after a
+    line (the read ends before it) and first in the buffer (the buffer doubles):
+    ``tests/oracle/test_page_edge_oracle.py``."""
     if m.count + len(head) + d_path_room(_global_path(p.ns, mnt), p.d_path) > m.size:
         m.count = m.size
         return 0

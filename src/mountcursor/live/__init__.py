@@ -15,7 +15,9 @@ Experiments in a private mount namespace (root only) are the verifier's:
     :class:`mountcursor.verify.sandbox.Sandbox`.
 
 Low-level system calls are in :mod:`mountcursor.live.syscalls`; findmnt-compatible
-columns and tree in :mod:`mountcursor.live.findmnt`.
+columns and tree in :mod:`mountcursor.live.findmnt`; device tags (``LABEL=``,
+``UUID=``, a device's label and type) through the system's libblkid in
+:mod:`mountcursor.live.blkid`, used by :mod:`mountcursor.live.devices`.
 
 Every name below is imported from its module on first use (PEP 562 ``__getattr__``),
 so that ``import mountcursor.live.procread`` (``mountcursor list``'s lean path) loads

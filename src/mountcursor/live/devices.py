@@ -1,28 +1,38 @@
-"""Paths, device tags and filesystem kinds as util-linux sees them (no libblkid, no libudev).
+"""Paths, device tags and filesystem kinds as util-linux sees them.
 
     canonicalize(b"/dev/disk/by-uuid/1234")      # -> b"/dev/vda1" (dm-N as /dev/mapper/NAME)
     parse_tag(b"LABEL=root")                     # -> ("LABEL", b"root")
-    resolve_tag("LABEL", b"my disk")             # -> /dev/disk/by-label/my\\x20disk, resolved
+    resolve_tag("LABEL", b"my disk")             # -> the device (libblkid), else the udev link resolved
     resolve_spec(b"UUID=...") / resolve_spec(b"/dev/root")
+    device_tag(b"/dev/vda1", "UUID")             # -> the device's UUID (a probe), else from the udev links
     streq_paths(b"/a//b/", b"/a/b")              # -> True
 
-Follows util-linux 2.38.1 ``lib/canonicalize.c`` (``canonicalize_path``),
-``lib/strutils.c`` (``streq_paths``), libmount ``mnt_resolve_spec`` and libblkid's
-udev evaluation of tags (``blkid_encode_string``): read for behaviour, written anew.
+Tags are resolved and devices probed with the system's libblkid, as findmnt does
+(:mod:`mountcursor.live.blkid`); where it cannot be loaded, or for a ``disk_dir`` other
+than ``/dev/disk`` (a test's), through the udev links in ``disk_dir/by-*`` alone, said
+once on stderr.  Follows util-linux 2.38.1 ``lib/canonicalize.c``
+(``canonicalize_path``), ``lib/strutils.c`` (``streq_paths``), libmount
+``mnt_resolve_spec`` and ``mnt_fs_match_source``, and libblkid's
+``blkid_parse_tag_string`` and udev evaluation of tags (``blkid_encode_string``):
+read for behaviour, written anew.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["TAG_NAMES", "DISK_DIR", "streq_paths", "canonicalize", "parse_tag", "resolve_tag", "resolve_spec",
-           "is_pseudofs", "is_netfs", "source_matches"]
+__all__ = ["TAG_NAMES", "DISK_DIR", "streq_paths", "canonicalize", "split_tag", "parse_tag", "resolve_tag",
+           "resolve_spec", "device_tag", "is_pseudofs", "is_netfs", "source_matches"]
 
 TAG_NAMES = ("LABEL", "UUID", "PARTUUID", "PARTLABEL")
+"""The tags findmnt names (a positional argument that is one of them is never a target)."""
+_VALID_TAGS = (*TAG_NAMES, "ID")  # libmount mnt_valid_tagname
 DISK_DIR = b"/dev/disk"
 
 
@@ -65,15 +75,28 @@ def canonicalize(path: bytes) -> bytes | None:
     return real
 
 
-def parse_tag(spec: bytes) -> tuple[str, bytes] | None:
-    """``(NAME, value)`` for ``LABEL=x``, ``UUID=x``, ``PARTUUID=x``, ``PARTLABEL=x``
-    (value unquoted), else ``None``."""
+def split_tag(spec: bytes) -> tuple[bytes, bytes] | None:
+    """libblkid ``blkid_parse_tag_string``: ``(NAME, value)`` of any ``NAME=value``, the
+    value up to its closing quote when it starts with one; None without ``=``, for an
+    empty value or a quote never closed."""
     name, eq, value = spec.partition(b"=")
-    if not eq or name.decode("ascii", "replace") not in TAG_NAMES:
+    if not eq:
         return None
-    if len(value) >= 2 and value[:1] in (b'"', b"'") and value[-1:] == value[:1]:
-        value = value[1:-1]
-    return name.decode(), value
+    if value[:1] in (b'"', b"'"):
+        end = value.rfind(value[:1], 1)
+        if end < 0:
+            return None
+        value = value[1:end]
+    return (name, value) if value else None
+
+
+def parse_tag(spec: bytes) -> tuple[str, bytes] | None:
+    """``(NAME, value)`` when libmount sees ``spec`` as a tag (``LABEL=x``, ``UUID=x``,
+    ``PARTUUID=x``, ``PARTLABEL=x``, ``ID=x``; see :func:`split_tag`), else ``None``."""
+    tag = split_tag(spec)
+    if tag is None or tag[0].decode("ascii", "replace") not in _VALID_TAGS:
+        return None
+    return tag[0].decode(), tag[1]
 
 
 def _udev_encode(value: bytes) -> bytes:
@@ -90,12 +113,63 @@ def _udev_encode(value: bytes) -> bytes:
     return bytes(out)
 
 
+def _blkid(disk_dir: bytes) -> bool:
+    """Whether to ask libblkid (the real /dev/disk, the library here); if not, and it
+    is for want of the library, say so once."""
+    if disk_dir != DISK_DIR:
+        return False
+    from . import blkid
+
+    if blkid.unavailable() is None:
+        return True
+    blkid.say_missing()
+    return False
+
+
 def resolve_tag(name: str, value: bytes, disk_dir: bytes = DISK_DIR) -> bytes | None:
-    """The device a tag names, through ``/dev/disk/by-<name>/<value>`` (udev), or ``None``."""
+    """The device a tag names (libmount ``mnt_resolve_tag``): libblkid's
+    ``blkid_evaluate_tag``, else the block device ``disk_dir/by-<name>/<value>``
+    points at (udev's link, as libblkid's ``evaluate_by_udev`` reads it), or ``None``."""
+    if _blkid(disk_dir):
+        from .blkid import evaluate_tag
+
+        return evaluate_tag(name, value)
     link = os.path.join(disk_dir, b"by-" + name.lower().encode(), _udev_encode(value))
-    if not os.path.lexists(link):
+    try:
+        if not stat.S_ISBLK(os.stat(link).st_mode):
+            return None
+    except (OSError, ValueError):
         return None
     return canonicalize(link)
+
+
+def _udev_decode(name: bytes) -> bytes:
+    import re
+
+    return re.sub(rb"\\x([0-9a-fA-F]{2})", lambda m: bytes([int(m[1], 16)]), name)
+
+
+def device_tag(dev: bytes | None, name: str, disk_dir: bytes = DISK_DIR) -> bytes | None:
+    """A device's tag ``name`` (LABEL, UUID, PARTUUID, PARTLABEL, or TYPE): libmount's
+    ``mnt_cache_find_tag_value``, a probe of ``dev`` with libblkid; else the name of the
+    udev link in ``disk_dir/by-<name>`` that points at the device (no TYPE)."""
+    if not dev:
+        return None
+    if _blkid(disk_dir):
+        from .blkid import read_tags
+
+        return read_tags(dev).values.get(name)
+    if not dev.startswith(b"/dev/"):
+        return None
+    folder = os.path.join(disk_dir, b"by-" + name.lower().encode())
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    for link in names:
+        if canonicalize(os.path.join(folder, link)) == dev:
+            return _udev_decode(link)
+    return None
 
 
 def resolve_spec(spec: bytes, disk_dir: bytes = DISK_DIR) -> bytes | None:
@@ -129,11 +203,13 @@ def source_matches(source: bytes, fstype: bytes, spec: bytes, disk_dir: bytes = 
     """libmount ``mnt_fs_match_source`` of a mount's source and type: the source as
     written (a path compared as a path, unless the filesystem is pseudo), then (with
     ``canonical``: findmnt without ``-C``, and neither a pseudo nor a network
-    filesystem) the canonical forms: ``spec`` resolved (a tag through the udev links,
-    a path through its symlinks; ``resolved`` gives it from a cache, once per query),
-    compared with the source's path or its canonical path, or with the device of the
-    source's own tag."""
-    src = source if source and parse_tag(source) is None else None
+    filesystem) the canonical forms: ``spec`` resolved (a tag to its device, a path
+    through its symlinks; ``resolved`` gives it from a cache, once per query), compared
+    with the source's path or its canonical path; for a source that is a tag, whether
+    that device has it (probed; or, unreadable or without libblkid, whether the tag
+    names that device)."""
+    # an empty source is a path (libmount keeps it as ""): equal to "" and, as a path, to "/"
+    src = source if not source or parse_tag(source) is None else None
     pseudo = is_pseudofs(fstype)
     if src is not None and (src == spec if pseudo else streq_paths(src, spec)):
         return True
@@ -149,4 +225,12 @@ def source_matches(source: bytes, fstype: bytes, spec: bytes, disk_dir: bytes = 
     if src is not None:
         return streq_paths(src, cn) or canonicalize(src) == cn
     tag = parse_tag(source)
-    return tag is not None and resolve_tag(tag[0], tag[1], disk_dir) == cn
+    if tag is None:
+        return False
+    if _blkid(disk_dir):  # does the device have the mount's tag? (it may be unreadable: then the tag's device)
+        from .blkid import read_tags
+
+        read = read_tags(cn)
+        if read.values or read.errno != errno.EACCES:
+            return read.values.get(tag[0]) == tag[1]
+    return resolve_tag(tag[0], tag[1], disk_dir) == cn

@@ -24,14 +24,13 @@ Where this follows findmnt (util-linux 2.38, the one installed here) and why:
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
 
-from .devices import canonicalize, parse_tag, resolve_spec
+from .devices import canonicalize, device_tag, parse_tag, resolve_spec
 from .entry import MountEntry
 from .gcpause import gc_paused
 from .table import MountTable
@@ -46,7 +45,8 @@ __all__ = ["Column", "ColumnContext", "COLUMNS", "column_value", "size_to_human"
 class ColumnContext:
     """findmnt options that change how cells read: ``-b`` (sizes in bytes), ``-e``
     (tags as devices), ``-c`` (canonical source paths), ``-v`` (no ``[root]``), padded
-    ``MAJ:MIN`` (the human table), the ``-N`` task id, where the udev links are."""
+    ``MAJ:MIN`` (the human table), the ``-N`` task id, where the udev links are, and
+    ``-C`` (no cache: findmnt then reads no device's tags)."""
 
     in_bytes: bool = False
     evaluate: bool = False
@@ -56,6 +56,7 @@ class ColumnContext:
     tid: int | None = None
     vfs_all: bool = False
     disk_dir: bytes = b"/dev/disk"
+    nocache: bool = False
 
 
 _PLAIN = ColumnContext()
@@ -151,42 +152,39 @@ def _vfs(which: str) -> Callable[[MountEntry, ColumnContext], str | None]:
     return get
 
 
-def _udev_decode(name: bytes) -> bytes:
-    return re.sub(rb"\\x([0-9a-fA-F]{2})", lambda m: bytes([int(m[1], 16)]), name)
-
-
 def _tag(tag: str) -> Callable[[MountEntry, ColumnContext], str | None]:
-    """LABEL, UUID, PARTUUID, PARTLABEL: the source's own tag, else the udev link in
-    ``/dev/disk/by-*`` that points at the source device (no probing of the device)."""
+    """LABEL, UUID, PARTUUID, PARTLABEL: findmnt's ``get_tag``: the source's own tag,
+    else (unless ``-C``) the tag of the device the source resolves to, probed
+    (:func:`~mountcursor.live.devices.device_tag`)."""
     def get(e: MountEntry, ctx: ColumnContext) -> str | None:
         own = parse_tag(e.source) if e.source else None
         if own is not None and own[0] == tag:
             return _s(own[1])
-        dev = resolve_spec(e.source, ctx.disk_dir) if e.source else None
-        folder = os.path.join(ctx.disk_dir, b"by-" + tag.lower().encode())
-        if dev is None or not dev.startswith(b"/dev/"):
+        if ctx.nocache or not e.source:
             return None
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            return None
-        for name in names:
-            if canonicalize(os.path.join(folder, name)) == dev:
-                return _s(_udev_decode(name))
-        return None
+        value = device_tag(resolve_spec(e.source, ctx.disk_dir), tag, ctx.disk_dir)
+        return None if value is None else _s(value)
     return get
 
 
 def _sources(e: MountEntry, ctx: ColumnContext) -> str | None:
-    """SOURCES: every device holding the filesystem's UUID, one a line.  findmnt asks
-    libblkid (probing each device); here the udev links of ``/dev/disk/by-uuid`` are
-    read, so there is at most one.  Else, as findmnt, the SOURCE cell."""
+    """SOURCES: findmnt's ``get_data_col_sources``, every device holding the source's
+    tag (with ``-e``) or the UUID of its device, one a line, from libblkid's scan of
+    all devices; without libblkid the udev link of ``/dev/disk/by-uuid``, so at most
+    one.  Else, as findmnt, the SOURCE cell."""
     tag = parse_tag(e.source) if e.source else None
-    if tag is None and e.source.startswith(b"/dev/"):
-        dev = canonicalize(e.source)
-        uuid = _tag("UUID")(e, ctx)
-        if dev is not None and uuid is not None:
-            return _s(dev)
+    if tag is not None and not ctx.evaluate:
+        return _source(e, ctx)
+    if tag is None and not e.source.startswith(b"/dev/"):
+        return _source(e, ctx)
+    from .blkid import sources, unavailable
+
+    if ctx.disk_dir == b"/dev/disk" and unavailable() is None:
+        found = sources(tag[0].encode(), tag[1], None) if tag is not None else sources(b"UUID", None, e.source)
+        return _source(e, ctx) if not found else "\n".join(map(_s, found))
+    dev = canonicalize(e.source) if tag is None else resolve_spec(e.source, ctx.disk_dir)
+    if dev is not None and device_tag(dev, "UUID", ctx.disk_dir) is not None:
+        return _s(dev)
     return _source(e, ctx)
 
 

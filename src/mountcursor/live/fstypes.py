@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["match_fstype"]
+__all__ = ["match_fstype", "types_error"]
 
 
 def match_fstype(fstype: bytes, pattern: str | bytes) -> bool:
@@ -24,3 +24,19 @@ def match_fstype(fstype: bytes, pattern: str | bytes) -> bool:
         if item.lower() == t:
             return not negate
     return negate
+
+
+def types_error(pattern: str | bytes) -> str | None:
+    """Why :func:`match_fstype` can match nothing useful with ``pattern``, else None:
+    an empty list or item (``""``, ``"ext4,,xfs"``, a bare ``no``), or a type with a
+    blank or a control character, which no filesystem type has.  findmnt takes any
+    list; a command that waits for a match checks it first (``mountcursor wait -t``)."""
+    raw = os.fsdecode(pattern)
+    body = raw[2:] if raw.startswith("no") else raw
+    for item in body.split(","):
+        name = item[2:] if item.startswith("no") else item
+        if not name:
+            return f"empty type in {raw!r}"
+        if any(c.isspace() or not c.isprintable() for c in name):
+            return f"type {name!r} in {raw!r} has a blank or a control character"
+    return None

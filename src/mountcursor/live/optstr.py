@@ -9,7 +9,7 @@ import os
 
 from ..format.escaping import unescape
 
-__all__ = ["merge_options", "split_items", "match_options"]
+__all__ = ["merge_options", "split_items", "match_options", "options_error"]
 
 
 def merge_options(vfs: bytes, fs: bytes) -> bytes:
@@ -100,3 +100,13 @@ def match_options(options: bytes, pattern: str | bytes) -> bool:
         if found == negated:
             return False
     return True
+
+
+def options_error(pattern: str | bytes) -> str | None:
+    """Why :func:`match_options` matches nothing with ``pattern``, else None: an item
+    that is a lone ``no`` (libmount's error).  findmnt takes it and finds nothing; a
+    command that waits for a match checks it first (``mountcursor wait -O``)."""
+    raw = os.fsencode(pattern)
+    if any(name == b"no" for name, _ in split_items(raw)):
+        return f"a lone 'no' in {os.fsdecode(raw)!r} names no option"
+    return None

@@ -18,7 +18,63 @@ import select
 import time
 
 __all__ = ["mountinfo_path", "open_mountinfo", "change_poller", "backoff", "give_up", "read_pass",
-           "read_consistent"]
+           "read_consistent", "TooManyLines", "Sample", "read_sample", "mount_max"]
+
+
+def mount_max() -> int | None:
+    """``fs.mount-max``: the most mounts a namespace may hold (``None``: unreadable)."""
+    try:
+        with open("/proc/sys/fs/mount-max", "rb") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return None
+
+
+class TooManyLines(Exception):
+    """A pass grew past its bound (``max_lines``): the kernel repeats lines, or the table
+    grew while it was read.  ``data`` holds what was read (at most one read more than the
+    bound), ``lines`` its line count."""
+
+    def __init__(self, data: bytes, lines: int, bound: int) -> None:
+        super().__init__(f"the read passed {bound:,} lines")
+        self.data, self.lines, self.bound = data, lines, bound
+
+
+class Sample:
+    """The first reads of a pass, each timed: what ``method="auto"`` decides from.
+
+    ``data``: the bytes read; ``reads``: ``read()`` calls; ``eof``: the table ended
+    within them; ``us_per_line``: the least over the reads of microseconds per line
+    (the least, as a moment the machine gave the core to other work only adds)."""
+
+    __slots__ = ("data", "reads", "eof", "us_per_line", "lines")
+
+    def __init__(self, data: bytes, reads: int, eof: bool, us_per_line: float, lines: int) -> None:
+        self.data, self.reads, self.eof, self.us_per_line, self.lines = data, reads, eof, us_per_line, lines
+
+
+def read_sample(fd: int, chunk_size: int, lines: int) -> Sample:
+    """Read from the file's offset until at least ``lines`` lines or EOF, timing each
+    ``read()`` (the kernel formats about a page of lines a call)."""
+    chunks: list[bytes] = []
+    costs: list[float] = []
+    got = reads = 0
+    eof = False
+    clock = time.perf_counter
+    while got < lines:
+        t = clock()
+        chunk = os.read(fd, chunk_size)
+        t = clock() - t
+        reads += 1
+        if not chunk:
+            eof = True
+            break
+        n = chunk.count(b"\n")
+        if n:
+            costs.append(t * 1e6 / n)
+        got += n
+        chunks.append(chunk)
+    return Sample(b"".join(chunks), reads, eof, min(costs, default=0.0), got)
 
 
 def mountinfo_path(pid: int | str = "self") -> str:
@@ -70,8 +126,12 @@ def give_up(consistency: str, attempts: int, max_attempts: int, deadline: float 
     return deadline is not None and time.perf_counter() - start >= deadline
 
 
-def read_pass(fd: int, chunk_size: int, poller: select.poll) -> tuple[bytes, int, bool]:
+def read_pass(fd: int, chunk_size: int, poller: select.poll, max_lines: int | None = None,
+              head: bytes = b"") -> tuple[bytes, int, bool]:
     """One pass from the file's offset to EOF, then one poll: ``(data, reads, changed)``.
+    ``head``: what this pass read before (from offset 0).  With ``max_lines``, a pass
+    that grows past that many lines stops and raises :class:`TooManyLines`: a kernel
+    that repeats a line forever never reaches EOF, and memory would run out first.
 
     One poll at EOF is enough.  mounts_poll() (fs/proc_namespace.c, v2.6.15 to v6.18)
     reports ``POLLPRI`` when the namespace's event counter differs from the one the
@@ -79,9 +139,10 @@ def read_pass(fd: int, chunk_size: int, poller: select.poll) -> tuple[bytes, int
     new value: a change anywhere in the pass stays pending until this poll (proven on
     the running kernel by tests/live/test_live_snapshot.py).
     """
-    chunks: list[bytes] = []
+    chunks: list[bytes] = [head] if head else []
     append = chunks.append
     reads = 0
+    lines = head.count(b"\n") if max_lines is not None else 0
     while True:
         try:
             chunk = os.read(fd, chunk_size)
@@ -91,21 +152,29 @@ def read_pass(fd: int, chunk_size: int, poller: select.poll) -> tuple[bytes, int
         if not chunk:
             break
         append(chunk)
+        if max_lines is not None:
+            lines += chunk.count(b"\n")
+            if lines > max_lines:
+                raise TooManyLines(b"".join(chunks), lines, max_lines)
     changed = any(revents & select.POLLPRI for _, revents in poller.poll(0))
     return b"".join(chunks), reads, changed
 
 
 def read_consistent(fd: int, consistency: str, max_attempts: int, deadline: float | None, start: float,
-                    chunk_size: int) -> tuple[bytes, int, int, bool]:
+                    chunk_size: int, max_lines: int | None = None,
+                    head: Sample | None = None) -> tuple[bytes, int, int, bool]:
     """Passes over the open mountinfo file ``fd`` until one sees no change (or
     ``consistency``, ``max_attempts`` and ``deadline`` say stop): ``(data, attempts,
     reads, changed)`` of the last pass.  ``start`` is when the caller started
-    (``time.perf_counter()``), for the deadline."""
+    (``time.perf_counter()``), for the deadline.  ``max_lines``: see :func:`read_pass`;
+    ``head``: the first reads of the first pass, already made (:func:`read_sample`)."""
     attempts = 0
     poller = change_poller(fd)
     while True:
         attempts += 1
-        data, reads, changed = read_pass(fd, chunk_size, poller)
+        data, reads, changed = read_pass(fd, chunk_size, poller, max_lines, head.data if head else b"")
+        reads += head.reads if head else 0
+        head = None
         if not changed or give_up(consistency, attempts, max_attempts, deadline, start):
             return data, attempts, reads, changed
         os.lseek(fd, 0, os.SEEK_SET)

@@ -20,8 +20,8 @@ fstab-format lines become :class:`TabEntry` (a :class:`MountEntry` with no ids, 
 or root, plus ``freq``/``passno`` and the option string as written).  Their options
 are split as libmount's ``mnt_split_optstr`` splits them: the names of its Linux map
 (``ro``, ``nosuid``, ``relatime``, ...) are per-mount options, the names of its
-userspace map (``defaults``, ``noauto``, ``user``, ``x-*``, ...) are left out, and the
-rest are filesystem options.
+userspace map (``noauto``, ``user``, ``x-*``, ...) are userspace options (left out of
+the columns), ``defaults`` is none, and the rest are filesystem options.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from .devices import is_pseudofs, streq_paths
 from .entry import MountEntry
 from .parse import WORD, parse_mountinfo
 
-__all__ = ["TabEntry", "UserEntry", "TabFile", "read_tab_file", "parse_tab", "split_fstab_options", "merge_utab",
-           "utab_path", "all_options"]
+__all__ = ["TabEntry", "UserEntry", "TabFile", "read_tab_file", "parse_tab", "split_optstr", "split_fstab_options",
+           "merge_utab", "utab_path", "all_options"]
 
 # guess_table_format: sscanf(line, "%u %u") == 2 (each %u skips C whitespace, takes a
 # sign and every digit; the space between matches any whitespace, or none)
@@ -51,11 +51,12 @@ _LINUX_OPTS = frozenset(
     b"mand nomand atime noatime iversion noiversion diratime nodiratime relatime norelatime strictatime "
     b"nostrictatime lazytime nolazytime unbindable runbindable private rprivate slave rslave shared rshared "
     b"symfollow nosymfollow".split())
-_USER_OPTS = frozenset(
-    b"defaults auto noauto user nouser users nousers owner noowner group nogroup _netdev comment loop offset "
-    b"sizelimit encryption nofail uhelper helper verity.hashdevice verity.roothash verity.hashoffset "
-    b"verity.roothashfile verity.fecdevice verity.fecoffset verity.fecroots verity.roothashsig "
-    b"verity.oncorruption".split())
+_USER_NAMES = frozenset(  # names only (a value makes the option a filesystem one)
+    b"auto noauto nouser users nousers owner noowner group nogroup _netdev nofail".split())
+_USER_VALUED = frozenset(  # "user[=]", "loop[=]", "comment=", ...: with a value or without
+    b"user loop comment offset sizelimit encryption uhelper helper verity.hashdevice verity.roothash "
+    b"verity.hashoffset verity.roothashfile verity.fecdevice verity.fecoffset verity.fecroots "
+    b"verity.roothashsig verity.oncorruption".split())
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -137,19 +138,33 @@ class TabFile:
     kind: Literal["mountinfo", "fstab"] = "mountinfo"
 
 
-def split_fstab_options(optstr: bytes) -> tuple[bytes, bytes]:
-    """``(vfs, fs)`` option strings of an fstab option string (userspace ones dropped)."""
+def split_optstr(optstr: bytes) -> tuple[bytes, bytes, bytes]:
+    """``(vfs, fs, user)`` option strings of an fstab option string, as libmount's
+    ``mnt_split_optstr`` splits them: names of its Linux map without a value are
+    per-mount options; names of its userspace map (``noauto``, ``user=x``, ``x-*``,
+    ``comment=``...) are userspace options, unless one that takes no value has one;
+    ``defaults`` is none; the rest are the filesystem's."""
     vfs: list[bytes] = []
     fs: list[bytes] = []
+    user: list[bytes] = []
     for item in optstr.split(b","):
         if not item:
             continue
         name, eq, _ = item.partition(b"=")
+        if name == b"defaults":
+            continue
         if name in _LINUX_OPTS and not eq:      # "ro=1" is not the flag ro
             vfs.append(item)
-        elif name not in _USER_OPTS and not name.startswith((b"x-", b"X-")):
+        elif name in _USER_VALUED or (name in _USER_NAMES and not eq) or name.startswith((b"x-", b"X-")):
+            user.append(item)
+        else:
             fs.append(item)
-    return b",".join(vfs), b",".join(fs)
+    return b",".join(vfs), b",".join(fs), b",".join(user)
+
+
+def split_fstab_options(optstr: bytes) -> tuple[bytes, bytes]:
+    """``(vfs, fs)`` option strings of an fstab option string (:func:`split_optstr`)."""
+    return split_optstr(optstr)[:2]
 
 
 def _s32(token: bytes, name: str, lineno: int) -> int:
@@ -189,14 +204,15 @@ def _entry_line(line: bytes) -> bytes | None:
     return line if line and not line.startswith(b"#") else None
 
 
-def parse_tab(data: bytes, *, strict: bool = False) -> TabFile:
+def parse_tab(data: bytes, *, strict: bool = False, fstab: bool = False) -> TabFile:
     """Parse a table in whichever format its first entry line has (a table of blank
-    lines and comments only is an empty fstab)."""
+    lines and comments only is an empty fstab); with ``fstab``, as fstab whatever its
+    lines look like (libmount's ``mnt_table_parse_fstab``: ``findmnt -s``, ``-x``)."""
     lines = data.split(b"\n")
     first = next((s for s in map(_entry_line, lines) if s is not None), None)
-    if first is None and data.strip(b" \t\r\n"):
+    if first is None and (fstab or data.strip(b" \t\r\n")):
         return TabFile(kind="fstab")
-    if first is None or _MOUNTINFO_LINE.match(first):
+    if not fstab and (first is None or _MOUNTINFO_LINE.match(first)):
         result = parse_mountinfo(data, strict=strict)
         return TabFile(list(result.entries), list(result.errors), "mountinfo")
     out = TabFile(kind="fstab")

@@ -21,20 +21,22 @@ import signal
 if __name__ == "__main__":  # first of all: a Ctrl-C while the modules below load is no traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+import errno
 import os
 import pickle
+import select
 import struct
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..live import syscalls
+from ..live import backend, syscalls  # noqa: F401 -- backend: snapshot(method="auto") imports it on first use
 from ..live.reader import snapshot
 from ..live.syscalls import MNT_DETACH, MS_BIND, MS_MOVE, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE
-from ..live.watcher import watch
+from ..live.watcher import Watch, WatchBatch, watch
 
 # Everything the worker runs is imported here, before it mounts anything: the package
 # may live under the directory the sandbox mounts over (a checkout under /tmp), and
@@ -42,7 +44,6 @@ from ..live.watcher import watch
 
 if TYPE_CHECKING:
     from ..live.reader import Snapshot
-    from ..live.watcher import WatchBatch
 
 _LEN = struct.Struct("<I")
 
@@ -255,6 +256,8 @@ class Worker:
         self._watch: threading.Thread | None = None
         self._watch_stop = threading.Event()
         self._batches: list[WatchBatch] = []
+        self.children: list[tuple[int, int]] = []  # slave_copy's processes, and the pipe that holds each
+        self._stepped: Watch | None = None
 
     # ---- helpers --------------------------------------------------------------------
     def _path(self, path: str | bytes) -> bytes:
@@ -412,17 +415,114 @@ class Worker:
 
     def read_proc_chrooted(self, name: str, root: bytes, size: int = 1 << 20) -> bytes:
         """The whole ``/proc/self/<name>`` as a child process reads it after ``chroot(root)``
-        (``/proc`` is opened before, the file after: its reader's root is ``root``); the
-        child exits after this one read."""
+        (``/proc`` is opened before, the file after: its reader's root is ``root``)."""
+        return b"".join(self.read_proc_chrooted_reads(name, root, [size]))
+
+    def read_proc_chrooted_reads(self, name: str, root: bytes, sizes: list[int]) -> list[bytes]:
+        """What each ``read()`` returned, to EOF, as :meth:`read_proc_chrooted`'s child reads:
+        the read sizes are ``sizes`` in turn, over and over."""
         _check_proc_file(name)
-        j = _Jail.start(self._path(root), self._keep_out())
-        try:
-            return j.call("read_proc", name, size)  # type: ignore[no-any-return]
-        finally:
-            j.stop()
+        if not sizes or min(sizes) < 1:
+            raise ValueError(f"read sizes must be at least 1 byte, got {sizes!r}")
+        path = self._path(root)
+
+        def child(out: int) -> None:
+            proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY)
+            os.chroot(path)
+            os.chdir("/")
+            fd = os.open(f"self/{name}", os.O_RDONLY, dir_fd=proc)
+            reads: list[bytes] = []
+            while chunk := os.read(fd, sizes[len(reads) % len(sizes)]):
+                reads.append(chunk)
+            _write_all(out, pickle.dumps(reads, protocol=pickle.HIGHEST_PROTOCOL))
+
+        reads = pickle.loads(_child_output(child, f"reading /proc/self/{name} chrooted into {path!r}"))
+        return reads  # type: ignore[no-any-return]
 
     def snapshot(self, **kwargs: Any) -> Snapshot:
         return snapshot(**kwargs)
+
+    def snapshot_chrooted(self, root: bytes, **kwargs: Any) -> Snapshot:
+        """``snapshot(**kwargs)`` taken by a child process after ``chroot(root)`` (``root``
+        needs its own ``/proc``): the reader's root decides which mounts are shown, their
+        mount points and ``propagate_from``, for mountinfo and statmount alike."""
+        path = self._path(root)
+
+        def child(out: int) -> None:
+            os.chroot(path)
+            os.chdir("/")
+            snap = snapshot(**kwargs)
+            snap.table  # noqa: B018 -- built here, where the table is read
+            _write_all(out, pickle.dumps(snap, protocol=pickle.HIGHEST_PROTOCOL))
+
+        snap = pickle.loads(_child_output(child, f"snapshot() chrooted into {path!r}"))
+        return snap  # type: ignore[no-any-return]
+
+    # ---- table shapes (benchmarks/backend.py, the auto tests) --------------------------
+    def peer_groups(self, groups: int, peers: int, where: bytes = b"peers") -> int:
+        """``groups`` shared tmpfs under ``where``, each bound ``peers - 1`` times more
+        beside it: ``groups`` peer groups of ``peers`` mounts.  Returns the mounts made."""
+        top = self._target(where, True)
+        for g in range(groups):
+            first = os.path.join(top, b"g%05d" % g)
+            os.mkdir(first)
+            syscalls.mount(b"peer", first, b"tmpfs", 0, None)
+            syscalls.mount(None, first, None, MS_SHARED)
+            for p in range(1, peers):
+                bound = os.path.join(top, b"g%05dp%05d" % (g, p))
+                os.mkdir(bound)
+                syscalls.mount(first, bound, None, MS_BIND)
+        return groups * peers
+
+    def containers(self, count: int, layers: int = 4, where: bytes = b"overlay2") -> int:
+        """A container host: ``count`` overlayfs roots on ``layers`` shared lower layers
+        (directories named as Docker's overlay2 names them: a 64-hex id), each with
+        ``/dev``, ``/dev/shm`` and ``/run`` tmpfs inside.  Returns the mounts made."""
+        top = self._target(where, True)
+        lower = []
+        for i in range(layers):
+            layer = os.path.join(top, (b"%064x" % (0x5EED0000 + i)), b"diff")
+            os.makedirs(layer)
+            lower.append(layer)
+        for c in range(count):
+            box = os.path.join(top, b"%064x" % (0xC0FFEE000000 + c))
+            upper, work, merged = (os.path.join(box, name) for name in (b"diff", b"work", b"merged"))
+            for d in (upper, work, merged):
+                os.makedirs(d)
+            syscalls.mount(b"overlay", merged, b"overlay", 0,
+                           b"lowerdir=" + b":".join(lower) + b",upperdir=" + upper + b",workdir=" + work)
+            for sub, source in ((b"dev", b"tmpfs"), (b"dev/shm", b"shm"), (b"run", b"tmpfs")):
+                path = os.path.join(merged, sub)
+                os.makedirs(path, exist_ok=True)
+                syscalls.mount(source, path, b"tmpfs", 0, b"mode=755")
+        return count * 4
+
+    def slave_copy(self) -> int:
+        """A child process in a copy of this namespace with every mount made a slave
+        (``unshare -m --propagation slave``): a service's or container's namespace on
+        a host.  Returns its pid; it lives until the sandbox closes."""
+        ready_r, ready_w = os.pipe()
+        hold_r, hold_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: only system calls, then wait for the worker to go
+            try:
+                os.close(ready_r)
+                os.close(hold_w)
+                syscalls.prctl_set_pdeathsig(signal.SIGKILL)
+                syscalls.unshare(syscalls.CLONE_NEWNS)
+                syscalls.mount(None, b"/", None, MS_REC | MS_SLAVE)
+                os.write(ready_w, b"1")
+                os.read(hold_r, 1)
+            finally:
+                os._exit(0)
+        os.close(ready_w)
+        os.close(hold_r)
+        ok = os.read(ready_r, 1)
+        os.close(ready_r)
+        self.children.append((pid, hold_w))
+        if ok != b"1":
+            raise OSError(errno.ECHILD, "the slave copy's process did not start")
+        return pid
 
     # ---- churn ----------------------------------------------------------------------
     def churn_start(self, where: bytes = b"churn", live: int = 4, depth: int = 2, pause: float = 0.0) -> None:
@@ -470,8 +570,34 @@ class Worker:
         self._churn = None
         return dict(self._churn_stats)
 
+    def storm(self, where: bytes = b"storm", n: int = 1000, live: int = 8, seed: int = 1,
+              pause: float = 0.0) -> list[tuple[str, bytes]]:
+        """``n`` tmpfs mounts at fresh paths under ``where``, each unmounted (plainly or
+        lazily, at random) once ``live`` newer ones are up, the rest at the end: ``n``
+        mounts and ``n`` umounts as fast as this process makes them (``pause`` seconds
+        after each mount); the operations made, in order."""
+        import random
+
+        rng = random.Random(seed)
+        base = self.mkdir(where)
+        ops: list[tuple[str, bytes]] = []
+        held: list[bytes] = []
+        for i in range(n):
+            path = os.path.join(base, b"s%d" % i)
+            os.mkdir(path)
+            syscalls.mount(b"storm", path, b"tmpfs", 0, None)
+            ops.append(("mount", path))
+            held.append(path)
+            if pause:
+                time.sleep(pause)
+            while len(held) > live or (i == n - 1 and held):
+                victim = held.pop(rng.randrange(len(held)) if len(held) > live else 0)
+                syscalls.umount2(victim, MNT_DETACH if rng.random() < 0.5 else 0)
+                ops.append(("umount", victim))
+        return ops
+
     # ---- watching from inside -------------------------------------------------------
-    def watch_start(self, source: Literal["auto", "poll", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
+    def watch_start(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
         """Run :func:`~mountcursor.live.watcher.watch` on this namespace in a thread."""
         if self._watch is not None:
             raise RuntimeError("a watch is already running")
@@ -497,9 +623,42 @@ class Worker:
         self._watch = None
         return self._batches
 
+    def watch_open(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto") -> str:
+        """A watch of this namespace that the caller steps (:meth:`watch_read`); its
+        source (``poll`` if fanotify fell back)."""
+        if self._stepped is not None:
+            raise RuntimeError("a stepped watch is already open")
+        self._stepped = watch(source=source, min_interval=0.0)
+        return self._stepped.source
+
+    def watch_read(self, lose_events: bool = False) -> WatchBatch | None:
+        """``read()`` of the stepped watch.  ``lose_events`` (fanotify): the queued
+        events are dropped and one ``FAN_Q_OVERFLOW`` is read instead, as the kernel
+        does when its queue overflows."""
+        w = self._stepped
+        if w is None:
+            raise RuntimeError("no stepped watch is open")
+        if not lose_events:
+            return w.read()
+        impl = w._source()
+        while syscalls.poll_fd(impl.fd, select.POLLIN, 0):
+            os.read(impl.fd, 65536)  # lost
+        events = impl.collect_raw([syscalls.FanotifyEvent(syscalls.FAN_Q_OVERFLOW, None)])  # type: ignore[union-attr]
+        return WatchBatch(tuple(events), impl.batch_table(), impl.name, time.time()) if events else None
+
+    def watch_close(self) -> None:
+        if self._stepped is not None:
+            self._stepped.close()
+            self._stepped = None
+
     # ---- exit -----------------------------------------------------------------------
     def cleanup(self) -> None:
+        for pid, hold in self.children:
+            os.close(hold)  # EOF: the child exits, and its namespace with it
+            os.waitpid(pid, 0)
+        self.children.clear()
         self._watch_stop.set()
+        self.watch_close()
         if self._churn is not None:
             self._churn_stop.set()
             self._churn.join(5)
@@ -514,6 +673,42 @@ class Worker:
             syscalls.umount2(self.root, MNT_DETACH)
         except OSError:
             pass
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _child_output(child: Callable[[int], None], what: str) -> bytes:
+    """What ``child(fd)`` writes to ``fd`` in a forked child process (which may chroot:
+    it never returns); an OSError there comes back as one naming ``what``."""
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            os.close(rfd)
+            child(wfd)
+        except OSError as e:
+            code = min(e.errno or 1, 255)
+        except BaseException:  # noqa: BLE001 -- anything else: a status the parent names
+            code = 255
+        finally:
+            os._exit(code)
+    os.close(wfd)
+    parts = []
+    try:
+        while chunk := os.read(rfd, 1 << 16):
+            parts.append(chunk)
+    finally:
+        os.close(rfd)
+        _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        raise OSError(code, f"{what}: {os.strerror(code)}")
+    return b"".join(parts)
 
 
 def _serve(rfd: int, wfd: int, worker: Worker) -> None:

@@ -5,10 +5,11 @@ private mount namespace of its own.  The model namespace is built from the
 sandbox's real table (:func:`mountcursor.kernel.mirror.namespace_from_table`),
 so both print the same lines; every later mount in the model takes the ids and
 device the kernel gave.  A script mixes ``read(n)`` of open proc files (sizes
-from 1 byte to beyond the kernel buffer), mounts (some with hostile names), umounts
-(plain and lazy), ``lseek`` (to 0 and into a line), ``poll``, and close/reopen; reads
-after EOF with new mounts added are part of it.  Every read's bytes, every poll
-result, every lseek result and every error must agree.
+from 1 byte to beyond the kernel buffer), mounts (some with hostile names, some at
+mount points whose lines are about a page long: :func:`long_path`), umounts (plain and
+lazy), ``lseek`` (to 0 and into a line), ``poll``, and close/reopen; reads after EOF
+with new mounts added are part of it.  Every read's bytes, every poll result, every
+lseek result and every error must agree.
 
 Vantage points (:class:`Vantage`): stream 0 is the ``mountinfo`` of the namespace's
 root, open from the start (all a script saved before vantage points reads); ``open``
@@ -54,11 +55,13 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from ..format import parse_mountinfo
+from ..format import escape_path, parse_mountinfo
+from ..format.escaping import PATH_ESCAPES
 from ..kernel import MNT_DETACH, open_proc
 from ..kernel.mirror import KernelTable, impose_new_ids, imposed_left, mount_as, namespace_from_table
 from ..kernel.procfs import POLLERR, POLLHUP, POLLPRI
-from .sandbox import Sandbox
+from ..kernel.seqfile import PAGE_SIZE
+from .sandbox import DEFAULT_ROOT, Sandbox
 from . import schema
 from .trace import read_json
 
@@ -181,6 +184,72 @@ def with_vantages(rng: random.Random, ops: list[Op], jails: list[bytes], streams
     return out
 
 
+#: the share of new mount points that :func:`long_path` makes long
+LONG_RATE = 0.05
+#: what a sandbox mountinfo line holds besides its escaped mount point, about
+#: (``"<id> <parent> 0:<minor> / "``, ``" rw,relatime - tmpfs tmpfs rw\n"``, maybe ``shared:N``)
+_LINE_OVERHEAD = 56
+#: bytes a long path leaves below PATH_MAX: a peer's copy of it (``m00000/..`` for
+#: ``b0/..``) is a few bytes longer
+_SLACK = 16
+_ROOT = os.fsencode(DEFAULT_ROOT)
+
+
+def fits(path: bytes, more: int = 0) -> bool:
+    """Whether the sandbox path of ``path`` (relative to its root), ``more`` bytes longer,
+    stays :data:`_SLACK` bytes below PATH_MAX (with its NUL)."""
+    return len(_ROOT) + 1 + len(path) + more + _SLACK < schema.PATH_MAX
+
+
+def pad_path(start: bytes, add: int, room: int, every: int = 0) -> bytes:
+    """``start`` made longer by ``add`` printed bytes (as ``mangle_path`` escapes them): more
+    letters on its last component and then ``/``-separated components of at most NAME_MAX
+    bytes, every ``every``-th byte (0: none) one that prints as four (space, tab, newline,
+    backslash in turn).  At most ``room`` bytes are added: where that runs out first, the
+    path is shorter than asked (and one byte more than a last component of NAME_MAX bytes
+    is two: a new component never stands empty)."""
+    out = bytearray(start)
+    comp = len(out) - out.rfind(b"/") - 1
+    i = 0
+    while add > 0 and room > 0:
+        if comp >= schema.NAME_MAX or (add == 2 and comp >= schema.NAME_MAX - 1):
+            if room < 2:
+                break
+            out += b"/"  # a new component (never an empty one: a byte follows)
+            add -= 1
+            room -= 1
+            comp = 0
+        i += 1
+        if every and i % every == 0 and add >= 6:
+            out.append(PATH_ESCAPES[i // every % len(PATH_ESCAPES)])
+            add -= 4
+        else:
+            out += b"x"
+            add -= 1
+        room -= 1
+        comp += 1
+    return bytes(out)
+
+
+def long_path(rng: random.Random, parent: bytes, stem: bytes) -> bytes:
+    """``parent/stem-…`` (``stem-…`` without a parent): a mount point whose mountinfo line
+    is about a page long, to reach the records that end within a few bytes of the
+    seq_file buffer (issue 20: the overflow retry, the buffer doubling).  The escaped
+    line aims within 48 bytes of :data:`~mountcursor.kernel.seqfile.PAGE_SIZE`, and one
+    time in five near two or three pages, which needs escapes (:func:`pad_path`; a name
+    near one page has some now and then too).  The sandbox path stays below PATH_MAX
+    (:func:`fits`)."""
+    start = (parent + b"/" if parent else b"") + stem + b"-"
+    pages = rng.choice((2, 3)) if rng.random() < 0.2 else 1
+    add = pages * PAGE_SIZE + rng.randint(-48, 48) - _LINE_OVERHEAD - len(escape_path(_ROOT + b"/" + start))
+    room = schema.PATH_MAX - 1 - _SLACK - len(_ROOT) - 1 - len(start)
+    if add > room > 0:  # r bytes, one in `every` escaped, print as r * (1 + 3 / every)
+        every = max(1, round(3 * room / (add - room)))
+    else:
+        every = rng.choice((0, 0, 0, 20))
+    return pad_path(start, add, room, every)
+
+
 def _fd_op(rng: random.Random, r: float, lseek_below: float, poll_below: float) -> Op:
     """An operation on the open file: lseek (to 0 or into a line), poll, or close/reopen."""
     if r < lseek_below:
@@ -207,7 +276,12 @@ def random_script(rng: random.Random, length: int, n_mounts: int) -> list[Op]:
             if where < 0.08:  # over a jail
                 name = rng.choice(jails)
             else:
-                name = (rng.choice(jails) + b"/" if where < 0.4 else b"") + base + b"%d" % new
+                parent = rng.choice(jails) if where < 0.4 else b""
+                name = base + b"%d" % new
+                if rng.random() < LONG_RATE:
+                    name = long_path(rng, parent, name)
+                elif parent:
+                    name = parent + b"/" + name
             new += 1
             live.append(name)
             out.append(("mount", name))
@@ -239,6 +313,10 @@ def propagation_script(rng: random.Random, length: int, n_mounts: int) -> list[O
             path = rng.choice(tops + binds) + path[path.index(b"/"):]
         return path
 
+    def _nested(parent: bytes, name: bytes) -> bytes:
+        """``parent/name``, or ``m00000/name`` where that would come near PATH_MAX."""
+        return parent + b"/" + name if fits(parent, 1 + len(name)) else tops[0] + b"/" + name
+
     if rng.random() < 0.8:  # most scripts start with a peer group, half of them with a slave
         out += [("make", tops[0], "shared"), ("bind", tops[0], binds[0])]
         if rng.random() < 0.5:
@@ -250,17 +328,21 @@ def propagation_script(rng: random.Random, length: int, n_mounts: int) -> list[O
         elif r < 0.48:
             out.append(("make", somewhere(), rng.choices(MAKE_KINDS, _MAKE_WEIGHTS)[0]))
         elif r < 0.58:
-            dst = rng.choice(binds + [JAIL]) if rng.random() < 0.5 else rng.choice(known) + b"/n%d" % new
+            dst = rng.choice(binds + [JAIL]) if rng.random() < 0.5 else _nested(rng.choice(known), b"n%d" % new)
             new += 1
             u = rng.random()
             src = somewhere()
-            if u >= 0.15 and rng.random() < 0.25:  # a bind of a directory: a mount whose root is /d
+            if u >= 0.15 and rng.random() < 0.25 and fits(src, 2):  # a bind of a directory: its root is /d
                 src += b"/d"
             out.append(("move" if u < 0.15 else "rbind" if u < 0.45 else "bind", src, dst))
             known.append(dst)
         elif r < 0.72:
             base = rng.choice(HOSTILE) if rng.random() < 0.15 else b"n"
-            name = somewhere() + b"/" + base + b"%d" % new
+            where, stem = somewhere(), base + b"%d" % new
+            if rng.random() < LONG_RATE and fits(where, 512):
+                name = long_path(rng, where, stem)
+            else:
+                name = _nested(where, stem)
             new += 1
             known.append(name)
             out.append(("mount", name))

@@ -34,6 +34,7 @@ from ..format import FormatError, parse_mountinfo_line
 from ..kernel import Kernel, open_proc
 from ..kernel.iterators import STRATEGIES
 from ..kernel.seqfile import SEMANTICS
+from ..live.kernel_bugs import FIXED_KERNELS, REPEAT_6_8_KERNELS, REPEAT_6_8_WHAT
 from .race import _SandboxBackend
 
 Op = tuple[Any, ...]
@@ -79,8 +80,8 @@ GENERATIONS: tuple[Generation, ...] = (
     Generation("index", "4.19-5.9", "4.19 to 5.7"),
     Generation("cursor", "4.19-5.9", "5.8 and 5.9 (9f6c61f96f2d)"),
     Generation("cursor", "5.10+", "5.10 to 6.7"),
-    Generation("idtree-6.8", "5.10+", "6.8 up to 4a403d7aa907 (2eea9ce4310d)"),
-    Generation("idtree", "5.10+", "with 4a403d7aa907 (2026)"),
+    Generation("idtree-6.8", "5.10+", REPEAT_6_8_KERNELS),
+    Generation("idtree", "5.10+", FIXED_KERNELS),
 )
 
 
@@ -93,7 +94,7 @@ class Bug:
 
 BUGS: tuple[Bug, ...] = (
     Bug("index skip", "index-skip", "a mount after one unmounted behind the reader is missed (before 5.8)"),
-    Bug("6.8 repeat", "6.8-repeat", "the last mount is shown twice when the next one goes (6.8, 2eea9ce4310d)"),
+    Bug("6.8 repeat", "6.8-repeat", REPEAT_6_8_WHAT),
     Bug("backport repeat", "long-lines", "a line longer than a read is shown again, or forever (the RH7 backport)"),
     Bug("backport skip", "page-after-split", "a line longer than the page after a split one is missed "
                                              "(the RH7 backport)"),

@@ -30,16 +30,27 @@ kernel gave, read back with statx):
   ``read(h, n)``, ``lseek(h, offset, whence=0)``, ``poll(h, events=POLLPRI, timeout_ms=0)``
   -> revents, ``close_proc(h)``; ``read_proc(name, pid="self", jail=None)`` -> the whole
   file; ``read_proc_chrooted(name, root)`` -> the whole file as a child chrooted into
-  ``root`` reads it;
+  ``root`` reads it; ``read_proc_chrooted_reads(name, root, sizes)`` -> what each of its
+  ``read()`` calls returned (sizes taken in turn, over and over);
 * ``jail(path)`` -> the pid of a child of the worker chrooted into ``path`` that stays
   alive with the sandbox; ``open_proc(name, jail=path)`` opens ``/proc/self/<name>`` in
   it (its reads, seeks and polls go through it), ``open_proc(name, pid=sb.jail(path))``
   opens its ``/proc/<pid>/<name>`` from the worker's root;
 * ``snapshot(**kwargs)`` -> :class:`~mountcursor.live.reader.Snapshot` taken inside;
+  ``snapshot_chrooted(root, **kwargs)``: taken by a child chrooted into ``root`` (which
+  needs a ``/proc`` mounted in it);
+* table shapes: ``peer_groups(groups, peers, where=b"peers")`` (shared tmpfs, each bound
+  ``peers - 1`` times), ``containers(count, layers=4, where=b"overlay2")`` (overlayfs
+  roots with tmpfs inside), each returning the mounts made; ``slave_copy()`` -> the pid
+  of a child in a copy of the namespace with every mount a slave;
 * ``churn_start(where=b"churn", live=4, depth=2, pause=0.0)``, ``churn_stop()`` -> counts:
-  a thread in the worker mounting and detaching nested tmpfs trees;
+  a thread in the worker mounting and detaching nested tmpfs trees; ``storm(where, n,
+  live, seed, pause)`` -> the operations: ``n`` mounts and ``n`` umounts at once;
 * ``watch_start(source="auto", min_interval=0.0)``, ``watch_stop()`` -> the
   :class:`~mountcursor.live.watcher.WatchBatch` list of a watch run inside;
+  ``watch_open(source)``, ``watch_read(lose_events=False)`` -> a batch or ``None``,
+  ``watch_close()``: a watch inside that the caller steps (``lose_events``: fanotify's
+  queued events are dropped for one ``FAN_Q_OVERFLOW``, as on a queue overflow);
 * ``call(op, *args, **kwargs)``: any of the above by name.
 
 Errors in the worker come back as :class:`OSError` (with the errno) or
@@ -81,6 +92,8 @@ class SandboxError(RuntimeError):
 
 
 DEFAULT_TIMEOUT = 30.0
+#: where a sandbox mounts its tmpfs unless told (inside its own namespace only)
+DEFAULT_ROOT = "/tmp"
 TIMEOUT_ENV = "MOUNTCURSOR_SANDBOX_TIMEOUT"
 
 
@@ -129,7 +142,7 @@ def visible_root(candidates: Iterable[str] = ("/tmp", "/mnt", "/media", "/srv", 
 class Sandbox:
     """A worker process in its own private mount namespace (see the module docstring)."""
 
-    def __init__(self, n: int = 0, *, root: str | bytes = "/tmp", timeout: float | None = None) -> None:
+    def __init__(self, n: int = 0, *, root: str | bytes = DEFAULT_ROOT, timeout: float | None = None) -> None:
         self.timeout = default_timeout() if timeout is None else timeout
         self._proc: subprocess.Popen[bytes] | None = None
         c_read, p_write = os.pipe()
@@ -300,10 +313,29 @@ class Sandbox:
         """The whole ``/proc/self/<name>`` read by a child chrooted into ``root``."""
         return self._typed(bytes, "read_proc_chrooted", name, os.fsencode(root), size)
 
+    def read_proc_chrooted_reads(self, name: str, root: PathArg, sizes: Iterable[int]) -> list[bytes]:
+        """What each ``read()`` of ``/proc/self/<name>`` returned to a child chrooted into
+        ``root`` that reads ``sizes`` in turn, over and over, to EOF."""
+        return self._typed(list, "read_proc_chrooted_reads", name, os.fsencode(root), list(sizes))
+
     def snapshot(self, **kwargs: Any) -> Snapshot:
         from ..live.reader import Snapshot
 
         return self._typed(Snapshot, "snapshot", **kwargs)
+
+    def peer_groups(self, groups: int, peers: int, where: PathArg = b"peers") -> int:
+        return self._typed(int, "peer_groups", groups, peers, os.fsencode(where))
+
+    def containers(self, count: int, layers: int = 4, where: PathArg = b"overlay2") -> int:
+        return self._typed(int, "containers", count, layers, os.fsencode(where))
+
+    def slave_copy(self) -> int:
+        return self._typed(int, "slave_copy")
+
+    def snapshot_chrooted(self, root: PathArg, **kwargs: Any) -> Snapshot:
+        from ..live.reader import Snapshot
+
+        return self._typed(Snapshot, "snapshot_chrooted", os.fsencode(root), **kwargs)
 
     def churn_start(self, where: PathArg = b"churn", live: int = 4, depth: int = 2, pause: float = 0.0) -> None:
         self.call("churn_start", os.fsencode(where), live, depth, pause)
@@ -311,7 +343,23 @@ class Sandbox:
     def churn_stop(self) -> dict[str, int]:
         return self._typed(dict, "churn_stop")
 
-    def watch_start(self, source: Literal["auto", "poll", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
+    def storm(self, where: PathArg = b"storm", n: int = 1000, live: int = 8, seed: int = 1,
+              pause: float = 0.0) -> list[tuple[str, bytes]]:
+        """``n`` mounts and ``n`` umounts at fresh paths under ``where``, made by the
+        worker as fast as it can (at most ``live`` up at once; ``pause`` seconds after
+        each mount); the operations, in order."""
+        return self._typed(list, "storm", os.fsencode(where), n, live, seed, pause)
+
+    def watch_open(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto") -> str:
+        return self._typed(str, "watch_open", source)
+
+    def watch_read(self, lose_events: bool = False) -> WatchBatch | None:
+        return self.call("watch_read", lose_events)  # type: ignore[no-any-return]
+
+    def watch_close(self) -> None:
+        self.call("watch_close")
+
+    def watch_start(self, source: Literal["auto", "poll", "reread", "fanotify"] = "auto", min_interval: float = 0.0) -> None:
         self.call("watch_start", source, min_interval)
 
     def watch_stop(self, settle: float = 0.3) -> list[WatchBatch]:

@@ -64,6 +64,11 @@ def text(max_len: int = 4096, choices: Sequence[str] | None = None) -> Checker:
     return check
 
 
+#: ``include/uapi/linux/limits.h``: a path's bytes with its NUL, and a file name's bytes
+PATH_MAX = 4096
+NAME_MAX = 255
+
+
 def fs_bytes(v: Any, where: str, *, absolute: bool) -> bytes:
     """A file-system string as bytes (``os.fsencode``: undecodable bytes round-trip)."""
     if not isinstance(v, str):
@@ -72,7 +77,7 @@ def fs_bytes(v: Any, where: str, *, absolute: bool) -> bytes:
         raw = os.fsencode(v)
     except UnicodeEncodeError:
         raise _fail(where, "a path string (lone surrogates are not bytes)", v) from None
-    if b"\0" in raw or not raw or len(raw) > 4095:
+    if b"\0" in raw or not raw or len(raw) >= PATH_MAX:
         raise _fail(where, "a path of 1 to 4095 bytes without NUL", v)
     if absolute and not raw.startswith(b"/"):
         raise _fail(where, "an absolute path", v)
@@ -87,7 +92,7 @@ def name_in_dir(v: Any, where: str) -> bytes:
     """One file name, to be created inside a directory the tool owns: no ``/``, not ``.``
     or ``..``, at most NAME_MAX (255) bytes.  Nothing can escape the directory."""
     raw = fs_bytes(v, where, absolute=False)
-    if b"/" in raw or raw in (b".", b"..") or len(raw) > 255:
+    if b"/" in raw or raw in (b".", b"..") or len(raw) > NAME_MAX:
         raise _fail(where, "a single file name (no '/', not '.' or '..', at most 255 bytes)", v)
     return raw
 
@@ -98,7 +103,7 @@ def rel_path_in_dir(v: Any, where: str) -> bytes:
     the directory."""
     raw = fs_bytes(v, where, absolute=False)
     parts = raw.split(b"/")
-    if raw.startswith(b"/") or any(p in (b"", b".", b"..") or len(p) > 255 for p in parts):
+    if raw.startswith(b"/") or any(p in (b"", b".", b"..") or len(p) > NAME_MAX for p in parts):
         raise _fail(where, "a relative path of file names (none empty, '.' or '..', at most 255 bytes)", v)
     return raw
 
