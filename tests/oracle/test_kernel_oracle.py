@@ -57,7 +57,7 @@ def test_the_oracle_can_disagree() -> None:
 def test_random_script_shapes() -> None:
     s = random_script(random.Random(1), 200, 8)
     kinds = {op[0] for op in s}
-    assert kinds == {"read", "mount", "umount", "lazy", "lseek", "poll", "reopen"}
+    assert kinds == {"read", "mount", "umount", "lazy", "lseek", "poll", "reopen", "open"}
 
 
 def test_race_live_kernel_row() -> None:
@@ -77,8 +77,15 @@ def test_diff_kernel_cli_json() -> None:
     out = json.loads(res.stdout)
     assert out == {"scripts": 3, "propagation": False, "strategy": "idtree", "semantics": "5.10+",
                    "agreed": 3, "reads": out["reads"],
-                   "tables": out["tables"], "propagated": 0, "scripts_propagated": 0, "first_mismatch": None}
+                   "tables": out["tables"], "propagated": 0, "scripts_propagated": 0,
+                   "vantage_points": out["vantage_points"], "first_mismatch": None}
     assert out["reads"] > 0 and out["tables"] > 0
+    vp = out["vantage_points"]
+    assert list(vp) == [f"{f}@{r}" for r in ("root", "chroot", "pid") for f in ("mountinfo", "mounts", "mountstats")]
+    assert sum(c["reads"] for c in vp.values()) == out["reads"]
+    assert vp["mountinfo@root"]["scripts"] == 3 and vp["mountinfo@root"]["tables"] == out["tables"] - sum(
+        c["tables"] for k, c in vp.items() if k != "mountinfo@root")
+    assert all(c["share"] == round(c["reads"] / out["reads"], 4) for c in vp.values())
 
 
 def test_diff_kernel_replay_and_bad_script(tmp_path) -> None:  # noqa: ANN001

@@ -71,7 +71,7 @@ def test_propagation_oracle_can_disagree(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_propagation_script_shapes() -> None:
     ops = [op for _ in range(20) for op in propagation_script(random.Random(_), 60, 8)]
     assert {op[0] for op in ops} == {"read", "mount", "umount", "lazy", "make", "bind", "rbind", "move", "lseek",
-                                     "poll", "reopen"}
+                                     "poll", "reopen", "open"}
     assert {op[2] for op in ops if op[0] == "make"} == set(("shared", "slave", "private", "unbindable", "rshared",
                                                              "rslave", "rprivate", "runbindable"))
     assert any(b"/" in op[1] for op in ops if op[0] == "mount")

@@ -28,7 +28,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "completion": ("share_cmd", "Print the completion script of SHELL (bash, zsh or fish)."),
     "diff-kernel": ("diff_kernel", "Play random scripts on a private mount namespace and on the model (as the "
                                    "generation `probe` names, or --strategy/--semantics); compare every read(), "
-                                   "poll() and lseek(). Exit 1 on a mismatch."),
+                                   "poll() and lseek() of mountinfo, mounts and mountstats, opened at the "
+                                   "namespace's root, from a chroot, and through /proc/<pid>/ of a chrooted "
+                                   "process. Exit 1 on a mismatch."),
     "list": ("live_cmds", SUMMARY["list"][0]),
     "man": ("share_cmd", "Show the manual page of mountcursor, or of COMMAND, with man(1)."),
     "probe": ("probe", "Which kernel generation is this?  Short scripts played in a private mount namespace and on "

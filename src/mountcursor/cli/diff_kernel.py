@@ -52,10 +52,11 @@ def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str
                     replay: str | None, propagation: bool, strategy: str, semantics: str | None,
                     as_json: bool) -> None:
     """Play random scripts on a private mount namespace and on the model (as the generation
-    `probe` names, or --strategy/--semantics); compare every read(), poll() and lseek().
-    Exit 1 on a mismatch."""
+    `probe` names, or --strategy/--semantics); compare every read(), poll() and lseek() of
+    mountinfo, mounts and mountstats, opened at the namespace's root, from a chroot, and
+    through /proc/<pid>/ of a chrooted process. Exit 1 on a mismatch."""
     from ..verify.sandbox import SandboxError, sandbox_unavailable
-    from ..verify.kernel_diff import ScriptFileError, diff_kernel, load_script, run_script, save_script
+    from ..verify.kernel_diff import ScriptFileError, diff_kernel, load_script, run_script, save_script, vantage_line
 
     script = None
     if replay:
@@ -97,6 +98,7 @@ def diff_kernel_cmd(scripts: int, seed: int, length: int, mounts: int, save: str
     else:
         click.echo(f"{res['agreed']}/{res['scripts']} scripts agreed ({res['reads']} reads and "
                    f"{res['tables']} whole tables compared byte for byte)")
+        click.echo(vantage_line(res))
         if propagation:
             click.echo(f"{res['propagated']} mounts and umounts propagated, in {res['scripts_propagated']} scripts")
         mm = res["first_mismatch"]

@@ -30,10 +30,11 @@ from typing import Optional
 from ..format import MountInfoRecord
 from .mount import (
     MNT_NOATIME, MNT_NODEV, MNT_NODIRATIME, MNT_NOEXEC, MNT_NOSUID, MNT_NOSYMFOLLOW, MNT_READONLY,
-    MNT_RELATIME, MNT_SHARED, MNT_UNBINDABLE, SB_RDONLY, FileSystemType, Mount, SuperBlock,
+    MNT_RELATIME, MNT_SHARED, MNT_UNBINDABLE, FileSystemType, Mount, SuperBlock,
 )
 from . import pnode
 from .namespace import Kernel, MountNamespace, Path, _join
+from .procfs import sb_flags_of
 
 _FLAGS = {b"ro": MNT_READONLY, b"nosuid": MNT_NOSUID, b"nodev": MNT_NODEV, b"noexec": MNT_NOEXEC,
           b"noatime": MNT_NOATIME, b"nodiratime": MNT_NODIRATIME, b"relatime": MNT_RELATIME,
@@ -58,8 +59,8 @@ def _superblock(rec: MountInfoRecord, sbs: dict[tuple[int, int], SuperBlock]) ->
     key = (rec.major, rec.minor)
     sb = sbs.get(key)
     if sb is None:
-        ro = rec.super_opts.startswith(b"ro")
-        sb = SuperBlock(FileSystemType(rec.fstype), key, SB_RDONLY if ro else 0, options=rec.super_opts[2:])
+        flags, options = sb_flags_of(rec.super_opts)
+        sb = SuperBlock(FileSystemType(rec.fstype), key, flags, options=options)
         sbs[key] = sb
     return sb
 
@@ -145,9 +146,9 @@ def _propagation(k: Kernel, made: list[tuple[Mount, MountInfoRecord]]) -> None:
 
 def mount_like(ns: MountNamespace, rec: MountInfoRecord, unique_id: int) -> Mount:
     """``ns.mount`` of a new filesystem mirroring a line the kernel printed for it."""
-    ro = rec.super_opts.startswith(b"ro")
+    sb_flags, options = sb_flags_of(rec.super_opts)
     return ns.mount(rec.mount_point, rec.fstype, rec.source, flags=mnt_flags_of(rec),
-                    options=rec.super_opts[2:], sb_flags=SB_RDONLY if ro else 0,
+                    options=options, sb_flags=sb_flags,
                     ids=(rec.mnt_id, unique_id), dev=(rec.major, rec.minor), root=rec.root)
 
 
@@ -194,6 +195,6 @@ def mount_as(ns: MountNamespace, target: bytes, rec: Optional[MountInfoRecord]) 
     ``rec`` (device, type, source, options); its ids come from :func:`impose_new_ids`."""
     if rec is None:
         return ns.mount(target)
-    ro = rec.super_opts.startswith(b"ro")
-    return ns.mount(target, rec.fstype, rec.source, flags=mnt_flags_of(rec), options=rec.super_opts[2:],
-                    sb_flags=SB_RDONLY if ro else 0, dev=(rec.major, rec.minor), root=rec.root)
+    sb_flags, options = sb_flags_of(rec.super_opts)
+    return ns.mount(target, rec.fstype, rec.source, flags=mnt_flags_of(rec), options=options,
+                    sb_flags=sb_flags, dev=(rec.major, rec.minor), root=rec.root)

@@ -215,7 +215,7 @@ class Mount:
         "mnt_list", "mnt_parent", "mnt_mountpoint", "mnt_root", "mnt_sb", "mnt_flags",
         "mnt_id", "mnt_id_unique", "mnt_group_id", "mnt_master", "mnt_devname", "mnt_ns",
         "mnt_children", "mnt_share", "mnt_slave_list", "mnt_slave", "mnt_t_flags", "overmount",
-        "slot", "generation", "freed", "shown",
+        "mnt_pins", "slot", "generation", "freed", "shown",
     )
 
     def __init__(self, slot: int) -> None:
@@ -244,6 +244,9 @@ class Mount:
     mnt_slave: Optional[Mount]
     mnt_t_flags: int
     overmount: Optional[Mount]  # the child mounted on mnt_root (6.17+)
+    # the references a task's fs_struct holds (chroot: root and pwd, path_get -> mntget):
+    # the part of mnt_count beyond what the tree holds, which do_refcount_check sees
+    mnt_pins: int
     # procfs's line cache (see __setattr__; reader's root, era, the superblock's shown_version,
     # propagate_from, the line); not kernel state
     shown: Optional[tuple[Path, Era, int, Optional[int], bytes]]
@@ -270,6 +273,7 @@ class Mount:
         _set(self, "mnt_slave", None)
         _set(self, "mnt_t_flags", 0)
         _set(self, "overmount", None)
+        _set(self, "mnt_pins", 0)
         _set(self, "shown", None)
 
     def __setattr__(self, name: str, value: object) -> None:

@@ -315,6 +315,16 @@ class MountNamespace:
         """The mount point of ``mnt`` as /proc prints it (None: outside ``root``)."""
         return self.d_path(mnt, mnt.mnt_root, root)
 
+    def chroot(self, path: bytes) -> Path:
+        """``chroot(path)`` and ``chdir("/")`` of a task of this namespace (``ksys_chroot``,
+        ``set_fs_root``, ``set_fs_pwd``; ``fs/open.c``, ``fs/fs_struct.c``): its root is where
+        the lookup of ``path`` ends, on the topmost mount there, and stays that mount and
+        dentry whatever is mounted or unmounted later; root and cwd each hold a reference
+        (``path_get``) on that mount (``Mount.mnt_pins``)."""
+        p = self.lookup(path)
+        p.mnt.mnt_pins += 2
+        return p
+
     def find(self, mount_point: bytes) -> Mount:
         """The topmost mount whose mount point is exactly ``mount_point``."""
         p = self.lookup(mount_point)
@@ -478,7 +488,10 @@ class MountNamespace:
         """``umount_tree()`` (6.18): ``mnt`` and its subtree (depth first), plus with
         ``UMOUNT_PROPAGATE`` what ``propagate_umount`` adds, leave their namespaces
         (``__touch_mnt_namespace`` for each), leave the propagation graph at once
-        (``bulk_make_private``), are detached and freed."""
+        (``bulk_make_private``), are detached and freed -- but for a mount a task still
+        holds (``mnt_pins``: a chroot into it): the last ``mntput`` frees it
+        (``cleanup_mnt``: ``deactivate_super``, ``mnt_free_id``), so until then it keeps its
+        object, its mnt_id and its superblock, and stays that task's root."""
         victims = list(next_mnt(mnt))
         for p in victims:
             p.mnt_flags |= MNT_UMOUNT
@@ -498,6 +511,8 @@ class MountNamespace:
                 p.mnt_parent = p
             p.mnt_ns = None
         for p in victims:
+            if p.mnt_pins:
+                continue
             sb = p.mnt_sb
             if sb is not None:
                 sb.s_mounts -= 1
@@ -565,7 +580,9 @@ class MountNamespace:
     def move(self, source: bytes, target: bytes) -> Mount:
         """``mount --move`` (``do_move_mount`` -> ``attach_recursive_mnt``): the tree keeps its
         list position and ids; under a shared target it propagates.  A mount whose parent
-        is shared cannot move (``EINVAL``)."""
+        is shared cannot move (``EINVAL``), nor a tree holding an unbindable mount onto a
+        shared mount (``EINVAL``, asked before the move into its own subtree, ``ELOOP``:
+        the order of ``do_move_mount``'s checks from 5.x to 6.18)."""
         with self._namespace_lock(f"move({source!r}, {target!r})"):
             mnt = self.find(source)
             if mnt is self.root.mnt:
@@ -573,10 +590,10 @@ class MountNamespace:
             if pnode.IS_MNT_SHARED(mnt.mnt_parent):
                 raise OSError(errno.EINVAL, f"{source!r} sits on a shared mount")
             where = self.lookup(target)
-            if any(where.mnt is m for m in next_mnt(mnt)):
-                raise OSError(errno.ELOOP, f"cannot move {source!r} under itself")
             if pnode.IS_MNT_SHARED(where.mnt) and any(m.mnt_flags & MNT_UNBINDABLE for m in next_mnt(mnt)):
                 raise OSError(errno.EINVAL, f"{source!r} holds an unbindable mount")
+            if any(where.mnt is m for m in next_mnt(mnt)):
+                raise OSError(errno.ELOOP, f"cannot move {source!r} under itself")
             self.attach_recursive_mnt(mnt, where.mnt, where.dentry)
             return mnt
 

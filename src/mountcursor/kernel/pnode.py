@@ -425,9 +425,26 @@ def mnt_set_mountpoint(parent: Mount, mp: bytes, child: Mount) -> None:
 # --- umount ------------------------------------------------------------------------------
 
 def propagate_mount_busy(mnt: Mount) -> bool:
-    """``propagate_mount_busy(mnt, 2)`` without reference counts: busy iff ``mnt`` has children
-    (the propagated copies could only be busy through references the model does not have)."""
-    return bool(mnt.mnt_children)
+    """``propagate_mount_busy(mnt, 2)`` (6.18 ``fs/pnode.c``): busy if ``mnt`` has children or
+    a reference beyond the tree's (``do_refcount_check``: a task's root or cwd in it,
+    ``Mount.mnt_pins``), or if one of the copies the umount would propagate to -- the mount
+    at the same mount point on each mount ``mnt``'s parent propagates to, with no children
+    but maybe one covering it whole (``overmount``) -- has such a reference.  A copy with
+    other children is left alone, so it cannot be busy."""
+    if mnt.mnt_children or mnt.mnt_pins:
+        return True
+    parent = mnt.mnt_parent
+    if parent is mnt:
+        return False
+    m = propagation_next(parent, parent)
+    while m is not None:
+        child = _lookup(m, mnt.mnt_mountpoint)
+        if child is not None and (not child.mnt_children or
+                                  (len(child.mnt_children) == 1 and child.overmount is not None)):
+            if child.mnt_pins:
+                return True
+        m = propagation_next(m, parent)
+    return False
 
 
 def is_candidate(m: Mount) -> bool:

@@ -94,6 +94,21 @@ def show_sb_opts(s_flags: int, era: fmt.Era = "current") -> bytes:
     return b"".join(s for f, s in _SB_OPTS if s_flags & f and (era == "current" or f != SB_LAZYTIME))
 
 
+def sb_flags_of(super_opts: bytes) -> tuple[int, bytes]:
+    """The superblock flags a mountinfo line's super options print, and the rest
+    (``show_options``' part): the inverse of ``ro``/``rw`` + :func:`show_sb_opts`, which
+    ``show_mountinfo`` prints first, in that order.  ``/proc/<pid>/mounts`` puts the
+    per-mount flags between the two parts, so a mirror must keep them apart
+    (``rw,dirsync,loose`` is ``SB_DIRSYNC`` and ``,loose``)."""
+    flags = SB_RDONLY if super_opts.startswith(b"ro") else 0
+    rest = super_opts[2:]
+    for flag, text in _SB_OPTS:
+        if rest == text or rest.startswith(text + b","):
+            flags |= flag
+            rest = rest[len(text):]
+    return flags, rest
+
+
 def _fstype(mnt: Mount) -> bytes:
     sb = mnt.mnt_sb
     assert sb is not None

@@ -102,14 +102,153 @@ def _read_exact(fd: int, n: int) -> bytes:
 
 _MAKE_FLAGS = {"shared": MS_SHARED, "slave": MS_SLAVE, "private": MS_PRIVATE, "unbindable": MS_UNBINDABLE}
 _PROC_FILES = ("mountinfo", "mounts", "mountstats")
+_REMOTE = 1 << 24  # handles of files a jail's process holds start here (above any fd)
+
+
+def _check_proc_file(name: str) -> None:
+    if name not in _PROC_FILES:
+        raise ValueError(f"proc file must be one of {_PROC_FILES}, got {name!r}")
+
+
+class _Files:
+    """The file operations on one fd, the same in the worker and in a jail's process."""
+
+    @staticmethod
+    def read(fd: int, size: int) -> bytes:
+        return os.read(fd, size)
+
+    @staticmethod
+    def lseek(fd: int, offset: int, whence: int = os.SEEK_SET) -> int:
+        return os.lseek(fd, offset, whence)
+
+    @staticmethod
+    def poll(fd: int, events: int = syscalls.POLLPRI, timeout_ms: int = 0) -> int:
+        return syscalls.poll_fd(fd, events, timeout_ms)
+
+    @staticmethod
+    def close(fd: int) -> None:
+        os.close(fd)
+
+    @staticmethod
+    def read_proc(where: str, name: str, size: int, dir_fd: int | None = None) -> bytes:
+        """The whole ``<where>/<name>`` (``dir_fd``: relative to that directory)."""
+        fd = os.open(f"{where}/{name}", os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
+        try:
+            parts = []
+            while chunk := os.read(fd, size):
+                parts.append(chunk)
+            return b"".join(parts)
+        finally:
+            os.close(fd)
+
+
+class _Jail:
+    """A child of the worker chrooted into a directory (``chroot``, then ``chdir("/")``: its
+    root and cwd pin that mount, so a plain umount of it is ``EBUSY``), serving
+    ``open_proc``/``read``/``lseek``/``poll``/``close``/``read_proc`` of ``/proc/self/``
+    (``/proc`` is opened before the chroot) on a pipe pair, framed as the worker's."""
+
+    def __init__(self, pid: int, rfd: int, wfd: int) -> None:
+        self.pid, self.rfd, self.wfd = pid, rfd, wfd
+
+    @classmethod
+    def start(cls, path: bytes, keep_out: list[int]) -> _Jail:
+        c_read, p_write = os.pipe()
+        p_read, c_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            code = 0
+            try:
+                for fd in (p_read, p_write, *keep_out):
+                    os.close(fd)
+                syscalls.prctl_set_pdeathsig(signal.SIGKILL)
+                proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY)
+                os.chroot(path)
+                os.chdir("/")
+                send(c_write, ("ok", os.getpid()))
+                _serve_jail(c_read, c_write, proc)
+            except BaseException as err:  # noqa: BLE001 -- the reply says what failed
+                code = 1
+                try:
+                    send(c_write, _error(err))
+                except OSError:
+                    pass
+            finally:
+                os._exit(code)
+        os.close(c_read)
+        os.close(c_write)
+        j = cls(pid, p_read, p_write)
+        try:
+            j._reply()
+        except BaseException:
+            j.stop()
+            raise
+        return j
+
+    def _reply(self) -> Any:
+        try:
+            reply: Any = recv(self.rfd)
+        except EOFError:
+            raise RuntimeError(f"the process chrooted by the sandbox (pid {self.pid}) is gone") from None
+        if reply[0] == "ok":
+            return reply[1]
+        _, code, kind, message = reply
+        if code is not None:
+            raise OSError(code, message)
+        raise RuntimeError(f"{kind}: {message}")
+
+    def call(self, op: str, *args: Any) -> Any:
+        send(self.wfd, (op, args))
+        return self._reply()
+
+    def stop(self) -> None:
+        for fd in (self.rfd, self.wfd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+
+
+def _serve_jail(rfd: int, wfd: int, proc: int) -> None:
+    """A jail's process: answer until the worker closes the pipe."""
+    while True:
+        try:
+            message: Any = recv(rfd)
+        except EOFError:
+            return
+        op: str = message[0]
+        args: tuple[Any, ...] = message[1]
+        try:
+            if op == "open_proc":
+                _check_proc_file(args[0])
+                value: Any = os.open(f"self/{args[0]}", os.O_RDONLY | os.O_CLOEXEC, dir_fd=proc)
+            elif op == "read_proc":
+                _check_proc_file(args[0])
+                value = _Files.read_proc("self", args[0], args[1], dir_fd=proc)
+            elif op in ("read", "lseek", "poll", "close"):
+                value = getattr(_Files, op)(*args)
+            else:
+                raise ValueError(f"unknown jail command {op!r}")
+            send(wfd, ("ok", value))
+        except Exception as err:  # noqa: BLE001 -- every failure goes back to the worker
+            send(wfd, _error(err))
 
 
 class Worker:
     """The command handlers; each public method is one ``op``."""
 
-    def __init__(self, root: bytes) -> None:
+    def __init__(self, root: bytes, rfd: int = -1, wfd: int = -1) -> None:
         self.root = root
+        self.rfd, self.wfd = rfd, wfd  # the command pipes (a jail's process closes them)
         self.fds: set[int] = set()
+        self.remote: dict[int, tuple[_Jail, int]] = {}  # handle -> (jail, its fd)
+        self.last_remote = _REMOTE
+        self.jails: dict[bytes, _Jail] = {}
         self.base: list[MountFacts] = []
         self._churn: threading.Thread | None = None
         self._churn_stop = threading.Event()
@@ -204,9 +343,16 @@ class Worker:
         return full
 
     # ---- proc files -----------------------------------------------------------------
-    def open_proc(self, name: str = "mountinfo", pid: str = "self") -> int:
-        if name not in _PROC_FILES:
-            raise ValueError(f"proc file must be one of {_PROC_FILES}, got {name!r}")
+    def open_proc(self, name: str = "mountinfo", pid: int | str = "self", jail: bytes | None = None) -> int:
+        """Open ``/proc/<pid>/<name>`` here, or with ``jail`` ``/proc/self/<name>`` in the
+        process chrooted there (:meth:`jail`): a handle for :meth:`read` and the others."""
+        _check_proc_file(name)
+        if jail is not None:
+            j = self._jail(jail)
+            self.last_remote += 1
+            handle = self.last_remote
+            self.remote[handle] = (j, j.call("open_proc", name))
+            return handle
         fd = os.open(f"/proc/{pid}/{name}", os.O_RDONLY | os.O_CLOEXEC)
         self.fds.add(fd)
         return fd
@@ -216,28 +362,56 @@ class Worker:
             raise ValueError(f"no open proc file with handle {handle}")
         return handle
 
+    def _on(self, op: str, handle: int, *args: Any) -> Any:
+        """``op`` on a handle: a file here, or one a jail's process opened."""
+        if handle in self.remote:
+            j, fd = self.remote[handle]
+            return j.call(op, fd, *args)
+        return getattr(_Files, op)(self._fd(handle), *args)
+
     def read(self, handle: int, size: int) -> bytes:
-        return os.read(self._fd(handle), size)
+        return self._on("read", handle, size)  # type: ignore[no-any-return]
 
     def lseek(self, handle: int, offset: int, whence: int = os.SEEK_SET) -> int:
-        return os.lseek(self._fd(handle), offset, whence)
+        return self._on("lseek", handle, offset, whence)  # type: ignore[no-any-return]
 
     def poll(self, handle: int, events: int = syscalls.POLLPRI, timeout_ms: int = 0) -> int:
-        return syscalls.poll_fd(self._fd(handle), events, timeout_ms)
+        return self._on("poll", handle, events, timeout_ms)  # type: ignore[no-any-return]
 
     def close(self, handle: int) -> None:
-        os.close(self._fd(handle))
+        self._on("close", handle)
         self.fds.discard(handle)
+        self.remote.pop(handle, None)
 
-    def read_proc(self, name: str = "mountinfo", size: int = 1 << 20) -> bytes:
-        handle = self.open_proc(name)
-        try:
-            parts = []
-            while chunk := os.read(handle, size):
-                parts.append(chunk)
-            return b"".join(parts)
-        finally:
-            self.close(handle)
+    def read_proc(self, name: str = "mountinfo", size: int = 1 << 20, pid: int | str = "self",
+                  jail: bytes | None = None) -> bytes:
+        """The whole ``/proc/<pid>/<name>``, or with ``jail`` the whole ``/proc/self/<name>``
+        as the process chrooted there reads it."""
+        _check_proc_file(name)
+        if jail is not None:
+            return self._jail(jail).call("read_proc", name, size)  # type: ignore[no-any-return]
+        return _Files.read_proc(f"/proc/{pid}", name, size)
+
+    # ---- processes chrooted into a subtree ------------------------------------------
+    def jail(self, path: bytes) -> int:
+        """The pid of a process chrooted into ``path`` (relative ones under the root), started
+        on the first call for ``path`` and alive until the worker exits: its root stays the
+        mount and directory ``path`` led to then, whatever is mounted or unmounted later.
+        Files it opens (``open_proc(name, jail=path)``) have that root; so does its
+        ``/proc/<pid>/`` opened here."""
+        return self._jail(path).pid
+
+    def _jail(self, path: bytes) -> _Jail:
+        key = self._path(path)
+        j = self.jails.get(key)
+        if j is None:
+            j = self.jails[key] = _Jail.start(key, self._keep_out())
+        return j
+
+    def _keep_out(self) -> list[int]:
+        """The fds a jail's process closes: the command pipes, open files, other jails' pipes."""
+        return [fd for fd in (self.rfd, self.wfd) if fd >= 0] + sorted(self.fds) + \
+            [fd for o in self.jails.values() for fd in (o.rfd, o.wfd)]
 
     def read_proc_chrooted(self, name: str, root: bytes, size: int = 1 << 20) -> bytes:
         """The whole ``/proc/self/<name>`` as a child process reads it after ``chroot(root)``
@@ -247,8 +421,7 @@ class Worker:
     def read_proc_chrooted_reads(self, name: str, root: bytes, sizes: list[int]) -> list[bytes]:
         """What each ``read()`` returned, to EOF, as :meth:`read_proc_chrooted`'s child reads:
         the read sizes are ``sizes`` in turn, over and over."""
-        if name not in _PROC_FILES:
-            raise ValueError(f"proc file must be one of {_PROC_FILES}, got {name!r}")
+        _check_proc_file(name)
         if not sizes or min(sizes) < 1:
             raise ValueError(f"read sizes must be at least 1 byte, got {sizes!r}")
         path = self._path(root)
@@ -492,6 +665,10 @@ class Worker:
         for fd in list(self.fds):
             os.close(fd)
         self.fds.clear()
+        for j in self.jails.values():
+            j.stop()
+        self.jails.clear()
+        self.remote.clear()
         try:
             syscalls.umount2(self.root, MNT_DETACH)
         except OSError:
@@ -572,7 +749,7 @@ def main(argv: list[str]) -> int:
         return 1
     signal.signal(signal.SIGTERM, _quiet_exit)
     signal.signal(signal.SIGINT, _quiet_exit)
-    worker = Worker(root)
+    worker = Worker(root, rfd, wfd)
     try:
         syscalls.unshare(syscalls.CLONE_NEWNS)
         # Before anything is mounted: nothing may propagate back to the host.

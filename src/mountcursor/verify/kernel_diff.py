@@ -4,15 +4,27 @@ The sandbox (:class:`mountcursor.verify.sandbox.Sandbox`) is a worker process in
 private mount namespace of its own.  The model namespace is built from the
 sandbox's real table (:func:`mountcursor.kernel.mirror.namespace_from_table`),
 so both print the same lines; every later mount in the model takes the ids and
-device the kernel gave.  A script mixes ``read(n)`` of one open ``mountinfo``
-file descriptor (sizes from 1 byte to beyond the kernel buffer), mounts (some
-with hostile names, some at mount points whose lines are about a page long:
-:func:`long_path`), umounts (plain and lazy), ``lseek`` (to 0 and into a line),
-``poll``, and close/reopen; reads after EOF with new mounts added are part of
-it.  Every read's bytes, every poll result, every lseek result and every error
-must agree.  The model runs the strategy and seq_file semantics it is asked to hold the
-kernel to (``idtree`` on ``5.10+`` unless told: what 6.18 runs; ``mountcursor
-diff-kernel`` asks :mod:`mountcursor.verify.probe` by default), with the current format.
+device the kernel gave.  A script mixes ``read(n)`` of open proc files (sizes
+from 1 byte to beyond the kernel buffer), mounts (some with hostile names, some at
+mount points whose lines are about a page long: :func:`long_path`), umounts (plain and
+lazy), ``lseek`` (to 0 and into a line), ``poll``, and close/reopen; reads after EOF
+with new mounts added are part of it.  Every read's bytes, every poll result, every
+lseek result and every error must agree.
+
+Vantage points (:class:`Vantage`): stream 0 is the ``mountinfo`` of the namespace's
+root, open from the start (all a script saved before vantage points reads); ``open``
+opens ``mountinfo``, ``mounts`` or ``mountstats`` as another stream, read by the worker
+at the namespace's root (``root``), by a child of the worker chrooted into a jail
+(``chroot``: its ``/proc/self/``), or by the worker through that child's
+``/proc/<pid>/`` (``pid``: the file's root is the child's).  The child lives as long
+as the sandbox, so its root keeps the mount it chrooted into (and pins it: the model's
+``MountNamespace.chroot``).  The stream operations name their stream as an optional
+last argument.  After every operation that changes the table, the whole file of every
+vantage point opened so far is compared too.
+
+The model runs the strategy and seq_file semantics it is asked to hold the kernel to
+(``idtree`` on ``5.10+`` unless told: what 6.18 runs; ``mountcursor diff-kernel`` asks
+:mod:`mountcursor.verify.probe` by default), with the current format.
 The model's mounts take the kernel's unique ids, from listmount(2) on 6.8+ and made up
 from the mnt_ids before (:class:`UniqueIds`).
 
@@ -58,6 +70,40 @@ HOSTILE = (b"sp ace", b"t\tab", b"new\nline", b"back\\slash", b"c\rr", b"#hash",
 
 Op = tuple[Any, ...]
 
+#: the proc files a script opens, and the readers it opens them from: ``root`` (the worker,
+#: at the namespace's root: ``/proc/self/``), ``chroot`` (a process chrooted into a jail
+#: opens ``/proc/self/``), ``pid`` (the worker opens ``/proc/<pid>/`` of that process)
+FILES = ("mountinfo", "mounts", "mountstats")
+READERS = ("root", "chroot", "pid")
+MAX_STREAMS = 16
+
+
+@dataclass(frozen=True)
+class Vantage:
+    """Where a stream reads from: a file, a reader, and the jail (a directory relative to the
+    sandbox's root) of a ``chroot`` or ``pid`` reader."""
+
+    file: str
+    reader: str = "root"
+    jail: Optional[bytes] = None
+
+    @property
+    def key(self) -> str:
+        """``file@reader``, the vantage point ``--json`` counts reads for."""
+        return f"{self.file}@{self.reader}"
+
+    @staticmethod
+    def of(op: Op) -> "Vantage":
+        """The vantage point of an ``open`` operation."""
+        return Vantage(op[2], op[3], op[4] if len(op) > 4 else None)
+
+
+#: stream 0, open from the start: the mountinfo of the namespace's root (what every
+#: script read before vantage points; a script without ``open`` reads only this)
+DEFAULT_VANTAGE = Vantage("mountinfo")
+#: the operations on a stream, whose last argument (optional: stream 0) names it
+_STREAM_OPS = ("read", "lseek", "poll", "reopen")
+
 #: ``make`` kinds; an ``r`` in front is ``MS_REC``.
 MAKE_KINDS = ("shared", "slave", "private", "unbindable", "rshared", "rslave", "rprivate", "runbindable")
 _MAKE_WEIGHTS = (35, 15, 10, 8, 10, 5, 7, 10)  # mostly shared: propagation needs peer groups
@@ -87,11 +133,16 @@ class ScriptResult:
     tables: int = 0  # whole tables compared after an operation that changed them
     propagated: int = 0  # plain mounts and umounts that added or removed more than one mount
     log: list[str] = field(default_factory=list)
+    #: reads and whole tables compared per vantage point (``file@reader``)
+    vantage_reads: dict[str, int] = field(default_factory=dict)
+    vantage_tables: dict[str, int] = field(default_factory=dict)
 
 
 def _val(v: Any) -> Any:
     if isinstance(v, bytes):
         return os.fsdecode(v)
+    if isinstance(v, tuple):
+        return [_val(x) for x in v]
     return v
 
 
@@ -104,8 +155,33 @@ def _op_json(op: Op) -> list[Any]:
     return [_val(x) for x in op]
 
 
-#: every script ends reading to EOF, then polling
+#: every script ends reading each stream to EOF, then polling it
 _END: list[Op] = [("read", 65536), ("poll",)]
+#: the jail of plain scripts: a directory the script mounts over and under
+JAIL = b"j"
+
+
+def with_vantages(rng: random.Random, ops: list[Op], jails: list[bytes], streams: int = 3) -> list[Op]:
+    """``ops`` with up to ``streams`` more files opened (``open``, in the first half) from
+    random vantage points (:data:`FILES` x :data:`READERS`, jails from ``jails``), part of
+    the stream operations after each open moved to it, and every stream read to EOF and
+    polled at the end."""
+    out = list(ops)
+    opened: list[tuple[int, int]] = []  # (stream, position of its open)
+    for n in range(1, rng.randint(1, streams) + 1):
+        file, reader = rng.choice(FILES), rng.choice(READERS)
+        op: Op = ("open", n, file, reader) if reader == "root" else ("open", n, file, reader, rng.choice(jails))
+        at = rng.randrange(len(out) // 2 + 1)
+        out.insert(at, op)
+        opened = [(s, i + (i >= at)) for s, i in opened] + [(n, at)]
+    for i, op in enumerate(out):
+        if op[0] in _STREAM_OPS and rng.random() < 0.6:
+            ready = [s for s, at in opened if at < i]
+            if ready:
+                out[i] = (*op, rng.choice(ready))
+    for n in [0] + sorted(s for s, _ in opened):
+        out += [(*o, n) if n else o for o in _END]
+    return out
 
 
 #: the share of new mount points that :func:`long_path` makes long
@@ -182,9 +258,12 @@ def _fd_op(rng: random.Random, r: float, lseek_below: float, poll_below: float) 
 
 
 def random_script(rng: random.Random, length: int, n_mounts: int) -> list[Op]:
-    """A random script over mounts ``m00000``.. (created by the sandbox) and new ones."""
+    """A random script over mounts ``m00000``.. (created by the sandbox) and new ones, some
+    in and over the jails (:data:`JAIL`, the last sandbox mount, a directory in the first)
+    that the files it opens from a chroot look from (:func:`with_vantages`)."""
     names = [b"m%05d" % i for i in range(n_mounts)]
     live = list(names)
+    jails = [JAIL] + names[-1:] + [m + b"/d" for m in names[:1]]
     out: list[Op] = []
     new = 0
     for _ in range(length):
@@ -193,9 +272,16 @@ def random_script(rng: random.Random, length: int, n_mounts: int) -> list[Op]:
             out.append(("read", rng.choice(READ_SIZES)))
         elif r < 0.65:
             base = rng.choice(HOSTILE) if rng.random() < 0.3 else b"n"
-            name = base + b"%d" % new
-            if rng.random() < LONG_RATE:
-                name = long_path(rng, b"", name)
+            where = rng.random()
+            if where < 0.08:  # over a jail
+                name = rng.choice(jails)
+            else:
+                parent = rng.choice(jails) if where < 0.4 else b""
+                name = base + b"%d" % new
+                if rng.random() < LONG_RATE:
+                    name = long_path(rng, parent, name)
+                elif parent:
+                    name = parent + b"/" + name
             new += 1
             live.append(name)
             out.append(("mount", name))
@@ -205,7 +291,7 @@ def random_script(rng: random.Random, length: int, n_mounts: int) -> list[Op]:
             out.append(("lazy", live.pop(rng.randrange(len(live)))))
         else:
             out.append(_fd_op(rng, r, 0.88, 0.95))
-    return out + _END
+    return with_vantages(rng, out, jails)
 
 
 def propagation_script(rng: random.Random, length: int, n_mounts: int) -> list[Op]:
@@ -213,7 +299,9 @@ def propagation_script(rng: random.Random, length: int, n_mounts: int) -> list[O
     ``m00000``.., bind targets ``b0``.. and nested mounts below them."""
     tops = [b"m%05d" % i for i in range(min(n_mounts, 4))] or [b"m"]
     binds = [b"b%d" % i for i in range(3)]
-    known = list(tops)  # paths made mount points by the script (or the sandbox)
+    known = tops + [JAIL]  # paths made mount points by the script (or the sandbox), and the jail
+    # jails: a peer of the first top (it propagates into them), a slave, a directory in a top
+    jails = [JAIL, binds[0], binds[1], tops[0] + b"/d", tops[-1]]
     out: list[Op] = []
     new = 0
 
@@ -240,10 +328,13 @@ def propagation_script(rng: random.Random, length: int, n_mounts: int) -> list[O
         elif r < 0.48:
             out.append(("make", somewhere(), rng.choices(MAKE_KINDS, _MAKE_WEIGHTS)[0]))
         elif r < 0.58:
-            dst = rng.choice(binds) if rng.random() < 0.5 else _nested(rng.choice(known), b"n%d" % new)
+            dst = rng.choice(binds + [JAIL]) if rng.random() < 0.5 else _nested(rng.choice(known), b"n%d" % new)
             new += 1
             u = rng.random()
-            out.append(("move" if u < 0.15 else "rbind" if u < 0.45 else "bind", somewhere(), dst))
+            src = somewhere()
+            if u >= 0.15 and rng.random() < 0.25 and fits(src, 2):  # a bind of a directory: its root is /d
+                src += b"/d"
+            out.append(("move" if u < 0.15 else "rbind" if u < 0.45 else "bind", src, dst))
             known.append(dst)
         elif r < 0.72:
             base = rng.choice(HOSTILE) if rng.random() < 0.15 else b"n"
@@ -259,7 +350,7 @@ def propagation_script(rng: random.Random, length: int, n_mounts: int) -> list[O
             out.append(("lazy" if rng.random() < 0.3 else "umount", somewhere()))
         else:
             out.append(_fd_op(rng, r, 0.9, 0.96))
-    return out + _END
+    return with_vantages(rng, out, jails)
 
 
 def _call(fn: Any, *args: Any) -> Any:
@@ -370,32 +461,103 @@ def _model_op(ns: Any, sb: Sandbox, op: Op, first: Any) -> Any:
     return None
 
 
-def _model_table(ns: Any, strategy: str, semantics: str) -> bytes:
-    f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)
+def _model_open(ns: Any, v: Vantage, jails: dict[bytes, Any], strategy: str, semantics: str) -> Any:
+    """The model's file for a vantage point: a ``chroot`` reader's root is its jail (also the
+    root of the task that reads), a ``pid`` reader opens the jail's process's file from the
+    namespace's root."""
+    if v.reader == "root":
+        return open_proc(ns, v.file, strategy=strategy, semantics=semantics)  # type: ignore[arg-type]
+    root = jails[v.jail]  # type: ignore[index]
+    return open_proc(ns, v.file, strategy=strategy, semantics=semantics, root=root,  # type: ignore[arg-type]
+                     reader_root=root if v.reader == "chroot" else ns.root)
+
+
+def _model_table(ns: Any, strategy: str, semantics: str, v: Vantage = DEFAULT_VANTAGE,
+                 jails: Optional[dict[bytes, Any]] = None) -> bytes:
+    f = _model_open(ns, v, jails or {}, strategy, semantics)
     try:
-        return f.read_all(65536)
+        return f.read_all(65536)  # type: ignore[no-any-return]
     finally:
         f.close()
+
+
+def _kernel_open(sb: Sandbox, v: Vantage) -> int:
+    if v.reader == "root":
+        return sb.open_proc(v.file)
+    if v.reader == "chroot":
+        return sb.open_proc(v.file, jail=v.jail)
+    return sb.open_proc(v.file, pid=sb.jail(v.jail))  # type: ignore[arg-type]
+
+
+def _kernel_whole(sb: Sandbox, v: Vantage) -> bytes:
+    if v.reader == "root":
+        return sb.read_proc(v.file)
+    if v.reader == "chroot":
+        return sb.read_proc(v.file, jail=v.jail)
+    return sb.read_proc(v.file, pid=sb.jail(v.jail))  # type: ignore[arg-type]
+
+
+class _Streams:
+    """The files a script has open, each on both sides: stream -> (vantage, kernel handle,
+    model file); and the jails, each chrooted on both sides at its first use."""
+
+    def __init__(self, sb: Sandbox, ns: Any, strategy: str, semantics: str) -> None:
+        self.sb, self.ns, self.strategy, self.semantics = sb, ns, strategy, semantics
+        self.open: dict[int, tuple[Vantage, int, Any]] = {}
+        self.jails: dict[bytes, Any] = {}  # jail -> the model's root (Path) for it
+        self.seen: list[Vantage] = []  # every vantage point opened, in order
+
+    def start(self, n: int, v: Vantage) -> None:
+        if v.jail is not None and v.jail not in self.jails:
+            self.sb.mkdir(v.jail)  # the model has no directories to say ENOENT
+            self.sb.jail(v.jail)
+            self.jails[v.jail] = self.ns.chroot(self.sb.path(v.jail))
+        if n in self.open:
+            self.close(n)
+        self.open[n] = (v, _kernel_open(self.sb, v), _model_open(self.ns, v, self.jails, self.strategy,
+                                                                  self.semantics))
+        if v not in self.seen:
+            self.seen.append(v)
+
+    def get(self, n: int) -> tuple[Vantage, int, Any]:
+        if n not in self.open:
+            raise ValueError(f"stream {n} is not open")
+        return self.open[n]
+
+    def close(self, n: int) -> None:
+        v, h, f = self.open.pop(n)
+        self.sb.close_proc(h)
+        f.close()
+
+    def close_all(self) -> None:
+        for n in list(self.open):
+            self.close(n)
 
 
 def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy: str = "idtree",
                semantics: str = "5.10+", listmount: Optional[bool] = None) -> ScriptResult:
     """Play ``script`` on a fresh sandbox and its mirror (``strategy`` on ``semantics``);
     stop at the first difference.  ``listmount=False`` makes the unique ids up as
-    before 6.8 even where listmount(2) exists (:class:`UniqueIds`)."""
+    before 6.8 even where listmount(2) exists (:class:`UniqueIds`).  Stream 0 is the
+    namespace root's ``mountinfo``, open from the start; ``open`` opens more (a
+    :class:`Vantage` each); after every operation that changes the table, the whole
+    file of every vantage point opened so far is compared too."""
     res = ScriptResult(script)
     script = check_script([_op_json(op) for op in script])  # nothing outside the sandbox's directory
     uids = UniqueIds(listmount)
     with Sandbox(n=n_mounts) as sb:
         data, ktab = _kernel_table(sb, uids)
         ns = namespace_from_table(ktab.records, ktab.unique_ids)
-        h = sb.open_proc("mountinfo")
-        f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)
+        streams = _Streams(sb, ns, strategy, semantics)
+        streams.start(0, DEFAULT_VANTAGE)
         for i, op in enumerate(script):
             kind = op[0]
+            n = op[-1] if kind in _STREAM_OPS and len(op) == len(SCRIPT_OPS[kind]) + 2 else 0
             if kind == "read":
+                v, h, f = streams.get(n)
                 k, m = _call(sb.read, h, op[1]), _call(f.read, op[1])
                 res.reads += 1
+                res.vantage_reads[v.key] = res.vantage_reads.get(v.key, 0) + 1
             elif kind in _CHANGING:
                 if kind in _GROWING and len(ktab.records) > MAX_TABLE:
                     k = m = ("skipped",)
@@ -410,21 +572,27 @@ def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy:
                     left = imposed_left(ns)
                     if m == k and left is not None:
                         m = ("model", left)
-                    if m == k:
+                    for v in [DEFAULT_VANTAGE] + [w for w in streams.seen if w != DEFAULT_VANTAGE]:
+                        if m != k:
+                            break
                         res.tables += 1
-                        mine = _model_table(ns, strategy, semantics)
-                        if mine != data:
-                            k, m = data, mine
+                        res.vantage_tables[v.key] = res.vantage_tables.get(v.key, 0) + 1
+                        theirs = data if v == DEFAULT_VANTAGE else _kernel_whole(sb, v)
+                        mine = _model_table(ns, strategy, semantics, v, streams.jails)
+                        if mine != theirs:
+                            k, m = (v.key, theirs), (v.key, mine)
+            elif kind == "open":
+                streams.start(op[1], Vantage.of(op))
+                k = m = None
             elif kind == "lseek":
+                _, h, f = streams.get(n)
                 k, m = _call(sb.lseek, h, op[1]), _call(f.lseek, op[1])
             elif kind == "poll":
+                _, h, f = streams.get(n)
                 k = sb.poll(h)
                 m = f.poll() & (POLLPRI | POLLERR | POLLHUP)
             elif kind == "reopen":
-                sb.close_proc(h)
-                f.close()
-                h = sb.open_proc("mountinfo")
-                f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)
+                streams.start(n, streams.get(n)[0])
                 k = m = None
             else:
                 raise ValueError(f"unknown script operation {op!r}")
@@ -434,27 +602,37 @@ def run_script(script: list[Op], n_mounts: int = 8, log: bool = False, strategy:
             if k != m:
                 res.mismatch = Mismatch(i, op, k, m)
                 break
-        f.close()
+        streams.close_all()
     return res
 
 
-def shrink_script(script: list[Op], n_mounts: int, budget: int = 80, strategy: str = "idtree",
+def shrink_script(script: list[Op], n_mounts: int, budget: int = 120, strategy: str = "idtree",
                   semantics: str = "5.10+") -> list[Op]:
-    """Drop operations one at a time while the script still mismatches."""
-    best = script
-    tries = 0
-    i = 0
-    while i < len(best) and tries < budget:
-        cand = best[:i] + best[i + 1:]
-        tries += 1
+    """Cut the script after its first difference, then drop operations one at a time, from
+    the last to the first (a stream's reads go before its ``open``), while it still
+    mismatches; again while a pass dropped something, within ``budget`` runs."""
+    def mismatch(cand: list[Op]) -> Optional[Mismatch]:
         try:
-            bad = run_script(cand, n_mounts, strategy=strategy, semantics=semantics).mismatch is not None
+            return run_script(cand, n_mounts, strategy=strategy, semantics=semantics).mismatch
         except (OSError, StopIteration, ValueError):
-            bad = False  # the shorter script is not valid (e.g. umount of a name never mounted)
-        if bad:
-            best = cand
-        else:
-            i += 1
+            return None  # the shorter script is not valid (e.g. a read of a stream never opened)
+
+    first = mismatch(script)
+    if first is None:
+        return script
+    best = script[:first.step + 1]
+    tries = 1
+    dropped = True
+    while dropped and tries < budget:
+        dropped = False
+        i = len(best) - 1
+        while i >= 0 and tries < budget:
+            cand = best[:i] + best[i + 1:]
+            tries += 1
+            if mismatch(cand) is not None:
+                best = cand
+                dropped = True
+            i -= 1
     return best
 
 
@@ -470,6 +648,7 @@ def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8,
     first: Optional[dict[str, Any]] = None
     reads = tables = propagated = propagating = 0
     make = propagation_script if propagation else random_script
+    vantage = {f"{file}@{reader}": {"reads": 0, "tables": 0, "scripts": 0} for reader in READERS for file in FILES}
     for n in range(scripts):
         if on_script is not None:
             on_script(n, agreed)
@@ -479,6 +658,12 @@ def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8,
         tables += r.tables
         propagated += r.propagated
         propagating += r.propagated > 0
+        for key in {DEFAULT_VANTAGE.key} | {Vantage.of(op).key for op in script if op[0] == "open"}:
+            vantage[key]["scripts"] += 1
+        for key, count in r.vantage_reads.items():
+            vantage[key]["reads"] += count
+        for key, count in r.vantage_tables.items():
+            vantage[key]["tables"] += count
         if r.mismatch is None:
             agreed += 1
             continue
@@ -491,7 +676,15 @@ def diff_kernel(scripts: int, seed: int, length: int = 40, n_mounts: int = 8,
     return {"scripts": scripts, "propagation": propagation, "strategy": strategy, "semantics": semantics,
             "agreed": agreed, "reads": reads,
             "tables": tables, "propagated": propagated, "scripts_propagated": propagating,
+            "vantage_points": {key: {**c, "share": round(c["reads"] / reads, 4) if reads else 0.0}
+                               for key, c in vantage.items()},
             "first_mismatch": first}
+
+
+def vantage_line(res: dict[str, Any]) -> str:
+    """The share of reads per vantage point of a :func:`diff_kernel` result, in one line."""
+    return "reads per vantage point: " + ", ".join(
+        f"{key} {c['share'] * 100:.1f}%" for key, c in res["vantage_points"].items())
 
 
 def save_script(script: list[Op], path: str) -> None:
@@ -525,16 +718,31 @@ SCRIPT_OPS: dict[str, tuple[schema.Checker, ...]] = {
     "lseek": (schema.integer(0, MAX_LSEEK),),
     "poll": (),
     "reopen": (),
+    # open STREAM FILE root | open STREAM FILE chroot|pid JAIL (the jail's argument is checked
+    # by check_op: only a root reader goes without one)
+    "open": (schema.integer(1, MAX_STREAMS - 1), schema.text(16, FILES), schema.text(16, READERS)),
 }
+_STREAM = schema.integer(0, MAX_STREAMS - 1)
 
 
 def check_op(raw: Any, where: str) -> Op:
-    """One operation of a script, checked against :data:`SCRIPT_OPS`."""
+    """One operation of a script, checked against :data:`SCRIPT_OPS`.  ``read``, ``lseek``,
+    ``poll`` and ``reopen`` take one more, optional argument: the stream (0 when left out,
+    as in scripts saved before vantage points); ``open`` of a ``chroot`` or ``pid`` reader
+    takes its jail, a relative path."""
     if not isinstance(raw, list) or not raw or not isinstance(raw[0], str) or raw[0] not in SCRIPT_OPS:
         raise schema.SchemaError(f"{where}: expected one of {sorted(SCRIPT_OPS)} with its arguments, got {_short(raw)}")
     args = SCRIPT_OPS[raw[0]]
+    takes = f"{len(args)} argument(s)"
+    if raw[0] in _STREAM_OPS:
+        takes += " and an optional stream"
+        if len(raw) == len(args) + 2:
+            args = (*args, _STREAM)
+    elif raw[0] == "open" and len(raw) >= 4 and raw[3] in READERS[1:]:
+        args = (*args, schema.rel_path_in_dir)
+        takes = f"{len(args)} argument(s) (a chroot or pid reader's jail last)"
     if len(raw) != len(args) + 1:
-        raise schema.SchemaError(f"{where}: {raw[0]!r} takes {len(args)} argument(s), got {len(raw) - 1}")
+        raise schema.SchemaError(f"{where}: {raw[0]!r} takes {takes}, got {len(raw) - 1}")
     return (raw[0], *(check(v, f"{where}[{i + 1}]") for i, (check, v) in enumerate(zip(args, raw[1:]))))
 
 

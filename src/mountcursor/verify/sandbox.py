@@ -26,12 +26,16 @@ kernel gave, read back with statx):
   option values may hold commas), ``move(source, target)``;
 * ``umount(target, lazy=False, recursive=False)``, ``make(target, "shared"|"slave"|
   "private"|"unbindable", recursive=False)``, ``mkdir(path)``, ``stat(path)``;
-* ``open_proc("mountinfo"|"mounts"|"mountstats")`` -> handle; ``read(h, n)``,
-  ``lseek(h, offset, whence=0)``, ``poll(h, events=POLLPRI, timeout_ms=0)`` -> revents,
-  ``close_proc(h)``; ``read_proc(name)`` -> the whole file; ``read_proc_chrooted(name, root)``
-  -> the whole file as a child chrooted into ``root`` reads it;
-  ``read_proc_chrooted_reads(name, root, sizes)`` -> what each of its ``read()`` calls
-  returned (sizes taken in turn, over and over);
+* ``open_proc("mountinfo"|"mounts"|"mountstats", pid="self", jail=None)`` -> handle;
+  ``read(h, n)``, ``lseek(h, offset, whence=0)``, ``poll(h, events=POLLPRI, timeout_ms=0)``
+  -> revents, ``close_proc(h)``; ``read_proc(name, pid="self", jail=None)`` -> the whole
+  file; ``read_proc_chrooted(name, root)`` -> the whole file as a child chrooted into
+  ``root`` reads it; ``read_proc_chrooted_reads(name, root, sizes)`` -> what each of its
+  ``read()`` calls returned (sizes taken in turn, over and over);
+* ``jail(path)`` -> the pid of a child of the worker chrooted into ``path`` that stays
+  alive with the sandbox; ``open_proc(name, jail=path)`` opens ``/proc/self/<name>`` in
+  it (its reads, seeks and polls go through it), ``open_proc(name, pid=sb.jail(path))``
+  opens its ``/proc/<pid>/<name>`` from the worker's root;
 * ``snapshot(**kwargs)`` -> :class:`~mountcursor.live.reader.Snapshot` taken inside;
   ``snapshot_chrooted(root, **kwargs)``: taken by a child chrooted into ``root`` (which
   needs a ``/proc`` mounted in it);
@@ -278,8 +282,10 @@ class Sandbox:
     def stat(self, path: PathArg) -> MountFacts:
         return self._typed(MountFacts, "stat", os.fsencode(path))
 
-    def open_proc(self, name: str = "mountinfo") -> int:
-        return self._typed(int, "open_proc", name)
+    def open_proc(self, name: str = "mountinfo", pid: int | str = "self", jail: PathArg | None = None) -> int:
+        """Open ``/proc/<pid>/<name>`` in the worker, or with ``jail`` ``/proc/self/<name>``
+        in the process chrooted there (:meth:`jail`)."""
+        return self._typed(int, "open_proc", name, pid, _enc(jail))
 
     def read(self, handle: int, size: int) -> bytes:
         return self._typed(bytes, "read", handle, size)
@@ -293,8 +299,15 @@ class Sandbox:
     def close_proc(self, handle: int) -> None:
         self.call("close", handle)
 
-    def read_proc(self, name: str = "mountinfo", size: int = 1 << 20) -> bytes:
-        return self._typed(bytes, "read_proc", name, size)
+    def read_proc(self, name: str = "mountinfo", size: int = 1 << 20, pid: int | str = "self",
+                  jail: PathArg | None = None) -> bytes:
+        """The whole ``/proc/<pid>/<name>``, or as the process chrooted into ``jail`` reads it."""
+        return self._typed(bytes, "read_proc", name, size, pid, _enc(jail))
+
+    def jail(self, path: PathArg) -> int:
+        """The pid of the process chrooted into ``path`` (started on the first call for it,
+        alive as long as the sandbox: its root pins the mount ``path`` led to then)."""
+        return self._typed(int, "jail", os.fsencode(path))
 
     def read_proc_chrooted(self, name: str, root: PathArg, size: int = 1 << 20) -> bytes:
         """The whole ``/proc/self/<name>`` read by a child chrooted into ``root``."""
