@@ -169,6 +169,7 @@ def test_watch_options_shared_with_list_come_from_the_one_options_table():
 
     from mountcursor.cli.watch_cmd import watch_cmd
     from mountcursor.findmnt.options import option
+    from mountcursor.live import watcher
 
     params = {p.opts[0]: p for p in watch_cmd.params if p.opts}
     for dest in ("poll_timeout", "first_only", "output", "noheadings", "raw", "pairs", "as_json", "types", "opts",
@@ -177,5 +178,6 @@ def test_watch_options_shared_with_list_come_from_the_one_options_table():
         param = params[opt.names[0]]
         assert param.opts + param.secondary_opts == list(opt.names), dest
         assert param.metavar == opt.metavar, dest
+    assert list(params["--source"].type.choices) == list(watcher.SOURCES)  # the watcher's, not a copy
     result = CliRunner().invoke(main, ["watch", "--task", str(os.getpid()), "-w", "0"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")

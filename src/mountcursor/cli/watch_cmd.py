@@ -36,6 +36,7 @@ from ..live.tablediff import MountEvent
 from ..findmnt.columns import COLUMN_NAMES, POLL_COLUMNS, POLL_NAMES, parse_columns
 from ..live.findmnt import column_value
 from ..live.table import match_fstype, match_options, normalize_target
+from ..live.watcher import SOURCES, check_seconds
 from .app import main
 from ..status import BadInput, oserror_words
 from .errors import RunError
@@ -171,7 +172,7 @@ class _Printer:
 @from_table("target", "Only events at this mount point (symlinks resolved).")
 @from_table("mountpoint", "Only events at this mount point, as written.")
 @from_table("pid", "Watch the mount table of process PID (ends when it exits).")
-@click.option("--source", "source", type=click.Choice(["auto", "poll", "reread", "fanotify"]), default="auto",
+@click.option("--source", "source", type=click.Choice(SOURCES), default="auto",
               show_default=True,
               help="poll: poll(POLLPRI) on mountinfo, then only the mount ids that changed (listmount, 6.8+; "
                    "auto); reread: the whole table at each wake-up; fanotify: mount events (6.15+, root, "
@@ -194,7 +195,6 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     lower case (``action``, ``target`` ...; ``old-target`` for move and umount and
     ``old-options`` for remount and umount only).
     """
-    from ..live.watcher import check_seconds  # here: list and tree need not load it
 
     try:
         check_seconds("min_interval", interval)
