@@ -34,7 +34,8 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ct
 
 EXIT_STATUSES: tuple[tuple[int, str], ...] = (
     (EXIT_OK, "success: the property holds, the scripts agreed, something was printed"),
-    (EXIT_FOUND, "a finding: a property failed, a mismatch was found, or nothing matched (as findmnt)"),
+    (EXIT_FOUND, "a finding: a property failed, a mismatch was found, nothing matched (as findmnt), or a wait "
+                 "timed out"),
     (EXIT_USAGE, "usage error: a bad option or argument, or an input file that is missing, unreadable, "
                  "malformed or over a limit (nothing was run)"),
     (EXIT_RUNTIME, "runtime error: the run could not be done here or stopped (no sandbox or root, no consistent "

@@ -377,3 +377,15 @@ def test_fish_completes() -> None:
     assert (done.returncode, done.stderr) == (0, "")
     got = [[w.split("\t")[0] for w in block.strip("\n").split("\n") if w] for block in done.stdout.split(">>>\n")[1:]]
     assert dict(zip(cases, got)) == cases
+
+
+def test_status_1_in_the_pages_says_what_it_says_in_help() -> None:
+    """wait exits 1 at its timeout: its page's EXIT STATUS says so, as --help and the
+    README do (the pages' list said only 'a property failed, a mismatch was found, or
+    nothing matched')."""
+    from mountcursor.status import EXIT_STATUS_HELP
+
+    assert "a wait timed out" in EXIT_STATUS_HELP
+    statuses = (SHARE / man_path("wait")).read_text().split("\n.SH EXIT STATUS\n")[1].split("\n.SH ")[0]
+    one = statuses.split("\\fB1\\fR\n")[1].split("\n.TP")[0]
+    assert "a wait timed out" in one.replace("\n", " ")

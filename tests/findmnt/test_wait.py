@@ -225,3 +225,15 @@ def test_wait_for_says_what_answered(clock) -> None:
     gone = wait_for(watch(timeout=1.0, consistency=CONSISTENCY), Awaited(Query(types="zzfs"), present=False), None)
     assert gone is not None and (gone.at_start, gone.reads, len(gone.shown)) == (True, 1, 0)
     assert clock.polls and sum(clock.polls) == pytest.approx(1.0)  # only the second one polled, to its timeout
+
+
+@pytest.mark.parametrize("command, name", [("wait", n) for n in ("-t", "-O", "-S", "-T", "-M", "-w", "-o", "-N")]
+                         + [("watch", n) for n in ("-t", "-O", "-T", "-M", "-w", "-o", "-N")])
+def test_an_option_of_the_table_without_its_value_is_a_usage_error(command: str, name: str) -> None:
+    """A value option taken from the one options table needs its value, as in list and
+    findmnt: `wait -t` was `wait` (the -t dropped), `wait / -o` ignored -o and `watch -w`
+    watched forever."""
+    before = ["/"] if command == "wait" else ["-w", "0"] if name == "-N" else ["-N", "999999999"]  # no hang
+    result = CliRunner().invoke(main, [command, *before, name])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"Error: Option '{name}' requires an argument.\n")

@@ -159,3 +159,25 @@ def test_raw_and_tree_text():
     assert text[0].split() == ["TARGET", "ID"] and text[1].split() == ["/", "20"]
     assert text[-1].startswith("└─/mnt/test/foo\\x0dbar")
     assert "│ │ └─/proc/sys/fs/binfmt_misc" in text[4]
+
+
+def test_watch_options_shared_with_list_come_from_the_one_options_table():
+    """-w -f -o -n -r -P -J -t -O -T -M -N are list's options (findmnt --poll takes them
+    all): the same names and metavar as the one options table, so `watch --task PID`
+    works as `findmnt --poll --task PID` does (it was: no such option)."""
+    import os
+
+    from mountcursor.cli.watch_cmd import watch_cmd
+    from mountcursor.findmnt.options import option
+    from mountcursor.live import watcher
+
+    params = {p.opts[0]: p for p in watch_cmd.params if p.opts}
+    for dest in ("poll_timeout", "first_only", "output", "noheadings", "raw", "pairs", "as_json", "types", "opts",
+                 "target", "mountpoint", "pid"):
+        opt = option(dest)
+        param = params[opt.names[0]]
+        assert param.opts + param.secondary_opts == list(opt.names), dest
+        assert param.metavar == opt.metavar, dest
+    assert list(params["--source"].type.choices) == list(watcher.SOURCES)  # the watcher's, not a copy
+    result = CliRunner().invoke(main, ["watch", "--task", str(os.getpid()), "-w", "0"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")

@@ -10,8 +10,9 @@ usage errors, made from its one options table (:mod:`mountcursor.findmnt.options
 not even load click (:func:`mountcursor.cli.main`); these commands are the same lines
 reached through the group (``CliRunner``, ``python -m mountcursor``).
 
-Also the helpers the other printing command (``watch``) shares: one-line errors and
-writing text with its undecodable bytes as they were.
+Also the helpers the other printing commands (``watch``, ``wait``) share: one-line errors,
+writing text with its undecodable bytes as they were, and their options that are list's
+(:func:`from_table`).
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from ..findmnt.options import SUMMARY
+from ..findmnt.options import FLAG, SUMMARY, option
 from .app import main
 from .findmnt_cmd import run_line
 from ..status import guarded, output_failed
@@ -47,6 +48,20 @@ def _findmnt_command(name: str) -> None:
 
 _findmnt_command("list")
 _findmnt_command("tree")
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def from_table(dest: str, help: str | None = None, *, name: str | None = None) -> Callable[[_F], _F]:
+    """The click option of ``list``'s option ``dest``: its names, metavar and help from
+    the one options table (:mod:`mountcursor.findmnt.options`), ``help`` where the
+    command reads it otherwise, ``name`` the parameter's name where it is not ``dest``."""
+    opt = option(dest)
+    # is_flag only for a flag: click (8.2+) takes an explicit is_flag=False as a value
+    # that may be left out (`wait -t` was `wait`, `watch -w` ran forever)
+    flag: dict[str, Any] = {"is_flag": True} if opt.kind == FLAG else {}
+    return click.option(*opt.names, name or dest, metavar=opt.metavar, help=help or opt.help, **flag)
 
 
 def _one_line_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -23,27 +23,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import click
 
-from ..findmnt.options import FLAG, option
 from ..status import BadInput, RunFailed
 from .app import main
-from .live_cmds import _one_line_errors
+from .live_cmds import _one_line_errors, from_table as _from_table
 from .watch_cmd import TIMEOUT_MAX_MS, _integer, start_watch
-
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _from_table(dest: str, help: str | None = None) -> Callable[[_F], _F]:
-    """The click option of ``list``'s option ``dest``: its names, metavar and help from
-    the one options table (:mod:`mountcursor.findmnt.options`), ``help`` where waiting
-    reads it otherwise."""
-    opt = option(dest)
-    return click.option(*opt.names, dest, is_flag=opt.kind == FLAG, metavar=opt.metavar, help=help or opt.help)
 
 
 @main.command("wait")

@@ -36,10 +36,11 @@ from ..live.tablediff import MountEvent
 from ..findmnt.columns import COLUMN_NAMES, POLL_COLUMNS, POLL_NAMES, parse_columns
 from ..live.findmnt import column_value
 from ..live.table import match_fstype, match_options, normalize_target
+from ..live.watcher import SOURCES, check_seconds
 from .app import main
 from ..status import BadInput, oserror_words
 from .errors import RunError
-from .live_cmds import _one_line_errors, _write
+from .live_cmds import _one_line_errors, _write, from_table
 
 if TYPE_CHECKING:
     from ..live.watcher import Watch
@@ -157,23 +158,21 @@ class _Printer:
 @click.option("-p", "--poll", "poll", is_flag=False, flag_value="", default=None, metavar="[=ACTIONS]",
               help="Only these actions, comma-separated: mount, umount, remount, move (the default), "
                    "propagation.")
-@click.option("-w", "--timeout", "timeout_ms", metavar="MS",
-              help="Stop after this many milliseconds (as findmnt); a timeout exits 0.")
-@click.option("-f", "--first-only", is_flag=True, help="Stop after the first event.")
+@from_table("poll_timeout", "Stop after this many milliseconds (as findmnt); a timeout exits 0.", name="timeout_ms")
+@from_table("first_only", "Stop after the first event.")
 @click.option("--count", "count_text", metavar="N", help="Stop after N events.")
-@click.option("-o", "--output", "output", metavar="COLS",
-              help="Columns ('+COLS' adds to the default ACTION,TARGET,SOURCE,FSTYPE,OPTIONS): "
-                   "ACTION, OLD-TARGET, OLD-OPTIONS and those of 'list'.")
-@click.option("-n", "--noheadings", is_flag=True, help="No header line.")
-@click.option("-r", "--raw", is_flag=True, help="Space-separated, spaces and controls escaped as \\xHH.")
-@click.option("-P", "--pairs", is_flag=True, help='NAME="value" pairs.')
-@click.option("-J", "--json", "as_json", is_flag=True, help="One JSON object per event and line.")
-@click.option("-t", "--types", metavar="LIST", help="Only mounts of these fs types ('nofoo,bar' excludes).")
-@click.option("-O", "--options", "opts", metavar="LIST", help="Only mounts with these options.")
-@click.option("-T", "--target", metavar="PATH", help="Only events at this mount point (symlinks resolved).")
-@click.option("-M", "--mountpoint", metavar="PATH", help="Only events at this mount point, as written.")
-@click.option("-N", "--pid", metavar="PID", help="Watch the mount table of process PID (ends when it exits).")
-@click.option("--source", "source", type=click.Choice(["auto", "poll", "reread", "fanotify"]), default="auto",
+@from_table("output", "Columns ('+COLS' adds to the default ACTION,TARGET,SOURCE,FSTYPE,OPTIONS): "
+                      "ACTION, OLD-TARGET, OLD-OPTIONS and those of 'list'.")
+@from_table("noheadings")
+@from_table("raw")
+@from_table("pairs")
+@from_table("as_json", "One JSON object per event and line.")
+@from_table("types")
+@from_table("opts")
+@from_table("target", "Only events at this mount point (symlinks resolved).")
+@from_table("mountpoint", "Only events at this mount point, as written.")
+@from_table("pid", "Watch the mount table of process PID (ends when it exits).")
+@click.option("--source", "source", type=click.Choice(SOURCES), default="auto",
               show_default=True,
               help="poll: poll(POLLPRI) on mountinfo, then only the mount ids that changed (listmount, 6.8+; "
                    "auto); reread: the whole table at each wake-up; fanotify: mount events (6.15+, root, "
@@ -196,7 +195,6 @@ def watch_cmd(poll: str | None, timeout_ms: str | None, first_only: bool, count_
     lower case (``action``, ``target`` ...; ``old-target`` for move and umount and
     ``old-options`` for remount and umount only).
     """
-    from ..live.watcher import check_seconds  # here: list and tree need not load it
 
     try:
         check_seconds("min_interval", interval)

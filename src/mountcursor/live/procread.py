@@ -1,6 +1,6 @@
 """Reading ``/proc/<pid>/mountinfo`` to EOF without missing a change: the loop under
 :func:`mountcursor.live.reader.snapshot`, and under ``mountcursor list``'s lean path
-(:mod:`mountcursor.cli.fastlist`), which is why it imports nothing but the standard
+(:mod:`mountcursor.findmnt.command`), which is why it imports nothing but the standard
 library's built-in modules.
 
     fd, path = open_mountinfo(pid)
