@@ -232,3 +232,19 @@ def test_a_saved_table_printed_a_slice_at_a_time_is_findmnts(tmp_path, monkeypat
     odd.write_bytes(f.read_bytes() + b"99 1 0:99 / /odd rw - tmpfs t x y\n")
     monkeypatch.setattr(command, "_PIECE", piece)
     compare(odd, "list", *args)
+
+
+RELATIVE = (b"1 0 0:1 / / rw - tmpfs t rw\n"
+            b"2 1 0:2 / a rw - tmpfs rel rw\n"
+            b"3 1 0:3 / /b/ rw - tmpfs slash rw\n")
+
+
+@needs_findmnt
+@pytest.mark.parametrize("args", [["-T", "/a"], ["-M", "/a"], ["-M", "a"], ["-T", "/b"], ["-M", "/b"], ["-M", "//b//"],
+                                  ["--uniq"]])
+def test_a_relative_mount_point_is_not_the_absolute_one(tmp_path, args) -> None:
+    """``streq_paths`` keeps the ``/`` before each segment: the mount point ``a`` is not
+    ``/a`` (``-T /a`` is the root's), while ``/b/`` is ``/b`` and ``//b//``."""
+    f = tmp_path / "mountinfo"
+    f.write_bytes(RELATIVE)
+    compare(f, "list", "-o", "TARGET,SOURCE", *args)

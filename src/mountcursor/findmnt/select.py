@@ -33,6 +33,7 @@ from __future__ import annotations
 import os
 from itertools import compress
 
+from ..live.devices import path_key
 from .rows import Rows
 
 TYPE_CHECKING = False
@@ -112,10 +113,7 @@ def _per_value(column: list[bytes], test: Callable[[bytes], bool]) -> list[bool]
     return list(map(answers.__getitem__, column))
 
 
-def _parts(path: bytes) -> tuple[bytes, ...]:
-    """A path's non-empty components (``streq_paths``: ``//`` and a trailing ``/`` ignored)."""
-    return tuple(s for s in path.split(b"/") if s)
-
+_parts = path_key  # a path as streq_paths compares it
 
 def _devno(spec: str) -> bytes | None:
     """``MAJ:MIN`` as a kernel table prints it, when ``spec`` is one (findmnt's

@@ -27,7 +27,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy kno
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["TAG_NAMES", "DISK_DIR", "streq_paths", "canonicalize", "split_tag", "parse_tag", "resolve_tag",
+__all__ = ["TAG_NAMES", "DISK_DIR", "streq_paths", "path_key", "canonicalize", "split_tag", "parse_tag", "resolve_tag",
            "resolve_spec", "device_tag", "is_pseudofs", "is_netfs", "source_matches"]
 
 TAG_NAMES = ("LABEL", "UUID", "PARTUUID", "PARTLABEL")
@@ -37,9 +37,20 @@ DISK_DIR = b"/dev/disk"
 
 
 def streq_paths(a: bytes, b: bytes) -> bool:
-    """Equal as paths: the same non-empty components (``//`` and a trailing ``/`` ignored).
+    """Equal as paths, as util-linux ``streq_paths`` compares them (:func:`path_key`).
     A query compared with every mount is split once (the last few paths are kept)."""
     return _components(a) == _components(b)
+
+
+def path_key(path: bytes) -> tuple[bytes, ...]:
+    """What util-linux ``streq_paths`` (``lib/strutils.c``) sees of a path: two paths are
+    equal as paths exactly when their keys are.  It compares segments that each keep the
+    ``/`` before them (a run of ``/`` counts as one) and ignores one trailing ``/``: so
+    ``/a//b/`` is ``/a/b``, ``""`` is ``/``, and a relative ``a`` is not ``/a``.  The key
+    of an absolute path is its non-empty components (those of a directory above it are a
+    prefix of them); a relative path's starts with ``b""``, which no component is."""
+    parts = tuple(s for s in path.split(b"/") if s)
+    return parts if not path or path[:1] == b"/" or not parts else (b"",) + parts
 
 
 _SPLIT: dict[bytes, tuple[bytes, ...]] = {}  # the paths split last (functools' cache costs an import)
@@ -50,7 +61,7 @@ def _components(path: bytes) -> tuple[bytes, ...]:
     if parts is None:
         if len(_SPLIT) >= 16:
             _SPLIT.clear()
-        parts = _SPLIT[path] = tuple(s for s in path.split(b"/") if s)
+        parts = _SPLIT[path] = path_key(path)
     return parts
 
 
