@@ -556,7 +556,8 @@ class Watch:
         stop: threading.Event | None = None,
     ) -> None:
         if source not in SOURCES:
-            raise ValueError(f"source must be 'auto', 'poll', 'reread' or 'fanotify', got {source!r}")
+            choices = ", ".join(map(repr, SOURCES[:-1])) + f" or {SOURCES[-1]!r}"
+            raise ValueError(f"source must be {choices}, got {source!r}")
         check_seconds("timeout", timeout)
         check_seconds("min_interval", min_interval)
         self.pid = pid

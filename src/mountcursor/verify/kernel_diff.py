@@ -481,20 +481,24 @@ def _model_table(ns: Any, strategy: str, semantics: str, v: Vantage = DEFAULT_VA
         f.close()
 
 
-def _kernel_open(sb: Sandbox, v: Vantage) -> int:
+def _kernel_reader(sb: Sandbox, v: Vantage) -> dict[str, Any]:
+    """Who opens the vantage point's file on the kernel's side, as :meth:`Sandbox.open_proc`
+    and :meth:`Sandbox.read_proc` take it: the worker (``root``), the process chrooted into
+    the jail (``chroot``), or the worker through that process's ``/proc/<pid>/`` (``pid``)."""
     if v.reader == "root":
-        return sb.open_proc(v.file)
+        return {}
     if v.reader == "chroot":
-        return sb.open_proc(v.file, jail=v.jail)
-    return sb.open_proc(v.file, pid=sb.jail(v.jail))  # type: ignore[arg-type]
+        return {"jail": v.jail}
+    assert v.jail is not None  # a chroot or pid reader has its jail (Vantage)
+    return {"pid": sb.jail(v.jail)}
+
+
+def _kernel_open(sb: Sandbox, v: Vantage) -> int:
+    return sb.open_proc(v.file, **_kernel_reader(sb, v))
 
 
 def _kernel_whole(sb: Sandbox, v: Vantage) -> bytes:
-    if v.reader == "root":
-        return sb.read_proc(v.file)
-    if v.reader == "chroot":
-        return sb.read_proc(v.file, jail=v.jail)
-    return sb.read_proc(v.file, pid=sb.jail(v.jail))  # type: ignore[arg-type]
+    return sb.read_proc(v.file, **_kernel_reader(sb, v))
 
 
 class _Streams:
