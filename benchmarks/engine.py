@@ -23,7 +23,7 @@ import tempfile
 from typing import Any
 
 from ._common import Config, Section, machine_line, md_table
-from .live import MC, _cmd_pair, sandbox_sizes, start
+from .live import MC, _cmd_pair, live_points, start
 
 NAME = "engine"
 TITLE = "The findmnt engine: list, tree and selections next to findmnt"
@@ -106,13 +106,9 @@ def run(cfg: Config) -> dict[str, Any]:
     runs, res = start(cfg)
     cfg.log(" this machine's table")
     res["small"] = small(runs * 2)
-    sizes, why = sandbox_sizes([10_000] if cfg.quick else [10_000, 100_000])
-    res["points"] = []
+    res["points"], why = live_points([10_000] if cfg.quick else [10_000, 100_000], runs, cfg.log, live_point)
     if why is not None:
         res["skipped"] = why
-    for n in sizes:
-        cfg.log(f" live namespace, {n:,} tmpfs mounts")
-        res["points"].append(live_point(n, runs, cfg.log))
     res["load_after"] = os.getloadavg()
     return res
 

@@ -221,17 +221,26 @@ def sandbox_sizes(sizes: list[int]) -> tuple[list[int], str | None]:
     return [n if limit is None or n <= limit - 100 else limit - 100 for n in sizes], None
 
 
+def live_points(sizes: list[int], runs: int, log: Callable[[str], None],
+                point: Callable[[int, int, Callable[[str], None]], Any]) -> tuple[list[Any], str | None]:
+    """``point(n, runs, log)`` for each live namespace of :func:`sandbox_sizes`, in turn,
+    and why there are none (a section's live rows)."""
+    sizes, why = sandbox_sizes(sizes)
+    points = []
+    for n in sizes:
+        log(f" live namespace, {n:,} tmpfs mounts")
+        points.append(point(n, runs, log))
+    return points, why
+
+
 def run(cfg: Config) -> dict[str, Any]:
     runs, res = start(cfg)
     cfg.log(" start-up")
     res["startup"] = startup(runs * 2)
-    sizes, why = sandbox_sizes([1000, 10_000] if cfg.quick else [1000, 10_000, 100_000])
-    res["live"] = []
+    res["live"], why = live_points([1000, 10_000] if cfg.quick else [1000, 10_000, 100_000], runs, cfg.log,
+                                   live_point)
     if why is not None:
         res["live_skipped"] = why
-    for n in sizes:
-        cfg.log(f" live namespace, {n:,} tmpfs mounts")
-        res["live"].append(live_point(n, runs, cfg.log))
     cfg.log(" saved tables")
     res["saved"] = [saved_shape(shape, 10_000 if cfg.quick else 100_000, max(3, runs // 2))
                     for shape in ("wide", "deep")]

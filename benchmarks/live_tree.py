@@ -151,7 +151,7 @@ def live_point(n: int, runs: int, log: Callable[[str], None]) -> dict[str, Any]:
 
 
 def run(cfg: Config) -> dict[str, Any]:
-    from .live import sandbox_sizes, start
+    from .live import live_points, start
 
     runs, res = start(cfg)
     size = 10_000 if cfg.quick else 100_000
@@ -159,13 +159,9 @@ def run(cfg: Config) -> dict[str, Any]:
     for shape in SHAPES:
         cfg.log(f" saved table, {shape}, {size:,} mounts")
         res["saved"].append(saved_shape(shape, size, runs))
-    res["live"] = []
-    sizes, why = sandbox_sizes([10_000] if cfg.quick else [10_000, 100_000])
+    res["live"], why = live_points([10_000] if cfg.quick else [10_000, 100_000], runs, cfg.log, live_point)
     if why is not None:
         res["live_skipped"] = why
-    for n in sizes:
-        cfg.log(f" live namespace, {n:,} tmpfs mounts")
-        res["live"].append(live_point(n, runs, cfg.log))
     res["load_after"] = os.getloadavg()
     return res
 
