@@ -146,3 +146,24 @@ def test_man_pages_and_completions_are_shipped_and_installed(built: tuple[Path, 
     env["PATH"] = f"{prefix / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}"
     found = subprocess.run(["man", "-w", "mountcursor-list"], capture_output=True, text=True, env=env, timeout=60)
     assert (found.returncode, found.stdout) == (0, f"{prefix}/share/man/man1/mountcursor-list.1\n")
+
+
+def test_no_file_under_version_control_holds_a_merge_conflict_marker() -> None:
+    """A merge left unresolved in a committed file (docs/benchmarks/README.md held one
+    twice): git's three marker lines, at a line's start, in no tracked text file."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, timeout=60)
+    markers = (b"<<<<<<< ", b">>>>>>> ")
+    found = []
+    for name in listed.stdout.decode().split("\0"):
+        path = ROOT / name
+        if not name or not path.is_file():
+            continue
+        data = path.read_bytes()
+        if b"\0" in data[:8192]:
+            continue
+        for number, line in enumerate(data.split(b"\n"), 1):
+            if line.startswith(markers):
+                found.append(f"{name}:{number}")
+    assert found == []
