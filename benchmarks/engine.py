@@ -10,6 +10,14 @@ command, in the same run.
 * this machine's own small table: ``list`` and ``list -T /tmp`` against findmnt, and
   against ``python -c pass`` plus 10 ms (the issue's start-up target).
 
+Beside each row, the *floor*: this interpreter started as ``mountcursor`` is (site
+included) doing nothing but read the table's file to its end (``/proc/PID/mountinfo``,
+or the saved file), timed against the same findmnt command in the same way.  No
+program in this language that reads the table can go below it: where the floor is
+near a target, the kernel's printing of the table and the interpreter's start are
+most of findmnt's whole run.  The issue's targets: ≤ 1.0× at 10,000 mounts, ≤ 0.7× at
+100,000, ``tree`` ≤ 0.1×.
+
 Each figure is the median of per-pair ratios of whole commands run in turn (A B A B ...,
 ``benchmarks.live._cmd_pair``), wall and CPU time, start-up included.  The sandbox needs
 root; without it those rows are skipped.
@@ -51,18 +59,34 @@ SAVED: tuple[tuple[str, list[str], list[str]], ...] = (
     ("list -F -T", ["list", "-F", "{file}", "-T", "{m}"], ["-l", "-F", "{file}", "-T", "{m}"]),
 )
 FINDMNT_TREE_MAX = 20_000
+READ_TO_EOF = ("import os, sys\nfd = os.open(sys.argv[1], os.O_RDONLY)\n"
+               "while os.read(fd, 1 << 20):\n    pass\n")
+"""The floor's program: read a file to its end and exit."""
+
+
+def target(label: str, lines: int) -> float:
+    """The issue's target for a row: ``tree`` ≤ 0.1×, any other form ≤ 1.0× up to
+    10,021 mounts and ≤ 0.7× beyond."""
+    if label.startswith("tree") and "-T" not in label:
+        return 0.1
+    return 1.0 if lines < 50_000 else 0.7
 
 
 def _fill(args: list[str], **values: str) -> list[str]:
     return [a.format(**values) for a in args]
 
 
-def _pairs(queries: tuple[tuple[str, list[str], list[str]], ...], prefix: list[str], runs: int,
+def _pairs(queries: tuple[tuple[str, list[str], list[str]], ...], prefix: list[str], runs: int, table: str,
            **values: str) -> list[dict[str, Any]]:
+    """Each query against findmnt, and the floor (reading ``table`` to its end) against
+    the same findmnt command."""
     out = []
+    floor = [sys.executable, "-c", READ_TO_EOF, table]
     for label, ours, theirs in queries:
-        r = _cmd_pair([MC, *_fill(ours, **values), *prefix], ["findmnt", *_fill(theirs, **values), *prefix], runs)
+        peer = ["findmnt", *_fill(theirs, **values), *prefix]
+        r = _cmd_pair([MC, *_fill(ours, **values), *prefix], peer, runs)
         r["label"] = label
+        r["floor_cpu_ratio"] = _cmd_pair(floor, peer, runs)["cpu_ratio"]
         out.append(r)
     return out
 
@@ -79,15 +103,17 @@ def live_point(n: int, runs: int, log: Any) -> dict[str, Any]:
         values = {"m": os.fsdecode(middle[4]), "src": os.fsdecode(middle[-2])}
         log(f"   {len(lines):,} mounts; -T/-M {values['m']}, -S {values['src']}")
         point: dict[str, Any] = {"n": n, "lines": len(lines)}
-        point["live"] = _pairs(QUERIES, ["-N", pid], runs, **values)
+        table = f"/proc/{pid}/mountinfo"
+        point["live"] = _pairs(QUERIES, ["-N", pid], runs, table, **values)
         if len(lines) <= FINDMNT_TREE_MAX:
-            point["live"] += _pairs(TREES, ["-N", pid], runs, **values)
+            point["live"] += _pairs(TREES, ["-N", pid], runs, table, **values)
         with tempfile.NamedTemporaryFile(prefix="mountinfo-", suffix=".saved") as saved:
             saved.write(data)
             saved.flush()
-            point["saved"] = _pairs(SAVED, [], runs, file=saved.name, **values)
+            point["saved"] = _pairs(SAVED, [], runs, saved.name, file=saved.name, **values)
     for r in point["live"] + point["saved"]:
-        log(f"   {r['label']:<22} {r['cpu_ratio']:.2f}x findmnt (CPU), {r['ratio']:.2f}x (wall)")
+        log(f"   {r['label']:<22} {r['cpu_ratio']:.2f}x findmnt (CPU), {r['ratio']:.2f}x (wall), "
+            f"floor {r['floor_cpu_ratio']:.2f}x")
     return point
 
 
@@ -118,8 +144,17 @@ def render(res: dict[str, Any], out: Any) -> Section:
     for point in res.get("points", []):
         for r in point["live"] + point["saved"]:
             where = "live" if r in point["live"] else "saved (-F)"
+            goal = target(r["label"], point["lines"])
+            floor = r.get("floor_cpu_ratio")
+            if r["cpu_ratio"] <= goal:
+                verdict = "met"
+            elif floor is not None and floor > goal * 0.9:
+                verdict = "not met: the floor is within 10% of it"
+            else:
+                verdict = "not met"
             rows.append([f"{point['lines']:,}", where, f"`{r['label']}`", f"{r['cpu_ratio']:.2f}x",
-                         f"{r['ratio']:.2f}x", f"{r['ours_cpu_s'] * 1e3:.0f} / {r['peer_cpu_s'] * 1e3:.0f} ms"])
+                         f"{r['ratio']:.2f}x", f"{r['ours_cpu_s'] * 1e3:.0f} / {r['peer_cpu_s'] * 1e3:.0f} ms",
+                         "" if floor is None else f"{floor:.2f}x", f"≤ {goal:.1f}x", verdict])
     small_rows = []
     for label, r in res.get("small", {}).items():
         py = r["vs_python"]
@@ -130,8 +165,11 @@ def render(res: dict[str, Any], out: Any) -> Section:
           f"{res['load_before'][0]:.1f} before, {res['load_after'][0]:.1f} after; {res['runs']} pairs a row.", ""]
     if res.get("skipped"):
         md.append(f"Live rows skipped: {res['skipped']}.")
-    md.append(md_table(["mounts", "table", "command", "÷ findmnt (CPU)", "÷ findmnt (wall)", "ours / findmnt CPU"],
-                       rows))
+    md.append(md_table(["mounts", "table", "command", "÷ findmnt (CPU)", "÷ findmnt (wall)", "ours / findmnt CPU",
+                        "floor ÷ findmnt (CPU)", "target", ""], rows))
+    md += ["", "*Floor*: this interpreter, started as `mountcursor` is, reading the same table to its end "
+           "and nothing else, against the same findmnt command (CPU): no program in this language that reads "
+           "the table can go below it."]
     md += ["", "This machine's own table (start-up is the whole run); the last columns are the time over "
            "`python -c pass` (target: at most +10 ms), CPU (medians of each; what other work on the machine "
            "adds to the least) and wall:", "",
@@ -139,7 +177,10 @@ def render(res: dict[str, Any], out: Any) -> Section:
                      "over python -c pass (wall)"], small_rows)]
     summary = []
     for point in res.get("points", []):
-        worst = max(point["live"] + point["saved"], key=lambda r: r["cpu_ratio"])
-        summary.append(f"engine at {point['lines']:,} mounts: worst `{worst['label']}` "
-                       f"{worst['cpu_ratio']:.2f}x findmnt CPU")
+        done = point["live"] + point["saved"]
+        met = sum(r["cpu_ratio"] <= target(r["label"], point["lines"]) for r in done)
+        worst = max(done, key=lambda r: r["cpu_ratio"])
+        summary.append(f"engine at {point['lines']:,} mounts: {met} of {len(done)} targets met; worst "
+                       f"`{worst['label']}` {worst['cpu_ratio']:.2f}x findmnt CPU (its floor "
+                       f"{worst.get('floor_cpu_ratio', float('nan')):.2f}x)")
     return Section(NAME, TITLE, "\n".join(md), summary)
