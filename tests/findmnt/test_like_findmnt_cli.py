@@ -77,3 +77,48 @@ def test_a_poll_timeout_is_checked_then_ignored(tmp_path: Path, timeout: str) ->
     assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
     if theirs.returncode:
         assert ours.stderr.replace(b"mountcursor:", b"findmnt:") == theirs.stderr
+
+
+def _on_a_terminal(argv: list[str], columns: int = 100) -> bytes:
+    """What ``argv`` writes to a pseudo-terminal ``columns`` wide."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    main, sub = pty.openpty()
+    fcntl.ioctl(sub, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {k: v for k, v in ENV.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen(argv, stdout=sub, stderr=subprocess.DEVNULL, env=env)
+    os.close(sub)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the other side is closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(main)
+    proc.wait(timeout=60)
+    return out
+
+
+@needs_findmnt
+@pytest.mark.parametrize("columns", ["USE%,TARGET,MAJ:MIN", "TARGET,USE%,MAJ:MIN,FSTYPE"])
+def test_shell_names_leave_the_widths_alone(tmp_path: Path, columns: str) -> None:
+    """``-y`` renames the headers only: a column is as wide as its own name needs
+    (``USE%``, four, not ``USE_PCT``'s seven), and the longer name, right-aligned,
+    overflows its column without breaking the line; in a pipe and on a terminal."""
+    assert FINDMNT is not None
+    f = tmp_path / "mountinfo"
+    f.write_bytes(TABLE)
+    args = ["-F", str(f), "-y", "-o", columns]
+    ours, theirs = _both(args)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, b"")
+    assert b"USE_PCT" in ours.stdout
+    on_tty = [_on_a_terminal([sys.executable, "-m", "mountcursor", "list", *args]),
+              _on_a_terminal([FINDMNT, "-l", *args])]
+    assert on_tty[0] == on_tty[1]
+    assert b"USE_PCT" in on_tty[0]

@@ -305,7 +305,9 @@ class _Printer:
         col = self.cols[index]
         col.width = 0
         if not col.width_min:
-            col.width_min = max(safe_width(_name(col, self.layout.shellvar), self.layout.utf8), 1)
+            # the column's own name, even with -y (libsmartcols 2.38 counts the header
+            # cell; the shell name is put in its place only when it is printed)
+            col.width_min = max(safe_width(col.name, self.layout.utf8), 1)
         if self._encoded is None:
             self._encoded = self._encode_all()
         for cells in self._encoded:
@@ -411,8 +413,8 @@ class _Printer:
         if length > width and col.flags & TRUNC:
             enc, length = _truncate(enc, width)
         if enc:
-            if right and length < width:
-                self.out.append(" " * (width - length))
+            if right:  # print.c: a right-aligned cell counts as its column's width once printed
+                self.out.append(" " * max(width - length, 0))
                 length = width
             self.out.append(enc)
         if last:
@@ -668,7 +670,7 @@ def _human_chunks(cols: list[Col], columns: list[list[str]], arts: list[str] | N
         else:
             longest = max(map(len, cells) if widths is None else widths, default=0)
         head, head_width = safe_encode(_name(col, layout.shellvar), utf8)
-        width_min = max(head_width, 1)
+        width_min = max(safe_width(col.name, utf8), 1)  # as count_column_width: the name, not -y's
         width = longest
         if width < width_min and not col.flags & STRICTWIDTH:
             width = width_min
