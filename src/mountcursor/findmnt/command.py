@@ -187,8 +187,12 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
         from ..live.tabread import MAX_LINES
 
         paths = tab_files or (fstab_path(),)
-        if len(paths) == 1 and not split and not strict and not fstab:
+        if len(paths) == 1 and (mount_points or not split) and not strict and not fstab:
             saved = _read_file(paths[0], max_lines or MAX_LINES)
+            if mount_points and _sound(saved):  # nothing to warn about: read as a live table is
+                return _as_live(saved, _file_tid(paths[0]), mount_points, split)
+            if mount_points:
+                return _load_file(paths[0], strict, max_lines, data=saved)
             return Loaded(Rows("mountinfo"), "mountinfo", unsplit=saved, tid=_file_tid(paths[0]), saved=paths[0])
         loaded = [_load_file(path, strict, max_lines or MAX_LINES, fstab) for path in paths]
         if len(loaded) == 1:
@@ -208,17 +212,8 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
     rows: Rows | None = None
     if method in ("auto", "mountinfo") and not strict:
         data = _read_live(pid, consistency, method)
-        if data and mount_points:
-            from .rows import lines_at
-
-            few = lines_at(data, mount_points)
-            narrowed = Rows.from_mountinfo(few) if few else None
-            if narrowed is not None:
-                return Loaded(narrowed.with_tid(tid), "mountinfo", narrowed=data)
-        if data and not split:
-            return Loaded(Rows("mountinfo"), "mountinfo", unsplit=data, tid=tid)
         if data:
-            rows = _rows_of(data)
+            return _as_live(data, tid, mount_points, split)
     if rows is None:
         from ..live.reader import snapshot
 
@@ -228,6 +223,22 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
         except OSError as err:  # no such process, not ours to read, no listmount here: said as the kernel says it
             raise BadInput(oserror_words(err)) from None
     return Loaded(rows.with_tid(tid), "mountinfo")
+
+
+def _as_live(data: bytes, tid: int | None, mount_points: list[bytes] | None, split: bool) -> Loaded:
+    """A mountinfo table as :func:`load` gives a live one: with ``mount_points``, only
+    the lines at them (:func:`~.rows.lines_at`; ``Loaded.narrowed`` says so); without
+    ``split``, as it was read (``Loaded.unsplit``); else split."""
+    if mount_points:
+        from .rows import lines_at
+
+        few = lines_at(data, mount_points)
+        narrowed = Rows.from_mountinfo(few) if few else None
+        if narrowed is not None:
+            return Loaded(narrowed.with_tid(tid), "mountinfo", narrowed=data)
+    if not split:
+        return Loaded(Rows("mountinfo"), "mountinfo", unsplit=data, tid=tid)
+    return Loaded(_rows_of(data).with_tid(tid), "mountinfo")
 
 
 _PIECE = 1 << 15
@@ -283,13 +294,13 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
 
     assert table.unsplit is not None and table.saved is not None
     data = table.unsplit
-    ids: list[int] = []
-    parents: list[int] = []
+    ids: list[bytes] = []
+    parents: list[bytes] = []
     targets: list[bytes] = []
 
     def seen(rows: Rows) -> None:
-        ids.extend(rows.ids)
-        parents.extend(rows.parents)
+        ids.extend(rows.printed_ids)
+        parents.extend(rows.printed_parents)
         targets.extend(rows.targets)
 
     found = []
@@ -303,9 +314,7 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
         text = list(render_pieces(cols, picked(), look))
     except _OddSlice:
         return None
-    whole = Rows("mountinfo")
-    whole.ids, whole.parents, whole.targets = ids, parents, targets
-    if b"\r\n" in data or _may_have_problems(whole):
+    if _dos(data) or _may_have_problems(list(map(int, ids)), _ints(parents), targets.__getitem__):
         from ..live.parse import parse_mountinfo
 
         _warn_table(table.saved, data, "mountinfo", parse_mountinfo(data).entries, [])
@@ -313,6 +322,13 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
         return 1
     _write(text)
     return 0
+
+
+def _few_hold(data: bytes, keys: list[bytes]) -> bool:
+    """Whether one line of a table in eight at most holds one of ``keys`` (counted, not
+    found one by one): then checking the whole table first (:func:`_sound`) and reading
+    only those lines costs less than reading every line while checking it."""
+    return sum(map(data.count, keys)) * 8 <= data.count(b"\n")
 
 
 def _write(chunks: Iterable[str]) -> None:
@@ -403,7 +419,7 @@ def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = Fal
     try:
         rows = None if strict or as_fstab else Rows.from_mountinfo(data)
         if rows is not None:
-            if b"\r\n" in data or _may_have_problems(rows):
+            if _dos(data) or _may_have_problems(rows.ids, rows.parents, rows.targets.__getitem__):
                 from ..live.parse import parse_mountinfo
 
                 return Loaded(rows.with_tid(_file_tid(tab_file)), "mountinfo",
@@ -420,18 +436,19 @@ def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = Fal
     return Loaded(parsed.with_tid(tid), tab.kind, orphans)
 
 
-def _may_have_problems(rows: Rows) -> bool:
-    """False when the split table surely is a well-formed tree (unique ids, one root at
-    ``/`` whose parent is not in the table, every other parent present, no mount its
-    own parent and no cycle): then :meth:`MountTable.problems` has nothing to say and
-    nobody is an orphan.  True otherwise (then the parser's entries are asked).
+def _may_have_problems(ids: list[int], parents: list[int], target_of: Callable[[int], bytes],
+                       escaped: bool = False) -> bool:
+    """False when a table (each row's id and parent, and ``target_of`` a row its mount
+    point; ``escaped``: as printed) surely is a well-formed tree (unique ids, one root at ``/`` whose
+    parent is not in the table, every other parent present, no mount its own parent and
+    no cycle): then :meth:`MountTable.problems` has nothing to say and nobody is an
+    orphan.  True otherwise (then the parser's entries are asked).
 
     A cycle of parents has a mount whose parent's id is above its own (ids cannot fall
     all the way round), so only from such mounts (the kernel gives a freed id again,
     so a table has some) is the way up followed."""
     from operator import eq, gt
 
-    ids, parents = rows.ids, rows.parents
     present = set(ids)
     if len(present) != len(ids):
         return True  # a repeated id
@@ -439,7 +456,10 @@ def _may_have_problems(rows: Rows) -> bool:
     if len(missing) != 1:
         return True  # no root, or several
     (root_parent,) = missing
-    if parents.count(root_parent) != 1 or rows.targets[parents.index(root_parent)] != b"/":
+    if parents.count(root_parent) != 1:
+        return True
+    root = target_of(parents.index(root_parent))
+    if (_unescaped(root) if escaped else root) != b"/":
         return True
     if any(map(eq, parents, ids)):
         return True  # its own parent
@@ -458,6 +478,80 @@ def _may_have_problems(rows: Rows) -> bool:
             mnt = parent_of[mnt]
         reaches_root |= path
     return False
+
+
+def _ints(column: list[bytes]) -> list[int]:
+    """Decimal numbers (checked) as ints: each distinct one made once where few are
+    distinct (the parents of a table: many mounts share one)."""
+    distinct = set(column)
+    if len(distinct) * 4 > len(column):
+        return list(map(int, column))
+    return list(map({text: int(text) for text in distinct}.__getitem__, column))
+
+
+def _sound(data: bytes) -> bool:
+    """Whether a saved table has nothing :func:`_load_file` would warn about: every
+    line has the kernel's shape (:func:`~.rows.mountinfo_links`, the checks of
+    :meth:`Rows.from_mountinfo` without the columns), no DOS line end, and
+    :func:`_may_have_problems` sees none.  Then it is read as a live table is: only the
+    lines a ``-T``/``-M``/``-S`` needs, or a slice at a time."""
+    from .rows import mountinfo_links
+
+    if _dos(data):
+        return False
+    links = mountinfo_links(data)
+    if links is None:
+        return False
+    return not _may_have_printed_problems(*links)
+
+
+_FEW_PARENTS = 64
+"""Distinct parents up to which :func:`_may_have_printed_problems` looks for each one's
+line (a scan of the table each)."""
+
+
+def _may_have_printed_problems(ids: list[bytes], parents: list[bytes], target_of: Callable[[int], bytes]) -> bool:
+    """:func:`_may_have_problems` of ids and parents as a kernel-shaped table prints
+    them (decimal) and its mount points as printed (``target_of`` a row), mostly without
+    making ints: where no number has a leading zero (the least in byte order does not
+    start with ``0``), two numbers are equal when their digits are; and where each
+    parent's line comes before the first line of its children (as the kernel prints a
+    table mounted in order), the way up from every mount goes to earlier lines, so there
+    is no cycle.  Otherwise the ints are made and asked."""
+    distinct = set(parents)
+    if min(ids)[:1] != b"0" and min(distinct)[:1] != b"0":
+        present = set(ids)
+        if len(present) != len(ids):
+            return True  # a repeated id
+        missing = distinct.difference(present)
+        if len(missing) != 1:
+            return True  # no root, or several
+        (root_parent,) = missing
+        if parents.count(root_parent) != 1 or _unescaped(target_of(parents.index(root_parent))) != b"/":
+            return True
+        if len(distinct) <= _FEW_PARENTS:
+            from operator import eq
+
+            if any(map(eq, parents, ids)):
+                return True  # its own parent
+            distinct.discard(root_parent)
+            if all(ids.index(parent) < parents.index(parent) for parent in distinct):
+                return False
+    return _may_have_problems(list(map(int, ids)), _ints(parents), target_of, escaped=True)
+
+
+def _dos(data: bytes) -> bool:
+    """Whether a line ends with ``\\r\\n`` (looked for only where there is a ``\\r``:
+    one byte is found at C speed, two are searched for)."""
+    return b"\r" in data and b"\r\n" in data
+
+
+def _unescaped(name: bytes) -> bytes:
+    if b"\\" not in name:
+        return name
+    from ..format.escaping import unescape
+
+    return unescape(name)
 
 
 def _warn_table(tab_file: str, data: bytes, kind: str, entries: list[MountEntry],
@@ -622,7 +716,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         want_tree = tree_mode and fmt in ("human", "json") and not fstab and not mtab and not many
         # -T/-M of a live table: only the lines at the mount points that decide it, when
         # that is all the selection looks at (else, or if that was not enough, all)
-        keys = None if (tab_files or fstab or mtab or uniq) else mount_point_keys(q, force_tree)
+        keys = None if (fstab or mtab or uniq or many) else mount_point_keys(q, force_tree)
         # a list whose every row is picked for itself: a live table a slice at a time
         # (of a saved table, not with --first-only: its warnings need every slice)
         slices = keys is None and not (fstab or mtab or uniq or many) and by_slices(q, want_tree, force_tree) \
@@ -637,6 +731,10 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         def layout(tree: bool) -> Layout:
             return _layout(fmt, tree, noheadings=noheadings, ascii=ascii, shell=shell)
 
+        held = source_keys(q)  # -S: only the lines that hold what every line it picks holds
+        if table.unsplit is not None and table.saved is not None and held is not None \
+                and _few_hold(table.unsplit, held) and _sound(table.unsplit):
+            table.saved = None  # nothing to warn about: read as a live table is
         if table.unsplit is not None and table.saved is not None:
             status = _saved_by_slices(table, q, columns, ctx, cols, layout(False))
             if status is not None:
@@ -648,7 +746,6 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             from .render import render_pieces
 
             data = table.unsplit
-            held = source_keys(q)  # -S: only the lines that hold what every line it picks holds
             if held is not None:
                 from .rows import lines_holding
 
