@@ -196,11 +196,13 @@ def _linked(draw) -> bytes:
     parent."""
     n = draw(st.integers(1, 12))
     ids = draw(st.permutations(list(range(2, n + 2))))
-    parents = [1] + [ids[draw(st.integers(0, k - 1))] for k in range(1, n)]  # each under an earlier line
+    # each under an earlier line; the root's parent 0 or 1
+    parents = [draw(st.sampled_from([0, 1]))] + [ids[draw(st.integers(0, k - 1))] for k in range(1, n)]
     lines = []
     for k in range(n):
         lines.append([ids[k], parents[k], b"/" if k == 0 else b"/m/%d" % k])
-    damage = draw(st.sampled_from(["none", "none", "cycle", "self", "repeat", "root", "escaped root", "zero"]))
+    damage = draw(st.sampled_from(["none", "none", "cycle", "self", "repeat", "root", "escaped root", "zero",
+                                   "zero parent"]))
     if damage == "cycle" and n > 2:
         a, b = draw(st.integers(1, n - 1)), draw(st.integers(1, n - 1))
         lines[a][1], lines[b][1] = lines[b][0], lines[a][0]
@@ -217,7 +219,12 @@ def _linked(draw) -> bytes:
     if damage == "zero" and n > 1:  # "02" is the id 2 (a repeat of line 1's "2"): the same number, other bytes
         k = draw(st.integers(1, n - 1))
         ids_text[k] = b"0" + ids_text[0]
-    return b"".join(b"%s %d 0:1 / %s rw - tmpfs t rw\n" % (i, p, t) for i, (_, p, t) in zip(ids_text, lines))
+    parents_text = [b"%d" % p for _, p, _ in lines]
+    if damage == "zero parent":  # "02" is the parent 2: no problem, other bytes
+        k = draw(st.integers(0, n - 1))
+        parents_text[k] = b"0" + parents_text[k]
+    return b"".join(b"%s %s 0:1 / %s rw - tmpfs t rw\n" % (i, p, t)
+                    for i, p, (_, _, t) in zip(ids_text, parents_text, lines))
 
 
 @settings(max_examples=400, deadline=None)

@@ -513,13 +513,14 @@ line (a scan of the table each)."""
 def _may_have_printed_problems(ids: list[bytes], parents: list[bytes], target_of: Callable[[int], bytes]) -> bool:
     """:func:`_may_have_problems` of ids and parents as a kernel-shaped table prints
     them (decimal) and its mount points as printed (``target_of`` a row), mostly without
-    making ints: where no number has a leading zero (the least in byte order does not
-    start with ``0``), two numbers are equal when their digits are; and where each
+    making ints: where no number has a leading zero (no id starts with ``0``, nor a
+    parent but ``0``, the root's parent in some tables), two numbers are equal when
+    their digits are; and where each
     parent's line comes before the first line of its children (as the kernel prints a
     table mounted in order), the way up from every mount goes to earlier lines, so there
     is no cycle.  Otherwise the ints are made and asked."""
     distinct = set(parents)
-    if min(ids)[:1] != b"0" and min(distinct)[:1] != b"0":
+    if min(ids)[:1] != b"0" and not _leading_zero(distinct):
         present = set(ids)
         if len(present) != len(ids):
             return True  # a repeated id
@@ -538,6 +539,15 @@ def _may_have_printed_problems(ids: list[bytes], parents: list[bytes], target_of
             if all(ids.index(parent) < parents.index(parent) for parent in distinct):
                 return False
     return _may_have_problems(list(map(int, ids)), _ints(parents), target_of, escaped=True)
+
+
+def _leading_zero(distinct: set[bytes]) -> bool:
+    """Whether a number (as printed) of ``distinct`` may have a leading zero: where
+    they are few, one that starts with ``0`` and is not ``0``; else the least in byte
+    order (where such a one would be) starts with ``0``."""
+    if len(distinct) <= _FEW_PARENTS:
+        return any(number[:1] == b"0" != number for number in distinct)
+    return min(distinct)[:1] == b"0"
 
 
 def _dos(data: bytes) -> bool:
