@@ -294,14 +294,12 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
 
     assert table.unsplit is not None and table.saved is not None
     data = table.unsplit
-    ids: list[bytes] = []
+    ids: list[bytes] = []  # each slice's joined, as mountinfo_links joins them
     parents: list[bytes] = []
-    targets: list[bytes] = []
 
     def seen(rows: Rows) -> None:
-        ids.extend(rows.printed_ids)
-        parents.extend(rows.printed_parents)
-        targets.extend(rows.targets)
+        ids.append(b" ".join(rows.printed_ids))
+        parents.append(b" ".join(rows.printed_parents))
 
     found = []
 
@@ -314,7 +312,7 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
         text = list(render_pieces(cols, picked(), look))
     except _OddSlice:
         return None
-    if _dos(data) or _may_have_problems(list(map(int, ids)), _ints(parents), targets.__getitem__):
+    if _dos(data) or _may_have_printed_problems(b" ".join(ids).split(b" "), b" ".join(parents).split(b" "), data):
         from ..live.parse import parse_mountinfo
 
         _warn_table(table.saved, data, "mountinfo", parse_mountinfo(data).entries, [])
@@ -500,9 +498,7 @@ def _sound(data: bytes) -> bool:
     if _dos(data):
         return False
     links = mountinfo_links(data)
-    if links is None:
-        return False
-    return not _may_have_printed_problems(*links)
+    return links is not None and not _may_have_printed_problems(*links, data)
 
 
 _FEW_PARENTS = 64
@@ -510,15 +506,19 @@ _FEW_PARENTS = 64
 line (a scan of the table each)."""
 
 
-def _may_have_printed_problems(ids: list[bytes], parents: list[bytes], target_of: Callable[[int], bytes]) -> bool:
-    """:func:`_may_have_problems` of ids and parents as a kernel-shaped table prints
-    them (decimal) and its mount points as printed (``target_of`` a row), mostly without
-    making ints: where no number has a leading zero (no id starts with ``0``, nor a
-    parent but ``0``, the root's parent in some tables), two numbers are equal when
-    their digits are; and where each
-    parent's line comes before the first line of its children (as the kernel prints a
-    table mounted in order), the way up from every mount goes to earlier lines, so there
-    is no cycle.  Otherwise the ints are made and asked."""
+def _may_have_printed_problems(ids: list[bytes], parents: list[bytes], data: bytes) -> bool:
+    """:func:`_may_have_problems` of a kernel-shaped table (``data``) by its ids and
+    parents as printed (decimal), mostly without making ints: where no number has a
+    leading zero (no id starts with ``0``, nor a parent but ``0``, the root's parent in
+    some tables), two numbers are equal when their digits are; and where each parent's
+    line comes before the first line of its children (as the kernel prints a table
+    mounted in order), the way up from every mount goes to earlier lines, so there is
+    no cycle.  Otherwise the ints are made and asked."""
+    from .rows import printed_target
+
+    def target_of(row: int) -> bytes:
+        return printed_target(data, row)
+
     distinct = set(parents)
     if min(ids)[:1] != b"0" and not _leading_zero(distinct):
         present = set(ids)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ..live.entry import MountEntry
 
-__all__ = ["Rows", "line_slices", "tag_facts", "lines_at", "lines_holding", "mountinfo_links"]
+__all__ = ["Rows", "line_slices", "tag_facts", "lines_at", "lines_holding", "mountinfo_links", "printed_target"]
 
 _SLICE = 1 << 15  # bytes of a table split at a time (about 500 lines): what one slice makes is
 # freed before the next is split, so its memory is used again (a page the process touches
@@ -172,19 +172,18 @@ def _checked(piece: bytes, known_tags: dict[bytes, bool]) -> list[list[bytes]] |
     return fields
 
 
-def mountinfo_links(data: bytes) -> tuple[list[bytes], list[bytes], Callable[[int], bytes]] | None:
+def mountinfo_links(data: bytes) -> tuple[list[bytes], list[bytes]] | None:
     """The ids and parents (as printed) of every line of a mountinfo table that
-    :meth:`Rows.from_mountinfo` splits, and the mount point of a line (as printed:
-    escaped), or None where it would not split it (the same checks, :func:`_checked`),
-    without making the other columns: what a saved table's ``-T``/``-M``/``-S`` needs of
-    the lines it does not print, to know that the table is sound."""
+    :meth:`Rows.from_mountinfo` splits, or None where it would not split it (the same
+    checks, :func:`_checked`), without making the other columns: what a saved table's
+    ``-T``/``-M``/``-S`` needs of the lines it does not print, to know that the table is
+    sound (:func:`printed_target` gives a line's mount point)."""
     if not _may_split(data):
         return None
-    # each slice's columns joined (no field holds a blank) and the ids and parents split
-    # again at the end: the slices' other fields are freed whole, their memory used again
+    # each slice's columns joined (no field holds a blank) and split again at the end:
+    # the slices' other fields are freed whole, their memory used again
     ids: list[bytes] = []
     parents: list[bytes] = []
-    targets: list[bytes] = []
     known_tags: dict[bytes, bool] = {b"": True}
     for piece in line_slices(data):
         fields = _checked(piece, known_tags)
@@ -192,17 +191,20 @@ def mountinfo_links(data: bytes) -> tuple[list[bytes], list[bytes], Callable[[in
             return None
         ids.append(b" ".join(fields[0]))
         parents.append(b" ".join(fields[1]))
-        targets.append(b" ".join(fields[4]))
-    counts = [column.count(b" ") + 1 for column in targets]
+    return b" ".join(ids).split(b" "), b" ".join(parents).split(b" ")
 
-    def target_of(row: int) -> bytes:
-        for k, count in enumerate(counts):
-            if row < count:
-                return targets[k].split(b" ")[row]
-            row -= count
-        raise IndexError(row)
 
-    return b" ".join(ids).split(b" "), b" ".join(parents).split(b" "), target_of
+def printed_target(data: bytes, row: int) -> bytes:
+    """The mount point of line ``row`` (from 0) of a table split by
+    :meth:`Rows.from_mountinfo` (or checked by :func:`mountinfo_links`), as printed."""
+    for piece in line_slices(data):
+        lines = piece.count(b"\n")
+        if row < lines:
+            fields = _fields(piece)
+            assert fields is not None
+            return fields[4][row]
+        row -= lines
+    raise IndexError(row)
 
 
 def tag_facts(tags: bytes) -> tuple[str, bytes] | None:
