@@ -530,14 +530,10 @@ def _may_have_printed_problems(ids: list[bytes], parents: list[bytes], data: byt
         (root_parent,) = missing
         if parents.count(root_parent) != 1 or _unescaped(target_of(parents.index(root_parent))) != b"/":
             return True
-        if len(distinct) <= _FEW_PARENTS:
-            from operator import eq
-
-            if any(map(eq, parents, ids)):
-                return True  # its own parent
-            distinct.discard(root_parent)
-            if all(ids.index(parent) < parents.index(parent) for parent in distinct):
-                return False
+        distinct.discard(root_parent)
+        # (a mount its own parent is on its first child's line: not before it)
+        if len(distinct) <= _FEW_PARENTS and all(ids.index(parent) < parents.index(parent) for parent in distinct):
+            return False
     return _may_have_problems(list(map(int, ids)), _ints(parents), target_of, escaped=True)
 
 

@@ -161,13 +161,13 @@ def _checked(piece: bytes, known_tags: dict[bytes, bool]) -> list[list[bytes]] |
     fields = _fields(piece)
     if fields is None:
         return None
-    # the numbers, a column at a time: ids and parents in decimal, devices major:minor
-    if not (_numbers(fields[0]) and _numbers(fields[1]) and _devnos(fields[2])):
+    # the numbers, columns at a time: ids and parents in decimal, devices major:minor
+    if not (_numbers(fields[0] + fields[1]) and _devnos(fields[2])):
         return None
-    line_tags = fields[6]
-    for tag in set(line_tags).difference(known_tags):
+    tags = set(fields[6])
+    for tag in tags.difference(known_tags):
         known_tags[tag] = tag_facts(tag) is not None
-    if not all(map(known_tags.__getitem__, line_tags)):
+    if not all(map(known_tags.__getitem__, tags)):
         return None
     return fields
 
