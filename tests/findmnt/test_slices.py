@@ -5,6 +5,7 @@ table's selection picks, in the same order."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -268,3 +269,84 @@ def test_ids_given_again_are_no_problem() -> None:
     looped = tree + b"4 5 0:4 / /x rw - tmpfs t rw\n5 4 0:5 / /y rw - tmpfs t rw\n"
     rows = Rows.from_mountinfo(looped)
     assert rows is not None and _may_have_problems(rows.ids, rows.parents, rows.targets.__getitem__)
+
+
+@st.composite
+def _rising(draw) -> bytes:
+    """A table whose ids mostly rise (as a kernel since 6.8 prints them), across a change
+    in their number of digits, with parents on earlier lines, sometimes on a later one
+    (a moved mount), and sometimes damaged."""
+    n = draw(st.integers(1, 30))
+    base = draw(st.sampled_from([2, 8, 95, 995]))
+    ids = list(range(base, base + n))
+    if n > 1 and draw(st.integers(0, 4)) == 0:  # two ids swapped: not rising
+        a, b = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        ids[a], ids[b] = ids[b], ids[a]
+    few = draw(st.integers(1, 4))  # parents among the first lines' ids
+    parents = [draw(st.sampled_from([0, 1, base - 1]))]
+    for k in range(1, n):
+        parents.append(ids[draw(st.integers(0, min(k, few) - 1))])
+    if n > 2 and draw(st.integers(0, 3)) == 0:  # a mount moved under a later one (whose parent is earlier)
+        k = draw(st.integers(1, n - 2))
+        parents[k] = ids[k + 1]
+        parents[k + 1] = ids[0]
+    targets = [b"/"] + [b"/m/%d" % k for k in range(1, n)]
+    ids_text = [b"%d" % i for i in ids]
+    parents_text = [b"%d" % p for p in parents]
+    damage = draw(st.sampled_from(["none", "none", "cycle", "self", "repeat", "root", "zero", "zero parent",
+                                   "two roots"]))
+    if damage == "cycle" and n > 2:
+        a, b = draw(st.integers(1, n - 1)), draw(st.integers(1, n - 1))
+        parents_text[a], parents_text[b] = ids_text[b], ids_text[a]
+    elif damage == "self" and n > 1:
+        k = draw(st.integers(1, n - 1))
+        parents_text[k] = ids_text[k]
+    elif damage == "repeat" and n > 1:
+        ids_text[draw(st.integers(1, n - 1))] = ids_text[draw(st.integers(0, n - 1))]
+    elif damage == "root":
+        targets[0] = b"/r"
+    elif damage == "zero":  # the id of a parent, most likely
+        k = draw(st.integers(0, min(few, n) - 1))
+        ids_text[k] = b"0" + ids_text[k]
+    elif damage == "zero parent":
+        k = draw(st.integers(0, n - 1))
+        parents_text[k] = b"0" + parents_text[k]
+    elif damage == "two roots" and n > 1:
+        parents_text[draw(st.integers(1, n - 1))] = draw(st.sampled_from([b"7777", parents_text[0]]))
+    return b"".join(b"%s %s 0:1 / %s rw - tmpfs t rw\n" % line for line in zip(ids_text, parents_text, targets))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_rising(), st.lists(st.integers(1, 8), max_size=8), st.sampled_from([64, 2, 1]))
+def test_links_given_by_slices_tell_a_well_formed_table(data: bytes, cuts: list[int], few: int) -> None:
+    """:class:`_Links` fed the ids and parents a slice at a time (slices of any length)
+    says what :func:`_may_have_problems` says of the whole table's ints, whichever way
+    it takes (rising ids and few parents, else the whole table asked)."""
+    from mountcursor.findmnt import command
+    from mountcursor.findmnt.command import _Links, _may_have_problems
+
+    rows = Rows.from_mountinfo(data)
+    assert rows is not None
+    want = _may_have_problems(rows.ids, rows.parents, rows.targets.__getitem__)
+    ids, parents = rows.printed_ids, rows.printed_parents
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(command, "_FEW_PARENTS", few)
+        links = _Links()
+        start = 0
+        for cut in [*cuts, len(ids)]:
+            links.add(ids[start:start + cut], parents[start:start + cut])
+            start += cut
+            if start >= len(ids):
+                break
+        rising = links.rising
+        assert links.may_have_problems(data) is want
+    LINKS.append((rising, want))
+
+
+LINKS: list[tuple[bool, bool]] = []
+
+
+def test_the_comparison_above_took_both_ways_with_and_without_problems() -> None:
+    if not LINKS:
+        pytest.skip("run with the property test above")
+    assert set(LINKS) == {(True, True), (True, False), (False, True), (False, False)}, set(LINKS)

@@ -294,12 +294,10 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
 
     assert table.unsplit is not None and table.saved is not None
     data = table.unsplit
-    ids: list[bytes] = []  # each slice's joined, as mountinfo_links joins them
-    parents: list[bytes] = []
+    links = _Links()
 
     def seen(rows: Rows) -> None:
-        ids.append(b" ".join(rows.printed_ids))
-        parents.append(b" ".join(rows.printed_parents))
+        links.add(rows.printed_ids, rows.printed_parents)
 
     found = []
 
@@ -312,7 +310,7 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
         text = list(render_pieces(cols, picked(), look))
     except _OddSlice:
         return None
-    if _dos(data) or _may_have_printed_problems(b" ".join(ids).split(b" "), b" ".join(parents).split(b" "), data):
+    if _dos(data) or links.may_have_problems(data):
         from ..live.parse import parse_mountinfo
 
         _warn_table(table.saved, data, "mountinfo", parse_mountinfo(data).entries, [])
@@ -491,14 +489,103 @@ def _sound(data: bytes) -> bool:
     """Whether a saved table has nothing :func:`_load_file` would warn about: every
     line has the kernel's shape (:func:`~.rows.mountinfo_links`, the checks of
     :meth:`Rows.from_mountinfo` without the columns), no DOS line end, and
-    :func:`_may_have_problems` sees none.  Then it is read as a live table is: only the
-    lines a ``-T``/``-M``/``-S`` needs, or a slice at a time."""
+    :func:`_may_have_problems` sees none (:class:`_Links`).  Then it is read as a live
+    table is: only the lines a ``-T``/``-M``/``-S`` needs, or a slice at a time."""
     from .rows import mountinfo_links
 
     if _dos(data):
         return False
-    links = mountinfo_links(data)
-    return links is not None and not _may_have_printed_problems(*links, data)
+    links = _Links()
+    return mountinfo_links(data, links.add) and not links.may_have_problems(data)
+
+
+class _Links:
+    """The ids and parents of a kernel-shaped table as printed, given a slice of rows at
+    a time (:meth:`add`), and whether the table may have problems
+    (:meth:`may_have_problems`, :func:`_may_have_problems`'s answer).
+
+    Most tables are told as the slices come, without a set of every id: ids that rise
+    from row to row (as a kernel since 6.8 prints them, and one that mounted in order)
+    are each other's, and with few parents (each one's rows counted, its first child's
+    row kept), a parent whose own row comes before its first child's leaves no cycle.
+    Any other table is asked whole (:func:`_may_have_printed_problems`)."""
+
+    __slots__ = ("joined_ids", "joined_parents", "starts", "rows", "rising", "last", "first_child", "children")
+
+    def __init__(self) -> None:
+        self.joined_ids: list[bytes] = []  # each slice's, a blank before and after each (no token kept past its slice)
+        self.joined_parents: list[bytes] = []
+        self.starts: list[int] = []  # each slice's first row
+        self.rows = 0
+        self.rising = True  # every id so far above the one before, none with a leading zero, few parents
+        self.last = b""
+        self.first_child: dict[bytes, int] = {}
+        self.children: dict[bytes, int] = {}
+
+    def add(self, ids: list[bytes], parents: list[bytes]) -> None:
+        """The ids and parents (as printed: decimal, checked) of the next rows."""
+        from operator import lt
+
+        joined = b" ".join(ids)
+        self.joined_ids.append(b" " + joined + b" ")
+        self.joined_parents.append(b" ".join(parents) + b" ")
+        self.starts.append(self.rows)
+        if self.rising and ids:
+            if joined[:1] == b"0" or b" 0" in joined:  # a leading zero (or the id 0)
+                self.rising = False
+            elif len(ids[0]) == len(ids[-1]) and len(set(map(len, ids))) == 1:
+                # as many digits each: the bytes compare as the numbers
+                self.rising = _below(self.last, ids[0]) and all(map(lt, ids, ids[1:]))
+            else:
+                numbers = list(map(int, ids))
+                self.rising = _below(self.last, ids[0]) and all(map(lt, numbers, numbers[1:]))
+            self.last = ids[-1]
+        if self.rising:
+            for parent in set(parents):
+                if parent not in self.children:
+                    if len(self.children) >= _FEW_PARENTS or parent[:1] == b"0" != parent:
+                        self.rising = False
+                        break
+                    self.first_child[parent] = self.rows + parents.index(parent)
+                    self.children[parent] = 0
+                self.children[parent] += parents.count(parent)
+        self.rows += len(ids)
+
+    def may_have_problems(self, data: bytes) -> bool:
+        """:func:`_may_have_problems` of the table ``data`` whose rows were added."""
+        if not self.rising:
+            return _may_have_printed_problems(b"".join(self.joined_ids).split(), b"".join(self.joined_parents).split(),
+                                              data)
+        rows = {parent: self._row_of(parent) for parent in self.children}
+        missing = [parent for parent, row in rows.items() if row is None]
+        if len(missing) != 1:
+            return True  # no root, or several
+        (root_parent,) = missing
+        if self.children[root_parent] != 1:
+            return True
+        from .rows import printed_target
+
+        if _unescaped(printed_target(data, self.first_child[root_parent])) != b"/":
+            return True
+        # (a mount its own parent is on its first child's row: not before it)
+        if all(row is None or row < self.first_child[parent] for parent, row in rows.items()):
+            return False
+        self.rising = False
+        return self.may_have_problems(data)
+
+    def _row_of(self, number: bytes) -> int | None:
+        """The row whose id is ``number``, if any."""
+        key = b" " + number + b" "
+        for start, joined in zip(self.starts, self.joined_ids):
+            at = joined.find(key)
+            if at >= 0:
+                return start + joined.count(b" ", 0, at)
+        return None
+
+
+def _below(a: bytes, b: bytes) -> bool:
+    """``a`` (``b""``: none) below ``b``, both decimal without a leading zero."""
+    return len(a) < len(b) or len(a) == len(b) and a < b
 
 
 _FEW_PARENTS = 64

@@ -172,26 +172,21 @@ def _checked(piece: bytes, known_tags: dict[bytes, bool]) -> list[list[bytes]] |
     return fields
 
 
-def mountinfo_links(data: bytes) -> tuple[list[bytes], list[bytes]] | None:
-    """The ids and parents (as printed) of every line of a mountinfo table that
-    :meth:`Rows.from_mountinfo` splits, or None where it would not split it (the same
-    checks, :func:`_checked`), without making the other columns: what a saved table's
-    ``-T``/``-M``/``-S`` needs of the lines it does not print, to know that the table is
-    sound (:func:`printed_target` gives a line's mount point)."""
+def mountinfo_links(data: bytes, each: Callable[[list[bytes], list[bytes]], None]) -> bool:
+    """Whether :meth:`Rows.from_mountinfo` splits a mountinfo table (the same checks,
+    :func:`_checked`), without making its columns; ``each`` is given the ids and parents
+    (as printed) of each slice that passes: what a saved table's ``-T``/``-M``/``-S``
+    needs of the lines it does not print, to know that the table is sound
+    (:func:`printed_target` gives a line's mount point)."""
     if not _may_split(data):
-        return None
-    # each slice's columns joined (no field holds a blank) and split again at the end:
-    # the slices' other fields are freed whole, their memory used again
-    ids: list[bytes] = []
-    parents: list[bytes] = []
+        return False
     known_tags: dict[bytes, bool] = {b"": True}
     for piece in line_slices(data):
         fields = _checked(piece, known_tags)
         if fields is None:
-            return None
-        ids.append(b" ".join(fields[0]))
-        parents.append(b" ".join(fields[1]))
-    return b" ".join(ids).split(b" "), b" ".join(parents).split(b" ")
+            return False
+        each(fields[0], fields[1])
+    return True
 
 
 def printed_target(data: bytes, row: int) -> bytes:
