@@ -533,8 +533,7 @@ class _Links:
         if self.rising and ids:
             if joined[:1] == b"0" or b" 0" in joined:  # a leading zero (or the id 0)
                 self.rising = False
-            elif len(ids[0]) == len(ids[-1]) and len(set(map(len, ids))) == 1:
-                # as many digits each: the bytes compare as the numbers
+            elif _as_long(joined, len(ids[0]), len(ids)):  # as many digits each: the bytes compare as the numbers
                 self.rising = _below(self.last, ids[0]) and all(map(lt, ids, ids[1:]))
             else:
                 numbers = list(map(int, ids))
@@ -581,6 +580,13 @@ class _Links:
             if at >= 0:
                 return start + joined.count(b" ", 0, at)
         return None
+
+
+def _as_long(joined: bytes, digits: int, count: int) -> bool:
+    """Whether ``count`` numbers joined by blanks have ``digits`` digits each."""
+    from .rows import _DIGITS_AS_0
+
+    return joined.translate(_DIGITS_AS_0) == (b"0" * digits + b" ") * (count - 1) + b"0" * digits
 
 
 def _below(a: bytes, b: bytes) -> bool:
