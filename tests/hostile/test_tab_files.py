@@ -236,3 +236,22 @@ def test_the_comparison_above_saw_files_taken_and_refused() -> None:
     if not TAKEN:
         pytest.skip("run with the property test above")
     assert set(TAKEN) == {True, False}
+
+
+def test_a_saved_table_that_escapes_other_bytes_is_read_whole(tmp_path) -> None:
+    """A saved table may write any byte as an escape (``\\141`` for ``a``): a byte search
+    for the mount point or the source as the kernel writes it would miss that line, so
+    such a table is not narrowed (as findmnt: both mounts at ``/mnt/a``, both sources
+    ``src``)."""
+    f = tmp_path / "escaped"
+    f.write_bytes(b"1 0 0:1 / / rw - ext4 r rw\n2 1 0:2 / /mnt rw - tmpfs \\163rc rw\n"
+                  b"3 2 0:3 / /mnt/\\141 rw - tmpfs t rw\n4 3 0:4 / /mnt/a rw - tmpfs src rw\n"
+                  + b"".join(b"%d 1 0:%d / /m%d rw - tmpfs t rw\n" % (i, i, i) for i in range(5, 40)))
+    for selection, out in ((["-M", "/mnt/a"], "ID\n3\n4\n"), (["-S", "src"], "ID\n2\n4\n")):
+        res = CliRunner().invoke(main, ["list", "-r", "-F", str(f), "-o", "ID", *selection])
+        assert (res.exit_code, res.stdout, res.stderr) == (0, out, ""), selection
+    plain = tmp_path / "plain"  # the kernel's own escapes: narrowed, the same answer
+    plain.write_bytes(f.read_bytes().replace(b"\\163rc", b"src").replace(b"/mnt/\\141", b"/mnt/a\\040b"))
+    for selection, out in ((["-M", "/mnt/a b"], "ID\n3\n"), (["-S", "src"], "ID\n2\n4\n")):
+        res = CliRunner().invoke(main, ["list", "-r", "-F", str(plain), "-o", "ID", *selection])
+        assert (res.exit_code, res.stdout, res.stderr) == (0, out, ""), selection

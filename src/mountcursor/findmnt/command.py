@@ -189,7 +189,7 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
         paths = tab_files or (fstab_path(),)
         if len(paths) == 1 and (mount_points or not split) and not strict and not fstab:
             saved = _read_file(paths[0], max_lines or MAX_LINES)
-            if mount_points and _sound(saved):  # nothing to warn about: read as a live table is
+            if mount_points and _as_kernel_prints(saved) and _sound(saved):  # read as a live table is
                 return _as_live(saved, _file_tid(paths[0]), mount_points, split)
             if mount_points:
                 return _load_file(paths[0], strict, max_lines, data=saved)
@@ -497,6 +497,19 @@ def _sound(data: bytes) -> bool:
         return False
     links = _Links()
     return mountinfo_links(data, links.add) and not links.may_have_problems(data)
+
+
+def _as_kernel_prints(data: bytes) -> bool:
+    """Whether every backslash of a saved table starts one of the escapes the kernel
+    prints in a path (``escape_path``: a blank, a tab, a newline, a backslash): then a
+    path or a source is written as the kernel writes it, and a byte search finds the
+    lines that hold it (``lines_at``, ``lines_holding``).  A file may write any byte as
+    an escape (``\\141``, an ``a``), where the search would miss the line."""
+    if b"\\" not in data:
+        return True
+    from ..format.escaping import PATH_ESCAPES
+
+    return data.count(b"\\") == sum(data.count(b"\\%03o" % byte) for byte in PATH_ESCAPES)
 
 
 class _Links:
@@ -832,7 +845,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
 
         held = source_keys(q)  # -S: only the lines that hold what every line it picks holds
         if table.unsplit is not None and table.saved is not None and held is not None \
-                and _few_hold(table.unsplit, held) and _sound(table.unsplit):
+                and _few_hold(table.unsplit, held) and _as_kernel_prints(table.unsplit) and _sound(table.unsplit):
             table.saved = None  # nothing to warn about: read as a live table is
         if table.unsplit is not None and table.saved is not None:
             status = _saved_by_slices(table, q, columns, ctx, cols, layout(False))
