@@ -68,9 +68,9 @@ def _same_links(data: bytes, split: Rows) -> None:
     ids: list[bytes] = []
     parents: list[bytes] = []
 
-    def each(slice_ids: list[bytes], slice_parents: list[bytes]) -> None:
-        ids.extend(slice_ids)
-        parents.extend(slice_parents)
+    def each(piece: bytes, fields: list[list[bytes]]) -> None:
+        ids.extend(fields[0])
+        parents.extend(fields[1])
 
     assert mountinfo_links(data, each)
     assert list(map(int, ids)) == split.ids and list(map(int, parents)) == split.parents
@@ -115,7 +115,7 @@ def test_lines_of_another_shape_are_left_to_the_parser() -> None:
                 plain.replace(b"\n", b"\n\n", 1),                      # one between two lines
                 plain.replace(b"/mnt", b"/m\tx")):                    # a tab: libmount's blank, as a space
         assert Rows.from_mountinfo(odd) is None, odd
-        assert not mountinfo_links(odd, lambda ids, parents: None), odd
+        assert not mountinfo_links(odd, lambda piece, fields: None), odd
 
 
 def test_a_long_line_is_split_as_the_parser_reads_it() -> None:

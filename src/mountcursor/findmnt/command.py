@@ -189,8 +189,9 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
         paths = tab_files or (fstab_path(),)
         if len(paths) == 1 and (mount_points or not split) and not strict and not fstab:
             saved = _read_file(paths[0], max_lines or MAX_LINES)
-            if mount_points and _as_kernel_prints(saved) and _sound(saved):  # read as a live table is
-                return _as_live(saved, _file_tid(paths[0]), mount_points, split)
+            few = _sound(saved, mount_points) if mount_points and _as_kernel_prints(saved) else None
+            if few is not None:  # nothing to warn about: read as a live table is
+                return _as_live(saved, _file_tid(paths[0]), few, split)
             if mount_points:
                 return _load_file(paths[0], strict, max_lines, data=saved)
             return Loaded(Rows("mountinfo"), "mountinfo", unsplit=saved, tid=_file_tid(paths[0]), saved=paths[0])
@@ -213,7 +214,11 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
     if method in ("auto", "mountinfo") and not strict:
         data = _read_live(pid, consistency, method)
         if data:
-            return _as_live(data, tid, mount_points, split)
+            if mount_points:
+                from .rows import lines_at
+
+                return _as_live(data, tid, lines_at(data, mount_points), split)
+            return _as_live(data, tid, None, split)
     if rows is None:
         from ..live.reader import snapshot
 
@@ -225,15 +230,13 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
     return Loaded(rows.with_tid(tid), "mountinfo")
 
 
-def _as_live(data: bytes, tid: int | None, mount_points: list[bytes] | None, split: bool) -> Loaded:
-    """A mountinfo table as :func:`load` gives a live one: with ``mount_points``, only
-    the lines at them (:func:`~.rows.lines_at`; ``Loaded.narrowed`` says so); without
-    ``split``, as it was read (``Loaded.unsplit``); else split."""
-    if mount_points:
-        from .rows import lines_at
-
-        few = lines_at(data, mount_points)
-        narrowed = Rows.from_mountinfo(few) if few else None
+def _as_live(data: bytes, tid: int | None, few: bytes | None, split: bool) -> Loaded:
+    """A mountinfo table as :func:`load` gives a live one: with ``few``, the lines at
+    the mount points of a ``-T``/``-M`` (:func:`~.rows.lines_at`), only those
+    (``Loaded.narrowed`` says so), or all where there are none; without ``split``, as it
+    was read (``Loaded.unsplit``); else split."""
+    if few:
+        narrowed = Rows.from_mountinfo(few)
         if narrowed is not None:
             return Loaded(narrowed.with_tid(tid), "mountinfo", narrowed=data)
     if not split:
@@ -485,18 +488,35 @@ def _ints(column: list[bytes]) -> list[int]:
     return list(map({text: int(text) for text in distinct}.__getitem__, column))
 
 
-def _sound(data: bytes) -> bool:
-    """Whether a saved table has nothing :func:`_load_file` would warn about: every
-    line has the kernel's shape (:func:`~.rows.mountinfo_links`, the checks of
-    :meth:`Rows.from_mountinfo` without the columns), no DOS line end, and
-    :func:`_may_have_problems` sees none (:class:`_Links`).  Then it is read as a live
-    table is: only the lines a ``-T``/``-M``/``-S`` needs, or a slice at a time."""
+def _sound(data: bytes, mount_points: list[bytes] | None = None) -> bytes | None:
+    """Of a saved table that has nothing :func:`_load_file` would warn about (every
+    line has the kernel's shape: :func:`~.rows.mountinfo_links`, the checks of
+    :meth:`Rows.from_mountinfo` without the columns; no DOS line end;
+    :func:`_may_have_problems` sees none: :class:`_Links`), the lines whose mount point
+    is one of ``mount_points`` (as :func:`~.rows.lines_at` finds them, where the table
+    escapes as the kernel does: :func:`_as_kernel_prints`), ``b""`` for none; None
+    for a table with something to warn about.  A sound table is read as a live table
+    is: only the lines a ``-T``/``-M``/``-S`` needs, or a slice at a time."""
     from .rows import mountinfo_links
 
     if _dos(data):
-        return False
+        return None
     links = _Links()
-    return mountinfo_links(data, links.add) and not links.may_have_problems(data)
+    keys = set()
+    if mount_points:
+        from ..format.escaping import escape_path
+
+        keys = set(map(escape_path, mount_points))
+    few: list[bytes] = []
+
+    def each(piece: bytes, fields: list[list[bytes]]) -> None:
+        links.add(fields[0], fields[1])
+        if not keys.isdisjoint(fields[4]):
+            few.extend(line + b"\n" for line, target in zip(piece.split(b"\n"), fields[4]) if target in keys)
+
+    if not mountinfo_links(data, each) or links.may_have_problems(data):
+        return None
+    return b"".join(few)
 
 
 def _as_kernel_prints(data: bytes) -> bool:
@@ -845,7 +865,8 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
 
         held = source_keys(q)  # -S: only the lines that hold what every line it picks holds
         if table.unsplit is not None and table.saved is not None and held is not None \
-                and _few_hold(table.unsplit, held) and _as_kernel_prints(table.unsplit) and _sound(table.unsplit):
+                and _few_hold(table.unsplit, held) and _as_kernel_prints(table.unsplit) \
+                and _sound(table.unsplit) is not None:
             table.saved = None  # nothing to warn about: read as a live table is
         if table.unsplit is not None and table.saved is not None:
             status = _saved_by_slices(table, q, columns, ctx, cols, layout(False))

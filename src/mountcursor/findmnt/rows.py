@@ -172,12 +172,12 @@ def _checked(piece: bytes, known_tags: dict[bytes, bool]) -> list[list[bytes]] |
     return fields
 
 
-def mountinfo_links(data: bytes, each: Callable[[list[bytes], list[bytes]], None]) -> bool:
+def mountinfo_links(data: bytes, each: Callable[[bytes, list[list[bytes]]], None]) -> bool:
     """Whether :meth:`Rows.from_mountinfo` splits a mountinfo table (the same checks,
-    :func:`_checked`), without making its columns; ``each`` is given the ids and parents
-    (as printed) of each slice that passes: what a saved table's ``-T``/``-M``/``-S``
-    needs of the lines it does not print, to know that the table is sound
-    (:func:`printed_target` gives a line's mount point)."""
+    :func:`_checked`), without making its columns; ``each`` is given each slice that
+    passes and its fields as printed (:func:`_fields`): what a saved table's
+    ``-T``/``-M``/``-S`` needs of the lines it does not print, to know that the table is
+    sound (:func:`printed_target` gives a line's mount point again)."""
     if not _may_split(data):
         return False
     known_tags: dict[bytes, bool] = {b"": True}
@@ -185,7 +185,7 @@ def mountinfo_links(data: bytes, each: Callable[[list[bytes], list[bytes]], None
         fields = _checked(piece, known_tags)
         if fields is None:
             return False
-        each(fields[0], fields[1])
+        each(piece, fields)
     return True
 
 
