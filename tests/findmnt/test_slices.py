@@ -110,6 +110,7 @@ def _sourced(draw) -> bytes:
 @settings(max_examples=300, deadline=None)
 @given(_sourced(), st.sampled_from(_SOURCES + ["a b", "/nowhere/t1", "1:2", "0:0", "LABEL=t1", "UUID=t1", "/", "/tmp"]),
        st.booleans(), st.sampled_from([{}, {"types": "tmpfs"}, {"first_only": True}, {"backward": True}]))
+@example(b"1 0 8:1 / / rw - ext4 /dev/vda rw\n2 1 1:2 / /m/0 rw - tmpfs t1 rw\n", "1:2", False, {})  # a device
 def test_a_source_is_looked_for_in_the_lines_that_hold_it(data: bytes, source: str, nocanon: bool, extra) -> None:
     """``-S``: the lines that hold what :func:`source_keys` names are all the lines the
     whole table's selection picks (else the keys are None and every line is read)."""
@@ -123,10 +124,16 @@ def test_a_source_is_looked_for_in_the_lines_that_hold_it(data: bytes, source: s
     keys = source_keys(q)
     if keys is None:
         return
-    few = lines_holding(data, keys)
-    part = Rows.from_mountinfo(few) if few else Rows("mountinfo")
-    assert part is not None
-    assert [part.ids[i] for i in select(part, q, False).order] == want
+    from mountcursor.findmnt.command import _as_kernel_prints, _sound
+
+    saved = _sound(data, held=keys)  # a saved table (sound): the lines whose device or source holds a key
+    assert saved is not None
+    for few in (lines_holding(data, keys), saved if _as_kernel_prints(data) else None):
+        if few is None:
+            continue
+        part = Rows.from_mountinfo(few) if few else Rows("mountinfo")
+        assert part is not None
+        assert [part.ids[i] for i in select(part, q, False).order] == want
     NARROWED.append(bool(want))
 
 

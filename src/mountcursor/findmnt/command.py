@@ -324,10 +324,14 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
 
 
 def _few_hold(data: bytes, keys: list[bytes]) -> bool:
-    """Whether one line of a table in eight at most holds one of ``keys`` (counted, not
-    found one by one): then checking the whole table first (:func:`_sound`) and reading
-    only those lines costs less than reading every line while checking it."""
-    return sum(map(data.count, keys)) * 8 <= data.count(b"\n")
+    """Whether one line of a table in eight at most holds one of ``keys``, as far as
+    its first MiB tells (counted, not found one by one): then checking the whole table
+    first (:func:`_sound`) and reading only those lines costs less than reading every
+    line while checking it.  (Only the cost depends on the answer.)"""
+    return sum(data.count(key, 0, _SAMPLE) for key in keys) * 8 <= data.count(b"\n", 0, _SAMPLE)
+
+
+_SAMPLE = 1 << 20
 
 
 def _write(chunks: Iterable[str]) -> None:
@@ -488,14 +492,16 @@ def _ints(column: list[bytes]) -> list[int]:
     return list(map({text: int(text) for text in distinct}.__getitem__, column))
 
 
-def _sound(data: bytes, mount_points: list[bytes] | None = None) -> bytes | None:
+def _sound(data: bytes, mount_points: list[bytes] | None = None, held: list[bytes] | None = None) -> bytes | None:
     """Of a saved table that has nothing :func:`_load_file` would warn about (every
     line has the kernel's shape: :func:`~.rows.mountinfo_links`, the checks of
     :meth:`Rows.from_mountinfo` without the columns; no DOS line end;
     :func:`_may_have_problems` sees none: :class:`_Links`), the lines whose mount point
-    is one of ``mount_points`` (as :func:`~.rows.lines_at` finds them, where the table
-    escapes as the kernel does: :func:`_as_kernel_prints`), ``b""`` for none; None
-    for a table with something to warn about.  A sound table is read as a live table
+    is one of ``mount_points`` (as :func:`~.rows.lines_at` finds them), or whose
+    device or source holds one of ``held`` (as :func:`~.rows.lines_holding` finds the
+    lines a ``-S`` may pick: :func:`~.select.source_keys`), where the table escapes as
+    the kernel does (:func:`_as_kernel_prints`); ``b""`` for none; None for a table
+    with something to warn about.  A sound table is read as a live table
     is: only the lines a ``-T``/``-M``/``-S`` needs, or a slice at a time."""
     from .rows import mountinfo_links
 
@@ -513,6 +519,11 @@ def _sound(data: bytes, mount_points: list[bytes] | None = None) -> bytes | None
         links.add(fields[0], fields[1])
         if not keys.isdisjoint(fields[4]):
             few.extend(line + b"\n" for line, target in zip(piece.split(b"\n"), fields[4]) if target in keys)
+        if held:  # a device between blanks, a source's last component: in the two columns joined
+            joined = b" " + b" ".join(fields[2] + fields[8]) + b" "
+            if any(map(joined.__contains__, held)):
+                few.extend(line + b"\n" for line, devno, source in zip(piece.split(b"\n"), fields[2], fields[8])
+                           if any(map(b" %s %s ".__mod__((devno, source)).__contains__, held)))
 
     if not mountinfo_links(data, each) or links.may_have_problems(data):
         return None
@@ -865,9 +876,10 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
 
         held = source_keys(q)  # -S: only the lines that hold what every line it picks holds
         if table.unsplit is not None and table.saved is not None and held is not None \
-                and _few_hold(table.unsplit, held) and _as_kernel_prints(table.unsplit) \
-                and _sound(table.unsplit) is not None:
-            table.saved = None  # nothing to warn about: read as a live table is
+                and _few_hold(table.unsplit, held) and _as_kernel_prints(table.unsplit):
+            few = _sound(table.unsplit, held=held)
+            if few is not None:  # nothing to warn about: read as a live table is
+                table.saved, table.unsplit, held = None, few, None
         if table.unsplit is not None and table.saved is not None:
             status = _saved_by_slices(table, q, columns, ctx, cols, layout(False))
             if status is not None:
