@@ -497,12 +497,13 @@ def _sound(data: bytes, mount_points: list[bytes] | None = None, held: list[byte
     line has the kernel's shape: :func:`~.rows.mountinfo_links`, the checks of
     :meth:`Rows.from_mountinfo` without the columns; no DOS line end;
     :func:`_may_have_problems` sees none: :class:`_Links`), the lines whose mount point
-    is one of ``mount_points`` (as :func:`~.rows.lines_at` finds them), or whose
-    device or source holds one of ``held`` (as :func:`~.rows.lines_holding` finds the
-    lines a ``-S`` may pick: :func:`~.select.source_keys`), where the table escapes as
-    the kernel does (:func:`_as_kernel_prints`); ``b""`` for none; None for a table
-    with something to warn about.  A sound table is read as a live table
-    is: only the lines a ``-T``/``-M``/``-S`` needs, or a slice at a time."""
+    is one of ``mount_points`` as the kernel escapes it (what :func:`~.rows.lines_at`
+    looks for), or whose device or source holds one of ``held`` (the bytes
+    :func:`~.rows.lines_holding` looks for in the lines a ``-S`` may pick:
+    :func:`~.select.source_keys`), for a table that escapes as the kernel does
+    (:func:`_as_kernel_prints`); ``b""`` for none.  None for a table with something to
+    warn about.  A sound table is read as a live table is: only the lines a
+    ``-T``/``-M``/``-S`` needs, or a slice at a time."""
     from .rows import mountinfo_links
 
     if _dos(data):
@@ -639,8 +640,8 @@ def _below(a: bytes, b: bytes) -> bool:
 
 
 _FEW_PARENTS = 64
-"""Distinct parents up to which :func:`_may_have_printed_problems` looks for each one's
-line (a scan of the table each)."""
+"""Distinct parents up to which :class:`_Links` and :func:`_may_have_printed_problems`
+look for each one's line (a scan of the table's ids each)."""
 
 
 def _may_have_printed_problems(ids: list[bytes], parents: list[bytes], data: bytes) -> bool:
@@ -857,8 +858,9 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"
         many = len(tab_files) > 1
         want_tree = tree_mode and fmt in ("human", "json") and not fstab and not mtab and not many
-        # -T/-M of a live table: only the lines at the mount points that decide it, when
-        # that is all the selection looks at (else, or if that was not enough, all)
+        # -T/-M of a live table, or of a saved one with nothing to warn about: only the lines
+        # at the mount points that decide it, when that is all the selection looks at (else,
+        # or if that was not enough, all)
         keys = None if (fstab or mtab or uniq or many) else mount_point_keys(q, force_tree)
         # a list whose every row is picked for itself: a live table a slice at a time
         # (of a saved table, not with --first-only: its warnings need every slice)
