@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mountcursor.findmnt.rows import Rows, mountinfo_links, tag_facts
+from mountcursor.findmnt.rows import Rows, kernel_shaped, tag_facts
 from mountcursor.live.parse import parse_mountinfo
 
 _NAME = st.text(alphabet="abcdefgh-_.:0123", min_size=1, max_size=6)
@@ -59,7 +59,7 @@ def test_split_columns_are_the_parsers_entries(lines: list[bytes]) -> None:
 
 
 def _same_links(data: bytes, split: Rows) -> None:
-    """:func:`mountinfo_links` of a table gives the split rows' ids and parents, and
+    """:func:`kernel_shaped` of a table gives each slice's fields: the split rows' ids and parents, and
     :func:`printed_target` their mount points."""
     from mountcursor.format.escaping import unescape
 
@@ -72,7 +72,7 @@ def _same_links(data: bytes, split: Rows) -> None:
         ids.extend(fields[0])
         parents.extend(fields[1])
 
-    assert mountinfo_links(data, each)
+    assert kernel_shaped(data, each)
     assert list(map(int, ids)) == split.ids and list(map(int, parents)) == split.parents
     rows = range(len(split)) if len(split) < 100 else (0, 1, 499, 500, 501, len(split) - 1)  # across slices
     assert [unescape(printed_target(data, i)) for i in rows] == [split.targets[i] for i in rows]
@@ -115,7 +115,7 @@ def test_lines_of_another_shape_are_left_to_the_parser() -> None:
                 plain.replace(b"\n", b"\n\n", 1),                      # one between two lines
                 plain.replace(b"/mnt", b"/m\tx")):                    # a tab: libmount's blank, as a space
         assert Rows.from_mountinfo(odd) is None, odd
-        assert not mountinfo_links(odd, lambda piece, fields: None), odd
+        assert not kernel_shaped(odd, lambda piece, fields: None), odd
 
 
 def test_a_long_line_is_split_as_the_parser_reads_it() -> None:

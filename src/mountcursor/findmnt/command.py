@@ -494,7 +494,7 @@ def _ints(column: list[bytes]) -> list[int]:
 
 def _sound(data: bytes, mount_points: list[bytes] | None = None, held: list[bytes] | None = None) -> bytes | None:
     """Of a saved table that has nothing :func:`_load_file` would warn about (every
-    line has the kernel's shape: :func:`~.rows.mountinfo_links`, the checks of
+    line has the kernel's shape: :func:`~.rows.kernel_shaped`, the checks of
     :meth:`Rows.from_mountinfo` without the columns; no DOS line end;
     :func:`_may_have_problems` sees none: :class:`_Links`), the lines whose mount point
     is one of ``mount_points`` as the kernel escapes it (what :func:`~.rows.lines_at`
@@ -504,7 +504,7 @@ def _sound(data: bytes, mount_points: list[bytes] | None = None, held: list[byte
     (:func:`_as_kernel_prints`); ``b""`` for none.  None for a table with something to
     warn about.  A sound table is read as a live table is: only the lines a
     ``-T``/``-M``/``-S`` needs, or a slice at a time."""
-    from .rows import mountinfo_links
+    from .rows import kernel_shaped
 
     if _dos(data):
         return None
@@ -526,7 +526,7 @@ def _sound(data: bytes, mount_points: list[bytes] | None = None, held: list[byte
                 few.extend(line + b"\n" for line, devno, source in zip(piece.split(b"\n"), fields[2], fields[8])
                            if any(map(b" %s %s ".__mod__((devno, source)).__contains__, held)))
 
-    if not mountinfo_links(data, each) or links.may_have_problems(data):
+    if not kernel_shaped(data, each) or links.may_have_problems(data):
         return None
     return b"".join(few)
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ..live.entry import MountEntry
 
-__all__ = ["Rows", "line_slices", "tag_facts", "lines_at", "lines_holding", "mountinfo_links", "printed_target"]
+__all__ = ["Rows", "line_slices", "tag_facts", "lines_at", "lines_holding", "kernel_shaped", "printed_target"]
 
 _SLICE = 1 << 15  # bytes of a table split at a time (about 500 lines): what one slice makes is
 # freed before the next is split, so its memory is used again (a page the process touches
@@ -157,7 +157,7 @@ def _checked(piece: bytes, known_tags: dict[bytes, bool]) -> list[list[bytes]] |
     """The fields of a slice of a table (:func:`_fields`) whose every line has the
     kernel's shape: ids and parents in decimal, devices ``MAJOR:MINOR``, optional fields
     that ``show_mountinfo()`` prints (``known_tags`` keeps what each one seen said), or
-    None.  The checks of :meth:`Rows.from_mountinfo` and :func:`mountinfo_links`."""
+    None.  The checks of :meth:`Rows.from_mountinfo` and :func:`kernel_shaped`."""
     fields = _fields(piece)
     if fields is None:
         return None
@@ -172,7 +172,7 @@ def _checked(piece: bytes, known_tags: dict[bytes, bool]) -> list[list[bytes]] |
     return fields
 
 
-def mountinfo_links(data: bytes, each: Callable[[bytes, list[list[bytes]]], None]) -> bool:
+def kernel_shaped(data: bytes, each: Callable[[bytes, list[list[bytes]]], None]) -> bool:
     """Whether :meth:`Rows.from_mountinfo` splits a mountinfo table (the same checks,
     :func:`_checked`), without making its columns; ``each`` is given each slice that
     passes and its fields as printed (:func:`_fields`): what a saved table's
@@ -191,7 +191,7 @@ def mountinfo_links(data: bytes, each: Callable[[bytes, list[list[bytes]]], None
 
 def printed_target(data: bytes, row: int) -> bytes:
     """The mount point of line ``row`` (from 0) of a table split by
-    :meth:`Rows.from_mountinfo` (or checked by :func:`mountinfo_links`), as printed."""
+    :meth:`Rows.from_mountinfo` (or checked by :func:`kernel_shaped`), as printed."""
     for piece in line_slices(data):
         lines = piece.count(b"\n")
         if row < lines:
