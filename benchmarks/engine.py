@@ -6,7 +6,7 @@ command, in the same run.
   (``list``, ``-r``, ``-J``, ``-P``), the tree (10,000 only: findmnt's tree is
   quadratic), and the selections scripts run most (``-T``, ``-M``, ``-S``, ``-O``,
   ``-t`` with ``-O``);
-* the same table saved to a file, read with ``-F``: ``list -r`` and ``list -T``;
+* the same table saved to a file, read with ``-F``: ``list -r``, ``-T``, ``-M`` and ``-S``;
 * this machine's own small table: ``list`` and ``list -T /tmp`` against findmnt, and
   against ``python -c pass`` plus 10 ms (the issue's start-up target).
 
@@ -57,6 +57,8 @@ TREES: tuple[tuple[str, list[str], list[str]], ...] = (
 SAVED: tuple[tuple[str, list[str], list[str]], ...] = (
     ("list -r -F", ["list", "-r", "-F", "{file}"], ["-r", "-F", "{file}"]),
     ("list -F -T", ["list", "-F", "{file}", "-T", "{m}"], ["-l", "-F", "{file}", "-T", "{m}"]),
+    ("list -F -M", ["list", "-F", "{file}", "-M", "{m}"], ["-l", "-F", "{file}", "-M", "{m}"]),
+    ("list -F -S", ["list", "-F", "{file}", "-S", "{src}"], ["-l", "-F", "{file}", "-S", "{src}"]),
 )
 FINDMNT_TREE_MAX = 20_000
 READ_TO_EOF = ("import os, sys\nfd = os.open(sys.argv[1], os.O_RDONLY)\n"

@@ -9,10 +9,10 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mountcursor.findmnt.rows import Rows, tag_facts
+from mountcursor.findmnt.rows import Rows, kernel_shaped, tag_facts
 from mountcursor.live.parse import parse_mountinfo
 
 _NAME = st.text(alphabet="abcdefgh-_.:0123", min_size=1, max_size=6)
@@ -55,6 +55,27 @@ def test_split_columns_are_the_parsers_entries(lines: list[bytes]) -> None:
     assert _columns(split) == _columns(parsed)
     for i in range(len(split)):   # and a row made into an entry is the parser's entry
         assert split.entry(i) == parsed.entry(i)
+    _same_links(data, split)
+
+
+def _same_links(data: bytes, split: Rows) -> None:
+    """:func:`kernel_shaped` of a table gives each slice's fields: the split rows' ids and parents, and
+    :func:`printed_target` their mount points."""
+    from mountcursor.format.escaping import unescape
+
+    from mountcursor.findmnt.rows import printed_target
+
+    ids: list[bytes] = []
+    parents: list[bytes] = []
+
+    def each(piece: bytes, fields: list[list[bytes]]) -> None:
+        ids.extend(fields[0])
+        parents.extend(fields[1])
+
+    assert kernel_shaped(data, each)
+    assert list(map(int, ids)) == split.ids and list(map(int, parents)) == split.parents
+    rows = range(len(split)) if len(split) < 100 else (0, 1, 499, 500, 501, len(split) - 1)  # across slices
+    assert [unescape(printed_target(data, i)) for i in rows] == [split.targets[i] for i in rows]
 
 
 @st.composite
@@ -91,8 +112,10 @@ def test_lines_of_another_shape_are_left_to_the_parser() -> None:
                 plain.replace(b"0:19", b"0x19"), plain.replace(b"21 1", b"21 -1"),
                 plain[:-1],                                           # the last line not ended
                 plain + b"\n", b"\n" + plain,                          # an empty line
+                plain.replace(b"\n", b"\n\n", 1),                      # one between two lines
                 plain.replace(b"/mnt", b"/m\tx")):                    # a tab: libmount's blank, as a space
         assert Rows.from_mountinfo(odd) is None, odd
+        assert not kernel_shaped(odd, lambda piece, fields: None), odd
 
 
 def test_a_long_line_is_split_as_the_parser_reads_it() -> None:
@@ -121,6 +144,7 @@ def test_a_table_of_many_slices_is_split_whole() -> None:
     data = b"".join(lines)
     split = Rows.from_mountinfo(data)
     assert split is not None and len(split) == 12000
+    _same_links(data, split)
     assert _columns(split) == _columns(Rows.from_entries(parse_mountinfo(data).entries, "mountinfo"))
     assert Rows.from_mountinfo(b"".join(lines[:11999] + [lines[11999].replace(b" - ", b" x - ")])) is None
     same = [_swap_tag(line, "shared:1 master:2") for line in lines]   # every slice split at once
@@ -173,3 +197,20 @@ def test_a_reader_that_goes_away_ends_list_by_sigpipe_as_findmnt(tmp_path) -> No
     proc.stdout.close()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == -13 and err == b""  # killed by SIGPIPE, no "Broken pipe" message
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(alphabet="0129:", max_size=24).map(str.encode), min_size=1, max_size=6))
+@example([b"0:0", b"254:12"])
+@example([b"1:" + b"9" * 20, b"9" * 20 + b":1"])
+@example([b"1:" + b"9" * 21])
+def test_devices_are_checked_as_one_token_at_a_time(tokens: list[bytes]) -> None:
+    """The device column's check at C speed (no token made) says what a check of each
+    token says: ``MAJOR:MINOR``, one to 20 digits each."""
+    from mountcursor.findmnt.rows import _devnos
+
+    def one(token: bytes) -> bool:
+        major, colon, minor = token.partition(b":")
+        return bool(colon) and all(0 < len(n) <= 20 and n.isdigit() for n in (major, minor))
+
+    assert _devnos(tokens) == all(map(one, tokens))

@@ -5,7 +5,8 @@ table's selection picks, in the same order."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mountcursor.findmnt.cells import Context, column_texts
@@ -109,6 +110,7 @@ def _sourced(draw) -> bytes:
 @settings(max_examples=300, deadline=None)
 @given(_sourced(), st.sampled_from(_SOURCES + ["a b", "/nowhere/t1", "1:2", "0:0", "LABEL=t1", "UUID=t1", "/", "/tmp"]),
        st.booleans(), st.sampled_from([{}, {"types": "tmpfs"}, {"first_only": True}, {"backward": True}]))
+@example(b"1 0 8:1 / / rw - ext4 /dev/vda rw\n2 1 1:2 / /m/0 rw - tmpfs t1 rw\n", "1:2", False, {})  # a device
 def test_a_source_is_looked_for_in_the_lines_that_hold_it(data: bytes, source: str, nocanon: bool, extra) -> None:
     """``-S``: the lines that hold what :func:`source_keys` names are all the lines the
     whole table's selection picks (else the keys are None and every line is read)."""
@@ -122,10 +124,16 @@ def test_a_source_is_looked_for_in_the_lines_that_hold_it(data: bytes, source: s
     keys = source_keys(q)
     if keys is None:
         return
-    few = lines_holding(data, keys)
-    part = Rows.from_mountinfo(few) if few else Rows("mountinfo")
-    assert part is not None
-    assert [part.ids[i] for i in select(part, q, False).order] == want
+    from mountcursor.findmnt.command import _as_kernel_prints, _sound
+
+    saved = _sound(data, held=keys)  # a saved table (sound): the lines whose device or source holds a key
+    assert saved is not None
+    for few in (lines_holding(data, keys), saved if _as_kernel_prints(data) else None):
+        if few is None:
+            continue
+        part = Rows.from_mountinfo(few) if few else Rows("mountinfo")
+        assert part is not None
+        assert [part.ids[i] for i in select(part, q, False).order] == want
     NARROWED.append(bool(want))
 
 
@@ -196,11 +204,13 @@ def _linked(draw) -> bytes:
     parent."""
     n = draw(st.integers(1, 12))
     ids = draw(st.permutations(list(range(2, n + 2))))
-    parents = [1] + [ids[draw(st.integers(0, k - 1))] for k in range(1, n)]  # each under an earlier line
+    # each under an earlier line; the root's parent 0 or 1
+    parents = [draw(st.sampled_from([0, 1]))] + [ids[draw(st.integers(0, k - 1))] for k in range(1, n)]
     lines = []
     for k in range(n):
         lines.append([ids[k], parents[k], b"/" if k == 0 else b"/m/%d" % k])
-    damage = draw(st.sampled_from(["none", "none", "cycle", "self", "repeat", "root"]))
+    damage = draw(st.sampled_from(["none", "none", "cycle", "self", "repeat", "root", "escaped root", "zero",
+                                   "zero parent"]))
     if damage == "cycle" and n > 2:
         a, b = draw(st.integers(1, n - 1)), draw(st.integers(1, n - 1))
         lines[a][1], lines[b][1] = lines[b][0], lines[a][0]
@@ -211,7 +221,18 @@ def _linked(draw) -> bytes:
         lines[-1][0] = lines[0][0]
     elif damage == "root":
         lines[0][2] = b"/r"
-    return b"".join(b"%d %d 0:1 / %s rw - tmpfs t rw\n" % (i, p, t) for i, p, t in lines)
+    elif damage == "escaped root":  # "/" as the kernel never writes it, but a file may
+        lines[0][2] = b"\\057"
+    ids_text = [b"%d" % i for i, _, _ in lines]
+    if damage == "zero" and n > 1:  # "02" is the id 2 (a repeat of line 1's "2"): the same number, other bytes
+        k = draw(st.integers(1, n - 1))
+        ids_text[k] = b"0" + ids_text[0]
+    parents_text = [b"%d" % p for _, p, _ in lines]
+    if damage == "zero parent":  # "02" is the parent 2: no problem, other bytes
+        k = draw(st.integers(0, n - 1))
+        parents_text[k] = b"0" + parents_text[k]
+    return b"".join(b"%s %s 0:1 / %s rw - tmpfs t rw\n" % (i, p, t)
+                    for i, p, (_, _, t) in zip(ids_text, parents_text, lines))
 
 
 @settings(max_examples=400, deadline=None)
@@ -223,12 +244,16 @@ def test_a_table_said_well_formed_has_no_problems(data: bytes) -> None:
     from mountcursor.live.parse import parse_mountinfo
     from mountcursor.live.table import MountTable
 
+    from mountcursor.findmnt.command import _sound
+
     rows = Rows.from_mountinfo(data)
     assert rows is not None
     problems = MountTable(parse_mountinfo(data).entries).problems()
-    if not _may_have_problems(rows):
+    may = _may_have_problems(rows.ids, rows.parents, rows.targets.__getitem__)
+    if not may:
         assert problems == []
-    WELL.append((_may_have_problems(rows), bool(problems)))
+    assert (_sound(data) is not None) is not may  # the ids and mount points as printed, or split and unescaped: the same answer
+    WELL.append((may, bool(problems)))
 
 
 WELL: list[tuple[bool, bool]] = []
@@ -247,7 +272,93 @@ def test_ids_given_again_are_no_problem() -> None:
 
     tree = b"10 9 0:1 / / rw - ext4 r rw\n3 10 0:2 / /a rw - tmpfs t rw\n2 3 0:3 / /a/b rw - tmpfs t rw\n"
     rows = Rows.from_mountinfo(tree)
-    assert rows is not None and not _may_have_problems(rows)
+    assert rows is not None and not _may_have_problems(rows.ids, rows.parents, rows.targets.__getitem__)
     looped = tree + b"4 5 0:4 / /x rw - tmpfs t rw\n5 4 0:5 / /y rw - tmpfs t rw\n"
     rows = Rows.from_mountinfo(looped)
-    assert rows is not None and _may_have_problems(rows)
+    assert rows is not None and _may_have_problems(rows.ids, rows.parents, rows.targets.__getitem__)
+
+
+@st.composite
+def _rising(draw) -> bytes:
+    """A table whose ids mostly rise (as a kernel since 6.8 prints them), across a change
+    in their number of digits, with parents on earlier lines, sometimes on a later one
+    (a moved mount), and sometimes damaged."""
+    n = draw(st.integers(1, 30))
+    base = draw(st.sampled_from([2, 8, 95, 995]))
+    ids = list(range(base, base + n))
+    order = draw(st.sampled_from(["rising", "rising", "swapped", "as text"]))
+    if order == "swapped" and n > 1:  # two ids swapped: not rising
+        a, b = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        ids[a], ids[b] = ids[b], ids[a]
+    elif order == "as text":  # rising as bytes compare ("10" before "9"), not as numbers
+        ids.sort(key=b"%d".__mod__)
+    few = draw(st.integers(1, 4))  # parents among the first lines' ids
+    parents = [draw(st.sampled_from([0, 1, base - 1]))]
+    for k in range(1, n):
+        parents.append(ids[draw(st.integers(0, min(k, few) - 1))])
+    if n > 2 and draw(st.integers(0, 3)) == 0:  # a mount moved under a later one (whose parent is earlier)
+        k = draw(st.integers(1, n - 2))
+        parents[k] = ids[k + 1]
+        parents[k + 1] = ids[0]
+    targets = [b"/"] + [b"/m/%d" % k for k in range(1, n)]
+    ids_text = [b"%d" % i for i in ids]
+    parents_text = [b"%d" % p for p in parents]
+    damage = draw(st.sampled_from(["none", "none", "cycle", "self", "repeat", "root", "zero", "zero parent",
+                                   "two roots"]))
+    if damage == "cycle" and n > 2:
+        a, b = draw(st.integers(1, n - 1)), draw(st.integers(1, n - 1))
+        parents_text[a], parents_text[b] = ids_text[b], ids_text[a]
+    elif damage == "self" and n > 1:
+        k = draw(st.integers(1, n - 1))
+        parents_text[k] = ids_text[k]
+    elif damage == "repeat" and n > 1:
+        ids_text[draw(st.integers(1, n - 1))] = ids_text[draw(st.integers(0, n - 1))]
+    elif damage == "root":
+        targets[0] = b"/r"
+    elif damage == "zero":  # the id of a parent, most likely
+        k = draw(st.integers(0, min(few, n) - 1))
+        ids_text[k] = b"0" + ids_text[k]
+    elif damage == "zero parent":
+        k = draw(st.integers(0, n - 1))
+        parents_text[k] = b"0" + parents_text[k]
+    elif damage == "two roots" and n > 1:
+        parents_text[draw(st.integers(1, n - 1))] = draw(st.sampled_from([b"7777", parents_text[0]]))
+    return b"".join(b"%s %s 0:1 / %s rw - tmpfs t rw\n" % line for line in zip(ids_text, parents_text, targets))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_rising(), st.lists(st.integers(1, 8), max_size=8), st.sampled_from([64, 2, 1]))
+@example(b"10 1 0:1 / / rw - t s rw\n8 10 0:2 / /a rw - t s rw\n9 10 0:3 / /b rw - t s rw\n"
+         b"10 10 0:4 / /c rw - t s rw\n", [2, 1, 1], 64)  # "10" before "8" as bytes, then 10 again
+def test_links_given_by_slices_tell_a_well_formed_table(data: bytes, cuts: list[int], few: int) -> None:
+    """:class:`_Links` fed the ids and parents a slice at a time (slices of any length)
+    says what :func:`_may_have_problems` says of the whole table's ints, whichever way
+    it takes (rising ids and few parents, else the whole table asked)."""
+    from mountcursor.findmnt import command
+    from mountcursor.findmnt.command import _Links, _may_have_problems
+
+    rows = Rows.from_mountinfo(data)
+    assert rows is not None
+    want = _may_have_problems(rows.ids, rows.parents, rows.targets.__getitem__)
+    ids, parents = rows.printed_ids, rows.printed_parents
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(command, "_FEW_PARENTS", few)
+        links = _Links()
+        start = 0
+        for cut in [*cuts, len(ids)]:
+            links.add(ids[start:start + cut], parents[start:start + cut])
+            start += cut
+            if start >= len(ids):
+                break
+        rising = links.rising
+        assert links.may_have_problems(data) is want
+    LINKS.append((rising, want))
+
+
+LINKS: list[tuple[bool, bool]] = []
+
+
+def test_the_comparison_above_took_both_ways_with_and_without_problems() -> None:
+    if not LINKS:
+        pytest.skip("run with the property test above")
+    assert set(LINKS) == {(True, True), (True, False), (False, True), (False, False)}, set(LINKS)

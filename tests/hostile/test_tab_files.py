@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mountcursor.cli.app import main
 from mountcursor.live.table import MAX_LINE_BYTES, TableLimitError, read_table_file
@@ -105,13 +107,17 @@ def test_problems_are_warned_about(tmp_path) -> None:
                   b"4 4 0:4 / /c rw - t s rw\n"        # its own parent, not at /
                   b"5 6 0:5 / /e rw - t s rw\n6 5 0:6 / /e/f rw - t s rw\n"  # a cycle
                   b"7 99 0:7 / /a/g rw - t s rw\n")    # orphan
-    res = CliRunner().invoke(main, ["list", "-F", str(f), "-o", "ID"])
-    assert res.exit_code == 0
-    assert res.stderr.splitlines() == [  # the orphan changes nothing in a list
+    warned = [  # the orphan changes nothing in a list
         f"mountcursor: {f}: line 3: mount id 2 repeated",
         f"mountcursor: {f}: line 4: mount 4 at '/c' is its own parent",
         f"mountcursor: {f}: 2 mounts are on a parent cycle (no way up to a root): ids 5, 6",
     ]
+    # whatever the selection: -T, -M and -S of a sound table read only a few lines
+    for selection, status, out in (([], 0, "ID\n1\n2\n2\n4\n5\n6\n7\n"), (["-M", "/e/f"], 0, "ID\n6\n"),
+                                   (["-S", "0:5"], 0, "ID\n5\n"), (["-T", "/tmp"], 0, "ID\n1\n"),
+                                   (["-T", "/a/x"], 1, "")):  # as findmnt: not a path here
+        res = CliRunner().invoke(main, ["list", "-r", "-F", str(f), "-o", "ID", *selection])
+        assert (res.exit_code, res.stdout, res.stderr.splitlines()) == (status, out, warned), selection
 
 
 def test_empty_and_crlf_input_warn(tmp_path) -> None:
@@ -200,3 +206,52 @@ def test_orphans_are_warned_about_once_where_a_tree_shows_them() -> None:
                           "each starts a tree of its own: lines 1, 2, 4, 5, 6, 7, 8\n")
     # no TARGET, no tree (a flat list, as findmnt prints it): nothing to warn about
     assert CliRunner().invoke(main, ["tree", "-F", str(path), "-J", "-o", "ID"]).stderr == ""
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"bb", b"\n", b"\n", b"\0"]), max_size=40).map(b"".join), st.integers(0, 8))
+def test_a_file_read_at_once_is_refused_where_its_chunks_are(data: bytes, max_lines: int) -> None:
+    """A regular file is read whole and checked at once; whether it passes is whether
+    the chunk-by-chunk reader takes it (here with lines of 8 bytes at most, so that the
+    chunks are small)."""
+    import io
+
+    from mountcursor.live import tabread
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tabread, "MAX_LINE_BYTES", 8)
+        try:
+            tabread._read_chunks(io.BytesIO(data), max_lines)
+            taken = True
+        except TableLimitError:
+            taken = False
+        assert tabread._within_limits(data, max_lines) is taken
+        TAKEN.append(taken)
+
+
+TAKEN: list[bool] = []
+
+
+def test_the_comparison_above_saw_files_taken_and_refused() -> None:
+    if not TAKEN:
+        pytest.skip("run with the property test above")
+    assert set(TAKEN) == {True, False}
+
+
+def test_a_saved_table_that_escapes_other_bytes_is_read_whole(tmp_path) -> None:
+    """A saved table may write any byte as an escape (``\\141`` for ``a``): a byte search
+    for the mount point or the source as the kernel writes it would miss that line, so
+    such a table is not narrowed (as findmnt: both mounts at ``/mnt/a``, both sources
+    ``src``)."""
+    f = tmp_path / "escaped"
+    f.write_bytes(b"1 0 0:1 / / rw - ext4 r rw\n2 1 0:2 / /mnt rw - tmpfs \\163rc rw\n"
+                  b"3 2 0:3 / /mnt/\\141 rw - tmpfs t rw\n4 3 0:4 / /mnt/a rw - tmpfs src rw\n"
+                  + b"".join(b"%d 1 0:%d / /m%d rw - tmpfs t rw\n" % (i, i, i) for i in range(5, 40)))
+    for selection, out in ((["-M", "/mnt/a"], "ID\n3\n4\n"), (["-S", "src"], "ID\n2\n4\n")):
+        res = CliRunner().invoke(main, ["list", "-r", "-F", str(f), "-o", "ID", *selection])
+        assert (res.exit_code, res.stdout, res.stderr) == (0, out, ""), selection
+    plain = tmp_path / "plain"  # the kernel's own escapes: narrowed, the same answer
+    plain.write_bytes(f.read_bytes().replace(b"\\163rc", b"src").replace(b"/mnt/\\141", b"/mnt/a\\040b"))
+    for selection, out in ((["-M", "/mnt/a b"], "ID\n3\n"), (["-S", "src"], "ID\n2\n4\n")):
+        res = CliRunner().invoke(main, ["list", "-r", "-F", str(plain), "-o", "ID", *selection])
+        assert (res.exit_code, res.stdout, res.stderr) == (0, out, ""), selection

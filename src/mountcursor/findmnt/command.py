@@ -187,8 +187,13 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
         from ..live.tabread import MAX_LINES
 
         paths = tab_files or (fstab_path(),)
-        if len(paths) == 1 and not split and not strict and not fstab:
+        if len(paths) == 1 and (mount_points or not split) and not strict and not fstab:
             saved = _read_file(paths[0], max_lines or MAX_LINES)
+            few = _sound(saved, mount_points) if mount_points and _as_kernel_prints(saved) else None
+            if few is not None:  # nothing to warn about: read as a live table is
+                return _as_live(saved, _file_tid(paths[0]), few, split)
+            if mount_points:
+                return _load_file(paths[0], strict, max_lines, data=saved)
             return Loaded(Rows("mountinfo"), "mountinfo", unsplit=saved, tid=_file_tid(paths[0]), saved=paths[0])
         loaded = [_load_file(path, strict, max_lines or MAX_LINES, fstab) for path in paths]
         if len(loaded) == 1:
@@ -208,17 +213,12 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
     rows: Rows | None = None
     if method in ("auto", "mountinfo") and not strict:
         data = _read_live(pid, consistency, method)
-        if data and mount_points:
-            from .rows import lines_at
-
-            few = lines_at(data, mount_points)
-            narrowed = Rows.from_mountinfo(few) if few else None
-            if narrowed is not None:
-                return Loaded(narrowed.with_tid(tid), "mountinfo", narrowed=data)
-        if data and not split:
-            return Loaded(Rows("mountinfo"), "mountinfo", unsplit=data, tid=tid)
         if data:
-            rows = _rows_of(data)
+            if mount_points:
+                from .rows import lines_at
+
+                return _as_live(data, tid, lines_at(data, mount_points), split)
+            return _as_live(data, tid, None, split)
     if rows is None:
         from ..live.reader import snapshot
 
@@ -228,6 +228,20 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
         except OSError as err:  # no such process, not ours to read, no listmount here: said as the kernel says it
             raise BadInput(oserror_words(err)) from None
     return Loaded(rows.with_tid(tid), "mountinfo")
+
+
+def _as_live(data: bytes, tid: int | None, few: bytes | None, split: bool) -> Loaded:
+    """A mountinfo table as :func:`load` gives a live one: with ``few``, the lines at
+    the mount points of a ``-T``/``-M`` (:func:`~.rows.lines_at`), only those
+    (``Loaded.narrowed`` says so), or all where there are none; without ``split``, as it
+    was read (``Loaded.unsplit``); else split."""
+    if few:
+        narrowed = Rows.from_mountinfo(few)
+        if narrowed is not None:
+            return Loaded(narrowed.with_tid(tid), "mountinfo", narrowed=data)
+    if not split:
+        return Loaded(Rows("mountinfo"), "mountinfo", unsplit=data, tid=tid)
+    return Loaded(_rows_of(data).with_tid(tid), "mountinfo")
 
 
 _PIECE = 1 << 15
@@ -283,14 +297,10 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
 
     assert table.unsplit is not None and table.saved is not None
     data = table.unsplit
-    ids: list[int] = []
-    parents: list[int] = []
-    targets: list[bytes] = []
+    links = _Links()
 
     def seen(rows: Rows) -> None:
-        ids.extend(rows.ids)
-        parents.extend(rows.parents)
-        targets.extend(rows.targets)
+        links.add(rows.printed_ids, rows.printed_parents)
 
     found = []
 
@@ -303,9 +313,7 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
         text = list(render_pieces(cols, picked(), look))
     except _OddSlice:
         return None
-    whole = Rows("mountinfo")
-    whole.ids, whole.parents, whole.targets = ids, parents, targets
-    if b"\r\n" in data or _may_have_problems(whole):
+    if _dos(data) or links.may_have_problems(data):
         from ..live.parse import parse_mountinfo
 
         _warn_table(table.saved, data, "mountinfo", parse_mountinfo(data).entries, [])
@@ -313,6 +321,17 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
         return 1
     _write(text)
     return 0
+
+
+def _few_hold(data: bytes, keys: list[bytes]) -> bool:
+    """Whether one line of a table in eight at most holds one of ``keys``, as far as
+    its first MiB tells (counted, not found one by one): then checking the whole table
+    first (:func:`_sound`) and reading only those lines costs less than reading every
+    line while checking it.  (Only the cost depends on the answer.)"""
+    return sum(data.count(key, 0, _SAMPLE) for key in keys) * 8 <= data.count(b"\n", 0, _SAMPLE)
+
+
+_SAMPLE = 1 << 20
 
 
 def _write(chunks: Iterable[str]) -> None:
@@ -403,7 +422,7 @@ def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = Fal
     try:
         rows = None if strict or as_fstab else Rows.from_mountinfo(data)
         if rows is not None:
-            if b"\r\n" in data or _may_have_problems(rows):
+            if _dos(data) or _may_have_problems(rows.ids, rows.parents, rows.targets.__getitem__):
                 from ..live.parse import parse_mountinfo
 
                 return Loaded(rows.with_tid(_file_tid(tab_file)), "mountinfo",
@@ -420,18 +439,19 @@ def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = Fal
     return Loaded(parsed.with_tid(tid), tab.kind, orphans)
 
 
-def _may_have_problems(rows: Rows) -> bool:
-    """False when the split table surely is a well-formed tree (unique ids, one root at
-    ``/`` whose parent is not in the table, every other parent present, no mount its
-    own parent and no cycle): then :meth:`MountTable.problems` has nothing to say and
-    nobody is an orphan.  True otherwise (then the parser's entries are asked).
+def _may_have_problems(ids: list[int], parents: list[int], target_of: Callable[[int], bytes],
+                       escaped: bool = False) -> bool:
+    """False when a table (each row's id and parent, and ``target_of`` a row its mount
+    point; ``escaped``: as printed) surely is a well-formed tree (unique ids, one root at ``/`` whose
+    parent is not in the table, every other parent present, no mount its own parent and
+    no cycle): then :meth:`MountTable.problems` has nothing to say and nobody is an
+    orphan.  True otherwise (then the parser's entries are asked).
 
     A cycle of parents has a mount whose parent's id is above its own (ids cannot fall
     all the way round), so only from such mounts (the kernel gives a freed id again,
     so a table has some) is the way up followed."""
     from operator import eq, gt
 
-    ids, parents = rows.ids, rows.parents
     present = set(ids)
     if len(present) != len(ids):
         return True  # a repeated id
@@ -439,7 +459,10 @@ def _may_have_problems(rows: Rows) -> bool:
     if len(missing) != 1:
         return True  # no root, or several
     (root_parent,) = missing
-    if parents.count(root_parent) != 1 or rows.targets[parents.index(root_parent)] != b"/":
+    if parents.count(root_parent) != 1:
+        return True
+    root = target_of(parents.index(root_parent))
+    if (_unescaped(root) if escaped else root) != b"/":
         return True
     if any(map(eq, parents, ids)):
         return True  # its own parent
@@ -458,6 +481,221 @@ def _may_have_problems(rows: Rows) -> bool:
             mnt = parent_of[mnt]
         reaches_root |= path
     return False
+
+
+def _ints(column: list[bytes]) -> list[int]:
+    """Decimal numbers (checked) as ints: each distinct one made once where few are
+    distinct (the parents of a table: many mounts share one)."""
+    distinct = set(column)
+    if len(distinct) * 4 > len(column):
+        return list(map(int, column))
+    return list(map({text: int(text) for text in distinct}.__getitem__, column))
+
+
+def _sound(data: bytes, mount_points: list[bytes] | None = None, held: list[bytes] | None = None) -> bytes | None:
+    """Of a saved table that has nothing :func:`_load_file` would warn about (every
+    line has the kernel's shape: :func:`~.rows.kernel_shaped`, the checks of
+    :meth:`Rows.from_mountinfo` without the columns; no DOS line end;
+    :func:`_may_have_problems` sees none: :class:`_Links`), the lines whose mount point
+    is one of ``mount_points`` as the kernel escapes it (what :func:`~.rows.lines_at`
+    looks for), or whose device or source holds one of ``held`` (the bytes
+    :func:`~.rows.lines_holding` looks for in the lines a ``-S`` may pick:
+    :func:`~.select.source_keys`), for a table that escapes as the kernel does
+    (:func:`_as_kernel_prints`); ``b""`` for none.  None for a table with something to
+    warn about.  A sound table is read as a live table is: only the lines a
+    ``-T``/``-M``/``-S`` needs, or a slice at a time."""
+    from .rows import kernel_shaped
+
+    if _dos(data):
+        return None
+    links = _Links()
+    keys = set()
+    if mount_points:
+        from ..format.escaping import escape_path
+
+        keys = set(map(escape_path, mount_points))
+    few: list[bytes] = []
+
+    def each(piece: bytes, fields: list[list[bytes]]) -> None:
+        links.add(fields[0], fields[1])
+        if not keys.isdisjoint(fields[4]):
+            few.extend(line + b"\n" for line, target in zip(piece.split(b"\n"), fields[4]) if target in keys)
+        if held:  # a device between blanks, a source's last component: in the two columns joined
+            joined = b" " + b" ".join(fields[2] + fields[8]) + b" "
+            if any(map(joined.__contains__, held)):
+                few.extend(line + b"\n" for line, devno, source in zip(piece.split(b"\n"), fields[2], fields[8])
+                           if any(map(b" %s %s ".__mod__((devno, source)).__contains__, held)))
+
+    if not kernel_shaped(data, each) or links.may_have_problems(data):
+        return None
+    return b"".join(few)
+
+
+def _as_kernel_prints(data: bytes) -> bool:
+    """Whether every backslash of a saved table starts one of the escapes the kernel
+    prints in a path (``escape_path``: a blank, a tab, a newline, a backslash): then a
+    path or a source is written as the kernel writes it, and a byte search finds the
+    lines that hold it (``lines_at``, ``lines_holding``).  A file may write any byte as
+    an escape (``\\141``, an ``a``), where the search would miss the line."""
+    if b"\\" not in data:
+        return True
+    from ..format.escaping import PATH_ESCAPES
+
+    return data.count(b"\\") == sum(data.count(b"\\%03o" % byte) for byte in PATH_ESCAPES)
+
+
+class _Links:
+    """The ids and parents of a kernel-shaped table as printed, given a slice of rows at
+    a time (:meth:`add`), and whether the table may have problems
+    (:meth:`may_have_problems`, :func:`_may_have_problems`'s answer).
+
+    Most tables are told as the slices come, without a set of every id: ids that rise
+    from row to row (as a kernel since 6.8 prints them, and one that mounted in order)
+    are each other's, and with few parents (each one's rows counted, its first child's
+    row kept), a parent whose own row comes before its first child's leaves no cycle.
+    Any other table is asked whole (:func:`_may_have_printed_problems`)."""
+
+    __slots__ = ("joined_ids", "joined_parents", "starts", "rows", "rising", "last", "first_child", "children")
+
+    def __init__(self) -> None:
+        self.joined_ids: list[bytes] = []  # each slice's, a blank before and after each (no token kept past its slice)
+        self.joined_parents: list[bytes] = []
+        self.starts: list[int] = []  # each slice's first row
+        self.rows = 0
+        self.rising = True  # every id so far above the one before, none with a leading zero, few parents
+        self.last = b""
+        self.first_child: dict[bytes, int] = {}
+        self.children: dict[bytes, int] = {}
+
+    def add(self, ids: list[bytes], parents: list[bytes]) -> None:
+        """The ids and parents (as printed: decimal, checked) of the next rows."""
+        from operator import lt
+
+        joined = b" ".join(ids)
+        self.joined_ids.append(b" " + joined + b" ")
+        self.joined_parents.append(b" ".join(parents) + b" ")
+        self.starts.append(self.rows)
+        if self.rising and ids:
+            if joined[:1] == b"0" or b" 0" in joined:  # a leading zero (or the id 0)
+                self.rising = False
+            elif _as_long(joined, len(ids[0]), len(ids)):  # as many digits each: the bytes compare as the numbers
+                self.rising = _below(self.last, ids[0]) and all(map(lt, ids, ids[1:]))
+            else:
+                numbers = list(map(int, ids))
+                self.rising = _below(self.last, ids[0]) and all(map(lt, numbers, numbers[1:]))
+            self.last = ids[-1]
+        if self.rising:
+            for parent in set(parents):
+                if parent not in self.children:
+                    if len(self.children) >= _FEW_PARENTS or parent[:1] == b"0" != parent:
+                        self.rising = False
+                        break
+                    self.first_child[parent] = self.rows + parents.index(parent)
+                    self.children[parent] = 0
+                self.children[parent] += parents.count(parent)
+        self.rows += len(ids)
+
+    def may_have_problems(self, data: bytes) -> bool:
+        """:func:`_may_have_problems` of the table ``data`` whose rows were added."""
+        if not self.rising:
+            return _may_have_printed_problems(b"".join(self.joined_ids).split(), b"".join(self.joined_parents).split(),
+                                              data)
+        rows = {parent: self._row_of(parent) for parent in self.children}
+        missing = [parent for parent, row in rows.items() if row is None]
+        if len(missing) != 1:
+            return True  # no root, or several
+        (root_parent,) = missing
+        if self.children[root_parent] != 1:
+            return True
+        from .rows import printed_target
+
+        if _unescaped(printed_target(data, self.first_child[root_parent])) != b"/":
+            return True
+        # (a mount its own parent is on its first child's row: not before it)
+        if all(row is None or row < self.first_child[parent] for parent, row in rows.items()):
+            return False
+        self.rising = False
+        return self.may_have_problems(data)
+
+    def _row_of(self, number: bytes) -> int | None:
+        """The row whose id is ``number``, if any."""
+        key = b" " + number + b" "
+        for start, joined in zip(self.starts, self.joined_ids):
+            at = joined.find(key)
+            if at >= 0:
+                return start + joined.count(b" ", 0, at)
+        return None
+
+
+def _as_long(joined: bytes, digits: int, count: int) -> bool:
+    """Whether ``count`` numbers joined by blanks have ``digits`` digits each."""
+    from .rows import _DIGITS_AS_0
+
+    return joined.translate(_DIGITS_AS_0) == (b"0" * digits + b" ") * (count - 1) + b"0" * digits
+
+
+def _below(a: bytes, b: bytes) -> bool:
+    """``a`` (``b""``: none) below ``b``, both decimal without a leading zero."""
+    return len(a) < len(b) or len(a) == len(b) and a < b
+
+
+_FEW_PARENTS = 64
+"""Distinct parents up to which :class:`_Links` and :func:`_may_have_printed_problems`
+look for each one's line (a scan of the table's ids each)."""
+
+
+def _may_have_printed_problems(ids: list[bytes], parents: list[bytes], data: bytes) -> bool:
+    """:func:`_may_have_problems` of a kernel-shaped table (``data``) by its ids and
+    parents as printed (decimal), mostly without making ints: where no number has a
+    leading zero (no id starts with ``0``, nor a parent but ``0``, the root's parent in
+    some tables), two numbers are equal when their digits are; and where each parent's
+    line comes before the first line of its children (as the kernel prints a table
+    mounted in order), the way up from every mount goes to earlier lines, so there is
+    no cycle.  Otherwise the ints are made and asked."""
+    from .rows import printed_target
+
+    def target_of(row: int) -> bytes:
+        return printed_target(data, row)
+
+    distinct = set(parents)
+    if min(ids)[:1] != b"0" and not _leading_zero(distinct):
+        present = set(ids)
+        if len(present) != len(ids):
+            return True  # a repeated id
+        missing = distinct.difference(present)
+        if len(missing) != 1:
+            return True  # no root, or several
+        (root_parent,) = missing
+        if parents.count(root_parent) != 1 or _unescaped(target_of(parents.index(root_parent))) != b"/":
+            return True
+        distinct.discard(root_parent)
+        # (a mount its own parent is on its first child's line: not before it)
+        if len(distinct) <= _FEW_PARENTS and all(ids.index(parent) < parents.index(parent) for parent in distinct):
+            return False
+    return _may_have_problems(list(map(int, ids)), _ints(parents), target_of, escaped=True)
+
+
+def _leading_zero(distinct: set[bytes]) -> bool:
+    """Whether a number (as printed) of ``distinct`` may have a leading zero: where
+    they are few, one that starts with ``0`` and is not ``0``; else the least in byte
+    order (where such a one would be) starts with ``0``."""
+    if len(distinct) <= _FEW_PARENTS:
+        return any(number[:1] == b"0" != number for number in distinct)
+    return min(distinct)[:1] == b"0"
+
+
+def _dos(data: bytes) -> bool:
+    """Whether a line ends with ``\\r\\n`` (looked for only where there is a ``\\r``:
+    one byte is found at C speed, two are searched for)."""
+    return b"\r" in data and b"\r\n" in data
+
+
+def _unescaped(name: bytes) -> bytes:
+    if b"\\" not in name:
+        return name
+    from ..format.escaping import unescape
+
+    return unescape(name)
 
 
 def _warn_table(tab_file: str, data: bytes, kind: str, entries: list[MountEntry],
@@ -620,9 +858,10 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         fmt = "json" if as_json else "raw" if raw else "pairs" if pairs else "human"
         many = len(tab_files) > 1
         want_tree = tree_mode and fmt in ("human", "json") and not fstab and not mtab and not many
-        # -T/-M of a live table: only the lines at the mount points that decide it, when
-        # that is all the selection looks at (else, or if that was not enough, all)
-        keys = None if (tab_files or fstab or mtab or uniq) else mount_point_keys(q, force_tree)
+        # -T/-M of a live table, or of a saved one with nothing to warn about: only the lines
+        # at the mount points that decide it, when that is all the selection looks at (else,
+        # or if that was not enough, all)
+        keys = None if (fstab or mtab or uniq or many) else mount_point_keys(q, force_tree)
         # a list whose every row is picked for itself: a live table a slice at a time
         # (of a saved table, not with --first-only: its warnings need every slice)
         slices = keys is None and not (fstab or mtab or uniq or many) and by_slices(q, want_tree, force_tree) \
@@ -637,6 +876,12 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         def layout(tree: bool) -> Layout:
             return _layout(fmt, tree, noheadings=noheadings, ascii=ascii, shell=shell)
 
+        held = source_keys(q)  # -S: only the lines that hold what every line it picks holds
+        if table.unsplit is not None and table.saved is not None and held is not None \
+                and _few_hold(table.unsplit, held) and _as_kernel_prints(table.unsplit):
+            few = _sound(table.unsplit, held=held)
+            if few is not None:  # nothing to warn about: read as a live table is
+                table.saved, table.unsplit, held = None, few, None
         if table.unsplit is not None and table.saved is not None:
             status = _saved_by_slices(table, q, columns, ctx, cols, layout(False))
             if status is not None:
@@ -648,7 +893,6 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             from .render import render_pieces
 
             data = table.unsplit
-            held = source_keys(q)  # -S: only the lines that hold what every line it picks holds
             if held is not None:
                 from .rows import lines_holding
 

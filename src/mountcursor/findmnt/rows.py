@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ..live.entry import MountEntry
 
-__all__ = ["Rows", "line_slices", "tag_facts", "lines_at", "lines_holding"]
+__all__ = ["Rows", "line_slices", "tag_facts", "lines_at", "lines_holding", "kernel_shaped", "printed_target"]
 
 _SLICE = 1 << 15  # bytes of a table split at a time (about 500 lines): what one slice makes is
 # freed before the next is split, so its memory is used again (a page the process touches
@@ -48,15 +48,14 @@ def _numbers(column: list[bytes]) -> bool:
 
 def _devnos(column: list[bytes]) -> bool:
     """Every token (as in :func:`_numbers`) ``MAJOR:MINOR``, each one to 20 decimal
-    digits: with each digit read as a 0, the tokens take few shapes (``0:00``), and
-    each shape is checked once."""
-    shapes = set(b" ".join(column).translate(_DIGITS_AS_0).split(b" "))
-    for shape in shapes:
-        major, colon, minor = shape.partition(b":")
-        if not (colon and 0 < len(major) <= _MAX_DIGITS and 0 < len(minor) <= _MAX_DIGITS
-                and not (major + minor).strip(b"0")):
-            return False
-    return True
+    digits, checked at C speed: with each digit read as a 0, the tokens joined by blanks
+    hold nothing but 0s, colons and blanks; without the 0s, one colon a token (so no
+    token is empty or has two colons); no colon at a token's edge, no run of 21 digits."""
+    zeros = b" ".join(column).translate(_DIGITS_AS_0)
+    if zeros.translate(None, b"0: ") or zeros.translate(None, b"0") != (b" :" * len(column))[1:]:
+        return False
+    return not (zeros.startswith(b":") or zeros.endswith(b":") or b" :" in zeros or b": " in zeros
+                or _TOO_LONG in zeros)
 
 
 _PLAIN_BYTES = bytes(sorted(set(range(0x20, 0x7F)).difference(b'\\"$`'))) + b"\n"
@@ -145,6 +144,62 @@ def _fields(piece: bytes) -> list[list[bytes]] | None:
         line_tags.append(b" ".join(r[6:k - 4]))
         del r[6:k - 4]
     return [[r[k] for r in split] for k in range(6)] + [line_tags] + [[r[k] for r in split] for k in range(7, 10)]
+
+
+def _may_split(data: bytes) -> bool:
+    """What :meth:`Rows.from_mountinfo` asks of a whole table before its lines: every
+    line ended, the first not empty (an empty line further on has too few fields for
+    :func:`_fields`), no tab (which libmount takes for a blank)."""
+    return data.endswith(b"\n") and not data.startswith(b"\n") and b"\t" not in data
+
+
+def _checked(piece: bytes, known_tags: dict[bytes, bool]) -> list[list[bytes]] | None:
+    """The fields of a slice of a table (:func:`_fields`) whose every line has the
+    kernel's shape: ids and parents in decimal, devices ``MAJOR:MINOR``, optional fields
+    that ``show_mountinfo()`` prints (``known_tags`` keeps what each one seen said), or
+    None.  The checks of :meth:`Rows.from_mountinfo` and :func:`kernel_shaped`."""
+    fields = _fields(piece)
+    if fields is None:
+        return None
+    # the numbers, columns at a time: ids and parents in decimal, devices major:minor
+    if not (_numbers(fields[0] + fields[1]) and _devnos(fields[2])):
+        return None
+    tags = set(fields[6])
+    for tag in tags.difference(known_tags):
+        known_tags[tag] = tag_facts(tag) is not None
+    if not all(map(known_tags.__getitem__, tags)):
+        return None
+    return fields
+
+
+def kernel_shaped(data: bytes, each: Callable[[bytes, list[list[bytes]]], None]) -> bool:
+    """Whether :meth:`Rows.from_mountinfo` splits a mountinfo table (the same checks,
+    :func:`_checked`), without making its columns; ``each`` is given each slice that
+    passes and its fields as printed (:func:`_fields`): what a saved table's
+    ``-T``/``-M``/``-S`` needs of the lines it does not print, to know that the table is
+    sound (:func:`printed_target` gives a line's mount point again)."""
+    if not _may_split(data):
+        return False
+    known_tags: dict[bytes, bool] = {b"": True}
+    for piece in line_slices(data):
+        fields = _checked(piece, known_tags)
+        if fields is None:
+            return False
+        each(piece, fields)
+    return True
+
+
+def printed_target(data: bytes, row: int) -> bytes:
+    """The mount point of line ``row`` (from 0) of a table split by
+    :meth:`Rows.from_mountinfo` (or checked by :func:`kernel_shaped`), as printed."""
+    for piece in line_slices(data):
+        lines = piece.count(b"\n")
+        if row < lines:
+            fields = _fields(piece)
+            assert fields is not None
+            return fields[4][row]
+        row -= lines
+    raise IndexError(row)
 
 
 def tag_facts(tags: bytes) -> tuple[str, bytes] | None:
@@ -246,6 +301,17 @@ class Rows:
         self._parents = value
 
     @property
+    def printed_ids(self) -> list[bytes]:
+        """Each row's mount id as printed, of rows split from mountinfo (empty for rows
+        made from entries); :attr:`ids` makes them ints on first use."""
+        return self._raw_ids
+
+    @property
+    def printed_parents(self) -> list[bytes]:
+        """Each row's parent id as printed (as :attr:`printed_ids`)."""
+        return self._raw_parents
+
+    @property
     def plain(self) -> bool:
         """Whether every field of every row is printable ASCII with none of
         ``\\ " $ `` and a backquote (found by one scan of the lines the rows were split
@@ -274,8 +340,8 @@ class Rows:
     def from_mountinfo(cls, data: bytes) -> Rows | None:
         """The rows of a mountinfo table whose every line has the kernel's shape (see the
         module's docstring), or None."""
-        if not data.endswith(b"\n") or data.startswith(b"\n") or b"\n\n" in data or b"\t" in data:
-            return None  # an empty line; a tab, which libmount takes for a blank
+        if not _may_split(data):
+            return None
         unescape: Callable[[bytes], bytes] | None = None
         if b"\\" in data:
             from ..format.escaping import unescape
@@ -287,18 +353,11 @@ class Rows:
         vfs, tags, fstypes, sources, fs = rows.vfs, rows.tags, rows.fstypes, rows.sources, rows.fs
         known_tags: dict[bytes, bool] = {b"": True}
         for piece in line_slices(data):
-            fields = _fields(piece)
+            fields = _checked(piece, known_tags)
             if fields is None:
                 return None
             id_col, parent_col, devno_col, root_col, target_col, vfs_col, line_tags, type_col, source_col, fs_col \
                 = fields
-            # the numbers, a column at a time: ids and parents in decimal, devices major:minor
-            if not (_numbers(id_col) and _numbers(parent_col) and _devnos(devno_col)):
-                return None
-            for tag in set(line_tags).difference(known_tags):
-                known_tags[tag] = tag_facts(tag) is not None
-            if not all(map(known_tags.__getitem__, line_tags)):
-                return None
             raw_ids += id_col
             raw_parents += parent_col
             devnos += devno_col
