@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -203,3 +204,15 @@ def test_render_refuses_or_roundtrips(rec: MountInfoRecord, era: Era) -> None:
     except FormatError:
         return
     assert parse_mountinfo_line(line, None, era) == rec
+
+
+@pytest.mark.parametrize("line, field", [(b" \\040 \\000 ro 0 0\n", "fstype"), (b"a /m\\000n tmpfs rw 0 0\n", "mount_point"),
+                                         (b"\\000 /m tmpfs rw 0 0\n", "source")])
+def test_an_escaped_nul_is_refused_as_the_record_would_be(line: bytes, field: str) -> None:
+    """``\\000`` stands for a byte no kernel string can hold: the line is refused, in the
+    field it is in, as rendering the record would refuse it (found by hypothesis:
+    ``b' \\\\040 \\\\000 ro 0 0'`` parsed, and its record did not render)."""
+    with pytest.raises(FormatError) as refused:
+        parse_mounts_line(line, 3)
+    assert (refused.value.lineno, refused.value.field) == (3, field)
+    assert "NUL" in str(refused.value)

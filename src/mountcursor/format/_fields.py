@@ -91,8 +91,10 @@ def parse_escaped(raw: bytes, field: str, lineno: int | None, *, allow_empty: bo
 
     Refused: an empty field (unless ``allow_empty``: an empty device name prints as
     nothing), a raw tab or NUL (the kernel escapes tabs, and its strings end at NUL),
-    and a backslash that does not start ``\\000``-``\\377`` (the kernel escapes every
-    backslash).  A raw ``#`` is accepted in both eras: filesystems with their own
+    a backslash that does not start ``\\000``-``\\377`` (the kernel escapes every
+    backslash), and an escape that stands for a NUL (``\\000``: the string would have
+    ended there, so no kernel prints it; :func:`check_string` refuses it in a record
+    alike).  A raw ``#`` is accepted in both eras: filesystems with their own
     ``->show_devname`` (NFS, btrfs, AFS) print it unescaped even on current kernels.
     """
     if not raw and not allow_empty:
@@ -109,7 +111,10 @@ def parse_escaped(raw: bytes, field: str, lineno: int | None, *, allow_empty: bo
             field,
             f"backslash at byte {bad.start()} does not start an octal escape \\000-\\377: {show(raw)}",
         )
-    return unescape(raw)
+    value = unescape(raw)
+    if b"\0" in value:
+        raise FormatError(lineno, field, f"escape of a NUL byte (\\000), which no kernel string can hold: {show(raw)}")
+    return value
 
 
 def check_string(value: object, field: str, *, allow_empty: bool = False) -> None:
