@@ -95,6 +95,36 @@ def test_lines_of_another_shape_are_left_to_the_parser() -> None:
         assert Rows.from_mountinfo(odd) is None, odd
 
 
+_ODD_NUMBERS = [(b"21 1", b"0:19x"), (b"21 1", b":19"), (b"21 1", b"0:"), (b"21 1", b"0:1:9"), (b"21 1", b"019"),
+                (b"21 1", b"0::19"), (b"21 1", b"0" * 21 + b":19"), (b"21 1", b"0:" + b"1" * 21), (b"2a 1", b"0:19"),
+                (b"21 1x", b"0:19"), (b"21 " + b"1" * 21, b"0:19"), (b"21 +1", b"0:19"), (b"-21 1", b"0:19"),
+                (b" 1", b"0:19"), (b"21 ", b"0:19")]   # the last two: an empty id, an empty parent
+
+
+@pytest.mark.parametrize("ids, devno", _ODD_NUMBERS)
+def test_a_number_or_device_of_another_shape_is_left_to_the_parser(ids: bytes, devno: bytes) -> None:
+    """Ids, parents and devices are checked a column at a time: one bad cell in the
+    middle of a slice (where the others hide it from a count) sends the table to the parser."""
+    lines = [b"%d %d 0:%d / /m%d rw - tmpfs t rw\n" % (i + 2, i + 1, i, i) for i in range(40)]
+    good = b"".join(lines)
+    assert Rows.from_mountinfo(good) is not None
+    assert Rows.from_mountinfo(b"".join(lines[:20]) + ids + b" " + devno + b" / /odd rw - tmpfs t rw\n"
+                               + b"".join(lines[20:])) is None
+    # at a slice's edges too
+    assert Rows.from_mountinfo(ids + b" " + devno + b" / /odd rw - tmpfs t rw\n" + good) is None
+    assert Rows.from_mountinfo(good + ids + b" " + devno + b" / /odd rw - tmpfs t rw\n") is None
+
+
+def test_numbers_and_devices_of_every_length_are_split() -> None:
+    """One to 20 digits on either side of a device's colon, ids of one to 20 digits."""
+    for digits in (1, 2, 19, 20):
+        number = b"9" * digits
+        data = (b"21 1 0:19 / / rw - tmpfs t rw\n"
+                + number + b" " + number + b" " + number + b":" + number + b" / /m rw - tmpfs t rw\n")
+        split = Rows.from_mountinfo(data)
+        assert split is not None and split.devnos[1] == number + b":" + number and split.ids[1] == int(number)
+
+
 def test_a_long_line_is_split_as_the_parser_reads_it() -> None:
     """A line longer than the parser's fast path (4,300 bytes: its numbers are checked
     there) is split all the same: the split takes no number of over 20 digits."""

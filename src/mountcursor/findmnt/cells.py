@@ -57,19 +57,28 @@ def _decode_all(raws: list[bytes]) -> list[str]:
 
 
 def _texts(raws: list[bytes]) -> list[str | None]:
-    """The cells of a column of bytes, decoded; nothing for b"".  A column of few values
-    is decoded once per value and its equal cells are one string; a column of many is
-    decoded in one call for the whole column."""
-    distinct = set(raws)
-    if len(distinct) * 4 <= len(raws):
-        values = list(distinct)
-        decoded: dict[bytes, str | None] = dict(zip(values, _decode_all(values)))
-        decoded[b""] = None
-        return list(map(decoded.__getitem__, raws))
+    """The cells of a column of bytes, decoded; nothing for b"".  A column of one value
+    is decoded once; a column of few values once per value, its equal cells one string;
+    a column of many (as its first cells show) in one call for the whole column."""
+    n = len(raws)
+    if n and raws[-1] == raws[0] and raws.count(raws[0]) == n:  # one value (compared, not hashed)
+        return [_decode_all(raws[:1])[0] or None] * n
+    head = raws[:_SAMPLE]
+    if len(set(head)) * 4 <= len(head):
+        distinct = set(raws)
+        if len(distinct) * 4 <= n:
+            values = list(distinct)
+            decoded: dict[bytes, str | None] = dict(zip(values, _decode_all(values)))
+            decoded[b""] = None
+            return list(map(decoded.__getitem__, raws))
     texts: list[str | None] = list(_decode_all(raws))
-    if b"" in distinct:
+    if b"" in raws:
         texts = [text or None for text in texts]
     return texts
+
+
+_SAMPLE = 64
+"""Cells of a column looked at to guess whether it holds few values."""
 
 
 def _number(value: int) -> str | None:

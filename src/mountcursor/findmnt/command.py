@@ -266,7 +266,7 @@ def selected_slices(data: bytes, tid: int | None, q: Query, columns: list[str], 
         rows = rows.with_tid(tid)
         sel = select(rows, q, False, kernel_tab=True)
         if sel.order:
-            shown = rows.take(sel.order)
+            shown = sel.shown(rows)
             yield Grid(column_texts(columns, shown, ctx), plain=plain_columns(columns, shown, ctx))
             if q.first_only:
                 return
@@ -679,7 +679,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         if drawn:
             for text in table.tree_warnings:
                 _say(text)
-        print_rows(rows.take(sel.order), columns, fmt, ctx, depths=sel.depths if drawn else None,
+        print_rows(sel.shown(rows), columns, fmt, ctx, depths=sel.depths if drawn else None,
                    noheadings=noheadings, notruncate=notruncate, ascii=ascii, shell=shell)
     return 0
 

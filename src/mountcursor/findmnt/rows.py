@@ -39,24 +39,26 @@ _KNOWN_TAGS = (b"shared", b"master", b"propagate_from")
 
 def _numbers(column: list[bytes]) -> bool:
     """Every token (a field of lines split on blanks: none holds a blank) decimal
-    digits, one to 20 of them, checked at C speed: the tokens joined by blanks, each
-    digit read as a 0, hold nothing but 0s and blanks, no token is empty and no run of
-    21 digits."""
+    digits, one to 20 of them, checked at C speed on the tokens joined by blanks, each
+    digit read as a 0: without the 0s only the blanks between the tokens are left, no
+    token is empty (no blank at either end or next to another) and no run of 21 digits."""
     zeros = b" ".join(column).translate(_DIGITS_AS_0)
-    return not zeros.translate(None, b"0 ") and b"" not in column and _TOO_LONG not in zeros
+    return zeros.translate(None, b"0") == b" " * (len(column) - 1) and _ends_filled(zeros, b" ") \
+        and b"  " not in zeros and _TOO_LONG not in zeros
 
 
 def _devnos(column: list[bytes]) -> bool:
     """Every token (as in :func:`_numbers`) ``MAJOR:MINOR``, each one to 20 decimal
-    digits: with each digit read as a 0, the tokens take few shapes (``0:00``), and
-    each shape is checked once."""
-    shapes = set(b" ".join(column).translate(_DIGITS_AS_0).split(b" "))
-    for shape in shapes:
-        major, colon, minor = shape.partition(b":")
-        if not (colon and 0 < len(major) <= _MAX_DIGITS and 0 < len(minor) <= _MAX_DIGITS
-                and not (major + minor).strip(b"0")):
-            return False
-    return True
+    digits, checked the same way: without the digits each token is one colon, and no
+    colon is at a token's start or end."""
+    zeros = b" ".join(column).translate(_DIGITS_AS_0)
+    return zeros.translate(None, b"0") == b": " * (len(column) - 1) + b":" and _ends_filled(zeros, b":") \
+        and b" :" not in zeros and b": " not in zeros and _TOO_LONG not in zeros
+
+
+def _ends_filled(joined: bytes, sep: bytes) -> bool:
+    """Whether ``joined`` starts and ends with something other than ``sep`` (and is not empty)."""
+    return bool(joined) and joined[:1] != sep and joined[-1:] != sep
 
 
 _PLAIN_BYTES = bytes(sorted(set(range(0x20, 0x7F)).difference(b'\\"$`'))) + b"\n"
@@ -282,36 +284,32 @@ class Rows:
         rows = cls("mountinfo")
         rows._ids = rows._parents = rows._propagations = None  # made from the split fields on first use
         rows._split_from = data
-        raw_ids, raw_parents, devnos, roots, targets = rows._raw_ids, rows._raw_parents, rows.devnos, rows.roots, \
-            rows.targets
-        vfs, tags, fstypes, sources, fs = rows.vfs, rows.tags, rows.fstypes, rows.sources, rows.fs
         known_tags: dict[bytes, bool] = {b"": True}
+        columns: list[list[bytes]] | None = None
         for piece in line_slices(data):
             fields = _fields(piece)
             if fields is None:
                 return None
-            id_col, parent_col, devno_col, root_col, target_col, vfs_col, line_tags, type_col, source_col, fs_col \
-                = fields
             # the numbers, a column at a time: ids and parents in decimal, devices major:minor
-            if not (_numbers(id_col) and _numbers(parent_col) and _devnos(devno_col)):
+            if not (_numbers(fields[0]) and _numbers(fields[1]) and _devnos(fields[2])):
                 return None
-            for tag in set(line_tags).difference(known_tags):
-                known_tags[tag] = tag_facts(tag) is not None
-            if not all(map(known_tags.__getitem__, line_tags)):
-                return None
-            raw_ids += id_col
-            raw_parents += parent_col
-            devnos += devno_col
-            vfs += vfs_col
-            fs += fs_col
-            tags += line_tags
+            line_tags = fields[6]
+            if line_tags[-1] or line_tags.count(b"") != len(line_tags):  # some line has optional fields
+                for tag in set(line_tags).difference(known_tags):
+                    known_tags[tag] = tag_facts(tag) is not None
+                    if not known_tags[tag]:
+                        return None
             if unescape is not None:
-                root_col, target_col = list(map(unescape, root_col)), list(map(unescape, target_col))
-                type_col, source_col = list(map(unescape, type_col)), list(map(unescape, source_col))
-            roots += root_col
-            targets += target_col
-            fstypes += type_col
-            sources += source_col
+                for k in (3, 4, 7, 8):  # roots, mount points, types, sources
+                    fields[k] = list(map(unescape, fields[k]))
+            if columns is None:
+                columns = fields  # the first slice's lists are the table's (a slice of a live table: its only)
+            else:
+                for column, more in zip(columns, fields):
+                    column += more
+        assert columns is not None  # data holds a line
+        rows._raw_ids, rows._raw_parents, rows.devnos, rows.roots, rows.targets, rows.vfs, rows.tags, \
+            rows.fstypes, rows.sources, rows.fs = columns
         return rows
 
     @classmethod
@@ -346,8 +344,9 @@ class Rows:
             else:
                 from ..live.optstr import merge_options
 
-                if len(set(self.vfs)) == 1 == len(set(self.fs)):  # one pair for the whole table
-                    self._options = [merge_options(self.vfs[0], self.fs[0])] * len(self)
+                vfs, fs = self.vfs, self.fs
+                if vfs and vfs.count(vfs[0]) == len(vfs) == fs.count(fs[0]):  # one pair for the whole table
+                    self._options = [merge_options(vfs[0], fs[0])] * len(vfs)
                 else:
                     merged = {pair: merge_options(*pair) for pair in set(zip(self.vfs, self.fs))}
                     self._options = list(map(merged.__getitem__, zip(self.vfs, self.fs)))

@@ -95,13 +95,20 @@ class Selection:
     depth in a tree, else None), ``tree`` (drawn as a tree) and ``found`` (findmnt
     would call it a match: the exit status)."""
 
-    __slots__ = ("order", "depths", "tree", "found")
+    __slots__ = ("order", "depths", "tree", "found", "every")
 
-    def __init__(self, order: list[int], depths: list[int] | None, tree: bool, found: bool) -> None:
+    def __init__(self, order: list[int], depths: list[int] | None, tree: bool, found: bool,
+                 every: bool = False) -> None:
         self.order = order
         self.depths = depths
         self.tree = tree
         self.found = found
+        self.every = every
+        """``order`` is known to be every row in table order (then ``rows`` are the rows shown)."""
+
+    def shown(self, rows: Rows) -> Rows:
+        """The rows of ``rows`` this selection prints, in print order."""
+        return rows if self.every else rows.take(self.order)
 
 
 # ---- the filters, a column at a time ------------------------------------------------------
@@ -305,7 +312,10 @@ def select(rows: Rows, q: Query, want_tree: bool = True, kernel_tab: bool = True
         if holder is not None and _parts(rows.targets[holder]) != _parts(raw):
             hits = _matching(rows, q.but(target=os.fsdecode(rows.targets[holder])), kind)
     if not submounts:
-        return Selection(hits, None, False, bool(hits))
+        # a list's rows come in table order, or all reversed: as many as the table's, in
+        # table order when the first two are, are every row
+        every = len(hits) == len(rows) and (len(hits) < 2 or hits[0] < hits[1])
+        return Selection(hits, None, False, bool(hits), every)
     order, depths = _subtrees(rows, hits)
     return Selection(order, depths, as_tree, bool(order))
 
