@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 
+from .columns import LINE_COLUMNS
 from .rows import Rows
 
 __all__ = ["Context", "column_texts", "plain_columns"]
@@ -148,8 +149,6 @@ def _cell(value: str | int | None) -> str | None:
 
 def _general(name: str, ctx: Context) -> bool:
     """Whether the column is computed from a row's entry (not from its line's fields alone)."""
-    from .columns import LINE_COLUMNS
-
     return name not in LINE_COLUMNS or (name == "SOURCE" and (ctx.evaluate or ctx.canonicalize)) \
         or (name == "VFS-OPTIONS" and ctx.vfs_all)
 
