@@ -90,7 +90,8 @@ def test_lines_of_another_shape_are_left_to_the_parser() -> None:
                 plain.replace(b"rw,size=4k", b"rw,unc=\\\\a b"),        # a blank in the super-block options
                 plain.replace(b"0:19", b"0x19"), plain.replace(b"21 1", b"21 -1"),
                 plain[:-1],                                           # the last line not ended
-                plain + b"\n", b"\n" + plain,                          # an empty line
+                plain + b"\n", b"\n" + plain, plain.replace(b"\n", b"\n\n", 1),  # an empty line
+                plain * 300 + b"\n" + plain * 300,                     # ... in a slice of lines of one shape
                 plain.replace(b"/mnt", b"/m\tx")):                    # a tab: libmount's blank, as a space
         assert Rows.from_mountinfo(odd) is None, odd
 
