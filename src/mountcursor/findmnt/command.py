@@ -239,15 +239,18 @@ class _OddSlice(Exception):
 
 
 def selected_slices(data: bytes, tid: int | None, q: Query, columns: list[str], ctx: Context,
-                    size: int | None = None, seen: Callable[[Rows], None] | None = None) -> Iterator[Grid]:
+                    size: int | None = None, seen: Callable[[Rows], None] | None = None,
+                    as_bytes: bool = False) -> Iterator[Grid]:
     """The cells of the rows ``q`` picks from a table, a slice of the table at a time
     (only slices with a row picked; for ``--first-only``, the first such), in print order:
-    a list whose rows are each picked for itself (:func:`~.select.by_slices`).
+    a list whose rows are each picked for itself (:func:`~.select.by_slices`).  With
+    ``as_bytes`` (a list printed raw, as pairs or JSON), a slice whose cells are all the
+    lines' own bytes with nothing to escape is given as those bytes (:attr:`Grid.raw`).
 
     A slice of a live table with a line of another shape is read by the parser; with
     ``seen`` (a saved table), which is given each slice's rows, it raises
     :class:`_OddSlice` instead."""
-    from .cells import column_texts, plain_columns
+    from .cells import column_bytes, column_texts, plain_columns
     from .render import Grid
     from .rows import line_slices
 
@@ -267,7 +270,11 @@ def selected_slices(data: bytes, tid: int | None, q: Query, columns: list[str], 
         sel = select(rows, q, False, kernel_tab=True)
         if sel.order:
             shown = sel.shown(rows)
-            yield Grid(column_texts(columns, shown, ctx), plain=plain_columns(columns, shown, ctx))
+            raw = column_bytes(columns, shown, ctx) if as_bytes else None
+            if raw is not None:
+                yield Grid([], raw=raw)
+            else:
+                yield Grid(column_texts(columns, shown, ctx), plain=plain_columns(columns, shown, ctx))
             if q.first_only:
                 return
 
@@ -315,13 +322,13 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
     return 0
 
 
-def _write(chunks: Iterable[str]) -> None:
-    """Write the printer's text to stdout (a failed write is the one-line error of
-    :func:`~mountcursor.status.output_failed`)."""
+def _write(chunks: Iterable[str | bytes]) -> None:
+    """Write the printer's text (or bytes) to stdout (a failed write is the one-line
+    error of :func:`~mountcursor.status.output_failed`)."""
     write = sys.stdout.buffer.write
     try:
         for chunk in chunks:
-            write(chunk.encode("utf-8", "surrogateescape"))
+            write(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8", "surrogateescape"))
         sys.stdout.flush()
     except OSError as err:
         failed = output_failed(err)
@@ -653,7 +660,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
                 from .rows import lines_holding
 
                 data = lines_holding(data, held)
-            pieces = selected_slices(data, table.tid, q, columns, ctx)
+            pieces = selected_slices(data, table.tid, q, columns, ctx, as_bytes=fmt != "human")
             first = next(pieces, None)
             if first is None:
                 return 1

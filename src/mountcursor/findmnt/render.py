@@ -37,6 +37,7 @@ from itertools import chain, repeat
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from typing import AnyStr
 
 from .columns import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, WRAP, shell_name
 
@@ -471,16 +472,23 @@ class Grid:
     cells are known to be printable ASCII that no format escapes (no blank, none of
     ``\\ " $`` or a backquote), so that they are printed without being looked at."""
 
-    __slots__ = ("columns", "depths", "arts", "plain")
+    __slots__ = ("columns", "depths", "arts", "plain", "raw")
 
     def __init__(self, columns: list[list[str | None]], depths: list[int] | None = None,
-                 arts: list[str] | None = None, plain: list[bool] | None = None) -> None:
+                 arts: list[str] | None = None, plain: list[bool] | None = None,
+                 raw: list[list[bytes]] | None = None) -> None:
         self.columns = columns
         self.depths = depths
         self.arts = arts
         self.plain = plain if plain is not None else [False] * len(columns)
+        self.raw = raw
+        """Instead of ``columns`` (then empty), for a list printed raw, as pairs or JSON:
+        each column's cells as the bytes printed, none empty and none needing an escape
+        in any format (:func:`~.cells.column_bytes`)."""
 
     def __len__(self) -> int:
+        if self.raw is not None:
+            return len(self.raw[0]) if self.raw else 0
         return len(self.columns[0]) if self.columns else 0
 
 
@@ -618,11 +626,12 @@ def _filled(columns: list[list[str | None]]) -> list[list[str]]:
     return [column if all(column) else [text or "" for text in column] for column in columns]  # type: ignore[misc]
 
 
-def render_pieces(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Iterator[str]:
+def render_pieces(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Iterator[str | bytes]:
     """:func:`render_grid` of a list (no tree) given a piece of its rows at a time, in
     print order.  Raw, pairs and JSON are written as the pieces come, so what a piece
     made is freed before the next is made; a human table needs every cell for its
-    widths, so it is laid out once all pieces are in."""
+    widths, so it is laid out once all pieces are in.  A piece given as bytes
+    (:attr:`Grid.raw`, not for a human table) is written as bytes."""
     if layout.fmt == "json":
         yield from _json_list(cols, pieces, layout)
         return
@@ -638,8 +647,12 @@ def render_pieces(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> It
     headings = layout.headings
     for grid in pieces:
         if len(grid):
-            columns = _filled(grid.columns)
-            yield from _raw_chunks(cols, columns, layout, headings, grid.plain)
+            if grid.raw is not None:  # bytes to print as they are
+                if headings:
+                    yield from _raw_heading(cols, layout)
+                yield from _interleaved([_encode(part) for part in _raw_parts(cols, layout)], grid.raw)
+            else:
+                yield from _raw_chunks(cols, _filled(grid.columns), layout, headings, grid.plain)
             headings = False
 
 
@@ -722,15 +735,28 @@ def _pad(cell: str, length: int, width: int, right: bool, last: bool) -> str:
 def _raw_chunks(cols: list[Col], columns: list[list[str]], layout: Layout, headings: bool,
                 plain: list[bool]) -> Iterator[str]:
     """The lines of ``-r`` (with the header if ``headings``) or ``-P``, a batch at a time."""
-    raw = layout.fmt == "raw"
-    if headings and raw:
+    if headings:
+        yield from _raw_heading(cols, layout)
+    yield from _interleaved(_raw_parts(cols, layout), _raw_columns(columns, layout.fmt == "raw", plain))
+
+
+def _raw_heading(cols: list[Col], layout: Layout) -> Iterator[str]:
+    """The header line of ``-r`` (none for ``-P``)."""
+    if layout.fmt == "raw":
         yield " ".join(_byte_escape(_name(c, layout.shellvar), " \t\\") for c in cols) + "\n"
-    if raw:
-        parts = [""] + [" "] * (len(cols) - 1) + ["\n"]
-    else:  # NAME="value" NAME="value"
-        names = [_name(col, layout.shellvar) for col in cols]
-        parts = [names[0] + '="'] + [f'" {name}="' for name in names[1:]] + ['"\n']
-    yield from _interleaved(parts, _raw_columns(columns, raw, plain))
+
+
+def _raw_parts(cols: list[Col], layout: Layout) -> list[str]:
+    """What a line of ``-r`` or ``-P`` has before, between and after its cells."""
+    if layout.fmt == "raw":
+        return [""] + [" "] * (len(cols) - 1) + ["\n"]
+    names = [_name(col, layout.shellvar) for col in cols]  # NAME="value" NAME="value"
+    return [names[0] + '="'] + [f'" {name}="' for name in names[1:]] + ['"\n']
+
+
+def _encode(text: str) -> bytes:
+    """Text as written to stdout (undecodable bytes kept as surrogate escapes)."""
+    return text.encode("utf-8", "surrogateescape")
 
 
 def _raw_columns(columns: list[list[str]], raw: bool, plain: list[bool]) -> list[list[str]]:
@@ -742,14 +768,15 @@ def _raw_columns(columns: list[list[str]], raw: bool, plain: list[bool]) -> list
             for texts, known in zip(columns, plain)]
 
 
-def _interleaved(parts: list[str], columns: list[list[str]], first: str | None = None) -> Iterator[str]:
+def _interleaved(parts: list[AnyStr], columns: list[list[AnyStr]], first: AnyStr | None = None) -> Iterator[AnyStr]:
     """Rows of ``parts`` with a cell of each column between each two of them
     (``parts[0]``, the first column's cell, ``parts[1]``, ..., ``parts[-1]``; the very
     first row begins with ``first`` if given), a batch of rows at a time: the cells are
     put in place by slice assignment and each batch is one join, so nothing is made
     per row (a ``join`` or a ``%`` per row costs a third more)."""
     width = len(parts) + len(columns)
-    template: list[str | None] = [None] * width
+    joiner = parts[0][:0]  # "" or b""
+    template: list[AnyStr | None] = [None] * width
     template[0::2] = parts
     n = len(columns[0]) if columns else 0
     for start in range(0, n, _BATCH):
@@ -759,7 +786,7 @@ def _interleaved(parts: list[str], columns: list[list[str]], first: str | None =
             out[2 * j + 1::width] = column if stop - start == n else column[start:stop]
         if first is not None and start == 0:
             out[0] = first
-        yield "".join(out)  # type: ignore[arg-type]  # every None is replaced by a cell
+        yield joiner.join(out)  # type: ignore[arg-type]  # every None is replaced by a cell
 
 
 # ---- JSON (lib/jsonwrt.c) ---------------------------------------------------------------------
@@ -853,7 +880,7 @@ def _json_keys(cols: list[Col], layout: Layout) -> list[str]:
     return [_json_string(_name(col, layout.shellvar).lower()) for col in cols]
 
 
-def _json_list(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Iterator[str]:
+def _json_list(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Iterator[str | bytes]:
     """The JSON of a list (every row at depth 0, no ``children``), a piece of its rows
     at a time: the values of each row between the same texts (:func:`_interleaved`),
     a comma before each row but the first."""
@@ -871,12 +898,18 @@ def _json_list(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Itera
             yield from _json_rows(cols, grid, [_json_texts(col, column) for col, column in zip(cols, grid.columns)],
                                   None, layout.shellvar)
             continue
-        slots, texts = _json_slots(cols, grid)
+        if grid.raw is not None:  # text that needs no escape, in every cell: in the template's quotes
+            slots = ["%s" if col.json_number else '"%s"' for col in cols]
+        else:
+            slots, texts = _json_slots(cols, grid)
         parts = _json_parts(keys, slots, 0)
         parts[-1] += _json_after(0, 0)
-        first = parts[0]
-        parts[0] = "," + first
-        yield from _interleaved(parts, texts, None if started else "      " + first)
+        first = "      " + parts[0]
+        parts[0] = "," + parts[0]
+        if grid.raw is not None:
+            yield from _interleaved([_encode(part) for part in parts], grid.raw, None if started else _encode(first))
+        else:
+            yield from _interleaved(parts, texts, None if started else first)
         started = True
     yield _JSON_TAIL
 
@@ -892,7 +925,9 @@ def _json_chunks(cols: list[Col], grid: Grid, layout: Layout) -> Iterator[str]:
     written row by row (:func:`_json_rows`)."""
     depths = grid.depths if layout.tree else None
     if depths is None:
-        yield from _json_list(cols, (grid,), layout)
+        for chunk in _json_list(cols, (grid,), layout):
+            assert isinstance(chunk, str)  # a grid of text
+            yield chunk
         return
     n = len(grid)
     yield _json_head(layout) + ("      " if n else "")
