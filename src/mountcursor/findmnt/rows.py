@@ -116,8 +116,10 @@ def _fields(piece: bytes) -> list[list[bytes]] | None:
     When every line has the same number of fields (the kernel prints as many optional
     fields on most lines of a table), the whole piece is split at once and each column
     is a slice of that (at C speed); else each line is split on its own."""
-    n = piece.count(b"\n")
-    flat = piece.replace(b"\n", b" \n ").split(b" ")  # each line's fields, then a b"\n" of its own
+    spaced = piece.replace(b"\n", b" \n ")
+    n = (len(spaced) - len(piece)) >> 1  # the lines (two bytes more each): cheaper than counting them
+    flat = spaced.split(b" ")  # each line's fields, then a b"\n" of its own
+    del spaced
     flat.pop()  # what follows the last newline: b""
     stride, rest = divmod(len(flat), n)
     if not rest and stride >= 11 and flat[stride - 1::stride].count(b"\n") == n \
