@@ -773,19 +773,22 @@ def _interleaved(parts: list[AnyStr], columns: list[list[AnyStr]], first: AnyStr
     (``parts[0]``, the first column's cell, ``parts[1]``, ..., ``parts[-1]``; the very
     first row begins with ``first`` if given), a batch of rows at a time: the cells are
     put in place by slice assignment and each batch is one join, so nothing is made
-    per row (a ``join`` or a ``%`` per row costs a third more)."""
-    width = len(parts) + len(columns)
+    per row (a ``join`` or a ``%`` per row costs a third more).  What ends a row and
+    what begins the next are one item."""
+    width = 2 * len(columns)
+    if not width:
+        return
     joiner = parts[0][:0]  # "" or b""
     template: list[AnyStr | None] = [None] * width
-    template[0::2] = parts
-    n = len(columns[0]) if columns else 0
+    template[1::2] = parts[1:-1] + [parts[-1] + parts[0]]
+    n = len(columns[0])
     for start in range(0, n, _BATCH):
         stop = min(start + _BATCH, n)
         out = template * (stop - start)
         for j, column in enumerate(columns):
-            out[2 * j + 1::width] = column if stop - start == n else column[start:stop]
-        if first is not None and start == 0:
-            out[0] = first
+            out[2 * j::width] = column if stop - start == n else column[start:stop]
+        out[-1] = parts[-1]
+        out.insert(0, first if first is not None and start == 0 else parts[0])
         yield joiner.join(out)  # type: ignore[arg-type]  # every None is replaced by a cell
 
 
