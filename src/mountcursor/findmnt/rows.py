@@ -39,26 +39,20 @@ _KNOWN_TAGS = (b"shared", b"master", b"propagate_from")
 
 def _numbers(column: list[bytes]) -> bool:
     """Every token (a field of lines split on blanks: none holds a blank) decimal
-    digits, one to 20 of them, checked at C speed on the tokens joined by blanks, each
-    digit read as a 0: without the 0s only the blanks between the tokens are left, no
-    token is empty (no blank at either end or next to another) and no run of 21 digits."""
+    digits, one to 20 of them, checked at C speed: none is empty, and the tokens joined
+    by blanks, each digit read as a 0, hold nothing but 0s and blanks and no run of 21
+    digits."""
     zeros = b" ".join(column).translate(_DIGITS_AS_0)
-    return zeros.translate(None, b"0") == b" " * (len(column) - 1) and _ends_filled(zeros, b" ") \
-        and b"  " not in zeros and _TOO_LONG not in zeros
+    return all(column) and not zeros.translate(None, b"0 ") and _TOO_LONG not in zeros
 
 
 def _devnos(column: list[bytes]) -> bool:
     """Every token (as in :func:`_numbers`) ``MAJOR:MINOR``, each one to 20 decimal
-    digits, checked the same way: without the digits each token is one colon, and no
-    colon is at a token's start or end."""
+    digits, checked the same way: without the digits each token is one colon, which a
+    digit comes before and after in each (``0:0`` once a token)."""
     zeros = b" ".join(column).translate(_DIGITS_AS_0)
-    return zeros.translate(None, b"0") == b": " * (len(column) - 1) + b":" and _ends_filled(zeros, b":") \
-        and b" :" not in zeros and b": " not in zeros and _TOO_LONG not in zeros
-
-
-def _ends_filled(joined: bytes, sep: bytes) -> bool:
-    """Whether ``joined`` starts and ends with something other than ``sep`` (and is not empty)."""
-    return bool(joined) and joined[:1] != sep and joined[-1:] != sep
+    return zeros.translate(None, b"0") == b": " * (len(column) - 1) + b":" and zeros.count(b"0:0") == len(column) \
+        and _TOO_LONG not in zeros
 
 
 _PLAIN_BYTES = bytes(sorted(set(range(0x20, 0x7F)).difference(b'\\"$`'))) + b"\n"
