@@ -190,6 +190,8 @@ def test_list_starts_without_click_dataclasses_or_the_parser(args: list[str]) ->
              # nor re and enum (a third of a small table's run), nor what they bring
              "re", "enum", "functools", "collections", "locale", "signal", "operator", "unicodedata"}
     assert sorted(loaded & heavy) == []
+    if args in (["list", "-r"], ["list"]):  # paths and devices only where a selection names one
+        assert "mountcursor.live.devices" not in loaded
     general = _modules_after(["list", "-r", "-o", "TARGET,SIZE"])   # a column made from more than the line
     assert "mountcursor.live.entry" in general
     assert sorted(general & {"click", "ctypes", "mountcursor.live.syscalls"}) == []  # listmount's, not needed
