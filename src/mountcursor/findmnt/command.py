@@ -230,8 +230,9 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
     return Loaded(rows.with_tid(tid), "mountinfo")
 
 
-_PIECE = 1 << 15
-"""Bytes of a live table split, selected and printed at a time (about 500 lines)."""
+_PIECE = 1 << 16
+"""Bytes of a live table split, selected and printed at a time (about 900 lines: 32 KiB cost 1.5% more
+at 100,000 mounts, a fixed cost per slice; 128 KiB no less)."""
 
 
 class _OddSlice(Exception):

@@ -4,7 +4,7 @@
     rows = Rows.from_entries(entries, "fstab")
     rows.targets[i], rows.entry(i)        # a column's cell; one mount as an object
 
-A table read from mountinfo is split into its fields a slice of about 32 KiB at a time
+A table read from mountinfo is split into its fields a slice of about 64 KiB at a time
 (:func:`line_slices`: what a slice makes and drops is freed before the next, so the
 memory is used again instead of the kernel faulting in fresh pages), and kept as one
 list per field: no :class:`~mountcursor.live.entry.MountEntry` is built for a row unless a
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Rows", "line_slices", "tag_facts", "lines_at", "lines_holding"]
 
-_SLICE = 1 << 15  # bytes of a table split at a time (about 500 lines): what one slice makes is
+_SLICE = 1 << 16  # bytes of a table split at a time (about 900 lines): what one slice makes is
 # freed before the next is split, so its memory is used again (a page the process touches
 # first costs the kernel a fault)
 _MAX_DIGITS = 20
