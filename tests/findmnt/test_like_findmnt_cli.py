@@ -122,3 +122,19 @@ def test_shell_names_leave_the_widths_alone(tmp_path: Path, columns: str) -> Non
               _on_a_terminal([FINDMNT, "-l", *args])]
     assert on_tty[0] == on_tty[1]
     assert b"USE_PCT" in on_tty[0]
+
+
+@needs_findmnt
+@pytest.mark.parametrize("fmt", [["-J"], ["-r"], ["-P"], []], ids=["json", "raw", "pairs", "human"])
+def test_a_list_of_many_rows_read_whole(tmp_path: Path, fmt: list[str]) -> None:
+    """A saved table with a line of another shape than the kernel's (a tag it does not
+    print today) is read whole by the parser, and its 5,001 rows printed at once, in
+    batches of 4,096: the JSON has a comma between the rows where two batches meet."""
+    lines = [b"1 0 0:1 / / rw - tmpfs root rw\n"]
+    lines += [b"%d 1 0:%d / /m%d rw,relatime - tmpfs t%d rw\n" % (i + 2, i + 2, i, i) for i in range(5000)]
+    lines[2500] = lines[2500].replace(b" - ", b" future:1 - ")
+    f = tmp_path / "mountinfo"
+    f.write_bytes(b"".join(lines))
+    ours, theirs = _both(["-F", str(f), *fmt])
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert ours.stdout.count(b"/m4999") == 1

@@ -362,3 +362,47 @@ def test_the_comparison_above_took_both_ways_with_and_without_problems() -> None
     if not LINKS:
         pytest.skip("run with the property test above")
     assert set(LINKS) == {(True, True), (True, False), (False, True), (False, False)}, set(LINKS)
+
+
+@settings(max_examples=300, deadline=None)
+@example([(b"a", b"a", b"a", b"a", b"a")] * 2, "json", True, True, ["TARGET", "SOURCE"])    # an empty source: null
+@example([(b"a", b"a", b"a", b"a", b'"')] * 2, "pairs", False, False, ["SOURCE"])           # a quote in pairs
+@example([(b"a", b"a", b"$", b"a", b"a")] * 2, "pairs", False, False, ["OPTIONS"])
+@example([(b"a", b"\\040", b"a", b"a", b"a")] * 2, "raw", False, False, ["TARGET"])          # a blank in raw
+@example([(b"a", b"a", b"a", b"a", b"\x01")] * 2, "json", False, False, ["SOURCE"])          # a control byte
+@given(_fields(), st.sampled_from(["raw", "pairs", "json"]), st.booleans(), st.booleans(),
+       st.lists(st.sampled_from(["TARGET", "SOURCE", "FSTYPE", "OPTIONS", "FSROOT", "VFS-OPTIONS", "FS-OPTIONS",
+                                 "ID"]), min_size=1, max_size=4))
+def test_cells_printed_as_their_bytes_are_the_cells_printed_as_text(fields, fmt, empty, nofsroot, names) -> None:
+    """A slice given as the lines' own bytes (:func:`~mountcursor.findmnt.cells.column_bytes`,
+    nothing decoded or escaped) prints what its text prints, escapes and ``null`` included:
+    bytes that need an escape in some format, or an empty cell, keep it as text."""
+    from mountcursor.findmnt.command import _cols
+    from mountcursor.findmnt.render import Layout, render_pieces
+
+    data = b"".join(b"%d 1 0:%d %s /m%s %s - %s %s %s\n"
+                    % (i + 2, i, b"/" + root, target, opts, fstype, b"" if empty and i == 1 else source, opts)
+                    for i, (root, target, opts, fstype, source) in enumerate(fields))
+    ctx = Context(nofsroot=nofsroot)
+    cols = _cols(names, False, False)
+    layout = Layout(fmt=fmt)
+
+    def printed(as_bytes: bool) -> bytes:
+        grids = list(selected_slices(data, 7, Query(), names, ctx, 100, as_bytes=as_bytes))
+        if as_bytes:
+            AS_BYTES.extend(grid.raw is not None for grid in grids)
+        return b"".join(c if isinstance(c, bytes) else c.encode("utf-8", "surrogateescape")
+                        for c in render_pieces(cols, grids, layout))
+
+    assert printed(True) == printed(False)
+
+
+AS_BYTES: list[bool] = []
+
+
+def test_the_comparison_above_printed_slices_as_bytes_and_as_text() -> None:
+    if not AS_BYTES:
+        import pytest
+
+        pytest.skip("run with the property test above")
+    assert set(AS_BYTES) == {True, False}

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import sys
 
+from .columns import LINE_COLUMNS
 from .rows import Rows
 
-__all__ = ["Context", "column_texts", "plain_columns"]
+__all__ = ["Context", "column_texts", "column_bytes", "plain_columns"]
 
 _FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
@@ -57,19 +58,28 @@ def _decode_all(raws: list[bytes]) -> list[str]:
 
 
 def _texts(raws: list[bytes]) -> list[str | None]:
-    """The cells of a column of bytes, decoded; nothing for b"".  A column of few values
-    is decoded once per value and its equal cells are one string; a column of many is
-    decoded in one call for the whole column."""
-    distinct = set(raws)
-    if len(distinct) * 4 <= len(raws):
-        values = list(distinct)
-        decoded: dict[bytes, str | None] = dict(zip(values, _decode_all(values)))
-        decoded[b""] = None
-        return list(map(decoded.__getitem__, raws))
+    """The cells of a column of bytes, decoded; nothing for b"".  A column of one value
+    is decoded once; a column of few values once per value, its equal cells one string;
+    a column of many (as its first cells show) in one call for the whole column."""
+    n = len(raws)
+    if n and raws[-1] == raws[0] and raws.count(raws[0]) == n:  # one value (compared, not hashed)
+        return [_decode_all(raws[:1])[0] or None] * n
+    head = raws[:_SAMPLE]
+    if len(set(head)) * 4 <= len(head):
+        distinct = set(raws)
+        if len(distinct) * 4 <= n:
+            values = list(distinct)
+            decoded: dict[bytes, str | None] = dict(zip(values, _decode_all(values)))
+            decoded[b""] = None
+            return list(map(decoded.__getitem__, raws))
     texts: list[str | None] = list(_decode_all(raws))
-    if b"" in distinct:
+    if b"" in raws:
         texts = [text or None for text in texts]
     return texts
+
+
+_SAMPLE = 64
+"""Cells of a column looked at to guess whether it holds few values."""
 
 
 def _number(value: int) -> str | None:
@@ -87,23 +97,10 @@ def _majmin(devno: bytes, pad: bool) -> str | None:
 def _line_column(name: str, rows: Rows, ctx: Context) -> list[str | None]:
     """A column of :data:`~.columns.LINE_COLUMNS` (without ``-e``/``-c``/``--vfs-all``
     where they change it)."""
-    if name == "TARGET":
+    if name == "TARGET":  # never empty, mostly distinct
         return list(_decode_all(rows.targets))
-    if name == "SOURCE":
-        if ctx.nofsroot or rows.roots.count(b"/") == len(rows):  # no bind root to show: the sources
-            return _texts(rows.sources)
-        shown = {pair: _source(*pair) for pair in set(zip(rows.sources, rows.roots))}
-        return _texts(list(map(shown.__getitem__, zip(rows.sources, rows.roots))))
-    if name == "FSTYPE":
-        return _texts(rows.fstypes)
-    if name == "OPTIONS":
-        return _texts(rows.options())
-    if name == "VFS-OPTIONS":
-        return _texts(rows.vfs)
-    if name == "FS-OPTIONS":
-        return _texts(rows.fs)
-    if name == "FSROOT":
-        return _texts(rows.roots)
+    if name in _AS_PRINTED:
+        return _texts(_printed(name, rows, ctx))
     if name == "ID":
         return list(map(_number, rows.ids))
     if name == "PARENT":
@@ -119,6 +116,44 @@ def _line_column(name: str, rows: Rows, ctx: Context) -> list[str | None]:
     if len(rows.tids) != len(rows):  # no reader said whose table this is
         return [None] * len(rows)
     return [None if tid is None else str(tid) for tid in rows.tids]
+
+
+_AS_PRINTED = frozenset({"SOURCE", "FSTYPE", "OPTIONS", "VFS-OPTIONS", "FS-OPTIONS", "FSROOT", "TARGET"})
+"""The columns whose cells are the bytes of the line's fields (and ``[]``), as findmnt
+prints them when nothing needs an escape; an empty one is no data."""
+
+
+def _printed(name: str, rows: Rows, ctx: Context) -> list[bytes]:
+    """A column of :data:`_AS_PRINTED`, as bytes."""
+    if name == "SOURCE":
+        if ctx.nofsroot or rows.roots.count(b"/") == len(rows):  # no bind root to show: the sources
+            return rows.sources
+        shown = {pair: _source(*pair) for pair in set(zip(rows.sources, rows.roots))}
+        return list(map(shown.__getitem__, zip(rows.sources, rows.roots)))
+    if name == "OPTIONS":
+        return rows.options()
+    column: list[bytes] = getattr(rows, _FIELD[name])
+    return column
+
+
+_FIELD = {"TARGET": "targets", "FSTYPE": "fstypes", "VFS-OPTIONS": "vfs", "FS-OPTIONS": "fs", "FSROOT": "roots"}
+
+
+def column_bytes(names: list[str], rows: Rows, ctx: Context) -> list[list[bytes]] | None:
+    """The cells of each column of ``names`` as the bytes findmnt prints in a list, a
+    pairs or a JSON line, when every column is made of the lines' fields, none of which
+    needs an escape in any format (:attr:`Rows.plain`), and no cell is empty (no data:
+    nothing, or JSON's ``null``); else None (then :func:`column_texts`).  Such cells are
+    printed as they are: nothing is decoded and encoded again."""
+    if not rows.plain or not all(name in _AS_PRINTED and not _general(name, ctx) for name in names):
+        return None
+    out = []
+    for name in names:
+        column = _printed(name, rows, ctx)
+        if not all(column):
+            return None
+        out.append(column)
+    return out
 
 
 def _source(source: bytes, root: bytes) -> bytes:
@@ -139,8 +174,6 @@ def _cell(value: str | int | None) -> str | None:
 
 def _general(name: str, ctx: Context) -> bool:
     """Whether the column is computed from a row's entry (not from its line's fields alone)."""
-    from .columns import LINE_COLUMNS
-
     return name not in LINE_COLUMNS or (name == "SOURCE" and (ctx.evaluate or ctx.canonicalize)) \
         or (name == "VFS-OPTIONS" and ctx.vfs_all)
 

@@ -244,8 +244,9 @@ def _as_live(data: bytes, tid: int | None, few: bytes | None, split: bool) -> Lo
     return Loaded(_rows_of(data).with_tid(tid), "mountinfo")
 
 
-_PIECE = 1 << 15
-"""Bytes of a live table split, selected and printed at a time (about 500 lines)."""
+_PIECE = 1 << 16
+"""Bytes of a live table split, selected and printed at a time (about 900 lines: 32 KiB cost 1.5% more
+at 100,000 mounts, a fixed cost per slice; 128 KiB no less)."""
 
 
 class _OddSlice(Exception):
@@ -253,15 +254,18 @@ class _OddSlice(Exception):
 
 
 def selected_slices(data: bytes, tid: int | None, q: Query, columns: list[str], ctx: Context,
-                    size: int | None = None, seen: Callable[[Rows], None] | None = None) -> Iterator[Grid]:
+                    size: int | None = None, seen: Callable[[Rows], None] | None = None,
+                    as_bytes: bool = False) -> Iterator[Grid]:
     """The cells of the rows ``q`` picks from a table, a slice of the table at a time
     (only slices with a row picked; for ``--first-only``, the first such), in print order:
-    a list whose rows are each picked for itself (:func:`~.select.by_slices`).
+    a list whose rows are each picked for itself (:func:`~.select.by_slices`).  With
+    ``as_bytes`` (a list printed raw, as pairs or JSON), a slice whose cells are all the
+    lines' own bytes with nothing to escape is given as those bytes (:attr:`Grid.raw`).
 
     A slice of a live table with a line of another shape is read by the parser; with
     ``seen`` (a saved table), which is given each slice's rows, it raises
     :class:`_OddSlice` instead."""
-    from .cells import column_texts, plain_columns
+    from .cells import column_bytes, column_texts, plain_columns
     from .render import Grid
     from .rows import line_slices
 
@@ -280,8 +284,12 @@ def selected_slices(data: bytes, tid: int | None, q: Query, columns: list[str], 
         rows = rows.with_tid(tid)
         sel = select(rows, q, False, kernel_tab=True)
         if sel.order:
-            shown = rows.take(sel.order)
-            yield Grid(column_texts(columns, shown, ctx), plain=plain_columns(columns, shown, ctx))
+            shown = sel.shown(rows)
+            raw = column_bytes(columns, shown, ctx) if as_bytes else None
+            if raw is not None:
+                yield Grid([], raw=raw)
+            else:
+                yield Grid(column_texts(columns, shown, ctx), plain=plain_columns(columns, shown, ctx))
             if q.first_only:
                 return
 
@@ -334,13 +342,13 @@ def _few_hold(data: bytes, keys: list[bytes]) -> bool:
 _SAMPLE = 1 << 20
 
 
-def _write(chunks: Iterable[str]) -> None:
-    """Write the printer's text to stdout (a failed write is the one-line error of
-    :func:`~mountcursor.status.output_failed`)."""
+def _write(chunks: Iterable[str | bytes]) -> None:
+    """Write the printer's text (or bytes) to stdout (a failed write is the one-line
+    error of :func:`~mountcursor.status.output_failed`)."""
     write = sys.stdout.buffer.write
     try:
         for chunk in chunks:
-            write(chunk.encode("utf-8", "surrogateescape"))
+            write(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8", "surrogateescape"))
         sys.stdout.flush()
     except OSError as err:
         failed = output_failed(err)
@@ -897,7 +905,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
                 from .rows import lines_holding
 
                 data = lines_holding(data, held)
-            pieces = selected_slices(data, table.tid, q, columns, ctx)
+            pieces = selected_slices(data, table.tid, q, columns, ctx, as_bytes=fmt != "human")
             first = next(pieces, None)
             if first is None:
                 return 1
@@ -923,7 +931,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
         if drawn:
             for text in table.tree_warnings:
                 _say(text)
-        print_rows(rows.take(sel.order), columns, fmt, ctx, depths=sel.depths if drawn else None,
+        print_rows(sel.shown(rows), columns, fmt, ctx, depths=sel.depths if drawn else None,
                    noheadings=noheadings, notruncate=notruncate, ascii=ascii, shell=shell)
     return 0
 

@@ -37,6 +37,7 @@ from itertools import chain, repeat
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from typing import AnyStr
 
 from .columns import NOEXTREMES, RIGHT, STRICTWIDTH, TREE, TRUNC, WRAP, shell_name
 
@@ -473,16 +474,23 @@ class Grid:
     cells are known to be printable ASCII that no format escapes (no blank, none of
     ``\\ " $`` or a backquote), so that they are printed without being looked at."""
 
-    __slots__ = ("columns", "depths", "arts", "plain")
+    __slots__ = ("columns", "depths", "arts", "plain", "raw")
 
     def __init__(self, columns: list[list[str | None]], depths: list[int] | None = None,
-                 arts: list[str] | None = None, plain: list[bool] | None = None) -> None:
+                 arts: list[str] | None = None, plain: list[bool] | None = None,
+                 raw: list[list[bytes]] | None = None) -> None:
         self.columns = columns
         self.depths = depths
         self.arts = arts
         self.plain = plain if plain is not None else [False] * len(columns)
+        self.raw = raw
+        """Instead of ``columns`` (then empty), for a list printed raw, as pairs or JSON:
+        each column's cells as the bytes printed, none empty and none needing an escape
+        in any format (:func:`~.cells.column_bytes`)."""
 
     def __len__(self) -> int:
+        if self.raw is not None:
+            return len(self.raw[0]) if self.raw else 0
         return len(self.columns[0]) if self.columns else 0
 
 
@@ -602,23 +610,30 @@ def render_grid(cols: list[Col], grid: Grid, layout: Layout) -> Iterator[str]:
         yield _Printer(cols, rows_of_grid(grid), layout).human()
         return
     arts = grid.arts if layout.tree and any(c.flags & TREE for c in cols) else None
-    columns = [[text or "" for text in column] if None in column else column for column in grid.columns]
+    columns = _filled(grid.columns)
     plain = list(grid.plain)
     if layout.fmt == "human":
-        yield from _human_chunks(cols, columns, arts, layout, plain)  # type: ignore[arg-type]
+        yield from _human_chunks(cols, columns, arts, layout, plain)
         return
     for i, col in enumerate(cols):
         if arts is not None and col.flags & TREE:
-            columns[i] = list(map(str.__add__, arts, columns[i]))  # type: ignore[arg-type]
+            columns[i] = list(map(str.__add__, arts, columns[i]))
             plain[i] = False  # the art is not ASCII
-    yield from _raw_chunks(cols, columns, layout, layout.headings, plain)  # type: ignore[arg-type]
+    yield from _raw_chunks(cols, columns, layout, layout.headings, plain)
 
 
-def render_pieces(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Iterator[str]:
+def _filled(columns: list[list[str | None]]) -> list[list[str]]:
+    """The columns with ``""`` for no data (``all``, a truth test of each cell, is what
+    finds a ``None`` fastest: ``None in`` compares each string with it)."""
+    return [column if all(column) else [text or "" for text in column] for column in columns]  # type: ignore[misc]
+
+
+def render_pieces(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Iterator[str | bytes]:
     """:func:`render_grid` of a list (no tree) given a piece of its rows at a time, in
     print order.  Raw, pairs and JSON are written as the pieces come, so what a piece
     made is freed before the next is made; a human table needs every cell for its
-    widths, so it is laid out once all pieces are in."""
+    widths, so it is laid out once all pieces are in.  A piece given as bytes
+    (:attr:`Grid.raw`, not for a human table) is written as bytes."""
     if layout.fmt == "json":
         yield from _json_list(cols, pieces, layout)
         return
@@ -634,8 +649,12 @@ def render_pieces(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> It
     headings = layout.headings
     for grid in pieces:
         if len(grid):
-            columns = [[text or "" for text in column] if None in column else column for column in grid.columns]
-            yield from _raw_chunks(cols, columns, layout, headings, grid.plain)  # type: ignore[arg-type]
+            if grid.raw is not None:  # bytes to print as they are
+                if headings:
+                    yield from _raw_heading(cols, layout)
+                yield from _interleaved([_encode(part) for part in _raw_parts(cols, layout)], grid.raw)
+            else:
+                yield from _raw_chunks(cols, _filled(grid.columns), layout, headings, grid.plain)
             headings = False
 
 
@@ -718,27 +737,61 @@ def _pad(cell: str, length: int, width: int, right: bool, last: bool) -> str:
 def _raw_chunks(cols: list[Col], columns: list[list[str]], layout: Layout, headings: bool,
                 plain: list[bool]) -> Iterator[str]:
     """The lines of ``-r`` (with the header if ``headings``) or ``-P``, a batch at a time."""
-    lines = _raw_lines(cols, columns, layout, plain)
-    if headings and layout.fmt == "raw":
-        lines.insert(0, " ".join(_byte_escape(_name(c, layout.shellvar), " \t\\") for c in cols))
-    for start in range(0, len(lines), _BATCH):
-        yield "\n".join(lines[start:start + _BATCH]) + "\n"
+    if headings:
+        yield from _raw_heading(cols, layout)
+    yield from _interleaved(_raw_parts(cols, layout), _raw_columns(columns, layout.fmt == "raw", plain))
 
 
-def _raw_lines(cols: list[Col], columns: list[list[str]], layout: Layout, plain: list[bool]) -> list[str]:
-    """``-r`` (blanks and backslashes as ``\\xHH``) and ``-P`` (``NAME="value"``),
-    column by column; a column with nothing to escape is used as it is."""
-    raw = layout.fmt == "raw"
+def _raw_heading(cols: list[Col], layout: Layout) -> Iterator[str]:
+    """The header line of ``-r`` (none for ``-P``)."""
+    if layout.fmt == "raw":
+        yield " ".join(_byte_escape(_name(c, layout.shellvar), " \t\\") for c in cols) + "\n"
+
+
+def _raw_parts(cols: list[Col], layout: Layout) -> list[str]:
+    """What a line of ``-r`` or ``-P`` has before, between and after its cells."""
+    if layout.fmt == "raw":
+        return [""] + [" "] * (len(cols) - 1) + ["\n"]
+    names = [_name(col, layout.shellvar) for col in cols]  # NAME="value" NAME="value"
+    return [names[0] + '="'] + [f'" {name}="' for name in names[1:]] + ['"\n']
+
+
+def _encode(text: str) -> bytes:
+    """Text as written to stdout (undecodable bytes kept as surrogate escapes)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _raw_columns(columns: list[list[str]], raw: bool, plain: list[bool]) -> list[list[str]]:
+    """The cells of ``-r`` (blanks and backslashes as ``\\xHH``) and ``-P`` (quotes,
+    backquotes, ``$`` and backslashes too), column by column; a column with nothing to
+    escape is used as it is."""
     extra = " \t\\" if raw else _QUOTED
-    escaped = []
-    for col, texts, known in zip(cols, columns, plain):
-        if not known and not _plain("".join(texts), extra):
-            texts = [_byte_escape(t, extra) for t in texts]
-        if not raw:
-            name = _name(col, layout.shellvar) + '="'
-            texts = [name + t + '"' for t in texts]
-        escaped.append(texts)
-    return list(map(" ".join, zip(*escaped)))
+    return [texts if known or _plain("".join(texts), extra) else [_byte_escape(t, extra) for t in texts]
+            for texts, known in zip(columns, plain)]
+
+
+def _interleaved(parts: list[AnyStr], columns: list[list[AnyStr]], first: AnyStr | None = None) -> Iterator[AnyStr]:
+    """Rows of ``parts`` with a cell of each column between each two of them
+    (``parts[0]``, the first column's cell, ``parts[1]``, ..., ``parts[-1]``; the very
+    first row begins with ``first`` if given), a batch of rows at a time: the cells are
+    put in place by slice assignment and each batch is one join, so nothing is made
+    per row (a ``join`` or a ``%`` per row costs a third more).  What ends a row and
+    what begins the next are one item."""
+    width = 2 * len(columns)
+    if not width:
+        return
+    joiner = parts[0][:0]  # "" or b""
+    template: list[AnyStr | None] = [None] * width
+    template[1::2] = parts[1:-1] + [parts[-1] + parts[0]]
+    n = len(columns[0])
+    for start in range(0, n, _BATCH):
+        stop = min(start + _BATCH, n)
+        out = template * (stop - start)
+        for j, column in enumerate(columns):
+            out[2 * j::width] = column if stop - start == n else column[start:stop]
+        out[-1] = parts[-1]
+        out.insert(0, first if first is not None and start == 0 else parts[0])
+        yield joiner.join(out)  # type: ignore[arg-type]  # every None is replaced by a cell
 
 
 # ---- JSON (lib/jsonwrt.c) ---------------------------------------------------------------------
@@ -805,7 +858,7 @@ def _json_slots(cols: list[Col], grid: Grid) -> tuple[list[str], list[list[str]]
     slots = []
     texts: list[list[str]] = []
     for col, column, known in zip(cols, grid.columns, grid.plain):
-        if None in column or "" in column or not (col.json_number or known or _json_plain("".join(column))):  # type: ignore[arg-type]
+        if not all(column) or not (col.json_number or known or _json_plain("".join(column))):  # type: ignore[arg-type]
             slots.append("%s")
             texts.append(_json_texts(col, column))  # type: ignore[arg-type]
         else:
@@ -815,18 +868,27 @@ def _json_slots(cols: list[Col], grid: Grid) -> tuple[list[str], list[list[str]]
 
 
 def _json_template(keys: list[str], slots: list[str], depth: int) -> str:
-    """A row of ``depth`` with a ``%s`` for each value (``keys`` with ``%`` doubled)."""
+    """A row of ``depth`` with a ``%s`` for each value (a format: ``%`` in a key doubled)."""
     pad = "   " * (3 + 2 * depth)
-    return "{\n" + ",\n".join(f"{pad}{key}: {slot}" for key, slot in zip(keys, slots))
+    return "{\n" + ",\n".join(f"{pad}{key.replace('%', '%%')}: {slot}" for key, slot in zip(keys, slots))
+
+
+def _json_parts(keys: list[str], slots: list[str], depth: int) -> list[str]:
+    """The texts of a row of ``depth`` before, between and after its values (the row of
+    :func:`_json_template` cut at each value: a NUL, which a JSON key never holds raw)."""
+    pad = "   " * (3 + 2 * depth)
+    return ("{\n" + ",\n".join(f"{pad}{key}: {slot}" for key, slot in zip(keys, slots)).replace("%s", "\0")
+            ).split("\0")
 
 
 def _json_keys(cols: list[Col], layout: Layout) -> list[str]:
-    return [_json_string(_name(col, layout.shellvar).lower()).replace("%", "%%") for col in cols]
+    return [_json_string(_name(col, layout.shellvar).lower()) for col in cols]
 
 
-def _json_list(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Iterator[str]:
+def _json_list(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Iterator[str | bytes]:
     """The JSON of a list (every row at depth 0, no ``children``), a piece of its rows
-    at a time: each row is one %-format of its values, a comma between rows."""
+    at a time: the values of each row between the same texts (:func:`_interleaved`),
+    a comma before each row but the first."""
     yield _json_head(layout)
     keys = _json_keys(cols, layout)
     arrays = any(col.json_array for col in cols)
@@ -835,16 +897,25 @@ def _json_list(cols: list[Col], pieces: Iterable[Grid], layout: Layout) -> Itera
         n = len(grid)
         if not n:
             continue
-        yield "," if started else "      "
-        started = True
         if arrays:
+            yield "," if started else "      "
+            started = True
             yield from _json_rows(cols, grid, [_json_texts(col, column) for col, column in zip(cols, grid.columns)],
                                   None, layout.shellvar)
             continue
-        slots, texts = _json_slots(cols, grid)
-        row = _json_template(keys, slots, 0) + _json_after(0, 0)
-        for start in range(0, n, _BATCH):
-            yield ",".join(map(row.__mod__, zip(*[t[start:start + _BATCH] for t in texts])))
+        if grid.raw is not None:  # text that needs no escape, in every cell: in the template's quotes
+            slots = ["%s" if col.json_number else '"%s"' for col in cols]
+        else:
+            slots, texts = _json_slots(cols, grid)
+        parts = _json_parts(keys, slots, 0)
+        parts[-1] += _json_after(0, 0)
+        first = "      " + parts[0]
+        parts[0] = "," + parts[0]
+        if grid.raw is not None:
+            yield from _interleaved([_encode(part) for part in parts], grid.raw, None if started else _encode(first))
+        else:
+            yield from _interleaved(parts, texts, None if started else first)
+        started = True
     yield _JSON_TAIL
 
 
@@ -859,7 +930,9 @@ def _json_chunks(cols: list[Col], grid: Grid, layout: Layout) -> Iterator[str]:
     written row by row (:func:`_json_rows`)."""
     depths = grid.depths if layout.tree else None
     if depths is None:
-        yield from _json_list(cols, (grid,), layout)
+        for chunk in _json_list(cols, (grid,), layout):
+            assert isinstance(chunk, str)  # a grid of text
+            yield chunk
         return
     n = len(grid)
     yield _json_head(layout) + ("      " if n else "")

@@ -4,7 +4,7 @@
     rows = Rows.from_entries(entries, "fstab")
     rows.targets[i], rows.entry(i)        # a column's cell; one mount as an object
 
-A table read from mountinfo is split into its fields a slice of about 32 KiB at a time
+A table read from mountinfo is split into its fields a slice of about 64 KiB at a time
 (:func:`line_slices`: what a slice makes and drops is freed before the next, so the
 memory is used again instead of the kernel faulting in fresh pages), and kept as one
 list per field: no :class:`~mountcursor.live.entry.MountEntry` is built for a row unless a
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Rows", "line_slices", "tag_facts", "lines_at", "lines_holding", "kernel_shaped", "printed_target"]
 
-_SLICE = 1 << 15  # bytes of a table split at a time (about 500 lines): what one slice makes is
+_SLICE = 1 << 16  # bytes of a table split at a time (about 900 lines): what one slice makes is
 # freed before the next is split, so its memory is used again (a page the process touches
 # first costs the kernel a fault)
 _MAX_DIGITS = 20
@@ -39,23 +39,20 @@ _KNOWN_TAGS = (b"shared", b"master", b"propagate_from")
 
 def _numbers(column: list[bytes]) -> bool:
     """Every token (a field of lines split on blanks: none holds a blank) decimal
-    digits, one to 20 of them, checked at C speed: the tokens joined by blanks, each
-    digit read as a 0, hold nothing but 0s and blanks, no token is empty and no run of
-    21 digits."""
+    digits, one to 20 of them, checked at C speed: none is empty, and the tokens joined
+    by blanks, each digit read as a 0, hold nothing but 0s and blanks and no run of 21
+    digits."""
     zeros = b" ".join(column).translate(_DIGITS_AS_0)
-    return not zeros.translate(None, b"0 ") and b"" not in column and _TOO_LONG not in zeros
+    return all(column) and not zeros.translate(None, b"0 ") and _TOO_LONG not in zeros
 
 
 def _devnos(column: list[bytes]) -> bool:
     """Every token (as in :func:`_numbers`) ``MAJOR:MINOR``, each one to 20 decimal
-    digits, checked at C speed: with each digit read as a 0, the tokens joined by blanks
-    hold nothing but 0s, colons and blanks; without the 0s, one colon a token (so no
-    token is empty or has two colons); no colon at a token's edge, no run of 21 digits."""
+    digits, checked the same way: without the digits each token is one colon, which a
+    digit comes before and after in each (``0:0`` once a token)."""
     zeros = b" ".join(column).translate(_DIGITS_AS_0)
-    if zeros.translate(None, b"0: ") or zeros.translate(None, b"0") != (b" :" * len(column))[1:]:
-        return False
-    return not (zeros.startswith(b":") or zeros.endswith(b":") or b" :" in zeros or b": " in zeros
-                or _TOO_LONG in zeros)
+    return zeros.translate(None, b"0") == b": " * (len(column) - 1) + b":" and zeros.count(b"0:0") == len(column) \
+        and _TOO_LONG not in zeros
 
 
 _PLAIN_BYTES = bytes(sorted(set(range(0x20, 0x7F)).difference(b'\\"$`'))) + b"\n"
@@ -75,16 +72,17 @@ def lines_at(data: bytes, mount_points: list[bytes]) -> bytes:
 
 
 def lines_holding(data: bytes, keys: list[bytes]) -> bytes:
-    """The lines of ``data`` (each ended by a newline) that hold one of ``keys``, in
-    table order, each once."""
+    """The lines of ``data`` (each ended by a newline) that hold one of ``keys`` (none
+    holds a newline), in table order, each once.  Searched from the end (``rfind`` is
+    two to four times faster than ``find`` here: a table is full of the digits a key
+    ends with), a line at a time."""
     starts: set[int] = set()
     for key in keys:
-        at = data.find(key)
+        at = data.rfind(key)
         while at >= 0:
             start = data.rfind(b"\n", 0, at) + 1
             starts.add(start)
-            end = data.find(b"\n", at)
-            at = -1 if end < 0 else data.find(key, end)
+            at = data.rfind(key, 0, start)
     out = []
     for start in sorted(starts):
         end = data.find(b"\n", start)
@@ -112,8 +110,10 @@ def _fields(piece: bytes) -> list[list[bytes]] | None:
     When every line has the same number of fields (the kernel prints as many optional
     fields on most lines of a table), the whole piece is split at once and each column
     is a slice of that (at C speed); else each line is split on its own."""
-    n = piece.count(b"\n")
-    flat = piece.replace(b"\n", b" \n ").split(b" ")  # each line's fields, then a b"\n" of its own
+    spaced = piece.replace(b"\n", b" \n ")
+    n = (len(spaced) - len(piece)) >> 1  # the lines (two bytes more each): cheaper than counting them
+    flat = spaced.split(b" ")  # each line's fields, then a b"\n" of its own
+    del spaced
     flat.pop()  # what follows the last newline: b""
     stride, rest = divmod(len(flat), n)
     if not rest and stride >= 11 and flat[stride - 1::stride].count(b"\n") == n \
@@ -161,14 +161,15 @@ def _checked(piece: bytes, known_tags: dict[bytes, bool]) -> list[list[bytes]] |
     fields = _fields(piece)
     if fields is None:
         return None
-    # the numbers, columns at a time: ids and parents in decimal, devices major:minor
-    if not (_numbers(fields[0] + fields[1]) and _devnos(fields[2])):
+    # the numbers, a column at a time: ids and parents in decimal, devices major:minor
+    if not (_numbers(fields[0]) and _numbers(fields[1]) and _devnos(fields[2])):
         return None
-    tags = set(fields[6])
-    for tag in tags.difference(known_tags):
-        known_tags[tag] = tag_facts(tag) is not None
-    if not all(map(known_tags.__getitem__, tags)):
-        return None
+    line_tags = fields[6]
+    if line_tags[-1] or line_tags.count(b"") != len(line_tags):  # some line has optional fields
+        for tag in set(line_tags).difference(known_tags):
+            known_tags[tag] = tag_facts(tag) is not None
+            if not known_tags[tag]:
+                return None
     return fields
 
 
@@ -348,29 +349,23 @@ class Rows:
         rows = cls("mountinfo")
         rows._ids = rows._parents = rows._propagations = None  # made from the split fields on first use
         rows._split_from = data
-        raw_ids, raw_parents, devnos, roots, targets = rows._raw_ids, rows._raw_parents, rows.devnos, rows.roots, \
-            rows.targets
-        vfs, tags, fstypes, sources, fs = rows.vfs, rows.tags, rows.fstypes, rows.sources, rows.fs
         known_tags: dict[bytes, bool] = {b"": True}
+        columns: list[list[bytes]] | None = None
         for piece in line_slices(data):
             fields = _checked(piece, known_tags)
             if fields is None:
                 return None
-            id_col, parent_col, devno_col, root_col, target_col, vfs_col, line_tags, type_col, source_col, fs_col \
-                = fields
-            raw_ids += id_col
-            raw_parents += parent_col
-            devnos += devno_col
-            vfs += vfs_col
-            fs += fs_col
-            tags += line_tags
             if unescape is not None:
-                root_col, target_col = list(map(unescape, root_col)), list(map(unescape, target_col))
-                type_col, source_col = list(map(unescape, type_col)), list(map(unescape, source_col))
-            roots += root_col
-            targets += target_col
-            fstypes += type_col
-            sources += source_col
+                for k in (3, 4, 7, 8):  # roots, mount points, types, sources
+                    fields[k] = list(map(unescape, fields[k]))
+            if columns is None:
+                columns = fields  # the first slice's lists are the table's (a slice of a live table: its only)
+            else:
+                for column, more in zip(columns, fields):
+                    column += more
+        assert columns is not None  # data holds a line
+        rows._raw_ids, rows._raw_parents, rows.devnos, rows.roots, rows.targets, rows.vfs, rows.tags, \
+            rows.fstypes, rows.sources, rows.fs = columns
         return rows
 
     @classmethod
@@ -405,8 +400,9 @@ class Rows:
             else:
                 from ..live.optstr import merge_options
 
-                if len(set(self.vfs)) == 1 == len(set(self.fs)):  # one pair for the whole table
-                    self._options = [merge_options(self.vfs[0], self.fs[0])] * len(self)
+                vfs, fs = self.vfs, self.fs
+                if vfs and vfs.count(vfs[0]) == len(vfs) == fs.count(fs[0]):  # one pair for the whole table
+                    self._options = [merge_options(vfs[0], fs[0])] * len(vfs)
                 else:
                     merged = {pair: merge_options(*pair) for pair in set(zip(self.vfs, self.fs))}
                     self._options = list(map(merged.__getitem__, zip(self.vfs, self.fs)))

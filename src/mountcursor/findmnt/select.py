@@ -33,7 +33,6 @@ from __future__ import annotations
 import os
 from itertools import compress
 
-from ..live.devices import path_key
 from .rows import Rows
 
 TYPE_CHECKING = False
@@ -95,13 +94,20 @@ class Selection:
     depth in a tree, else None), ``tree`` (drawn as a tree) and ``found`` (findmnt
     would call it a match: the exit status)."""
 
-    __slots__ = ("order", "depths", "tree", "found")
+    __slots__ = ("order", "depths", "tree", "found", "every")
 
-    def __init__(self, order: list[int], depths: list[int] | None, tree: bool, found: bool) -> None:
+    def __init__(self, order: list[int], depths: list[int] | None, tree: bool, found: bool,
+                 every: bool = False) -> None:
         self.order = order
         self.depths = depths
         self.tree = tree
         self.found = found
+        self.every = every
+        """``order`` is known to be every row in table order (then ``rows`` are the rows shown)."""
+
+    def shown(self, rows: Rows) -> Rows:
+        """The rows of ``rows`` this selection prints, in print order."""
+        return rows if self.every else rows.take(self.order)
 
 
 # ---- the filters, a column at a time ------------------------------------------------------
@@ -112,8 +118,6 @@ def _per_value(column: list[bytes], test: Callable[[bytes], bool]) -> list[bool]
     answers = {value: test(value) for value in set(column)}
     return list(map(answers.__getitem__, column))
 
-
-_parts = path_key  # a path as streq_paths compares it
 
 def _devno(spec: str) -> bytes | None:
     """``MAJ:MIN`` as a kernel table prints it, when ``spec`` is one (findmnt's
@@ -227,6 +231,8 @@ class _Filters:
         """libmount ``mnt_fs_match_target`` of every row: the mount point equal to
         ``path`` as a path, or (unless ``-C``) to its canonical form; for an fstab line
         also its own canonical mount point."""
+        from ..live.devices import path_key as _parts  # a path as streq_paths compares it
+
         rows = self.rows
         wanted = {_parts(path)}
         cn = None if self.q.nocanonicalize else self.canonical(path)
@@ -302,10 +308,15 @@ def select(rows: Rows, q: Query, want_tree: bool = True, kernel_tab: bool = True
             from ..live.devices import canonicalize
 
             holder = find_mountpoint(rows, canonicalize(raw) or b"")
+        from ..live.devices import path_key as _parts
+
         if holder is not None and _parts(rows.targets[holder]) != _parts(raw):
             hits = _matching(rows, q.but(target=os.fsdecode(rows.targets[holder])), kind)
     if not submounts:
-        return Selection(hits, None, False, bool(hits))
+        # a list's rows come in table order, or all reversed: as many as the table's, in
+        # table order when the first two are, are every row
+        every = len(hits) == len(rows) and (len(hits) < 2 or hits[0] < hits[1])
+        return Selection(hits, None, False, bool(hits), every)
     order, depths = _subtrees(rows, hits)
     return Selection(order, depths, as_tree, bool(order))
 
@@ -335,6 +346,8 @@ def _matching(rows: Rows, q: Query, kind: str) -> list[int]:
 def find_mountpoint(rows: Rows, path: bytes) -> int | None:
     """libmount ``mnt_table_find_mountpoint``: the last row (table order) at the deepest
     mount point that is ``path`` or above it; None if ``path`` does not exist."""
+    from ..live.devices import path_key as _parts  # a path as streq_paths compares it
+
     try:
         os.stat(path)
     except (OSError, ValueError):
@@ -385,6 +398,8 @@ def _subtrees(rows: Rows, hits: list[int]) -> tuple[list[int], list[int]]:
 def uniq(rows: Rows) -> Rows:
     """``--uniq``: the last row of each mount point (table order); a kernel table's
     children of a dropped row move to its parent (``MNT_UNIQ_KEEPTREE``)."""
+    from ..live.devices import path_key as _parts  # a path as streq_paths compares it
+
     keys = [_parts(t) for t in rows.targets]
     last = {key: i for i, key in enumerate(keys)}
     keep = [last[key] == i for i, key in enumerate(keys)]
@@ -425,6 +440,8 @@ def mount_point_keys(q: Query, force_tree: bool) -> list[bytes] | None:
     :func:`select` can pick or look at; every other filter is a test of the row itself."""
     if q.target is None or q.invert or q.positional_source or q.submounts or q.shadowed or force_tree:
         return None
+    from ..live.devices import path_key as _parts  # a path as streq_paths compares it
+
     raw = os.fsencode(q.target)
     paths = [_parts(raw)]
     if not q.nocanonicalize:
@@ -484,6 +501,8 @@ def source_keys(q: Query) -> list[bytes] | None:
     source (a blank, a backslash, ``#``) is not looked for."""
     if q.source is None or q.invert or q.positional_source:
         return None
+    from ..live.devices import path_key as _parts  # a path as streq_paths compares it
+
     devno = _devno(q.source)
     if devno is not None:
         return [b" " + devno + b" "]
