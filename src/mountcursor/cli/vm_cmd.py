@@ -9,7 +9,7 @@ import click
 from .app import main
 from .errors import EXIT_STATUS_HELP, RunError
 
-KERNELS = ("5.10", "6.1", "6.12")  # mountcursor.vm.apt.SUITES' keys (a test checks)
+KERNELS = ("5.10", "6.1", "6.12", "7.2")  # mountcursor.vm.apt.SUITES' keys (a test checks)
 
 
 @main.command("vm", epilog=EXIT_STATUS_HELP + " Otherwise the status of the command run in the guest.",
