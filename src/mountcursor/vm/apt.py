@@ -179,7 +179,8 @@ def unpack(debs: list[str], dest: str) -> str:
 
 
 def lists_stale(lists: list[str], suite: str, now: float, max_age: float = LISTS_MAX_AGE) -> bool:
-    """No lists yet, or ``suite`` moves and its lists are older than ``max_age`` seconds."""
+    """No lists yet, or ``suite`` moves and its lists are older than ``max_age`` seconds
+    (offline, ``apt-get update`` warns, keeps the old lists and exits 0: they are used)."""
     if not lists:
         return True
     return suite in MOVING and now - min(os.path.getmtime(p) for p in lists) > max_age
