@@ -14,10 +14,12 @@ control | race's kernel row.  A row is labelled with the exact release booted an
 suite (``7.2.13+deb14-amd64 (Debian sid)``); a suite that has moved on to another
 generation is refused before anything boots (:class:`mountcursor.vm.apt.GenerationMoved`).
 :data:`EXPECTED` is what each guest must be named (from the kernels' C: 5.10 and 6.1 keep
-the cursor of 9f6c61f96f2d on the 5.10+ seq_file, 6.12.85+ and 7.2 have 4a403d7aa907's
-id tree); ``--check`` fails (exit 1) when a guest is named otherwise, when scripts
-disagree (plain or propagation), when the control agrees on every script, or when the
-kernel row of the race is broken.  ``--readme`` with some of the kernels replaces their
+the cursor of 9f6c61f96f2d on the 5.10+ seq_file, 6.12.85+ has 4a403d7aa907's id tree,
+and so has 7.2: m_start/m_next in fs/namespace.c of Debian's linux-source-7.2 7.2.13-1
+are 4a403d7aa907's, seq_read_iter is 5.10's, and sid's 7.2.13 booted names itself so);
+``--check`` fails (exit 1) when a guest is named otherwise, when scripts disagree (plain
+or propagation), when the control agrees on every script, or when the kernel row of the
+race is broken.  ``--readme`` with some of the kernels replaces their
 rows and keeps the others' (:func:`merge_rows`; the counts must be the table's).  With
 ``--ci``, a machine that cannot boot a guest (no qemu, no apt source, no network) makes a
 line saying what was skipped and why, and exit 0.
