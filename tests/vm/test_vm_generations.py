@@ -61,16 +61,14 @@ def test_the_parts_of_a_split_image() -> None:
         "linux-modules-6.1.0-50-amd64"]
 
 
-def test_a_moving_suite_fetches_its_lists_again_after_a_day(tmp_path) -> None:  # noqa: ANN001
-    lists = []
-    for name in ("a_sid_main_binary-amd64_Packages", "a_sid_InRelease"):
-        (tmp_path / name).write_text("x")
-        os.utime(tmp_path / name, (1000.0, 1000.0))
-        lists.append(str(tmp_path / name))
-    assert lists_stale([], "bookworm", 1000.0)
-    assert not lists_stale(lists, "sid", 1000.0 + LISTS_MAX_AGE)
-    assert lists_stale(lists, "sid", 1000.0 + LISTS_MAX_AGE + 1)
-    assert not lists_stale(lists, "bookworm", 1000.0 + 100 * LISTS_MAX_AGE)
+def test_a_moving_suite_fetches_its_lists_again_after_a_day() -> None:
+    lists = ["deb.debian.org_debian_dists_sid_main_binary-amd64_Packages.lz4"]
+    assert lists_stale([], 1000.0, "bookworm", 1000.0)
+    assert not lists_stale(lists, 1000.0, "sid", 1000.0 + LISTS_MAX_AGE)
+    assert lists_stale(lists, 1000.0, "sid", 1000.0 + LISTS_MAX_AGE + 1)
+    assert lists_stale(lists, None, "sid", 1000.0)  # lists from before the marker
+    assert not lists_stale(lists, None, "bookworm", 1000.0)
+    assert not lists_stale(lists, 1000.0, "bookworm", 1000.0 + 100 * LISTS_MAX_AGE)
 
 
 def _deb(tmp_path, name: str, files: dict[str, bytes]) -> str:  # noqa: ANN001

@@ -17,8 +17,9 @@ depends on ``linux-binary-<abi>`` (``vmlinuz`` in ``/usr/lib/modules/<release>/`
 A generation names a suite (:data:`SUITES`), and the suite's metapackage names the
 release; :func:`fetch` refuses a release of another generation (:class:`GenerationMoved`:
 ``sid`` will move on from 7.2 one day, and a row labelled 7.2 must not then boot 7.3).
-The lists of a suite that moves (:data:`MOVING`) are fetched again once a day, so the
-release booted is the one the suite ships now.
+The lists of a suite that moves (:data:`MOVING`) are fetched again once a day (offline,
+``apt-get update`` warns and keeps them), so the release booted is the one the suite
+ships now.
 """
 
 from __future__ import annotations
@@ -178,12 +179,21 @@ def unpack(debs: list[str], dest: str) -> str:
     return dest
 
 
-def lists_stale(lists: list[str], suite: str, now: float, max_age: float = LISTS_MAX_AGE) -> bool:
-    """No lists yet, or ``suite`` moves and its lists are older than ``max_age`` seconds
-    (offline, ``apt-get update`` warns, keeps the old lists and exits 0: they are used)."""
+def lists_stale(lists: list[str], updated: float | None, suite: str, now: float,
+                max_age: float = LISTS_MAX_AGE) -> bool:
+    """No lists yet, or ``suite`` moves and its last ``apt-get update`` (``updated``, None
+    when unknown) is older than ``max_age`` seconds.  The lists' own times will not do:
+    apt gives them the archive's, and leaves an unchanged one as it was."""
     if not lists:
         return True
-    return suite in MOVING and now - min(os.path.getmtime(p) for p in lists) > max_age
+    return suite in MOVING and (updated is None or now - updated > max_age)
+
+
+def _mtime(path: str) -> float | None:
+    try:
+        return os.path.getmtime(path)
+    except FileNotFoundError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -221,9 +231,11 @@ def fetch(generation: str, source: Source, say: Say, root: str | None = None, re
     apt = PrivateApt(os.path.join(root or cache_dir(), suite), source, suite)
     apt.prepare()
     lists = glob.glob(os.path.join(apt.root, "state", "lists", "*Packages*"))
-    if refresh or lists_stale(lists, suite, time.time()):
+    updated = os.path.join(apt.root, "state", "updated")
+    if refresh or lists_stale(lists, _mtime(updated), suite, time.time()):
         say(f"apt-get update ({suite}, private lists in {apt.root})")
         apt.update()
+        open(updated, "w").close()
     image = newest_image(apt.depends_of("linux-image-amd64"))
     check_generation(generation, suite, image)
     parts = kernel_parts(image, apt.depends_of(image))
