@@ -37,17 +37,19 @@ matrix: $(STAMP)
 diff-kernel-propagation: $(STAMP)
 	$(VENV)/bin/mountcursor diff-kernel --propagation --scripts 1500 --length 60 --seed 1
 
-# Real kernels of older generations (5.10, 6.1, 6.12) booted under QEMU: `mountcursor vm`.
+# Real kernels of other generations (5.10, 6.1, 6.12; 7.2, the newest Debian ships, from sid)
+# booted under QEMU: `mountcursor vm`.
 # vm-deps installs QEMU where it is missing (the kernels and busybox come through a private
 # apt configuration under ~/.cache/mountcursor/vm, never the host's apt state).
 vm-deps:
 	@command -v qemu-system-x86_64 >/dev/null || apt-get install -y --no-install-recommends qemu-system-x86
 
 # The README's table of every generation (probe, 30 + 30 + 10 control diff-kernel scripts,
-# race --live per kernel; about 30 minutes under TCG), written into README.md
+# race --live per kernel; about 30 minutes under TCG), written into README.md;
+# `make vm-table KERNELS=7.2` runs that row only and keeps the others
 vm-table: $(STAMP) vm-deps
 	mkdir -p build
-	$(PY) -m mountcursor.vm.table --readme README.md --json build/vm-table.json --check
+	$(PY) -m mountcursor.vm.table --readme README.md --json build/vm-table.json --check $(if $(KERNELS),--kernels $(KERNELS))
 
 # CI's bounded share: the 6.12 guest, probe + 5 plain scripts + 3 control scripts + a race
 # (a few minutes under TCG); a machine without qemu, apt sources or network skips it with a

@@ -121,7 +121,8 @@ def test_the_newest_image_from_the_metapackage() -> None:
 
 
 def test_the_cli_kernels_are_the_suites() -> None:
-    assert KERNELS == tuple(SUITES) and SUITES == {"5.10": "bullseye", "6.1": "bookworm", "6.12": "trixie"}
+    assert KERNELS == tuple(SUITES) and SUITES == {"5.10": "bullseye", "6.1": "bookworm", "6.12": "trixie",
+                                                   "7.2": "sid"}
 
 
 def test_no_host_name_in_the_vm_modules() -> None:

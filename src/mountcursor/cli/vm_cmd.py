@@ -1,4 +1,4 @@
-"""``mountcursor vm --kernel 6.1 -- probe``: a mountcursor command inside a real older kernel."""
+"""``mountcursor vm --kernel 6.1 -- probe``: a mountcursor command inside a real kernel of another generation."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import click
 from .app import main
 from .errors import EXIT_STATUS_HELP, RunError
 
-KERNELS = ("5.10", "6.1", "6.12")  # mountcursor.vm.apt.SUITES' keys (a test checks)
+KERNELS = ("5.10", "6.1", "6.12", "7.2")  # mountcursor.vm.apt.SUITES' keys (a test checks)
 
 
 @main.command("vm", epilog=EXIT_STATUS_HELP + " Otherwise the status of the command run in the guest.",
               context_settings={"ignore_unknown_options": True})
 @click.option("--kernel", "generation", type=click.Choice(KERNELS), required=True,
-              help="the Debian kernel to boot: 5.10 (bullseye), 6.1 (bookworm), 6.12 (trixie)")
+              help="the Debian kernel to boot: 5.10 (bullseye), 6.1 (bookworm), 6.12 (trixie), 7.2 (sid; refused "
+                   "once sid ships another generation)")
 @click.option("--accel", type=click.Choice(("auto", "kvm", "tcg")), default="auto", show_default=True,
               help="auto: KVM where kvm_intel/kvm_amd drive /dev/kvm, TCG otherwise")
 @click.option("--timeout", type=click.FloatRange(10, 86400), default=3600, show_default=True,

@@ -1,6 +1,6 @@
-"""Boot real kernels of older generations and run the project inside them.
+"""Boot real kernels of other generations (older than this machine's, and the newest Debian ships) and run the project inside them.
 
-``mountcursor vm --kernel 5.10|6.1|6.12 -- probe`` fetches the newest Debian kernel of
+``mountcursor vm --kernel 5.10|6.1|6.12|7.2 -- probe`` fetches the newest Debian kernel of
 the suite that ships that generation (:data:`mountcursor.vm.apt.SUITES`) through a
 private apt configuration (:mod:`mountcursor.vm.apt`, the archive's address read from
 this machine's own apt sources by :mod:`mountcursor.vm.sources`), builds an initramfs of

@@ -9,6 +9,17 @@ the host's apt state, its dpkg database and ``/boot`` are never touched; apt che
 ``.deb`` against the signed index.  ``dpkg-deb -x`` unpacks a package into the cache.
 
 The newest kernel of a suite is the one its ``linux-image-amd64`` metapackage depends on.
+Since Debian's 7.x packages (sid, forky) that image is split: ``linux-image-<abi>``
+depends on ``linux-binary-<abi>`` (``vmlinuz`` in ``/usr/lib/modules/<release>/``),
+``linux-modules-<abi>`` and ``linux-base-<abi>`` (``modules.builtin``, ``config``);
+:func:`kernel_parts` names them and :func:`fetch` unpacks them all into one tree.
+
+A generation names a suite (:data:`SUITES`), and the suite's metapackage names the
+release; :func:`fetch` refuses a release of another generation (:class:`GenerationMoved`:
+``sid`` will move on from 7.2 one day, and a row labelled 7.2 must not then boot 7.3).
+The lists of a suite that moves (:data:`MOVING`) are fetched again once a day (offline,
+``apt-get update`` warns and keeps them), so the release booted is the one the suite
+ships now.
 """
 
 from __future__ import annotations
@@ -18,19 +29,28 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .sources import Source
 
-#: kernel generation -> Debian suite that ships it
-SUITES: dict[str, str] = {"5.10": "bullseye", "6.1": "bookworm", "6.12": "trixie"}
+#: kernel generation -> Debian suite that ships it (the newest: sid's, 7.2.13 on 6 Dec 2026)
+SUITES: dict[str, str] = {"5.10": "bullseye", "6.1": "bookworm", "6.12": "trixie", "7.2": "sid"}
+#: suites whose kernel changes under the same name: their lists are fetched again after
+#: :data:`LISTS_MAX_AGE` seconds
+MOVING = ("sid", "unstable", "forky", "testing")
+LISTS_MAX_AGE = 86400.0
 
 Say = Callable[[str], None]
 
 
 class FetchError(RuntimeError):
     """apt or dpkg-deb failed, or a tool is missing: the message says which and why."""
+
+
+class GenerationMoved(FetchError):
+    """The suite of a generation now ships a kernel of another generation."""
 
 
 def cache_dir() -> str:
@@ -117,8 +137,33 @@ def newest_image(deps: list[str]) -> str:
     return images[0]
 
 
-def unpack(deb: str, dest: str) -> str:
-    """``dpkg-deb -x deb dest`` once (a ``.done`` marker beside ``dest``)."""
+def generation_of(image: str) -> str:
+    """``linux-image-7.2.13+deb14-amd64`` -> ``7.2``; ``linux-image-6.1.0-50-amd64`` -> ``6.1``."""
+    m = re.fullmatch(r"linux-image-([0-9]+\.[0-9]+)[.-].*", image)
+    if not m:
+        raise FetchError(f"cannot tell the kernel version of {image}")
+    return m.group(1)
+
+
+def check_generation(generation: str, suite: str, image: str) -> None:
+    """:class:`GenerationMoved` unless ``image`` is of ``generation``."""
+    got = generation_of(image)
+    if got != generation:
+        raise GenerationMoved(f"{suite} now ships {image} (Linux {got}), not a {generation} kernel: the "
+                              f"generation {generation} is no longer in {suite} (mountcursor.vm.apt.SUITES "
+                              f"maps each generation to the suite that ships it)")
+
+
+def kernel_parts(image: str, deps: list[str]) -> list[str]:
+    """The packages of ``image``'s dependencies that carry the same kernel: those named
+    ``linux-*-<abi>`` for its ``<abi>`` (``linux-binary-7.2.13+deb14-amd64``, ...); none
+    where the image is one package (up to trixie)."""
+    abi = image.removeprefix("linux-image-").removesuffix("-unsigned")
+    return [d for d in deps if d != image and d.startswith("linux-") and d.endswith("-" + abi)]
+
+
+def unpack(debs: list[str], dest: str) -> str:
+    """``dpkg-deb -x`` each of ``debs`` into ``dest``, once (a ``.done`` marker beside ``dest``)."""
     done = dest + ".done"
     if os.path.exists(done):
         return dest
@@ -126,11 +171,29 @@ def unpack(deb: str, dest: str) -> str:
         raise FetchError("dpkg-deb is not installed")
     shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(dest)
-    p = subprocess.run(["dpkg-deb", "-x", deb, dest], capture_output=True, text=True)
-    if p.returncode != 0:
-        raise FetchError(f"dpkg-deb -x {deb} failed: {p.stderr.strip()}")
+    for deb in debs:
+        p = subprocess.run(["dpkg-deb", "-x", deb, dest], capture_output=True, text=True)
+        if p.returncode != 0:
+            raise FetchError(f"dpkg-deb -x {deb} failed: {p.stderr.strip()}")
     open(done, "w").close()
     return dest
+
+
+def lists_stale(lists: list[str], updated: float | None, suite: str, now: float,
+                max_age: float = LISTS_MAX_AGE) -> bool:
+    """No lists yet, or ``suite`` moves and its last ``apt-get update`` (``updated``, None
+    when unknown) is older than ``max_age`` seconds.  The lists' own times will not do:
+    apt gives them the archive's, and leaves an unchanged one as it was."""
+    if not lists:
+        return True
+    return suite in MOVING and (updated is None or now - updated > max_age)
+
+
+def _mtime(path: str) -> float | None:
+    try:
+        return os.path.getmtime(path)
+    except FileNotFoundError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -157,7 +220,9 @@ class Fetched:
 
     @property
     def vmlinuz(self) -> str:
-        return os.path.join(self.kernel_root, "boot", f"vmlinuz-{self.release}")
+        """``boot/vmlinuz-<release>``, or ``vmlinuz`` beside the modules (7.x's ``linux-binary``)."""
+        boot = os.path.join(self.kernel_root, "boot", f"vmlinuz-{self.release}")
+        return boot if os.path.exists(boot) else os.path.join(self.modules_dir, "vmlinuz")
 
 
 def fetch(generation: str, source: Source, say: Say, root: str | None = None, refresh: bool = False) -> Fetched:
@@ -166,15 +231,19 @@ def fetch(generation: str, source: Source, say: Say, root: str | None = None, re
     apt = PrivateApt(os.path.join(root or cache_dir(), suite), source, suite)
     apt.prepare()
     lists = glob.glob(os.path.join(apt.root, "state", "lists", "*Packages*"))
-    if refresh or not lists:
+    updated = os.path.join(apt.root, "state", "updated")
+    if refresh or lists_stale(lists, _mtime(updated), suite, time.time()):
         say(f"apt-get update ({suite}, private lists in {apt.root})")
         apt.update()
+        open(updated, "w").close()
     image = newest_image(apt.depends_of("linux-image-amd64"))
-    say(f"{image} and busybox-static ({suite})")
-    kdeb = apt.download(image)
+    check_generation(generation, suite, image)
+    parts = kernel_parts(image, apt.depends_of(image))
+    say(f"{' '.join([image, *parts])} and busybox-static ({suite})")
+    kdebs = [apt.download(p) for p in (image, *parts)]
     bdeb = apt.download("busybox-static")
-    kroot = unpack(kdeb, os.path.join(apt.root, "unpacked", os.path.basename(kdeb)[:-4]))
-    broot = unpack(bdeb, os.path.join(apt.root, "unpacked", os.path.basename(bdeb)[:-4]))
+    kroot = unpack(kdebs, os.path.join(apt.root, "unpacked", os.path.basename(kdebs[0])[:-4]))
+    broot = unpack([bdeb], os.path.join(apt.root, "unpacked", os.path.basename(bdeb)[:-4]))
     found = [p for p in (os.path.join(broot, "bin", "busybox"), os.path.join(broot, "usr", "bin", "busybox"))
              if os.path.exists(p)]
     if not found:

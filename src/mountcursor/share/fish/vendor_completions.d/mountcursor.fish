@@ -168,7 +168,7 @@ complete -c mountcursor -n '__mountcursor_using race' -l json -d 'print the rows
 complete -c mountcursor -n '__mountcursor_using race' -s h -l help -d 'Show this message and exit'
 
 # vm
-complete -c mountcursor -n '__mountcursor_using vm' -l kernel -x -a '5.10 6.1 6.12' -d 'the Debian kernel to boot: 5.10 (bullseye), 6.1 (bookworm), 6.12 (t...'
+complete -c mountcursor -n '__mountcursor_using vm' -l kernel -x -a '5.10 6.1 6.12 7.2' -d 'the Debian kernel to boot: 5.10 (bullseye), 6.1 (bookworm), 6.12 (t...'
 complete -c mountcursor -n '__mountcursor_using vm' -l accel -x -a 'auto kvm tcg' -d 'auto: KVM where kvm_intel/kvm_amd drive /dev/kvm, TCG otherwise'
 complete -c mountcursor -n '__mountcursor_using vm' -l timeout -x -d 'seconds before the guest is stopped'
 complete -c mountcursor -n '__mountcursor_using vm' -l refresh -d 'apt-get update the suite\'s private lists first'
