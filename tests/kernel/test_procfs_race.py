@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import threading
-import time
 from collections import Counter
 
 import pytest
@@ -78,53 +78,86 @@ def test_race_rejects_bad_options() -> None:
     assert res.exit_code == 2 and "nope" in res.output and "Traceback" not in res.output
 
 
+@pytest.mark.parametrize("passes", [20, pytest.param(300, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("strategy,semantics", [
     ("cursor", "modern"), ("cursor-vz-fixed", "legacy"), ("idtree", "modern"),
 ])
-def test_threads_stress(strategy: str, semantics: str) -> None:
-    """Real threads: three readers and two churn threads for ~1.5 s.  Every base mount (never
-    unmounted) appears exactly once per read, no line twice, lines in id order, the list is
-    well formed afterwards and no cursor is left."""
+def test_threads_stress(strategy: str, semantics: str, passes: int) -> None:
+    """Real threads: three readers read the whole file ``passes`` times each while two
+    churn threads mount and unmount, from before the first read until the last reader is
+    done.  Bounded by work, not by the clock (a busy machine gives fewer passes in a given
+    time, never fewer here); the interpreter switches threads every 0.1 ms instead of 5 ms,
+    so a pass (a few milliseconds) is cut by churn many times.  One churned mount in three
+    stays until 20 more have stayed.  Every base mount (never unmounted) appears exactly
+    once per read, no line twice, lines in id order, the list is well formed afterwards and
+    no cursor is left."""
     k = Kernel()
     ns = k.create_namespace()
     base = [b"/base/%03d" % i for i in range(150)]
     for p in base:
         ns.mount(p)
-    stop = time.monotonic() + 1.5
+    churning = [threading.Event(), threading.Event()]
+    readers_done = threading.Event()
+    left = [3]
+    count = threading.Lock()
     errors: list[str] = []
-    passes = Counter[str]()
+    passes_made = Counter[str]()
+    churned = Counter[str]()
 
     def reader(i: int) -> None:
         rnd = random.Random(i)
-        while time.monotonic() < stop:
-            f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)
-            out = bytearray()
-            while chunk := f.read(rnd.choice([1, 100, 1024, 4096])):
-                out += chunk
-            f.close()
-            recs = parse_mountinfo(bytes(out))
-            seen = Counter(r.mount_point for r in recs)
-            if [p for p in base if seen[p] != 1] or any(c > 1 for c in seen.values()):
-                errors.append(f"reader {i}: {[p for p in base if seen[p] != 1][:3]}")
-            passes[str(i)] += 1
+        try:
+            for _ in range(passes):
+                f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)
+                out = bytearray()
+                while chunk := f.read(rnd.choice([1, 100, 1024, 4096])):
+                    out += chunk
+                f.close()
+                recs = parse_mountinfo(bytes(out))
+                seen = Counter(r.mount_point for r in recs)
+                if [p for p in base if seen[p] != 1] or any(c > 1 for c in seen.values()):
+                    errors.append(f"reader {i}: {[p for p in base if seen[p] != 1][:3]}")
+                passes_made[str(i)] += 1
+        finally:
+            with count:
+                left[0] -= 1
+                if not left[0]:
+                    readers_done.set()
 
     def churn(i: int) -> None:
         n = 0
-        while time.monotonic() < stop:
+        kept: list[bytes] = []
+        while not readers_done.is_set():
             p = b"/churn%d/%d" % (i, n)
             ns.mount(p)
             if n % 3:
                 ns.umount(p)
+                churning[i].set()
+            else:
+                kept.append(p)
+                if len(kept) > 20:
+                    ns.umount(kept.pop(0))
             n += 1
+        churned[str(i)] = n
 
-    ts = [threading.Thread(target=reader, args=(i,)) for i in range(3)]
-    ts += [threading.Thread(target=churn, args=(i,)) for i in range(2)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)
+    try:
+        churners = [threading.Thread(target=churn, args=(i,)) for i in range(2)]
+        for t in churners:
+            t.start()
+        for e in churning:
+            e.wait()
+        readers = [threading.Thread(target=reader, args=(i,)) for i in range(3)]
+        for t in readers:
+            t.start()
+        for t in readers + churners:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
     assert errors == []
-    assert sum(passes.values()) >= 3
+    assert passes_made == {str(i): passes for i in range(3)}
+    assert len(churned) == 2 and all(n > 1 for n in churned.values()), churned
     list_check(ns.list)
     assert ns.cursors() == []
     assert k.namespace_sem.readers == 0 and k.namespace_sem.writer is None
