@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml
 race: $(STAMP)
 	$(VENV)/bin/mountcursor race || test $$? -eq 1
 
-# The default suite: everything but the `slow` tests, each of which has a bounded run in it.
+# The default suite: everything but the `slow` tests, each of which has a bounded run in it,
+# on every core (pytest-xdist, from the test extra; at most 4 workers), a test file to a worker
+# (its module-scoped fixtures are made once). TEST_JOBS=0 runs it in this one process.
+TEST_JOBS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow" -n $(TEST_JOBS) --maxprocesses 4 --dist loadfile
 
 # The man pages and shell completions, made again from the command definitions into
 # src/mountcursor/share (checked in; tests/cli/test_share.py fails when one is stale)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import threading
-import time
 from collections import Counter
 
 import pytest
@@ -78,25 +78,36 @@ def test_race_rejects_bad_options() -> None:
     assert res.exit_code == 2 and "nope" in res.output and "Traceback" not in res.output
 
 
+@pytest.mark.parametrize("passes", [20, pytest.param(300, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("strategy,semantics", [
     ("cursor", "modern"), ("cursor-vz-fixed", "legacy"), ("idtree", "modern"),
 ])
-def test_threads_stress(strategy: str, semantics: str) -> None:
-    """Real threads: three readers and two churn threads for ~1.5 s.  Every base mount (never
-    unmounted) appears exactly once per read, no line twice, lines in id order, the list is
-    well formed afterwards and no cursor is left."""
+def test_threads_stress(strategy: str, semantics: str, passes: int) -> None:
+    """Real threads: two churn threads mount and unmount 2000 times each, and until every
+    reader's first pass is over (one churned mount in three stays until 20 more have
+    stayed), while three readers read the whole file, from before the first read to after
+    the last churn, and ``passes`` times each at least.
+    Bounded by work, not by the clock: a busy machine gives fewer passes in a given time,
+    never fewer here.  The interpreter switches threads every 1 ms instead of 5 ms, so
+    passes are cut by churn.  Every base mount (never unmounted) appears exactly once per
+    read, no line twice, lines in id order, the list is well formed afterwards and no
+    cursor is left."""
     k = Kernel()
     ns = k.create_namespace()
     base = [b"/base/%03d" % i for i in range(150)]
     for p in base:
         ns.mount(p)
-    stop = time.monotonic() + 1.5
+    churning = [threading.Event(), threading.Event()]
+    count = threading.Lock()
     errors: list[str] = []
-    passes = Counter[str]()
+    passes_made = Counter[str]()
+    during_churn = [0]  # passes that ended while a churner was still at work: the first of each at least
+    churn_done = threading.Event()
+    churned = Counter[str]()
 
     def reader(i: int) -> None:
         rnd = random.Random(i)
-        while time.monotonic() < stop:
+        while passes_made[str(i)] < passes or not churn_done.is_set():
             f = open_proc(ns, "mountinfo", strategy=strategy, semantics=semantics)
             out = bytearray()
             while chunk := f.read(rnd.choice([1, 100, 1024, 4096])):
@@ -106,25 +117,47 @@ def test_threads_stress(strategy: str, semantics: str) -> None:
             seen = Counter(r.mount_point for r in recs)
             if [p for p in base if seen[p] != 1] or any(c > 1 for c in seen.values()):
                 errors.append(f"reader {i}: {[p for p in base if seen[p] != 1][:3]}")
-            passes[str(i)] += 1
+            during_churn[0] += not churn_done.is_set()
+            passes_made[str(i)] += 1
 
     def churn(i: int) -> None:
         n = 0
-        while time.monotonic() < stop:
+        kept: list[bytes] = []
+        while n < 2000 or len(passes_made) < 3:  # and until every reader's first pass is over
             p = b"/churn%d/%d" % (i, n)
             ns.mount(p)
             if n % 3:
                 ns.umount(p)
+                churning[i].set()
+            else:
+                kept.append(p)
+                if len(kept) > 20:
+                    ns.umount(kept.pop(0))
             n += 1
+        with count:
+            churned[str(i)] = n
+            if len(churned) == 2:
+                churn_done.set()
 
-    ts = [threading.Thread(target=reader, args=(i,)) for i in range(3)]
-    ts += [threading.Thread(target=churn, args=(i,)) for i in range(2)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-3)
+    try:
+        churners = [threading.Thread(target=churn, args=(i,)) for i in range(2)]
+        for t in churners:
+            t.start()
+        for e in churning:
+            e.wait()
+        readers = [threading.Thread(target=reader, args=(i,)) for i in range(3)]
+        for t in readers:
+            t.start()
+        for t in readers + churners:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
     assert errors == []
-    assert sum(passes.values()) >= 3
+    assert sorted(passes_made) == ["0", "1", "2"] and min(passes_made.values()) >= passes, passes_made
+    assert len(churned) == 2 and min(churned.values()) >= 2000, churned
+    assert during_churn[0] >= 3, passes_made
     list_check(ns.list)
     assert ns.cursors() == []
     assert k.namespace_sem.readers == 0 and k.namespace_sem.writer is None

@@ -8,11 +8,25 @@ import pytest
 
 from mountcursor.verify.sandbox import sandbox_unavailable
 from mountcursor.vm.table import (
-    END, EXPECTED, KERNELS, START, Row, host_runner, markdown, merge_rows, one_row, replace_section,
+    END, EXPECTED, KERNELS, START, Row, Runner, host_runner, markdown, merge_rows, one_row, replace_section,
 )
 
 _WHY = sandbox_unavailable()
 needs_sandbox = pytest.mark.skipif(_WHY is not None, reason=f"no sandbox here: {_WHY}")
+
+
+@pytest.fixture(scope="module")
+def host() -> Runner:
+    """:func:`host_runner`, each command line run once for the module: the rows below only
+    read what a command printed, and ``probe`` (most of a row's time) is asked four times."""
+    run = host_runner(lambda _: None)
+    done: dict[tuple[str, ...], tuple[str, int, bytes]] = {}
+
+    def once(args: list[str]) -> tuple[str, int, bytes]:
+        if tuple(args) not in done:
+            done[tuple(args)] = run(args)
+        return done[tuple(args)]
+    return once
 
 
 def test_replace_section() -> None:
@@ -34,10 +48,10 @@ def test_markdown_rows() -> None:
 
 @pytest.mark.root
 @needs_sandbox
-def test_a_row_on_this_kernel() -> None:
+def test_a_row_on_this_kernel(host: Runner) -> None:
     """probe, 2 plain scripts, 1 propagation script and a race on the running kernel, all
     as the guests run them: nothing to complain of."""
-    row = one_row("host", host_runner(lambda _: None), 2, 1, 100, control_scripts=3)
+    row = one_row("host", host, 2, 1, 100, control_scripts=3)
     assert row.generation == ("idtree", "5.10+")
     assert row.probe == "`idtree` on 5.10+ (with 4a403d7aa907 (2026))"
     assert row.plain.startswith("2/2 (") and row.propagation.startswith("1/1 (")
@@ -48,13 +62,13 @@ def test_a_row_on_this_kernel() -> None:
 
 @pytest.mark.root
 @needs_sandbox
-def test_the_check_fails_on_a_kernel_named_otherwise() -> None:
+def test_the_check_fails_on_a_kernel_named_otherwise(host: Runner) -> None:
     """This kernel (the id tree with the fix) taken for the 5.10 guest: the probe's answer is
     not the 5.10 kernel's, and the check says so."""
-    row = one_row("5.10", host_runner(lambda _: None), 0, 0, 0)
+    row = one_row("5.10", host, 0, 0, 0)
     assert row.problems == ["probe named idtree/5.10+, expected cursor/5.10+"]
-    assert one_row("6.12", host_runner(lambda _: None), 0, 0, 0).problems == []
-    assert one_row("7.2", host_runner(lambda _: None), 0, 0, 0).problems == []
+    assert one_row("6.12", host, 0, 0, 0).problems == []
+    assert one_row("7.2", host, 0, 0, 0).problems == []
 
 
 def test_what_each_generation_must_be_named() -> None:

@@ -128,7 +128,9 @@ def help_width(max_width: int | None = None) -> int:
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUS_HELP)
-@click.version_option(__version__, "-V", "--version", package_name="mountcursor")  # no metadata lookup: fast
+# no metadata lookup (fast); the name given, as the fast path in cli/__init__.py says it: click keeps
+# the first name it was run under for every later --version of the process otherwise
+@click.version_option(__version__, "-V", "--version", package_name="mountcursor", prog_name="mountcursor")
 def main() -> None:
     """Read the Linux mount table correctly while it changes."""
     if sys.stdout is None:  # started with stdout closed (``>&-``): say so, not AttributeError
