@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import subprocess
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -124,3 +125,22 @@ def test_nul_escapes_exit_as_findmnt(tmp_path_factory, data: bytes, extra: list[
     theirs = subprocess.run([FINDMNT or "findmnt", "-F", str(f), "-l", *extra], capture_output=True, timeout=20)
     assert ours.exception is None or isinstance(ours.exception, SystemExit), ours.exc_info
     assert ours.exit_code == theirs.returncode and "embedded null" not in ours.stderr
+
+
+@pytest.mark.skipif(FINDMNT is None, reason="findmnt (util-linux) is not installed")
+@pytest.mark.parametrize("extra", [["-T", "/a"], ["-M", "/a"], ["-T", "/a/b"], ["-t", "tmp"], ["-t", "tmpfs"],
+                                   ["-S", "s"], ["-S", "/dev/sd"], ["-S", "/dev/sda"], ["/a"]])
+def test_an_escaped_nul_ends_each_string_a_selection_compares(tmp_path: Path, extra: list[str]) -> None:
+    """libmount writes ``\\000`` as a NUL, which ends the string: ``/a/\\000`` is the
+    mount point ``/a/``, ``tmp\\000fs`` the type ``tmp``, ``/dev/sd\\000a`` the source
+    ``/dev/sd``.  The rows picked (their ids) and the exit status are findmnt's (the
+    fuzzer found ``-T /a`` of ``/a/\\000`` exit 1 where findmnt printed it)."""
+    f = tmp_path / "mountinfo"
+    f.write_bytes(b"1 0 0:1 / / rw - ext4 /dev/sda rw\n"
+                  b"2 1 0:2 / /a/\\000 rw - tmpfs t rw\n"
+                  b"3 1 0:3 / /b\\000/a rw - tmp\\000fs s\\000x rw\n"
+                  b"4 1 0:4 / /c rw - ext4 /dev/sd\\000a rw\n")
+    ours = CliRunner().invoke(main, ["list", "-F", str(f), "-n", "-r", "-o", "ID", *extra])
+    theirs = subprocess.run([FINDMNT or "findmnt", "-F", str(f), "-n", "-r", "-o", "ID", *extra],
+                            capture_output=True, timeout=20)
+    assert (ours.exit_code, ours.stdout_bytes) == (theirs.returncode, theirs.stdout)

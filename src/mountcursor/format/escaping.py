@@ -21,7 +21,7 @@ a raw ``#`` in either era.
 
 from __future__ import annotations
 
-__all__ = ["Era", "ERAS", "escape", "unescape", "mangle", "escape_path"]
+__all__ = ["Era", "ERAS", "escape", "unescape", "c_string", "mangle", "escape_path"]
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 if TYPE_CHECKING:
@@ -94,6 +94,14 @@ def unescape(s: bytes) -> bytes:
     if b"\\" not in s:
         return s
     return _escape_sequence().sub(lambda m: bytes((int(m[1], 8),)), s)
+
+
+def c_string(s: bytes) -> bytes:
+    """What a C program holds of unescaped bytes: the string up to its first NUL.  No
+    kernel prints ``\\000``, but a saved or edited table may hold one; libmount's
+    ``unmangle()`` writes it as a NUL, which ends the string there (findmnt shows and
+    compares ``/a/\\000b`` as ``/a/``)."""
+    return s if b"\0" not in s else s[:s.index(b"\0")]
 
 
 def mangle_escapes(era: Era) -> bytes:

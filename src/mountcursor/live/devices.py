@@ -23,6 +23,8 @@ import errno
 import os
 import stat
 
+from ..format.escaping import c_string
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,6 +51,7 @@ def path_key(path: bytes) -> tuple[bytes, ...]:
     ``/a//b/`` is ``/a/b``, ``""`` is ``/``, and a relative ``a`` is not ``/a``.  The key
     of an absolute path is its non-empty components (those of a directory above it are a
     prefix of them); a relative path's starts with ``b""``, which no component is."""
+    path = c_string(path)  # libmount's path ends at an escaped NUL
     parts = tuple(s for s in path.split(b"/") if s)
     return parts if not path or path[:1] == b"/" or not parts else (b"",) + parts
 
@@ -219,6 +222,7 @@ def source_matches(source: bytes, fstype: bytes, spec: bytes, disk_dir: bytes = 
     with the source's path or its canonical path; for a source that is a tag, whether
     that device has it (probed; or, unreadable or without libblkid, whether the tag
     names that device)."""
+    source, fstype = c_string(source), c_string(fstype)  # what libmount holds of them
     # an empty source is a path (libmount keeps it as ""): equal to "" and, as a path, to "/"
     src = source if not source or parse_tag(source) is None else None
     pseudo = is_pseudofs(fstype)

@@ -17,6 +17,10 @@ def match_fstype(fstype: bytes, pattern: str | bytes) -> bool:
     negate = pat.startswith(b"no")
     if negate:
         pat = pat[2:]
+    if b"\0" in fstype:  # libmount's string ends at an escaped NUL
+        from ..format.escaping import c_string
+
+        fstype = c_string(fstype)
     t = fstype.lower()
     for item in pat.split(b","):
         if item.startswith(b"no") and item[2:].lower() == t:
