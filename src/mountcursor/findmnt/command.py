@@ -901,7 +901,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             from .render import render_pieces
 
             data = table.unsplit
-            if held is not None:
+            if held is not None and _few_hold(data, held):  # else every slice is read: no search first
                 from .rows import lines_holding
 
                 data = lines_holding(data, held)

@@ -37,7 +37,7 @@ from .rows import Rows
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 __all__ = ["Query", "Selection", "select", "uniq", "mount_point_keys", "narrowed_in_vain", "by_slices", "source_keys"]
 
@@ -249,8 +249,12 @@ class _Filters:
 
     def source(self, spec: bytes) -> list[bool]:
         """libmount ``mnt_fs_match_source`` of every row, once per distinct (source,
-        type) pair, the query resolved once."""
-        from ..live.devices import resolve_spec, source_matches
+        type) pair, the query resolved once.  A pseudo filesystem's source matches only
+        as written (:func:`~mountcursor.live.devices.source_matches`' first test), so
+        those rows are told at C speed, however many distinct sources they have (a
+        container host's 100,000 tmpfs and overlay mounts)."""
+        from ..format.escaping import c_string
+        from ..live.devices import is_pseudofs, resolve_spec, source_matches
 
         rows = self.rows
         canonical = not self.q.nocanonicalize
@@ -261,10 +265,25 @@ class _Filters:
                 found.append(resolve_spec(spec))
             return found[0]
 
-        keys = list(zip(rows.sources, rows.fstypes))
+        sources, fstypes = rows.sources, rows.fstypes
+        types = set(fstypes)
+        pseudo = {t for t in types if is_pseudofs(c_string(t))}
+        if pseudo and b"\0" in b"".join(sources):  # an escaped NUL: each row its own way
+            pseudo = set()
+        if not pseudo:
+            out = [False] * len(fstypes)
+            rest: Sequence[int] = range(len(fstypes))
+        elif pseudo == types:
+            return [source == spec for source in sources]
+        else:
+            out = [t in pseudo and source == spec for source, t in zip(sources, fstypes)]
+            rest = [i for i, t in enumerate(fstypes) if t not in pseudo]
+        keys = [(sources[i], fstypes[i]) for i in rest]
         answers = {key: source_matches(key[0], key[1], spec, canonical=canonical, resolved=resolved)
                    for key in set(keys)}
-        return list(map(answers.__getitem__, keys))
+        for i, key in zip(rest, keys):
+            out[i] = answers[key]
+        return out
 
 
 # ---- the selection ------------------------------------------------------------------------
