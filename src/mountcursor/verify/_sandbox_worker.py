@@ -190,12 +190,7 @@ class _Jail:
             reply: Any = recv(self.rfd)
         except EOFError:
             raise RuntimeError(f"the process chrooted by the sandbox (pid {self.pid}) is gone") from None
-        if reply[0] == "ok":
-            return reply[1]
-        _, code, kind, message = reply
-        if code is not None:
-            raise OSError(code, message)
-        raise RuntimeError(f"{kind}: {message}")
+        return result_of(reply, RuntimeError)
 
     def call(self, op: str, *args: Any) -> Any:
         send(self.wfd, (op, args))
@@ -739,6 +734,18 @@ def _error(err: BaseException) -> tuple[str, int | None, str, str]:
     if isinstance(err, OSError) and err.errno is not None:
         return ("err", err.errno, type(err).__name__, err.strerror or str(err))
     return ("err", None, type(err).__name__, str(err))
+
+
+def result_of(reply: Any, failure: type[Exception]) -> Any:
+    """The value of a reply (``("ok", value)``), or its error raised again: an
+    :class:`OSError` with its errno, anything else as ``failure`` (the inverse of
+    :func:`_error`)."""
+    if reply[0] == "ok":
+        return reply[1]
+    _, code, kind, message = reply
+    if code is not None:
+        raise OSError(code, message)
+    raise failure(f"{kind}: {message}")
 
 
 def main(argv: list[str]) -> int:

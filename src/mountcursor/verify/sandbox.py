@@ -72,7 +72,7 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from ._sandbox_worker import MountFacts, recv, send
+from ._sandbox_worker import MountFacts, recv, result_of, send
 
 if TYPE_CHECKING:
     from ..live.reader import Snapshot
@@ -179,12 +179,7 @@ class Sandbox:
         except EOFError:
             code = self._proc.wait(5) if self._proc else None
             raise SandboxError(f"the sandbox worker exited (status {code})") from None
-        if reply[0] == "ok":
-            return reply[1]
-        _, code, kind, message = reply
-        if code is not None:
-            raise OSError(code, message)
-        raise SandboxError(f"{kind}: {message}")
+        return result_of(reply, SandboxError)
 
     def call(self, op: str, *args: Any, **kwargs: Any) -> Any:
         """Run one command in the worker and return its result."""
