@@ -389,20 +389,18 @@ def test_cells_printed_as_their_bytes_are_the_cells_printed_as_text(fields, fmt,
 
     def printed(as_bytes: bool) -> bytes:
         grids = list(selected_slices(data, 7, Query(), names, ctx, 100, as_bytes=as_bytes))
-        if as_bytes:
-            AS_BYTES.extend(grid.raw is not None for grid in grids)
         return b"".join(c if isinstance(c, bytes) else c.encode("utf-8", "surrogateescape")
                         for c in render_pieces(cols, grids, layout))
 
     assert printed(True) == printed(False)
 
 
-AS_BYTES: list[bool] = []
-
-
-def test_the_comparison_above_printed_slices_as_bytes_and_as_text() -> None:
-    if not AS_BYTES:
-        import pytest
-
-        pytest.skip("run with the property test above")
-    assert set(AS_BYTES) == {True, False}
+@pytest.mark.parametrize("line, as_bytes", [(b"2 1 0:2 / /m rw - tmpfs t rw\n", True),
+                                            (b"2 1 0:2 / /m\\040x rw - tmpfs t rw\n", False),   # a blank to escape
+                                            (b"2 1 0:2 / /m rw - tmpfs t$ rw\n", False),         # $ in pairs
+                                            (b"2 1 0:2 / /m rw - tmpfs  rw\n", False)])          # an empty source
+def test_a_slice_is_given_as_bytes_only_when_nothing_needs_an_escape(line: bytes, as_bytes: bool) -> None:
+    """Both ways of the comparison above are taken: a plain slice comes as its bytes
+    (:attr:`Grid.raw`), one with a byte to escape or an empty cell as text."""
+    grids = list(selected_slices(line, 7, Query(), ["TARGET", "SOURCE"], Context(), 100, as_bytes=True))
+    assert [grid.raw is not None for grid in grids] == [as_bytes]
