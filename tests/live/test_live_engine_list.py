@@ -61,11 +61,23 @@ def test_list_equals_findmnt_on_a_live_table(varied, findmnt, fmt: list[str], co
     assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, b"")
 
 
+@pytest.mark.parametrize("fmt", [[], ["-J"], ["-P"]], ids=["human", "json", "pairs"])
+def test_shell_names_on_a_live_table(varied, findmnt, fmt: list[str]) -> None:
+    """``-y`` on the live table: the headers and keys renamed, the widths those of the
+    columns' own names (USE% is four wide), as findmnt prints them."""
+    args = ["-N", str(varied.pid), "-y", "-o", "TARGET,USE%,MAJ:MIN", "-t", "tmpfs", *fmt]
+    as_list = [] if fmt == ["-P"] else ["-l"]
+    theirs = subprocess.run([findmnt, *as_list, *args], capture_output=True, env=ENV, timeout=60)
+    ours = _ours(args)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, b"")
+    assert b"USE_PCT" in ours.stdout or b"use_pct" in ours.stdout
+
+
 _SELECTIONS = [["-T", "{root}/shared/a"], ["-T", "{root}/shared/a/deeper/still"], ["-M", "{root}/ro"],
                ["-M", "{root}/nowhere"], ["-S", "tmpfs"], ["-O", "ro"], ["-O", "noro,size=1m"],
                ["-R", "-T", "{root}/master"], ["-U"], ["--real"], ["--pseudo"],
                ["{root}/peer"], ["-f", "-t", "tmpfs"], ["-d", "backward", "-f", "-t", "tmpfs"],
-               ["-T", "{root}/ro", "-i", "-t", "tmpfs"]]
+               ["-T", "{root}/ro", "-i", "-t", "tmpfs"], ["-S", "none"], ["-S", "proc"]]
 
 
 @pytest.mark.parametrize("mode", [["-l"], [], ["-J"], ["-r"]], ids=["list", "tree", "json", "raw"])
