@@ -53,6 +53,8 @@ def test_split_columns_are_the_parsers_entries(lines: list[bytes]) -> None:
     parsed = Rows.from_entries(parse_mountinfo(data).entries, "mountinfo")
     assert split is not None
     assert _columns(split) == _columns(parsed)
+    printed = Rows.from_mountinfo(data, kernel_printed=True)   # the numbers not checked again: the same rows
+    assert printed is not None and _columns(printed) == _columns(parsed)
     for i in range(len(split)):   # and a row made into an entry is the parser's entry
         assert split.entry(i) == parsed.entry(i)
     _same_links(data, split)
@@ -117,6 +119,8 @@ def test_lines_of_another_shape_are_left_to_the_parser() -> None:
                 plain.replace(b"/mnt", b"/m\tx")):                    # a tab: libmount's blank, as a space
         assert Rows.from_mountinfo(odd) is None, odd
         assert not kernel_shaped(odd, lambda piece, fields: None), odd
+        if b"0x19" not in odd and b"-1" not in odd:  # a shape, not a number: refused as a kernel's table too
+            assert Rows.from_mountinfo(odd, kernel_printed=True) is None, odd
 
 
 _ODD_NUMBERS = [(b"21 1", b"0:19x"), (b"21 1", b":19"), (b"21 1", b"0:"), (b"21 1", b"0:1:9"), (b"21 1", b"019"),

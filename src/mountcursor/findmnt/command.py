@@ -132,8 +132,9 @@ class Loaded:
 
 
 def _rows_of(data: bytes) -> Rows:
-    """A live mountinfo table as rows: split, else parsed."""
-    rows = Rows.from_mountinfo(data)
+    """A live mountinfo table (or a saved one that :func:`_sound` has passed) as rows:
+    split, else parsed.  Its numbers are the kernel's (``kernel_printed``)."""
+    rows = Rows.from_mountinfo(data, kernel_printed=True)
     if rows is None:
         from ..live.parse import parse_mountinfo
 
@@ -236,7 +237,7 @@ def _as_live(data: bytes, tid: int | None, few: bytes | None, split: bool) -> Lo
     (``Loaded.narrowed`` says so), or all where there are none; without ``split``, as it
     was read (``Loaded.unsplit``); else split."""
     if few:
-        narrowed = Rows.from_mountinfo(few)
+        narrowed = Rows.from_mountinfo(few, kernel_printed=True)
         if narrowed is not None:
             return Loaded(narrowed.with_tid(tid), "mountinfo", narrowed=data)
     if not split:
