@@ -61,8 +61,8 @@ def test_split_columns_are_the_parsers_entries(lines: list[bytes]) -> None:
 
 
 def _same_links(data: bytes, split: Rows) -> None:
-    """:func:`kernel_shaped` of a table gives each slice's fields: the split rows' ids and parents, and
-    :func:`printed_target` their mount points."""
+    """:func:`kernel_shaped` of a table gives each slice's fields: the split rows' ids and parents (and
+    each joined by blanks), and :func:`printed_target` their mount points."""
     from mountcursor.format.escaping import unescape
 
     from mountcursor.findmnt.rows import printed_target
@@ -70,7 +70,8 @@ def _same_links(data: bytes, split: Rows) -> None:
     ids: list[bytes] = []
     parents: list[bytes] = []
 
-    def each(piece: bytes, fields: list[list[bytes]]) -> None:
+    def each(piece: bytes, fields: list[list[bytes]], joined_ids: bytes, joined_parents: bytes) -> None:
+        assert (joined_ids, joined_parents) == (b" ".join(fields[0]), b" ".join(fields[1]))
         ids.extend(fields[0])
         parents.extend(fields[1])
 
@@ -118,7 +119,7 @@ def test_lines_of_another_shape_are_left_to_the_parser() -> None:
                 plain * 300 + b"\n" + plain * 300,                     # ... in a slice of lines of one shape
                 plain.replace(b"/mnt", b"/m\tx")):                    # a tab: libmount's blank, as a space
         assert Rows.from_mountinfo(odd) is None, odd
-        assert not kernel_shaped(odd, lambda piece, fields: None), odd
+        assert not kernel_shaped(odd, lambda piece, fields, ids, parents: None), odd
         if b"0x19" not in odd and b"-1" not in odd:  # a shape, not a number: refused as a kernel's table too
             assert Rows.from_mountinfo(odd, kernel_printed=True) is None, odd
 

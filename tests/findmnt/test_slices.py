@@ -345,8 +345,9 @@ def test_links_given_by_slices_tell_a_well_formed_table(data: bytes, cuts: list[
         patch.setattr(command, "_FEW_PARENTS", few)
         links = _Links()
         start = 0
-        for cut in [*cuts, len(ids)]:
-            links.add(ids[start:start + cut], parents[start:start + cut])
+        for k, cut in enumerate([*cuts, len(ids)]):
+            some, theirs = ids[start:start + cut], parents[start:start + cut]
+            links.add(some, theirs, *((b" ".join(some), b" ".join(theirs)) if k % 2 else ()))  # joined already, or not
             start += cut
             if start >= len(ids):
                 break

@@ -525,9 +525,11 @@ def _sound(data: bytes, mount_points: list[bytes] | None = None, held: list[byte
         keys = set(map(escape_path, mount_points))
     few: list[bytes] = []
 
-    def each(piece: bytes, fields: list[list[bytes]]) -> None:
-        links.add(fields[0], fields[1])
-        if not keys.isdisjoint(fields[4]):
+    spaced = [b" " + key + b" " for key in keys]  # a mount point is between two blanks
+
+    def each(piece: bytes, fields: list[list[bytes]], ids: bytes, parents: bytes) -> None:
+        links.add(fields[0], fields[1], ids, parents)
+        if any(map(piece.__contains__, spaced)) and not keys.isdisjoint(fields[4]):  # a search, then hashes
             few.extend(line + b"\n" for line, target in zip(piece.split(b"\n"), fields[4]) if target in keys)
         if held:  # a device between blanks, a source's last component: in the two columns joined
             joined = b" " + b" ".join(fields[2] + fields[8]) + b" "
@@ -576,13 +578,16 @@ class _Links:
         self.first_child: dict[bytes, int] = {}
         self.children: dict[bytes, int] = {}
 
-    def add(self, ids: list[bytes], parents: list[bytes]) -> None:
-        """The ids and parents (as printed: decimal, checked) of the next rows."""
+    def add(self, ids: list[bytes], parents: list[bytes], joined: bytes | None = None,
+            joined_parents: bytes | None = None) -> None:
+        """The ids and parents (as printed: decimal, checked) of the next rows (and each
+        joined by blanks, if made already)."""
         from operator import lt
 
-        joined = b" ".join(ids)
+        if joined is None or joined_parents is None:
+            joined, joined_parents = b" ".join(ids), b" ".join(parents)
         self.joined_ids.append(b" " + joined + b" ")
-        self.joined_parents.append(b" ".join(parents) + b" ")
+        self.joined_parents.append(joined_parents + b" ")
         self.starts.append(self.rows)
         if self.rising and ids:
             if joined[:1] == b"0" or b" 0" in joined:  # a leading zero (or the id 0)

@@ -37,12 +37,12 @@ _MAX_DIGITS = 20
 _KNOWN_TAGS = (b"shared", b"master", b"propagate_from")
 
 
-def _numbers(column: list[bytes]) -> bool:
+def _numbers(column: list[bytes], joined: bytes | None = None) -> bool:
     """Every token (a field of lines split on blanks: none holds a blank) decimal
     digits, one to 20 of them, checked at C speed: none is empty, and the tokens joined
-    by blanks, each digit read as a 0, hold nothing but 0s and blanks and no run of 21
-    digits."""
-    zeros = b" ".join(column).translate(_DIGITS_AS_0)
+    by blanks (``joined``, if made already), each digit read as a 0, hold nothing but
+    0s and blanks and no run of 21 digits."""
+    zeros = (b" ".join(column) if joined is None else joined).translate(_DIGITS_AS_0)
     return all(column) and not zeros.translate(None, b"0 ") and _TOO_LONG not in zeros
 
 
@@ -165,29 +165,39 @@ def _checked(piece: bytes, known_tags: dict[bytes, bool], kernel_printed: bool =
     # the numbers, a column at a time: ids and parents in decimal, devices major:minor
     if not kernel_printed and not (_numbers(fields[0]) and _numbers(fields[1]) and _devnos(fields[2])):
         return None
-    line_tags = fields[6]
+    return fields if _tags_known(fields[6], known_tags) else None
+
+
+def _tags_known(line_tags: list[bytes], known_tags: dict[bytes, bool]) -> bool:
+    """Whether each line's optional fields are what ``show_mountinfo()`` prints
+    (:func:`tag_facts`); ``known_tags`` keeps what each one seen said."""
     if line_tags[-1] or line_tags.count(b"") != len(line_tags):  # some line has optional fields
         for tag in set(line_tags).difference(known_tags):
             known_tags[tag] = tag_facts(tag) is not None
             if not known_tags[tag]:
-                return None
-    return fields
+                return False
+    return True
 
 
-def kernel_shaped(data: bytes, each: Callable[[bytes, list[list[bytes]]], None]) -> bool:
-    """Whether :meth:`Rows.from_mountinfo` splits a mountinfo table (the same checks,
+def kernel_shaped(data: bytes, each: Callable[[bytes, list[list[bytes]], bytes, bytes], None]) -> bool:
+    """Whether :meth:`Rows.from_mountinfo` splits a mountinfo table (the same checks as
     :func:`_checked`), without making its columns; ``each`` is given each slice that
-    passes and its fields as printed (:func:`_fields`): what a saved table's
-    ``-T``/``-M``/``-S`` needs of the lines it does not print, to know that the table is
-    sound (:func:`printed_target` gives a line's mount point again)."""
+    passes, its fields as printed (:func:`_fields`), and its ids and its parents each
+    joined by blanks (made for the checks): what a saved table's ``-T``/``-M``/``-S``
+    needs of the lines it does not print, to know that the table is sound
+    (:func:`printed_target` gives a line's mount point again)."""
     if not _may_split(data):
         return False
     known_tags: dict[bytes, bool] = {b"": True}
     for piece in line_slices(data):
-        fields = _checked(piece, known_tags)
+        fields = _fields(piece)
         if fields is None:
             return False
-        each(piece, fields)
+        ids, parents = b" ".join(fields[0]), b" ".join(fields[1])
+        if not (_numbers(fields[0], ids) and _numbers(fields[1], parents) and _devnos(fields[2])
+                and _tags_known(fields[6], known_tags)):
+            return False
+        each(piece, fields, ids, parents)
     return True
 
 
