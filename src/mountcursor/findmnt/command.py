@@ -529,7 +529,7 @@ def _sound(data: bytes, mount_points: list[bytes] | None = None, held: list[byte
 
     def each(piece: bytes, fields: list[list[bytes]], ids: bytes, parents: bytes) -> None:
         links.add(fields[0], fields[1], ids, parents)
-        if any(map(piece.__contains__, spaced)) and not keys.isdisjoint(fields[4]):  # a search, then hashes
+        if any(piece.rfind(key) >= 0 for key in spaced) and not keys.isdisjoint(fields[4]):  # rfind: see lines_holding
             few.extend(line + b"\n" for line, target in zip(piece.split(b"\n"), fields[4]) if target in keys)
         if held:  # a device between blanks, a source's last component: in the two columns joined
             joined = b" " + b" ".join(fields[2] + fields[8]) + b" "
