@@ -261,3 +261,27 @@ def test_propagate_from_asked_once_a_group_is_what_mountinfo_prints():
     assert _without_unique_ids(by_listmount.table) == list(by_mountinfo.table)
     # 1 listmount, 5 statmounts, and the walk asked for 2 master groups (c's, f's)
     assert by_listmount.reads == 1 + 5 + 2
+
+
+def test_a_pass_counts_lines_only_once_it_may_hold_too_many():
+    """read_pass() counts no line before a pass holds bytes enough for more than its bound
+    (SHORTEST_LINE each, the shortest line show_mountinfo() prints), and then stops at the
+    first read past the bound: here, of lines that short, at the 101st of a bound of 100."""
+    from mountcursor.live.procread import SHORTEST_LINE, TooManyLines, change_poller, read_pass
+
+    shortest = b"1 1 0:0 / / rw - x  rw\n"
+    assert len(shortest) == SHORTEST_LINE
+    for lines, raises in ((100, False), (101, True)):
+        r, w = os.pipe()
+        os.write(w, shortest * lines)
+        os.close(w)
+        try:
+            if raises:
+                with pytest.raises(TooManyLines) as caught:
+                    read_pass(r, SHORTEST_LINE, change_poller(r), 100)
+                assert (caught.value.lines, caught.value.bound) == (101, 100)
+                assert caught.value.data == shortest * 101
+            else:
+                assert read_pass(r, SHORTEST_LINE, change_poller(r), 100) == (shortest * 100, 101, False)
+        finally:
+            os.close(r)
