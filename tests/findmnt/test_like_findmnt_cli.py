@@ -138,3 +138,18 @@ def test_a_list_of_many_rows_read_whole(tmp_path: Path, fmt: list[str]) -> None:
     ours, theirs = _both(["-F", str(f), *fmt])
     assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
     assert ours.stdout.count(b"/m4999") == 1
+
+
+@needs_findmnt
+@pytest.mark.parametrize("fmt", [["-r"], ["-P"], ["-J"]], ids=["raw", "pairs", "json"])
+def test_a_saved_table_with_nothing_to_escape_prints_its_own_bytes_as_findmnt(tmp_path: Path, fmt: list[str]) -> None:
+    """A saved table of the kernel's shape and plain bytes is printed from the lines'
+    own bytes a slice at a time, as a live one is: 5,001 rows, over several slices and
+    JSON batches, are findmnt's bytes."""
+    lines = [b"21 1 0:19 / / rw,relatime - tmpfs tmpfs rw\n"]
+    lines += [b"%d 21 0:%d / /m%d rw,relatime - tmpfs t%d rw,size=4k\n" % (i + 22, i + 20, i, i) for i in range(5000)]
+    f = tmp_path / "mountinfo"
+    f.write_bytes(b"".join(lines))
+    ours, theirs = _both(["-F", str(f), *fmt])
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert ours.stdout.count(b"\n") >= 5001

@@ -314,7 +314,7 @@ def _saved_by_slices(table: Loaded, q: Query, columns: list[str], ctx: Context, 
     found = []
 
     def picked() -> Iterator[Grid]:
-        for grid in selected_slices(data, table.tid, q, columns, ctx, seen=seen):
+        for grid in selected_slices(data, table.tid, q, columns, ctx, seen=seen, as_bytes=look.fmt != "human"):
             found.append(True)
             yield grid
 
