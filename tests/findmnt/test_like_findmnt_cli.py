@@ -153,3 +153,39 @@ def test_a_saved_table_with_nothing_to_escape_prints_its_own_bytes_as_findmnt(tm
     ours, theirs = _both(["-F", str(f), *fmt])
     assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
     assert ours.stdout.count(b"\n") >= 5001
+
+
+@needs_findmnt
+@pytest.mark.parametrize("args", [["-o", "ACTION"], ["-o", "TARGET,OLD-TARGET,ACTION"], ["-o", "+old-options", "-J"],
+                                  ["-o", "action", "-T", "/nonexistent"], ["-F", "{file}", "-o", "ID,ACTION"]])
+@pytest.mark.parametrize("list_mode", [True, False], ids=["list", "tree"])
+def test_a_poll_column_without_poll_is_said_after_the_table_is_read(tmp_path: Path, args: list[str],
+                                                                    list_mode: bool) -> None:
+    """ACTION, OLD-TARGET and OLD-OPTIONS are findmnt's columns, for --poll only: asked for
+    without it, findmnt reads the table, then names the first such column and exits 1
+    (--verify, below, never gets to the columns)."""
+    _same_as_findmnt(tmp_path, args, list_mode)
+
+
+@needs_findmnt
+def test_verify_never_gets_to_a_poll_column(tmp_path: Path) -> None:
+    _same_as_findmnt(tmp_path, ["--verify", "-F", "{file}", "-o", "ACTION"], list_mode=False)
+
+
+def _same_as_findmnt(tmp_path: Path, args: list[str], list_mode: bool) -> None:
+    """``args`` ({file}: a saved table) given to both: the same status, stdout and stderr."""
+    f = tmp_path / "mountinfo"
+    f.write_bytes(TABLE)
+    ours, theirs = _both([str(f) if a == "{file}" else a for a in args], list_mode)
+    assert (ours.returncode, ours.stdout, ours.stderr.replace(b"mountcursor:", b"findmnt:")) \
+        == (theirs.returncode, theirs.stdout, theirs.stderr)
+
+
+@needs_findmnt
+@pytest.mark.parametrize("spec", ["TARGET,NOPE,SOURCE", "+NOPE,ID", "ID,ACTION,NOPE", "TARGET,NOPE,", "nope"])
+def test_an_unknown_column_is_named_with_the_rest_of_the_list(spec: str) -> None:
+    """findmnt prints an unknown column's name with %s, which runs on to the end of the
+    -o list: ``-o TARGET,NOPE,SOURCE`` says ``unknown column: NOPE,SOURCE``."""
+    ours, theirs = _both(["-o", spec])
+    assert (ours.returncode, ours.stdout, ours.stderr.replace(b"mountcursor:", b"findmnt:")) \
+        == (theirs.returncode, theirs.stdout, theirs.stderr)

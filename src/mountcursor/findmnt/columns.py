@@ -112,7 +112,9 @@ def parse_columns(spec: str | None, default: tuple[str, ...] = DEFAULT_COLUMNS,
     """``-o`` as findmnt reads it: ``"TARGET,ID"`` replaces the default list, ``"+ID"``
     extends it; names are case-insensitive and may repeat.  An empty list or item
     (``""``, ``"+"``, ``",,,"``, ``"TARGET,"``) or a name not in ``known`` raises
-    ValueError with findmnt's words."""
+    ValueError with findmnt's words: for a name it does not know, the list from that
+    name on (``column_name_to_id()`` prints the name with ``%s``, which runs on to the
+    end of the list: ``-o TARGET,NOPE,SOURCE`` says ``unknown column: NOPE,SOURCE``)."""
     if spec is None:
         return list(default)
     body = spec[1:] if spec.startswith("+") else spec
@@ -122,11 +124,11 @@ def parse_columns(spec: str | None, default: tuple[str, ...] = DEFAULT_COLUMNS,
     if body.endswith(","):   # util-linux string_to_idarray reads "A," as one name "A,"
         names = names[:-2] + [names[-2] + ","]
     out = []
-    for name in names:
+    for i, name in enumerate(names):
         if not name:
             raise ValueError(f"-o {spec!r}: an empty column name")
         if name.upper() not in known:
-            raise ValueError(f"unknown column: {name}")
+            raise ValueError(f"unknown column: {','.join(names[i:])}")
         out.append(name.upper())
     return list(default) + out if spec.startswith("+") else out
 

@@ -31,7 +31,8 @@ import sys
 from itertools import compress
 
 from ..status import BadInput, oserror_words, output_failed
-from .columns import BY_NAME, DEFAULT_COLUMNS, DF_COLUMNS, OUTPUT_ALL, TRUNC, json_kind, parse_columns
+from .columns import (BY_NAME, COLUMN_NAMES, DEFAULT_COLUMNS, DF_COLUMNS, OUTPUT_ALL, POLL_NAMES, TRUNC, json_kind,
+                      parse_columns)
 from .rows import Rows
 from .select import Query, by_slices, mount_point_keys, narrowed_in_vain, select, source_keys, uniq as uniq_rows
 
@@ -850,7 +851,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             return 1
     default = OUTPUT_ALL if output_all else DF_COLUMNS if df else DEFAULT_COLUMNS
     try:
-        columns = parse_columns(output, default)
+        columns = parse_columns(output, default, (*COLUMN_NAMES, *POLL_NAMES))
     except ValueError as err:
         _say(str(err))
         return 1
@@ -864,6 +865,11 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
             q.target = positional[1]
     if verify:
         return _verify(q, tab_files, kernel, pid, mtab, uniq, verbose, method, consistency, strict_parse, max_lines)
+    poll_only = [name for name in columns if name in POLL_NAMES]
+    if poll_only:  # findmnt reads the table (saying what is wrong with it), then looks at its columns
+        load(tab_files, fstab, pid, method, consistency, strict_parse, max_lines)
+        _say(f"{poll_only[0]} column is requested, but --poll is not enabled")
+        return 1
     from ..live.gcpause import gc_paused
 
     # everything built from here on lives until the process exits and forms no garbage:
