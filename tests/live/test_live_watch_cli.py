@@ -130,6 +130,8 @@ def test_cli_watch_json_lines(sandbox):
         (["list", "-N", "999999999"], "mountcursor: process 999999999 does not exist (or has exited)"),
         (["list", "-N", "abc"], "mountcursor: -N/--pid expects a process id, got 'abc'"),
         (["list", "--json", "--raw"], "mountcursor: --json and --raw cannot be used together"),
+        (["list", "-l", "-r"], "mountcursor: --list and --raw cannot be used together"),  # findmnt's {P,l,r,x}
+        (["tree", "-l", "-P"], "mountcursor: --pairs and --list cannot be used together"),
         (["watch", "-N", "999999999", "--timeout", "1000"], "mountcursor: process 999999999 does not exist"),
     ],
 )

@@ -832,7 +832,7 @@ def run(tree_mode: bool, positional: tuple[str, ...], as_list, output, output_al
     """Print what ``findmnt`` (``tree_mode``) or ``findmnt -l`` prints for these options
     (the keyword arguments of :mod:`.options`); the exit status."""
     _exclusive({"--json": as_json, "--pairs": pairs, "--raw": raw, "--verify": verify})
-    _exclusive({"--list": as_list, "--verify": verify})
+    _exclusive({"--pairs": pairs, "--list": as_list, "--raw": raw, "--verify": verify})  # findmnt: {P,l,r,x}
     tree_mode = tree_mode and not as_list
     _exclusive({"--mountpoint": mountpoint is not None, "--target": target is not None})
     _exclusive({"--real": real, "--pseudo": pseudo})
