@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import struct
 import subprocess
 import sys
@@ -449,16 +450,27 @@ def test_several_tab_files(findmnt, mode, args):
     agree(findmnt, MAIN, mode, ["-F", other, *args])
 
 
-def test_by_design_several_formats(findmnt, tmp_path):
-    """findmnt reads every ``-F`` file in the format guessed from the first one, so an
-    fstab after a mountinfo file is all parse errors; each file's format is guessed here."""
+@pytest.mark.parametrize("mode", ["tree", "list"])
+@pytest.mark.parametrize("first", ["mountinfo", "fstab", "comments"])
+def test_several_formats_are_read_as_one_table_in_the_first_format(findmnt, tmp_path, mode, first):
+    """findmnt reads every ``-F`` file into one table, in the format libmount guesses
+    from the table's first entry line (a file of comments leaves it to the next): an
+    fstab after a mountinfo file is all parse errors, a mountinfo file after an fstab
+    too, as here.  The same rows, status, and lines warned about."""
     fstab = tmp_path / "fstab"
     fstab.write_bytes(FSTAB)
-    code, out = ours(MAIN, "list", ["-F", str(fstab), "-o", "TARGET,SOURCE", "-t", "ext4,vfat,ext3"])
-    assert (code, out) == (0, b"TARGET     SOURCE\n/          /dev/sda4\n/boot      /dev/sda6\n"
-                              b"/home/kzak /dev/mapper/kzak-home\n/          LABEL=root\n/boot      UUID=1234\n"
-                              b"/a b       /dev/sdc1\n/u         a\n/o         b\n")
-    assert b"LABEL=root" not in theirs(findmnt, MAIN, "list", ["-F", str(fstab), "-o", "TARGET,SOURCE"])[1]
+    comments = tmp_path / "comments"
+    comments.write_bytes(b"# nothing\n\n")
+    files = {"mountinfo": [MAIN, str(fstab)], "fstab": [str(fstab), MAIN], "comments": [str(comments), str(fstab)]}
+    args = [f for path in files[first][1:] for f in ("-F", path)] + ["-o", "TARGET,SOURCE"]
+    first_path = files[first][0]
+    status, out, err = ours_all(first_path, mode, args)
+    their_status, their_out, their_err = theirs_all(findmnt, first_path, mode, args)
+    assert (status, out) == (their_status, their_out)
+    warned = re.findall(rb": ([^:]+): (?:parse error at )?line (\d+)", err)
+    more = sum(int(n) for n in re.findall(rb"(\d+) more warnings not shown", err))  # MAX_WARNINGS a file here
+    their_warned = re.findall(rb": ([^:]+): (?:parse error at )?line (\d+)", their_err)
+    assert warned == their_warned[:len(warned)] and len(warned) + more == len(their_warned)
 
 
 UTAB = (b"SRC=/dev/sda6 TARGET=/boot ROOT=/ OPTS=x-foo,user=kzak\n"

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .cells import Context
     from ..live.entry import MountEntry
     from ..live.table import MountTable
+    from ..live.tabfile import TableFormat
     from .render import Col, Grid, Layout
 
 __all__ = ["run", "load", "print_rows", "selected_slices", "terminal_width", "MAX_WARNINGS"]
@@ -197,15 +198,22 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
             if mount_points:
                 return _load_file(paths[0], strict, max_lines, data=saved)
             return Loaded(Rows("mountinfo"), "mountinfo", unsplit=saved, tid=_file_tid(paths[0]), saved=paths[0])
-        loaded = [_load_file(path, strict, max_lines or MAX_LINES, fstab) for path in paths]
-        if len(loaded) == 1:
-            return loaded[0]
-        # several files: one table of all their lines, each file's format guessed
+        if len(paths) == 1:
+            return _load_file(paths[0], strict, max_lines or MAX_LINES, fstab)
+        # several files: one table, in the format libmount guesses from its first entry line
+        from ..live.tabfile import entry_format
+
+        loaded = []
+        kind: TableFormat | None = "fstab" if fstab else None
+        for path in paths:  # each read, guessed from (until a line says) and warned about in turn, as findmnt
+            text = _read_file(path, max_lines or MAX_LINES)
+            kind = kind or entry_format(text)
+            loaded.append(_load_file(path, strict, max_lines or MAX_LINES, fstab, data=text, kind=kind))
         entries = [one.rows.entry(i) for one in loaded for i in range(len(one.rows))]
-        kind = "mountinfo" if {one.kind for one in loaded} == {"mountinfo"} else "fstab"
-        joined = Rows.from_entries(entries, kind)
+        joined_kind = "mountinfo" if {one.kind for one in loaded} == {"mountinfo"} else "fstab"
+        joined = Rows.from_entries(entries, joined_kind)
         joined.tids = [t for one in loaded for t in one.rows.tids]
-        return Loaded(joined, kind)  # several files: findmnt draws no tree
+        return Loaded(joined, joined_kind)  # several files: findmnt draws no tree
     target: int | str = "self"
     if pid is not None:
         if not (pid.isascii() and pid.isdigit()):
@@ -415,9 +423,10 @@ def _read_file(tab_file: str, max_lines: int) -> bytes:
 
 
 def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = False,
-               data: bytes | None = None) -> Loaded:
+               data: bytes | None = None, kind: TableFormat | None = None) -> Loaded:
     """A saved table in any of findmnt's formats (``as_fstab``: read as fstab, as
-    ``findmnt -s`` reads it, whatever its lines look like), with a warning on stderr for each line
+    ``findmnt -s`` reads it, whatever its lines look like; ``kind``: in that format,
+    guessed from an earlier file), with a warning on stderr for each line
     skipped and for what :meth:`MountTable.problems` finds in a mountinfo table but
     orphans, which :func:`run` says only where a tree shows them.
 
@@ -430,7 +439,7 @@ def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = Fal
     if data is None:
         data = _read_file(tab_file, max_lines)
     try:
-        rows = None if strict or as_fstab else Rows.from_mountinfo(data)
+        rows = None if strict or as_fstab or kind == "fstab" else Rows.from_mountinfo(data)
         if rows is not None:
             if _dos(data) or _may_have_problems(rows.ids, rows.parents, rows.targets.__getitem__):
                 from ..live.parse import parse_mountinfo
@@ -440,7 +449,7 @@ def _load_file(tab_file: str, strict: bool, max_lines: int, as_fstab: bool = Fal
             return Loaded(rows.with_tid(_file_tid(tab_file)), "mountinfo")
         from ..live.tabfile import parse_tab
 
-        tab = parse_tab(data, strict=strict, fstab=as_fstab)
+        tab = parse_tab(data, strict=strict, fstab=as_fstab, kind=kind)
     except FormatError as err:
         raise BadInput(f"{tab_file}: {err}") from None
     orphans = _warn_table(tab_file, data, tab.kind, tab.entries, tab.errors)
@@ -763,17 +772,18 @@ def _load_checked(paths: tuple[str, ...], strict: bool, max_lines: int, as_fstab
     look like): each line that cannot be read is said in findmnt's words (``FILE: parse
     error at line N -- ignored``) and counted."""
     from ..format.errors import FormatError
-    from ..live.tabfile import parse_tab
-    from ..live.tabread import MAX_LINES, read_table_file
+    from ..live.tabfile import entry_format, parse_tab
+    from ..live.tabread import MAX_LINES
 
     entries: list[MountEntry] = []
     kinds = set()
     errors = 0
+    kind: TableFormat | None = "fstab" if as_fstab else None  # one table, in the format its first entry line has
     for path in paths:
+        text = _read_file(path, max_lines or MAX_LINES)
+        kind = kind or entry_format(text)
         try:
-            tab = parse_tab(read_table_file(path, max_lines=max_lines or MAX_LINES), strict=strict, fstab=as_fstab)
-        except OSError as err:
-            raise BadInput(oserror_words(err) if err.filename else f"{path}: {err.strerror or err}") from None
+            tab = parse_tab(text, strict=strict, fstab=as_fstab, kind=kind)
         except FormatError as err:
             raise BadInput(f"{path}: {err}") from None
         for bad in tab.errors:

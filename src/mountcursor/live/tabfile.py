@@ -36,7 +36,7 @@ from .devices import is_pseudofs, streq_paths
 from .entry import MountEntry
 from .parse import WORD, parse_mountinfo
 
-__all__ = ["TabEntry", "UserEntry", "TabFile", "read_tab_file", "parse_tab", "split_optstr", "split_fstab_options",
+__all__ = ["TabEntry", "UserEntry", "TabFile", "read_tab_file", "parse_tab", "entry_format", "TableFormat", "split_optstr", "split_fstab_options",
            "merge_utab", "utab_path", "all_options"]
 
 # guess_table_format: sscanf(line, "%u %u") == 2 (each %u skips C whitespace, takes a
@@ -204,15 +204,33 @@ def _entry_line(line: bytes) -> bytes | None:
     return line if line and not line.startswith(b"#") else None
 
 
-def parse_tab(data: bytes, *, strict: bool = False, fstab: bool = False) -> TabFile:
+TableFormat = Literal["mountinfo", "fstab"]
+"""The formats libmount reads a table in (``/proc/<pid>/mounts`` is fstab's)."""
+
+
+def entry_format(data: bytes) -> TableFormat | None:
+    """The format libmount guesses from a table's first entry line (``guess_table_format``:
+    ``"mountinfo"`` or ``"fstab"``), or None for a table of blank lines and comments,
+    which leaves the guess to the next file's lines: findmnt parses every ``-F`` file
+    of a command line into one table, in the format guessed once for that table."""
+    first = next((s for s in map(_entry_line, data.split(b"\n")) if s is not None), None)
+    if first is None:
+        return None
+    return "mountinfo" if _MOUNTINFO_LINE.match(first) else "fstab"
+
+
+def parse_tab(data: bytes, *, strict: bool = False, fstab: bool = False, kind: TableFormat | None = None) -> TabFile:
     """Parse a table in whichever format its first entry line has (a table of blank
     lines and comments only is an empty fstab); with ``fstab``, as fstab whatever its
-    lines look like (libmount's ``mnt_table_parse_fstab``: ``findmnt -s``, ``-x``)."""
+    lines look like (libmount's ``mnt_table_parse_fstab``: ``findmnt -s``, ``-x``); with
+    ``kind``, in that format (``"mountinfo"`` or ``"fstab"``: one guessed from an
+    earlier file, :func:`entry_format`)."""
     lines = data.split(b"\n")
+    fstab = fstab or kind == "fstab"
     first = next((s for s in map(_entry_line, lines) if s is not None), None)
-    if first is None and (fstab or data.strip(b" \t\r\n")):
-        return TabFile(kind="fstab")
-    if not fstab and (first is None or _MOUNTINFO_LINE.match(first)):
+    if first is None and (fstab or kind or data.strip(b" \t\r\n")):
+        return TabFile(kind=kind or "fstab")
+    if not fstab and (first is None or kind == "mountinfo" or _MOUNTINFO_LINE.match(first)):
         result = parse_mountinfo(data, strict=strict)
         return TabFile(list(result.entries), list(result.errors), "mountinfo")
     out = TabFile(kind="fstab")
