@@ -388,6 +388,21 @@ def test_parent_cycle_where_findmnt_survives(findmnt, tmp_path, args):
     agree(findmnt, str(path), mode, [a for a in args if a != "-l"])
 
 
+COLLIDING = (b"1 0 8:4 / / rw - ext3 /dev/sda4 rw\n16 1 0:40 / /t rw - tmpfs t rw\n"
+             b"21 16 0:41 / /t/u rw - tmpfs u rw\n")
+
+
+@pytest.mark.parametrize("mode", ["tree", "list"])
+@pytest.mark.parametrize("args", [["-R", "-T", "/sys"], ["-R", "/t"], ["-R", "/sys/fs/cgroup"], ["-R", "-t", "tmpfs"]])
+def test_submounts_of_ids_two_files_share(findmnt, tmp_path, mode, args):
+    """Two ``-F`` files whose ids collide (16, 21): a row's children are the rows whose
+    parent is its id, whichever file they come from (libmount's
+    ``mnt_table_next_child_fs()``), as findmnt shows them."""
+    other = tmp_path / "other"
+    other.write_bytes(COLLIDING)
+    agree(findmnt, str(other), mode, ["-F", MAIN, *args])
+
+
 def test_findmnt_dies_on_a_parent_cycle(findmnt, tmp_path):
     path = tmp_path / "cycle"
     path.write_bytes(CYCLE)

@@ -386,16 +386,17 @@ def find_mountpoint(rows: Rows, path: bytes) -> int | None:
 
 
 def _subtrees(rows: Rows, hits: list[int]) -> tuple[list[int], list[int]]:
-    """Each hit with every row below it (children in ascending id order), each row once
-    (a parent cycle cannot loop): the rows in print order and their depths."""
-    first: dict[int, int] = {}
-    for i, mnt_id in enumerate(rows.ids):
-        first.setdefault(mnt_id, i)
-    children: dict[int, list[int]] = {}
+    """Each hit with every row below it, each row once (a parent cycle cannot loop): the
+    rows in print order and their depths.  A row's children are the rows whose parent
+    is its id, as libmount's ``mnt_table_next_child_fs()`` finds them: in ascending id
+    order, each id once (its first row), a mount that is its own parent none's child;
+    so two rows with one id (several ``-F`` files) have the same children."""
+    children: dict[int, list[int]] = {}  # a parent id: its children's rows
+    counted: set[tuple[int, int]] = set()
     for i, (mnt_id, parent_id) in enumerate(zip(rows.ids, rows.parents)):
-        p = first.get(parent_id)
-        if p is not None and parent_id != mnt_id:  # only the first row of an id has children
-            children.setdefault(p, []).append(i)
+        if parent_id != mnt_id and (parent_id, mnt_id) not in counted:
+            counted.add((parent_id, mnt_id))
+            children.setdefault(parent_id, []).append(i)
     shown: set[int] = set()
     order: list[int] = []
     depths: list[int] = []
@@ -408,7 +409,7 @@ def _subtrees(rows: Rows, hits: list[int]) -> tuple[list[int], list[int]]:
             i, depth = stack.pop()
             order.append(i)
             depths.append(depth)
-            kids = [k for k in sorted(children.get(i, ()), key=rows.ids.__getitem__) if k not in shown]
+            kids = [k for k in sorted(children.get(rows.ids[i], ()), key=rows.ids.__getitem__) if k not in shown]
             shown.update(kids)
             stack.extend((k, depth + 1) for k in reversed(kids))
     return order, depths
