@@ -389,7 +389,7 @@ def _subtrees(rows: Rows, hits: list[int]) -> tuple[list[int], list[int]]:
     """Each hit with every row below it, each row once (a parent cycle cannot loop): the
     rows in print order and their depths.  A row's children are the rows whose parent
     is its id, as libmount's ``mnt_table_next_child_fs()`` finds them: in ascending id
-    order, each id once (its first row), a mount that is its own parent none's child;
+    order, each id once (its first row), a mount that is its own parent not its own child;
     so two rows with one id (several ``-F`` files) have the same children."""
     children: dict[int, list[int]] = {}  # a parent id: its children's rows
     counted: set[tuple[int, int]] = set()

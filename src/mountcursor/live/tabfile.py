@@ -36,8 +36,8 @@ from .devices import is_pseudofs, streq_paths
 from .entry import MountEntry
 from .parse import WORD, parse_mountinfo
 
-__all__ = ["TabEntry", "UserEntry", "TabFile", "read_tab_file", "parse_tab", "entry_format", "TableFormat", "split_optstr", "split_fstab_options",
-           "merge_utab", "utab_path", "all_options"]
+__all__ = ["TabEntry", "UserEntry", "TabFile", "read_tab_file", "parse_tab", "entry_format", "TableFormat",
+           "split_optstr", "split_fstab_options", "merge_utab", "utab_path", "all_options"]
 
 # guess_table_format: sscanf(line, "%u %u") == 2 (each %u skips C whitespace, takes a
 # sign and every digit; the space between matches any whitespace, or none)
