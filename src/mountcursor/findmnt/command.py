@@ -200,15 +200,8 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
             return Loaded(Rows("mountinfo"), "mountinfo", unsplit=saved, tid=_file_tid(paths[0]), saved=paths[0])
         if len(paths) == 1:
             return _load_file(paths[0], strict, max_lines or MAX_LINES, fstab)
-        # several files: one table, in the format libmount guesses from its first entry line
-        from ..live.tabfile import entry_format
-
-        loaded = []
-        kind: TableFormat | None = "fstab" if fstab else None
-        for path in paths:  # each read, guessed from (until a line says) and warned about in turn, as findmnt
-            text = _read_file(path, max_lines or MAX_LINES)
-            kind = kind or entry_format(text)
-            loaded.append(_load_file(path, strict, max_lines or MAX_LINES, fstab, data=text, kind=kind))
+        loaded = [_load_file(path, strict, max_lines or MAX_LINES, fstab, data=text, kind=kind)
+                  for path, text, kind in _one_table(paths, max_lines or MAX_LINES, fstab)]
         entries = [one.rows.entry(i) for one in loaded for i in range(len(one.rows))]
         joined_kind = "mountinfo" if {one.kind for one in loaded} == {"mountinfo"} else "fstab"
         joined = Rows.from_entries(entries, joined_kind)
@@ -238,6 +231,22 @@ def load(tab_files: tuple[str, ...], fstab: bool, pid: str | None, method: str, 
         except OSError as err:  # no such process, not ours to read, no listmount here: said as the kernel says it
             raise BadInput(oserror_words(err)) from None
     return Loaded(rows.with_tid(tid), "mountinfo")
+
+
+def _one_table(paths: tuple[str, ...], max_lines: int,
+               as_fstab: bool) -> Iterator[tuple[str, bytes, TableFormat | None]]:
+    """Several ``-F`` files as findmnt reads them, one table: each file read in turn
+    (what the caller says of one comes before the next is read), with the format it is
+    read in: fstab for ``as_fstab``, else the one libmount guesses from the table's
+    first entry line (:func:`~mountcursor.live.tabfile.entry_format`; a file of
+    comments leaves the guess to the next)."""
+    from ..live.tabfile import entry_format
+
+    kind: TableFormat | None = "fstab" if as_fstab else None
+    for path in paths:
+        text = _read_file(path, max_lines)
+        kind = kind or entry_format(text)
+        yield path, text, kind
 
 
 def _as_live(data: bytes, tid: int | None, few: bytes | None, split: bool) -> Loaded:
@@ -715,6 +724,8 @@ def _dos(data: bytes) -> bool:
 
 
 def _unescaped(name: bytes) -> bytes:
+    """:func:`~mountcursor.format.escaping.unescape`, imported only for a name with a
+    backslash (a plain ``-r -F`` never needs the module)."""
     if b"\\" not in name:
         return name
     from ..format.escaping import unescape
@@ -772,16 +783,13 @@ def _load_checked(paths: tuple[str, ...], strict: bool, max_lines: int, as_fstab
     look like): each line that cannot be read is said in findmnt's words (``FILE: parse
     error at line N -- ignored``) and counted."""
     from ..format.errors import FormatError
-    from ..live.tabfile import entry_format, parse_tab
+    from ..live.tabfile import parse_tab
     from ..live.tabread import MAX_LINES
 
     entries: list[MountEntry] = []
     kinds = set()
     errors = 0
-    kind: TableFormat | None = "fstab" if as_fstab else None  # one table, in the format its first entry line has
-    for path in paths:
-        text = _read_file(path, max_lines or MAX_LINES)
-        kind = kind or entry_format(text)
+    for path, text, kind in _one_table(paths, max_lines or MAX_LINES, as_fstab):
         try:
             tab = parse_tab(text, strict=strict, fstab=as_fstab, kind=kind)
         except FormatError as err:

@@ -37,12 +37,12 @@ _MAX_DIGITS = 20
 _KNOWN_TAGS = (b"shared", b"master", b"propagate_from")
 
 
-def _numbers(column: list[bytes], joined: bytes | None = None) -> bool:
+def _numbers(column: list[bytes], joined: bytes) -> bool:
     """Every token (a field of lines split on blanks: none holds a blank) decimal
     digits, one to 20 of them, checked at C speed: none is empty, and the tokens joined
-    by blanks (``joined``, if made already), each digit read as a 0, hold nothing but
-    0s and blanks and no run of 21 digits."""
-    zeros = (b" ".join(column) if joined is None else joined).translate(_DIGITS_AS_0)
+    by blanks (``joined``), each digit read as a 0, hold nothing but 0s and blanks and
+    no run of 21 digits."""
+    zeros = joined.translate(_DIGITS_AS_0)
     return all(column) and not zeros.translate(None, b"0 ") and _TOO_LONG not in zeros
 
 
@@ -160,12 +160,19 @@ def _checked(piece: bytes, known_tags: dict[bytes, bool], kernel_printed: bool =
     that ``show_mountinfo()`` prints (``known_tags`` keeps what each one seen said), or
     None.  The checks of :meth:`Rows.from_mountinfo` and :func:`kernel_shaped`."""
     fields = _fields(piece)
-    if fields is None:
-        return None
-    # the numbers, a column at a time: ids and parents in decimal, devices major:minor
-    if not kernel_printed and not (_numbers(fields[0]) and _numbers(fields[1]) and _devnos(fields[2])):
+    if fields is None or not kernel_printed and _joined_numbers(fields) is None:
         return None
     return fields if _tags_known(fields[6], known_tags) else None
+
+
+def _joined_numbers(fields: list[list[bytes]]) -> tuple[bytes, bytes] | None:
+    """The ids and the parents of a slice's fields, each joined by blanks, when the
+    numbers have the kernel's shape (a column at a time: ids and parents in decimal,
+    devices ``MAJOR:MINOR``); else None."""
+    ids, parents = b" ".join(fields[0]), b" ".join(fields[1])
+    if _numbers(fields[0], ids) and _numbers(fields[1], parents) and _devnos(fields[2]):
+        return ids, parents
+    return None
 
 
 def _tags_known(line_tags: list[bytes], known_tags: dict[bytes, bool]) -> bool:
@@ -191,13 +198,10 @@ def kernel_shaped(data: bytes, each: Callable[[bytes, list[list[bytes]], bytes, 
     known_tags: dict[bytes, bool] = {b"": True}
     for piece in line_slices(data):
         fields = _fields(piece)
-        if fields is None:
+        joined = None if fields is None else _joined_numbers(fields)
+        if fields is None or joined is None or not _tags_known(fields[6], known_tags):
             return False
-        ids, parents = b" ".join(fields[0]), b" ".join(fields[1])
-        if not (_numbers(fields[0], ids) and _numbers(fields[1], parents) and _devnos(fields[2])
-                and _tags_known(fields[6], known_tags)):
-            return False
-        each(piece, fields, ids, parents)
+        each(piece, fields, *joined)
     return True
 
 
